@@ -1,0 +1,231 @@
+//! The outcome of a simulation: what the report crate renders and what the JSON report
+//! serializes. These types are where the simulator and the renderers meet; neither looks
+//! at the other's internals.
+//!
+//! Every collection here is sorted before it leaves the simulator, so rendering the same
+//! outcome twice gives byte-identical output.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use preflight_model::ApplicationsSyncPolicy;
+
+/// Everything one `plan` or `what-if` predicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    /// Applications the change touches, sorted by namespace and name.
+    pub applications: Vec<ApplicationChange>,
+    /// Per destination cluster, sorted by name: what Kubernetes deletes or leaves stuck.
+    pub clusters: Vec<ClusterOutcome>,
+    /// Sorted by severity (most severe first), then code, cluster and message.
+    pub findings: Vec<Finding>,
+    /// What could not be evaluated; each error freezes its ApplicationSet.
+    pub errors: Vec<EvaluationError>,
+    /// ApplicationSets whose live spec differs from the base revision: merging applies
+    /// that drift too.
+    pub drift: Vec<Drift>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    Unchanged,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// Where an Application deploys to, as written in its spec and as resolved.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Destination {
+    /// The cluster name the destination resolves to (the snapshot folder), when it does.
+    pub cluster: Option<String>,
+    pub server: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// What the ApplicationSet controller does to one Application.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationChange {
+    pub name: String,
+    pub namespace: String,
+    /// The owning ApplicationSet; `None` for plain Applications.
+    pub application_set: Option<String>,
+    pub action: Action,
+    /// For a deleted Application: the created one that takes over the same destination
+    /// and source.
+    pub replaced_by: Option<String>,
+    /// For a created Application: the deleted one it takes over from.
+    pub replaces: Option<String>,
+    pub destination: Destination,
+    /// True when deleting this Application deletes its resources (from the live
+    /// Application's finalizers).
+    pub cascade: bool,
+    /// The effective `applicationsSync` policy of the owning ApplicationSet.
+    pub policy: Option<ApplicationsSyncPolicy>,
+    /// Why the action is what it is, when that is not obvious (a suppressed delete, a
+    /// preserve flag that comes too late, a validation error).
+    pub notes: Vec<String>,
+    /// The Application as it is now (live), when it exists.
+    pub before: Option<Value>,
+    /// The Application as the controller would write it, when it is written.
+    pub after: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Fate {
+    /// Gone once the cluster settles.
+    Deleted,
+    /// Still there with a deletion timestamp once the cluster settles.
+    Stuck,
+}
+
+impl Fate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fate::Deleted => "deleted",
+            Fate::Stuck => "stuck",
+        }
+    }
+}
+
+/// One destination cluster after the change has settled.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterOutcome {
+    pub name: String,
+    /// Every object the change deletes or tries to delete, sorted by namespace, kind, name.
+    pub objects: Vec<ObjectOutcome>,
+    /// Every namespace whose deletion starts or is affected, sorted by name.
+    pub namespaces: Vec<NamespaceOutcome>,
+    /// Aggregated APIServices whose availability the change affects, sorted by name.
+    pub api_services: Vec<ApiServiceOutcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectOutcome {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub outcome: Fate,
+    /// Why it is deleted (who deletes it) or why it is stuck.
+    pub reason: String,
+}
+
+/// A status condition as the namespace controller writes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceOutcome {
+    pub name: String,
+    pub outcome: Fate,
+    /// All five conditions, in the order the controller first writes them.
+    pub conditions: Vec<NamespaceCondition>,
+    /// Why the namespace is deleted (which Application or request deleted it).
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiServiceOutcome {
+    pub name: String,
+    /// `group/version` it serves.
+    pub group_version: String,
+    /// `namespace/name` of the backing Service.
+    pub service: String,
+    /// `True` or `False` after the change.
+    pub available: String,
+    pub reason: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    Info,
+    Warning,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+}
+
+/// Something a reviewer must know, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub severity: Severity,
+    /// Kebab-case, stable: `stuck-namespace`, `apiservice-unavailable`, ...
+    pub code: String,
+    pub cluster: Option<String>,
+    pub message: String,
+    /// Commands that break the deadlock or avoid it, in the order to run them.
+    pub remediation: Vec<String>,
+    /// The causal chain from the symptom back to the change, one step per entry
+    /// (rendered as text and as a Mermaid diagram).
+    pub chain: Vec<String>,
+}
+
+/// What could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvaluationError {
+    pub file: Option<String>,
+    pub application_set: Option<String>,
+    pub message: String,
+}
+
+/// An ApplicationSet whose live spec differs from the base revision.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Drift {
+    pub application_set: String,
+    pub namespace: String,
+    /// Human-readable description of the difference.
+    pub message: String,
+}

@@ -1,0 +1,202 @@
+//! Parameter sets, the values generators produce and templates consume, and the helpers
+//! that turn them into strings the way Argo CD's Go code does.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// One parameter set: what one generated Application is rendered from.
+///
+/// Argo CD uses a `map[string]any`; a sorted map keeps every walk over it deterministic.
+/// In fasttemplate mode the keys are flat (`metadata.labels.env` is one key), and only
+/// string values can be substituted.
+pub(crate) type ParamSet = BTreeMap<String, Value>;
+
+/// Flattens a parameter set into the label set the post-generator selector matches
+/// (rulebook 3.3, `jeremywohl/flatten` with dot style): nested objects join their keys
+/// with `.`, list items use their index, empty objects and lists produce no key, and
+/// leaves are printed with Go's `%v`.
+pub(crate) fn flatten(params: &ParamSet) -> BTreeMap<String, String> {
+    let mut flat = BTreeMap::new();
+    for (key, value) in params {
+        flatten_into(&mut flat, key.clone(), value);
+    }
+    flat
+}
+
+fn flatten_into(flat: &mut BTreeMap<String, String>, key: String, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            for (child, child_value) in map {
+                flatten_into(flat, format!("{key}.{child}"), child_value);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                flatten_into(flat, format!("{key}.{index}"), item);
+            }
+        }
+        leaf => {
+            flat.insert(key, go_leaf_string(leaf));
+        }
+    }
+}
+
+/// A JSON leaf printed with Go's `%v` after `encoding/json` decoded it into `any`.
+fn go_leaf_string(value: &Value) -> String {
+    match value {
+        Value::Null => "<nil>".to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => go_float(number.as_f64().unwrap_or(0.0)),
+        Value::String(text) => text.clone(),
+        // Containers never reach here; print them as JSON rather than panic.
+        other => other.to_string(),
+    }
+}
+
+/// A float64 printed with Go's `%v` (`strconv.FormatFloat(f, 'g', -1, 64)` with `%v`'s
+/// exponent threshold of 21 replaced by `g`'s 6 for shortest precision): `123`, `1.5`,
+/// `1e+06`, `1.234567e+06`, `1e-05`.
+pub(crate) fn go_float(number: f64) -> String {
+    if number == 0.0 {
+        return if number.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    if !number.is_finite() {
+        return if number.is_nan() {
+            "NaN".to_string()
+        } else if number > 0.0 {
+            "+Inf".to_string()
+        } else {
+            "-Inf".to_string()
+        };
+    }
+    // Rust's `{:e}` prints the shortest round-tripping digits, as Go's -1 precision does.
+    let scientific = format!("{:e}", number.abs());
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .expect("`{:e}` always prints an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` prints an integer exponent");
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if number < 0.0 { "-" } else { "" };
+    if !(-4..6).contains(&exponent) {
+        let (first, rest) = digits.split_at(1);
+        let fraction = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        return format!(
+            "{sign}{first}{fraction}e{exponent_sign}{:02}",
+            exponent.abs()
+        );
+    }
+    if exponent < 0 {
+        let zeros = "0".repeat((-exponent - 1) as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let integer_len = exponent as usize + 1;
+    if digits.len() <= integer_len {
+        let zeros = "0".repeat(integer_len - digits.len());
+        format!("{sign}{digits}{zeros}")
+    } else {
+        let (integer, fraction) = digits.split_at(integer_len);
+        format!("{sign}{integer}.{fraction}")
+    }
+}
+
+/// Argo CD's `normalize` (`SanitizeName`, rulebook 3.1): lowercase, every character
+/// outside `[-a-z0-9.]` becomes `-`, at most 253 bytes, then leading and trailing `-`
+/// and `.` are stripped. Runs of dashes are kept.
+pub(crate) fn sanitize_name(name: &str) -> String {
+    let mut sanitized: String = name
+        .chars()
+        // Go's `strings.ToLower` maps one rune to one rune; take the first character of
+        // Rust's lowercase mapping to match it (`İ` becomes `i`, not `i̇`).
+        .map(|c| c.to_lowercase().next().unwrap_or(c))
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    // Every character is ASCII now, so byte and character counts agree.
+    sanitized.truncate(253);
+    sanitized.trim_matches(|c| c == '-' || c == '.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[track_caller]
+    fn check_float(number: f64, expected: &str) {
+        assert_eq!(go_float(number), expected, "formatting {number}");
+    }
+
+    #[test]
+    fn floats_print_like_go() {
+        check_float(123.0, "123");
+        check_float(1.5, "1.5");
+        check_float(-2.25, "-2.25");
+        check_float(123456.0, "123456");
+        check_float(1_000_000.0, "1e+06");
+        check_float(1_234_567.0, "1.234567e+06");
+        check_float(0.0001, "0.0001");
+        check_float(0.00001, "1e-05");
+        check_float(1e21, "1e+21");
+        check_float(1e100, "1e+100");
+        check_float(100.0, "100");
+        check_float(0.5, "0.5");
+    }
+
+    #[track_caller]
+    fn check_sanitize(name: &str, expected: &str) {
+        assert_eq!(sanitize_name(name), expected);
+    }
+
+    #[test]
+    fn sanitize_follows_argo_cd() {
+        check_sanitize("Prod_Cluster", "prod-cluster");
+        check_sanitize("a__b", "a--b");
+        check_sanitize("-.edge.-", "edge");
+        check_sanitize(
+            "https://kubernetes.default.svc",
+            "https---kubernetes.default.svc",
+        );
+        check_sanitize("İstanbul", "istanbul");
+        check_sanitize(&"x".repeat(300), &"x".repeat(253));
+    }
+
+    #[test]
+    fn flatten_joins_keys_and_skips_empty_containers() {
+        let params: ParamSet = json!({
+            "name": "a",
+            "values.env": "prod",
+            "nested": {"list": [1, true, null, {"k": 1000000}], "empty": {}, "none": []},
+            "clusters": [{"name": "x"}],
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+        .into_iter()
+        .collect();
+        let flat = flatten(&params);
+        let expected: BTreeMap<String, String> = [
+            ("name", "a"),
+            ("values.env", "prod"),
+            ("nested.list.0", "1"),
+            ("nested.list.1", "true"),
+            ("nested.list.2", "<nil>"),
+            ("nested.list.3.k", "1e+06"),
+            ("clusters.0.name", "x"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(flat, expected);
+    }
+}

@@ -1,0 +1,626 @@
+//! End-to-end tests of [`generate`]: an ApplicationSet written as YAML, the cluster
+//! secrets, and the Applications (or the error) Argo CD would produce.
+
+use std::collections::BTreeMap;
+
+use preflight_model::{ApplicationsSyncPolicy, ArgoSettings, ClusterInfo, Object};
+use serde_json::{json, Value};
+
+use crate::{effective_policy, generate, GenerateError, Generated, GenerationContext};
+
+fn yaml(text: &str) -> Value {
+    serde_saphyr::from_str(text).expect("test fixture is valid YAML")
+}
+
+fn cluster(name: &str, server: &str, labels: &[(&str, &str)]) -> ClusterInfo {
+    ClusterInfo {
+        name: name.to_string(),
+        server: server.to_string(),
+        project: String::new(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        annotations: BTreeMap::new(),
+        secret_name: format!("cluster-{name}"),
+    }
+}
+
+fn fleet() -> Vec<ClusterInfo> {
+    vec![
+        cluster("prod-eu", "https://eu.example.com", &[("env", "prod")]),
+        cluster("dev", "https://dev.example.com", &[("env", "dev")]),
+    ]
+}
+
+fn run(appset_yaml: &str, clusters: &[ClusterInfo]) -> Result<Generated, GenerateError> {
+    let settings = ArgoSettings::default();
+    let ctx = GenerationContext {
+        clusters,
+        settings: &settings,
+    };
+    generate(&Object::from_value(yaml(appset_yaml)), &ctx)
+}
+
+/// An ApplicationSet around the given generators and template, in namespace `argocd`.
+fn appset(generators: &str, template: &str) -> String {
+    let indent = |text: &str, by: usize| {
+        text.lines()
+            .map(|line| format!("{}{line}\n", " ".repeat(by)))
+            .collect::<String>()
+    };
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: infra\n  namespace: argocd\n  uid: u-1\nspec:\n  generators:\n{}  template:\n{}",
+        indent(generators, 2),
+        indent(template, 4)
+    )
+}
+
+const TEMPLATE: &str = "
+metadata:
+  name: '{{cluster}}-app'
+spec:
+  project: infra
+  source: {repoURL: 'https://git.example.com/infra', path: 'apps/{{cluster}}'}
+  destination: {server: '{{url}}', namespace: apps}
+";
+
+/// Compares the whole list of generated Applications to YAML.
+#[track_caller]
+fn check(appset_yaml: &str, clusters: &[ClusterInfo], expected_yaml: &str) {
+    let generated = run(appset_yaml, clusters).expect("generation succeeds");
+    let actual: Vec<Value> = generated
+        .applications
+        .into_iter()
+        .map(Object::into_raw)
+        .collect();
+    assert_eq!(Value::Array(actual), yaml(expected_yaml));
+}
+
+/// Compares one field (a path of keys) of every generated Application, in order.
+#[track_caller]
+fn check_field(appset_yaml: &str, clusters: &[ClusterInfo], field: &[&str], expected: Value) {
+    let generated = run(appset_yaml, clusters).expect("generation succeeds");
+    let actual: Vec<Value> = generated
+        .applications
+        .iter()
+        .map(|app| app.value_at(field).cloned().unwrap_or(Value::Null))
+        .collect();
+    assert_eq!(Value::Array(actual), expected, "field {field:?}");
+}
+
+#[track_caller]
+fn check_names(appset_yaml: &str, clusters: &[ClusterInfo], expected: &[&str]) {
+    let generated = run(appset_yaml, clusters).expect("generation succeeds");
+    let names: Vec<&str> = generated.applications.iter().map(Object::name).collect();
+    assert_eq!(names, expected);
+}
+
+#[track_caller]
+fn check_error(appset_yaml: &str, expected: &str) {
+    let error = run(appset_yaml, &fleet()).expect_err("generation fails");
+    assert_eq!(error.to_string(), expected);
+}
+
+#[test]
+fn list_generator_builds_full_applications() {
+    let source = appset(
+        "- list:\n    elements:\n    - {cluster: a, url: 'https://a'}\n    - {cluster: b, url: 'https://b'}",
+        "metadata:
+  name: '{{cluster}}-app'
+  namespace: somewhere-else
+  labels: {team: '{{cluster}}', '{{cluster}}-label': x}
+  annotations: {note: 'for {{ cluster }} and {{ unknown }}'}
+spec:
+  project: ''
+  source: {repoURL: 'https://git.example.com/infra', path: 'apps/{{cluster}}', helm: {releaseName: ''}}
+  destination: {server: '{{url}}', namespace: apps}
+  syncPolicy: {syncOptions: []}",
+    );
+    check(
+        &source,
+        &[],
+        "
+- apiVersion: argoproj.io/v1alpha1
+  kind: Application
+  metadata:
+    name: a-app
+    namespace: argocd
+    labels: {team: a, a-label: x}
+    annotations: {note: 'for a and {{ unknown }}'}
+    finalizers: [resources-finalizer.argocd.argoproj.io]
+    ownerReferences:
+    - {apiVersion: argoproj.io/v1alpha1, kind: ApplicationSet, name: infra, uid: u-1, controller: true, blockOwnerDeletion: true}
+  spec:
+    project: default
+    source: {repoURL: 'https://git.example.com/infra', path: apps/a}
+    destination: {server: 'https://a', namespace: apps}
+- apiVersion: argoproj.io/v1alpha1
+  kind: Application
+  metadata:
+    name: b-app
+    namespace: argocd
+    labels: {team: b, b-label: x}
+    annotations: {note: 'for b and {{ unknown }}'}
+    finalizers: [resources-finalizer.argocd.argoproj.io]
+    ownerReferences:
+    - {apiVersion: argoproj.io/v1alpha1, kind: ApplicationSet, name: infra, uid: u-1, controller: true, blockOwnerDeletion: true}
+  spec:
+    project: default
+    source: {repoURL: 'https://git.example.com/infra', path: apps/b}
+    destination: {server: 'https://b', namespace: apps}
+",
+    );
+}
+
+#[test]
+fn owner_reference_omits_a_missing_uid_and_namespace_follows_the_appset() {
+    let source = appset("- list: {elements: [{cluster: a, url: u}]}", TEMPLATE)
+        .replace("  uid: u-1\n", "")
+        .replace("namespace: argocd", "namespace: team-a");
+    check_field(
+        &source,
+        &[],
+        &["metadata", "ownerReferences"],
+        json!([[{"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "name": "infra", "controller": true, "blockOwnerDeletion": true}]]),
+    );
+    check_field(&source, &[], &["metadata", "namespace"], json!(["team-a"]));
+}
+
+#[test]
+fn finalizer_injection() {
+    let list = "- list: {elements: [{cluster: a, url: u}]}";
+    let injected = json!([["resources-finalizer.argocd.argoproj.io"]]);
+    let finalizers = &["metadata", "finalizers"];
+    check_field(&appset(list, TEMPLATE), &[], finalizers, injected.clone());
+    let preserve = appset(list, TEMPLATE).replace(
+        "spec:\n  generators",
+        "spec:\n  syncPolicy: {preserveResourcesOnDeletion: true}\n  generators",
+    );
+    check_field(&preserve, &[], finalizers, json!([null]));
+    let not_preserve = preserve.replace("true}", "false}");
+    check_field(&not_preserve, &[], finalizers, injected);
+    let background = TEMPLATE.replace(
+        "  name: '{{cluster}}-app'",
+        "  name: '{{cluster}}-app'\n  finalizers: [resources-finalizer.argocd.argoproj.io/background]",
+    );
+    check_field(
+        &appset(list, &background),
+        &[],
+        finalizers,
+        json!([["resources-finalizer.argocd.argoproj.io/background"]]),
+    );
+    let unrelated = TEMPLATE.replace(
+        "  name: '{{cluster}}-app'",
+        "  name: '{{cluster}}-app'\n  finalizers: [example.com/keep]",
+    );
+    check_field(
+        &appset(list, &unrelated),
+        &[],
+        finalizers,
+        json!([["example.com/keep"]]),
+    );
+}
+
+#[test]
+fn empty_param_set_returns_the_template_untouched() {
+    let source = appset("- list: {elements: [{}, {cluster: a, url: u}]}", TEMPLATE);
+    check_names(&source, &[], &["{{cluster}}-app", "a-app"]);
+    check_field(
+        &source,
+        &[],
+        &["metadata", "finalizers"],
+        json!([null, ["resources-finalizer.argocd.argoproj.io"]]),
+    );
+    check_field(
+        &source,
+        &[],
+        &["metadata", "namespace"],
+        json!(["argocd", "argocd"]),
+    );
+    check_field(
+        &source,
+        &[],
+        &["spec", "source", "path"],
+        json!(["apps/{{cluster}}", "apps/a"]),
+    );
+}
+
+#[test]
+fn list_values_and_elements_yaml() {
+    let template =
+        "metadata: {name: '{{cluster}}-{{values.env}}-{{replicas}}'}\nspec: {project: p}";
+    let generators = "- list:
+    elements: [{cluster: a, values: {env: prod}}]
+    elementsYaml: |
+      - {cluster: b, replicas: 3}";
+    check_names(
+        &appset(generators, template),
+        &[],
+        &["a-prod-{{replicas}}", "b-{{values.env}}-{{replicas}}"],
+    );
+}
+
+#[test]
+fn map_keys_and_helm_values_object_are_rendered() {
+    let template = "metadata: {name: '{{cluster}}'}
+spec:
+  project: p
+  source:
+    helm:
+      valuesObject:
+        '{{cluster}}': {region: '{{ region }}', replicas: 2, dropped: null}";
+    let source = appset("- list: {elements: [{cluster: a, region: eu}]}", template);
+    check_field(
+        &source,
+        &[],
+        &["spec", "source", "helm", "valuesObject"],
+        json!([{"a": {"region": "eu", "replicas": 2}}]),
+    );
+}
+
+#[test]
+fn clusters_generator() {
+    let template = "metadata: {name: '{{name}}-{{values.tier}}-{{metadata.labels.env}}'}
+spec: {project: p, destination: {server: '{{server}}'}}";
+    let all = appset(
+        "- clusters: {values: {tier: 'gold-{{nameNormalized}}', copy: '{{values.tier}}'}}",
+        template,
+    );
+    check_names(
+        &all,
+        &fleet(),
+        &[
+            "dev-gold-dev-dev",
+            "prod-eu-gold-prod-eu-prod",
+            "in-cluster-gold-in-cluster-{{metadata.labels.env}}",
+        ],
+    );
+    check_field(
+        &all,
+        &fleet(),
+        &["spec", "destination", "server"],
+        json!([
+            "https://dev.example.com",
+            "https://eu.example.com",
+            "https://kubernetes.default.svc"
+        ]),
+    );
+    let prod = appset(
+        "- clusters: {selector: {matchLabels: {env: prod}}, values: {tier: t}}",
+        template,
+    );
+    check_names(&prod, &fleet(), &["prod-eu-t-prod"]);
+    let by_type = appset(
+        "- clusters: {selector: {matchLabels: {argocd.argoproj.io/secret-type: cluster}}, values: {tier: t}}",
+        template,
+    );
+    check_names(&by_type, &fleet(), &["dev-t-dev", "prod-eu-t-prod"]);
+}
+
+#[test]
+fn cluster_values_see_only_their_own_param_set() {
+    let template = "metadata: {name: '{{values.copy}}'}\nspec: {project: p}";
+    let source = appset(
+        "- clusters: {values: {a: '{{name}}', copy: '{{values.a}}'}}",
+        template,
+    );
+    check_names(
+        &source,
+        &fleet(),
+        &["{{values.a}}", "{{values.a}}", "{{values.a}}"],
+    );
+}
+
+#[test]
+fn flat_list_yields_one_application_with_tags_untouched() {
+    let template = "metadata: {name: 'all-{{clusters}}'}\nspec: {project: p}";
+    let source = appset("- clusters: {flatList: true}", template);
+    check_names(&source, &fleet(), &["all-{{clusters}}"]);
+}
+
+#[test]
+fn generator_template_is_merged_over_the_spec_template() {
+    let generators = "- list:
+    elements: [{cluster: a, url: u}]
+    template:
+      metadata: {name: 'gen-{{cluster}}', labels: {from: generator}}
+      spec: {project: '', destination: {namespace: other}}";
+    let template = "metadata: {name: spec-name, labels: {from: spec, extra: 'yes'}}
+spec:
+  project: infra
+  destination: {server: '{{url}}', namespace: apps}";
+    let source = appset(generators, template);
+    check_names(&source, &[], &["gen-a"]);
+    check_field(
+        &source,
+        &[],
+        &["metadata", "labels"],
+        json!([{"from": "generator", "extra": "yes"}]),
+    );
+    check_field(
+        &source,
+        &[],
+        &["spec"],
+        json!([{"project": "infra", "destination": {"server": "u", "namespace": "other"}}]),
+    );
+}
+
+#[test]
+fn post_selector_filters_flattened_params() {
+    let list = "- list:
+    elements: [{cluster: a, values: {env: prod}}, {cluster: b, values: {env: dev}}]
+    elementsYaml: '[{cluster: c, replicas: 3}]'
+  selector: SELECTOR";
+    let template = "metadata: {name: '{{cluster}}'}\nspec: {project: p}";
+    let with = |selector: &str| appset(&list.replace("SELECTOR", selector), template);
+    check_names(&with("{matchLabels: {values.env: prod}}"), &[], &["a"]);
+    check_names(
+        &with("{matchExpressions: [{key: values.env, operator: NotIn, values: [prod]}]}"),
+        &[],
+        &["b", "c"],
+    );
+    check_names(&with("{matchLabels: {replicas: '3'}}"), &[], &["c"]);
+    check_names(&with("{}"), &[], &["a", "b", "c"]);
+    check_names(&with("null"), &[], &["a", "b", "c"]);
+    let clusters = appset(
+        "- clusters: {}\n  selector: {matchLabels: {metadata.labels.env: dev}}",
+        "metadata: {name: '{{name}}'}\nspec: {project: p}",
+    );
+    check_names(&clusters, &fleet(), &["dev"]);
+    let by_server = appset(
+        "- clusters: {}\n  selector: {matchLabels: {server: 'https://kubernetes.default.svc'}}",
+        "metadata: {name: '{{name}}'}\nspec: {project: p}",
+    );
+    check_names(&by_server, &fleet(), &["in-cluster"]);
+}
+
+#[test]
+fn entries_and_generators_keep_argo_cd_order() {
+    let generators = "- clusters: {selector: {matchLabels: {env: dev}}}
+  list: {elements: [{name: from-list}]}
+- list: {elements: [{name: second-entry}]}";
+    let source = appset(
+        generators,
+        "metadata: {name: '{{name}}'}\nspec: {project: p}",
+    );
+    check_names(&source, &fleet(), &["from-list", "dev", "second-entry"]);
+}
+
+#[test]
+fn unknown_generator_entries_produce_nothing_but_a_warning() {
+    let generators =
+        "- lists: {elements: [{cluster: a}]}\n- list: {elements: [{cluster: b, url: u}]}\n- {}";
+    let generated = run(&appset(generators, TEMPLATE), &[]).unwrap();
+    let names: Vec<&str> = generated.applications.iter().map(Object::name).collect();
+    assert_eq!(names, ["b-app"]);
+    assert_eq!(
+        generated.warnings,
+        [
+            "spec.generators[0]: no generator Argo CD recognizes (found `lists`); Argo CD ignores this entry and generates nothing from it",
+            "spec.generators[2]: no generator Argo CD recognizes (found nothing); Argo CD ignores this entry and generates nothing from it",
+        ]
+    );
+}
+
+#[test]
+fn unsupported_features_are_errors() {
+    let list = "- list: {elements: [{cluster: a}]}";
+    let go = appset(list, TEMPLATE).replace(
+        "spec:\n  generators",
+        "spec:\n  goTemplate: true\n  generators",
+    );
+    check_error(&go, "spec.goTemplate: goTemplate is not supported yet");
+    let patch = appset(list, TEMPLATE).replace(
+        "spec:\n  generators",
+        "spec:\n  templatePatch: 'x'\n  generators",
+    );
+    check_error(
+        &patch,
+        "spec.templatePatch: templatePatch is not supported yet",
+    );
+    for kind in [
+        "git",
+        "matrix",
+        "merge",
+        "scmProvider",
+        "pullRequest",
+        "clusterDecisionResource",
+        "plugin",
+    ] {
+        check_error(
+            &appset(&format!("- {kind}: {{}}"), TEMPLATE),
+            &format!("spec.generators[0].{kind}: {kind} generator is not supported yet"),
+        );
+    }
+    check_error(
+        &appset("- list: {elements: [{cluster: a}]}\n  git: {}", TEMPLATE),
+        "spec.generators[0].git: git generator is not supported yet",
+    );
+}
+
+#[test]
+fn errors_name_the_field() {
+    check_error(
+        &appset("- list: {elements: [{cluster: a}]}\n- list: {elements: [{cluster: 5}]}", TEMPLATE),
+        "spec.generators[1].list.elements[0].cluster: value must be a string in fasttemplate mode, found number",
+    );
+    check_error(
+        &appset("- list: {elements: [{cluster: a}]}", "metadata: {name: '{{cluster}} {{x'}\nspec: {}"),
+        "spec.template.metadata.name: invalid template: cannot find end tag `}}` in `{{cluster}} {{x` starting from `x`",
+    );
+    check_error(
+        &appset(
+            "- list:\n    elements: [{cluster: a}]\n    template: {metadata: {labels: {'{{a}} {{b': x}}}",
+            TEMPLATE,
+        ),
+        r#"spec.generators[0].list.template.metadata.labels["{{a}} {{b"]: invalid template: cannot find end tag `}}` in `{{a}} {{b` starting from `b` (in a map key)"#,
+    );
+    check_error(
+        &appset(
+            "- list: {elements: [{cluster: a}]}",
+            "metadata: {name: x, labels: {n: 1}}\nspec: {}",
+        ),
+        "spec.template.metadata.labels.n: must be a string, found number",
+    );
+    check_error(
+        &appset(
+            "- list: {elements: [{cluster: a}]}\n  selector: {matchLabels: {'path[0]': x}}",
+            TEMPLATE,
+        ),
+        r#"spec.generators[0].selector.matchLabels["path[0]"]: `path[0]` is not a valid label key: the name part must consist of alphanumeric characters, `-`, `_` or `.`, and start and end with an alphanumeric character"#,
+    );
+    check_error(
+        &appset("- list: []", TEMPLATE),
+        "spec.generators[0].list: must be an object, found list",
+    );
+    check_error(
+        &appset("- 3", TEMPLATE),
+        "spec.generators[0]: must be an object, found number",
+    );
+    check_error(
+        "apiVersion: v1\nkind: ApplicationSet\nmetadata: {name: x}",
+        "spec: is required",
+    );
+    check_error(
+        "apiVersion: v1\nkind: ApplicationSet\nmetadata: {name: x}\nspec: {template: {}}",
+        "spec.generators: is required",
+    );
+    check_error(
+        "apiVersion: v1\nkind: ApplicationSet\nmetadata: {name: x}\nspec: {generators: []}",
+        "spec.template: is required",
+    );
+    check_error(
+        &appset("- list: {elements: [{cluster: a}]}", TEMPLATE).replace(
+            "spec:\n  generators",
+            "spec:\n  syncPolicy: {preserveResourcesOnDeletion: 'yes'}\n  generators",
+        ),
+        "spec.syncPolicy.preserveResourcesOnDeletion: must be a boolean, found string",
+    );
+}
+
+#[test]
+fn render_errors_only_happen_when_rendering() {
+    // Argo CD never renders for an empty parameter set, so a broken template is harmless.
+    let source = appset(
+        "- list: {elements: [{}]}",
+        "metadata: {name: '{{a}} {{b'}\nspec: {}",
+    );
+    check_names(&source, &[], &["{{a}} {{b"]);
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let mut deep = json!("leaf");
+    for _ in 0..1000 {
+        deep = json!([deep]);
+    }
+    let mut source = yaml(&appset("- list: {elements: [{cluster: a}]}", TEMPLATE));
+    source["spec"]["template"]["spec"]["deep"] = deep;
+    let settings = ArgoSettings::default();
+    let ctx = GenerationContext {
+        clusters: &[],
+        settings: &settings,
+    };
+    let error = generate(&Object::from_value(source), &ctx).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "(appset): is nested deeper than 200 levels"
+    );
+}
+
+/// Replaces every node of a valid ApplicationSet, one at a time, by values of every JSON
+/// type: generation may fail, but never panic.
+#[test]
+fn wrong_types_anywhere_never_panic() {
+    let base = yaml(&appset(
+        "- list:\n    elements: [{cluster: a, values: {env: prod}}]\n    elementsYaml: '[{cluster: b}]'\n    template: {metadata: {labels: {a: b}}}\n  selector: {matchExpressions: [{key: cluster, operator: In, values: [a]}]}\n- clusters: {selector: {matchLabels: {env: prod}}, values: {v: x}, flatList: false}",
+        "metadata: {name: '{{cluster}}', labels: {k: v}, finalizers: [f]}\nspec: {project: p, syncPolicy: {automated: {}}, source: {helm: {valuesObject: {a: 1}}}, sources: [{directory: {include: x}}]}",
+    ));
+    let replacements = [
+        json!(null),
+        json!(true),
+        json!(0),
+        json!("{{x"),
+        json!([]),
+        json!({}),
+        json!([1, {"a": null}]),
+    ];
+    let mut paths = Vec::new();
+    collect_pointers(&base, String::new(), &mut paths);
+    let settings = ArgoSettings::default();
+    let clusters = fleet();
+    let ctx = GenerationContext {
+        clusters: &clusters,
+        settings: &settings,
+    };
+    for pointer in &paths {
+        for replacement in &replacements {
+            let mut mutated = base.clone();
+            *mutated.pointer_mut(pointer).unwrap() = replacement.clone();
+            let object = Object::from_value(mutated);
+            let _ = generate(&object, &ctx);
+            let _ = effective_policy(&object);
+        }
+    }
+    assert!(paths.len() > 50);
+}
+
+fn collect_pointers(value: &Value, pointer: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let escaped = key.replace('~', "~0").replace('/', "~1");
+                collect_pointers(child, format!("{pointer}/{escaped}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                collect_pointers(child, format!("{pointer}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+    if !pointer.is_empty() {
+        out.push(pointer);
+    }
+}
+
+#[track_caller]
+fn check_policy(sync_policy: &str, expected: Result<ApplicationsSyncPolicy, &str>) {
+    let source = format!("apiVersion: v1\nkind: ApplicationSet\nmetadata: {{name: x}}\nspec: {{syncPolicy: {sync_policy}}}");
+    let actual = effective_policy(&Object::from_value(yaml(&source))).map_err(|e| e.to_string());
+    assert_eq!(
+        actual,
+        expected.map_err(str::to_string),
+        "syncPolicy {sync_policy}"
+    );
+}
+
+#[test]
+fn applications_sync_policy() {
+    check_policy("null", Ok(ApplicationsSyncPolicy::Sync));
+    check_policy("{}", Ok(ApplicationsSyncPolicy::Sync));
+    check_policy("{applicationsSync: sync}", Ok(ApplicationsSyncPolicy::Sync));
+    check_policy(
+        "{applicationsSync: create-only}",
+        Ok(ApplicationsSyncPolicy::CreateOnly),
+    );
+    check_policy(
+        "{applicationsSync: create-update}",
+        Ok(ApplicationsSyncPolicy::CreateUpdate),
+    );
+    check_policy(
+        "{applicationsSync: create-delete}",
+        Ok(ApplicationsSyncPolicy::CreateDelete),
+    );
+    check_policy(
+        "{applicationsSync: delete-all}",
+        Err("spec.syncPolicy.applicationsSync: unknown policy `delete-all`, expected `create-only`, `create-update`, `create-delete` or `sync`"),
+    );
+    check_policy(
+        "{applicationsSync: 1}",
+        Err("spec.syncPolicy.applicationsSync: must be a string, found number"),
+    );
+    check_policy("[]", Err("spec.syncPolicy: must be an object, found list"));
+}

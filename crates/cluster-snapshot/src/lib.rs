@@ -1,1 +1,39 @@
-//! placeholder
+//! Loads what the tool knows about live clusters and about manifests, and keeps it
+//! indexed for the simulator.
+//!
+//! - [`load_manifests`] reads files or directories of Kubernetes objects (single
+//!   documents, multi-document YAML, `List`s, JSON) into [`SourcedObject`]s: the
+//!   ApplicationSet manifests of `--base` and `--head`, and the contents of snapshots.
+//! - [`load_snapshot`] reads a snapshot directory (one folder per Argo CD cluster name)
+//!   into a [`Fleet`]: one [`ClusterSnapshot`] per cluster, indexed by key, uid, owner,
+//!   namespace, kind and Argo CD tracking; the clusters Argo CD knows ([`ClusterInfo`],
+//!   decoded from its cluster secrets); and the settings of `argocd-cm`
+//!   ([`ArgoSettings`]).
+//! - [`LoadError`] names the file, document, object and field of every problem.
+//!
+//! Invariants: no secret value survives loading (`data` and `stringData` of every
+//! Secret are dropped once the cluster secrets are decoded); everything that iterates is
+//! in a stable order (sorted paths, [`ObjectKey`] order, `BTreeMap`s); no input makes it
+//! panic. The crate reads files and nothing else: it must not depend on tokio, kube or an
+//! HTTP client.
+//!
+//! [`ClusterInfo`]: preflight_model::ClusterInfo
+//! [`ArgoSettings`]: preflight_model::ArgoSettings
+//! [`ObjectKey`]: preflight_model::ObjectKey
+
+mod cluster;
+mod error;
+mod fleet;
+mod manifests;
+mod parse;
+mod secrets;
+mod settings;
+
+#[cfg(test)]
+mod tests;
+
+pub use cluster::ClusterSnapshot;
+pub use error::{ClusterSecretProblem, LoadError, ObjectProblem, Source};
+pub use fleet::{load_snapshot, Fleet, LoadOptions};
+pub use manifests::{load_manifests, SourcedObject};
+pub use parse::parse_documents;

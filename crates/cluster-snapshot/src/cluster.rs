@@ -1,0 +1,248 @@
+//! One cluster's objects and the indexes built over them once, at load time.
+
+use std::collections::{BTreeMap, HashMap};
+
+use preflight_model::argocd::TRACKING_ID_ANNOTATION;
+use preflight_model::{ArgoSettings, Object, ObjectKey, TrackingId, TrackingMethod};
+
+use crate::error::{LoadError, Source};
+use crate::manifests::SourcedObject;
+use crate::secrets::strip_secret_values;
+
+/// The objects of one cluster, sorted by [`ObjectKey`], with lookups by key, uid, owner,
+/// namespace, kind and Argo CD tracking.
+///
+/// Every lookup iterates in key order, so anything built from it is deterministic.
+#[derive(Debug, Clone)]
+pub struct ClusterSnapshot {
+    /// The Argo CD name of the cluster (its snapshot folder).
+    pub name: String,
+    /// Sorted by key; `keys[i]` is the key of `objects[i]`.
+    objects: Vec<Object>,
+    keys: Vec<ObjectKey>,
+    sources: Vec<Source>,
+    by_uid: HashMap<String, usize>,
+    /// Indexes of the objects that name a uid in `metadata.ownerReferences`, ascending.
+    dependents: HashMap<String, Vec<usize>>,
+    by_namespace: BTreeMap<String, Vec<usize>>,
+    /// Tracked objects by the full application instance name (`app` or `namespace_app`).
+    by_instance: BTreeMap<String, Vec<usize>>,
+    /// Tracked objects by application name alone (the part after `namespace_`).
+    by_application: BTreeMap<String, Vec<usize>>,
+}
+
+impl ClusterSnapshot {
+    /// Indexes `objects` for the cluster `name`. Tracking follows `settings` (those of
+    /// the Argo CD instance, from `argocd-cm`). Secret values are dropped. Two objects with
+    /// the same key are an error naming both sources.
+    pub fn new(
+        name: impl Into<String>,
+        objects: Vec<SourcedObject>,
+        settings: &ArgoSettings,
+    ) -> Result<ClusterSnapshot, LoadError> {
+        let name = name.into();
+        let mut entries: Vec<(ObjectKey, SourcedObject)> = objects
+            .into_iter()
+            .map(|mut sourced| {
+                strip_secret_values(&mut sourced.object);
+                (sourced.object.key(), sourced)
+            })
+            .collect();
+        // Stable: of two objects with one key, the one loaded first is named first.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(pair) = entries.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            return Err(LoadError::DuplicateObject {
+                cluster: name,
+                key: Box::new(pair[0].0.clone()),
+                first: Box::new(pair[0].1.source()),
+                second: Box::new(pair[1].1.source()),
+            });
+        }
+
+        let mut snapshot = ClusterSnapshot {
+            name,
+            objects: Vec::with_capacity(entries.len()),
+            keys: Vec::with_capacity(entries.len()),
+            sources: Vec::with_capacity(entries.len()),
+            by_uid: HashMap::new(),
+            dependents: HashMap::new(),
+            by_namespace: BTreeMap::new(),
+            by_instance: BTreeMap::new(),
+            by_application: BTreeMap::new(),
+        };
+        for (index, (key, sourced)) in entries.into_iter().enumerate() {
+            let object = sourced.object;
+            if let Some(uid) = object.uid() {
+                snapshot.by_uid.entry(uid.to_string()).or_insert(index);
+            }
+            for owner in object.owner_references() {
+                if owner.uid.is_empty() {
+                    continue;
+                }
+                let dependents = snapshot.dependents.entry(owner.uid).or_default();
+                // An object listing one owner twice is still one dependent.
+                if dependents.last() != Some(&index) {
+                    dependents.push(index);
+                }
+            }
+            if let Some(namespace) = &key.namespace {
+                snapshot
+                    .by_namespace
+                    .entry(namespace.clone())
+                    .or_default()
+                    .push(index);
+            }
+            if let Some(instance) = tracking_instance(&object, &key, settings) {
+                let application = instance
+                    .split_once('_')
+                    .map_or(instance.as_str(), |(_, application)| application);
+                snapshot
+                    .by_application
+                    .entry(application.to_string())
+                    .or_default()
+                    .push(index);
+                snapshot
+                    .by_instance
+                    .entry(instance)
+                    .or_default()
+                    .push(index);
+            }
+            snapshot.objects.push(object);
+            snapshot.keys.push(key);
+            snapshot
+                .sources
+                .push(Source::new(&sourced.file, sourced.document, sourced.item));
+        }
+        Ok(snapshot)
+    }
+
+    /// Indexes objects that come from no file (tests, generated objects): each gets the
+    /// source `<memory>`, document = its position + 1.
+    pub fn from_objects(
+        name: impl Into<String>,
+        objects: impl IntoIterator<Item = Object>,
+        settings: &ArgoSettings,
+    ) -> Result<ClusterSnapshot, LoadError> {
+        let sourced = objects
+            .into_iter()
+            .enumerate()
+            .map(|(index, object)| SourcedObject {
+                object,
+                file: "<memory>".into(),
+                document: index + 1,
+                item: None,
+            })
+            .collect();
+        ClusterSnapshot::new(name, sourced, settings)
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    /// All objects, in [`ObjectKey`] order.
+    pub fn objects(&self) -> impl Iterator<Item = &Object> + '_ {
+        self.objects.iter()
+    }
+
+    pub fn get(&self, key: &ObjectKey) -> Option<&Object> {
+        self.position(key).map(|index| &self.objects[index])
+    }
+
+    pub fn contains(&self, key: &ObjectKey) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Where the object with `key` was read from.
+    pub fn source(&self, key: &ObjectKey) -> Option<&Source> {
+        self.position(key).map(|index| &self.sources[index])
+    }
+
+    pub fn by_uid(&self, uid: &str) -> Option<&Object> {
+        self.by_uid.get(uid).map(|index| &self.objects[*index])
+    }
+
+    /// The objects that list `uid` in their `metadata.ownerReferences`, in key order.
+    pub fn dependents_of(&self, uid: &str) -> impl Iterator<Item = &Object> + '_ {
+        self.indexed(self.dependents.get(uid))
+    }
+
+    /// The namespaced objects of `namespace`, in key order (the Namespace object itself is
+    /// cluster-scoped and not among them).
+    pub fn in_namespace(&self, namespace: &str) -> impl Iterator<Item = &Object> + '_ {
+        self.indexed(self.by_namespace.get(namespace))
+    }
+
+    /// The namespaces that hold at least one object, sorted (whether or not a Namespace
+    /// object exists for them).
+    pub fn populated_namespaces(&self) -> impl Iterator<Item = &str> + '_ {
+        self.by_namespace.keys().map(String::as_str)
+    }
+
+    /// The objects of one API group and kind, in key order.
+    pub fn of_kind(&self, group: &str, kind: &str) -> &[Object] {
+        let start = self
+            .keys
+            .partition_point(|key| (key.group.as_str(), key.kind.as_str()) < (group, kind));
+        let end = start
+            + self.keys[start..].partition_point(|key| key.group == group && key.kind == kind);
+        &self.objects[start..end]
+    }
+
+    /// The objects Argo CD counts as resources of the Application `application`, with the
+    /// tracking method of `argocd-cm`, in key order.
+    ///
+    /// With annotation tracking (also under `annotation+label`), an object counts when its
+    /// `argocd.argoproj.io/tracking-id` names the application and describes the object
+    /// itself, so a tracking id copied along with an object does not count. With label
+    /// tracking, the instance label names the application.
+    ///
+    /// `application` may be an instance name, `namespace_name`, for an Application outside
+    /// the control-plane namespace; a name without `_` matches the Application of that
+    /// name in any namespace.
+    pub fn tracked_by(&self, application: &str) -> Vec<&Object> {
+        let index = if application.contains('_') {
+            &self.by_instance
+        } else {
+            &self.by_application
+        };
+        self.indexed(index.get(application)).collect()
+    }
+
+    /// The application instance names that track at least one object, sorted.
+    pub fn tracking_instances(&self) -> impl Iterator<Item = &str> + '_ {
+        self.by_instance.keys().map(String::as_str)
+    }
+
+    fn position(&self, key: &ObjectKey) -> Option<usize> {
+        self.keys.binary_search(key).ok()
+    }
+
+    fn indexed<'a>(
+        &'a self,
+        indexes: Option<&'a Vec<usize>>,
+    ) -> impl Iterator<Item = &'a Object> + 'a {
+        indexes
+            .into_iter()
+            .flatten()
+            .map(move |index| &self.objects[*index])
+    }
+}
+
+/// The application instance that tracks `object`, if any.
+fn tracking_instance(object: &Object, key: &ObjectKey, settings: &ArgoSettings) -> Option<String> {
+    match settings.tracking_method {
+        TrackingMethod::Annotation | TrackingMethod::AnnotationAndLabel => {
+            let id = TrackingId::parse(object.annotation(TRACKING_ID_ANNOTATION)?)?;
+            id.matches(key).then_some(id.application)
+        }
+        TrackingMethod::Label => object
+            .label(&settings.instance_label_key)
+            .filter(|value| !value.is_empty())
+            .map(str::to_string),
+    }
+}

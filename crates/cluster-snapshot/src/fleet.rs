@@ -1,0 +1,295 @@
+//! A fleet: every cluster of a snapshot, the clusters Argo CD knows, and its settings.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
+use preflight_model::{ArgoSettings, ClusterInfo, Object};
+
+use crate::cluster::ClusterSnapshot;
+use crate::error::LoadError;
+use crate::manifests::{is_hidden, is_manifest_file, load_files, manifest_files, SourcedObject};
+use crate::secrets::{cluster_info, is_cluster_secret};
+use crate::settings::{is_argocd_cm, read_settings};
+
+/// How to read a snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The cluster Argo CD runs in (`--argocd-cluster`); `in-cluster` when `None`. A name
+    /// given here must have a folder; the default may be absent (no Argo CD objects).
+    pub argocd_cluster: Option<String>,
+}
+
+/// Every cluster of a snapshot, indexed, and what Argo CD knows about them.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    /// One snapshot per cluster folder, by Argo CD cluster name.
+    pub clusters: BTreeMap<String, ClusterSnapshot>,
+    /// The name of the cluster Argo CD runs in.
+    pub argocd_cluster: String,
+    /// The Argo CD cluster secrets of the Argo CD cluster, sorted by name (then server).
+    /// All of them, even those `cluster.inClusterEnabled: "false"` hides from Argo CD; the
+    /// lookups below apply that setting.
+    pub cluster_infos: Vec<ClusterInfo>,
+    /// From `argocd-cm` in the Argo CD cluster, or Argo CD's defaults without it.
+    pub settings: ArgoSettings,
+}
+
+/// The cluster Argo CD runs in when no cluster secret declares it.
+static IN_CLUSTER: LazyLock<ClusterInfo> = LazyLock::new(|| ClusterInfo {
+    name: IN_CLUSTER_NAME.to_string(),
+    server: IN_CLUSTER_SERVER.to_string(),
+    project: String::new(),
+    labels: BTreeMap::new(),
+    annotations: BTreeMap::new(),
+    secret_name: String::new(),
+});
+
+/// Loads a snapshot directory: one folder per cluster, named as Argo CD names the cluster,
+/// holding manifest files at any depth (see [`crate::load_manifests`]).
+pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadError> {
+    let metadata = fs::metadata(path).map_err(|source| LoadError::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !metadata.is_dir() {
+        return Err(LoadError::SingleFileSnapshot {
+            path: path.to_path_buf(),
+        });
+    }
+    let folders = cluster_folders(path)?;
+    let argocd_cluster = match &options.argocd_cluster {
+        Some(name) if !folders.contains_key(name) => {
+            return Err(LoadError::ArgoCdClusterNotFound {
+                name: name.clone(),
+                snapshot: path.to_path_buf(),
+                found: folders.into_keys().collect(),
+            })
+        }
+        Some(name) => name.clone(),
+        None => IN_CLUSTER_NAME.to_string(),
+    };
+    // All files of all clusters in one batch, so that they load in parallel.
+    let mut files = Vec::new();
+    let mut file_counts = Vec::new();
+    for folder in folders.values() {
+        let cluster_files = manifest_files(folder)?;
+        file_counts.push(cluster_files.len());
+        files.extend(cluster_files);
+    }
+    let mut loaded = load_files(&files)?.into_iter();
+    let mut clusters = BTreeMap::new();
+    for (name, count) in folders.into_keys().zip(file_counts) {
+        let objects: Vec<SourcedObject> = loaded.by_ref().take(count).flatten().collect();
+        clusters.insert(name, objects);
+    }
+    Fleet::from_sourced(clusters, &argocd_cluster)
+}
+
+fn cluster_folders(snapshot: &Path) -> Result<BTreeMap<String, PathBuf>, LoadError> {
+    let read_error = |source| LoadError::ReadDirectory {
+        path: snapshot.to_path_buf(),
+        source,
+    };
+    let mut folders = BTreeMap::new();
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(snapshot).map_err(read_error)? {
+        entries.push(entry.map_err(read_error)?.path());
+    }
+    entries.sort();
+    for path in entries {
+        if is_hidden(&path) {
+            continue;
+        }
+        if path.is_dir() {
+            let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+                return Err(LoadError::ClusterFolderName { path });
+            };
+            folders.insert(name.to_string(), path.clone());
+        } else if is_manifest_file(&path) {
+            return Err(LoadError::StrayFile { path });
+        }
+    }
+    Ok(folders)
+}
+
+impl Fleet {
+    /// Builds a fleet from the objects of each cluster, secret values still in place:
+    /// reads `argocd-cm` and the cluster secrets of `argocd_cluster`, then drops every
+    /// secret value and indexes each cluster. [`load_snapshot`] is this over files.
+    pub fn from_sourced(
+        clusters: BTreeMap<String, Vec<SourcedObject>>,
+        argocd_cluster: &str,
+    ) -> Result<Fleet, LoadError> {
+        let argocd_objects = clusters.get(argocd_cluster).map_or(&[][..], Vec::as_slice);
+        let settings = settings_of(argocd_cluster, argocd_objects)?;
+        let cluster_infos = cluster_infos_of(argocd_objects)?;
+        let mut snapshots = BTreeMap::new();
+        for (name, objects) in clusters {
+            let snapshot = ClusterSnapshot::new(name.clone(), objects, &settings)?;
+            snapshots.insert(name, snapshot);
+        }
+        Ok(Fleet {
+            clusters: snapshots,
+            argocd_cluster: argocd_cluster.to_string(),
+            cluster_infos,
+            settings,
+        })
+    }
+
+    /// The snapshot of the cluster Argo CD runs in, if the snapshot has it.
+    pub fn argocd(&self) -> Option<&ClusterSnapshot> {
+        self.clusters.get(&self.argocd_cluster)
+    }
+
+    /// The snapshot of a cluster by Argo CD name.
+    pub fn cluster(&self, name: &str) -> Option<&ClusterSnapshot> {
+        self.clusters.get(name)
+    }
+
+    /// The namespace Argo CD runs in, taken from where `argocd-cm` is.
+    pub fn argocd_namespace(&self) -> Option<&str> {
+        self.argocd()?
+            .of_kind("", "ConfigMap")
+            .iter()
+            .find(|object| is_argocd_cm(object))?
+            .namespace()
+    }
+
+    /// The cluster an Application destination `server` points at, as Argo CD resolves it
+    /// (trailing `/` ignored). `https://kubernetes.default.svc` is `in-cluster` unless a
+    /// cluster secret declares it, and nothing when `cluster.inClusterEnabled` is `false`.
+    pub fn cluster_for_server(&self, server: &str) -> Option<&ClusterInfo> {
+        let server = server.trim_end_matches('/');
+        if server == IN_CLUSTER_SERVER && !self.settings.in_cluster_enabled {
+            return None;
+        }
+        self.cluster_infos
+            .iter()
+            .find(|info| trimmed_server(info) == server)
+            .or_else(|| (server == IN_CLUSTER_SERVER).then(|| &*IN_CLUSTER))
+    }
+
+    /// The cluster an Application destination `name` points at, as Argo CD resolves it,
+    /// with the same `in-cluster` rule as [`Fleet::cluster_for_server`].
+    pub fn cluster_by_name(&self, name: &str) -> Option<ClusterInfo> {
+        if name.is_empty() {
+            return None;
+        }
+        let declared = self
+            .cluster_infos
+            .iter()
+            .find(|info| info.name == name && self.is_visible(info));
+        match declared {
+            Some(info) => Some(info.clone()),
+            None if name == IN_CLUSTER_NAME && self.has_implicit_in_cluster() => {
+                Some(IN_CLUSTER.clone())
+            }
+            None => None,
+        }
+    }
+
+    /// The clusters Argo CD lists (`argocd cluster list`): the visible cluster secrets and
+    /// the implicit `in-cluster`, sorted by name.
+    pub fn known_clusters(&self) -> Vec<ClusterInfo> {
+        let mut known: Vec<ClusterInfo> = self
+            .cluster_infos
+            .iter()
+            .filter(|info| self.is_visible(info))
+            .cloned()
+            .collect();
+        if self.has_implicit_in_cluster() {
+            known.push(IN_CLUSTER.clone());
+            known.sort();
+        }
+        known
+    }
+
+    /// Argo CD ignores secrets for the in-cluster server when in-cluster is disabled.
+    fn is_visible(&self, info: &ClusterInfo) -> bool {
+        self.settings.in_cluster_enabled || trimmed_server(info) != IN_CLUSTER_SERVER
+    }
+
+    fn has_implicit_in_cluster(&self) -> bool {
+        self.settings.in_cluster_enabled
+            && !self
+                .cluster_infos
+                .iter()
+                .any(|info| trimmed_server(info) == IN_CLUSTER_SERVER)
+    }
+}
+
+fn trimmed_server(info: &ClusterInfo) -> &str {
+    info.server.trim_end_matches('/')
+}
+
+fn settings_of(cluster: &str, objects: &[SourcedObject]) -> Result<ArgoSettings, LoadError> {
+    let mut config_maps = objects
+        .iter()
+        .filter(|sourced| is_argocd_cm(&sourced.object));
+    let Some(first) = config_maps.next() else {
+        return Ok(ArgoSettings::default());
+    };
+    if let Some(second) = config_maps.next() {
+        return Err(LoadError::SeveralArgoCdConfigMaps {
+            cluster: cluster.to_string(),
+            first: Box::new(first.source()),
+            second: Box::new(second.source()),
+        });
+    }
+    read_settings(&first.object, &first.source())
+}
+
+fn cluster_infos_of(objects: &[SourcedObject]) -> Result<Vec<ClusterInfo>, LoadError> {
+    let mut infos = Vec::new();
+    for sourced in objects {
+        if !is_cluster_secret(&sourced.object) {
+            continue;
+        }
+        let info =
+            cluster_info(&sourced.object).map_err(|problem| LoadError::DecodeClusterSecret {
+                at: sourced.source(),
+                secret: secret_id(&sourced.object),
+                problem,
+            })?;
+        infos.push((info, secret_id(&sourced.object)));
+    }
+    infos.sort();
+    check_unique(&infos, "name", |info| info.name.as_str())?;
+    check_unique(&infos, "server", trimmed_server)?;
+    Ok(infos.into_iter().map(|(info, _)| info).collect())
+}
+
+/// Two secrets for one cluster name or server make Argo CD's choice arbitrary, and the
+/// prediction with it.
+fn check_unique(
+    infos: &[(ClusterInfo, String)],
+    what: &'static str,
+    field: fn(&ClusterInfo) -> &str,
+) -> Result<(), LoadError> {
+    let mut by_value: BTreeMap<&str, &str> = BTreeMap::new();
+    for (info, secret) in infos {
+        let value = field(info);
+        if value.is_empty() {
+            continue;
+        }
+        if let Some(first) = by_value.insert(value, secret) {
+            return Err(LoadError::DuplicateCluster {
+                what,
+                value: value.to_string(),
+                first: first.to_string(),
+                second: secret.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn secret_id(secret: &Object) -> String {
+    match secret.namespace() {
+        Some(namespace) => format!("{namespace}/{}", secret.name()),
+        None => secret.name().to_string(),
+    }
+}

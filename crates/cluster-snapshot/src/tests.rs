@@ -1,0 +1,794 @@
+//! Loader tests over fixtures: one string holds several files, each after a `//- path`
+//! header, written to a temporary directory.
+
+use std::fs;
+
+use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
+use preflight_model::{ArgoSettings, Object, ObjectKey, TrackingMethod};
+use serde_json::json;
+use tempfile::TempDir;
+
+use crate::{load_manifests, load_snapshot, ClusterSnapshot, Fleet, LoadError, LoadOptions};
+
+fn fixture(text: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for chunk in text.split("//- ").skip(1) {
+        let (path, content) = chunk.split_once('\n').unwrap();
+        let path = dir.path().join(path.trim());
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+/// The error message with the temporary directory removed from paths.
+fn message(dir: &TempDir, error: LoadError) -> String {
+    let root = dir.path().display().to_string();
+    error
+        .to_string()
+        .replace(&format!("{root}/"), "")
+        .replace(&root, "SNAPSHOT")
+}
+
+fn names(objects: impl IntoIterator<Item = impl std::borrow::Borrow<Object>>) -> Vec<String> {
+    objects
+        .into_iter()
+        .map(|object| object.borrow().name().to_string())
+        .collect()
+}
+
+#[track_caller]
+fn check_manifests(files: &str, expected: &[(&str, usize, &str)]) {
+    let dir = fixture(files);
+    let objects = load_manifests(dir.path()).unwrap();
+    let actual: Vec<(String, usize, String)> = objects
+        .iter()
+        .map(|sourced| {
+            let file = sourced.file.strip_prefix(dir.path()).unwrap();
+            (
+                file.display().to_string(),
+                sourced.document,
+                sourced.object.name().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, usize, String)> = expected
+        .iter()
+        .map(|(file, document, name)| (file.to_string(), *document, name.to_string()))
+        .collect();
+    assert_eq!(actual, expected);
+}
+
+#[track_caller]
+fn check_manifests_error(files: &str, expected: &str) {
+    let dir = fixture(files);
+    let error = load_manifests(dir.path()).unwrap_err();
+    assert_eq!(message(&dir, error), expected);
+}
+
+#[track_caller]
+fn check_snapshot_error(files: &str, options: &LoadOptions, expected: &str) {
+    let dir = fixture(files);
+    let error = load_snapshot(dir.path(), options).unwrap_err();
+    assert_eq!(message(&dir, error), expected);
+}
+
+const NS_A: &str = "{apiVersion: v1, kind: Namespace, metadata: {name: a}}";
+
+#[test]
+fn manifests_in_every_shape() {
+    check_manifests(
+        &format!(
+            "//- one.yaml\n{NS_A}\n\
+             //- multi.yml\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n---\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: c\n\
+             //- list.json\n{{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {{\"name\": \"d\"}}}}]}}\n\
+             //- deep/er/still/e.yaml\napiVersion: v1\nkind: Namespace\nmetadata: {{name: e}}\n\
+             //- empty.yaml\n---\n# nothing\n---\n\
+             //- .hidden.yaml\n{NS_A}\n\
+             //- .git/config.yaml\n{NS_A}\n\
+             //- README.md\nnot yaml: [\n"
+        ),
+        &[
+            ("deep/er/still/e.yaml", 1, "e"),
+            ("list.json", 1, "d"),
+            ("multi.yml", 1, "b"),
+            ("multi.yml", 3, "c"),
+            ("one.yaml", 1, "a"),
+        ],
+    );
+}
+
+#[test]
+fn a_single_file_is_loaded_whatever_its_name() {
+    let dir = fixture(&format!("//- appset.txt\n{NS_A}\n"));
+    let objects = load_manifests(&dir.path().join("appset.txt")).unwrap();
+    assert_eq!(names(objects.iter().map(|s| &s.object)), ["a"]);
+}
+
+#[test]
+fn manifest_errors_name_file_document_and_field() {
+    let cases = [
+        (
+            "//- x.yaml\n{apiVersion: v1, kind: Namespace, metadata: {name: a}}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  labels: {}\n",
+            "x.yaml: document 2: missing field `metadata.name`",
+        ),
+        (
+            "//- x.yaml\nkind: Namespace\n",
+            "x.yaml: document 1: missing field `apiVersion`",
+        ),
+        (
+            "//- x.yaml\napiVersion: v1\nkind: 3\n",
+            "x.yaml: document 1: field `kind` must be a string",
+        ),
+        (
+            "//- x.yaml\napiVersion: v1\nkind: Namespace\nmetadata: a\n",
+            "x.yaml: document 1: field `metadata` must be a mapping",
+        ),
+        (
+            "//- x.yaml\n- a\n- b\n",
+            "x.yaml: document 1: expected a Kubernetes object with `apiVersion`, `kind` and `metadata`, found a list",
+        ),
+        (
+            "//- l.yaml\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n- {apiVersion: v1, metadata: {name: b}}\n",
+            "l.yaml: document 1, item 2: missing field `kind`",
+        ),
+        (
+            "//- sub/x.yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {a: [}\n",
+            "sub/x.yaml: document 1: invalid YAML at line 5, column 15: mismatched bracket '[' closed by '}'",
+        ),
+    ];
+    for (files, expected) in cases {
+        check_manifests_error(files, expected);
+    }
+}
+
+#[test]
+fn missing_path_is_an_error() {
+    let dir = fixture("");
+    let error = load_manifests(&dir.path().join("nope")).unwrap_err();
+    assert!(
+        message(&dir, error).starts_with("cannot read `nope`: "),
+        "unexpected message"
+    );
+}
+
+const CLUSTER_SECRETS: &str = "\
+//- in-cluster/argocd/clusters.yaml
+apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-prod-eu
+  namespace: argocd
+  labels:
+    argocd.argoproj.io/secret-type: cluster
+    env: prod
+  annotations:
+    team: platform
+    kubectl.kubernetes.io/last-applied-configuration: '{\"data\": {\"config\": \"c2VjcmV0\"}}'
+data:
+  name: cHJvZC1ldQ==
+  server: aHR0cHM6Ly9wcm9kLWV1LmV4YW1wbGUuY29tLw==
+  project: cGxhdGZvcm0=
+  config: c2VjcmV0
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-staging
+  namespace: argocd
+  labels:
+    argocd.argoproj.io/secret-type: cluster
+data:
+  name: bm90LXRoaXMtb25l
+stringData:
+  name: staging
+  server: https://staging.example.com
+  config: '{\"bearerToken\": \"secret\"}'
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: registry-credentials
+  namespace: argocd
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: c2VjcmV0
+";
+
+#[test]
+fn cluster_secrets_are_decoded_and_no_secret_value_is_kept() {
+    let dir = fixture(CLUSTER_SECRETS);
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+
+    let infos: Vec<(&str, &str, &str, &str)> = fleet
+        .cluster_infos
+        .iter()
+        .map(|info| {
+            (
+                info.name.as_str(),
+                info.server.as_str(),
+                info.project.as_str(),
+                info.secret_name.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        infos,
+        [
+            (
+                "prod-eu",
+                "https://prod-eu.example.com/",
+                "platform",
+                "cluster-prod-eu"
+            ),
+            (
+                "staging",
+                "https://staging.example.com",
+                "",
+                "cluster-staging"
+            ),
+        ]
+    );
+    let prod = &fleet.cluster_infos[0];
+    assert_eq!(prod.labels.get("env").map(String::as_str), Some("prod"));
+    assert_eq!(
+        prod.annotations.keys().collect::<Vec<_>>(),
+        ["team"],
+        "the last-applied copy of a secret holds its values"
+    );
+
+    let argocd = fleet.argocd().unwrap();
+    assert_eq!(argocd.of_kind("", "Secret").len(), 3);
+    for secret in argocd.of_kind("", "Secret") {
+        let raw = secret.raw().as_object().unwrap();
+        assert!(!raw.contains_key("data"), "{} kept data", secret.name());
+        assert!(
+            !raw.contains_key("stringData"),
+            "{} kept stringData",
+            secret.name()
+        );
+        assert!(!secret.raw().to_string().contains("c2VjcmV0"));
+        assert!(!secret.raw().to_string().contains("secret\""));
+    }
+    assert_eq!(
+        fleet.argocd_namespace(),
+        None,
+        "no argocd-cm in this fixture"
+    );
+}
+
+#[test]
+fn manifests_drop_secret_values_too() {
+    let dir = fixture(
+        "//- s.yaml\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: c2VjcmV0}\nstringData: {b: secret}\n",
+    );
+    let objects = load_manifests(dir.path()).unwrap();
+    assert_eq!(
+        objects[0].object.raw(),
+        &json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}})
+    );
+}
+
+#[test]
+fn cluster_secret_errors() {
+    let secret = |data: &str| {
+        format!(
+            "//- in-cluster/c.yaml\n{NS_A}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  namespace: argocd\n  labels: {{argocd.argoproj.io/secret-type: cluster}}\n{data}"
+        )
+    };
+    let cases = [
+        (
+            secret("data:\n  name: cHJvZC1ldQ==\n"),
+            "in-cluster/c.yaml: document 2: cluster secret `argocd/c`: missing field `server` in `data` or `stringData`",
+        ),
+        (
+            secret("data:\n  server: 'not base64!'\n"),
+            "in-cluster/c.yaml: document 2: cluster secret `argocd/c`: field `data.server` is not valid base64: Invalid symbol 32, offset 3.",
+        ),
+        (
+            secret("data:\n  server: //79\n"),
+            "in-cluster/c.yaml: document 2: cluster secret `argocd/c`: field `data.server` does not decode to UTF-8 text",
+        ),
+        (
+            secret("stringData:\n  server: https://x\n  name: [a]\n"),
+            "in-cluster/c.yaml: document 2: cluster secret `argocd/c`: field `stringData.name` must be a string",
+        ),
+    ];
+    for (files, expected) in cases {
+        check_snapshot_error(&files, &LoadOptions::default(), expected);
+    }
+}
+
+#[test]
+fn duplicate_clusters_are_errors() {
+    let secret = |secret: &str, name: &str, server: &str| {
+        format!("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {secret}\n  namespace: argocd\n  labels: {{argocd.argoproj.io/secret-type: cluster}}\nstringData:\n  name: {name}\n  server: {server}\n")
+    };
+    check_snapshot_error(
+        &format!(
+            "//- in-cluster/c.yaml\n{}{}",
+            secret("a", "prod", "https://a"),
+            secret("b", "prod", "https://b")
+        ),
+        &LoadOptions::default(),
+        "cluster secrets `argocd/a` and `argocd/b` both declare the cluster name `prod`; Argo CD would pick one of them arbitrarily",
+    );
+    check_snapshot_error(
+        &format!(
+            "//- in-cluster/c.yaml\n{}{}",
+            secret("a", "one", "https://a/"),
+            secret("b", "two", "https://a")
+        ),
+        &LoadOptions::default(),
+        "cluster secrets `argocd/a` and `argocd/b` both declare the cluster server `https://a`; Argo CD would pick one of them arbitrarily",
+    );
+}
+
+#[test]
+fn cluster_secrets_outside_the_argocd_cluster_are_only_stripped() {
+    let dir = fixture(
+        "//- other/s.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  labels: {argocd.argoproj.io/secret-type: cluster}\ndata: {server: '!!'}\n",
+    );
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    assert!(fleet.cluster_infos.is_empty());
+    assert!(fleet.argocd().is_none());
+    let secret = fleet.clusters["other"].objects().next().unwrap();
+    assert!(secret.value_at(&["data"]).is_none());
+}
+
+#[track_caller]
+fn settings_of(argocd_cm_data: &str) -> Result<ArgoSettings, String> {
+    let dir = fixture(&format!(
+        "//- in-cluster/argocd-cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: argocd-cm, namespace: argocd}}\n{argocd_cm_data}"
+    ));
+    load_snapshot(dir.path(), &LoadOptions::default())
+        .map(|fleet| {
+            assert_eq!(fleet.argocd_namespace(), Some("argocd"));
+            fleet.settings
+        })
+        .map_err(|error| message(&dir, error))
+}
+
+#[test]
+fn argocd_cm_settings() {
+    let settings = |tracking_method, instance_label_key: &str, in_cluster_enabled| ArgoSettings {
+        tracking_method,
+        instance_label_key: instance_label_key.to_string(),
+        in_cluster_enabled,
+    };
+    let defaults = ArgoSettings::default();
+    let cases = [
+        ("", defaults.clone()),
+        ("data: {}\n", defaults.clone()),
+        (
+            "data:\n  application.resourceTrackingMethod: label\n  application.instanceLabelKey: argocd.argoproj.io/instance\n",
+            settings(TrackingMethod::Label, "argocd.argoproj.io/instance", true),
+        ),
+        (
+            "data:\n  application.resourceTrackingMethod: annotation+label\n  cluster.inClusterEnabled: 'false'\n",
+            settings(TrackingMethod::AnnotationAndLabel, "app.kubernetes.io/instance", false),
+        ),
+        (
+            "data:\n  application.resourceTrackingMethod: ''\n  cluster.inClusterEnabled: 'False'\n",
+            defaults.clone(),
+        ),
+    ];
+    for (data, expected) in cases {
+        assert_eq!(settings_of(data), Ok(expected), "data: {data}");
+    }
+    assert_eq!(
+        settings_of("data:\n  application.resourceTrackingMethod: labels\n"),
+        Err("in-cluster/argocd-cm.yaml: document 1: ConfigMap `argocd-cm`: field `data.application.resourceTrackingMethod`: unknown tracking method `labels`, expected `annotation`, `label` or `annotation+label`".to_string())
+    );
+    assert_eq!(
+        settings_of("data:\n  cluster.inClusterEnabled: false\n"),
+        Err("in-cluster/argocd-cm.yaml: document 1: ConfigMap `argocd-cm`: field `data.cluster.inClusterEnabled`: must be a string".to_string())
+    );
+}
+
+#[test]
+fn argocd_cm_is_read_from_the_argocd_cluster_only() {
+    let dir = fixture(
+        "//- workload/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm, namespace: argocd}\ndata: {application.resourceTrackingMethod: label}\n\
+         //- mgmt/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm, namespace: gitops}\ndata: {application.resourceTrackingMethod: annotation+label}\n",
+    );
+    let options = LoadOptions {
+        argocd_cluster: Some("mgmt".to_string()),
+    };
+    let fleet = load_snapshot(dir.path(), &options).unwrap();
+    assert_eq!(fleet.argocd_cluster, "mgmt");
+    assert_eq!(fleet.argocd().unwrap().name, "mgmt");
+    assert_eq!(fleet.argocd_namespace(), Some("gitops"));
+    assert_eq!(
+        fleet.settings.tracking_method,
+        TrackingMethod::AnnotationAndLabel
+    );
+
+    let default = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    assert_eq!(default.settings, ArgoSettings::default());
+    assert!(default.argocd().is_none());
+}
+
+#[test]
+fn snapshot_layout_errors() {
+    let two_clusters =
+        format!("//- b/ns.yaml\n{NS_A}\n//- a/ns.yaml\n{NS_A}\n//- notes.txt\nhello\n");
+    let mgmt = LoadOptions {
+        argocd_cluster: Some("mgmt".to_string()),
+    };
+    check_snapshot_error(
+        &two_clusters,
+        &mgmt,
+        "Argo CD cluster `mgmt` has no folder in snapshot `SNAPSHOT` (cluster folders: `a`, `b`)",
+    );
+    check_snapshot_error(
+        "",
+        &mgmt,
+        "Argo CD cluster `mgmt` has no folder in snapshot `SNAPSHOT` (the snapshot has no cluster folders)",
+    );
+    check_snapshot_error(
+        &format!("//- a/ns.yaml\n{NS_A}\n//- stray.yaml\n{NS_A}\n"),
+        &LoadOptions::default(),
+        "`stray.yaml`: objects in a snapshot must be inside a cluster folder (one folder per Argo CD cluster name)",
+    );
+
+    let dir = fixture(&format!("//- snapshot.yaml\n{NS_A}\n"));
+    let error =
+        load_snapshot(&dir.path().join("snapshot.yaml"), &LoadOptions::default()).unwrap_err();
+    assert_eq!(
+        message(&dir, error),
+        "`snapshot.yaml`: single-file snapshots are not supported yet; pass a directory with one folder per cluster"
+    );
+}
+
+#[test]
+fn duplicate_objects_name_both_sources() {
+    check_snapshot_error(
+        "//- prod/all.yaml\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: x}}\n- {apiVersion: apps/v1, kind: Deployment, metadata: {name: d, namespace: x}}\n\
+         //- prod/deployments.yaml\n{apiVersion: v1, kind: Namespace, metadata: {name: other}}\n---\n{apiVersion: apps/v1beta2, kind: Deployment, metadata: {name: d, namespace: x}}\n",
+        &LoadOptions::default(),
+        "cluster `prod`: `Deployment.apps x/d` is defined twice: in prod/all.yaml: document 1, item 2 and in prod/deployments.yaml: document 2",
+    );
+}
+
+fn object(value: serde_json::Value) -> Object {
+    Object::from_value(value)
+}
+
+fn workload_cluster(settings: &ArgoSettings) -> ClusterSnapshot {
+    let tracked = |kind: &str, namespace: Option<&str>, name: &str, id: &str, label: &str| {
+        let mut metadata = json!({"name": name, "annotations": {"argocd.argoproj.io/tracking-id": id},
+            "labels": {"app.kubernetes.io/instance": label}});
+        if let Some(namespace) = namespace {
+            metadata["namespace"] = json!(namespace);
+        }
+        let api_version = if kind == "Deployment" {
+            "apps/v1"
+        } else {
+            "v1"
+        };
+        object(json!({"apiVersion": api_version, "kind": kind, "metadata": metadata}))
+    };
+    let objects = vec![
+        tracked(
+            "Namespace",
+            None,
+            "kube-metrics",
+            "metrics:/Namespace:/kube-metrics",
+            "metrics",
+        ),
+        tracked(
+            "Deployment",
+            Some("kube-metrics"),
+            "metrics-server",
+            "metrics:apps/Deployment:kube-metrics/metrics-server",
+            "metrics",
+        ),
+        // Copied from metrics-server with its annotation: the id describes another object.
+        tracked(
+            "Deployment",
+            Some("kube-metrics"),
+            "metrics-server-copy",
+            "metrics:apps/Deployment:kube-metrics/metrics-server",
+            "other",
+        ),
+        tracked(
+            "ConfigMap",
+            Some("team-a"),
+            "settings",
+            "team-a_metrics:/ConfigMap:team-a/settings",
+            "team-a_metrics",
+        ),
+        object(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "untracked"}})),
+    ];
+    ClusterSnapshot::from_objects("prod", objects, settings).unwrap()
+}
+
+#[test]
+fn tracking_with_annotations() {
+    for method in [
+        TrackingMethod::Annotation,
+        TrackingMethod::AnnotationAndLabel,
+    ] {
+        let settings = ArgoSettings {
+            tracking_method: method,
+            ..ArgoSettings::default()
+        };
+        let cluster = workload_cluster(&settings);
+        assert_eq!(
+            names(cluster.tracked_by("metrics")),
+            ["settings", "kube-metrics", "metrics-server"],
+            "{method:?}"
+        );
+        assert_eq!(names(cluster.tracked_by("team-a_metrics")), ["settings"]);
+        assert_eq!(names(cluster.tracked_by("other")), Vec::<String>::new());
+        assert_eq!(
+            cluster.tracking_instances().collect::<Vec<_>>(),
+            ["metrics", "team-a_metrics"]
+        );
+    }
+}
+
+#[test]
+fn tracking_with_labels() {
+    let settings = ArgoSettings {
+        tracking_method: TrackingMethod::Label,
+        ..ArgoSettings::default()
+    };
+    let cluster = workload_cluster(&settings);
+    assert_eq!(
+        names(cluster.tracked_by("metrics")),
+        ["settings", "kube-metrics", "metrics-server"]
+    );
+    assert_eq!(names(cluster.tracked_by("other")), ["metrics-server-copy"]);
+
+    let custom = ArgoSettings {
+        tracking_method: TrackingMethod::Label,
+        instance_label_key: "example.com/app".to_string(),
+        ..ArgoSettings::default()
+    };
+    assert!(workload_cluster(&custom).tracked_by("metrics").is_empty());
+}
+
+#[test]
+fn tracking_follows_the_argocd_cm_of_the_snapshot() {
+    let dir = fixture(
+        "//- in-cluster/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm, namespace: argocd}\ndata: {application.resourceTrackingMethod: label}\n\
+         //- prod/ns.yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: kube-metrics\n  labels: {app.kubernetes.io/instance: metrics}\n",
+    );
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    assert_eq!(
+        names(fleet.clusters["prod"].tracked_by("metrics")),
+        ["kube-metrics"]
+    );
+}
+
+#[test]
+fn indexes() {
+    let cluster = ClusterSnapshot::from_objects(
+        "prod",
+        [
+            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-1", "namespace": "shop", "uid": "rs",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "deploy", "controller": true}]}}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop", "uid": "deploy"}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1-b", "namespace": "shop", "uid": "pod-b",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "rs"}]}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1-a", "namespace": "shop", "uid": "pod-a",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "rs"}]}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "uid": "ns"}}),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "other"}}),
+        ]
+        .map(object),
+        &ArgoSettings::default(),
+    )
+    .unwrap();
+
+    let keys: Vec<String> = cluster.objects().map(|o| o.key().to_string()).collect();
+    assert_eq!(
+        keys,
+        [
+            "ConfigMap other/c",
+            "Namespace shop",
+            "Pod shop/web-1-a",
+            "Pod shop/web-1-b",
+            "Deployment.apps shop/web",
+            "ReplicaSet.apps shop/web-1",
+        ]
+    );
+    assert_eq!(cluster.len(), 6);
+    let deployment = ObjectKey::new("apps", "Deployment", Some("shop"), "web");
+    assert_eq!(cluster.get(&deployment).unwrap().uid(), Some("deploy"));
+    assert_eq!(
+        cluster.source(&deployment).unwrap().to_string(),
+        "<memory>: document 2"
+    );
+    assert!(cluster
+        .get(&ObjectKey::new("", "Deployment", Some("shop"), "web"))
+        .is_none());
+    assert_eq!(cluster.by_uid("rs").unwrap().name(), "web-1");
+    assert!(cluster.by_uid("nope").is_none());
+    assert_eq!(names(cluster.dependents_of("rs")), ["web-1-a", "web-1-b"]);
+    assert_eq!(names(cluster.dependents_of("deploy")), ["web-1"]);
+    assert_eq!(names(cluster.dependents_of("pod-a")), Vec::<String>::new());
+    assert_eq!(
+        names(cluster.in_namespace("shop")),
+        ["web-1-a", "web-1-b", "web", "web-1"]
+    );
+    assert_eq!(
+        cluster.populated_namespaces().collect::<Vec<_>>(),
+        ["other", "shop"]
+    );
+    assert_eq!(names(cluster.of_kind("", "Pod")), ["web-1-a", "web-1-b"]);
+    assert_eq!(names(cluster.of_kind("apps", "Deployment")), ["web"]);
+    assert!(cluster.of_kind("apps", "StatefulSet").is_empty());
+    assert!(cluster.of_kind("zzz", "Z").is_empty());
+}
+
+fn fleet_with(secrets: &[(&str, &str)], in_cluster_enabled: bool) -> Fleet {
+    let mut objects = Vec::new();
+    for (name, server) in secrets {
+        objects.push(object(json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": format!("secret-{name}"), "namespace": "argocd",
+                "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+            "stringData": {"name": name, "server": server}})));
+    }
+    objects.push(object(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "argocd-cm", "namespace": "argocd"},
+        "data": {"cluster.inClusterEnabled": in_cluster_enabled.to_string()}})));
+    let sourced = objects
+        .into_iter()
+        .enumerate()
+        .map(|(index, object)| crate::SourcedObject {
+            object,
+            file: "argocd.yaml".into(),
+            document: index + 1,
+            item: None,
+        })
+        .collect();
+    Fleet::from_sourced(
+        [(IN_CLUSTER_NAME.to_string(), sourced)].into(),
+        IN_CLUSTER_NAME,
+    )
+    .unwrap()
+}
+
+#[test]
+fn server_and_name_resolution() {
+    let fleet = fleet_with(
+        &[
+            ("prod", "https://prod.example.com/"),
+            ("dev", "https://dev.example.com"),
+        ],
+        true,
+    );
+    let by_server = |server: &str| {
+        fleet
+            .cluster_for_server(server)
+            .map(|info| info.name.clone())
+    };
+    let by_name = |name: &str| fleet.cluster_by_name(name).map(|info| info.server);
+    let cases: [(&str, Option<&str>); 6] = [
+        ("https://prod.example.com", Some("prod")),
+        ("https://prod.example.com/", Some("prod")),
+        ("https://dev.example.com//", Some("dev")),
+        ("https://kubernetes.default.svc", Some("in-cluster")),
+        ("https://kubernetes.default.svc/", Some("in-cluster")),
+        ("https://unknown.example.com", None),
+    ];
+    for (server, expected) in cases {
+        assert_eq!(by_server(server).as_deref(), expected, "server {server}");
+    }
+    assert_eq!(
+        by_name("prod").as_deref(),
+        Some("https://prod.example.com/")
+    );
+    assert_eq!(by_name("in-cluster").as_deref(), Some(IN_CLUSTER_SERVER));
+    assert_eq!(by_name(""), None);
+    assert_eq!(by_name("nope"), None);
+    let known: Vec<String> = fleet
+        .known_clusters()
+        .into_iter()
+        .map(|info| info.name)
+        .collect();
+    assert_eq!(known, ["dev", "in-cluster", "prod"]);
+}
+
+#[test]
+fn a_secret_for_the_in_cluster_server_replaces_in_cluster() {
+    let fleet = fleet_with(&[("local", "https://kubernetes.default.svc")], true);
+    assert_eq!(
+        fleet
+            .cluster_for_server(IN_CLUSTER_SERVER)
+            .map(|info| info.name.as_str()),
+        Some("local")
+    );
+    assert_eq!(fleet.cluster_by_name("in-cluster"), None);
+    assert_eq!(
+        fleet.cluster_by_name("local").unwrap().secret_name,
+        "secret-local"
+    );
+}
+
+#[test]
+fn in_cluster_disabled() {
+    let fleet = fleet_with(&[("prod", "https://prod.example.com")], false);
+    assert!(fleet.cluster_for_server(IN_CLUSTER_SERVER).is_none());
+    assert!(fleet.cluster_by_name("in-cluster").is_none());
+    assert!(fleet
+        .cluster_for_server("https://prod.example.com")
+        .is_some());
+
+    // Argo CD also ignores a secret for the in-cluster server when in-cluster is disabled.
+    let fleet = fleet_with(&[("local", IN_CLUSTER_SERVER)], false);
+    assert!(fleet.cluster_for_server(IN_CLUSTER_SERVER).is_none());
+    assert!(fleet.cluster_by_name("local").is_none());
+    assert!(fleet.known_clusters().is_empty());
+    assert_eq!(fleet.cluster_infos.len(), 1);
+}
+
+#[test]
+fn secret_folders_and_cluster_folders_need_not_match() {
+    let dir = fixture(&format!(
+        "//- in-cluster/c.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  labels: {{argocd.argoproj.io/secret-type: cluster}}\nstringData: {{name: no-folder, server: 'https://x'}}\n\
+         //- no-secret/ns.yaml\n{NS_A}\n"
+    ));
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    assert_eq!(
+        fleet.clusters.keys().collect::<Vec<_>>(),
+        ["in-cluster", "no-secret"]
+    );
+    assert!(fleet.cluster("no-folder").is_none());
+    assert_eq!(
+        fleet.cluster_by_name("no-folder").unwrap().server,
+        "https://x"
+    );
+}
+
+#[test]
+fn the_first_failing_file_is_reported_whatever_the_scheduling() {
+    let mut files = String::new();
+    for index in 0..20 {
+        files.push_str(&format!("//- c/{index:02}.yaml\n{NS_A}\n"));
+    }
+    files.push_str("//- c/05b.yaml\nkind: [\n//- c/15b.yaml\nkind: [\n");
+    for _ in 0..5 {
+        check_manifests_error(
+            &files,
+            "c/05b.yaml: document 1: invalid YAML at line 1, column 7: unclosed bracket '['",
+        );
+    }
+}
+
+#[test]
+fn several_argocd_cm_are_an_error() {
+    let cm = |namespace: &str| {
+        format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: argocd-cm, namespace: {namespace}}}\n")
+    };
+    check_snapshot_error(
+        &format!("//- in-cluster/cm.yaml\n{}{}", cm("argocd"), cm("gitops")),
+        &LoadOptions::default(),
+        "cluster `in-cluster` holds several `argocd-cm` ConfigMaps (in in-cluster/cm.yaml: document 1 and in-cluster/cm.yaml: document 2); keep only the one of the Argo CD instance to simulate",
+    );
+}
+
+#[test]
+fn hostile_input_is_an_error_not_a_crash() {
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    let cases = [
+        (
+            "deep.yaml",
+            "deep.yaml: document 1: invalid YAML at line 1, column 256: recursion limit exceeded",
+        ),
+        (
+            "deep.json",
+            "deep.json: document 1: invalid JSON at line 1, column 128: recursion limit exceeded",
+        ),
+    ];
+    for (name, expected) in cases {
+        let error = crate::parse_documents(std::path::Path::new(name), &deep).unwrap_err();
+        assert_eq!(error.to_string(), expected);
+    }
+    let binary = fixture("//- a.yaml\n");
+    fs::write(binary.path().join("a.yaml"), [0xff, 0xfe, 0x00, 0x80]).unwrap();
+    assert!(load_manifests(binary.path()).is_err());
+}

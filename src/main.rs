@@ -1,1 +1,279 @@
-fn main() {}
+//! `argocd-preflight`: predicts what an Argo CD ApplicationSet change creates, updates,
+//! deletes and replaces, what Kubernetes then deletes on which cluster, and what gets
+//! stuck — before the merge, without touching a cluster.
+//!
+//! The binary is thin: it parses arguments, reads files and git revisions, calls the
+//! pure crates, prints a report and maps the result to an exit code (0 nothing at or
+//! above `--fail-on`, 1 findings at or above it, 2 the tool could not do its job).
+
+mod git;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use preflight_cluster_snapshot::{load_manifests, load_snapshot, Fleet, LoadOptions, SourcedObject};
+use preflight_simulator::{KubeVersion, Outcome, PlanConfig, Severity};
+
+#[derive(Parser)]
+#[command(name = "argocd-preflight", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Predict what merging head does: Applications created, updated, deleted or
+    /// replaced, what Kubernetes deletes on each cluster, and what gets stuck.
+    Plan(PlanArgs),
+    /// Print the Applications an ApplicationSet generates, offline.
+    Generate(GenerateArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Info,
+    Warning,
+    High,
+    Critical,
+    /// Never fail on findings (exit 0 unless the tool itself fails).
+    Never,
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    /// Snapshot directory: one folder per cluster, named as Argo CD names the cluster.
+    #[arg(long, value_name = "DIR")]
+    snapshot: PathBuf,
+    /// ApplicationSet manifests at the base revision (file or directory).
+    #[arg(long, value_name = "PATH", requires = "head", conflicts_with_all = ["base_ref", "head_ref"])]
+    base: Option<PathBuf>,
+    /// ApplicationSet manifests at the head revision (file or directory).
+    #[arg(long, value_name = "PATH", requires = "base")]
+    head: Option<PathBuf>,
+    /// Base git revision of `--repo` to read manifests from.
+    #[arg(long, value_name = "REV", requires = "head_ref")]
+    base_ref: Option<String>,
+    /// Head git revision of `--repo` to read manifests from.
+    #[arg(long, value_name = "REV", requires = "base_ref")]
+    head_ref: Option<String>,
+    /// The git checkout to read `--base-ref`/`--head-ref` from.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repo: PathBuf,
+    /// Only read files whose path in the repository matches this glob (`*` stays within
+    /// a path segment, `**` crosses segments); may be repeated.
+    #[arg(long = "path", value_name = "GLOB")]
+    paths: Vec<String>,
+    /// The snapshot folder of the cluster Argo CD runs in.
+    #[arg(long, value_name = "NAME", default_value = "in-cluster")]
+    argocd_cluster: String,
+    /// Kubernetes version whose behaviour and messages to reproduce (e.g. `1.28`).
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Exit 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value = "critical")]
+    fail_on: FailOn,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// The ApplicationSet manifest.
+    file: PathBuf,
+    /// Snapshot directory providing cluster secrets and Argo CD settings.
+    #[arg(long, value_name = "DIR")]
+    snapshot: Option<PathBuf>,
+    #[arg(long, value_name = "NAME", default_value = "in-cluster")]
+    argocd_cluster: String,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
+    output: Output,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Output {
+    Yaml,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Plan(args) => run_plan(&args),
+        Command::Generate(args) => run_generate(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn load_fleet(snapshot: &Path, argocd_cluster: &str) -> Result<Fleet> {
+    let options = LoadOptions {
+        argocd_cluster: Some(argocd_cluster.to_string()),
+    };
+    Ok(load_snapshot(snapshot, &options)?)
+}
+
+fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
+    let kube_version = match &args.kube_version {
+        Some(text) => KubeVersion::parse(text)
+            .with_context(|| format!("invalid `--kube-version` `{text}`: expected e.g. `1.28`"))?,
+        None => KubeVersion::NEWEST,
+    };
+    let fleet = load_fleet(&args.snapshot, &args.argocd_cluster)?;
+    let (base, head) = read_revisions(args)?;
+    let outcome = preflight_simulator::plan(&fleet, &base, &head, &PlanConfig { kube_version });
+    print_report(&outcome, args.format)?;
+    Ok(exit_code(&outcome, args.fail_on))
+}
+
+fn read_revisions(args: &PlanArgs) -> Result<(Vec<SourcedObject>, Vec<SourcedObject>)> {
+    let (base, head, base_name, head_name) = match (&args.base, &args.head, &args.base_ref, &args.head_ref) {
+        (Some(base), Some(head), None, None) => (
+            load_manifests(base)?,
+            load_manifests(head)?,
+            base.display().to_string(),
+            head.display().to_string(),
+        ),
+        (None, None, Some(base_ref), Some(head_ref)) => (
+            git::manifests_at(&args.repo, base_ref, &args.paths)?,
+            git::manifests_at(&args.repo, head_ref, &args.paths)?,
+            base_ref.clone(),
+            head_ref.clone(),
+        ),
+        _ => bail!("give the two revisions either as `--base PATH --head PATH` or as `--base-ref REV --head-ref REV`"),
+    };
+    // An empty revision is legitimate (everything added or removed) but is far more
+    // often a wrong path, and it reads as "delete everything": say so.
+    for (manifests, name) in [(&base, &base_name), (&head, &head_name)] {
+        let argo_objects = manifests
+            .iter()
+            .filter(|m| m.object.group() == "argoproj.io")
+            .filter(|m| matches!(m.object.kind(), "ApplicationSet" | "Application"))
+            .count();
+        if argo_objects == 0 {
+            eprintln!("warning: no ApplicationSet or Application found in `{name}`");
+        }
+    }
+    Ok((base, head))
+}
+
+fn print_report(outcome: &Outcome, format: Format) -> Result<()> {
+    let rendered = match format {
+        Format::Text => preflight_report::render_text(outcome),
+        Format::Markdown => preflight_report::render_markdown(outcome),
+        Format::Json => preflight_report::render_json(outcome),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(rendered.as_bytes())
+        .context("cannot write the report to standard output")?;
+    stdout.flush().context("cannot write the report to standard output")?;
+    Ok(())
+}
+
+fn exit_code(outcome: &Outcome, fail_on: FailOn) -> ExitCode {
+    if !outcome.errors.is_empty() {
+        return ExitCode::from(2);
+    }
+    let threshold = match fail_on {
+        FailOn::Info => Severity::Info,
+        FailOn::Warning => Severity::Warning,
+        FailOn::High => Severity::High,
+        FailOn::Critical => Severity::Critical,
+        FailOn::Never => return ExitCode::SUCCESS,
+    };
+    if preflight_report::exceeds(outcome, threshold) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
+    let fleet = match &args.snapshot {
+        Some(snapshot) => Some(load_fleet(snapshot, &args.argocd_cluster)?),
+        None => None,
+    };
+    let manifests = load_manifests(&args.file)?;
+    let appsets: Vec<&SourcedObject> = manifests
+        .iter()
+        .filter(|m| m.object.group() == "argoproj.io" && m.object.kind() == "ApplicationSet")
+        .collect();
+    let [appset] = appsets.as_slice() else {
+        bail!(
+            "{}: expected exactly one ApplicationSet, found {}",
+            args.file.display(),
+            appsets.len()
+        );
+    };
+    let clusters = fleet.as_ref().map(|f| f.cluster_infos.clone()).unwrap_or_default();
+    let settings = fleet.as_ref().map(|f| f.settings.clone()).unwrap_or_default();
+    let context = preflight_generators::GenerationContext {
+        clusters: &clusters,
+        settings: &settings,
+    };
+    let generated = match preflight_generators::generate(&appset.object, &context) {
+        Ok(generated) => generated,
+        Err(error) => {
+            eprintln!(
+                "error: {}: ApplicationSet `{}`: {error}",
+                appset.file.display(),
+                appset.object.name()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    for warning in &generated.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let items: Vec<serde_json::Value> = generated
+        .applications
+        .into_iter()
+        .map(|a| a.into_raw())
+        .collect();
+    let rendered = match args.output {
+        Output::Json => {
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+            format!("{}\n", serde_json::to_string_pretty(&list)?)
+        }
+        Output::Yaml => {
+            let mut out = String::new();
+            for item in &items {
+                out.push_str("---\n");
+                out.push_str(&serde_saphyr::to_string(item).context("cannot render YAML")?);
+            }
+            out
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(rendered.as_bytes()).context("cannot write to standard output")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -35,5 +35,5 @@ mod tests;
 pub use cluster::ClusterSnapshot;
 pub use error::{ClusterSecretProblem, LoadError, ObjectProblem, Source};
 pub use fleet::{load_snapshot, Fleet, LoadOptions};
-pub use manifests::{load_manifests, SourcedObject};
+pub use manifests::{load_manifests, manifests_from_text, SourcedObject};
 pub use parse::parse_documents;

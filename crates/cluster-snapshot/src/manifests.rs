@@ -114,8 +114,15 @@ fn load_file(file: &Path) -> Result<Vec<SourcedObject>, LoadError> {
         path: file.to_path_buf(),
         source,
     })?;
+    objects_from_text(file, &text)
+}
+
+/// The objects of one file's text, `file` naming it in errors: for manifests that do
+/// not come from the file system, such as a file at a git revision. Secret values are
+/// kept; [`manifests_from_text`] drops them.
+fn objects_from_text(file: &Path, text: &str) -> Result<Vec<SourcedObject>, LoadError> {
     let mut objects = Vec::new();
-    for parsed in parse_located(file, &text)? {
+    for parsed in parse_located(file, text)? {
         check_object(&parsed.value).map_err(|problem| LoadError::InvalidObject {
             at: Source::new(file, parsed.document, parsed.item),
             problem,
@@ -126,6 +133,16 @@ fn load_file(file: &Path) -> Result<Vec<SourcedObject>, LoadError> {
             document: parsed.document,
             item: parsed.item,
         });
+    }
+    Ok(objects)
+}
+
+/// [`load_manifests`] for text that is not read from a file (a file at a git
+/// revision): the same parsing, validation and error messages, secret values dropped.
+pub fn manifests_from_text(file: &Path, text: &str) -> Result<Vec<SourcedObject>, LoadError> {
+    let mut objects = objects_from_text(file, text)?;
+    for sourced in &mut objects {
+        strip_secret_values(&mut sourced.object);
     }
     Ok(objects)
 }

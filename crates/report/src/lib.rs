@@ -1,1 +1,64 @@
-//! placeholder
+//! Renderers of a simulation's [`Outcome`]: a terminal report ([`render_text`]), the
+//! merge-request comment ([`render_markdown`], with Mermaid diagrams of each deadlock and
+//! unified diffs of changed Applications) and the versioned JSON report ([`render_json`]).
+//!
+//! Every renderer is a pure function of the outcome: the same outcome gives byte-identical
+//! output, because everything rendered iterates sorted vectors or `BTreeMap`s. The JSON
+//! report is a compatibility boundary, so it is built from this crate's own serialization
+//! types (`json.rs`), never by serializing the simulator's types directly.
+//!
+//! This crate depends on the simulator's outcome types only. It must not depend on I/O,
+//! the clock, the environment, tokio, kube, an HTTP client, or the simulator's internals.
+
+mod changes;
+mod json;
+mod markdown;
+mod summary;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use preflight_simulator::{Outcome, Severity};
+
+/// The version of the JSON report's shape; bumped only when a contract field changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The hidden first line of the merge-request comment, by which the bot finds its own
+/// comment to update instead of adding another.
+pub const COMMENT_MARKER: &str = "<!-- argocd-preflight -->";
+
+/// The largest comment [`render_markdown`] produces, in bytes. GitHub accepts 65,536
+/// characters and GitLab 1,000,000; counting bytes keeps well inside both.
+pub const MARKDOWN_MAX_BYTES: usize = 65_536;
+
+/// The plain-text report for a terminal: the verdict on the first line, then what matters
+/// most under pressure.
+pub fn render_text(outcome: &Outcome) -> String {
+    text::render(outcome)
+}
+
+/// The merge-request comment, at most [`MARKDOWN_MAX_BYTES`] long.
+pub fn render_markdown(outcome: &Outcome) -> String {
+    markdown::render(outcome, MARKDOWN_MAX_BYTES)
+}
+
+/// The merge-request comment, at most `max_bytes` long. Diffs go first, then the detail
+/// sections; the marker, the verdict and the summary table are never cut.
+pub fn render_markdown_limited(outcome: &Outcome, max_bytes: usize) -> String {
+    markdown::render(outcome, max_bytes)
+}
+
+/// The JSON report (the contract of `--format json`), pretty-printed with a trailing
+/// newline.
+pub fn render_json(outcome: &Outcome) -> String {
+    json::render(outcome)
+}
+
+/// True when any finding is at or above `fail_on`: what `--fail-on` turns into exit code 1.
+pub fn exceeds(outcome: &Outcome, fail_on: Severity) -> bool {
+    outcome
+        .findings
+        .iter()
+        .any(|finding| finding.severity >= fail_on)
+}

@@ -1,10 +1,17 @@
-//! The simulator: plans what the ApplicationSet controller does to Applications and
-//! predicts the Kubernetes deletion cascade that follows on each destination cluster.
+//! The simulator: plans what the ApplicationSet controller does to Applications
+//! ([`plan::plan`]) and predicts the Kubernetes deletion cascade that follows on each
+//! destination cluster ([`cascade`]), with findings that explain every problem and how
+//! to break it ([`findings`]).
 //!
 //! Its results are the types of [`outcome`], which the report crate renders.
 //! This crate is pure: no I/O, no clock, no environment; it never depends on tokio,
 //! kube or an HTTP client.
 
+pub mod cascade;
+pub mod findings;
 pub mod outcome;
+pub mod plan;
 
+pub use cascade::KubeVersion;
 pub use outcome::*;
+pub use plan::{plan, PlanConfig};

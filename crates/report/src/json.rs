@@ -1,0 +1,389 @@
+//! The JSON report: a compatibility boundary, so its shape lives in these types and not in
+//! the simulator's. Contract fields (design.md, "Output contracts") are never renamed or
+//! dropped; absent optional contract fields are `null`, not omitted. Fields beyond the
+//! contract (`verdict`, `summary`, `policy`, `notes`, `changes`, `status`, `apiServices`,
+//! `chain`, `drift`) may grow.
+
+use serde::Serialize;
+
+use preflight_simulator::{
+    Action, ApiServiceOutcome, ApplicationChange, ClusterOutcome, Drift, EvaluationError, Finding,
+    NamespaceCondition, NamespaceOutcome, ObjectOutcome, Outcome, Severity,
+};
+
+use crate::changes::changed_paths;
+use crate::summary::{sorted_findings, Counts, Tally, Verdict};
+use crate::SCHEMA_VERSION;
+
+pub(crate) fn render(outcome: &Outcome) -> String {
+    let report = Report::of(outcome);
+    let mut text =
+        serde_json::to_string_pretty(&report).expect("the JSON report has only string keys");
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report<'a> {
+    schema_version: u32,
+    verdict: VerdictJson,
+    summary: SummaryJson,
+    applications: Vec<ApplicationJson<'a>>,
+    clusters: Vec<ClusterJson<'a>>,
+    findings: Vec<FindingJson<'a>>,
+    errors: Vec<ErrorJson<'a>>,
+    drift: Vec<DriftJson<'a>>,
+}
+
+impl<'a> Report<'a> {
+    fn of(outcome: &'a Outcome) -> Report<'a> {
+        let tally = Tally::of(outcome);
+        let verdict = Verdict::of(outcome, &tally);
+        Report {
+            schema_version: SCHEMA_VERSION,
+            verdict: VerdictJson {
+                level: verdict.level.as_str(),
+                headline: verdict.headline.clone(),
+                line: verdict.line(),
+            },
+            summary: SummaryJson::of(outcome, &tally),
+            applications: outcome
+                .applications
+                .iter()
+                .map(ApplicationJson::of)
+                .collect(),
+            clusters: outcome.clusters.iter().map(ClusterJson::of).collect(),
+            findings: sorted_findings(outcome)
+                .into_iter()
+                .map(FindingJson::of)
+                .collect(),
+            errors: outcome.errors.iter().map(ErrorJson::of).collect(),
+            drift: outcome.drift.iter().map(DriftJson::of).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VerdictJson {
+    /// `ok`, `incomplete`, or the severity of the worst finding.
+    level: &'static str,
+    headline: String,
+    /// The verdict line as the text report prints it.
+    line: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CountsJson {
+    created: usize,
+    updated: usize,
+    deleted: usize,
+    /// Deleted Applications that a created one takes over from; also counted in
+    /// `created` and `deleted`.
+    replaced: usize,
+    unchanged: usize,
+    /// Objects other than namespaces, which have counts of their own.
+    deleted_objects: usize,
+    stuck_objects: usize,
+    deleted_namespaces: usize,
+    stuck_namespaces: usize,
+}
+
+impl CountsJson {
+    fn of(counts: &Counts) -> CountsJson {
+        CountsJson {
+            created: counts.created,
+            updated: counts.updated,
+            deleted: counts.deleted,
+            replaced: counts.replaced,
+            unchanged: counts.unchanged,
+            deleted_objects: counts.deleted_objects,
+            stuck_objects: counts.stuck_objects,
+            deleted_namespaces: counts.deleted_namespaces,
+            stuck_namespaces: counts.stuck_namespaces,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SummaryJson {
+    #[serde(flatten)]
+    total: CountsJson,
+    errors: usize,
+    findings: FindingCountsJson,
+    clusters: Vec<ClusterSummaryJson>,
+}
+
+impl SummaryJson {
+    fn of(outcome: &Outcome, tally: &Tally) -> SummaryJson {
+        let count = |severity: Severity| {
+            outcome
+                .findings
+                .iter()
+                .filter(|finding| finding.severity == severity)
+                .count()
+        };
+        SummaryJson {
+            total: CountsJson::of(&tally.total),
+            errors: outcome.errors.len(),
+            findings: FindingCountsJson {
+                critical: count(Severity::Critical),
+                high: count(Severity::High),
+                warning: count(Severity::Warning),
+                info: count(Severity::Info),
+            },
+            clusters: tally
+                .clusters
+                .iter()
+                .map(|(name, counts)| ClusterSummaryJson {
+                    name: name.clone(),
+                    counts: CountsJson::of(counts),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FindingCountsJson {
+    critical: usize,
+    high: usize,
+    warning: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterSummaryJson {
+    name: String,
+    #[serde(flatten)]
+    counts: CountsJson,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApplicationJson<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    application_set: Option<&'a str>,
+    action: &'static str,
+    replaced_by: Option<&'a str>,
+    replaces: Option<&'a str>,
+    destination: DestinationJson<'a>,
+    cascade: bool,
+    policy: Option<&'static str>,
+    notes: &'a [String],
+    /// For updates: the paths of the fields that change.
+    changes: Vec<String>,
+}
+
+impl<'a> ApplicationJson<'a> {
+    fn of(application: &'a ApplicationChange) -> ApplicationJson<'a> {
+        let changes = match (&application.action, &application.before, &application.after) {
+            (Action::Update, Some(before), Some(after)) => changed_paths(before, after),
+            _ => Vec::new(),
+        };
+        ApplicationJson {
+            name: &application.name,
+            namespace: &application.namespace,
+            application_set: application.application_set.as_deref(),
+            action: application.action.as_str(),
+            replaced_by: application.replaced_by.as_deref(),
+            replaces: application.replaces.as_deref(),
+            destination: DestinationJson {
+                cluster: application.destination.cluster.as_deref(),
+                server: application.destination.server.as_deref(),
+                namespace: application.destination.namespace.as_deref(),
+            },
+            cascade: application.cascade,
+            policy: application.policy.map(|policy| policy.as_str()),
+            notes: &application.notes,
+            changes,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DestinationJson<'a> {
+    cluster: Option<&'a str>,
+    server: Option<&'a str>,
+    namespace: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterJson<'a> {
+    name: &'a str,
+    objects: Vec<ObjectJson<'a>>,
+    namespaces: Vec<NamespaceJson<'a>>,
+    api_services: Vec<ApiServiceJson<'a>>,
+}
+
+impl<'a> ClusterJson<'a> {
+    fn of(cluster: &'a ClusterOutcome) -> ClusterJson<'a> {
+        ClusterJson {
+            name: &cluster.name,
+            objects: cluster.objects.iter().map(ObjectJson::of).collect(),
+            namespaces: cluster.namespaces.iter().map(NamespaceJson::of).collect(),
+            api_services: cluster
+                .api_services
+                .iter()
+                .map(ApiServiceJson::of)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ObjectJson<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    outcome: &'static str,
+    reason: &'a str,
+}
+
+impl<'a> ObjectJson<'a> {
+    fn of(object: &'a ObjectOutcome) -> ObjectJson<'a> {
+        ObjectJson {
+            api_version: &object.api_version,
+            kind: &object.kind,
+            namespace: object.namespace.as_deref(),
+            name: &object.name,
+            outcome: object.outcome.as_str(),
+            reason: &object.reason,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NamespaceJson<'a> {
+    name: &'a str,
+    outcome: &'static str,
+    reason: &'a str,
+    conditions: Vec<ConditionJson<'a>>,
+}
+
+impl<'a> NamespaceJson<'a> {
+    fn of(namespace: &'a NamespaceOutcome) -> NamespaceJson<'a> {
+        NamespaceJson {
+            name: &namespace.name,
+            outcome: namespace.outcome.as_str(),
+            reason: &namespace.reason,
+            conditions: namespace.conditions.iter().map(ConditionJson::of).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConditionJson<'a> {
+    #[serde(rename = "type")]
+    type_: &'a str,
+    status: &'a str,
+    reason: &'a str,
+    message: &'a str,
+}
+
+impl<'a> ConditionJson<'a> {
+    fn of(condition: &'a NamespaceCondition) -> ConditionJson<'a> {
+        ConditionJson {
+            type_: &condition.type_,
+            status: &condition.status,
+            reason: &condition.reason,
+            message: &condition.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiServiceJson<'a> {
+    name: &'a str,
+    group_version: &'a str,
+    service: &'a str,
+    available: &'a str,
+    reason: &'a str,
+    message: &'a str,
+}
+
+impl<'a> ApiServiceJson<'a> {
+    fn of(api_service: &'a ApiServiceOutcome) -> ApiServiceJson<'a> {
+        ApiServiceJson {
+            name: &api_service.name,
+            group_version: &api_service.group_version,
+            service: &api_service.service,
+            available: &api_service.available,
+            reason: &api_service.reason,
+            message: &api_service.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FindingJson<'a> {
+    severity: &'static str,
+    code: &'a str,
+    cluster: Option<&'a str>,
+    message: &'a str,
+    remediation: &'a [String],
+    chain: &'a [String],
+}
+
+impl<'a> FindingJson<'a> {
+    fn of(finding: &'a Finding) -> FindingJson<'a> {
+        FindingJson {
+            severity: finding.severity.as_str(),
+            code: &finding.code,
+            cluster: finding.cluster.as_deref(),
+            message: &finding.message,
+            remediation: &finding.remediation,
+            chain: &finding.chain,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorJson<'a> {
+    file: Option<&'a str>,
+    application_set: Option<&'a str>,
+    message: &'a str,
+}
+
+impl<'a> ErrorJson<'a> {
+    fn of(error: &'a EvaluationError) -> ErrorJson<'a> {
+        ErrorJson {
+            file: error.file.as_deref(),
+            application_set: error.application_set.as_deref(),
+            message: &error.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DriftJson<'a> {
+    application_set: &'a str,
+    namespace: &'a str,
+    message: &'a str,
+}
+
+impl<'a> DriftJson<'a> {
+    fn of(drift: &'a Drift) -> DriftJson<'a> {
+        DriftJson {
+            application_set: &drift.application_set,
+            namespace: &drift.namespace,
+            message: &drift.message,
+        }
+    }
+}

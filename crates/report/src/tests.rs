@@ -1,0 +1,669 @@
+//! Outcomes built by hand: one shaped like the incident of design.md (two clusters,
+//! Applications replaced with cascade, `kube-metrics` deleted, every deleted namespace
+//! stuck on discovery), and one where nothing goes wrong.
+
+use preflight_model::ApplicationsSyncPolicy;
+use preflight_simulator::{
+    Action, ApiServiceOutcome, ApplicationChange, ClusterOutcome, Destination, Drift,
+    EvaluationError, Fate, Finding, NamespaceCondition, NamespaceOutcome, ObjectOutcome, Outcome,
+    Severity,
+};
+use serde_json::{json, Value};
+
+use crate::{
+    exceeds, render_json, render_markdown, render_markdown_limited, render_text, COMMENT_MARKER,
+    SCHEMA_VERSION,
+};
+
+#[track_caller]
+fn snapshot(name: &str, rendered: &str) {
+    insta::with_settings!({
+        snapshot_path => "../../../snapshots",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(name, rendered);
+    });
+}
+
+const LAB_A: &str = "e1-k8s-lab-a";
+const LAB_B: &str = "e1-k8s-lab-b";
+
+fn destination(cluster: &str, namespace: &str) -> Destination {
+    Destination {
+        cluster: Some(cluster.to_string()),
+        server: Some(format!("https://{cluster}.example.internal:6443")),
+        namespace: Some(namespace.to_string()),
+    }
+}
+
+fn manifest(name: &str, cluster: &str, namespace: &str, revision: &str) -> Value {
+    json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": name,
+            "namespace": "argocd",
+            "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+            "labels": {"app.kubernetes.io/part-of": "platform"},
+        },
+        "spec": {
+            "project": "platform",
+            "destination": {"name": cluster, "namespace": namespace},
+            "source": {
+                "repoURL": "https://git.example.internal/platform/charts.git",
+                "path": namespace,
+                "targetRevision": revision,
+            },
+            "syncPolicy": {"automated": {"prune": true}, "syncOptions": ["CreateNamespace=true"]},
+        },
+    })
+}
+
+/// The live form of a manifest: what the API server and the controller add.
+fn live(mut manifest: Value) -> Value {
+    manifest["metadata"]["resourceVersion"] = json!("48213");
+    manifest["metadata"]["uid"] = json!("0d1f7a52-5c1e-4c55-9a43-1b2b0e0c3f10");
+    manifest["status"] = json!({"sync": {"status": "Synced"}, "health": {"status": "Healthy"}});
+    manifest
+}
+
+fn application(name: &str, application_set: Option<&str>, action: Action) -> ApplicationChange {
+    ApplicationChange {
+        name: name.to_string(),
+        namespace: "argocd".to_string(),
+        application_set: application_set.map(str::to_string),
+        action,
+        replaced_by: None,
+        replaces: None,
+        destination: Destination::default(),
+        cascade: false,
+        policy: application_set.map(|_| ApplicationsSyncPolicy::Sync),
+        notes: Vec::new(),
+        before: None,
+        after: None,
+    }
+}
+
+/// The old Application `old` deleted with cascade and `new` created in its place.
+fn replacement(
+    application_set: &str,
+    old: &str,
+    new: &str,
+    cluster: &str,
+    namespace: &str,
+) -> [ApplicationChange; 2] {
+    let mut deleted = application(old, Some(application_set), Action::Delete);
+    deleted.replaced_by = Some(new.to_string());
+    deleted.destination = destination(cluster, namespace);
+    deleted.cascade = true;
+    deleted.before = Some(live(manifest(old, cluster, namespace, "v1.4.0")));
+    let mut created = application(new, Some(application_set), Action::Create);
+    created.replaces = Some(old.to_string());
+    created.destination = destination(cluster, namespace);
+    created.after = Some(manifest(new, cluster, namespace, "v1.4.0"));
+    [deleted, created]
+}
+
+const DISCOVERY_MESSAGE: &str = "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: the server is currently unable to handle the request";
+
+/// The five conditions of a namespace stuck on discovery, in the controller's order.
+fn discovery_failure() -> Vec<NamespaceCondition> {
+    let condition = |type_: &str, status: &str, reason: &str, message: &str| NamespaceCondition {
+        type_: type_.to_string(),
+        status: status.to_string(),
+        reason: reason.to_string(),
+        message: message.to_string(),
+    };
+    vec![
+        condition(
+            "NamespaceDeletionDiscoveryFailure",
+            "True",
+            "DiscoveryFailed",
+            DISCOVERY_MESSAGE,
+        ),
+        condition(
+            "NamespaceDeletionGroupVersionParsingFailure",
+            "False",
+            "ParsedGroupVersions",
+            "All legacy kube types successfully parsed",
+        ),
+        condition(
+            "NamespaceDeletionContentFailure",
+            "False",
+            "ContentDeleted",
+            "All content successfully deleted, may be waiting on finalization",
+        ),
+        condition(
+            "NamespaceContentRemaining",
+            "False",
+            "ContentRemoved",
+            "All content successfully removed",
+        ),
+        condition(
+            "NamespaceFinalizersRemaining",
+            "False",
+            "ContentHasNoFinalizers",
+            "All content-preserving finalizers finished",
+        ),
+    ]
+}
+
+fn stuck_namespace(name: &str, deleted_by: &str) -> NamespaceOutcome {
+    NamespaceOutcome {
+        name: name.to_string(),
+        outcome: Fate::Stuck,
+        conditions: discovery_failure(),
+        reason: format!("Application `{deleted_by}` deleted with cascade"),
+    }
+}
+
+fn object(
+    api_version: &str,
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+    outcome: Fate,
+    reason: &str,
+) -> ObjectOutcome {
+    ObjectOutcome {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        namespace: namespace.map(str::to_string),
+        name: name.to_string(),
+        outcome,
+        reason: reason.to_string(),
+    }
+}
+
+fn metrics_api_service() -> ApiServiceOutcome {
+    ApiServiceOutcome {
+        name: "v1beta1.metrics.k8s.io".to_string(),
+        group_version: "metrics.k8s.io/v1beta1".to_string(),
+        service: "kube-metrics/metrics-server".to_string(),
+        available: "False".to_string(),
+        reason: "ServiceNotFound".to_string(),
+        message: "service/metrics-server in \"kube-metrics\" is not present".to_string(),
+    }
+}
+
+fn apiservice_finding(cluster: &str) -> Finding {
+    Finding {
+        severity: Severity::Critical,
+        code: "apiservice-unavailable".to_string(),
+        cluster: Some(cluster.to_string()),
+        message: "APIService `v1beta1.metrics.k8s.io` loses its backing Service `kube-metrics/metrics-server`: API discovery fails and no namespace can finish deleting".to_string(),
+        remediation: vec![format!(
+            "kubectl --context {cluster} delete apiservice v1beta1.metrics.k8s.io"
+        )],
+        chain: vec![
+            "namespaces stay Terminating (NamespaceDeletionDiscoveryFailure)".to_string(),
+            "API discovery fails for metrics.k8s.io/v1beta1".to_string(),
+            "APIService v1beta1.metrics.k8s.io has no backing Service".to_string(),
+            "namespace kube-metrics deleted, with Service metrics-server".to_string(),
+            format!("Application metrics-server-{cluster} deleted with cascade"),
+        ],
+    }
+}
+
+fn incident() -> Outcome {
+    let mut applications = Vec::new();
+    applications.extend(replacement(
+        "metrics-server",
+        &format!("metrics-server-{LAB_A}"),
+        &format!("{LAB_A}-metrics-server"),
+        LAB_A,
+        "kube-metrics",
+    ));
+    applications.extend(replacement(
+        "metrics-server",
+        &format!("metrics-server-{LAB_B}"),
+        &format!("{LAB_B}-metrics-server"),
+        LAB_B,
+        "kube-metrics",
+    ));
+    applications.extend(replacement(
+        "logging",
+        &format!("logging-{LAB_A}"),
+        &format!("{LAB_A}-logging"),
+        LAB_A,
+        "logging",
+    ));
+    let mut updated = application(&format!("logging-{LAB_B}"), Some("logging"), Action::Update);
+    updated.destination = destination(LAB_B, "logging");
+    updated.cascade = true;
+    updated.before = Some(live(manifest(&updated.name, LAB_B, "logging", "v2.0.0")));
+    updated.after = Some(manifest(&updated.name, LAB_B, "logging", "v2.1.0"));
+    updated.notes = vec!["targetRevision `v2.1.0` | comes from live drift".to_string()];
+    applications.push(updated);
+    let mut plain = application("argocd-self", None, Action::Unchanged);
+    plain.destination = Destination {
+        cluster: Some("in-cluster".to_string()),
+        server: Some("https://kubernetes.default.svc".to_string()),
+        namespace: Some("argocd".to_string()),
+    };
+    applications.push(plain);
+    applications.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+
+    let metrics_a = format!("metrics-server-{LAB_A}");
+    let metrics_b = format!("metrics-server-{LAB_B}");
+    let logging_a = format!("logging-{LAB_A}");
+    let clusters = vec![
+        ClusterOutcome {
+            name: LAB_A.to_string(),
+            objects: vec![
+                object(
+                    "v1",
+                    "Namespace",
+                    None,
+                    "kube-metrics",
+                    Fate::Stuck,
+                    "API discovery fails for metrics.k8s.io/v1beta1",
+                ),
+                object(
+                    "v1",
+                    "Namespace",
+                    None,
+                    "logging",
+                    Fate::Stuck,
+                    "API discovery fails for metrics.k8s.io/v1beta1",
+                ),
+                object(
+                    "apps/v1",
+                    "Deployment",
+                    Some("kube-metrics"),
+                    "metrics-server",
+                    Fate::Deleted,
+                    &format!("Application `{metrics_a}` deleted with cascade"),
+                ),
+                object(
+                    "v1",
+                    "Service",
+                    Some("kube-metrics"),
+                    "metrics-server",
+                    Fate::Deleted,
+                    &format!("Application `{metrics_a}` deleted with cascade"),
+                ),
+                object(
+                    "apps/v1",
+                    "DaemonSet",
+                    Some("logging"),
+                    "fluent-bit",
+                    Fate::Deleted,
+                    &format!("Application `{logging_a}` deleted with cascade"),
+                ),
+                object(
+                    "example.com/v1",
+                    "Pipeline",
+                    Some("logging"),
+                    "fluent|bit",
+                    Fate::Stuck,
+                    "finalizer `example.com/cleanup` waits for its controller, deleted in the same cascade",
+                ),
+            ],
+            namespaces: vec![
+                stuck_namespace("kube-metrics", &metrics_a),
+                stuck_namespace("logging", &logging_a),
+            ],
+            api_services: vec![metrics_api_service()],
+        },
+        ClusterOutcome {
+            name: LAB_B.to_string(),
+            objects: vec![
+                object(
+                    "v1",
+                    "Namespace",
+                    None,
+                    "kube-metrics",
+                    Fate::Stuck,
+                    "API discovery fails for metrics.k8s.io/v1beta1",
+                ),
+                object(
+                    "apps/v1",
+                    "Deployment",
+                    Some("kube-metrics"),
+                    "metrics-server",
+                    Fate::Deleted,
+                    &format!("Application `{metrics_b}` deleted with cascade"),
+                ),
+                object(
+                    "v1",
+                    "Service",
+                    Some("kube-metrics"),
+                    "metrics-server",
+                    Fate::Deleted,
+                    &format!("Application `{metrics_b}` deleted with cascade"),
+                ),
+            ],
+            namespaces: vec![stuck_namespace("kube-metrics", &metrics_b)],
+            api_services: vec![metrics_api_service()],
+        },
+    ];
+
+    let findings = vec![
+        apiservice_finding(LAB_A),
+        apiservice_finding(LAB_B),
+        Finding {
+            severity: Severity::High,
+            code: "stuck-namespace".to_string(),
+            cluster: Some(LAB_A.to_string()),
+            message: "namespace `logging` stays Terminating".to_string(),
+            remediation: vec![format!(
+                "kubectl --context {LAB_A} delete apiservice v1beta1.metrics.k8s.io"
+            )],
+            chain: vec![
+                "namespace \"logging\" [Terminating]".to_string(),
+                "discovery of {metrics.k8s.io/v1beta1} fails <503> | #1".to_string(),
+            ],
+        },
+        Finding {
+            severity: Severity::Warning,
+            code: "application-replaced".to_string(),
+            cluster: None,
+            message: "3 Applications are deleted and re-created under new names: the name template of ApplicationSets `logging` and `metrics-server` changed".to_string(),
+            remediation: vec![
+                "set spec.syncPolicy.preserveResourcesOnDeletion: true on the live ApplicationSets before merging".to_string(),
+            ],
+            chain: Vec::new(),
+        },
+    ];
+
+    Outcome {
+        applications,
+        clusters,
+        findings,
+        errors: vec![EvaluationError {
+            file: Some("appsets/ingress.yaml".to_string()),
+            application_set: Some("ingress-nginx".to_string()),
+            message: "the `scmProvider` generator cannot be evaluated offline".to_string(),
+        }],
+        drift: vec![Drift {
+            application_set: "logging".to_string(),
+            namespace: "argocd".to_string(),
+            message:
+                "live `spec.template.spec.source.targetRevision` is `v2.1.0`, base has `v2.0.0`"
+                    .to_string(),
+        }],
+    }
+}
+
+fn all_clear() -> Outcome {
+    let mut created = application("ingress-e1-k8s-lab-c", Some("ingress"), Action::Create);
+    created.destination = destination("e1-k8s-lab-c", "ingress");
+    created.after = Some(manifest(&created.name, "e1-k8s-lab-c", "ingress", "v4.0.0"));
+    let mut updated = application("ingress-e1-k8s-lab-a", Some("ingress"), Action::Update);
+    updated.destination = destination(LAB_A, "ingress");
+    updated.cascade = true;
+    updated.before = Some(live(manifest(&updated.name, LAB_A, "ingress", "v3.9.0")));
+    updated.after = Some(manifest(&updated.name, LAB_A, "ingress", "v4.0.0"));
+    let mut unchanged = application("ingress-e1-k8s-lab-b", Some("ingress"), Action::Unchanged);
+    unchanged.destination = destination(LAB_B, "ingress");
+    unchanged.cascade = true;
+    let mut applications = vec![created, updated, unchanged];
+    applications.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    Outcome {
+        applications,
+        ..Outcome::default()
+    }
+}
+
+#[test]
+fn incident_snapshots() {
+    let outcome = incident();
+    snapshot("report__incident_text", &render_text(&outcome));
+    snapshot("report__incident_markdown", &render_markdown(&outcome));
+    snapshot("report__incident_json", &render_json(&outcome));
+}
+
+#[test]
+fn all_clear_snapshots() {
+    let outcome = all_clear();
+    snapshot("report__all_clear_text", &render_text(&outcome));
+    snapshot("report__all_clear_markdown", &render_markdown(&outcome));
+    snapshot("report__all_clear_json", &render_json(&outcome));
+}
+
+#[test]
+fn verdict_is_the_first_line() {
+    let text = render_text(&incident());
+    assert_eq!(
+        text.lines().next(),
+        Some("CRITICAL: 3 namespaces will stay Terminating on 2 clusters (1 evaluation error)")
+    );
+    let text = render_text(&all_clear());
+    assert_eq!(
+        text.lines().next(),
+        Some("OK: 2 Application changes, nothing gets stuck")
+    );
+    let nothing = render_text(&Outcome::default());
+    assert_eq!(nothing.lines().next(), Some("OK: no Application changes"));
+}
+
+#[test]
+fn an_error_alone_makes_the_verdict_incomplete() {
+    let outcome = Outcome {
+        errors: incident().errors,
+        ..Outcome::default()
+    };
+    let text = render_text(&outcome);
+    assert!(text.starts_with("INCOMPLETE: 1 evaluation error"), "{text}");
+}
+
+#[test]
+fn text_names_the_fix_and_the_conditions() {
+    let text = render_text(&incident());
+    assert!(
+        text.contains("1. kubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io")
+    );
+    assert!(text.contains("NamespaceDeletionDiscoveryFailure (DiscoveryFailed): Discovery failed"));
+    assert!(text.contains("(replaced by e1-k8s-lab-a-metrics-server, cascade)"));
+    assert!(text.contains("changes: spec.source.targetRevision"));
+}
+
+#[test]
+fn markdown_starts_with_the_marker_then_the_verdict() {
+    let markdown = render_markdown(&incident());
+    let mut lines = markdown.lines();
+    assert_eq!(lines.next(), Some(COMMENT_MARKER));
+    assert_eq!(
+        lines.next(),
+        Some(
+            "## 🛑 CRITICAL: 3 namespaces will stay Terminating on 2 clusters (1 evaluation error)"
+        )
+    );
+    assert!(markdown.contains("```mermaid\nflowchart TD\n"));
+    // The same finding on two clusters is told once, with both commands in one block.
+    assert!(markdown.contains(
+        "🛑 **critical** `apiservice-unavailable` on `e1-k8s-lab-a`, `e1-k8s-lab-b`: APIService `v1beta1.metrics.k8s.io`"
+    ));
+    assert!(markdown.contains(
+        "```sh\nkubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io\nkubectl --context e1-k8s-lab-b delete apiservice v1beta1.metrics.k8s.io\n```"
+    ));
+    assert!(markdown.contains("```diff\n"));
+    assert!(markdown.contains("<details><summary>ApplicationSet metrics-server:"));
+    // A `|` in user text must not end a table cell.
+    assert!(markdown.contains("`fluent\\|bit`"));
+    assert!(markdown.contains("targetRevision `v2.1.0` \\| comes from live drift"));
+}
+
+#[test]
+fn mermaid_labels_escape_syntax() {
+    let markdown = render_markdown(&incident());
+    assert!(markdown.contains("n0[\"namespace #quot;logging#quot; #91;Terminating#93;\"]"));
+    assert!(markdown.contains("#123;metrics.k8s.io/v1beta1#125; fails #lt;503#gt; #124; #35;1"));
+    assert!(markdown.contains("    n0 --> n1\n"));
+}
+
+#[test]
+fn json_keeps_the_contract() {
+    let report: Value = serde_json::from_str(&render_json(&incident())).expect("valid JSON");
+    assert_eq!(report["schemaVersion"], json!(SCHEMA_VERSION));
+    let first_key = render_json(&incident())
+        .lines()
+        .nth(1)
+        .map(str::trim)
+        .map(str::to_string);
+    assert_eq!(first_key.as_deref(), Some("\"schemaVersion\": 1,"));
+
+    let plain = report["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|application| application["name"] == "argocd-self")
+        .expect("the plain Application is listed");
+    for field in ["applicationSet", "replacedBy", "replaces"] {
+        assert!(plain.get(field).is_some_and(Value::is_null), "{field}");
+    }
+    let deleted = report["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|application| application["name"] == "metrics-server-e1-k8s-lab-a")
+        .unwrap();
+    assert_eq!(deleted["action"], "delete");
+    assert_eq!(deleted["replacedBy"], "e1-k8s-lab-a-metrics-server");
+    assert_eq!(deleted["cascade"], true);
+    assert_eq!(deleted["destination"]["cluster"], "e1-k8s-lab-a");
+    assert!(deleted.get("before").is_none() && deleted.get("after").is_none());
+
+    let namespace = &report["clusters"][0]["namespaces"][0];
+    assert_eq!(namespace["outcome"], "stuck");
+    assert_eq!(
+        namespace["conditions"][0]["type"],
+        "NamespaceDeletionDiscoveryFailure"
+    );
+    assert!(report["clusters"][0]["objects"][0]["namespace"].is_null());
+    assert_eq!(report["findings"][0]["severity"], "critical");
+    assert_eq!(report["findings"][0]["code"], "apiservice-unavailable");
+    assert_eq!(
+        report["findings"][0]["remediation"][0],
+        "kubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io"
+    );
+    assert!(report["findings"][3]["cluster"].is_null());
+    assert_eq!(report["errors"][0]["applicationSet"], "ingress-nginx");
+    assert_eq!(report["summary"]["stuckNamespaces"], 3);
+    assert_eq!(report["summary"]["replaced"], 3);
+    assert_eq!(report["summary"]["clusters"][0]["name"], "e1-k8s-lab-a");
+    assert!(render_json(&incident()).ends_with("}\n"));
+}
+
+#[test]
+fn json_lists_changed_paths_of_updates() {
+    let report: Value = serde_json::from_str(&render_json(&all_clear())).unwrap();
+    let updated = &report["applications"][0];
+    assert_eq!(updated["action"], "update");
+    // Server-populated fields (`status`, `metadata.uid`) are not changes.
+    assert_eq!(updated["changes"], json!(["spec.source.targetRevision"]));
+}
+
+#[test]
+fn changed_paths_quote_keys_that_are_not_plain() {
+    let before = json!({"metadata": {"labels": {"app.kubernetes.io/name": "a"}}});
+    let after = json!({"metadata": {"labels": {"app.kubernetes.io/name": "b"}}});
+    assert_eq!(
+        crate::changes::changed_paths(&before, &after),
+        vec!["metadata.labels[\"app.kubernetes.io/name\"]".to_string()]
+    );
+}
+
+#[test]
+fn exceeds_is_at_or_above() {
+    let outcome = incident();
+    assert!(exceeds(&outcome, Severity::Critical));
+    assert!(exceeds(&outcome, Severity::Info));
+    let warning_only = Outcome {
+        findings: vec![outcome.findings[3].clone()],
+        ..Outcome::default()
+    };
+    assert!(exceeds(&warning_only, Severity::Warning));
+    assert!(!exceeds(&warning_only, Severity::High));
+    assert!(!exceeds(&all_clear(), Severity::Info));
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let outcome = incident();
+    assert_eq!(render_text(&outcome), render_text(&outcome.clone()));
+    assert_eq!(render_markdown(&outcome), render_markdown(&outcome.clone()));
+    assert_eq!(render_json(&outcome), render_json(&outcome.clone()));
+}
+
+#[test]
+fn a_long_comment_keeps_its_verdict() {
+    let mut outcome = incident();
+    for index in 0..400 {
+        outcome.clusters[0].objects.push(object(
+            "v1",
+            "ConfigMap",
+            Some("logging"),
+            &format!("config-{index:03}"),
+            Fate::Deleted,
+            "Application `logging-e1-k8s-lab-a` deleted with cascade",
+        ));
+    }
+    let full = render_markdown(&outcome);
+    assert!(full.contains("And 303 more; `--format json` lists them all."));
+
+    let limit = 6_000;
+    let cut = render_markdown_limited(&outcome, limit);
+    assert!(cut.len() <= limit, "{} bytes", cut.len());
+    assert!(cut.starts_with(&format!(
+        "{COMMENT_MARKER}\n## 🛑 CRITICAL: 3 namespaces will stay Terminating on 2 clusters"
+    )));
+    assert!(cut.contains("left out to fit the comment size limit"));
+    assert!(cut.contains("### Could not be evaluated"));
+
+    assert_eq!(
+        cut.matches("<details>").count(),
+        cut.matches("</details>").count()
+    );
+
+    let tiny = render_markdown_limited(&outcome, 1_200);
+    assert!(tiny.len() <= 1_200, "{} bytes", tiny.len());
+    assert!(tiny.starts_with(COMMENT_MARKER));
+    assert!(tiny.contains("CRITICAL: 3 namespaces"));
+    assert_eq!(tiny.matches("```").count() % 2, 0, "{tiny}");
+}
+
+#[test]
+fn markdown_text_keeps_code_and_escapes_the_rest() {
+    use crate::markdown::{cell, code, fence, text};
+    assert_eq!(text("a `b|c` *d*"), "a `b|c` \\*d\\*");
+    assert_eq!(cell("a `b|c` | d"), "a `b\\|c` \\| d");
+    assert_eq!(text("odd ` tick"), "odd \\` tick");
+    assert_eq!(
+        text("<details> & more\nlines"),
+        "\\<details\\> &amp; more lines"
+    );
+    assert_eq!(code("a`b"), "``a`b``");
+    assert_eq!(fence("sh", "echo ```"), "````sh\necho ```\n````\n");
+}
+
+#[test]
+fn a_stuck_namespace_without_finding_is_never_ok() {
+    let mut outcome = incident();
+    outcome.findings.clear();
+    outcome.errors.clear();
+    let text = render_text(&outcome);
+    assert!(
+        text.starts_with("WARNING: 3 namespaces will stay Terminating on 2 clusters\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diagrams_beyond_the_first_three_fold_away() {
+    let mut outcome = incident();
+    for cluster in ["e1-k8s-lab-c", "e1-k8s-lab-d", "e1-k8s-lab-e"] {
+        outcome.findings.push(apiservice_finding(cluster));
+    }
+    let markdown = render_markdown(&outcome);
+    assert_eq!(markdown.matches("```mermaid").count(), 6);
+    assert!(
+        markdown.contains("<details><summary>3 more diagrams</summary>"),
+        "{markdown}"
+    );
+    assert_eq!(
+        markdown.matches("<details>").count(),
+        markdown.matches("</details>").count()
+    );
+}

@@ -1,0 +1,1278 @@
+//! The deletion cascade on one cluster: given the objects of a cluster and a set of
+//! deletion requests, compute the state the cluster settles in.
+//!
+//! The model follows `k8s-deletion-semantics.md` §14: every actor (API server, garbage
+//! collector, namespace controller, PVC/PV protection, the aggregator's availability
+//! controller, kubelets) is applied round after round until nothing changes, grace
+//! periods are treated as elapsed, and where real clusters race the pessimistic order is
+//! assumed (a backend deleted in a step is unavailable before anything it guards is
+//! processed).
+
+use std::collections::{BTreeMap, HashMap};
+
+use preflight_model::{Object, ObjectKey};
+
+use crate::outcome::{ApiServiceOutcome, Fate, NamespaceCondition};
+
+/// The Kubernetes minor version whose texts and behaviour the cascade reproduces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KubeVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl KubeVersion {
+    /// The newest behaviour the rulebook describes.
+    pub const NEWEST: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 35,
+    };
+
+    /// Parses `1.28`, `v1.28.3` or `1.28.0-gke.1`.
+    pub fn parse(text: &str) -> Option<KubeVersion> {
+        let text = text.trim().trim_start_matches('v');
+        let mut parts = text.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor_text: String = parts
+            .next()?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let minor = minor_text.parse().ok()?;
+        Some(KubeVersion { major, minor })
+    }
+
+    fn at_least(self, minor: u32) -> bool {
+        self.major > 1 || self.minor >= minor
+    }
+}
+
+impl Default for KubeVersion {
+    fn default() -> KubeVersion {
+        KubeVersion::NEWEST
+    }
+}
+
+/// How a deletion request propagates to dependents (R-OBJ-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Propagation {
+    Background,
+    Foreground,
+    Orphan,
+}
+
+/// One deletion request sent to the API server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletionRequest {
+    pub key: ObjectKey,
+    pub propagation: Propagation,
+    /// Who asks, in words (`Application e1-k8s-lab-a-kube-log (cascade)`).
+    pub cause: String,
+}
+
+/// The settled state of one object the cascade touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectResult {
+    pub key: ObjectKey,
+    pub api_version: String,
+    pub fate: Fate,
+    /// Why it is deleted, or why it is stuck.
+    pub reason: String,
+    /// What made it go: the Application or request (in words) when it was requested.
+    pub deleted_because: String,
+    /// The object whose deletion deleted it (its namespace, or its owner), when any.
+    pub deleted_with: Option<ObjectKey>,
+}
+
+/// The settled state of one namespace whose deletion started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceResult {
+    pub name: String,
+    pub fate: Fate,
+    /// The five conditions, when the namespace is stuck; empty when it is gone.
+    pub conditions: Vec<NamespaceCondition>,
+    pub reason: String,
+    /// Whether it was already terminating before the change.
+    pub already_terminating: bool,
+    /// Group/versions whose discovery failure alone keeps it.
+    pub blocked_by_discovery: Vec<String>,
+}
+
+/// An aggregated APIService whose availability the cascade changed or that is unavailable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiServiceResult {
+    pub outcome: ApiServiceOutcome,
+    /// Available before the change.
+    pub was_available: bool,
+    /// The object whose deletion took the backend away (Service or workload), when known.
+    pub lost_backend: Option<ObjectKey>,
+    /// The replacement Application that re-created the APIService after deleting it.
+    pub recreated_by: Option<String>,
+}
+
+/// What the cluster settles in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CascadeResult {
+    /// Sorted by key.
+    pub objects: Vec<ObjectResult>,
+    /// Sorted by name.
+    pub namespaces: Vec<NamespaceResult>,
+    /// Sorted by name.
+    pub api_services: Vec<ApiServiceResult>,
+    /// `"<gv>: <cause>"` entries of the discovery failure at the fixed point, sorted.
+    pub discovery_failures: Vec<String>,
+}
+
+impl CascadeResult {
+    pub fn fate_of(&self, key: &ObjectKey) -> Option<Fate> {
+        self.objects
+            .binary_search_by(|o| o.key.cmp(key))
+            .ok()
+            .map(|i| self.objects[i].fate)
+    }
+}
+
+/// Finalizers whose controller is part of Kubernetes itself and always runs, with the
+/// rule that decides when it lets go. Anything else needs a controller the snapshot can
+/// reveal (a later stage) and is treated as never removed.
+const FOREGROUND: &str = "foregroundDeletion";
+const ORPHAN: &str = "orphan";
+const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
+/// Finalizers removed by controllers of kube-controller-manager or the API server without
+/// any condition a deletion cascade can violate.
+const ALWAYS_SERVED: &[&str] = &[
+    "batch.kubernetes.io/job-tracking",
+    "service.kubernetes.io/load-balancer-cleanup",
+    "customresourcecleanup.apiextensions.k8s.io",
+    "resources-finalizer.argocd.argoproj.io",
+    "resources-finalizer.argocd.argoproj.io/foreground",
+    "resources-finalizer.argocd.argoproj.io/background",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Present,
+    Deleting,
+    Gone,
+}
+
+struct Cluster<'a> {
+    objects: Vec<&'a Object>,
+    keys: Vec<ObjectKey>,
+    by_key: HashMap<ObjectKey, usize>,
+    by_uid: HashMap<&'a str, usize>,
+    /// Owner uid → dependents.
+    dependents: HashMap<&'a str, Vec<usize>>,
+    /// Namespace name → objects in it.
+    in_namespace: HashMap<&'a str, Vec<usize>>,
+    state: Vec<State>,
+    cause: Vec<Option<String>>,
+    cause_key: Vec<Option<ObjectKey>>,
+    /// Propagation each deleting object was deleted with.
+    propagation: Vec<Propagation>,
+    /// Finalizers still on each object (GC finalizers included).
+    finalizers: Vec<Vec<String>>,
+    /// Already being deleted in the snapshot.
+    preexisting: Vec<bool>,
+    /// Re-created by a replacement Application's sync, with its name.
+    recreated_by: Vec<Option<String>>,
+    /// While true, terminating namespaces are not finalized: the state right after a
+    /// deletion wave, before pods' grace periods elapse.
+    hold_namespaces: bool,
+    version: KubeVersion,
+}
+
+/// Runs the cascade of `requests` over `objects`: all requests are sent, then the
+/// cluster settles.
+pub fn simulate<'a>(
+    objects: impl IntoIterator<Item = &'a Object>,
+    requests: &[DeletionRequest],
+    version: KubeVersion,
+) -> CascadeResult {
+    let mut simulation = Simulation::new(objects, version);
+    simulation.delete_and_settle(requests);
+    simulation.finish()
+}
+
+/// A cluster being simulated, for callers that send deletions in steps (Argo CD's
+/// wave-by-wave deletion) and look at the state in between.
+pub struct Simulation<'a> {
+    cluster: Cluster<'a>,
+    initially_available: BTreeMap<String, bool>,
+}
+
+impl<'a> Simulation<'a> {
+    pub fn new(objects: impl IntoIterator<Item = &'a Object>, version: KubeVersion) -> Simulation<'a> {
+        let cluster = Cluster::new(objects, version);
+        let initially_available = cluster
+            .api_services()
+            .into_iter()
+            .map(|i| (cluster.keys[i].name.clone(), cluster.availability(i).available))
+            .collect();
+        Simulation {
+            cluster,
+            initially_available,
+        }
+    }
+
+    /// Sends every request (the pessimistic order: all of them before any controller
+    /// acts), then runs the controllers until the cluster settles.
+    pub fn delete_and_settle(&mut self, requests: &[DeletionRequest]) {
+        for request in requests {
+            self.cluster.request(request);
+        }
+        self.cluster.settle();
+    }
+
+    /// Holds or releases the finalization of terminating namespaces. Holding reproduces
+    /// the moments right after a deletion, when namespaces are still terminating (their
+    /// pods have grace periods) while Argo CD already syncs replacement Applications.
+    pub fn hold_namespaces(&mut self, hold: bool) {
+        self.cluster.hold_namespaces = hold;
+        if !hold {
+            self.cluster.settle();
+        }
+    }
+
+    /// A replacement Application applies `key` again (create or update). Returns why the
+    /// API server refuses it, if it does (R-OBJ-9).
+    pub fn reapply(&mut self, key: &ObjectKey, application: &str) -> Result<(), String> {
+        let cluster = &mut self.cluster;
+        let Some(&i) = cluster.by_key.get(key) else {
+            return Ok(());
+        };
+        if let Some(ns) = &key.namespace {
+            let namespace = cluster.by_key.get(&ObjectKey::namespace_object(ns)).copied();
+            match namespace.map(|n| cluster.state[n]) {
+                Some(State::Deleting) => {
+                    return Err(format!(
+                        "{} \"{}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                        resource_name(&key.kind),
+                        key.name
+                    ))
+                }
+                Some(State::Gone) => return Err(format!("namespaces \"{ns}\" not found")),
+                _ => {}
+            }
+        }
+        if cluster.state[i] == State::Gone {
+            cluster.state[i] = State::Present;
+            cluster.finalizers[i] = cluster.objects[i]
+                .finalizers()
+                .into_iter()
+                .filter(|f| f != FOREGROUND && f != ORPHAN)
+                .collect();
+            cluster.recreated_by[i] = Some(application.to_string());
+        }
+        Ok(())
+    }
+
+    /// Whether a replacement Application re-created the object (it then belongs to that
+    /// Application, not to the one being deleted).
+    pub fn is_recreated(&self, key: &ObjectKey) -> bool {
+        self.cluster
+            .by_key
+            .get(key)
+            .is_some_and(|&i| self.cluster.recreated_by[i].is_some())
+    }
+
+    /// Whether the object exists in the snapshot.
+    pub fn contains(&self, key: &ObjectKey) -> bool {
+        self.cluster.by_key.contains_key(key)
+    }
+
+    /// True when the object is gone (or never existed).
+    pub fn is_gone(&self, key: &ObjectKey) -> bool {
+        self.cluster
+            .by_key
+            .get(key)
+            .is_none_or(|&i| self.cluster.state[i] == State::Gone)
+    }
+
+    pub fn finish(self) -> CascadeResult {
+        self.cluster.result(&self.initially_available)
+    }
+}
+
+struct Availability {
+    available: bool,
+    reason: String,
+    message: String,
+    lost_backend: Option<usize>,
+}
+
+impl<'a> Cluster<'a> {
+    fn new(objects: impl IntoIterator<Item = &'a Object>, version: KubeVersion) -> Cluster<'a> {
+        let mut objects: Vec<&Object> = objects.into_iter().collect();
+        objects.sort_by_key(|o| o.key());
+        let keys: Vec<ObjectKey> = objects.iter().map(|o| o.key()).collect();
+        let mut by_key = HashMap::new();
+        let mut by_uid = HashMap::new();
+        let mut dependents: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut in_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut state = Vec::with_capacity(objects.len());
+        let mut finalizers = Vec::with_capacity(objects.len());
+        for (i, object) in objects.iter().enumerate() {
+            by_key.insert(keys[i].clone(), i);
+            if let Some(uid) = object.uid() {
+                by_uid.insert(uid, i);
+            }
+            if let Some(refs) = object
+                .value_at(&["metadata", "ownerReferences"])
+                .and_then(|v| v.as_array())
+            {
+                for owner in refs {
+                    if let Some(uid) = owner.get("uid").and_then(|u| u.as_str()) {
+                        dependents.entry(uid).or_default().push(i);
+                    }
+                }
+            }
+            if let Some(ns) = object.namespace() {
+                in_namespace.entry(ns).or_default().push(i);
+            }
+            state.push(if object.deletion_timestamp().is_some() {
+                State::Deleting
+            } else {
+                State::Present
+            });
+            finalizers.push(object.finalizers());
+        }
+        let count = objects.len();
+        let mut cluster = Cluster {
+            objects,
+            keys,
+            by_key,
+            by_uid,
+            dependents,
+            in_namespace,
+            state,
+            cause: vec![None; count],
+            cause_key: vec![None; count],
+            propagation: vec![Propagation::Background; count],
+            finalizers,
+            preexisting: vec![false; count],
+            recreated_by: vec![None; count],
+            hold_namespaces: false,
+            version,
+        };
+        for i in 0..count {
+            if cluster.state[i] == State::Deleting {
+                cluster.cause[i] = Some("already being deleted before the change".to_string());
+                cluster.preexisting[i] = true;
+            }
+        }
+        cluster
+    }
+
+    fn request(&mut self, request: &DeletionRequest) {
+        let Some(&i) = self.by_key.get(&request.key) else {
+            return;
+        };
+        self.start_deletion(i, request.propagation, &request.cause, None);
+    }
+
+    /// The API server's handling of a DELETE (R-OBJ-2, R-OBJ-5, R-OBJ-6, R-NSAPI-2).
+    fn start_deletion(
+        &mut self,
+        i: usize,
+        propagation: Propagation,
+        cause: &str,
+        cause_key: Option<ObjectKey>,
+    ) {
+        if self.state[i] == State::Gone {
+            return;
+        }
+        let is_namespace = self.is_namespace(i);
+        let finalizers = &mut self.finalizers[i];
+        // Pods only record the first request's options while their grace period runs.
+        let is_pod = self.keys[i].group.is_empty() && self.keys[i].kind == "Pod";
+        if !(is_pod && self.state[i] == State::Deleting) {
+            finalizers.retain(|f| f != FOREGROUND && f != ORPHAN);
+            match propagation {
+                Propagation::Foreground => finalizers.push(FOREGROUND.to_string()),
+                Propagation::Orphan => finalizers.push(ORPHAN.to_string()),
+                Propagation::Background => {}
+            }
+            self.propagation[i] = propagation;
+        }
+        if self.state[i] == State::Present {
+            self.state[i] = State::Deleting;
+            self.cause[i] = Some(cause.to_string());
+            self.cause_key[i] = cause_key;
+        }
+        // A namespace is never removed by the DELETE itself; everything else without
+        // finalizers and without graceful deletion goes at once.
+        if !is_namespace && !is_pod && self.finalizers[i].is_empty() {
+            self.state[i] = State::Gone;
+        }
+    }
+
+    fn is_namespace(&self, i: usize) -> bool {
+        self.keys[i].group.is_empty() && self.keys[i].kind == "Namespace"
+    }
+
+    fn alive(&self, i: usize) -> bool {
+        self.state[i] == State::Present
+    }
+
+    fn api_services(&self) -> Vec<usize> {
+        (0..self.objects.len())
+            .filter(|&i| {
+                self.keys[i].group == "apiregistration.k8s.io"
+                    && self.keys[i].kind == "APIService"
+                    && self.objects[i].value_at(&["spec", "service"]).is_some()
+            })
+            .collect()
+    }
+
+    /// Runs every actor until nothing changes.
+    fn settle(&mut self) {
+        loop {
+            let mut changed = false;
+            changed |= self.namespace_controller_deletes_content();
+            changed |= self.garbage_collector();
+            changed |= self.finalize();
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// R-NSC-3/4: the namespace controller deletes all content of every terminating
+    /// namespace, with Background propagation, whether or not discovery fails for other
+    /// groups (R-NSC-3 step 1).
+    fn namespace_controller_deletes_content(&mut self) -> bool {
+        let mut changed = false;
+        let terminating: Vec<usize> = (0..self.objects.len())
+            .filter(|&i| self.is_namespace(i) && self.state[i] == State::Deleting)
+            .collect();
+        for ns in terminating {
+            let name = self.keys[ns].name.clone();
+            let content: Vec<usize> = self
+                .in_namespace
+                .get(name.as_str())
+                .cloned()
+                .unwrap_or_default();
+            for i in content {
+                if self.state[i] == State::Gone {
+                    continue;
+                }
+                let before = (self.state[i], self.finalizers[i].clone());
+                let cause = format!("content of namespace `{name}`, deleted by the namespace controller");
+                self.start_deletion(
+                    i,
+                    Propagation::Background,
+                    &cause,
+                    Some(self.keys[ns].clone()),
+                );
+                if (self.state[i], self.finalizers[i].clone()) != before {
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+
+    /// R-GC-2..6: dependents whose owners are all gone are collected; dependents of an
+    /// owner in foreground deletion are deleted right away.
+    fn garbage_collector(&mut self) -> bool {
+        let mut changed = false;
+        for i in 0..self.objects.len() {
+            if self.state[i] != State::Present {
+                continue;
+            }
+            let refs = self.objects[i].owner_references();
+            if refs.is_empty() {
+                continue;
+            }
+            let mut resolved = 0;
+            let mut absent = 0;
+            let mut foreground_owner = None;
+            let mut orphaned_by = 0;
+            let mut first_owner = None;
+            for owner in &refs {
+                let Some(&o) = self.by_uid.get(owner.uid.as_str()) else {
+                    continue;
+                };
+                if !self.owner_reference_valid(i, o) {
+                    continue;
+                }
+                resolved += 1;
+                first_owner.get_or_insert(o);
+                match self.state[o] {
+                    State::Gone => {
+                        if self.propagation[o] == Propagation::Orphan {
+                            orphaned_by += 1;
+                        } else {
+                            absent += 1;
+                        }
+                    }
+                    State::Deleting if self.finalizers[o].iter().any(|f| f == FOREGROUND) => {
+                        foreground_owner.get_or_insert(o);
+                        absent += 1;
+                    }
+                    State::Deleting if self.propagation[o] == Propagation::Orphan => {
+                        orphaned_by += 1
+                    }
+                    _ => {}
+                }
+            }
+            // Owners that the snapshot does not hold are not judged: the snapshot may be
+            // partial, and a real dangling reference would already have been collected.
+            if resolved == 0 || absent == 0 || absent + orphaned_by < resolved || orphaned_by > 0
+            {
+                continue;
+            }
+            let owner = foreground_owner.or(first_owner).expect("resolved > 0");
+            let cause = format!(
+                "garbage collected: owner {} deleted",
+                describe(&self.keys[owner])
+            );
+            let propagation = if self.finalizers[i].iter().any(|f| f == FOREGROUND) {
+                Propagation::Foreground
+            } else {
+                Propagation::Background
+            };
+            self.start_deletion(i, propagation, &cause, Some(self.keys[owner].clone()));
+            changed = true;
+        }
+        changed
+    }
+
+    /// R-GC-8: a namespaced owner is looked up in the dependent's own namespace; a
+    /// cluster-scoped dependent can only have cluster-scoped owners.
+    fn owner_reference_valid(&self, dependent: usize, owner: usize) -> bool {
+        match (&self.keys[dependent].namespace, &self.keys[owner].namespace) {
+            (_, None) => true,
+            (Some(dn), Some(on)) => dn == on,
+            (None, Some(_)) => false,
+        }
+    }
+
+    /// Removes every finalizer whose controller lets go, and removes objects that are
+    /// left without any.
+    fn finalize(&mut self) -> bool {
+        let mut changed = false;
+        let failures = self.discovery_failures();
+        for i in 0..self.objects.len() {
+            if self.state[i] != State::Deleting {
+                continue;
+            }
+            let before = self.finalizers[i].len();
+            let finalizers = self.finalizers[i].clone();
+            let kept: Vec<String> = finalizers
+                .into_iter()
+                .filter(|f| self.finalizer_blocker(i, f).is_some())
+                .collect();
+            if kept.len() != before {
+                changed = true;
+            }
+            self.finalizers[i] = kept;
+            let gone = if self.is_namespace(i) {
+                !self.hold_namespaces
+                    && self.finalizers[i].is_empty()
+                    && self.namespace_blocker(i, &failures).is_none()
+            } else {
+                self.finalizers[i].is_empty()
+            };
+            if gone {
+                self.state[i] = State::Gone;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Why finalizer `finalizer` stays on object `i`, or `None` when it is removed.
+    fn finalizer_blocker(&self, i: usize, finalizer: &str) -> Option<String> {
+        match finalizer {
+            FOREGROUND => {
+                // The namespace controller's Background DELETE strips it from content
+                // (R-OBJ-5, R-NSC-6).
+                if !self.is_namespace(i) && self.namespace_terminating(i) {
+                    return None;
+                }
+                let blocking = self.blocking_dependents(i);
+                if blocking.is_empty() {
+                    None
+                } else {
+                    Some(format!(
+                        "`foregroundDeletion` waits for blocking dependents: {}",
+                        blocking
+                            .iter()
+                            .map(|&d| describe(&self.keys[d]))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+            }
+            ORPHAN => None,
+            PVC_PROTECTION => {
+                let users = self.pods_using_claim(i);
+                if users.is_empty() {
+                    None
+                } else {
+                    Some(format!(
+                        "`{PVC_PROTECTION}` waits for pods still using the claim: {}",
+                        users.join(", ")
+                    ))
+                }
+            }
+            PV_PROTECTION => {
+                let bound = self.claim_bound_to_volume(i);
+                bound.map(|claim| {
+                    format!("`{PV_PROTECTION}` waits while the volume is bound to claim {claim}")
+                })
+            }
+            f if ALWAYS_SERVED.contains(&f) => None,
+            f => Some(format!(
+                "finalizer `{f}` is never removed: no controller known to serve it is running"
+            )),
+        }
+    }
+
+    fn namespace_terminating(&self, i: usize) -> bool {
+        let Some(ns) = &self.keys[i].namespace else {
+            return false;
+        };
+        self.by_key
+            .get(&ObjectKey::namespace_object(ns))
+            .is_some_and(|&n| self.state[n] != State::Present)
+    }
+
+    fn blocking_dependents(&self, owner: usize) -> Vec<usize> {
+        let Some(uid) = self.objects[owner].uid() else {
+            return Vec::new();
+        };
+        let Some(deps) = self.dependents.get(uid) else {
+            return Vec::new();
+        };
+        deps.iter()
+            .copied()
+            .filter(|&d| self.state[d] != State::Gone)
+            .filter(|&d| {
+                self.objects[d]
+                    .owner_references()
+                    .iter()
+                    .any(|r| r.uid == uid && r.block_owner_deletion)
+            })
+            .collect()
+    }
+
+    fn pods_using_claim(&self, claim: usize) -> Vec<String> {
+        let Some(ns) = self.keys[claim].namespace.as_deref() else {
+            return Vec::new();
+        };
+        let name = &self.keys[claim].name;
+        let mut users = Vec::new();
+        for &p in self.in_namespace.get(ns).map(Vec::as_slice).unwrap_or(&[]) {
+            if self.state[p] == State::Gone || self.keys[p].kind != "Pod" || !self.keys[p].group.is_empty() {
+                continue;
+            }
+            let uses = self.objects[p]
+                .value_at(&["spec", "volumes"])
+                .and_then(|v| v.as_array())
+                .is_some_and(|volumes| {
+                    volumes.iter().any(|v| {
+                        v.pointer("/persistentVolumeClaim/claimName")
+                            .and_then(|c| c.as_str())
+                            == Some(name.as_str())
+                    })
+                });
+            if uses {
+                users.push(describe(&self.keys[p]));
+            }
+        }
+        users
+    }
+
+    fn claim_bound_to_volume(&self, volume: usize) -> Option<String> {
+        let claim_ns = self.objects[volume].str_at(&["spec", "claimRef", "namespace"])?;
+        let claim_name = self.objects[volume].str_at(&["spec", "claimRef", "name"])?;
+        let key = ObjectKey::new("", "PersistentVolumeClaim", Some(claim_ns), claim_name);
+        let &c = self.by_key.get(&key)?;
+        (self.state[c] != State::Gone).then(|| describe(&key))
+    }
+
+    /// Why the namespace controller cannot remove `kubernetes` from namespace `i`.
+    fn namespace_blocker(&self, i: usize, failures: &[String]) -> Option<String> {
+        if !failures.is_empty() {
+            return Some(format!(
+                "API discovery fails for {} (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)",
+                failures
+                    .iter()
+                    .map(|f| f.split(": ").next().unwrap_or(f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let remaining = self.remaining_content(&self.keys[i].name);
+        if !remaining.is_empty() {
+            return Some(format!(
+                "content remains: {}",
+                remaining
+                    .iter()
+                    .map(|&r| describe(&self.keys[r]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let spec_tokens: Vec<String> = self.objects[i]
+            .string_list(&["spec", "finalizers"])
+            .into_iter()
+            .filter(|t| t != "kubernetes")
+            .collect();
+        if !spec_tokens.is_empty() {
+            return Some(format!(
+                "spec.finalizers {} must be removed by their owner",
+                spec_tokens
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        None
+    }
+
+    fn remaining_content(&self, namespace: &str) -> Vec<usize> {
+        self.in_namespace
+            .get(namespace)
+            .map(|content| {
+                content
+                    .iter()
+                    .copied()
+                    .filter(|&c| self.state[c] != State::Gone)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// R-DISC-3: the `"<gv>: <cause>"` entries of the discovery error, sorted.
+    fn discovery_failures(&self) -> Vec<String> {
+        let mut failures: Vec<String> = self
+            .api_services()
+            .into_iter()
+            .filter(|&a| self.state[a] != State::Gone)
+            .filter(|&a| !self.availability(a).available)
+            .map(|a| {
+                let gv = self.group_version(a);
+                if self.version.at_least(27) {
+                    format!("{gv}: stale GroupVersion discovery: {gv}")
+                } else {
+                    format!("{gv}: the server is currently unable to handle the request")
+                }
+            })
+            .collect();
+        failures.sort();
+        failures.dedup();
+        failures
+    }
+
+    fn group_version(&self, api_service: usize) -> String {
+        let object = self.objects[api_service];
+        let group = object.str_at(&["spec", "group"]).unwrap_or("");
+        let version = object.str_at(&["spec", "version"]).unwrap_or("");
+        format!("{group}/{version}")
+    }
+
+    /// R-APISVC-1: availability of an APIService with `spec.service`, as the remote
+    /// availability controller computes it in the current state.
+    fn availability(&self, api_service: usize) -> Availability {
+        let object = self.objects[api_service];
+        let namespace = object
+            .str_at(&["spec", "service", "namespace"])
+            .unwrap_or("")
+            .to_string();
+        let name = object
+            .str_at(&["spec", "service", "name"])
+            .unwrap_or("")
+            .to_string();
+        let port = object
+            .value_at(&["spec", "service", "port"])
+            .and_then(|p| p.as_i64())
+            .unwrap_or(443);
+        let unavailable = |reason: &str, message: String, lost: Option<usize>| Availability {
+            available: false,
+            reason: reason.to_string(),
+            message,
+            lost_backend: lost,
+        };
+        let service_key = ObjectKey::new("", "Service", Some(&namespace), &name);
+        let service = match self.by_key.get(&service_key) {
+            Some(&s) if self.state[s] == State::Present => s,
+            found => {
+                return unavailable(
+                    "ServiceNotFound",
+                    format!("service/{name} in \"{namespace}\" is not present"),
+                    found.copied(),
+                )
+            }
+        };
+        let service_object = self.objects[service];
+        let service_type = service_object
+            .str_at(&["spec", "type"])
+            .unwrap_or("ClusterIP");
+        if service_type != "ClusterIP" {
+            return self.recorded_availability(api_service);
+        }
+        let ports = service_object
+            .value_at(&["spec", "ports"])
+            .and_then(|p| p.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let Some(service_port) = ports
+            .iter()
+            .find(|p| p.get("port").and_then(|v| v.as_i64()) == Some(port))
+        else {
+            return unavailable(
+                "ServicePortError",
+                format!("service/{name} in \"{namespace}\" is not listening on port {port}"),
+                None,
+            );
+        };
+        let port_name = service_port
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("")
+            .to_string();
+        let slices = self.version.at_least(34);
+        let noun = if slices { "endpointslices" } else { "endpoints" };
+        match self.ready_endpoints(&namespace, &name, &port_name, slices) {
+            Endpoints::Unknown => self.recorded_availability(api_service),
+            Endpoints::NotFound(lost) => unavailable(
+                "EndpointsNotFound",
+                format!("cannot find {noun} for service/{name} in \"{namespace}\""),
+                lost,
+            ),
+            Endpoints::NoneReady(lost) => unavailable(
+                "MissingEndpoints",
+                format!(
+                    "{noun} for service/{name} in \"{namespace}\" have no addresses with port name \"{port_name}\""
+                ),
+                lost,
+            ),
+            Endpoints::Ready => Availability {
+                available: true,
+                reason: "Passed".to_string(),
+                message: "all checks passed".to_string(),
+                lost_backend: None,
+            },
+        }
+    }
+
+    /// What the snapshot's own status says, for backends the snapshot cannot judge.
+    fn recorded_availability(&self, api_service: usize) -> Availability {
+        let conditions = self.objects[api_service]
+            .value_at(&["status", "conditions"])
+            .and_then(|c| c.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let available = conditions
+            .iter()
+            .find(|c| c.get("type").and_then(|t| t.as_str()) == Some("Available"));
+        match available {
+            Some(condition) if condition.get("status").and_then(|s| s.as_str()) != Some("True") => {
+                Availability {
+                    available: false,
+                    reason: condition
+                        .get("reason")
+                        .and_then(|r| r.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                    message: condition
+                        .get("message")
+                        .and_then(|r| r.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                    lost_backend: None,
+                }
+            }
+            _ => Availability {
+                available: true,
+                reason: "Passed".to_string(),
+                message: "all checks passed".to_string(),
+                lost_backend: None,
+            },
+        }
+    }
+
+    /// Ready endpoints of a Service, from EndpointSlices (≥ 1.34) or Endpoints, falling
+    /// back to the pods its selector matches when the snapshot holds neither.
+    fn ready_endpoints(&self, namespace: &str, service: &str, port_name: &str, slices: bool) -> Endpoints {
+        let content = self.in_namespace.get(namespace).map(Vec::as_slice).unwrap_or(&[]);
+        let endpoint_objects: Vec<usize> = content
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let key = &self.keys[i];
+                if slices {
+                    key.group == "discovery.k8s.io"
+                        && key.kind == "EndpointSlice"
+                        && self.objects[i].label("kubernetes.io/service-name") == Some(service)
+                } else {
+                    key.group.is_empty() && key.kind == "Endpoints" && key.name == service
+                }
+            })
+            .collect();
+        if !endpoint_objects.is_empty() {
+            let live: Vec<usize> = endpoint_objects.iter().copied().filter(|&i| self.alive(i)).collect();
+            if live.is_empty() {
+                return Endpoints::NotFound(endpoint_objects.first().copied());
+            }
+            let mut lost = None;
+            for &e in &live {
+                let addresses = if slices {
+                    self.slice_addresses(e, port_name)
+                } else {
+                    self.endpoints_addresses(e, port_name)
+                };
+                for target in addresses {
+                    match target {
+                        None => return Endpoints::Ready,
+                        Some(pod) if self.alive(pod) => return Endpoints::Ready,
+                        Some(pod) => lost = lost.or(Some(pod)),
+                    }
+                }
+            }
+            return Endpoints::NoneReady(lost);
+        }
+        // No endpoint objects captured: judge by the pods the Service selects.
+        let selector = self
+            .by_key
+            .get(&ObjectKey::new("", "Service", Some(namespace), service))
+            .and_then(|&s| self.objects[s].value_at(&["spec", "selector"]))
+            .and_then(|s| s.as_object())
+            .cloned();
+        let Some(selector) = selector.filter(|s| !s.is_empty()) else {
+            return Endpoints::Unknown;
+        };
+        let pods: Vec<usize> = content
+            .iter()
+            .copied()
+            .filter(|&i| self.keys[i].group.is_empty() && self.keys[i].kind == "Pod")
+            .filter(|&i| {
+                let labels = self.objects[i].labels();
+                selector
+                    .iter()
+                    .all(|(k, v)| v.as_str().is_some_and(|v| labels.get(k).map(String::as_str) == Some(v)))
+            })
+            .collect();
+        if pods.is_empty() {
+            return Endpoints::Unknown;
+        }
+        if pods.iter().any(|&p| self.alive(p)) {
+            Endpoints::Ready
+        } else {
+            Endpoints::NoneReady(pods.first().copied())
+        }
+    }
+
+    /// Ready addresses with the named port: `None` for an address without a pod target,
+    /// `Some(pod)` for one backed by a pod of the snapshot.
+    fn slice_addresses(&self, slice: usize, port_name: &str) -> Vec<Option<usize>> {
+        let object = self.objects[slice];
+        let has_port = object
+            .value_at(&["ports"])
+            .and_then(|p| p.as_array())
+            .is_some_and(|ports| {
+                ports
+                    .iter()
+                    .any(|p| p.get("name").and_then(|n| n.as_str()).unwrap_or("") == port_name)
+            });
+        if !has_port {
+            return Vec::new();
+        }
+        let namespace = self.keys[slice].namespace.clone();
+        object
+            .value_at(&["endpoints"])
+            .and_then(|e| e.as_array())
+            .map(|endpoints| {
+                endpoints
+                    .iter()
+                    .filter(|e| e.pointer("/conditions/ready").and_then(|r| r.as_bool()) != Some(false))
+                    .map(|e| self.pod_target(e.get("targetRef"), namespace.as_deref()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn endpoints_addresses(&self, endpoints: usize, port_name: &str) -> Vec<Option<usize>> {
+        let namespace = self.keys[endpoints].namespace.clone();
+        let mut found = Vec::new();
+        let subsets = self.objects[endpoints]
+            .value_at(&["subsets"])
+            .and_then(|s| s.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for subset in subsets {
+            let has_port = subset.get("ports").and_then(|p| p.as_array()).is_some_and(|ports| {
+                ports
+                    .iter()
+                    .any(|p| p.get("name").and_then(|n| n.as_str()).unwrap_or("") == port_name)
+            });
+            if !has_port {
+                continue;
+            }
+            for address in subset.get("addresses").and_then(|a| a.as_array()).into_iter().flatten() {
+                found.push(self.pod_target(address.get("targetRef"), namespace.as_deref()));
+            }
+        }
+        found
+    }
+
+    fn pod_target(&self, target: Option<&serde_json::Value>, namespace: Option<&str>) -> Option<usize> {
+        let target = target?;
+        if target.get("kind").and_then(|k| k.as_str()) != Some("Pod") {
+            return None;
+        }
+        let name = target.get("name").and_then(|n| n.as_str())?;
+        let namespace = target
+            .get("namespace")
+            .and_then(|n| n.as_str())
+            .or(namespace)?;
+        self.by_key
+            .get(&ObjectKey::new("", "Pod", Some(namespace), name))
+            .copied()
+    }
+
+    fn result(&self, initially_available: &BTreeMap<String, bool>) -> CascadeResult {
+        let failures = self.discovery_failures();
+        let mut result = CascadeResult {
+            discovery_failures: failures.clone(),
+            ..CascadeResult::default()
+        };
+        for i in 0..self.objects.len() {
+            if self.state[i] == State::Present || self.cause[i].is_none() {
+                continue;
+            }
+            let preexisting = self.preexisting[i];
+            // Objects that were already being deleted are not the change's doing; only
+            // namespaces among them are reported, because the change can hold them.
+            if preexisting && !self.is_namespace(i) {
+                continue;
+            }
+            let fate = if self.state[i] == State::Gone {
+                Fate::Deleted
+            } else {
+                Fate::Stuck
+            };
+            let reason = match fate {
+                Fate::Deleted => self.cause[i].clone().unwrap_or_default(),
+                Fate::Stuck => self.stuck_reason(i, &failures),
+            };
+            if self.is_namespace(i) {
+                result.namespaces.push(NamespaceResult {
+                    name: self.keys[i].name.clone(),
+                    fate,
+                    conditions: if fate == Fate::Stuck {
+                        self.namespace_conditions(i, &failures)
+                    } else {
+                        Vec::new()
+                    },
+                    reason: self.cause[i].clone().unwrap_or_default(),
+                    already_terminating: preexisting,
+                    blocked_by_discovery: if fate == Fate::Stuck {
+                        failures
+                            .iter()
+                            .map(|f| f.split(": ").next().unwrap_or(f).to_string())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                });
+            }
+            if preexisting {
+                continue;
+            }
+            result.objects.push(ObjectResult {
+                key: self.keys[i].clone(),
+                api_version: self.objects[i].api_version().to_string(),
+                fate,
+                reason,
+                deleted_because: self.cause[i].clone().unwrap_or_default(),
+                deleted_with: self.cause_key[i].clone(),
+            });
+        }
+        for a in self.api_services() {
+            let name = self.keys[a].name.clone();
+            let was_available = initially_available.get(&name).copied().unwrap_or(true);
+            let now = self.availability(a);
+            if self.state[a] == State::Gone || (was_available && now.available) {
+                continue;
+            }
+            let object = self.objects[a];
+            result.api_services.push(ApiServiceResult {
+                outcome: ApiServiceOutcome {
+                    name,
+                    group_version: self.group_version(a),
+                    service: format!(
+                        "{}/{}",
+                        object.str_at(&["spec", "service", "namespace"]).unwrap_or(""),
+                        object.str_at(&["spec", "service", "name"]).unwrap_or("")
+                    ),
+                    available: if now.available { "True" } else { "False" }.to_string(),
+                    reason: now.reason,
+                    message: now.message,
+                },
+                was_available,
+                lost_backend: now.lost_backend.map(|i| self.keys[i].clone()),
+                recreated_by: self.recreated_by[a].clone(),
+            });
+        }
+        result
+    }
+
+    fn stuck_reason(&self, i: usize, failures: &[String]) -> String {
+        let mut reasons: Vec<String> = self.finalizers[i]
+            .iter()
+            .filter_map(|f| self.finalizer_blocker(i, f))
+            .collect();
+        if self.is_namespace(i) {
+            if let Some(blocker) = self.namespace_blocker(i, failures) {
+                reasons.insert(0, blocker);
+            }
+        }
+        if reasons.is_empty() {
+            "waits for its finalizers".to_string()
+        } else {
+            reasons.join("; ")
+        }
+    }
+
+    /// R-NSC-8: the five conditions of a namespace that stays Terminating.
+    fn namespace_conditions(&self, i: usize, failures: &[String]) -> Vec<NamespaceCondition> {
+        let condition = |type_: &str, status: bool, reason: &str, message: String| NamespaceCondition {
+            type_: type_.to_string(),
+            status: if status { "True" } else { "False" }.to_string(),
+            reason: reason.to_string(),
+            message,
+        };
+        let mut conditions = Vec::with_capacity(5);
+        conditions.push(if failures.is_empty() {
+            condition(
+                "NamespaceDeletionDiscoveryFailure",
+                false,
+                "ResourcesDiscovered",
+                "All resources successfully discovered".to_string(),
+            )
+        } else {
+            condition(
+                "NamespaceDeletionDiscoveryFailure",
+                true,
+                "DiscoveryFailed",
+                format!(
+                    "Discovery failed for some groups, {} failing: unable to retrieve the complete list of server APIs: {}",
+                    failures.len(),
+                    failures.join(", ")
+                ),
+            )
+        });
+        conditions.push(condition(
+            "NamespaceDeletionGroupVersionParsingFailure",
+            false,
+            "ParsedGroupVersions",
+            "All legacy kube types successfully parsed".to_string(),
+        ));
+        conditions.push(condition(
+            "NamespaceDeletionContentFailure",
+            false,
+            "ContentDeleted",
+            "All content successfully deleted, may be waiting on finalization".to_string(),
+        ));
+        let remaining = self.remaining_content(&self.keys[i].name);
+        let mut per_resource: BTreeMap<String, usize> = BTreeMap::new();
+        let mut per_finalizer: BTreeMap<String, usize> = BTreeMap::new();
+        for &r in &remaining {
+            let resource = format!(
+                "{}.{}",
+                resource_name(&self.keys[r].kind),
+                self.keys[r].group
+            );
+            *per_resource.entry(resource).or_default() += 1;
+            for finalizer in &self.finalizers[r] {
+                *per_finalizer.entry(finalizer.clone()).or_default() += 1;
+            }
+        }
+        conditions.push(if per_resource.is_empty() {
+            condition(
+                "NamespaceContentRemaining",
+                false,
+                "ContentRemoved",
+                "All content successfully removed".to_string(),
+            )
+        } else {
+            let mut entries: Vec<String> = per_resource
+                .iter()
+                .map(|(resource, n)| format!("{resource} has {n} resource instances"))
+                .collect();
+            entries.sort();
+            condition(
+                "NamespaceContentRemaining",
+                true,
+                "SomeResourcesRemain",
+                format!("Some resources are remaining: {}", entries.join(", ")),
+            )
+        });
+        conditions.push(if per_finalizer.is_empty() {
+            condition(
+                "NamespaceFinalizersRemaining",
+                false,
+                "ContentRemoved",
+                "All content successfully removed".to_string(),
+            )
+        } else {
+            let mut entries: Vec<String> = per_finalizer
+                .iter()
+                .map(|(finalizer, n)| format!("{finalizer} in {n} resource instances"))
+                .collect();
+            entries.sort();
+            condition(
+                "NamespaceFinalizersRemaining",
+                true,
+                "SomeFinalizerRemain",
+                format!("Some finalizers are remaining: {}", entries.join(", ")),
+            )
+        });
+        conditions
+    }
+}
+
+enum Endpoints {
+    /// The snapshot holds nothing to judge by.
+    Unknown,
+    NotFound(Option<usize>),
+    NoneReady(Option<usize>),
+    Ready,
+}
+
+/// `Kind namespace/name` for messages.
+pub fn describe(key: &ObjectKey) -> String {
+    match &key.namespace {
+        Some(ns) => format!("{} `{}/{}`", key.kind, ns, key.name),
+        None => format!("{} `{}`", key.kind, key.name),
+    }
+}
+
+/// The plural resource name of a kind, as discovery reports it for built-in kinds and as
+/// CRDs conventionally name theirs.
+pub fn resource_name(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    match lower.as_str() {
+        "endpoints" => return lower,
+        "ingress" => return "ingresses".to_string(),
+        _ => {}
+    }
+    if lower.ends_with('s') || lower.ends_with("ch") || lower.ends_with("sh") || lower.ends_with('x') {
+        format!("{lower}es")
+    } else if let Some(stem) = lower.strip_suffix('y') {
+        if stem.ends_with(['a', 'e', 'i', 'o', 'u']) {
+            format!("{lower}s")
+        } else {
+            format!("{stem}ies")
+        }
+    } else {
+        format!("{lower}s")
+    }
+}

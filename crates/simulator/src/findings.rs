@@ -1,0 +1,531 @@
+//! Findings: what a reviewer must know about a plan, with the causal chain and the
+//! commands that break or avoid each problem.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use preflight_cluster_snapshot::Fleet;
+use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
+use preflight_model::ObjectKey;
+
+use crate::cascade::{describe, CascadeResult, ObjectResult};
+use crate::outcome::*;
+
+/// Where a finding code sorts among findings of the same severity: causes and symptoms
+/// a reviewer must see first come first.
+pub fn code_rank(code: &str) -> usize {
+    const ORDER: &[&str] = &[
+        "stuck-namespace",
+        "replacement-blocked",
+        "apiservice-unavailable",
+        "stuck-object",
+        "applicationset-frozen",
+        "preserve-added-too-late",
+        "application-replaced",
+        "application-deleted",
+    ];
+    ORDER.iter().position(|c| *c == code).unwrap_or(ORDER.len())
+}
+
+/// How many names a message lists before it says "and N more".
+const NAMES_IN_MESSAGE: usize = 5;
+
+fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
+    let shown: Vec<String> = names
+        .iter()
+        .take(NAMES_IN_MESSAGE)
+        .map(|n| format!("`{n}`"))
+        .collect();
+    if names.len() > NAMES_IN_MESSAGE {
+        format!(
+            "{} and {} more",
+            shown.join(", "),
+            names.len() - NAMES_IN_MESSAGE
+        )
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// A destination cluster that has no folder in the snapshot: its cascade is unknown.
+pub fn missing_cluster<'a>(cluster: &str, applications: impl Iterator<Item = &'a str>) -> Finding {
+    let applications: Vec<&str> = applications.collect();
+    Finding {
+        severity: Severity::Warning,
+        code: "cluster-not-in-snapshot".to_string(),
+        cluster: Some(cluster.to_string()),
+        message: format!(
+            "the snapshot has no folder for cluster `{cluster}`, so what the cascade of {} deletes there cannot be predicted",
+            list_names(applications)
+        ),
+        remediation: vec![format!(
+            "add the cluster's objects under `<snapshot>/{cluster}/` (e.g. `kubectl --context {cluster} get all,namespaces,apiservices -A -o yaml`)"
+        )],
+        chain: Vec::new(),
+    }
+}
+
+/// Findings about Applications and ApplicationSets, from the planned changes.
+pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut Outcome) {
+    let argocd_context = &fleet.argocd_cluster;
+    let mut by_set: BTreeMap<&str, Vec<&ApplicationChange>> = BTreeMap::new();
+    for app in &outcome.applications {
+        if let Some(set) = &app.application_set {
+            by_set.entry(set.as_str()).or_default().push(app);
+        }
+    }
+    let mut findings = Vec::new();
+    for (set, apps) in &by_set {
+        let replaced: Vec<&&ApplicationChange> = apps
+            .iter()
+            .filter(|a| a.action == Action::Delete && a.replaced_by.is_some())
+            .collect();
+        let cascading = replaced.iter().filter(|a| a.cascade).count();
+        if !replaced.is_empty() {
+            let pairs: Vec<String> = replaced
+                .iter()
+                .map(|a| format!("{} → {}", a.name, a.replaced_by.as_deref().unwrap_or("")))
+                .collect();
+            let message = if cascading > 0 {
+                format!(
+                    "ApplicationSet `{set}` replaces {} Applications: the new names delete the old Applications and create new ones; {cascading} of the old ones carry `{RESOURCES_FINALIZER}`, so their resources are deleted before the new Applications can recreate them ({})",
+                    replaced.len(),
+                    list_names(pairs.iter().map(String::as_str))
+                )
+            } else {
+                format!(
+                    "ApplicationSet `{set}` replaces {} Applications; none cascades, so their resources stay and the new Applications adopt them ({})",
+                    replaced.len(),
+                    list_names(pairs.iter().map(String::as_str))
+                )
+            };
+            let remediation = if cascading > 0 {
+                vec![
+                    format!(
+                        "kubectl --context {argocd_context} -n {argocd_namespace} patch applicationset {set} --type merge -p '{{\"spec\":{{\"syncPolicy\":{{\"preserveResourcesOnDeletion\":true}}}}}}'"
+                    ),
+                    "# merge that first, wait until the controller has removed the finalizer from the live Applications, then merge this change".to_string(),
+                ]
+            } else {
+                Vec::new()
+            };
+            findings.push(Finding {
+                severity: if cascading > 0 { Severity::High } else { Severity::Info },
+                code: "application-replaced".to_string(),
+                cluster: None,
+                message,
+                remediation,
+                chain: Vec::new(),
+            });
+        }
+        let deleted_alone: Vec<&str> = apps
+            .iter()
+            .filter(|a| a.action == Action::Delete && a.replaced_by.is_none() && a.cascade)
+            .map(|a| a.name.as_str())
+            .collect();
+        if !deleted_alone.is_empty() {
+            findings.push(Finding {
+                severity: Severity::High,
+                code: "application-deleted".to_string(),
+                cluster: None,
+                message: format!(
+                    "ApplicationSet `{set}` deletes {} Applications with their resources and creates nothing in their place: {}",
+                    deleted_alone.len(),
+                    list_names(deleted_alone.iter().copied())
+                ),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+            });
+        }
+        let too_late: Vec<&str> = apps
+            .iter()
+            .filter(|a| a.notes.iter().any(|n| n.contains("preserveResourcesOnDeletion: true` is added")))
+            .map(|a| a.name.as_str())
+            .collect();
+        if !too_late.is_empty() {
+            findings.push(Finding {
+                severity: Severity::High,
+                code: "preserve-added-too-late".to_string(),
+                cluster: None,
+                message: format!(
+                    "ApplicationSet `{set}` adds `preserveResourcesOnDeletion: true` in the same change that deletes {}: the controller deletes the live Applications, which still carry `{RESOURCES_FINALIZER}`, so their resources are deleted anyway",
+                    list_names(too_late.iter().copied())
+                ),
+                remediation: vec![
+                    "# merge the preserveResourcesOnDeletion change on its own first, let the ApplicationSet controller rewrite the Applications, then merge the rest".to_string(),
+                ],
+                chain: Vec::new(),
+            });
+        }
+        let suppressed: Vec<&str> = apps
+            .iter()
+            .filter(|a| a.notes.iter().any(|n| n.contains("forbids deletion")))
+            .map(|a| a.name.as_str())
+            .collect();
+        if !suppressed.is_empty() {
+            findings.push(Finding {
+                severity: Severity::Info,
+                code: "deletion-suppressed".to_string(),
+                cluster: None,
+                message: format!(
+                    "ApplicationSet `{set}` no longer generates {}, but its policy keeps them",
+                    list_names(suppressed.iter().copied())
+                ),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+            });
+        }
+        let invalid: Vec<String> = apps
+            .iter()
+            .flat_map(|a| a.notes.iter().filter(|n| n.starts_with("not written: ")).map(move |n| format!("`{}`: {}", a.name, &n["not written: ".len()..])))
+            .collect();
+        for message in invalid {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                code: "application-not-written".to_string(),
+                cluster: None,
+                message: format!("ApplicationSet `{set}` cannot write Application {message}"),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+            });
+        }
+    }
+    for error in &outcome.errors {
+        if let Some(set) = &error.application_set {
+            findings.push(Finding {
+                severity: Severity::High,
+                code: "applicationset-frozen".to_string(),
+                cluster: None,
+                message: format!(
+                    "ApplicationSet `{set}` cannot be evaluated, so the controller will create, update and delete nothing for it until it is fixed: {}",
+                    error.message
+                ),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+            });
+        }
+    }
+    for drift in &outcome.drift {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: "applicationset-drift".to_string(),
+            cluster: Some(fleet.argocd_cluster.clone()),
+            message: format!("ApplicationSet `{}/{}`: {}", drift.namespace, drift.application_set, drift.message),
+            remediation: vec![format!(
+                "kubectl --context {} -n {} get applicationset {} -o yaml",
+                fleet.argocd_cluster, drift.namespace, drift.application_set
+            )],
+            chain: Vec::new(),
+        });
+    }
+    outcome.findings.extend(findings);
+}
+
+/// Findings about one destination cluster after its cascade settled.
+pub fn cluster_findings(
+    fleet: &Fleet,
+    cluster: &str,
+    result: &CascadeResult,
+    applications: &[ApplicationChange],
+    argocd_namespace: &str,
+    sync_failures: &[(String, String, ObjectKey, String)],
+    findings: &mut Vec<Finding>,
+) {
+    let sync_failures: Vec<&(String, String, ObjectKey, String)> =
+        sync_failures.iter().filter(|f| f.0 == cluster).collect();
+    let objects: BTreeMap<&ObjectKey, &ObjectResult> =
+        result.objects.iter().map(|o| (&o.key, o)).collect();
+    let stuck_namespaces: Vec<&str> = result
+        .namespaces
+        .iter()
+        .filter(|n| n.fate == Fate::Stuck)
+        .map(|n| n.name.as_str())
+        .collect();
+
+    // Unavailable aggregated APIs: the cluster-wide block (R-DISC-4).
+    let unavailable: Vec<_> = result
+        .api_services
+        .iter()
+        .filter(|a| a.outcome.available != "True")
+        .collect();
+    let mut discovery_remediation = Vec::new();
+    let mut discovery_chain = Vec::new();
+    for api_service in &unavailable {
+        let name = &api_service.outcome.name;
+        let mut chain = vec![format!(
+            "APIService `{name}` is unavailable: {} ({})",
+            api_service.outcome.reason, api_service.outcome.message
+        )];
+        if let Some(replacement) = &api_service.recreated_by {
+            let refused: Vec<String> = sync_failures
+                .iter()
+                .filter(|f| f.1 == *replacement)
+                .map(|f| describe(&f.2))
+                .collect();
+            chain.push(format!(
+                "the replacement Application `{replacement}` re-creates the APIService, but its sync cannot create {} in the terminating namespace",
+                if refused.is_empty() {
+                    "its backend".to_string()
+                } else {
+                    refused.join(", ")
+                }
+            ));
+        }
+        if let Some(lost) = &api_service.lost_backend {
+            chain.extend(trace(lost, &objects, applications));
+        }
+        let cause = if api_service.was_available {
+            "the change takes its backend away"
+        } else {
+            "it is already unavailable before the change"
+        };
+        findings.push(Finding {
+            severity: Severity::High,
+            code: "apiservice-unavailable".to_string(),
+            cluster: Some(cluster.to_string()),
+            message: format!(
+                "APIService `{name}` ({}) becomes unavailable on `{cluster}` because {cause}: {} — {}; while it is, API discovery fails and no namespace on the cluster can finish deleting",
+                api_service.outcome.group_version, api_service.outcome.reason, api_service.outcome.message
+            ),
+            remediation: vec![format!("kubectl --context {cluster} delete apiservice {name}")],
+            chain: chain.clone(),
+        });
+        let manager = if api_service.recreated_by.is_some() {
+            // A replacement whose sync failed does not self-heal (R-ARGO-5).
+            None
+        } else {
+            self_healing_manager(fleet, cluster, name, argocd_namespace)
+        };
+        if let Some(manager) = manager {
+            discovery_remediation.push(format!(
+                "kubectl --context {} -n {} patch application {} --type merge -p '{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}'",
+                fleet.argocd_cluster, manager.0, manager.1
+            ));
+        }
+        discovery_remediation.push(format!("kubectl --context {cluster} delete apiservice {name}"));
+        discovery_chain.extend(chain);
+    }
+
+    // Stuck namespaces.
+    let discovery_blocked: Vec<&str> = result
+        .namespaces
+        .iter()
+        .filter(|n| n.fate == Fate::Stuck && !n.blocked_by_discovery.is_empty())
+        .map(|n| n.name.as_str())
+        .collect();
+    if !discovery_blocked.is_empty() {
+        let gvs: BTreeSet<&str> = result
+            .namespaces
+            .iter()
+            .flat_map(|n| n.blocked_by_discovery.iter().map(String::as_str))
+            .collect();
+        let mut chain = vec![
+            format!(
+                "{} namespaces stay Terminating on `{cluster}`: {}",
+                discovery_blocked.len(),
+                list_names(discovery_blocked.iter().copied())
+            ),
+            format!(
+                "the namespace controller cannot finish any deletion: discovery of {} fails (NamespaceDeletionDiscoveryFailure)",
+                gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+            ),
+        ];
+        chain.extend(discovery_chain.iter().cloned());
+        let mut remediation = discovery_remediation.clone();
+        remediation.push(format!(
+            "kubectl --context {cluster} get namespaces --field-selector status.phase=Terminating"
+        ));
+        findings.push(Finding {
+            severity: Severity::Critical,
+            code: "stuck-namespace".to_string(),
+            cluster: Some(cluster.to_string()),
+            message: format!(
+                "{} namespaces will stay Terminating on `{cluster}` ({}): API discovery of {} fails, and the namespace controller finalizes no namespace while any aggregated API is unavailable",
+                discovery_blocked.len(),
+                list_names(discovery_blocked.iter().copied()),
+                gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+            ),
+            remediation,
+            chain,
+        });
+    }
+    for namespace in result
+        .namespaces
+        .iter()
+        .filter(|n| n.fate == Fate::Stuck && n.blocked_by_discovery.is_empty())
+    {
+        let key = ObjectKey::namespace_object(&namespace.name);
+        let reason = objects.get(&key).map(|o| o.reason.clone()).unwrap_or_default();
+        let remaining: Vec<&ObjectResult> = result
+            .objects
+            .iter()
+            .filter(|o| o.fate == Fate::Stuck && o.key.namespace.as_deref() == Some(namespace.name.as_str()))
+            .collect();
+        let remediation = remaining
+            .iter()
+            .map(|o| finalizer_patch(cluster, &o.key))
+            .collect();
+        findings.push(Finding {
+            severity: Severity::Critical,
+            code: "stuck-namespace".to_string(),
+            cluster: Some(cluster.to_string()),
+            message: format!(
+                "namespace `{}` will stay Terminating on `{cluster}`: {reason}",
+                namespace.name
+            ),
+            remediation,
+            chain: Vec::new(),
+        });
+    }
+
+    // Stuck objects outside stuck namespaces' own story.
+    for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
+        if object.key.kind == "Namespace" && object.key.group.is_empty() {
+            continue;
+        }
+        findings.push(Finding {
+            severity: Severity::High,
+            code: "stuck-object".to_string(),
+            cluster: Some(cluster.to_string()),
+            message: format!("{} stays in deletion on `{cluster}`: {}", describe(&object.key), object.reason),
+            remediation: vec![finalizer_patch(cluster, &object.key)],
+            chain: Vec::new(),
+        });
+    }
+
+    // Replacements that cannot sync into a terminating namespace (R-OBJ-9), one
+    // finding per cluster.
+    let mut blocked = Vec::new();
+    let mut down = BTreeSet::new();
+    let mut sync_commands = Vec::new();
+    for app in applications.iter().filter(|a| a.action == Action::Create) {
+        if app.destination.cluster.as_deref() != Some(cluster) {
+            continue;
+        }
+        let Some(namespace) = app.destination.namespace.as_deref() else {
+            continue;
+        };
+        if !stuck_namespaces.contains(&namespace) {
+            continue;
+        }
+        blocked.push(format!("`{}` (namespace `{namespace}`)", app.name));
+        for object in result.objects.iter().filter(|o| o.key.namespace.as_deref() == Some(namespace)) {
+            if object.key.group == "apps"
+                && matches!(object.key.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
+            {
+                down.insert(format!("{} `{namespace}/{}`", object.key.kind, object.key.name));
+            }
+        }
+        sync_commands.push(format!("argocd app sync {}/{}", app.namespace, app.name));
+    }
+    if !blocked.is_empty() {
+        let refused = sync_failures.len();
+        let down: Vec<String> = down.into_iter().collect();
+        let mut remediation = discovery_remediation.clone();
+        remediation.push(format!(
+            "kubectl --context {cluster} wait --for=delete namespace/{} --timeout=5m",
+            stuck_namespaces.join(" namespace/")
+        ));
+        remediation.extend(sync_commands);
+        findings.push(Finding {
+            severity: Severity::Critical,
+            code: "replacement-blocked".to_string(),
+            cluster: Some(cluster.to_string()),
+            message: format!(
+                "{} replacement Applications cannot sync on `{cluster}` because their namespace stays Terminating and creating content there is forbidden ({refused} objects refused): {}; workloads that stay down: {}; automated sync does not retry a failed sync of the same revision unless `syncPolicy.retry` is set",
+                blocked.len(),
+                blocked.join(", "),
+                if down.is_empty() { "none".to_string() } else { down.join(", ") }
+            ),
+            remediation,
+            chain: Vec::new(),
+        });
+    }
+}
+
+/// The chain of causes from an object back to the request that started it.
+fn trace(
+    start: &ObjectKey,
+    objects: &BTreeMap<&ObjectKey, &ObjectResult>,
+    applications: &[ApplicationChange],
+) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut current = Some(start.clone());
+    let mut seen = BTreeSet::new();
+    while let Some(key) = current.take() {
+        if !seen.insert(key.clone()) {
+            break;
+        }
+        let Some(object) = objects.get(&key) else {
+            chain.push(format!("{} is missing", describe(&key)));
+            break;
+        };
+        chain.push(format!("{}: {}", describe(&key), object.deleted_because));
+        match &object.deleted_with {
+            Some(next) => current = Some(next.clone()),
+            None => {
+                if let Some(app) = applications.iter().find(|a| {
+                    a.action == Action::Delete
+                        && object.deleted_because.contains(&format!("Application `{}`", a.name))
+                }) {
+                    let why = match (&app.application_set, &app.replaced_by) {
+                        (Some(set), Some(new)) => format!(
+                            "Application `{}` is deleted by ApplicationSet `{set}` because the change renames it to `{new}`",
+                            app.name
+                        ),
+                        (Some(set), None) => format!(
+                            "Application `{}` is deleted by ApplicationSet `{set}`: it is no longer generated",
+                            app.name
+                        ),
+                        (None, _) => format!("Application `{}` is removed from git", app.name),
+                    };
+                    chain.push(why);
+                }
+            }
+        }
+    }
+    chain
+}
+
+/// The Application with automated self-heal that manages an APIService, if any: deleting
+/// the APIService is undone within seconds while it is (R-DISC-6, R-ARGO-5).
+fn self_healing_manager(
+    fleet: &Fleet,
+    cluster: &str,
+    api_service: &str,
+    argocd_namespace: &str,
+) -> Option<(String, String)> {
+    let snapshot = fleet.clusters.get(cluster)?;
+    let key = ObjectKey::new("apiregistration.k8s.io", "APIService", None, api_service);
+    let object = snapshot.get(&key)?;
+    let tracking = object.annotation(preflight_model::argocd::TRACKING_ID_ANNOTATION)?;
+    let id = preflight_model::TrackingId::parse(tracking)?;
+    let (namespace, name) = match id.application.split_once('_') {
+        Some((ns, name)) => (ns.to_string(), name.to_string()),
+        None => (argocd_namespace.to_string(), id.application.clone()),
+    };
+    let argocd = fleet.argocd()?;
+    let app = argocd.get(&ObjectKey::new(ARGOCD_GROUP, "Application", Some(&namespace), &name))?;
+    let self_heal = app
+        .value_at(&["spec", "syncPolicy", "automated", "selfHeal"])
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    self_heal.then_some((namespace, name))
+}
+
+fn finalizer_patch(cluster: &str, key: &ObjectKey) -> String {
+    let resource = if key.group.is_empty() {
+        key.kind.to_ascii_lowercase()
+    } else {
+        format!("{}.{}", key.kind.to_ascii_lowercase(), key.group)
+    };
+    let namespace = key
+        .namespace
+        .as_ref()
+        .map(|ns| format!(" -n {ns}"))
+        .unwrap_or_default();
+    format!(
+        "kubectl --context {cluster}{namespace} patch {resource} {} --type merge -p '{{\"metadata\":{{\"finalizers\":null}}}}'  # skips the owner's cleanup",
+        key.name
+    )
+}

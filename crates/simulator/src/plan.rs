@@ -1,0 +1,1154 @@
+//! The Application plan: what the ApplicationSet controller does when head is merged,
+//! starting from what is live (rulebook `argocd-appset-semantics.md` §1, §7–§9), and the
+//! deletion cascade that follows on every destination cluster (§10 and
+//! `k8s-deletion-semantics.md`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use preflight_cluster_snapshot::{ClusterSnapshot, Fleet, SourcedObject};
+use preflight_generators::{effective_policy, normalize_application_spec, GenerationContext};
+use preflight_model::argocd::{
+    self, ARGOCD_GROUP, HELM_RESOURCE_POLICY_ANNOTATION, POST_DELETE_FINALIZER_PREFIX,
+    PRE_DELETE_FINALIZER_PREFIX, RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION,
+    SYNC_WAVE_ANNOTATION,
+};
+use preflight_model::{ApplicationsSyncPolicy, CascadeMode, ClusterInfo, Object, ObjectKey};
+
+use crate::cascade::{describe, DeletionRequest, KubeVersion, Propagation, Simulation};
+use crate::findings;
+use crate::outcome::*;
+
+/// Settings of a plan that are not inputs.
+#[derive(Debug, Clone, Default)]
+pub struct PlanConfig {
+    pub kube_version: KubeVersion,
+}
+
+/// Annotations the ApplicationSet controller always copies from the live Application.
+const ALWAYS_PRESERVED_ANNOTATIONS: &[&str] = &[
+    "notified.notifications.argoproj.io",
+    "argocd.argoproj.io/refresh",
+    "argocd.argoproj.io/hydrate",
+];
+
+/// Identity of an ApplicationSet: namespace and name.
+type SetKey = (String, String);
+
+/// A deleted Application whose cascade runs on a destination cluster.
+struct CascadingApp {
+    name: String,
+    namespace: String,
+    cluster: String,
+    propagation: Propagation,
+    sync_options: Vec<String>,
+}
+
+/// Plans the merge of `head` over what `fleet` shows live (or over `base` when the
+/// snapshot holds no Applications).
+pub fn plan(
+    fleet: &Fleet,
+    base: &[SourcedObject],
+    head: &[SourcedObject],
+    config: &PlanConfig,
+) -> Outcome {
+    let mut planner = Planner::new(fleet, config);
+    planner.run(base, head);
+    planner.finish()
+}
+
+struct Planner<'a> {
+    fleet: &'a Fleet,
+    config: &'a PlanConfig,
+    argocd_namespace: String,
+    app_projects: Option<BTreeSet<String>>,
+    outcome: Outcome,
+    /// Live Applications by (namespace, name): from the snapshot, or generated from base.
+    live: BTreeMap<SetKey, Object>,
+    cascading: Vec<CascadingApp>,
+    /// Objects replacement Applications fail to create: (cluster, application, object, error).
+    sync_failures: Vec<(String, String, ObjectKey, String)>,
+}
+
+/// Argo CD's progress through the waves of one deleting Application.
+struct WaveProgress<'c> {
+    app: &'c CascadingApp,
+    /// Waves not started yet, highest first.
+    waves: Vec<Vec<(ObjectKey, Propagation)>>,
+    /// The wave being deleted.
+    current: Vec<ObjectKey>,
+    /// Everything it tracks (the manifests a replacement with the same source applies).
+    tracked: Vec<ObjectKey>,
+}
+
+/// Sends each Application's next wave once its current one is gone, until no
+/// Application can go further.
+fn advance_waves(simulation: &mut Simulation, progress: &mut [WaveProgress]) {
+    loop {
+        let mut requests = Vec::new();
+        for wave in progress.iter_mut() {
+            let waiting = wave
+                .current
+                .iter()
+                .any(|k| !simulation.is_gone(k) && !simulation.is_recreated(k));
+            if waiting || wave.waves.is_empty() {
+                continue;
+            }
+            let next = wave.waves.remove(0);
+            wave.current = next.iter().map(|(k, _)| k.clone()).collect();
+            for (key, propagation) in next {
+                requests.push(DeletionRequest {
+                    key,
+                    propagation,
+                    cause: format!("deleted by Application `{}` (cascade)", wave.app.name),
+                });
+            }
+        }
+        if requests.is_empty() {
+            break;
+        }
+        simulation.delete_and_settle(&requests);
+    }
+}
+
+impl<'a> Planner<'a> {
+    fn new(fleet: &'a Fleet, config: &'a PlanConfig) -> Planner<'a> {
+        let argocd = fleet.argocd();
+        let argocd_namespace = argocd
+            .and_then(|snapshot| {
+                snapshot
+                    .objects()
+                    .find(|o| o.kind() == "ConfigMap" && o.name() == "argocd-cm")
+                    .and_then(|o| o.namespace().map(str::to_string))
+            })
+            .unwrap_or_else(|| "argocd".to_string());
+        let app_projects: BTreeSet<String> = argocd
+            .map(|snapshot| {
+                snapshot
+                    .objects()
+                    .filter(|o| is_argo_kind(o, "AppProject"))
+                    .map(|o| o.name().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Planner {
+            fleet,
+            config,
+            argocd_namespace,
+            app_projects: (!app_projects.is_empty()).then_some(app_projects),
+            outcome: Outcome::default(),
+            live: BTreeMap::new(),
+            cascading: Vec::new(),
+            sync_failures: Vec::new(),
+        }
+    }
+
+    fn context(&self) -> GenerationContext<'a> {
+        GenerationContext {
+            clusters: &self.fleet.cluster_infos,
+            settings: &self.fleet.settings,
+        }
+    }
+
+    fn live_application_sets(&self) -> BTreeMap<SetKey, &'a Object> {
+        self.fleet
+            .argocd()
+            .map(|snapshot| {
+                snapshot
+                    .objects()
+                    .filter(|o| is_argo_kind(o, "ApplicationSet"))
+                    .map(|o| ((namespace_of(o, &self.argocd_namespace), o.name().to_string()), o))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// ApplicationSets of one revision keyed by namespace and name. A manifest without a
+    /// namespace lands where the live ApplicationSet of that name is, else in Argo CD's
+    /// namespace.
+    fn application_sets<'m>(
+        &mut self,
+        manifests: &'m [SourcedObject],
+        live_sets: &BTreeMap<SetKey, &Object>,
+    ) -> BTreeMap<SetKey, &'m SourcedObject> {
+        let mut sets: BTreeMap<SetKey, &SourcedObject> = BTreeMap::new();
+        for manifest in manifests {
+            if !is_argo_kind(&manifest.object, "ApplicationSet") {
+                continue;
+            }
+            let name = manifest.object.name().to_string();
+            let namespace = manifest
+                .object
+                .namespace()
+                .map(str::to_string)
+                .or_else(|| {
+                    live_sets
+                        .keys()
+                        .find(|(_, live_name)| *live_name == name)
+                        .map(|(ns, _)| ns.clone())
+                })
+                .unwrap_or_else(|| self.argocd_namespace.clone());
+            let key = (namespace, name.clone());
+            if let Some(previous) = sets.get(&key) {
+                self.outcome.errors.push(EvaluationError {
+                    file: Some(manifest.file.display().to_string()),
+                    application_set: Some(name.clone()),
+                    message: format!(
+                        "ApplicationSet `{}/{}` is defined twice: in {} (document {}) and {} (document {})",
+                        key.0,
+                        name,
+                        previous.file.display(),
+                        previous.document,
+                        manifest.file.display(),
+                        manifest.document
+                    ),
+                });
+                continue;
+            }
+            sets.insert(key, manifest);
+        }
+        sets
+    }
+
+    fn run(&mut self, base: &[SourcedObject], head: &[SourcedObject]) {
+        let live_sets = self.live_application_sets();
+        let base_sets = self.application_sets(base, &live_sets);
+        let head_sets = self.application_sets(head, &live_sets);
+        self.load_live_applications(&base_sets);
+        self.record_drift(&live_sets, &base_sets);
+
+        let mut keys: BTreeSet<SetKey> = head_sets.keys().cloned().collect();
+        keys.extend(base_sets.keys().cloned());
+        keys.extend(live_sets.keys().cloned());
+        let mut generated_by_set: BTreeMap<SetKey, Vec<Object>> = BTreeMap::new();
+        for key in &keys {
+            match head_sets.get(key) {
+                Some(manifest) => {
+                    let live_set = live_sets.get(key).copied();
+                    if let Some(apps) = self.plan_application_set(key, manifest, live_set) {
+                        generated_by_set.insert(key.clone(), apps);
+                    }
+                }
+                None => {
+                    let previous = live_sets
+                        .get(key)
+                        .copied()
+                        .or_else(|| base_sets.get(key).map(|m| &m.object));
+                    self.plan_removed_application_set(key, previous);
+                }
+            }
+        }
+        self.plan_plain_applications(base, head);
+        pair_replacements(&mut self.outcome.applications);
+        self.run_cascades();
+        findings::application_findings(self.fleet, &self.argocd_namespace, &mut self.outcome);
+    }
+
+    /// Live Applications come from the snapshot; without any there, base stands in.
+    fn load_live_applications(&mut self, base_sets: &BTreeMap<SetKey, &SourcedObject>) {
+        let from_snapshot: Vec<&Object> = self
+            .fleet
+            .argocd()
+            .map(|s| s.objects().filter(|o| is_argo_kind(o, "Application")).collect())
+            .unwrap_or_default();
+        if !from_snapshot.is_empty() {
+            for app in from_snapshot {
+                let key = (namespace_of(app, &self.argocd_namespace), app.name().to_string());
+                self.live.insert(key, app.clone());
+            }
+            return;
+        }
+        let context = self.context();
+        for (key, manifest) in base_sets {
+            match preflight_generators::generate(&with_namespace(&manifest.object, &key.0), &context) {
+                Ok(generated) => {
+                    for app in generated.applications {
+                        let app_key = (namespace_of(&app, &self.argocd_namespace), app.name().to_string());
+                        self.live.entry(app_key).or_insert(app);
+                    }
+                }
+                Err(error) => self.outcome.errors.push(EvaluationError {
+                    file: Some(manifest.file.display().to_string()),
+                    application_set: Some(key.1.clone()),
+                    message: format!(
+                        "the snapshot holds no live Applications and the base revision cannot be generated, so what is live is unknown: {error}"
+                    ),
+                }),
+            }
+        }
+    }
+
+    fn record_drift(
+        &mut self,
+        live_sets: &BTreeMap<SetKey, &Object>,
+        base_sets: &BTreeMap<SetKey, &SourcedObject>,
+    ) {
+        for (key, live) in live_sets {
+            let message = match base_sets.get(key) {
+                None => "the live ApplicationSet is not in the base revision".to_string(),
+                Some(base) => {
+                    let live_spec = live.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
+                    let base_spec = base.object.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
+                    if live_spec == base_spec {
+                        continue;
+                    }
+                    let fields = differing_fields(&live_spec, &base_spec);
+                    format!(
+                        "the live spec differs from the base revision in {}; merging applies that difference too",
+                        fields.iter().map(|f| format!("`spec.{f}`")).collect::<Vec<_>>().join(", ")
+                    )
+                }
+            };
+            self.outcome.drift.push(Drift {
+                application_set: key.1.clone(),
+                namespace: key.0.clone(),
+                message,
+            });
+        }
+    }
+
+    fn owned_by(&self, key: &SetKey) -> Vec<Object> {
+        self.live
+            .iter()
+            .filter(|((ns, _), _)| *ns == key.0)
+            .filter(|(_, app)| {
+                app.controller_reference().is_some_and(|r| {
+                    r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet" && r.name == key.1
+                })
+            })
+            .map(|(_, app)| app.clone())
+            .collect()
+    }
+
+    /// Plans one ApplicationSet present at head. Returns its generated Applications.
+    fn plan_application_set(
+        &mut self,
+        key: &SetKey,
+        manifest: &SourcedObject,
+        live_set: Option<&Object>,
+    ) -> Option<Vec<Object>> {
+        let mut appset = with_namespace(&manifest.object, &key.0);
+        // The controller writes owner references from the live object, uid included.
+        if let Some(uid) = live_set.and_then(Object::uid) {
+            appset
+                .metadata_mut()
+                .insert("uid".to_string(), Value::String(uid.to_string()));
+        }
+        let owned = self.owned_by(key);
+        let file = manifest.file.display().to_string();
+        let policy = match effective_policy(&appset) {
+            Ok(policy) => policy,
+            Err(error) => {
+                self.freeze(key, &file, &owned, error.to_string());
+                return None;
+            }
+        };
+        let generated = match preflight_generators::generate(&appset, &self.context()) {
+            Ok(generated) => generated,
+            Err(error) => {
+                self.freeze(key, &file, &owned, error.to_string());
+                return None;
+            }
+        };
+        let applications = generated.applications;
+        let invalid = self.validate(&applications);
+        let generated_names: BTreeSet<&str> = applications.iter().map(Object::name).collect();
+        let owned_names: BTreeSet<String> = owned.iter().map(|a| a.name().to_string()).collect();
+        let preserved = preserved_fields(&appset);
+        let preserve_at_head = appset
+            .value_at(&["spec", "syncPolicy", "preserveResourcesOnDeletion"])
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+
+        // Create-or-update, sorted by name (§9.3, §9.4).
+        let mut write_error = false;
+        let mut sorted: Vec<&Object> = applications.iter().collect();
+        sorted.sort_by(|a, b| a.name().cmp(b.name()));
+        let mut seen_invalid = BTreeSet::new();
+        for app in sorted {
+            let name = app.name().to_string();
+            let app_key = (key.0.clone(), name.clone());
+            let live = self.live.get(&app_key).cloned();
+            if let Some(reason) = invalid.get(&name) {
+                if seen_invalid.insert(name.clone()) {
+                    self.outcome.applications.push(change(
+                        app,
+                        Some(&key.1),
+                        Action::Unchanged,
+                        live.as_ref(),
+                        None,
+                        policy,
+                        vec![format!("not written: {reason}")],
+                        self.fleet,
+                    ));
+                }
+                continue;
+            }
+            if !policy.allows_update() && owned_names.contains(&name) {
+                self.outcome.applications.push(change(
+                    app,
+                    Some(&key.1),
+                    Action::Unchanged,
+                    live.as_ref(),
+                    None,
+                    policy,
+                    vec![format!("not updated: policy `{}` forbids updates", policy.as_str())],
+                    self.fleet,
+                ));
+                continue;
+            }
+            match live {
+                None => self.outcome.applications.push(change(
+                    app,
+                    Some(&key.1),
+                    Action::Create,
+                    None,
+                    Some(app.clone()),
+                    policy,
+                    Vec::new(),
+                    self.fleet,
+                )),
+                Some(live) => {
+                    let other_owner = live.controller_reference().filter(|r| {
+                        !(r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet" && r.name == key.1)
+                    });
+                    if let Some(owner) = other_owner {
+                        write_error = true;
+                        self.outcome.applications.push(change(
+                            app,
+                            Some(&key.1),
+                            Action::Unchanged,
+                            Some(&live),
+                            None,
+                            policy,
+                            vec![format!(
+                                "not written: Application `{name}` is already owned by {} `{}`; this error also skips the delete step of the ApplicationSet",
+                                owner.kind, owner.name
+                            )],
+                            self.fleet,
+                        ));
+                        continue;
+                    }
+                    let mut notes = Vec::new();
+                    if live.controller_reference().is_none() {
+                        notes.push("adopted: the live Application has no controller and is taken over".to_string());
+                    }
+                    let after = mutate_live(&live, app, &preserved);
+                    let action = if same_application(&live, &after) {
+                        Action::Unchanged
+                    } else {
+                        Action::Update
+                    };
+                    self.outcome.applications.push(change(
+                        app,
+                        Some(&key.1),
+                        action,
+                        Some(&live),
+                        Some(after),
+                        policy,
+                        notes,
+                        self.fleet,
+                    ));
+                }
+            }
+        }
+
+        // Delete step (§9.5).
+        for live in &owned {
+            if generated_names.contains(live.name()) {
+                continue;
+            }
+            if !policy.allows_delete() {
+                self.outcome.applications.push(change(
+                    live,
+                    Some(&key.1),
+                    Action::Unchanged,
+                    Some(live),
+                    None,
+                    policy,
+                    vec![format!(
+                        "no longer generated but kept: policy `{}` forbids deletion",
+                        policy.as_str()
+                    )],
+                    self.fleet,
+                ));
+                continue;
+            }
+            if write_error {
+                self.outcome.applications.push(change(
+                    live,
+                    Some(&key.1),
+                    Action::Unchanged,
+                    Some(live),
+                    None,
+                    policy,
+                    vec!["no longer generated but kept: a write error in the same reconcile skips the delete step".to_string()],
+                    self.fleet,
+                ));
+                continue;
+            }
+            let mut notes = Vec::new();
+            if preserve_at_head && CascadeMode::from_finalizers(&live.finalizers()).cascades() {
+                notes.push(format!(
+                    "`preserveResourcesOnDeletion: true` is added in this change but does not protect this Application: the controller deletes the live Application, which still carries `{RESOURCES_FINALIZER}`"
+                ));
+            }
+            self.delete_application(live, Some(&key.1), Some(policy), notes);
+        }
+        Some(applications)
+    }
+
+    /// Records the deletion of a live Application and, when it cascades, its resources.
+    fn delete_application(
+        &mut self,
+        live: &Object,
+        application_set: Option<&str>,
+        policy: Option<ApplicationsSyncPolicy>,
+        mut notes: Vec<String>,
+    ) {
+        let mut finalizers = live.finalizers();
+        let cluster = resolve_destination(self.fleet, live);
+        if cluster.is_none() && !finalizers.is_empty() && application_set.is_some() {
+            // §9.5 step 1: an unresolvable destination loses exactly the plain resources
+            // finalizer before the delete.
+            if finalizers.iter().any(|f| f == RESOURCES_FINALIZER) {
+                notes.push(format!(
+                    "its destination does not resolve to a known cluster, so the controller removes `{RESOURCES_FINALIZER}` first and the resources are left in place"
+                ));
+            }
+            finalizers.retain(|f| f != RESOURCES_FINALIZER);
+        }
+        let mode = CascadeMode::from_finalizers(&finalizers);
+        let mut entry = change(
+            live,
+            application_set,
+            Action::Delete,
+            Some(live),
+            None,
+            policy.unwrap_or_default(),
+            notes,
+            self.fleet,
+        );
+        entry.policy = policy;
+        entry.cascade = mode.cascades();
+        self.outcome.applications.push(entry);
+        if let (true, Some(cluster)) = (mode.cascades(), cluster) {
+            self.cascading.push(CascadingApp {
+                name: live.name().to_string(),
+                namespace: namespace_of(live, &self.argocd_namespace),
+                cluster: cluster.name,
+                propagation: if mode == CascadeMode::Background {
+                    Propagation::Background
+                } else {
+                    Propagation::Foreground
+                },
+                sync_options: live
+                    .string_list(&["spec", "syncPolicy", "syncOptions"]),
+            });
+        }
+    }
+
+    /// A generation error freezes the ApplicationSet: nothing is created, updated or
+    /// deleted (§7).
+    fn freeze(&mut self, key: &SetKey, file: &str, owned: &[Object], message: String) {
+        self.outcome.errors.push(EvaluationError {
+            file: Some(file.to_string()),
+            application_set: Some(key.1.clone()),
+            message: message.clone(),
+        });
+        for live in owned {
+            let mut entry = change(
+                live,
+                Some(&key.1),
+                Action::Unchanged,
+                Some(live),
+                None,
+                ApplicationsSyncPolicy::default(),
+                vec![format!(
+                    "frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing ({message})"
+                )],
+                self.fleet,
+            );
+            entry.policy = None;
+            self.outcome.applications.push(entry);
+        }
+    }
+
+    /// An ApplicationSet that is live (or in base) but gone from head: when the
+    /// Application that manages it prunes, garbage collection deletes its Applications
+    /// (§9.8), whatever its policy, unless the policy forbids deletion and the
+    /// ApplicationSet carries a finalizer.
+    fn plan_removed_application_set(&mut self, key: &SetKey, previous: Option<&Object>) {
+        let owned = self.owned_by(key);
+        let Some(previous) = previous else {
+            return;
+        };
+        let policy = effective_policy(previous).unwrap_or_default();
+        if !previous.finalizers().is_empty() && !policy.allows_delete() {
+            for live in &owned {
+                let mut entry = change(
+                    live,
+                    Some(&key.1),
+                    Action::Unchanged,
+                    Some(live),
+                    None,
+                    policy,
+                    vec![format!(
+                        "the ApplicationSet is removed from git; its finalizer and policy `{}` make the controller orphan this Application instead of deleting it",
+                        policy.as_str()
+                    )],
+                    self.fleet,
+                );
+                entry.policy = Some(policy);
+                self.outcome.applications.push(entry);
+            }
+            return;
+        }
+        for live in &owned {
+            self.delete_application(
+                live,
+                Some(&key.1),
+                Some(policy),
+                vec![format!(
+                    "the ApplicationSet `{}` is removed from git: once it is pruned, garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
+                    key.1
+                )],
+            );
+        }
+    }
+
+    /// Applications written directly in the manifests (no ApplicationSet): created,
+    /// updated or, when removed between base and head, deleted by the Application that
+    /// manages them.
+    fn plan_plain_applications(&mut self, base: &[SourcedObject], head: &[SourcedObject]) {
+        let collect = |manifests: &[SourcedObject], ns: &str| -> BTreeMap<SetKey, Object> {
+            manifests
+                .iter()
+                .filter(|m| is_argo_kind(&m.object, "Application"))
+                .map(|m| ((namespace_of(&m.object, ns), m.object.name().to_string()), m.object.clone()))
+                .collect()
+        };
+        let base_apps = collect(base, &self.argocd_namespace);
+        let head_apps = collect(head, &self.argocd_namespace);
+        let mut keys: BTreeSet<&SetKey> = base_apps.keys().collect();
+        keys.extend(head_apps.keys());
+        for key in keys {
+            let live = self.live.get(key).cloned().or_else(|| base_apps.get(key).cloned());
+            match (head_apps.get(key), live) {
+                (Some(desired), None) => {
+                    let entry = change(desired, None, Action::Create, None, Some(desired.clone()), ApplicationsSyncPolicy::Sync, Vec::new(), self.fleet);
+                    self.outcome.applications.push(Self::plain(entry));
+                }
+                (Some(desired), Some(live)) => {
+                    let mut after = live.clone();
+                    let root = after.raw_mut().as_object_mut().expect("objects are maps");
+                    root.insert("spec".to_string(), desired.value_at(&["spec"]).cloned().unwrap_or(Value::Null));
+                    let action = if same_application(&live, &after) { Action::Unchanged } else { Action::Update };
+                    let entry = change(desired, None, action, Some(&live), Some(after), ApplicationsSyncPolicy::Sync, Vec::new(), self.fleet);
+                    self.outcome.applications.push(Self::plain(entry));
+                }
+                (None, Some(live)) => {
+                    self.delete_application(
+                        &live,
+                        None,
+                        None,
+                        vec!["removed from git: deleted when the Application that manages it prunes".to_string()],
+                    );
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    fn plain(mut entry: ApplicationChange) -> ApplicationChange {
+        entry.policy = None;
+        entry
+    }
+
+    /// Marks generated Applications that validation rejects (§8), by name.
+    fn validate(&self, applications: &[Object]) -> BTreeMap<String, String> {
+        let mut invalid = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for app in applications {
+            let name = app.name().to_string();
+            if name.is_empty() {
+                invalid.insert(name, "the generated Application has an empty name".to_string());
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                invalid.insert(
+                    name.clone(),
+                    format!("ApplicationSet generates duplicate Application name `{name}`; no copy is written and an existing one is neither updated nor deleted"),
+                );
+                continue;
+            }
+            if invalid.contains_key(&name) {
+                continue;
+            }
+            let project = app.str_at(&["spec", "project"]).unwrap_or("default");
+            if let Some(projects) = &self.app_projects {
+                if !projects.contains(project) {
+                    invalid.insert(
+                        name.clone(),
+                        format!("application references project {project} which does not exist"),
+                    );
+                    continue;
+                }
+            }
+            if let Err(message) = check_destination(self.fleet, app) {
+                invalid.insert(name, message);
+            }
+        }
+        invalid
+    }
+
+    /// Runs Argo CD's deletion of every cascading Application, wave by wave (§10), on
+    /// each destination cluster.
+    fn run_cascades(&mut self) {
+        let mut by_cluster: BTreeMap<String, Vec<&CascadingApp>> = BTreeMap::new();
+        for app in &self.cascading {
+            by_cluster.entry(app.cluster.clone()).or_default().push(app);
+        }
+        let mut clusters: BTreeMap<String, ClusterOutcome> = BTreeMap::new();
+        let mut stuck_apps: Vec<(String, String, String)> = Vec::new();
+        for (cluster_name, apps) in &by_cluster {
+            let Some(snapshot) = self.fleet.clusters.get(cluster_name) else {
+                self.outcome.findings.push(findings::missing_cluster(cluster_name, apps.iter().map(|a| a.name.as_str())));
+                continue;
+            };
+            let mut simulation = Simulation::new(snapshot.objects(), self.config.kube_version);
+            // Per Application: its deletable objects grouped by wave, highest first.
+            let mut progress: Vec<WaveProgress> = apps
+                .iter()
+                .map(|app| WaveProgress {
+                    app,
+                    waves: deletable_objects(snapshot, app, &self.argocd_namespace),
+                    current: Vec::new(),
+                    tracked: tracked_keys(snapshot, app, &self.argocd_namespace),
+                })
+                .collect();
+            // Pessimistic order (§14.4 of the deletion rulebook): the replacement
+            // Applications sync while the namespaces of the old ones still terminate.
+            simulation.hold_namespaces(true);
+            advance_waves(&mut simulation, &mut progress);
+            let sync_failures = self.sync_replacements(&mut simulation, &progress, cluster_name);
+            simulation.hold_namespaces(false);
+            advance_waves(&mut simulation, &mut progress);
+            for wave in &progress {
+                if let Some(stuck) = wave
+                    .current
+                    .iter()
+                    .find(|k| !simulation.is_gone(k) && !simulation.is_recreated(k))
+                {
+                    stuck_apps.push((
+                        wave.app.namespace.clone(),
+                        wave.app.name.clone(),
+                        format!(
+                            "the Application stays in deletion: it waits for {} to finish deleting before it deletes anything else (Argo CD deletes wave by wave)",
+                            describe(stuck)
+                        ),
+                    ));
+                }
+            }
+            self.sync_failures.extend(sync_failures);
+            let result = simulation.finish();
+            let outcome = clusters.entry(cluster_name.clone()).or_insert_with(|| ClusterOutcome {
+                name: cluster_name.clone(),
+                ..ClusterOutcome::default()
+            });
+            findings::cluster_findings(
+                self.fleet,
+                cluster_name,
+                &result,
+                &self.outcome.applications,
+                &self.argocd_namespace,
+                &self.sync_failures,
+                &mut self.outcome.findings,
+            );
+            outcome.objects.extend(result.objects.iter().map(|o| ObjectOutcome {
+                api_version: o.api_version.clone(),
+                kind: o.key.kind.clone(),
+                namespace: o.key.namespace.clone(),
+                name: o.key.name.clone(),
+                outcome: o.fate,
+                reason: o.reason.clone(),
+            }));
+            outcome.namespaces.extend(result.namespaces.iter().map(|n| NamespaceOutcome {
+                name: n.name.clone(),
+                outcome: n.fate,
+                conditions: n.conditions.clone(),
+                reason: n.reason.clone(),
+            }));
+            outcome.api_services.extend(result.api_services.iter().map(|a| a.outcome.clone()));
+        }
+        // The deleted Application objects themselves live where Argo CD runs.
+        let argocd_cluster = self.fleet.argocd_cluster.clone();
+        for app in &self.outcome.applications {
+            if app.action != Action::Delete {
+                continue;
+            }
+            let stuck = stuck_apps
+                .iter()
+                .find(|(ns, name, _)| *ns == app.namespace && *name == app.name);
+            let outcome = clusters.entry(argocd_cluster.clone()).or_insert_with(|| ClusterOutcome {
+                name: argocd_cluster.clone(),
+                ..ClusterOutcome::default()
+            });
+            outcome.objects.push(ObjectOutcome {
+                api_version: argocd::ARGOCD_API_VERSION.to_string(),
+                kind: "Application".to_string(),
+                namespace: Some(app.namespace.clone()),
+                name: app.name.clone(),
+                outcome: if stuck.is_some() { Fate::Stuck } else { Fate::Deleted },
+                reason: match (stuck, &app.application_set) {
+                    (Some((_, _, reason)), _) => reason.clone(),
+                    (None, Some(set)) => format!("deleted by the ApplicationSet controller (ApplicationSet `{set}`)"),
+                    (None, None) => "deleted when its parent Application prunes it".to_string(),
+                },
+            });
+        }
+        for outcome in clusters.values_mut() {
+            outcome.objects.sort_by(|a, b| {
+                (&a.namespace, &a.kind, &a.name, &a.api_version).cmp(&(&b.namespace, &b.kind, &b.name, &b.api_version))
+            });
+            outcome.objects.dedup();
+            outcome.namespaces.sort();
+            outcome.api_services.sort();
+        }
+        self.outcome.clusters = clusters.into_values().collect();
+    }
+
+    /// Replacement Applications with automated sync apply the manifests of the
+    /// Applications they replace (same source, same destination): cluster-scoped objects
+    /// come back, namespaced ones in a terminating namespace are refused.
+    fn sync_replacements(
+        &self,
+        simulation: &mut Simulation,
+        progress: &[WaveProgress],
+        cluster: &str,
+    ) -> Vec<(String, String, ObjectKey, String)> {
+        let mut failures = Vec::new();
+        for wave in progress {
+            let Some(replacement) = self.outcome.applications.iter().find(|a| {
+                a.action == Action::Delete
+                    && a.name == wave.app.name
+                    && a.namespace == wave.app.namespace
+            }).and_then(|a| a.replaced_by.clone()) else {
+                continue;
+            };
+            let automated = self
+                .outcome
+                .applications
+                .iter()
+                .find(|a| a.name == replacement && a.action == Action::Create)
+                .and_then(|a| a.after.as_ref())
+                .and_then(|after| after.pointer("/spec/syncPolicy/automated"))
+                .is_some_and(|automated| !automated.is_null());
+            if !automated {
+                continue;
+            }
+            for key in &wave.tracked {
+                if let Err(error) = simulation.reapply(key, &replacement) {
+                    failures.push((cluster.to_string(), replacement.clone(), key.clone(), error));
+                }
+            }
+        }
+        failures
+    }
+
+    fn finish(mut self) -> Outcome {
+        let outcome = &mut self.outcome;
+        outcome.applications.sort_by(|a, b| {
+            (&a.namespace, &a.name, a.action).cmp(&(&b.namespace, &b.name, b.action))
+        });
+        outcome.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| findings::code_rank(&a.code).cmp(&findings::code_rank(&b.code)))
+                .then_with(|| a.code.cmp(&b.code))
+                .then_with(|| a.cluster.cmp(&b.cluster))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        outcome.findings.dedup();
+        outcome.errors.sort();
+        outcome.drift.sort();
+        self.outcome
+    }
+}
+
+fn is_argo_kind(object: &Object, kind: &str) -> bool {
+    object.group() == ARGOCD_GROUP && object.kind() == kind
+}
+
+fn namespace_of(object: &Object, default: &str) -> String {
+    object.namespace().unwrap_or(default).to_string()
+}
+
+fn with_namespace(object: &Object, namespace: &str) -> Object {
+    let mut object = object.clone();
+    object
+        .metadata_mut()
+        .insert("namespace".to_string(), Value::String(namespace.to_string()));
+    object
+}
+
+/// The top-level spec fields whose values differ.
+fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let a = a.as_object().unwrap_or(&empty);
+    let b = b.as_object().unwrap_or(&empty);
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| k.to_string())
+        .collect()
+}
+
+/// The live Application as the controller rewrites it (§9.3 step 3).
+fn mutate_live(live: &Object, generated: &Object, preserved: &(Vec<String>, Vec<String>)) -> Object {
+    let mut after = live.clone();
+    let generated_annotations = generated.annotations();
+    let live_annotations = live.annotations();
+    let mut annotations: BTreeMap<String, String> = generated_annotations;
+    for key in ALWAYS_PRESERVED_ANNOTATIONS {
+        if let Some(value) = live_annotations.get(*key) {
+            annotations.insert((*key).to_string(), value.clone());
+        }
+    }
+    for key in &preserved.0 {
+        if let Some(value) = live_annotations.get(key) {
+            annotations.insert(key.clone(), value.clone());
+        }
+    }
+    let mut labels = generated.labels();
+    let live_labels = live.labels();
+    for key in &preserved.1 {
+        if let Some(value) = live_labels.get(key) {
+            labels.insert(key.clone(), value.clone());
+        }
+    }
+    let mut finalizers = generated.finalizers();
+    for finalizer in live.finalizers() {
+        if (finalizer.starts_with(PRE_DELETE_FINALIZER_PREFIX)
+            || finalizer.starts_with(POST_DELETE_FINALIZER_PREFIX))
+            && !finalizers.contains(&finalizer)
+        {
+            finalizers.push(finalizer);
+        }
+    }
+    let metadata = after.metadata_mut();
+    set_or_remove(metadata, "annotations", string_map(&annotations));
+    set_or_remove(metadata, "labels", string_map(&labels));
+    set_or_remove(
+        metadata,
+        "finalizers",
+        (!finalizers.is_empty()).then(|| json!(finalizers)),
+    );
+    if let Some(owners) = generated.value_at(&["metadata", "ownerReferences"]) {
+        metadata.insert("ownerReferences".to_string(), owners.clone());
+    }
+    let mut spec = generated.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
+    normalize_application_spec(&mut spec);
+    after
+        .raw_mut()
+        .as_object_mut()
+        .expect("objects are maps")
+        .insert("spec".to_string(), spec);
+    after
+}
+
+/// `spec.preservedFields` of an ApplicationSet: (annotation keys, label keys).
+fn preserved_fields(appset: &Object) -> (Vec<String>, Vec<String>) {
+    (
+        appset.string_list(&["spec", "preservedFields", "annotations"]),
+        appset.string_list(&["spec", "preservedFields", "labels"]),
+    )
+}
+
+fn string_map(map: &BTreeMap<String, String>) -> Option<Value> {
+    (!map.is_empty()).then(|| json!(map))
+}
+
+fn set_or_remove(map: &mut serde_json::Map<String, Value>, key: &str, value: Option<Value>) {
+    match value {
+        Some(value) => {
+            map.insert(key.to_string(), value);
+        }
+        None => {
+            map.remove(key);
+        }
+    }
+}
+
+/// Semantic equality of what the ApplicationSet controller compares (§9.3 step 5).
+fn same_application(live: &Object, after: &Object) -> bool {
+    let mut live_spec = live.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
+    normalize_application_spec(&mut live_spec);
+    let after_spec = after.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
+    live_spec == after_spec
+        && live.labels() == after.labels()
+        && live.annotations() == after.annotations()
+        && live.finalizers() == after.finalizers()
+        && live.owner_references() == after.owner_references()
+}
+
+fn change(
+    app: &Object,
+    application_set: Option<&str>,
+    action: Action,
+    before: Option<&Object>,
+    after: Option<Object>,
+    policy: ApplicationsSyncPolicy,
+    notes: Vec<String>,
+    fleet: &Fleet,
+) -> ApplicationChange {
+    let shown = after.as_ref().or(before).unwrap_or(app);
+    let server = shown.str_at(&["spec", "destination", "server"]).map(str::to_string);
+    let namespace = shown.str_at(&["spec", "destination", "namespace"]).map(str::to_string);
+    ApplicationChange {
+        name: app.name().to_string(),
+        namespace: app.namespace().unwrap_or("").to_string(),
+        application_set: application_set.map(str::to_string),
+        action,
+        replaced_by: None,
+        replaces: None,
+        destination: Destination {
+            cluster: resolve_destination(fleet, shown).map(|c| c.name),
+            server: server.or_else(|| {
+                resolve_destination(fleet, shown).map(|c| c.server)
+            }),
+            namespace,
+        },
+        cascade: false,
+        policy: Some(policy),
+        notes,
+        before: before.map(|b| b.raw().clone()),
+        after: after.map(Object::into_raw),
+    }
+}
+
+/// The cluster an Application's destination resolves to (§8 rule 4).
+pub fn resolve_destination(fleet: &Fleet, app: &Object) -> Option<ClusterInfo> {
+    check_destination(fleet, app).ok()
+}
+
+fn check_destination(fleet: &Fleet, app: &Object) -> Result<ClusterInfo, String> {
+    let server = app
+        .str_at(&["spec", "destination", "server"])
+        .filter(|s| !s.is_empty());
+    let name = app
+        .str_at(&["spec", "destination", "name"])
+        .filter(|s| !s.is_empty());
+    match (server, name) {
+        (Some(_), Some(_)) => Err("application destination can't have both name and server defined".to_string()),
+        (None, None) => Err("application destination server and/or name must be set".to_string()),
+        (Some(server), None) => fleet
+            .cluster_for_server(server)
+            .cloned()
+            .ok_or_else(|| format!("there are no clusters with this URL: {server}")),
+        (None, Some(name)) => fleet
+            .cluster_by_name(name)
+            .ok_or_else(|| format!("there are no clusters with this name: {name}")),
+    }
+}
+
+/// Pairs each deleted Application with a created one that takes over the same
+/// destination (cluster and namespace) and source (repository, path, chart).
+fn pair_replacements(applications: &mut [ApplicationChange]) {
+    let identity = |app: &ApplicationChange| -> Option<(String, String, String)> {
+        let object = app.after.as_ref().or(app.before.as_ref())?;
+        let cluster = app.destination.cluster.clone()?;
+        let namespace = app.destination.namespace.clone().unwrap_or_default();
+        let source = object
+            .pointer("/spec/source")
+            .or_else(|| object.pointer("/spec/sources/0"))
+            .map(|s| {
+                format!(
+                    "{} {} {}",
+                    s.get("repoURL").and_then(Value::as_str).unwrap_or(""),
+                    s.get("path").and_then(Value::as_str).unwrap_or(""),
+                    s.get("chart").and_then(Value::as_str).unwrap_or("")
+                )
+            })
+            .unwrap_or_default();
+        Some((cluster, namespace, source))
+    };
+    let mut created: Vec<(usize, (String, String, String))> = applications
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.action == Action::Create)
+        .filter_map(|(i, a)| Some((i, identity(a)?)))
+        .collect();
+    let deleted: Vec<(usize, (String, String, String))> = applications
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.action == Action::Delete)
+        .filter_map(|(i, a)| Some((i, identity(a)?)))
+        .collect();
+    for (d, id) in deleted {
+        if let Some(position) = created.iter().position(|(_, cid)| *cid == id) {
+            let (c, _) = created.remove(position);
+            applications[d].replaced_by = Some(applications[c].name.clone());
+            applications[c].replaces = Some(applications[d].name.clone());
+        }
+    }
+}
+
+fn tracking_name(app: &CascadingApp, argocd_namespace: &str) -> String {
+    if app.namespace == argocd_namespace {
+        app.name.clone()
+    } else {
+        format!("{}_{}", app.namespace, app.name)
+    }
+}
+
+fn tracked_keys(snapshot: &ClusterSnapshot, app: &CascadingApp, argocd_namespace: &str) -> Vec<ObjectKey> {
+    snapshot
+        .tracked_by(&tracking_name(app, argocd_namespace))
+        .into_iter()
+        .map(Object::key)
+        .collect()
+}
+
+/// The objects Argo CD deletes for a cascading Application (R-ARGO-2), grouped by sync
+/// wave, highest wave first.
+fn deletable_objects(
+    snapshot: &ClusterSnapshot,
+    app: &CascadingApp,
+    argocd_namespace: &str,
+) -> Vec<Vec<(ObjectKey, Propagation)>> {
+    let tracking_name = tracking_name(app, argocd_namespace);
+    let app_delete_false = app
+        .sync_options
+        .iter()
+        .flat_map(|o| argocd::sync_options(o).map(str::to_string).collect::<Vec<_>>())
+        .any(|o| o == "Delete=false");
+    let mut waves: BTreeMap<i64, Vec<(ObjectKey, Propagation)>> = BTreeMap::new();
+    for object in snapshot.tracked_by(&tracking_name) {
+        if object.group() == "apiextensions.k8s.io" && object.kind() == "CustomResourceDefinition" {
+            continue;
+        }
+        if is_argo_kind(object, "Application") && object.name() == app.name {
+            continue;
+        }
+        if object.annotation(HELM_RESOURCE_POLICY_ANNOTATION) == Some("keep") {
+            continue;
+        }
+        let resource_delete_false = object
+            .annotation(SYNC_OPTIONS_ANNOTATION)
+            .map(|o| argocd::sync_options(o).any(|o| o == "Delete=false"));
+        if resource_delete_false.unwrap_or(app_delete_false) {
+            continue;
+        }
+        let wave = object
+            .annotation(SYNC_WAVE_ANNOTATION)
+            .and_then(|w| w.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        waves
+            .entry(wave)
+            .or_default()
+            .push((object.key(), app.propagation));
+    }
+    waves.into_values().rev().collect()
+}

@@ -1,0 +1,107 @@
+//! Reading manifests at a git revision through the `git` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use preflight_cluster_snapshot::{manifests_from_text, SourcedObject};
+
+fn git(repo: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run `git` in `{}`", repo.display()))?;
+    if !output.status.success() {
+        bail!(
+            "`git {}` failed in `{}`: {}",
+            args.join(" "),
+            repo.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(output.stdout)
+}
+
+/// The manifests (`.yaml`, `.yml`, `.json`) of `repo` at `revision` whose paths match one
+/// of `globs` (all when empty), in path order.
+pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<Vec<SourcedObject>> {
+    let listing = git(repo, &["ls-tree", "-r", "-z", "--name-only", revision])?;
+    let mut paths: Vec<String> = listing
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .filter(|p| p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json"))
+        .filter(|p| globs.is_empty() || globs.iter().any(|g| glob_match(g, p)))
+        .collect();
+    paths.sort();
+    let mut manifests = Vec::new();
+    for path in paths {
+        let blob = git(repo, &["show", &format!("{revision}:{path}")])?;
+        let text = String::from_utf8(blob)
+            .with_context(|| format!("{revision}:{path}: the file is not UTF-8"))?;
+        let shown = PathBuf::from(format!("{revision}:{path}"));
+        manifests.extend(manifests_from_text(&shown, &text)?);
+    }
+    Ok(manifests)
+}
+
+/// Matches a repository path against a glob: `*` and `?` stay within a segment, `**`
+/// matches any number of segments, and a glob without wildcards matches that path or
+/// anything below it.
+pub fn glob_match(glob: &str, path: &str) -> bool {
+    if !glob.contains(['*', '?']) {
+        let prefix = glob.trim_end_matches('/');
+        return path == prefix || path.starts_with(&format!("{prefix}/"));
+    }
+    let glob_segments: Vec<&str> = glob.split('/').collect();
+    let path_segments: Vec<&str> = path.split('/').collect();
+    match_segments(&glob_segments, &path_segments)
+}
+
+fn match_segments(glob: &[&str], path: &[&str]) -> bool {
+    match glob.split_first() {
+        None => path.is_empty(),
+        Some((&"**", rest)) => (0..=path.len()).any(|skip| match_segments(rest, &path[skip..])),
+        Some((first, rest)) => match path.split_first() {
+            Some((segment, path_rest)) => {
+                match_segment(first.as_bytes(), segment.as_bytes()) && match_segments(rest, path_rest)
+            }
+            None => false,
+        },
+    }
+}
+
+fn match_segment(glob: &[u8], text: &[u8]) -> bool {
+    match glob.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|skip| match_segment(rest, &text[skip..])),
+        Some((b'?', rest)) => !text.is_empty() && match_segment(rest, &text[1..]),
+        Some((c, rest)) => text.first() == Some(c) && match_segment(rest, &text[1..]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[track_caller]
+    fn check(glob: &str, path: &str, expected: bool) {
+        assert_eq!(glob_match(glob, path), expected, "glob `{glob}` on `{path}`");
+    }
+
+    #[test]
+    fn globs() {
+        check("appsets", "appsets/a.yaml", true);
+        check("appsets/", "appsets/sub/a.yaml", true);
+        check("appsets", "appsets-old/a.yaml", false);
+        check("appsets/*.yaml", "appsets/a.yaml", true);
+        check("appsets/*.yaml", "appsets/sub/a.yaml", false);
+        check("appsets/**/*.yaml", "appsets/sub/a.yaml", true);
+        check("appsets/**/*.yaml", "appsets/a.yaml", true);
+        check("**/appset-?.yaml", "x/y/appset-1.yaml", true);
+        check("**/appset-?.yaml", "x/y/appset-10.yaml", false);
+    }
+}

@@ -1,0 +1,356 @@
+//! End-to-end scenario tests: run the built binary on `tests/scenarios/<name>/` (inputs
+//! written by `tests/scenarios/generate.py`) and check both the facts a user relies on and
+//! the full reports (insta snapshots in `snapshots/`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn scenario_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("scenarios")
+        .join(name)
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_argocd-preflight"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: output.status.code().expect("exited normally"),
+        stdout: String::from_utf8(output.stdout).expect("utf-8 output"),
+        stderr: String::from_utf8(output.stderr).expect("utf-8 errors"),
+    }
+}
+
+fn plan(name: &str, format: &str) -> Run {
+    let dir = scenario_dir(name);
+    let relative = |sub: &str| format!("tests/scenarios/{name}/{sub}");
+    assert!(dir.is_dir(), "scenario {name} exists");
+    run(&[
+        "plan",
+        "--snapshot",
+        &relative("snapshot"),
+        "--base",
+        &relative("base"),
+        "--head",
+        &relative("head"),
+        "--format",
+        format,
+    ])
+}
+
+fn plan_json(name: &str) -> (i32, Value) {
+    let run = plan(name, "json");
+    let json = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{name}: report is JSON: {e}\n{}", run.stderr));
+    (run.code, json)
+}
+
+fn snapshot_all_formats(name: &str) {
+    let settings = {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../snapshots");
+        settings.set_prepend_module_to_snapshot(false);
+        settings
+    };
+    settings.bind(|| {
+        for (format, extension) in [("text", "txt"), ("markdown", "md"), ("json", "json")] {
+            let run = plan(name, format);
+            insta::assert_snapshot!(format!("scenario__{name}__{extension}"), run.stdout);
+        }
+    });
+}
+
+fn applications<'a>(report: &'a Value, action: &str) -> Vec<&'a Value> {
+    report["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == action)
+        .collect()
+}
+
+fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+fn cluster<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("cluster {name} in report"))
+}
+
+#[test]
+fn rud_incident_predicts_stuck_namespaces_on_every_cluster() {
+    let (code, report) = plan_json("rud-incident");
+    assert_eq!(code, 1, "a stuck namespace is critical and fails the default --fail-on");
+    assert_eq!(report["schemaVersion"], 1);
+    assert_eq!(applications(&report, "create").len(), 12);
+    let deleted = applications(&report, "delete");
+    assert_eq!(deleted.len(), 12);
+    for app in &deleted {
+        assert_eq!(app["cascade"], true, "live finalizer cascades: {app}");
+        assert!(app["replacedBy"].is_string(), "paired by destination and source: {app}");
+    }
+    let lab_a = cluster(&report, "e1-k8s-lab-a");
+    let namespaces = lab_a["namespaces"].as_array().unwrap();
+    let names: Vec<&str> = namespaces.iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["kube-contour", "kube-log", "kube-metrics"]);
+    for namespace in namespaces {
+        assert_eq!(namespace["outcome"], "stuck");
+        let discovery = &namespace["conditions"][0];
+        assert_eq!(discovery["type"], "NamespaceDeletionDiscoveryFailure");
+        assert_eq!(discovery["status"], "True");
+        assert_eq!(discovery["reason"], "DiscoveryFailed");
+        assert_eq!(
+            discovery["message"],
+            "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1"
+        );
+        assert_eq!(namespace["conditions"].as_array().unwrap().len(), 5);
+    }
+    // The tenant namespace nobody deletes is not touched.
+    assert!(!names.contains(&"payments"));
+    let stuck = findings(&report, "stuck-namespace");
+    assert_eq!(stuck.len(), 3, "one per cluster");
+    assert!(stuck.iter().all(|f| f["severity"] == "critical"));
+    let lab_a_stuck = stuck.iter().find(|f| f["cluster"] == "e1-k8s-lab-a").unwrap();
+    assert_eq!(
+        lab_a_stuck["remediation"][0],
+        "kubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io"
+    );
+    assert_eq!(findings(&report, "apiservice-unavailable").len(), 3);
+    assert_eq!(findings(&report, "replacement-blocked").len(), 3);
+    assert_eq!(findings(&report, "applicationset-drift").len(), 1);
+    let api_service = &lab_a["apiServices"][0];
+    assert_eq!(api_service["reason"], "ServiceNotFound");
+}
+
+#[test]
+fn rud_incident_reports_are_stable() {
+    snapshot_all_formats("rud-incident");
+}
+
+#[test]
+fn reports_never_contain_secret_values() {
+    for format in ["text", "markdown", "json"] {
+        let run = plan("rud-incident", format);
+        assert!(!run.stdout.contains("SECRET-TOKEN-MUST-NOT-LEAK"));
+        assert!(!run.stdout.contains("bearerToken"));
+    }
+}
+
+#[test]
+fn same_inputs_give_byte_identical_reports() {
+    let first = plan("rud-incident", "json").stdout;
+    let second = plan("rud-incident", "json").stdout;
+    assert_eq!(first, second);
+}
+
+#[test]
+fn preserve_already_live_replaces_without_cascade() {
+    let (code, report) = plan_json("preserve-already-live");
+    assert_eq!(code, 0);
+    let deleted = applications(&report, "delete");
+    assert_eq!(deleted.len(), 12);
+    assert!(deleted.iter().all(|a| a["cascade"] == false));
+    for name in ["e1-k8s-lab-a", "e1-k8s-lab-b", "e1-k8s-test-a"] {
+        assert!(
+            report["clusters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["name"] != name),
+            "nothing is deleted on {name}"
+        );
+    }
+    assert!(findings(&report, "stuck-namespace").is_empty());
+    snapshot_all_formats("preserve-already-live");
+}
+
+#[test]
+fn preserve_added_in_the_same_change_still_cascades() {
+    let (code, report) = plan_json("preserve-added-same-change");
+    assert_eq!(code, 1);
+    assert!(applications(&report, "delete")
+        .iter()
+        .all(|a| a["cascade"] == true));
+    let too_late = findings(&report, "preserve-added-too-late");
+    assert_eq!(too_late.len(), 4, "one per ApplicationSet");
+    assert_eq!(findings(&report, "stuck-namespace").len(), 3);
+    snapshot_all_formats("preserve-added-same-change");
+}
+
+#[test]
+fn create_update_policy_deletes_nothing() {
+    let (code, report) = plan_json("create-update-policy");
+    assert_eq!(code, 0);
+    assert_eq!(applications(&report, "create").len(), 12);
+    assert!(applications(&report, "delete").is_empty());
+    assert_eq!(findings(&report, "deletion-suppressed").len(), 4);
+    assert!(report["clusters"].as_array().unwrap().is_empty());
+    snapshot_all_formats("create-update-policy");
+}
+
+#[test]
+fn generator_error_freezes_its_applicationset() {
+    let (code, report) = plan_json("generator-error");
+    assert_eq!(code, 2, "an unevaluable generator is exit 2");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["applicationSet"], "kube-log");
+    assert!(errors[0]["file"].as_str().unwrap().ends_with("kube-log.yaml"));
+    assert!(errors[0]["message"].as_str().unwrap().contains("`Gt`"));
+    assert!(applications(&report, "delete").is_empty(), "frozen: never zero Applications");
+    assert!(applications(&report, "create").is_empty());
+    assert!(applications(&report, "update").is_empty(), "other ApplicationSets are unchanged");
+    snapshot_all_formats("generator-error");
+}
+
+#[test]
+fn removed_applicationset_deletes_its_applications_and_their_resources() {
+    let (code, report) = plan_json("appset-removed");
+    assert_eq!(code, 0, "nothing critical: the APIService goes with its backend");
+    let deleted = applications(&report, "delete");
+    assert_eq!(deleted.len(), 3);
+    assert!(deleted.iter().all(|a| a["applicationSet"] == "kube-metrics-server"));
+    assert!(deleted.iter().all(|a| a["cascade"] == true));
+    let lab_a = cluster(&report, "e1-k8s-lab-a");
+    let objects = lab_a["objects"].as_array().unwrap();
+    assert!(objects
+        .iter()
+        .any(|o| o["kind"] == "APIService" && o["outcome"] == "deleted"));
+    assert!(objects.iter().all(|o| o["outcome"] == "deleted"));
+    assert!(lab_a["namespaces"].as_array().unwrap().is_empty());
+    assert!(findings(&report, "stuck-namespace").is_empty());
+    snapshot_all_formats("appset-removed");
+}
+
+#[test]
+fn fail_on_never_and_high_change_the_exit_code() {
+    let dir = "tests/scenarios/appset-removed";
+    let args = |fail_on: &str| {
+        run(&[
+            "plan",
+            "--snapshot",
+            &format!("{dir}/snapshot"),
+            "--base",
+            &format!("{dir}/base"),
+            "--head",
+            &format!("{dir}/head"),
+            "--fail-on",
+            fail_on,
+        ])
+        .code
+    };
+    assert_eq!(args("high"), 1);
+    assert_eq!(args("never"), 0);
+    assert_eq!(args("critical"), 0);
+}
+
+#[test]
+fn bad_input_is_exit_2_with_the_file_named() {
+    let run = run(&[
+        "plan",
+        "--snapshot",
+        "tests/scenarios/does-not-exist",
+        "--base",
+        "tests/scenarios/rud-incident/base",
+        "--head",
+        "tests/scenarios/rud-incident/head",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("does-not-exist"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"));
+}
+
+#[test]
+fn the_bundled_example_is_the_incident() {
+    let run = run(&[
+        "plan",
+        "--snapshot",
+        "examples/rud-incident/snapshot",
+        "--base",
+        "examples/rud-incident/base",
+        "--head",
+        "examples/rud-incident/head",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.starts_with("CRITICAL"), "{}", run.stdout);
+}
+
+/// `--base-ref`/`--head-ref` read the manifests of a git checkout at two revisions.
+#[test]
+fn plan_reads_revisions_from_git() {
+    let repo = std::env::temp_dir().join(format!("preflight-git-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(repo.join("appsets")).unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=test", "-c", "user.email=test@example.invalid"])
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    };
+    let copy = |revision: &str| {
+        let from = scenario_dir("rud-incident").join(revision);
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), repo.join("appsets").join(entry.file_name())).unwrap();
+        }
+    };
+    git(&["init", "-q"]);
+    copy("base");
+    std::fs::write(repo.join("unrelated.yaml"), "not: [a, kubernetes, object]\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    git(&["tag", "base"]);
+    copy("head");
+    git(&["commit", "-q", "-am", "head"]);
+    let snapshot = scenario_dir("rud-incident").join("snapshot");
+    let from_git = run(&[
+        "plan",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--base-ref",
+        "base",
+        "--head-ref",
+        "HEAD",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--path",
+        "appsets/*.yaml",
+        "--format",
+        "json",
+    ]);
+    std::fs::remove_dir_all(&repo).unwrap();
+    assert_eq!(from_git.code, 1, "{}", from_git.stderr);
+    let from_dirs = plan("rud-incident", "json");
+    let strip_files = |text: &str| -> Value {
+        let mut json: Value = serde_json::from_str(text).unwrap();
+        json["errors"] = Value::Null;
+        json
+    };
+    assert_eq!(strip_files(&from_git.stdout), strip_files(&from_dirs.stdout));
+}

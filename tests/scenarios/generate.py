@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""Writes the incident scenarios of tests/scenarios/ (inputs only; expected reports are
+insta snapshots in snapshots/).
+
+The fleet is rebuilt from the seed talk (../shared/seed/): clusters labelled by stage,
+ApplicationSets for kube-metrics (namespace and metrics-server), kube-log and
+kube-contour, metrics-server behind the aggregated APIService v1beta1.metrics.k8s.io,
+and live Applications carrying Argo CD's resources finalizer. Each variant changes one
+thing; see the README.md the script writes into each scenario.
+
+Run from the repository root: python3 tests/scenarios/generate.py
+"""
+
+import base64
+import copy
+import json
+import os
+import shutil
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+REPO = "https://gitlab.example.internal/platform/infrastructure.git"
+ARGOCD_NS = "argocd"
+CLUSTERS = [
+    ("e1-k8s-lab-a", "lab"),
+    ("e1-k8s-lab-b", "lab"),
+    ("e1-k8s-test-a", "test"),
+]
+# (ApplicationSet, name suffix, repo path, destination namespace)
+APPSETS = [
+    ("kube-metrics-ns", "kube-metrics-ns", "kube-metrics/namespace", "kube-metrics"),
+    ("kube-metrics-server", "metrics-server", "kube-metrics/metrics-server", "kube-metrics"),
+    ("kube-log", "kube-log", "kube-log", "kube-log"),
+    ("kube-contour", "kube-contour", "kube-contour", "kube-contour"),
+]
+FINALIZER = "resources-finalizer.argocd.argoproj.io"
+
+
+def server(cluster):
+    return f"https://{cluster}.k8s.example.internal:6443"
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def uid(*parts):
+    return "uid-" + "-".join(parts)
+
+
+def appset(name, suffix, path, namespace, *, old_names=True, preserve=False,
+           policy=None, bad_selector=False, revision="main"):
+    """An ApplicationSet as the platform team writes it (fasttemplate mode)."""
+    app_name = f"{{{{name}}}}-{suffix}" if old_names else f"{suffix}-{{{{name}}}}"
+    if name == "kube-metrics-server":
+        generators = [
+            {"clusters": {"selector": {"matchLabels": {"stage": "lab"}},
+                          "values": {"revision": "HEAD"}}},
+            {"clusters": {"selector": {"matchLabels": {"stage": "test"}},
+                          "values": {"revision": "v0.1.4"}}},
+        ]
+        target = "{{values.revision}}"
+    else:
+        operator = "Gt" if bad_selector else "In"
+        generators = [{"clusters": {"selector": {"matchExpressions": [
+            {"key": "stage", "operator": operator, "values": ["lab", "test"]}]}}}]
+        target = revision
+    spec = {
+        "generators": generators,
+        "template": {
+            "metadata": {"name": app_name, "labels": {"team": "platform"}},
+            "spec": {
+                "project": "infrastructure",
+                "source": {"repoURL": REPO, "path": path, "targetRevision": target},
+                "destination": {"server": "{{server}}", "namespace": namespace},
+                "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+            },
+        },
+    }
+    sync_policy = {}
+    if preserve:
+        sync_policy["preserveResourcesOnDeletion"] = True
+    if policy:
+        sync_policy["applicationsSync"] = policy
+    if sync_policy:
+        spec["syncPolicy"] = sync_policy
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": name, "namespace": ARGOCD_NS},
+        "spec": spec,
+    }
+
+
+def live_application(set_name, suffix, path, namespace, cluster, stage, *, finalizer=True,
+                     revision="main"):
+    if set_name == "kube-metrics-server":
+        revision = "HEAD" if stage == "lab" else "v0.1.4"
+    app = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": f"{cluster}-{suffix}",
+            "namespace": ARGOCD_NS,
+            "uid": uid("app", cluster, suffix),
+            "labels": {"team": "platform"},
+            "ownerReferences": [{
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "ApplicationSet",
+                "name": set_name,
+                "uid": uid("appset", set_name),
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }],
+        },
+        "spec": {
+            "project": "infrastructure",
+            "source": {"repoURL": REPO, "path": path, "targetRevision": revision},
+            "destination": {"server": server(cluster), "namespace": namespace},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        },
+        "status": {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}},
+    }
+    if finalizer:
+        app["metadata"]["finalizers"] = [FINALIZER]
+    return app
+
+
+def tracked(obj, app):
+    group_kind = obj["apiVersion"].rsplit("/", 1)[0] if "/" in obj["apiVersion"] else ""
+    ns = obj["metadata"].get("namespace", "")
+    obj["metadata"].setdefault("annotations", {})["argocd.argoproj.io/tracking-id"] = (
+        f"{app}:{group_kind}/{obj['kind']}:{ns}/{obj['metadata']['name']}")
+    return obj
+
+
+def meta(name, namespace=None, **extra):
+    m = {"name": name, "uid": uid(namespace or "cluster", name, extra.pop("kind_hint", ""))}
+    if namespace:
+        m["namespace"] = namespace
+    m.update(extra)
+    return m
+
+
+def namespace(name, app=None):
+    ns = {"apiVersion": "v1", "kind": "Namespace",
+          "metadata": meta(name, labels={"kubernetes.io/metadata.name": name}),
+          "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+    return tracked(ns, app) if app else ns
+
+
+def owner(kind, api_version, name, namespace_name, hint):
+    return [{"apiVersion": api_version, "kind": kind, "name": name,
+             "uid": uid(namespace_name, name, hint), "controller": True,
+             "blockOwnerDeletion": True}]
+
+
+def workload(kind, name, ns, app, labels, port=None, port_name=None):
+    """A Deployment or DaemonSet with its ReplicaSet (Deployments), one Pod, and
+    optionally a Service with an EndpointSlice pointing at the Pod."""
+    objects = []
+    objects.append(tracked({
+        "apiVersion": "apps/v1", "kind": kind,
+        "metadata": meta(name, ns, kind_hint=kind),
+        "spec": {"selector": {"matchLabels": labels},
+                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [
+                     {"name": name, "image": f"registry.example.internal/{name}:1.0"}]}}},
+    }, app))
+    if kind == "Deployment":
+        rs_name = f"{name}-5d8f6c7b9"
+        objects.append({
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": meta(rs_name, ns, kind_hint="ReplicaSet",
+                             ownerReferences=owner("Deployment", "apps/v1", name, ns, "Deployment")),
+            "spec": {"selector": {"matchLabels": labels}},
+        })
+        pod_owner = owner("ReplicaSet", "apps/v1", rs_name, ns, "ReplicaSet")
+        pod_name = f"{rs_name}-x7k2p"
+    else:
+        pod_owner = owner(kind, "apps/v1", name, ns, kind)
+        pod_name = f"{name}-q9w4z"
+    objects.append({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": meta(pod_name, ns, kind_hint="Pod", labels=labels, ownerReferences=pod_owner),
+        "spec": {"nodeName": "node-1", "containers": [{"name": name}]},
+        "status": {"phase": "Running"},
+    })
+    if port:
+        objects.append(tracked({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": meta(name, ns, kind_hint="Service"),
+            "spec": {"type": "ClusterIP", "selector": labels,
+                     "ports": [{"name": port_name, "port": port, "targetPort": port_name}]},
+        }, app))
+        objects.append({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": meta(f"{name}-8m2vd", ns, kind_hint="EndpointSlice",
+                             labels={"kubernetes.io/service-name": name},
+                             ownerReferences=owner("Service", "v1", name, ns, "Service")),
+            "addressType": "IPv4",
+            "ports": [{"name": port_name, "port": 10250, "protocol": "TCP"}],
+            "endpoints": [{"addresses": ["10.244.1.17"], "conditions": {"ready": True},
+                           "targetRef": {"kind": "Pod", "namespace": ns, "name": pod_name}}],
+        })
+    return objects
+
+
+def cluster_objects(cluster):
+    app = lambda suffix: f"{cluster}-{suffix}"
+    objects = [
+        namespace("default"), namespace("kube-system"),
+        namespace("payments"),
+        namespace("kube-metrics", app("kube-metrics-ns")),
+        namespace("kube-log", app("kube-log")),
+        namespace("kube-contour", app("kube-contour")),
+    ]
+    ms = app("metrics-server")
+    objects.append(tracked({"apiVersion": "v1", "kind": "ServiceAccount",
+                            "metadata": meta("metrics-server", "kube-metrics", kind_hint="ServiceAccount")}, ms))
+    objects.append(tracked({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                            "metadata": meta("system:metrics-server", kind_hint="ClusterRole"),
+                            "rules": [{"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]}]}, ms))
+    objects += workload("Deployment", "metrics-server", "kube-metrics", ms,
+                        {"app.kubernetes.io/name": "metrics-server"}, 443, "https")
+    objects.append(tracked({
+        "apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+        "metadata": meta("v1beta1.metrics.k8s.io", kind_hint="APIService"),
+        "spec": {"group": "metrics.k8s.io", "version": "v1beta1",
+                 "service": {"name": "metrics-server", "namespace": "kube-metrics", "port": 443},
+                 "groupPriorityMinimum": 100, "versionPriority": 100},
+        "status": {"conditions": [{"type": "Available", "status": "True", "reason": "Passed",
+                                   "message": "all checks passed"}]},
+    }, ms))
+    objects += workload("DaemonSet", "fluent-bit", "kube-log", app("kube-log"),
+                        {"app.kubernetes.io/name": "fluent-bit"})
+    objects.append(tracked({"apiVersion": "v1", "kind": "ConfigMap",
+                            "metadata": meta("fluent-bit", "kube-log", kind_hint="ConfigMap"),
+                            "data": {"fluent-bit.conf": "[INPUT]\n    Name tail\n"}}, app("kube-log")))
+    objects += workload("Deployment", "contour", "kube-contour", app("kube-contour"),
+                        {"app.kubernetes.io/name": "contour"}, 8001, "xds")
+    # A tenant workload that nobody deletes: it must not appear in any report.
+    objects.append({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": meta("payments-api", "payments", kind_hint="Deployment"),
+                    "spec": {"selector": {"matchLabels": {"app": "payments-api"}}}})
+    return objects
+
+
+def cluster_secret(cluster, stage):
+    return {
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": f"cluster-{cluster}", "namespace": ARGOCD_NS,
+                     "labels": {"argocd.argoproj.io/secret-type": "cluster", "stage": stage}},
+        "type": "Opaque",
+        "data": {
+            "name": b64(cluster),
+            "server": b64(server(cluster)),
+            # A credential that must never reach a report.
+            "config": b64(json.dumps({"bearerToken": "SECRET-TOKEN-MUST-NOT-LEAK"})),
+        },
+    }
+
+
+def write_yaml_list(path, objects):
+    """Writes objects as a JSON `List` (JSON is YAML; the loader accepts both)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "List", "items": objects}, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def write_documents(path, objects):
+    """Writes objects as multi-document YAML (JSON flow documents, valid YAML)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        for obj in objects:
+            f.write("---\n")
+            f.write(json.dumps(obj, indent=2, sort_keys=True))
+            f.write("\n")
+
+
+def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer=True,
+             drop_from_head=(), live_revision_drift=None, head_override=None):
+    base_kwargs = base_kwargs or {}
+    head_kwargs = head_kwargs or {}
+    root = os.path.join(ROOT, name)
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    with open(os.path.join(root, "README.md"), "w") as f:
+        f.write(readme.strip() + "\n")
+    argocd = [
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "argocd-cm", "namespace": ARGOCD_NS},
+         "data": {"application.resourceTrackingMethod": "annotation"}},
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+         "metadata": {"name": "infrastructure", "namespace": ARGOCD_NS},
+         "spec": {"destinations": [{"server": "*", "namespace": "*"}], "sourceRepos": ["*"]}},
+    ]
+    argocd += [cluster_secret(c, s) for c, s in CLUSTERS]
+    live_sets = []
+    for set_name, suffix, path, ns in APPSETS:
+        live = appset(set_name, suffix, path, ns, **base_kwargs)
+        live["metadata"]["uid"] = uid("appset", set_name)
+        if live_revision_drift and set_name == live_revision_drift:
+            live["spec"]["template"]["spec"]["source"]["targetRevision"] = "release-2023.10"
+        live_sets.append(live)
+    apps = []
+    for set_name, suffix, path, ns in APPSETS:
+        for cluster, stage in CLUSTERS:
+            revision = "main"
+            if live_revision_drift and set_name == live_revision_drift:
+                revision = "release-2023.10"
+            apps.append(live_application(set_name, suffix, path, ns, cluster, stage,
+                                         finalizer=live_finalizer, revision=revision))
+    write_documents(os.path.join(root, "snapshot", "in-cluster", "argocd", "config.yaml"), argocd)
+    write_documents(os.path.join(root, "snapshot", "in-cluster", "argocd", "applicationsets.yaml"), live_sets)
+    write_yaml_list(os.path.join(root, "snapshot", "in-cluster", "argocd", "applications.json"), apps)
+    for cluster, _ in CLUSTERS:
+        write_documents(os.path.join(root, "snapshot", cluster, "objects.yaml"), cluster_objects(cluster))
+    for set_name, suffix, path, ns in APPSETS:
+        write_documents(os.path.join(root, "base", f"{set_name}.yaml"),
+                        [appset(set_name, suffix, path, ns, **base_kwargs)])
+        if set_name in drop_from_head:
+            continue
+        kwargs = dict(head_kwargs)
+        if head_override and set_name in head_override:
+            kwargs = head_override[set_name]
+        write_documents(os.path.join(root, "head", f"{set_name}.yaml"),
+                        [appset(set_name, suffix, path, ns, **kwargs)])
+
+
+def main():
+    rename = {"old_names": False}
+    scenario(
+        "rud-incident",
+        """
+# rud-incident
+
+The incident of the seed talk ("RUD: Rapid Unscheduled Deletion", KCD Zürich 2024).
+Head renames the Applications of four ApplicationSets (`{{name}}-x` becomes `x-{{name}}`).
+The live Applications carry `resources-finalizer.argocd.argoproj.io`, so the ApplicationSet
+controller deletes them with their resources (appset rulebook §11.1, R-ARGO-1), namespaces
+included. Deleting `kube-metrics` takes away the backend of the aggregated APIService
+`v1beta1.metrics.k8s.io`, which the replacement Application re-creates while its Service
+cannot be created in the terminating namespace (R-OBJ-9). Discovery then fails and every
+deleted namespace stays `Terminating` with `NamespaceDeletionDiscoveryFailure` (R-DISC-4,
+C-01). The live `kube-contour` ApplicationSet also differs from the base revision (the
+talk's "out of sync ApplicationSets").
+""",
+        head_kwargs=rename,
+        live_revision_drift="kube-contour",
+    )
+    scenario(
+        "preserve-already-live",
+        """
+# preserve-already-live
+
+Negative case of rud-incident: every ApplicationSet already had
+`preserveResourcesOnDeletion: true` and the live Applications carry no resources finalizer,
+so the rename replaces the Applications without deleting any resource (R-ARGO-1, appset
+rulebook §2.5). Nothing gets stuck.
+""",
+        base_kwargs={"preserve": True},
+        head_kwargs={"old_names": False, "preserve": True},
+        live_finalizer=False,
+    )
+    scenario(
+        "preserve-added-same-change",
+        """
+# preserve-added-same-change
+
+Head adds `preserveResourcesOnDeletion: true` in the same change as the rename. The flag only
+affects the finalizers the controller writes from then on (appset rulebook §11.22): the old
+Applications it deletes still carry the resources finalizer, so the cascade happens anyway.
+""",
+        head_kwargs={"old_names": False, "preserve": True},
+    )
+    scenario(
+        "create-update-policy",
+        """
+# create-update-policy
+
+Head renames and sets `applicationsSync: create-update`: the controller creates the new
+Applications but never deletes (appset rulebook §9.2), so nothing cascades; the old ones stay.
+""",
+        head_kwargs={"old_names": False, "policy": "create-update"},
+    )
+    scenario(
+        "generator-error",
+        """
+# generator-error
+
+Head gives `kube-log` a selector operator Argo CD rejects (`Gt`). Generation fails, so the
+controller freezes that ApplicationSet: nothing is created, updated or deleted (appset rulebook
+§7). The tool reports the error and exits 2; it never predicts deletions from a generator it
+cannot evaluate. The other ApplicationSets are unchanged.
+""",
+        head_override={"kube-log": {"bad_selector": True}},
+    )
+    scenario(
+        "appset-removed",
+        """
+# appset-removed
+
+Head removes the `kube-metrics-server` ApplicationSet from git. Once it is pruned, garbage
+collection deletes its Applications (appset rulebook §9.8), which cascade: metrics-server and
+the APIService it backs are deleted together (the APIService is tracked by the same
+Application), no namespace is deleted, and nothing gets stuck.
+""",
+        drop_from_head=("kube-metrics-server",),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -67,7 +67,8 @@ fn match_segments(glob: &[&str], path: &[&str]) -> bool {
         Some((&"**", rest)) => (0..=path.len()).any(|skip| match_segments(rest, &path[skip..])),
         Some((first, rest)) => match path.split_first() {
             Some((segment, path_rest)) => {
-                match_segment(first.as_bytes(), segment.as_bytes()) && match_segments(rest, path_rest)
+                match_segment(first.as_bytes(), segment.as_bytes())
+                    && match_segments(rest, path_rest)
             }
             None => false,
         },
@@ -89,7 +90,11 @@ mod tests {
 
     #[track_caller]
     fn check(glob: &str, path: &str, expected: bool) {
-        assert_eq!(glob_match(glob, path), expected, "glob `{glob}` on `{path}`");
+        assert_eq!(
+            glob_match(glob, path),
+            expected,
+            "glob `{glob}` on `{path}`"
+        );
     }
 
     #[test]

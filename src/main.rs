@@ -15,7 +15,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use preflight_cluster_snapshot::{load_manifests, load_snapshot, Fleet, LoadOptions, SourcedObject};
+use preflight_cluster_snapshot::{
+    load_manifests, load_snapshot, Fleet, LoadOptions, SourcedObject,
+};
 use preflight_simulator::{KubeVersion, Outcome, PlanConfig, Severity};
 
 #[derive(Parser)]
@@ -195,7 +197,9 @@ fn print_report(outcome: &Outcome, format: Format) -> Result<()> {
     stdout
         .write_all(rendered.as_bytes())
         .context("cannot write the report to standard output")?;
-    stdout.flush().context("cannot write the report to standard output")?;
+    stdout
+        .flush()
+        .context("cannot write the report to standard output")?;
     Ok(())
 }
 
@@ -234,8 +238,14 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
             appsets.len()
         );
     };
-    let clusters = fleet.as_ref().map(|f| f.cluster_infos.clone()).unwrap_or_default();
-    let settings = fleet.as_ref().map(|f| f.settings.clone()).unwrap_or_default();
+    let clusters = fleet
+        .as_ref()
+        .map(|f| f.cluster_infos.clone())
+        .unwrap_or_default();
+    let settings = fleet
+        .as_ref()
+        .map(|f| f.settings.clone())
+        .unwrap_or_default();
     let context = preflight_generators::GenerationContext {
         clusters: &clusters,
         settings: &settings,
@@ -274,6 +284,8 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
         }
     };
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(rendered.as_bytes()).context("cannot write to standard output")?;
+    stdout
+        .write_all(rendered.as_bytes())
+        .context("cannot write to standard output")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -102,18 +102,27 @@ fn cluster<'a>(report: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn rud_incident_predicts_stuck_namespaces_on_every_cluster() {
     let (code, report) = plan_json("rud-incident");
-    assert_eq!(code, 1, "a stuck namespace is critical and fails the default --fail-on");
+    assert_eq!(
+        code, 1,
+        "a stuck namespace is critical and fails the default --fail-on"
+    );
     assert_eq!(report["schemaVersion"], 1);
     assert_eq!(applications(&report, "create").len(), 12);
     let deleted = applications(&report, "delete");
     assert_eq!(deleted.len(), 12);
     for app in &deleted {
         assert_eq!(app["cascade"], true, "live finalizer cascades: {app}");
-        assert!(app["replacedBy"].is_string(), "paired by destination and source: {app}");
+        assert!(
+            app["replacedBy"].is_string(),
+            "paired by destination and source: {app}"
+        );
     }
     let lab_a = cluster(&report, "e1-k8s-lab-a");
     let namespaces = lab_a["namespaces"].as_array().unwrap();
-    let names: Vec<&str> = namespaces.iter().map(|n| n["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = namespaces
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["kube-contour", "kube-log", "kube-metrics"]);
     for namespace in namespaces {
         assert_eq!(namespace["outcome"], "stuck");
@@ -132,7 +141,10 @@ fn rud_incident_predicts_stuck_namespaces_on_every_cluster() {
     let stuck = findings(&report, "stuck-namespace");
     assert_eq!(stuck.len(), 3, "one per cluster");
     assert!(stuck.iter().all(|f| f["severity"] == "critical"));
-    let lab_a_stuck = stuck.iter().find(|f| f["cluster"] == "e1-k8s-lab-a").unwrap();
+    let lab_a_stuck = stuck
+        .iter()
+        .find(|f| f["cluster"] == "e1-k8s-lab-a")
+        .unwrap();
     assert_eq!(
         lab_a_stuck["remediation"][0],
         "kubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io"
@@ -217,21 +229,35 @@ fn generator_error_freezes_its_applicationset() {
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["applicationSet"], "kube-log");
-    assert!(errors[0]["file"].as_str().unwrap().ends_with("kube-log.yaml"));
+    assert!(errors[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("kube-log.yaml"));
     assert!(errors[0]["message"].as_str().unwrap().contains("`Gt`"));
-    assert!(applications(&report, "delete").is_empty(), "frozen: never zero Applications");
+    assert!(
+        applications(&report, "delete").is_empty(),
+        "frozen: never zero Applications"
+    );
     assert!(applications(&report, "create").is_empty());
-    assert!(applications(&report, "update").is_empty(), "other ApplicationSets are unchanged");
+    assert!(
+        applications(&report, "update").is_empty(),
+        "other ApplicationSets are unchanged"
+    );
     snapshot_all_formats("generator-error");
 }
 
 #[test]
 fn removed_applicationset_deletes_its_applications_and_their_resources() {
     let (code, report) = plan_json("appset-removed");
-    assert_eq!(code, 0, "nothing critical: the APIService goes with its backend");
+    assert_eq!(
+        code, 0,
+        "nothing critical: the APIService goes with its backend"
+    );
     let deleted = applications(&report, "delete");
     assert_eq!(deleted.len(), 3);
-    assert!(deleted.iter().all(|a| a["applicationSet"] == "kube-metrics-server"));
+    assert!(deleted
+        .iter()
+        .all(|a| a["applicationSet"] == "kube-metrics-server"));
     assert!(deleted.iter().all(|a| a["cascade"] == true));
     let lab_a = cluster(&report, "e1-k8s-lab-a");
     let objects = lab_a["objects"].as_array().unwrap();
@@ -307,7 +333,12 @@ fn plan_reads_revisions_from_git() {
         let status = Command::new("git")
             .arg("-C")
             .arg(&repo)
-            .args(["-c", "user.name=test", "-c", "user.email=test@example.invalid"])
+            .args([
+                "-c",
+                "user.name=test",
+                "-c",
+                "user.email=test@example.invalid",
+            ])
             .args(args)
             .status()
             .expect("git runs");
@@ -322,7 +353,11 @@ fn plan_reads_revisions_from_git() {
     };
     git(&["init", "-q"]);
     copy("base");
-    std::fs::write(repo.join("unrelated.yaml"), "not: [a, kubernetes, object]\n").unwrap();
+    std::fs::write(
+        repo.join("unrelated.yaml"),
+        "not: [a, kubernetes, object]\n",
+    )
+    .unwrap();
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "base"]);
     git(&["tag", "base"]);
@@ -352,5 +387,8 @@ fn plan_reads_revisions_from_git() {
         json["errors"] = Value::Null;
         json
     };
-    assert_eq!(strip_files(&from_git.stdout), strip_files(&from_dirs.stdout));
+    assert_eq!(
+        strip_files(&from_git.stdout),
+        strip_files(&from_dirs.stdout)
+    );
 }

@@ -13,8 +13,10 @@ pub const ARGOCD_API_VERSION: &str = "argoproj.io/v1alpha1";
 
 /// The resources finalizer with the default (foreground) propagation.
 pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
-pub const RESOURCES_FINALIZER_FOREGROUND: &str = "resources-finalizer.argocd.argoproj.io/foreground";
-pub const RESOURCES_FINALIZER_BACKGROUND: &str = "resources-finalizer.argocd.argoproj.io/background";
+pub const RESOURCES_FINALIZER_FOREGROUND: &str =
+    "resources-finalizer.argocd.argoproj.io/foreground";
+pub const RESOURCES_FINALIZER_BACKGROUND: &str =
+    "resources-finalizer.argocd.argoproj.io/background";
 pub const PRE_DELETE_FINALIZER_PREFIX: &str = "pre-delete-finalizer.argocd.argoproj.io";
 pub const POST_DELETE_FINALIZER_PREFIX: &str = "post-delete-finalizer.argocd.argoproj.io";
 
@@ -243,7 +245,8 @@ mod tests {
         assert_eq!(id.namespace, "");
         assert!(id.matches(&ObjectKey::namespace_object("kube-metrics")));
         assert_eq!(id.to_string(), text);
-        let deployment = TrackingId::parse("app:apps/Deployment:kube-metrics/metrics-server").unwrap();
+        let deployment =
+            TrackingId::parse("app:apps/Deployment:kube-metrics/metrics-server").unwrap();
         assert!(deployment.matches(&ObjectKey::new(
             "apps",
             "Deployment",

@@ -165,7 +165,8 @@ impl Object {
     }
 
     pub fn uid(&self) -> Option<&str> {
-        self.str_at(&["metadata", "uid"]).filter(|uid| !uid.is_empty())
+        self.str_at(&["metadata", "uid"])
+            .filter(|uid| !uid.is_empty())
     }
 
     pub fn key(&self) -> ObjectKey {

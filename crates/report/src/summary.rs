@@ -285,26 +285,12 @@ pub(crate) fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// Findings most severe first, then by code, cluster and message: the simulator's order,
-/// re-established here so that the output never depends on it.
+/// Findings most severe first. Within a severity the simulator's order is kept (a
+/// stable sort): it puts the findings a reviewer must read first (stuck namespaces before
+/// their consequences) ahead, and it is itself sorted, so the output stays deterministic.
 pub(crate) fn sorted_findings(outcome: &Outcome) -> Vec<&Finding> {
     let mut findings: Vec<&Finding> = outcome.findings.iter().collect();
-    findings.sort_by(|a, b| {
-        (
-            Reverse(a.severity),
-            &a.code,
-            &a.cluster,
-            &a.message,
-            &a.chain,
-        )
-            .cmp(&(
-                Reverse(b.severity),
-                &b.code,
-                &b.cluster,
-                &b.message,
-                &b.chain,
-            ))
-    });
+    findings.sort_by_key(|finding| Reverse(finding.severity));
     findings
 }
 

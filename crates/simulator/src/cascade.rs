@@ -203,12 +203,20 @@ pub struct Simulation<'a> {
 }
 
 impl<'a> Simulation<'a> {
-    pub fn new(objects: impl IntoIterator<Item = &'a Object>, version: KubeVersion) -> Simulation<'a> {
+    pub fn new(
+        objects: impl IntoIterator<Item = &'a Object>,
+        version: KubeVersion,
+    ) -> Simulation<'a> {
         let cluster = Cluster::new(objects, version);
         let initially_available = cluster
             .api_services()
             .into_iter()
-            .map(|i| (cluster.keys[i].name.clone(), cluster.availability(i).available))
+            .map(|i| {
+                (
+                    cluster.keys[i].name.clone(),
+                    cluster.availability(i).available,
+                )
+            })
             .collect();
         Simulation {
             cluster,
@@ -243,7 +251,10 @@ impl<'a> Simulation<'a> {
             return Ok(());
         };
         if let Some(ns) = &key.namespace {
-            let namespace = cluster.by_key.get(&ObjectKey::namespace_object(ns)).copied();
+            let namespace = cluster
+                .by_key
+                .get(&ObjectKey::namespace_object(ns))
+                .copied();
             match namespace.map(|n| cluster.state[n]) {
                 Some(State::Deleting) => {
                     return Err(format!(
@@ -459,7 +470,8 @@ impl<'a> Cluster<'a> {
                     continue;
                 }
                 let before = (self.state[i], self.finalizers[i].clone());
-                let cause = format!("content of namespace `{name}`, deleted by the namespace controller");
+                let cause =
+                    format!("content of namespace `{name}`, deleted by the namespace controller");
                 self.start_deletion(
                     i,
                     Propagation::Background,
@@ -520,8 +532,7 @@ impl<'a> Cluster<'a> {
             }
             // Owners that the snapshot does not hold are not judged: the snapshot may be
             // partial, and a real dangling reference would already have been collected.
-            if resolved == 0 || absent == 0 || absent + orphaned_by < resolved || orphaned_by > 0
-            {
+            if resolved == 0 || absent == 0 || absent + orphaned_by < resolved || orphaned_by > 0 {
                 continue;
             }
             let owner = foreground_owner.or(first_owner).expect("resolved > 0");
@@ -667,7 +678,10 @@ impl<'a> Cluster<'a> {
         let name = &self.keys[claim].name;
         let mut users = Vec::new();
         for &p in self.in_namespace.get(ns).map(Vec::as_slice).unwrap_or(&[]) {
-            if self.state[p] == State::Gone || self.keys[p].kind != "Pod" || !self.keys[p].group.is_empty() {
+            if self.state[p] == State::Gone
+                || self.keys[p].kind != "Pod"
+                || !self.keys[p].group.is_empty()
+            {
                 continue;
             }
             let uses = self.objects[p]
@@ -838,7 +852,11 @@ impl<'a> Cluster<'a> {
             .unwrap_or("")
             .to_string();
         let slices = self.version.at_least(34);
-        let noun = if slices { "endpointslices" } else { "endpoints" };
+        let noun = if slices {
+            "endpointslices"
+        } else {
+            "endpoints"
+        };
         match self.ready_endpoints(&namespace, &name, &port_name, slices) {
             Endpoints::Unknown => self.recorded_availability(api_service),
             Endpoints::NotFound(lost) => unavailable(
@@ -900,8 +918,18 @@ impl<'a> Cluster<'a> {
 
     /// Ready endpoints of a Service, from EndpointSlices (≥ 1.34) or Endpoints, falling
     /// back to the pods its selector matches when the snapshot holds neither.
-    fn ready_endpoints(&self, namespace: &str, service: &str, port_name: &str, slices: bool) -> Endpoints {
-        let content = self.in_namespace.get(namespace).map(Vec::as_slice).unwrap_or(&[]);
+    fn ready_endpoints(
+        &self,
+        namespace: &str,
+        service: &str,
+        port_name: &str,
+        slices: bool,
+    ) -> Endpoints {
+        let content = self
+            .in_namespace
+            .get(namespace)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let endpoint_objects: Vec<usize> = content
             .iter()
             .copied()
@@ -917,7 +945,11 @@ impl<'a> Cluster<'a> {
             })
             .collect();
         if !endpoint_objects.is_empty() {
-            let live: Vec<usize> = endpoint_objects.iter().copied().filter(|&i| self.alive(i)).collect();
+            let live: Vec<usize> = endpoint_objects
+                .iter()
+                .copied()
+                .filter(|&i| self.alive(i))
+                .collect();
             if live.is_empty() {
                 return Endpoints::NotFound(endpoint_objects.first().copied());
             }
@@ -954,9 +986,10 @@ impl<'a> Cluster<'a> {
             .filter(|&i| self.keys[i].group.is_empty() && self.keys[i].kind == "Pod")
             .filter(|&i| {
                 let labels = self.objects[i].labels();
-                selector
-                    .iter()
-                    .all(|(k, v)| v.as_str().is_some_and(|v| labels.get(k).map(String::as_str) == Some(v)))
+                selector.iter().all(|(k, v)| {
+                    v.as_str()
+                        .is_some_and(|v| labels.get(k).map(String::as_str) == Some(v))
+                })
             })
             .collect();
         if pods.is_empty() {
@@ -991,7 +1024,9 @@ impl<'a> Cluster<'a> {
             .map(|endpoints| {
                 endpoints
                     .iter()
-                    .filter(|e| e.pointer("/conditions/ready").and_then(|r| r.as_bool()) != Some(false))
+                    .filter(|e| {
+                        e.pointer("/conditions/ready").and_then(|r| r.as_bool()) != Some(false)
+                    })
                     .map(|e| self.pod_target(e.get("targetRef"), namespace.as_deref()))
                     .collect()
             })
@@ -1007,22 +1042,34 @@ impl<'a> Cluster<'a> {
             .cloned()
             .unwrap_or_default();
         for subset in subsets {
-            let has_port = subset.get("ports").and_then(|p| p.as_array()).is_some_and(|ports| {
-                ports
-                    .iter()
-                    .any(|p| p.get("name").and_then(|n| n.as_str()).unwrap_or("") == port_name)
-            });
+            let has_port = subset
+                .get("ports")
+                .and_then(|p| p.as_array())
+                .is_some_and(|ports| {
+                    ports
+                        .iter()
+                        .any(|p| p.get("name").and_then(|n| n.as_str()).unwrap_or("") == port_name)
+                });
             if !has_port {
                 continue;
             }
-            for address in subset.get("addresses").and_then(|a| a.as_array()).into_iter().flatten() {
+            for address in subset
+                .get("addresses")
+                .and_then(|a| a.as_array())
+                .into_iter()
+                .flatten()
+            {
                 found.push(self.pod_target(address.get("targetRef"), namespace.as_deref()));
             }
         }
         found
     }
 
-    fn pod_target(&self, target: Option<&serde_json::Value>, namespace: Option<&str>) -> Option<usize> {
+    fn pod_target(
+        &self,
+        target: Option<&serde_json::Value>,
+        namespace: Option<&str>,
+    ) -> Option<usize> {
         let target = target?;
         if target.get("kind").and_then(|k| k.as_str()) != Some("Pod") {
             return None;
@@ -1109,7 +1156,9 @@ impl<'a> Cluster<'a> {
                     group_version: self.group_version(a),
                     service: format!(
                         "{}/{}",
-                        object.str_at(&["spec", "service", "namespace"]).unwrap_or(""),
+                        object
+                            .str_at(&["spec", "service", "namespace"])
+                            .unwrap_or(""),
                         object.str_at(&["spec", "service", "name"]).unwrap_or("")
                     ),
                     available: if now.available { "True" } else { "False" }.to_string(),
@@ -1143,12 +1192,13 @@ impl<'a> Cluster<'a> {
 
     /// R-NSC-8: the five conditions of a namespace that stays Terminating.
     fn namespace_conditions(&self, i: usize, failures: &[String]) -> Vec<NamespaceCondition> {
-        let condition = |type_: &str, status: bool, reason: &str, message: String| NamespaceCondition {
-            type_: type_.to_string(),
-            status: if status { "True" } else { "False" }.to_string(),
-            reason: reason.to_string(),
-            message,
-        };
+        let condition =
+            |type_: &str, status: bool, reason: &str, message: String| NamespaceCondition {
+                type_: type_.to_string(),
+                status: if status { "True" } else { "False" }.to_string(),
+                reason: reason.to_string(),
+                message,
+            };
         let mut conditions = Vec::with_capacity(5);
         conditions.push(if failures.is_empty() {
             condition(
@@ -1264,7 +1314,11 @@ pub fn resource_name(kind: &str) -> String {
         "ingress" => return "ingresses".to_string(),
         _ => {}
     }
-    if lower.ends_with('s') || lower.ends_with("ch") || lower.ends_with("sh") || lower.ends_with('x') {
+    if lower.ends_with('s')
+        || lower.ends_with("ch")
+        || lower.ends_with("sh")
+        || lower.ends_with('x')
+    {
         format!("{lower}es")
     } else if let Some(stem) = lower.strip_suffix('y') {
         if stem.ends_with(['a', 'e', 'i', 'o', 'u']) {

@@ -110,7 +110,11 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
                 Vec::new()
             };
             findings.push(Finding {
-                severity: if cascading > 0 { Severity::High } else { Severity::Info },
+                severity: if cascading > 0 {
+                    Severity::High
+                } else {
+                    Severity::Info
+                },
                 code: "application-replaced".to_string(),
                 cluster: None,
                 message,
@@ -139,7 +143,11 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         }
         let too_late: Vec<&str> = apps
             .iter()
-            .filter(|a| a.notes.iter().any(|n| n.contains("preserveResourcesOnDeletion: true` is added")))
+            .filter(|a| {
+                a.notes
+                    .iter()
+                    .any(|n| n.contains("preserveResourcesOnDeletion: true` is added"))
+            })
             .map(|a| a.name.as_str())
             .collect();
         if !too_late.is_empty() {
@@ -177,7 +185,12 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         }
         let invalid: Vec<String> = apps
             .iter()
-            .flat_map(|a| a.notes.iter().filter(|n| n.starts_with("not written: ")).map(move |n| format!("`{}`: {}", a.name, &n["not written: ".len()..])))
+            .flat_map(|a| {
+                a.notes
+                    .iter()
+                    .filter(|n| n.starts_with("not written: "))
+                    .map(move |n| format!("`{}`: {}", a.name, &n["not written: ".len()..]))
+            })
             .collect();
         for message in invalid {
             findings.push(Finding {
@@ -210,7 +223,10 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
             severity: Severity::Warning,
             code: "applicationset-drift".to_string(),
             cluster: Some(fleet.argocd_cluster.clone()),
-            message: format!("ApplicationSet `{}/{}`: {}", drift.namespace, drift.application_set, drift.message),
+            message: format!(
+                "ApplicationSet `{}/{}`: {}",
+                drift.namespace, drift.application_set, drift.message
+            ),
             remediation: vec![format!(
                 "kubectl --context {} -n {} get applicationset {} -o yaml",
                 fleet.argocd_cluster, drift.namespace, drift.application_set
@@ -302,7 +318,9 @@ pub fn cluster_findings(
                 fleet.argocd_cluster, manager.0, manager.1
             ));
         }
-        discovery_remediation.push(format!("kubectl --context {cluster} delete apiservice {name}"));
+        discovery_remediation.push(format!(
+            "kubectl --context {cluster} delete apiservice {name}"
+        ));
         discovery_chain.extend(chain);
     }
 
@@ -355,11 +373,16 @@ pub fn cluster_findings(
         .filter(|n| n.fate == Fate::Stuck && n.blocked_by_discovery.is_empty())
     {
         let key = ObjectKey::namespace_object(&namespace.name);
-        let reason = objects.get(&key).map(|o| o.reason.clone()).unwrap_or_default();
+        let reason = objects
+            .get(&key)
+            .map(|o| o.reason.clone())
+            .unwrap_or_default();
         let remaining: Vec<&ObjectResult> = result
             .objects
             .iter()
-            .filter(|o| o.fate == Fate::Stuck && o.key.namespace.as_deref() == Some(namespace.name.as_str()))
+            .filter(|o| {
+                o.fate == Fate::Stuck && o.key.namespace.as_deref() == Some(namespace.name.as_str())
+            })
             .collect();
         let remediation = remaining
             .iter()
@@ -387,7 +410,11 @@ pub fn cluster_findings(
             severity: Severity::High,
             code: "stuck-object".to_string(),
             cluster: Some(cluster.to_string()),
-            message: format!("{} stays in deletion on `{cluster}`: {}", describe(&object.key), object.reason),
+            message: format!(
+                "{} stays in deletion on `{cluster}`: {}",
+                describe(&object.key),
+                object.reason
+            ),
             remediation: vec![finalizer_patch(cluster, &object.key)],
             chain: Vec::new(),
         });
@@ -409,11 +436,21 @@ pub fn cluster_findings(
             continue;
         }
         blocked.push(format!("`{}` (namespace `{namespace}`)", app.name));
-        for object in result.objects.iter().filter(|o| o.key.namespace.as_deref() == Some(namespace)) {
+        for object in result
+            .objects
+            .iter()
+            .filter(|o| o.key.namespace.as_deref() == Some(namespace))
+        {
             if object.key.group == "apps"
-                && matches!(object.key.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
+                && matches!(
+                    object.key.kind.as_str(),
+                    "Deployment" | "StatefulSet" | "DaemonSet"
+                )
             {
-                down.insert(format!("{} `{namespace}/{}`", object.key.kind, object.key.name));
+                down.insert(format!(
+                    "{} `{namespace}/{}`",
+                    object.key.kind, object.key.name
+                ));
             }
         }
         sync_commands.push(format!("argocd app sync {}/{}", app.namespace, app.name));
@@ -466,7 +503,9 @@ fn trace(
             None => {
                 if let Some(app) = applications.iter().find(|a| {
                     a.action == Action::Delete
-                        && object.deleted_because.contains(&format!("Application `{}`", a.name))
+                        && object
+                            .deleted_because
+                            .contains(&format!("Application `{}`", a.name))
                 }) {
                     let why = match (&app.application_set, &app.replaced_by) {
                         (Some(set), Some(new)) => format!(
@@ -505,7 +544,12 @@ fn self_healing_manager(
         None => (argocd_namespace.to_string(), id.application.clone()),
     };
     let argocd = fleet.argocd()?;
-    let app = argocd.get(&ObjectKey::new(ARGOCD_GROUP, "Application", Some(&namespace), &name))?;
+    let app = argocd.get(&ObjectKey::new(
+        ARGOCD_GROUP,
+        "Application",
+        Some(&namespace),
+        &name,
+    ))?;
     let self_heal = app
         .value_at(&["spec", "syncPolicy", "automated", "selfHeal"])
         .and_then(serde_json::Value::as_bool)

@@ -158,7 +158,15 @@ impl<'a> Planner<'a> {
                 snapshot
                     .objects()
                     .filter(|o| is_argo_kind(o, "ApplicationSet"))
-                    .map(|o| ((namespace_of(o, &self.argocd_namespace), o.name().to_string()), o))
+                    .map(|o| {
+                        (
+                            (
+                                namespace_of(o, &self.argocd_namespace),
+                                o.name().to_string(),
+                            ),
+                            o,
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -250,11 +258,18 @@ impl<'a> Planner<'a> {
         let from_snapshot: Vec<&Object> = self
             .fleet
             .argocd()
-            .map(|s| s.objects().filter(|o| is_argo_kind(o, "Application")).collect())
+            .map(|s| {
+                s.objects()
+                    .filter(|o| is_argo_kind(o, "Application"))
+                    .collect()
+            })
             .unwrap_or_default();
         if !from_snapshot.is_empty() {
             for app in from_snapshot {
-                let key = (namespace_of(app, &self.argocd_namespace), app.name().to_string());
+                let key = (
+                    namespace_of(app, &self.argocd_namespace),
+                    app.name().to_string(),
+                );
                 self.live.insert(key, app.clone());
             }
             return;
@@ -289,7 +304,11 @@ impl<'a> Planner<'a> {
                 None => "the live ApplicationSet is not in the base revision".to_string(),
                 Some(base) => {
                     let live_spec = live.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
-                    let base_spec = base.object.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
+                    let base_spec = base
+                        .object
+                        .value_at(&["spec"])
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     if live_spec == base_spec {
                         continue;
                     }
@@ -373,13 +392,15 @@ impl<'a> Planner<'a> {
             if let Some(reason) = invalid.get(&name) {
                 if seen_invalid.insert(name.clone()) {
                     self.outcome.applications.push(change(
-                        app,
-                        Some(&key.1),
-                        Action::Unchanged,
-                        live.as_ref(),
-                        None,
-                        policy,
-                        vec![format!("not written: {reason}")],
+                        Change {
+                            app,
+                            application_set: Some(&key.1),
+                            action: Action::Unchanged,
+                            before: live.as_ref(),
+                            after: None,
+                            policy,
+                            notes: vec![format!("not written: {reason}")],
+                        },
                         self.fleet,
                     ));
                 }
@@ -387,52 +408,55 @@ impl<'a> Planner<'a> {
             }
             if !policy.allows_update() && owned_names.contains(&name) {
                 self.outcome.applications.push(change(
-                    app,
-                    Some(&key.1),
-                    Action::Unchanged,
-                    live.as_ref(),
-                    None,
-                    policy,
-                    vec![format!("not updated: policy `{}` forbids updates", policy.as_str())],
+                    Change {
+                        app,
+                        application_set: Some(&key.1),
+                        action: Action::Unchanged,
+                        before: live.as_ref(),
+                        after: None,
+                        policy,
+                        notes: vec![format!(
+                            "not updated: policy `{}` forbids updates",
+                            policy.as_str()
+                        )],
+                    },
                     self.fleet,
                 ));
                 continue;
             }
             match live {
                 None => self.outcome.applications.push(change(
-                    app,
-                    Some(&key.1),
-                    Action::Create,
-                    None,
-                    Some(app.clone()),
-                    policy,
-                    Vec::new(),
+                    Change {
+                        app,
+                        application_set: Some(&key.1),
+                        action: Action::Create,
+                        before: None,
+                        after: Some(app.clone()),
+                        policy,
+                        notes: Vec::new(),
+                    },
                     self.fleet,
                 )),
                 Some(live) => {
                     let other_owner = live.controller_reference().filter(|r| {
-                        !(r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet" && r.name == key.1)
+                        !(r.group() == ARGOCD_GROUP
+                            && r.kind == "ApplicationSet"
+                            && r.name == key.1)
                     });
                     if let Some(owner) = other_owner {
                         write_error = true;
-                        self.outcome.applications.push(change(
-                            app,
-                            Some(&key.1),
-                            Action::Unchanged,
-                            Some(&live),
-                            None,
-                            policy,
-                            vec![format!(
+                        self.outcome.applications.push(change(Change { app, application_set: Some(&key.1), action: Action::Unchanged, before: Some(&live), after: None, policy, notes: vec![format!(
                                 "not written: Application `{name}` is already owned by {} `{}`; this error also skips the delete step of the ApplicationSet",
                                 owner.kind, owner.name
-                            )],
-                            self.fleet,
-                        ));
+                            )] }, self.fleet));
                         continue;
                     }
                     let mut notes = Vec::new();
                     if live.controller_reference().is_none() {
-                        notes.push("adopted: the live Application has no controller and is taken over".to_string());
+                        notes.push(
+                            "adopted: the live Application has no controller and is taken over"
+                                .to_string(),
+                        );
                     }
                     let after = mutate_live(&live, app, &preserved);
                     let action = if same_application(&live, &after) {
@@ -441,13 +465,15 @@ impl<'a> Planner<'a> {
                         Action::Update
                     };
                     self.outcome.applications.push(change(
-                        app,
-                        Some(&key.1),
-                        action,
-                        Some(&live),
-                        Some(after),
-                        policy,
-                        notes,
+                        Change {
+                            app,
+                            application_set: Some(&key.1),
+                            action,
+                            before: Some(&live),
+                            after: Some(after),
+                            policy,
+                            notes,
+                        },
                         self.fleet,
                     ));
                 }
@@ -461,31 +487,24 @@ impl<'a> Planner<'a> {
             }
             if !policy.allows_delete() {
                 self.outcome.applications.push(change(
-                    live,
-                    Some(&key.1),
-                    Action::Unchanged,
-                    Some(live),
-                    None,
-                    policy,
-                    vec![format!(
-                        "no longer generated but kept: policy `{}` forbids deletion",
-                        policy.as_str()
-                    )],
+                    Change {
+                        app: live,
+                        application_set: Some(&key.1),
+                        action: Action::Unchanged,
+                        before: Some(live),
+                        after: None,
+                        policy,
+                        notes: vec![format!(
+                            "no longer generated but kept: policy `{}` forbids deletion",
+                            policy.as_str()
+                        )],
+                    },
                     self.fleet,
                 ));
                 continue;
             }
             if write_error {
-                self.outcome.applications.push(change(
-                    live,
-                    Some(&key.1),
-                    Action::Unchanged,
-                    Some(live),
-                    None,
-                    policy,
-                    vec!["no longer generated but kept: a write error in the same reconcile skips the delete step".to_string()],
-                    self.fleet,
-                ));
+                self.outcome.applications.push(change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy, notes: vec!["no longer generated but kept: a write error in the same reconcile skips the delete step".to_string()] }, self.fleet));
                 continue;
             }
             let mut notes = Vec::new();
@@ -521,13 +540,15 @@ impl<'a> Planner<'a> {
         }
         let mode = CascadeMode::from_finalizers(&finalizers);
         let mut entry = change(
-            live,
-            application_set,
-            Action::Delete,
-            Some(live),
-            None,
-            policy.unwrap_or_default(),
-            notes,
+            Change {
+                app: live,
+                application_set,
+                action: Action::Delete,
+                before: Some(live),
+                after: None,
+                policy: policy.unwrap_or_default(),
+                notes,
+            },
             self.fleet,
         );
         entry.policy = policy;
@@ -543,8 +564,7 @@ impl<'a> Planner<'a> {
                 } else {
                     Propagation::Foreground
                 },
-                sync_options: live
-                    .string_list(&["spec", "syncPolicy", "syncOptions"]),
+                sync_options: live.string_list(&["spec", "syncPolicy", "syncOptions"]),
             });
         }
     }
@@ -558,18 +578,9 @@ impl<'a> Planner<'a> {
             message: message.clone(),
         });
         for live in owned {
-            let mut entry = change(
-                live,
-                Some(&key.1),
-                Action::Unchanged,
-                Some(live),
-                None,
-                ApplicationsSyncPolicy::default(),
-                vec![format!(
+            let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy: ApplicationsSyncPolicy::default(), notes: vec![format!(
                     "frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing ({message})"
-                )],
-                self.fleet,
-            );
+                )] }, self.fleet);
             entry.policy = None;
             self.outcome.applications.push(entry);
         }
@@ -587,19 +598,10 @@ impl<'a> Planner<'a> {
         let policy = effective_policy(previous).unwrap_or_default();
         if !previous.finalizers().is_empty() && !policy.allows_delete() {
             for live in &owned {
-                let mut entry = change(
-                    live,
-                    Some(&key.1),
-                    Action::Unchanged,
-                    Some(live),
-                    None,
-                    policy,
-                    vec![format!(
+                let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy, notes: vec![format!(
                         "the ApplicationSet is removed from git; its finalizer and policy `{}` make the controller orphan this Application instead of deleting it",
                         policy.as_str()
-                    )],
-                    self.fleet,
-                );
+                    )] }, self.fleet);
                 entry.policy = Some(policy);
                 self.outcome.applications.push(entry);
             }
@@ -626,7 +628,12 @@ impl<'a> Planner<'a> {
             manifests
                 .iter()
                 .filter(|m| is_argo_kind(&m.object, "Application"))
-                .map(|m| ((namespace_of(&m.object, ns), m.object.name().to_string()), m.object.clone()))
+                .map(|m| {
+                    (
+                        (namespace_of(&m.object, ns), m.object.name().to_string()),
+                        m.object.clone(),
+                    )
+                })
                 .collect()
         };
         let base_apps = collect(base, &self.argocd_namespace);
@@ -634,18 +641,51 @@ impl<'a> Planner<'a> {
         let mut keys: BTreeSet<&SetKey> = base_apps.keys().collect();
         keys.extend(head_apps.keys());
         for key in keys {
-            let live = self.live.get(key).cloned().or_else(|| base_apps.get(key).cloned());
+            let live = self
+                .live
+                .get(key)
+                .cloned()
+                .or_else(|| base_apps.get(key).cloned());
             match (head_apps.get(key), live) {
                 (Some(desired), None) => {
-                    let entry = change(desired, None, Action::Create, None, Some(desired.clone()), ApplicationsSyncPolicy::Sync, Vec::new(), self.fleet);
+                    let entry = change(
+                        Change {
+                            app: desired,
+                            application_set: None,
+                            action: Action::Create,
+                            before: None,
+                            after: Some(desired.clone()),
+                            policy: ApplicationsSyncPolicy::Sync,
+                            notes: Vec::new(),
+                        },
+                        self.fleet,
+                    );
                     self.outcome.applications.push(Self::plain(entry));
                 }
                 (Some(desired), Some(live)) => {
                     let mut after = live.clone();
                     let root = after.raw_mut().as_object_mut().expect("objects are maps");
-                    root.insert("spec".to_string(), desired.value_at(&["spec"]).cloned().unwrap_or(Value::Null));
-                    let action = if same_application(&live, &after) { Action::Unchanged } else { Action::Update };
-                    let entry = change(desired, None, action, Some(&live), Some(after), ApplicationsSyncPolicy::Sync, Vec::new(), self.fleet);
+                    root.insert(
+                        "spec".to_string(),
+                        desired.value_at(&["spec"]).cloned().unwrap_or(Value::Null),
+                    );
+                    let action = if same_application(&live, &after) {
+                        Action::Unchanged
+                    } else {
+                        Action::Update
+                    };
+                    let entry = change(
+                        Change {
+                            app: desired,
+                            application_set: None,
+                            action,
+                            before: Some(&live),
+                            after: Some(after),
+                            policy: ApplicationsSyncPolicy::Sync,
+                            notes: Vec::new(),
+                        },
+                        self.fleet,
+                    );
                     self.outcome.applications.push(Self::plain(entry));
                 }
                 (None, Some(live)) => {
@@ -653,7 +693,10 @@ impl<'a> Planner<'a> {
                         &live,
                         None,
                         None,
-                        vec!["removed from git: deleted when the Application that manages it prunes".to_string()],
+                        vec![
+                            "removed from git: deleted when the Application that manages it prunes"
+                                .to_string(),
+                        ],
                     );
                 }
                 (None, None) => {}
@@ -673,7 +716,10 @@ impl<'a> Planner<'a> {
         for app in applications {
             let name = app.name().to_string();
             if name.is_empty() {
-                invalid.insert(name, "the generated Application has an empty name".to_string());
+                invalid.insert(
+                    name,
+                    "the generated Application has an empty name".to_string(),
+                );
                 continue;
             }
             if !seen.insert(name.clone()) {
@@ -714,7 +760,10 @@ impl<'a> Planner<'a> {
         let mut stuck_apps: Vec<(String, String, String)> = Vec::new();
         for (cluster_name, apps) in &by_cluster {
             let Some(snapshot) = self.fleet.clusters.get(cluster_name) else {
-                self.outcome.findings.push(findings::missing_cluster(cluster_name, apps.iter().map(|a| a.name.as_str())));
+                self.outcome.findings.push(findings::missing_cluster(
+                    cluster_name,
+                    apps.iter().map(|a| a.name.as_str()),
+                ));
                 continue;
             };
             let mut simulation = Simulation::new(snapshot.objects(), self.config.kube_version);
@@ -753,10 +802,12 @@ impl<'a> Planner<'a> {
             }
             self.sync_failures.extend(sync_failures);
             let result = simulation.finish();
-            let outcome = clusters.entry(cluster_name.clone()).or_insert_with(|| ClusterOutcome {
-                name: cluster_name.clone(),
-                ..ClusterOutcome::default()
-            });
+            let outcome = clusters
+                .entry(cluster_name.clone())
+                .or_insert_with(|| ClusterOutcome {
+                    name: cluster_name.clone(),
+                    ..ClusterOutcome::default()
+                });
             findings::cluster_findings(
                 self.fleet,
                 cluster_name,
@@ -766,21 +817,27 @@ impl<'a> Planner<'a> {
                 &self.sync_failures,
                 &mut self.outcome.findings,
             );
-            outcome.objects.extend(result.objects.iter().map(|o| ObjectOutcome {
-                api_version: o.api_version.clone(),
-                kind: o.key.kind.clone(),
-                namespace: o.key.namespace.clone(),
-                name: o.key.name.clone(),
-                outcome: o.fate,
-                reason: o.reason.clone(),
-            }));
-            outcome.namespaces.extend(result.namespaces.iter().map(|n| NamespaceOutcome {
-                name: n.name.clone(),
-                outcome: n.fate,
-                conditions: n.conditions.clone(),
-                reason: n.reason.clone(),
-            }));
-            outcome.api_services.extend(result.api_services.iter().map(|a| a.outcome.clone()));
+            outcome
+                .objects
+                .extend(result.objects.iter().map(|o| ObjectOutcome {
+                    api_version: o.api_version.clone(),
+                    kind: o.key.kind.clone(),
+                    namespace: o.key.namespace.clone(),
+                    name: o.key.name.clone(),
+                    outcome: o.fate,
+                    reason: o.reason.clone(),
+                }));
+            outcome
+                .namespaces
+                .extend(result.namespaces.iter().map(|n| NamespaceOutcome {
+                    name: n.name.clone(),
+                    outcome: n.fate,
+                    conditions: n.conditions.clone(),
+                    reason: n.reason.clone(),
+                }));
+            outcome
+                .api_services
+                .extend(result.api_services.iter().map(|a| a.outcome.clone()));
         }
         // The deleted Application objects themselves live where Argo CD runs.
         let argocd_cluster = self.fleet.argocd_cluster.clone();
@@ -791,26 +848,40 @@ impl<'a> Planner<'a> {
             let stuck = stuck_apps
                 .iter()
                 .find(|(ns, name, _)| *ns == app.namespace && *name == app.name);
-            let outcome = clusters.entry(argocd_cluster.clone()).or_insert_with(|| ClusterOutcome {
-                name: argocd_cluster.clone(),
-                ..ClusterOutcome::default()
-            });
+            let outcome =
+                clusters
+                    .entry(argocd_cluster.clone())
+                    .or_insert_with(|| ClusterOutcome {
+                        name: argocd_cluster.clone(),
+                        ..ClusterOutcome::default()
+                    });
             outcome.objects.push(ObjectOutcome {
                 api_version: argocd::ARGOCD_API_VERSION.to_string(),
                 kind: "Application".to_string(),
                 namespace: Some(app.namespace.clone()),
                 name: app.name.clone(),
-                outcome: if stuck.is_some() { Fate::Stuck } else { Fate::Deleted },
+                outcome: if stuck.is_some() {
+                    Fate::Stuck
+                } else {
+                    Fate::Deleted
+                },
                 reason: match (stuck, &app.application_set) {
                     (Some((_, _, reason)), _) => reason.clone(),
-                    (None, Some(set)) => format!("deleted by the ApplicationSet controller (ApplicationSet `{set}`)"),
+                    (None, Some(set)) => {
+                        format!("deleted by the ApplicationSet controller (ApplicationSet `{set}`)")
+                    }
                     (None, None) => "deleted when its parent Application prunes it".to_string(),
                 },
             });
         }
         for outcome in clusters.values_mut() {
             outcome.objects.sort_by(|a, b| {
-                (&a.namespace, &a.kind, &a.name, &a.api_version).cmp(&(&b.namespace, &b.kind, &b.name, &b.api_version))
+                (&a.namespace, &a.kind, &a.name, &a.api_version).cmp(&(
+                    &b.namespace,
+                    &b.kind,
+                    &b.name,
+                    &b.api_version,
+                ))
             });
             outcome.objects.dedup();
             outcome.namespaces.sort();
@@ -830,11 +901,17 @@ impl<'a> Planner<'a> {
     ) -> Vec<(String, String, ObjectKey, String)> {
         let mut failures = Vec::new();
         for wave in progress {
-            let Some(replacement) = self.outcome.applications.iter().find(|a| {
-                a.action == Action::Delete
-                    && a.name == wave.app.name
-                    && a.namespace == wave.app.namespace
-            }).and_then(|a| a.replaced_by.clone()) else {
+            let Some(replacement) = self
+                .outcome
+                .applications
+                .iter()
+                .find(|a| {
+                    a.action == Action::Delete
+                        && a.name == wave.app.name
+                        && a.namespace == wave.app.namespace
+                })
+                .and_then(|a| a.replaced_by.clone())
+            else {
                 continue;
             };
             let automated = self
@@ -887,9 +964,10 @@ fn namespace_of(object: &Object, default: &str) -> String {
 
 fn with_namespace(object: &Object, namespace: &str) -> Object {
     let mut object = object.clone();
-    object
-        .metadata_mut()
-        .insert("namespace".to_string(), Value::String(namespace.to_string()));
+    object.metadata_mut().insert(
+        "namespace".to_string(),
+        Value::String(namespace.to_string()),
+    );
     object
 }
 
@@ -906,7 +984,11 @@ fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
 }
 
 /// The live Application as the controller rewrites it (§9.3 step 3).
-fn mutate_live(live: &Object, generated: &Object, preserved: &(Vec<String>, Vec<String>)) -> Object {
+fn mutate_live(
+    live: &Object,
+    generated: &Object,
+    preserved: &(Vec<String>, Vec<String>),
+) -> Object {
     let mut after = live.clone();
     let generated_annotations = generated.annotations();
     let live_annotations = live.annotations();
@@ -948,7 +1030,10 @@ fn mutate_live(live: &Object, generated: &Object, preserved: &(Vec<String>, Vec<
     if let Some(owners) = generated.value_at(&["metadata", "ownerReferences"]) {
         metadata.insert("ownerReferences".to_string(), owners.clone());
     }
-    let mut spec = generated.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
+    let mut spec = generated
+        .value_at(&["spec"])
+        .cloned()
+        .unwrap_or(Value::Null);
     normalize_application_spec(&mut spec);
     after
         .raw_mut()
@@ -993,19 +1078,34 @@ fn same_application(live: &Object, after: &Object) -> bool {
         && live.owner_references() == after.owner_references()
 }
 
-fn change(
-    app: &Object,
-    application_set: Option<&str>,
+/// What the plan decided for one Application, before destination resolution.
+struct Change<'o> {
+    app: &'o Object,
+    application_set: Option<&'o str>,
     action: Action,
-    before: Option<&Object>,
+    before: Option<&'o Object>,
     after: Option<Object>,
     policy: ApplicationsSyncPolicy,
     notes: Vec<String>,
-    fleet: &Fleet,
-) -> ApplicationChange {
+}
+
+fn change(change: Change, fleet: &Fleet) -> ApplicationChange {
+    let Change {
+        app,
+        application_set,
+        action,
+        before,
+        after,
+        policy,
+        notes,
+    } = change;
     let shown = after.as_ref().or(before).unwrap_or(app);
-    let server = shown.str_at(&["spec", "destination", "server"]).map(str::to_string);
-    let namespace = shown.str_at(&["spec", "destination", "namespace"]).map(str::to_string);
+    let server = shown
+        .str_at(&["spec", "destination", "server"])
+        .map(str::to_string);
+    let namespace = shown
+        .str_at(&["spec", "destination", "namespace"])
+        .map(str::to_string);
     ApplicationChange {
         name: app.name().to_string(),
         namespace: app.namespace().unwrap_or("").to_string(),
@@ -1015,9 +1115,7 @@ fn change(
         replaces: None,
         destination: Destination {
             cluster: resolve_destination(fleet, shown).map(|c| c.name),
-            server: server.or_else(|| {
-                resolve_destination(fleet, shown).map(|c| c.server)
-            }),
+            server: server.or_else(|| resolve_destination(fleet, shown).map(|c| c.server)),
             namespace,
         },
         cascade: false,
@@ -1041,7 +1139,9 @@ fn check_destination(fleet: &Fleet, app: &Object) -> Result<ClusterInfo, String>
         .str_at(&["spec", "destination", "name"])
         .filter(|s| !s.is_empty());
     match (server, name) {
-        (Some(_), Some(_)) => Err("application destination can't have both name and server defined".to_string()),
+        (Some(_), Some(_)) => {
+            Err("application destination can't have both name and server defined".to_string())
+        }
         (None, None) => Err("application destination server and/or name must be set".to_string()),
         (Some(server), None) => fleet
             .cluster_for_server(server)
@@ -1103,7 +1203,11 @@ fn tracking_name(app: &CascadingApp, argocd_namespace: &str) -> String {
     }
 }
 
-fn tracked_keys(snapshot: &ClusterSnapshot, app: &CascadingApp, argocd_namespace: &str) -> Vec<ObjectKey> {
+fn tracked_keys(
+    snapshot: &ClusterSnapshot,
+    app: &CascadingApp,
+    argocd_namespace: &str,
+) -> Vec<ObjectKey> {
     snapshot
         .tracked_by(&tracking_name(app, argocd_namespace))
         .into_iter()
@@ -1122,7 +1226,11 @@ fn deletable_objects(
     let app_delete_false = app
         .sync_options
         .iter()
-        .flat_map(|o| argocd::sync_options(o).map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|o| {
+            argocd::sync_options(o)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .any(|o| o == "Delete=false");
     let mut waves: BTreeMap<i64, Vec<(ObjectKey, Propagation)>> = BTreeMap::new();
     for object in snapshot.tracked_by(&tracking_name) {

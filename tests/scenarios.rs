@@ -392,3 +392,67 @@ fn plan_reads_revisions_from_git() {
         strip_files(&from_dirs.stdout)
     );
 }
+
+/// `generate` prints the Applications of one ApplicationSet, as the controller writes
+/// them, in generation order.
+#[test]
+fn generate_prints_the_applications_of_an_applicationset() {
+    let dir = "tests/scenarios/rud-incident";
+    let json = run(&[
+        "generate",
+        &format!("{dir}/head/kube-metrics-server.yaml"),
+        "--snapshot",
+        &format!("{dir}/snapshot"),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let list: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(list["kind"], "List");
+    let items = list["items"].as_array().unwrap();
+    let names: Vec<&str> = items
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
+    // Two cluster generators in order: the lab clusters, then the test cluster.
+    assert_eq!(
+        names,
+        [
+            "metrics-server-e1-k8s-lab-a",
+            "metrics-server-e1-k8s-lab-b",
+            "metrics-server-e1-k8s-test-a"
+        ]
+    );
+    assert_eq!(items[0]["spec"]["source"]["targetRevision"], "HEAD");
+    assert_eq!(items[2]["spec"]["source"]["targetRevision"], "v0.1.4");
+    assert_eq!(
+        items[0]["metadata"]["finalizers"][0],
+        "resources-finalizer.argocd.argoproj.io"
+    );
+    assert_eq!(
+        items[0]["metadata"]["ownerReferences"][0]["kind"],
+        "ApplicationSet"
+    );
+
+    let yaml = run(&[
+        "generate",
+        &format!("{dir}/head/kube-metrics-server.yaml"),
+        "--snapshot",
+        &format!("{dir}/snapshot"),
+    ]);
+    assert_eq!(yaml.code, 0);
+    assert_eq!(
+        yaml.stdout.matches("kind: Application\n").count(),
+        3,
+        "{}",
+        yaml.stdout
+    );
+
+    let broken = run(&[
+        "generate",
+        "tests/scenarios/generator-error/head/kube-log.yaml",
+    ]);
+    assert_eq!(broken.code, 2);
+    assert!(broken.stderr.contains("kube-log.yaml"), "{}", broken.stderr);
+    assert!(broken.stderr.contains("`Gt`"), "{}", broken.stderr);
+}

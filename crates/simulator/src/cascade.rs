@@ -443,7 +443,13 @@ impl<'a> Cluster<'a> {
             let mut changed = false;
             changed |= self.namespace_controller_deletes_content();
             changed |= self.garbage_collector();
-            changed |= self.finalize();
+            changed |= self.finalize(false);
+            // Pessimistic order (§14.4): namespaces are finalized only once the rest of
+            // the cascade has settled, so a backend that the cascade takes away anywhere
+            // (a pod collected a few GC rounds later) fails discovery first (R-DISC-4).
+            if !changed {
+                changed = self.finalize(true);
+            }
             if !changed {
                 break;
             }
@@ -540,7 +546,14 @@ impl<'a> Cluster<'a> {
                 "garbage collected: owner {} deleted",
                 describe(&self.keys[owner])
             );
-            let propagation = if self.finalizers[i].iter().any(|f| f == FOREGROUND) {
+            // R-GC-3: a dependent that has dependents of its own is deleted in the
+            // foreground when an owner waits for it, so the owner keeps waiting until the
+            // whole subtree is gone; otherwise its own GC finalizer decides.
+            let propagation = if foreground_owner.is_some() && self.has_dependents(i) {
+                Propagation::Foreground
+            } else if self.finalizers[i].iter().any(|f| f == ORPHAN) {
+                Propagation::Orphan
+            } else if self.finalizers[i].iter().any(|f| f == FOREGROUND) {
                 Propagation::Foreground
             } else {
                 Propagation::Background
@@ -563,7 +576,7 @@ impl<'a> Cluster<'a> {
 
     /// Removes every finalizer whose controller lets go, and removes objects that are
     /// left without any.
-    fn finalize(&mut self) -> bool {
+    fn finalize(&mut self, namespaces: bool) -> bool {
         let mut changed = false;
         let failures = self.discovery_failures();
         for i in 0..self.objects.len() {
@@ -581,7 +594,8 @@ impl<'a> Cluster<'a> {
             }
             self.finalizers[i] = kept;
             let gone = if self.is_namespace(i) {
-                !self.hold_namespaces
+                namespaces
+                    && !self.hold_namespaces
                     && self.finalizers[i].is_empty()
                     && self.namespace_blocker(i, &failures).is_none()
             } else {
@@ -652,6 +666,18 @@ impl<'a> Cluster<'a> {
             .is_some_and(|&n| self.state[n] != State::Present)
     }
 
+    /// Dependents of `owner` in the garbage collector's graph that still exist: those
+    /// whose reference to it is valid (R-GC-8).
+    fn has_dependents(&self, owner: usize) -> bool {
+        let Some(uid) = self.objects[owner].uid() else {
+            return false;
+        };
+        self.dependents.get(uid).is_some_and(|deps| {
+            deps.iter()
+                .any(|&d| self.state[d] != State::Gone && self.owner_reference_valid(d, owner))
+        })
+    }
+
     fn blocking_dependents(&self, owner: usize) -> Vec<usize> {
         let Some(uid) = self.objects[owner].uid() else {
             return Vec::new();
@@ -662,6 +688,9 @@ impl<'a> Cluster<'a> {
         deps.iter()
             .copied()
             .filter(|&d| self.state[d] != State::Gone)
+            // R-GC-8: a dependent whose reference cannot point at this owner (another
+            // namespace, or a cluster-scoped dependent) is not its dependent at all.
+            .filter(|&d| self.owner_reference_valid(d, owner))
             .filter(|&d| {
                 self.objects[d]
                     .owner_references()
@@ -681,6 +710,13 @@ impl<'a> Cluster<'a> {
             if self.state[p] == State::Gone
                 || self.keys[p].kind != "Pod"
                 || !self.keys[p].group.is_empty()
+            {
+                continue;
+            }
+            // R-VOL-1: only pods scheduled to a node (`spec.nodeName` set) hold the claim.
+            if self.objects[p]
+                .str_at(&["spec", "nodeName"])
+                .is_none_or(str::is_empty)
             {
                 continue;
             }

@@ -43,6 +43,10 @@ struct CascadingApp {
     cluster: String,
     propagation: Propagation,
     sync_options: Vec<String>,
+    /// `status.resources` of the live Application: what Argo CD last saw it manage.
+    status_resources: Vec<ObjectKey>,
+    /// `argocd.argoproj.io/deletion-approved` is set (for `Delete=confirm` objects).
+    deletion_approved: bool,
 }
 
 /// Plans the merge of `head` over what `fleet` shows live (or over `base` when the
@@ -80,6 +84,8 @@ struct WaveProgress<'c> {
     current: Vec<ObjectKey>,
     /// Everything it tracks (the manifests a replacement with the same source applies).
     tracked: Vec<ObjectKey>,
+    /// An object whose `Delete=confirm` holds the whole deletion until approved.
+    awaiting_confirmation: Option<ObjectKey>,
 }
 
 /// Sends each Application's next wave once its current one is gone, until no
@@ -565,6 +571,10 @@ impl<'a> Planner<'a> {
                     Propagation::Foreground
                 },
                 sync_options: live.string_list(&["spec", "syncPolicy", "syncOptions"]),
+                status_resources: status_resources(live),
+                deletion_approved: live
+                    .annotation("argocd.argoproj.io/deletion-approved")
+                    .is_some(),
             });
         }
     }
@@ -772,7 +782,15 @@ impl<'a> Planner<'a> {
                 .iter()
                 .map(|app| WaveProgress {
                     app,
-                    waves: deletable_objects(snapshot, app, &self.argocd_namespace),
+                    waves: match confirmation_needed(snapshot, app, &self.argocd_namespace) {
+                        Some(_) => Vec::new(),
+                        None => deletable_objects(snapshot, app, &self.argocd_namespace),
+                    },
+                    awaiting_confirmation: confirmation_needed(
+                        snapshot,
+                        app,
+                        &self.argocd_namespace,
+                    ),
                     current: Vec::new(),
                     tracked: tracked_keys(snapshot, app, &self.argocd_namespace),
                 })
@@ -785,6 +803,17 @@ impl<'a> Planner<'a> {
             simulation.hold_namespaces(false);
             advance_waves(&mut simulation, &mut progress);
             for wave in &progress {
+                if let Some(object) = &wave.awaiting_confirmation {
+                    stuck_apps.push((
+                        wave.app.namespace.clone(),
+                        wave.app.name.clone(),
+                        format!(
+                            "the Application waits for deletion approval: {} asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`",
+                            describe(object)
+                        ),
+                    ));
+                    continue;
+                }
                 if let Some(stuck) = wave
                     .current
                     .iter()
@@ -1208,11 +1237,98 @@ fn tracked_keys(
     app: &CascadingApp,
     argocd_namespace: &str,
 ) -> Vec<ObjectKey> {
-    snapshot
-        .tracked_by(&tracking_name(app, argocd_namespace))
+    application_objects(snapshot, app, argocd_namespace)
         .into_iter()
         .map(Object::key)
         .collect()
+}
+
+/// `status.resources` of an Application as object keys.
+fn status_resources(app: &Object) -> Vec<ObjectKey> {
+    app.value_at(&["status", "resources"])
+        .and_then(Value::as_array)
+        .map(|resources| {
+            resources
+                .iter()
+                .filter_map(|r| {
+                    let text = |field: &str| r.get(field).and_then(Value::as_str).unwrap_or("");
+                    let kind = text("kind");
+                    let name = text("name");
+                    (!kind.is_empty() && !name.is_empty())
+                        .then(|| ObjectKey::new(text("group"), kind, Some(text("namespace")), name))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The value of option `name` (`Delete`, `Prune`) in a sync-options list, if set.
+fn sync_option<'s>(options: impl Iterator<Item = &'s str>, name: &str) -> Option<String> {
+    options
+        .filter_map(|o| o.split_once('='))
+        .find(|(key, _)| key.trim() == name)
+        .map(|(_, value)| value.trim().to_string())
+}
+
+/// The Application's objects on its destination: tracked by annotation or label (per
+/// `argocd-cm`), plus those its `status.resources` lists that no other Application tracks.
+fn application_objects<'s>(
+    snapshot: &'s ClusterSnapshot,
+    app: &CascadingApp,
+    argocd_namespace: &str,
+) -> Vec<&'s Object> {
+    let tracking_name = tracking_name(app, argocd_namespace);
+    let mut objects: BTreeMap<ObjectKey, &Object> = snapshot
+        .tracked_by(&tracking_name)
+        .into_iter()
+        .map(|o| (o.key(), o))
+        .collect();
+    for key in &app.status_resources {
+        let Some(object) = snapshot.get(key) else {
+            continue;
+        };
+        let tracked_elsewhere = object
+            .annotation(preflight_model::argocd::TRACKING_ID_ANNOTATION)
+            .and_then(preflight_model::TrackingId::parse)
+            .is_some_and(|id| id.matches(key) && id.application != tracking_name);
+        if !tracked_elsewhere {
+            objects.entry(key.clone()).or_insert(object);
+        }
+    }
+    objects.into_values().collect()
+}
+
+/// Why Argo CD waits before deleting anything: an object needs `Delete=confirm` or
+/// `Prune=confirm` approval that the Application does not have (§10).
+fn confirmation_needed(
+    snapshot: &ClusterSnapshot,
+    app: &CascadingApp,
+    argocd_namespace: &str,
+) -> Option<ObjectKey> {
+    if app.deletion_approved {
+        return None;
+    }
+    let app_options: Vec<String> = app
+        .sync_options
+        .iter()
+        .flat_map(|o| {
+            argocd::sync_options(o)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    application_objects(snapshot, app, argocd_namespace)
+        .into_iter()
+        .find(|object| {
+            let resource = object.annotation(SYNC_OPTIONS_ANNOTATION).unwrap_or("");
+            let confirm = |name: &str| {
+                sync_option(argocd::sync_options(resource), name)
+                    .or_else(|| sync_option(app_options.iter().map(String::as_str), name))
+                    .is_some_and(|v| v == "confirm")
+            };
+            confirm("Delete") || confirm("Prune")
+        })
+        .map(Object::key)
 }
 
 /// The objects Argo CD deletes for a cascading Application (R-ARGO-2), grouped by sync
@@ -1222,8 +1338,7 @@ fn deletable_objects(
     app: &CascadingApp,
     argocd_namespace: &str,
 ) -> Vec<Vec<(ObjectKey, Propagation)>> {
-    let tracking_name = tracking_name(app, argocd_namespace);
-    let app_delete_false = app
+    let app_options: Vec<String> = app
         .sync_options
         .iter()
         .flat_map(|o| {
@@ -1231,9 +1346,9 @@ fn deletable_objects(
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         })
-        .any(|o| o == "Delete=false");
+        .collect();
     let mut waves: BTreeMap<i64, Vec<(ObjectKey, Propagation)>> = BTreeMap::new();
-    for object in snapshot.tracked_by(&tracking_name) {
+    for object in application_objects(snapshot, app, argocd_namespace) {
         if object.group() == "apiextensions.k8s.io" && object.kind() == "CustomResourceDefinition" {
             continue;
         }
@@ -1243,10 +1358,11 @@ fn deletable_objects(
         if object.annotation(HELM_RESOURCE_POLICY_ANNOTATION) == Some("keep") {
             continue;
         }
-        let resource_delete_false = object
-            .annotation(SYNC_OPTIONS_ANNOTATION)
-            .map(|o| argocd::sync_options(o).any(|o| o == "Delete=false"));
-        if resource_delete_false.unwrap_or(app_delete_false) {
+        // A resource-level Delete option wins; without one the Application's applies.
+        let resource = object.annotation(SYNC_OPTIONS_ANNOTATION).unwrap_or("");
+        let delete = sync_option(argocd::sync_options(resource), "Delete")
+            .or_else(|| sync_option(app_options.iter().map(String::as_str), "Delete"));
+        if delete.as_deref() == Some("false") {
             continue;
         }
         let wave = object

@@ -1281,47 +1281,48 @@ impl<'a> Cluster<'a> {
                 *per_finalizer.entry(finalizer.clone()).or_default() += 1;
             }
         }
-        conditions.push(if per_resource.is_empty() {
-            condition(
-                "NamespaceContentRemaining",
-                false,
-                "ContentRemoved",
-                "All content successfully removed".to_string(),
-            )
-        } else {
-            let mut entries: Vec<String> = per_resource
-                .iter()
-                .map(|(resource, n)| format!("{resource} has {n} resource instances"))
-                .collect();
-            entries.sort();
-            condition(
-                "NamespaceContentRemaining",
-                true,
-                "SomeResourcesRemain",
-                format!("Some resources are remaining: {}", entries.join(", ")),
-            )
-        });
-        conditions.push(if per_finalizer.is_empty() {
-            condition(
-                "NamespaceFinalizersRemaining",
-                false,
-                "ContentRemoved",
-                "All content successfully removed".to_string(),
-            )
-        } else {
-            let mut entries: Vec<String> = per_finalizer
-                .iter()
-                .map(|(finalizer, n)| format!("{finalizer} in {n} resource instances"))
-                .collect();
-            entries.sort();
-            condition(
-                "NamespaceFinalizersRemaining",
-                true,
-                "SomeFinalizerRemain",
-                format!("Some finalizers are remaining: {}", entries.join(", ")),
-            )
-        });
+        conditions.push(counted_condition(
+            "NamespaceContentRemaining",
+            "SomeResourcesRemain",
+            "Some resources are remaining",
+            &per_resource,
+            |resource, n| format!("{resource} has {n} resource instances"),
+        ));
+        conditions.push(counted_condition(
+            "NamespaceFinalizersRemaining",
+            "SomeFinalizerRemain",
+            "Some finalizers are remaining",
+            &per_finalizer,
+            |finalizer, n| format!("{finalizer} in {n} resource instances"),
+        ));
         conditions
+    }
+}
+
+/// A remaining-content condition (R-NSC-8): `True` with the sorted counts, or the
+/// `False ContentRemoved` form when nothing is counted.
+fn counted_condition(
+    type_: &str,
+    reason: &str,
+    prefix: &str,
+    counts: &BTreeMap<String, usize>,
+    entry: impl Fn(&str, usize) -> String,
+) -> NamespaceCondition {
+    if counts.is_empty() {
+        return NamespaceCondition {
+            type_: type_.to_string(),
+            status: "False".to_string(),
+            reason: "ContentRemoved".to_string(),
+            message: "All content successfully removed".to_string(),
+        };
+    }
+    let mut entries: Vec<String> = counts.iter().map(|(name, n)| entry(name, *n)).collect();
+    entries.sort();
+    NamespaceCondition {
+        type_: type_.to_string(),
+        status: "True".to_string(),
+        reason: reason.to_string(),
+        message: format!("{prefix}: {}", entries.join(", ")),
     }
 }
 

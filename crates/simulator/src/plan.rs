@@ -492,25 +492,24 @@ impl<'a> Planner<'a> {
                 continue;
             }
             if !policy.allows_delete() {
-                self.outcome.applications.push(change(
-                    Change {
-                        app: live,
-                        application_set: Some(&key.1),
-                        action: Action::Unchanged,
-                        before: Some(live),
-                        after: None,
-                        policy,
-                        notes: vec![format!(
-                            "no longer generated but kept: policy `{}` forbids deletion",
-                            policy.as_str()
-                        )],
-                    },
-                    self.fleet,
-                ));
+                self.keep(
+                    live,
+                    &key.1,
+                    policy,
+                    format!(
+                        "no longer generated but kept: policy `{}` forbids deletion",
+                        policy.as_str()
+                    ),
+                );
                 continue;
             }
             if write_error {
-                self.outcome.applications.push(change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy, notes: vec!["no longer generated but kept: a write error in the same reconcile skips the delete step".to_string()] }, self.fleet));
+                self.keep(
+                    live,
+                    &key.1,
+                    policy,
+                    "no longer generated but kept: a write error in the same reconcile skips the delete step".to_string(),
+                );
                 continue;
             }
             let mut notes = Vec::new();
@@ -522,6 +521,28 @@ impl<'a> Planner<'a> {
             self.delete_application(live, Some(&key.1), Some(policy), notes);
         }
         Some(applications)
+    }
+
+    /// Records a live Application the controller leaves as it is, and why.
+    fn keep(
+        &mut self,
+        live: &Object,
+        application_set: &str,
+        policy: ApplicationsSyncPolicy,
+        note: String,
+    ) {
+        self.outcome.applications.push(change(
+            Change {
+                app: live,
+                application_set: Some(application_set),
+                action: Action::Unchanged,
+                before: Some(live),
+                after: None,
+                policy,
+                notes: vec![note],
+            },
+            self.fleet,
+        ));
     }
 
     /// Records the deletion of a live Application and, when it cascades, its resources.

@@ -14,6 +14,10 @@ use preflight_model::{Object, ObjectKey};
 
 use crate::outcome::{ApiServiceOutcome, Fate, NamespaceCondition};
 
+mod controllers;
+
+pub use controllers::{group_of, DeclaredController};
+
 /// The Kubernetes minor version whose texts and behaviour the cascade reproduces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct KubeVersion {
@@ -139,16 +143,15 @@ const FOREGROUND: &str = "foregroundDeletion";
 const ORPHAN: &str = "orphan";
 const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
 const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
-/// Finalizers removed by controllers of kube-controller-manager or the API server without
-/// any condition a deletion cascade can violate.
+/// Finalizers removed by controllers of the control plane (kube-controller-manager,
+/// cloud-controller-manager) that no deletion cascade can stop.
 const ALWAYS_SERVED: &[&str] = &[
     "batch.kubernetes.io/job-tracking",
     "service.kubernetes.io/load-balancer-cleanup",
-    "customresourcecleanup.apiextensions.k8s.io",
-    "resources-finalizer.argocd.argoproj.io",
-    "resources-finalizer.argocd.argoproj.io/foreground",
-    "resources-finalizer.argocd.argoproj.io/background",
+    "kubernetes.io/pv-controller",
 ];
+/// The CRD finalizer of the apiextensions server: removed once no instance is left.
+const CRD_CLEANUP: &str = "customresourcecleanup.apiextensions.k8s.io";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -181,6 +184,8 @@ struct Cluster<'a> {
     /// deletion wave, before pods' grace periods elapse.
     hold_namespaces: bool,
     version: KubeVersion,
+    /// Third-party controllers the user declared.
+    declared: Vec<DeclaredController>,
 }
 
 /// Runs the cascade of `requests` over `objects`: all requests are sent, then the
@@ -222,6 +227,12 @@ impl<'a> Simulation<'a> {
             cluster,
             initially_available,
         }
+    }
+
+    /// Declares third-party controllers (which workload removes which finalizers).
+    pub fn with_controllers(mut self, controllers: &[DeclaredController]) -> Simulation<'a> {
+        self.cluster.declared = controllers.to_vec();
+        self
     }
 
     /// Sends every request (the pessimistic order: all of them before any controller
@@ -366,6 +377,7 @@ impl<'a> Cluster<'a> {
             recreated_by: vec![None; count],
             hold_namespaces: false,
             version,
+            declared: Vec::new(),
         };
         for i in 0..count {
             if cluster.state[i] == State::Deleting {
@@ -419,6 +431,10 @@ impl<'a> Cluster<'a> {
         }
     }
 
+    fn is_pod(&self, i: usize) -> bool {
+        self.keys[i].group.is_empty() && self.keys[i].kind == "Pod"
+    }
+
     fn is_namespace(&self, i: usize) -> bool {
         self.keys[i].group.is_empty() && self.keys[i].kind == "Namespace"
     }
@@ -442,6 +458,7 @@ impl<'a> Cluster<'a> {
         loop {
             let mut changed = false;
             changed |= self.namespace_controller_deletes_content();
+            changed |= self.crd_finalizer_deletes_instances();
             changed |= self.garbage_collector();
             changed |= self.finalize(false);
             // Pessimistic order (§14.4): namespaces are finalized only once the rest of
@@ -466,30 +483,90 @@ impl<'a> Cluster<'a> {
             .collect();
         for ns in terminating {
             let name = self.keys[ns].name.clone();
-            let content: Vec<usize> = self
+            let mut content: Vec<usize> = self
                 .in_namespace
                 .get(name.as_str())
                 .cloned()
                 .unwrap_or_default();
-            for i in content {
-                if self.state[i] == State::Gone {
+            // R-NSC-3 step 3 (OrderedNamespaceDeletion, on from 1.33): pods go first, and
+            // while any pod remains nothing else in the namespace is deleted.
+            if self.version.at_least(33) {
+                let pods: Vec<usize> = content
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.is_pod(i))
+                    .collect();
+                for &pod in &pods {
+                    changed |= self.namespace_controller_deletes(pod, ns, &name);
+                }
+                if pods.iter().any(|&pod| self.state[pod] != State::Gone) {
                     continue;
                 }
-                let before = (self.state[i], self.finalizers[i].clone());
-                let cause =
-                    format!("content of namespace `{name}`, deleted by the namespace controller");
-                self.start_deletion(
-                    i,
-                    Propagation::Background,
-                    &cause,
-                    Some(self.keys[ns].clone()),
-                );
-                if (self.state[i], self.finalizers[i].clone()) != before {
+                content.retain(|&i| !self.is_pod(i));
+            }
+            for i in content {
+                changed |= self.namespace_controller_deletes(i, ns, &name);
+            }
+        }
+        changed
+    }
+
+    /// One Background DELETE of the namespace controller (R-NSC-4, R-NSC-6).
+    fn namespace_controller_deletes(&mut self, i: usize, ns: usize, name: &str) -> bool {
+        if self.state[i] == State::Gone {
+            return false;
+        }
+        let before = (self.state[i], self.finalizers[i].clone());
+        let cause = format!("content of namespace `{name}`, deleted by the namespace controller");
+        self.start_deletion(
+            i,
+            Propagation::Background,
+            &cause,
+            Some(self.keys[ns].clone()),
+        );
+        (self.state[i], self.finalizers[i].clone()) != before
+    }
+
+    /// R-CRD-2: the CRD finalizer deletes every instance of a CRD being deleted, straight
+    /// from storage (no admission).
+    fn crd_finalizer_deletes_instances(&mut self) -> bool {
+        let mut changed = false;
+        let deleting: Vec<usize> = (0..self.objects.len())
+            .filter(|&c| {
+                self.state[c] == State::Deleting
+                    && self.keys[c].group == "apiextensions.k8s.io"
+                    && self.keys[c].kind == "CustomResourceDefinition"
+            })
+            .collect();
+        for crd in deleting {
+            let cause = format!(
+                "deleted with its CustomResourceDefinition `{}`",
+                self.keys[crd].name
+            );
+            for instance in self.instances_of_crd(crd) {
+                if self.state[instance] == State::Present {
+                    self.start_deletion(
+                        instance,
+                        Propagation::Background,
+                        &cause,
+                        Some(self.keys[crd].clone()),
+                    );
                     changed = true;
                 }
             }
         }
         changed
+    }
+
+    /// Instances of CRD `crd` that still exist.
+    fn instances_of_crd(&self, crd: usize) -> Vec<usize> {
+        let object = self.objects[crd];
+        let group = object.str_at(&["spec", "group"]).unwrap_or("");
+        let kind = object.str_at(&["spec", "names", "kind"]).unwrap_or("");
+        (0..self.objects.len())
+            .filter(|&i| self.state[i] != State::Gone)
+            .filter(|&i| self.keys[i].group == group && self.keys[i].kind == kind)
+            .collect()
     }
 
     /// R-GC-2..6: dependents whose owners are all gone are collected; dependents of an
@@ -650,10 +727,24 @@ impl<'a> Cluster<'a> {
                     format!("`{PV_PROTECTION}` waits while the volume is bound to claim {claim}")
                 })
             }
+            CRD_CLEANUP => {
+                let left = self.instances_of_crd(i);
+                if left.is_empty() {
+                    None
+                } else {
+                    Some(format!(
+                        "`{CRD_CLEANUP}` waits for {} custom resources to be deleted: {}",
+                        left.len(),
+                        left.iter()
+                            .take(5)
+                            .map(|&c| describe(&self.keys[c]))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+            }
             f if ALWAYS_SERVED.contains(&f) => None,
-            f => Some(format!(
-                "finalizer `{f}` is never removed: no controller known to serve it is running"
-            )),
+            f => self.controller_blocker(i, f),
         }
     }
 
@@ -1267,15 +1358,17 @@ impl<'a> Cluster<'a> {
             "ContentDeleted",
             "All content successfully deleted, may be waiting on finalization".to_string(),
         ));
-        let remaining = self.remaining_content(&self.keys[i].name);
+        let mut remaining = self.remaining_content(&self.keys[i].name);
+        // R-NSC-8 quirk of ordered deletion (1.33+, kubernetes/kubernetes#138208): while
+        // pods remain, the controller returns before counting, so both remaining-content
+        // conditions read `False ContentRemoved`.
+        if self.version.at_least(33) && remaining.iter().any(|&r| self.is_pod(r)) {
+            remaining.clear();
+        }
         let mut per_resource: BTreeMap<String, usize> = BTreeMap::new();
         let mut per_finalizer: BTreeMap<String, usize> = BTreeMap::new();
         for &r in &remaining {
-            let resource = format!(
-                "{}.{}",
-                resource_name(&self.keys[r].kind),
-                self.keys[r].group
-            );
+            let resource = format!("{}.{}", self.plural_of(r), self.keys[r].group);
             *per_resource.entry(resource).or_default() += 1;
             for finalizer in &self.finalizers[r] {
                 *per_finalizer.entry(finalizer.clone()).or_default() += 1;

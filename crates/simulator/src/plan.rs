@@ -565,7 +565,16 @@ impl<'a> Planner<'a> {
             }
             finalizers.retain(|f| f != RESOURCES_FINALIZER);
         }
-        let mode = CascadeMode::from_finalizers(&finalizers);
+        let mut mode = CascadeMode::from_finalizers(&finalizers);
+        if cluster.is_none() && mode.cascades() {
+            // §10: the application controller cannot resolve the destination either, so
+            // it removes the remaining cascade finalizers (`/foreground`, `/background`)
+            // without touching any resource.
+            notes.push(
+                "its destination does not resolve to a known cluster, so the application controller removes its resources finalizer without deleting any resource".to_string(),
+            );
+            mode = CascadeMode::None;
+        }
         let mut entry = change(
             Change {
                 app: live,

@@ -1,0 +1,351 @@
+//! Who removes a finalizer, and whether that controller still runs once the cascade has
+//! settled (k8s rulebook §6, R-FIN-1).
+//!
+//! Three sources, in order: controllers the user declares (`--controllers FILE`), a table
+//! of well-known controllers, and RBAC inference (a workload whose service account may
+//! update or patch the object's resource). A controller is alive while its workload
+//! exists without a deletion timestamp and its namespace is not terminating (§14.2).
+
+use std::collections::BTreeMap;
+
+use preflight_model::{split_api_version, ObjectKey};
+
+use super::{describe, resource_name, Cluster, State};
+
+/// A third-party controller declared by the user: the workload that runs it and the
+/// finalizers it removes (`*` at the end of a name matches any suffix).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DeclaredController {
+    pub workload: ObjectKey,
+    pub removes_finalizers: Vec<String>,
+}
+
+/// Well-known finalizers of controllers that are not part of Kubernetes, with the
+/// workloads (apps group, any namespace) that run them. Argo CD's are removed by the
+/// Argo CD instance this tool simulates, which runs even when a destination cluster's
+/// snapshot does not show it; for the others a controller the snapshot does not show is
+/// taken as absent (the pessimistic reading of §14.2).
+const WELL_KNOWN: &[(&str, &[(&str, &str)])] = &[
+    (
+        "resources-finalizer.argocd.argoproj.io*",
+        &[
+            ("StatefulSet", "argocd-application-controller"),
+            ("Deployment", "argocd-application-controller"),
+        ],
+    ),
+    (
+        "pre-delete-finalizer.argocd.argoproj.io*",
+        &[
+            ("StatefulSet", "argocd-application-controller"),
+            ("Deployment", "argocd-application-controller"),
+        ],
+    ),
+    (
+        "post-delete-finalizer.argocd.argoproj.io*",
+        &[
+            ("StatefulSet", "argocd-application-controller"),
+            ("Deployment", "argocd-application-controller"),
+        ],
+    ),
+    (
+        "finalizer.acme.cert-manager.io",
+        &[("Deployment", "cert-manager")],
+    ),
+    ("finalizer.keda.sh", &[("Deployment", "keda-operator")]),
+    ("*.ceph.rook.io", &[("Deployment", "rook-ceph-operator")]),
+    ("controller.cattle.io/*", &[("Deployment", "rancher")]),
+];
+
+/// Whether `pattern` (exact, `prefix*` or `*suffix`) names `finalizer`.
+pub(super) fn finalizer_matches(pattern: &str, finalizer: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        finalizer.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        finalizer.ends_with(suffix)
+    } else {
+        pattern == finalizer
+    }
+}
+
+/// Where the controller of a finalizer was found.
+pub(super) enum Remover {
+    /// Workloads of the snapshot that run it, and how they were found.
+    Workloads(Vec<usize>, &'static str),
+    /// Declared (or Argo CD's), but its workload is not in this snapshot: it runs
+    /// elsewhere, and nothing in the cascade can stop it.
+    Outside,
+    /// Well known, but its workload is not in the snapshot.
+    Missing(&'static [(&'static str, &'static str)]),
+    /// Nobody known.
+    Unknown,
+}
+
+/// One RBAC grant: the verbs on resources of API groups, cluster-wide or in a namespace.
+struct Grant {
+    namespace: Option<String>,
+    groups: Vec<String>,
+    resources: Vec<String>,
+    verbs: Vec<String>,
+}
+
+impl Grant {
+    /// Explicitly names `group`/`resource` (wildcards are too broad to infer from) and
+    /// allows changing finalizers.
+    fn allows_finalizer_update(
+        &self,
+        group: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> bool {
+        let scope = match (&self.namespace, namespace) {
+            (None, _) => true,
+            (Some(granted), Some(ns)) => granted == ns,
+            (Some(_), None) => false,
+        };
+        scope
+            && self.groups.iter().any(|g| g == group)
+            && self
+                .resources
+                .iter()
+                .any(|r| r == resource || *r == format!("{resource}/finalizers"))
+            && self
+                .verbs
+                .iter()
+                .any(|v| v == "update" || v == "patch" || v == "*")
+    }
+}
+
+impl Cluster<'_> {
+    /// The controller that removes `finalizer` from object `i`.
+    pub(super) fn remover(&self, i: usize, finalizer: &str) -> Remover {
+        let declared: Vec<&DeclaredController> = self
+            .declared
+            .iter()
+            .filter(|d| {
+                d.removes_finalizers
+                    .iter()
+                    .any(|p| finalizer_matches(p, finalizer))
+            })
+            .collect();
+        if !declared.is_empty() {
+            let found: Vec<usize> = declared
+                .iter()
+                .filter_map(|d| self.by_key.get(&d.workload).copied())
+                .collect();
+            return if found.is_empty() {
+                Remover::Outside
+            } else {
+                Remover::Workloads(found, "declared in --controllers")
+            };
+        }
+        if let Some((_, workloads)) = WELL_KNOWN
+            .iter()
+            .find(|(pattern, _)| finalizer_matches(pattern, finalizer))
+        {
+            let found: Vec<usize> = (0..self.objects.len())
+                .filter(|&w| {
+                    self.keys[w].group == "apps"
+                        && workloads.iter().any(|(kind, name)| {
+                            self.keys[w].kind == *kind && self.keys[w].name == *name
+                        })
+                })
+                .collect();
+            return match (found.is_empty(), finalizer.contains("argocd.argoproj.io")) {
+                (false, _) => Remover::Workloads(found, "well-known controller"),
+                (true, true) => Remover::Outside,
+                (true, false) => Remover::Missing(workloads),
+            };
+        }
+        let inferred = self.rbac_controllers(i);
+        if inferred.is_empty() {
+            Remover::Unknown
+        } else {
+            Remover::Workloads(inferred, "inferred from RBAC")
+        }
+    }
+
+    /// Whether a controller workload runs once the cascade settles.
+    pub(super) fn workload_alive(&self, workload: usize) -> bool {
+        self.state[workload] == State::Present && !self.namespace_terminating(workload)
+    }
+
+    /// Why `finalizer` stays on object `i` because of its controller, if it does.
+    pub(super) fn controller_blocker(&self, i: usize, finalizer: &str) -> Option<String> {
+        match self.remover(i, finalizer) {
+            Remover::Outside => None,
+            Remover::Missing(workloads) => Some(format!(
+                "finalizer `{finalizer}` is never removed: its controller ({}) is not running in this cluster's snapshot",
+                workloads
+                    .iter()
+                    .map(|(kind, name)| format!("{kind} `{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )),
+            Remover::Unknown => Some(format!(
+                "finalizer `{finalizer}` is never removed: no controller known to remove it (declare it with `--controllers`)"
+            )),
+            Remover::Workloads(workloads, how) => {
+                if workloads.iter().any(|&w| self.workload_alive(w)) {
+                    return None;
+                }
+                let names: Vec<String> = workloads.iter().map(|&w| describe(&self.keys[w])).collect();
+                Some(format!(
+                    "finalizer `{finalizer}` is never removed: its controller {} ({how}) is deleted in the same cascade (R-FIN-1)",
+                    names.join(", ")
+                ))
+            }
+        }
+    }
+
+    /// Workloads whose service account is granted update or patch, by name, on the
+    /// resource of object `i` (Role/ClusterRole through RoleBinding/ClusterRoleBinding).
+    fn rbac_controllers(&self, i: usize) -> Vec<usize> {
+        let group = self.keys[i].group.clone();
+        let resource = self.plural_of(i);
+        let namespace = self.keys[i].namespace.clone();
+        let grants = self.grants();
+        let mut found = Vec::new();
+        for w in 0..self.objects.len() {
+            let key = &self.keys[w];
+            if key.group != "apps"
+                || !matches!(
+                    key.kind.as_str(),
+                    "Deployment" | "StatefulSet" | "DaemonSet"
+                )
+            {
+                continue;
+            }
+            let Some(ns) = &key.namespace else { continue };
+            let account = self.objects[w]
+                .str_at(&["spec", "template", "spec", "serviceAccountName"])
+                .or_else(|| self.objects[w].str_at(&["spec", "template", "spec", "serviceAccount"]))
+                .unwrap_or("default");
+            let allowed = grants
+                .get(&(ns.clone(), account.to_string()))
+                .is_some_and(|grants| {
+                    grants
+                        .iter()
+                        .any(|g| g.allows_finalizer_update(&group, &resource, namespace.as_deref()))
+                });
+            if allowed {
+                found.push(w);
+            }
+        }
+        found
+    }
+
+    /// The plural resource name of object `i`: from its CRD when the snapshot has it.
+    pub(super) fn plural_of(&self, i: usize) -> String {
+        let key = &self.keys[i];
+        self.crd_of(&key.group, &key.kind)
+            .and_then(|crd| self.objects[crd].str_at(&["spec", "names", "plural"]))
+            .map(str::to_string)
+            .unwrap_or_else(|| resource_name(&key.kind))
+    }
+
+    /// The CustomResourceDefinition of a group and kind, if the snapshot has it.
+    pub(super) fn crd_of(&self, group: &str, kind: &str) -> Option<usize> {
+        (0..self.objects.len()).find(|&c| {
+            self.keys[c].group == "apiextensions.k8s.io"
+                && self.keys[c].kind == "CustomResourceDefinition"
+                && self.objects[c].str_at(&["spec", "group"]) == Some(group)
+                && self.objects[c].str_at(&["spec", "names", "kind"]) == Some(kind)
+        })
+    }
+
+    /// RBAC grants per service account (namespace, name).
+    fn grants(&self) -> BTreeMap<(String, String), Vec<Grant>> {
+        let rules_of = |object: usize| -> Vec<(Vec<String>, Vec<String>, Vec<String>)> {
+            self.objects[object]
+                .value_at(&["rules"])
+                .and_then(|r| r.as_array())
+                .map(|rules| {
+                    rules
+                        .iter()
+                        .map(|rule| {
+                            let list = |field: &str| -> Vec<String> {
+                                rule.get(field)
+                                    .and_then(|v| v.as_array())
+                                    .map(|v| {
+                                        v.iter()
+                                            .filter_map(|s| s.as_str().map(str::to_string))
+                                            .collect()
+                                    })
+                                    .unwrap_or_default()
+                            };
+                            (list("apiGroups"), list("resources"), list("verbs"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let role = |kind: &str, namespace: Option<&str>, name: &str| {
+            self.by_key
+                .get(&ObjectKey::new(
+                    "rbac.authorization.k8s.io",
+                    kind,
+                    namespace,
+                    name,
+                ))
+                .copied()
+        };
+        let mut grants: BTreeMap<(String, String), Vec<Grant>> = BTreeMap::new();
+        for b in 0..self.objects.len() {
+            let key = &self.keys[b];
+            if key.group != "rbac.authorization.k8s.io"
+                || !matches!(key.kind.as_str(), "ClusterRoleBinding" | "RoleBinding")
+            {
+                continue;
+            }
+            let binding = self.objects[b];
+            let role_kind = binding.str_at(&["roleRef", "kind"]).unwrap_or("");
+            let role_name = binding.str_at(&["roleRef", "name"]).unwrap_or("");
+            let role_object = match role_kind {
+                "ClusterRole" => role("ClusterRole", None, role_name),
+                "Role" => role("Role", key.namespace.as_deref(), role_name),
+                _ => None,
+            };
+            let Some(role_object) = role_object else {
+                continue;
+            };
+            let scope = if key.kind == "RoleBinding" {
+                key.namespace.clone()
+            } else {
+                None
+            };
+            let subjects = binding
+                .value_at(&["subjects"])
+                .and_then(|s| s.as_array())
+                .cloned()
+                .unwrap_or_default();
+            for subject in subjects {
+                if subject.get("kind").and_then(|k| k.as_str()) != Some("ServiceAccount") {
+                    continue;
+                }
+                let name = subject.get("name").and_then(|n| n.as_str()).unwrap_or("");
+                let namespace = subject
+                    .get("namespace")
+                    .and_then(|n| n.as_str())
+                    .or(key.namespace.as_deref())
+                    .unwrap_or("");
+                for (groups, resources, verbs) in rules_of(role_object) {
+                    grants
+                        .entry((namespace.to_string(), name.to_string()))
+                        .or_default()
+                        .push(Grant {
+                            namespace: scope.clone(),
+                            groups: groups.clone(),
+                            resources,
+                            verbs,
+                        });
+                }
+            }
+        }
+        grants
+    }
+}
+
+/// The group of an `apiVersion`, for declared workloads given as `apiVersion`.
+pub fn group_of(api_version: &str) -> &str {
+    split_api_version(api_version).0
+}

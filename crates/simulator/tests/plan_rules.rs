@@ -1,0 +1,959 @@
+//! Rule-by-rule tests of the Application plan (`argocd-appset-semantics.md` §7–§11 and
+//! R-ARGO-1..5 of `k8s-deletion-semantics.md`), written as data: each case is a
+//! multi-file fixture and the plan it must produce. Test names carry the rule id (or
+//! rulebook section) they pin.
+//!
+//! A fixture is YAML split into files by `//- <path>` headers, rust-analyzer style. The
+//! first path segment says where the file goes: `base/…` and `head/…` are the two
+//! revisions of the ApplicationSets, anything else is the snapshot folder of the cluster
+//! it names. Argo CD runs in `in-cluster`, whose folder always starts with `argocd-cm`
+//! and the cluster secret of `lab-a` (server `https://lab-a.example`).
+//!
+//! The expectation prints, in order: each Application change (`<action> <namespace>/<name>
+//! set=<ApplicationSet> policy=<policy> -> <cluster>` with `cascade`, `replaces=` and
+//! `replaced-by=` when they apply, then its notes), each object and namespace the
+//! cascade touches per cluster, the APIServices it affects, the evaluation errors, the
+//! drift entries and the set of finding codes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use preflight_cluster_snapshot::{Fleet, SourcedObject};
+use preflight_model::Object;
+use preflight_simulator::{plan, PlanConfig};
+
+const ARGOCD_CLUSTER: &str = "in-cluster";
+
+/// What every fixture's Argo CD cluster holds.
+const PRELUDE: &str = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm, namespace: argocd}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-lab-a
+  namespace: argocd
+  labels: {argocd.argoproj.io/secret-type: cluster}
+data: {name: bGFiLWE=, server: aHR0cHM6Ly9sYWItYS5leGFtcGxl}
+"#;
+
+#[track_caller]
+fn check(fixture: &str, expected: &str) {
+    let mut files: Vec<(String, String)> = vec![(
+        format!("{ARGOCD_CLUSTER}/prelude.yaml"),
+        PRELUDE.to_string(),
+    )];
+    for line in trim_indent(fixture).lines() {
+        match line.strip_prefix("//- ") {
+            Some(path) => files.push((path.trim().to_string(), String::new())),
+            None => {
+                let (_, text) = files
+                    .last_mut()
+                    .expect("fixture starts with a `//- <path>` header");
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    let mut clusters: BTreeMap<String, Vec<SourcedObject>> = BTreeMap::new();
+    let mut base = Vec::new();
+    let mut head = Vec::new();
+    for (path, text) in &files {
+        let documents: Vec<serde_json::Value> =
+            serde_saphyr::from_multiple(text).unwrap_or_else(|e| panic!("{path} is YAML: {e}"));
+        let objects = documents
+            .into_iter()
+            .filter(|d| !d.is_null())
+            .enumerate()
+            .map(|(i, document)| SourcedObject {
+                object: Object::from_value(document),
+                file: PathBuf::from(path),
+                document: i + 1,
+                item: None,
+            });
+        match path
+            .split_once('/')
+            .map_or(path.as_str(), |(first, _)| first)
+        {
+            "base" => base.extend(objects),
+            "head" => head.extend(objects),
+            cluster => clusters
+                .entry(cluster.to_string())
+                .or_default()
+                .extend(objects),
+        }
+    }
+    let fleet = Fleet::from_sourced(clusters, ARGOCD_CLUSTER).expect("the snapshot loads");
+    let outcome = plan(&fleet, &base, &head, &PlanConfig::default());
+
+    let mut actual = Vec::new();
+    for app in &outcome.applications {
+        let mut line = format!("{} {}/{}", app.action.as_str(), app.namespace, app.name);
+        if let Some(set) = &app.application_set {
+            line.push_str(&format!(" set={set}"));
+        }
+        if let Some(policy) = app.policy {
+            line.push_str(&format!(" policy={}", policy.as_str()));
+        }
+        line.push_str(&format!(
+            " -> {}",
+            app.destination.cluster.as_deref().unwrap_or("?")
+        ));
+        if app.cascade {
+            line.push_str(" cascade");
+        }
+        if let Some(replaces) = &app.replaces {
+            line.push_str(&format!(" replaces={replaces}"));
+        }
+        if let Some(replaced_by) = &app.replaced_by {
+            line.push_str(&format!(" replaced-by={replaced_by}"));
+        }
+        actual.push(line);
+        actual.extend(app.notes.iter().map(|n| format!("  {n}")));
+    }
+    for cluster in &outcome.clusters {
+        for object in &cluster.objects {
+            let name = match &object.namespace {
+                Some(ns) => format!("{ns}/{}", object.name),
+                None => object.name.clone(),
+            };
+            actual.push(format!(
+                "{}: {} {} {name}: {}",
+                cluster.name,
+                object.outcome.as_str(),
+                object.kind,
+                object.reason
+            ));
+        }
+        for namespace in &cluster.namespaces {
+            actual.push(format!(
+                "{}: namespace {} {}",
+                cluster.name,
+                namespace.name,
+                namespace.outcome.as_str()
+            ));
+        }
+        for api_service in &cluster.api_services {
+            actual.push(format!(
+                "{}: apiservice {} available={} {}: {}",
+                cluster.name,
+                api_service.name,
+                api_service.available,
+                api_service.reason,
+                api_service.message
+            ));
+        }
+    }
+    for error in &outcome.errors {
+        actual.push(format!(
+            "error {} ({}): {}",
+            error.file.as_deref().unwrap_or("-"),
+            error.application_set.as_deref().unwrap_or("-"),
+            error.message
+        ));
+    }
+    for drift in &outcome.drift {
+        actual.push(format!(
+            "drift {}/{}: {}",
+            drift.namespace, drift.application_set, drift.message
+        ));
+    }
+    let codes: BTreeSet<&str> = outcome.findings.iter().map(|f| f.code.as_str()).collect();
+    if !codes.is_empty() {
+        actual.push(format!(
+            "findings: {}",
+            codes.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let actual = actual.join("\n");
+    let expected = trim_indent(expected);
+    assert!(
+        actual.trim() == expected.trim(),
+        "\n--- expected\n{}\n--- actual\n{}\n",
+        expected.trim(),
+        actual.trim()
+    );
+}
+
+fn trim_indent(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The ApplicationSet `web` generating one Application per list element `{app, path}` on
+/// `lab-a`, namespace `<app>`, with `extra` appended to its `spec` (indented two spaces).
+fn web(elements: &[(&str, &str)], extra: &str) -> String {
+    let elements: Vec<String> = elements
+        .iter()
+        .map(|(app, path)| format!("{{app: {app}, path: {path}}}"))
+        .collect();
+    format!(
+        "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {{name: web, namespace: argocd}}
+spec:
+  generators: [{{list: {{elements: [{}]}}}}]
+  template:
+    metadata: {{name: '{{{{app}}}}'}}
+    spec:
+      project: default
+      source: {{repoURL: 'https://git.example/web.git', path: '{{{{path}}}}'}}
+      destination: {{server: 'https://lab-a.example', namespace: '{{{{app}}}}'}}
+{extra}",
+        elements.join(", ")
+    )
+}
+
+/// A live Application `name` as `web` writes it, with `finalizers` and owned by
+/// ApplicationSet `owner` (none when empty).
+fn live_app(name: &str, path: &str, finalizers: &str, owner: &str) -> String {
+    let owner = if owner.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n  ownerReferences: [{{apiVersion: argoproj.io/v1alpha1, kind: ApplicationSet, name: {owner}, controller: true, blockOwnerDeletion: true}}]"
+        )
+    };
+    format!(
+        "apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+  finalizers: [{finalizers}]{owner}
+spec:
+  project: default
+  source: {{repoURL: 'https://git.example/web.git', path: {path}}}
+  destination: {{server: 'https://lab-a.example', namespace: {name}}}
+---
+"
+    )
+}
+
+/// Joins fixture parts, each with its own indentation removed.
+fn fixture(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| trim_indent(p))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const RESOURCES: &str = "resources-finalizer.argocd.argoproj.io";
+
+/// Namespace `<app>` on `lab-a`, tracked by Application `<app>`, with a ConfigMap.
+fn tracked_namespace(app: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Namespace
+metadata: {{name: {app}, annotations: {{argocd.argoproj.io/tracking-id: '{app}:/Namespace:/{app}'}}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: settings, namespace: {app}}}
+---
+"
+    )
+}
+
+#[test]
+fn s1_create_update_delete_and_unchanged_by_name() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a"), ("b", "b"), ("c", "c")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("b", "b2"), ("d", "d")], ""),
+            "//- lab-a/objects.yaml",
+            &tracked_namespace("c"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+            update argocd/b set=web policy=sync -> lab-a
+            delete argocd/c set=web policy=sync -> lab-a cascade
+            create argocd/d set=web policy=sync -> lab-a
+            in-cluster: deleted Application argocd/c: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            lab-a: deleted Namespace c: deleted by Application `c` (cascade)
+            lab-a: deleted ConfigMap c/settings: content of namespace `c`, deleted by the namespace controller
+            lab-a: namespace c deleted
+            findings: application-deleted
+        "#,
+    );
+}
+
+#[test]
+fn s11_1_rename_is_delete_plus_create_paired_by_destination_and_source() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "shared")], ""),
+            "//- head/web.yaml",
+            &web(&[("a2", "shared")], "").replace("namespace: '{{app}}'", "namespace: a"),
+            "//- lab-a/objects.yaml",
+            &tracked_namespace("a"),
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a cascade replaced-by=a2
+            create argocd/a2 set=web policy=sync -> lab-a replaces=a
+            in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            lab-a: deleted Namespace a: deleted by Application `a` (cascade)
+            lab-a: deleted ConfigMap a/settings: content of namespace `a`, deleted by the namespace controller
+            lab-a: namespace a deleted
+            findings: application-replaced
+        "#,
+    );
+}
+
+#[test]
+fn r_argo_1_cascade_only_when_the_live_application_has_the_resources_finalizer() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a"), ("b", "b")], ""),
+            "//- head/web.yaml",
+            &web(&[], ""),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", "", "web"),
+            &live_app("b", "b", RESOURCES, "web"),
+            "//- lab-a/objects.yaml",
+            &tracked_namespace("a"),
+            &tracked_namespace("b"),
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a
+            delete argocd/b set=web policy=sync -> lab-a cascade
+            in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            in-cluster: deleted Application argocd/b: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            lab-a: deleted Namespace b: deleted by Application `b` (cascade)
+            lab-a: deleted ConfigMap b/settings: content of namespace `b`, deleted by the namespace controller
+            lab-a: namespace b deleted
+            findings: application-deleted
+        "#,
+    );
+}
+
+/// A Deployment in namespace `web` tracked by Application `<app>`, whose ReplicaSet waits
+/// on a pod held by a finalizer nobody removes: Foreground deletion waits for it (R-GC-5),
+/// Background does not.
+fn deployment_with_stuck_pod(app: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {app}
+  namespace: web
+  uid: deploy-{app}
+  annotations: {{argocd.argoproj.io/tracking-id: '{app}:apps/Deployment:web/{app}'}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: {app}-1
+  namespace: web
+  uid: rs-{app}
+  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: {app}, uid: deploy-{app}, controller: true, blockOwnerDeletion: true}}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {app}-1-a
+  namespace: web
+  uid: pod-{app}
+  finalizers: [example.com/drain]
+  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: {app}-1, uid: rs-{app}, controller: true, blockOwnerDeletion: true}}]
+spec: {{nodeName: node-1}}
+---
+"
+    )
+}
+
+#[test]
+fn r_argo_4_background_finalizer_cascades_with_background_propagation() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("fg", "fg"), ("bg", "bg")], ""),
+            "//- head/web.yaml",
+            &web(&[], ""),
+            "//- in-cluster/apps.yaml",
+            &live_app("fg", "fg", RESOURCES, "web"),
+            &live_app(
+                "bg",
+                "bg",
+                "resources-finalizer.argocd.argoproj.io/background",
+                "web",
+            ),
+            "//- lab-a/objects.yaml",
+            &deployment_with_stuck_pod("fg"),
+            &deployment_with_stuck_pod("bg"),
+        ]),
+        r#"
+            delete argocd/bg set=web policy=sync -> lab-a cascade
+            delete argocd/fg set=web policy=sync -> lab-a cascade
+            in-cluster: deleted Application argocd/bg: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            in-cluster: stuck Application argocd/fg: the Application stays in deletion: it waits for Deployment `web/fg` to finish deleting before it deletes anything else (Argo CD deletes wave by wave)
+            lab-a: deleted Deployment web/bg: deleted by Application `bg` (cascade)
+            lab-a: stuck Deployment web/fg: `foregroundDeletion` waits for blocking dependents: ReplicaSet `web/fg-1`
+            lab-a: stuck Pod web/bg-1-a: finalizer `example.com/drain` is never removed: no controller known to remove it (declare it with `--controllers`)
+            lab-a: stuck Pod web/fg-1-a: finalizer `example.com/drain` is never removed: no controller known to remove it (declare it with `--controllers`)
+            lab-a: deleted ReplicaSet web/bg-1: garbage collected: owner Deployment `web/bg` deleted
+            lab-a: stuck ReplicaSet web/fg-1: `foregroundDeletion` waits for blocking dependents: Pod `web/fg-1-a`
+            findings: application-deleted, stuck-object
+        "#,
+    );
+}
+
+/// The ApplicationSet `web` with policy `policy`: base generates `a` and `b`, head
+/// generates `a` from another path and `c`; everything is live.
+fn policy_case(policy: &str) -> String {
+    let sync_policy = format!("  syncPolicy: {{applicationsSync: {policy}}}\n");
+    fixture(&[
+        "//- base/web.yaml",
+        &web(&[("a", "a"), ("b", "b")], &sync_policy),
+        "//- head/web.yaml",
+        &web(&[("a", "a2"), ("c", "c")], &sync_policy),
+        "//- in-cluster/apps.yaml",
+        &live_app("a", "a", RESOURCES, "web"),
+        &live_app("b", "b", RESOURCES, "web"),
+        "//- lab-a/objects.yaml",
+        &tracked_namespace("b"),
+    ])
+}
+
+#[test]
+fn s9_2_policy_sync_creates_updates_and_deletes() {
+    check(
+        &policy_case("sync"),
+        r#"
+            update argocd/a set=web policy=sync -> lab-a
+            delete argocd/b set=web policy=sync -> lab-a cascade
+            create argocd/c set=web policy=sync -> lab-a
+            in-cluster: deleted Application argocd/b: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            lab-a: deleted Namespace b: deleted by Application `b` (cascade)
+            lab-a: deleted ConfigMap b/settings: content of namespace `b`, deleted by the namespace controller
+            lab-a: namespace b deleted
+            findings: application-deleted
+        "#,
+    );
+}
+
+#[test]
+fn s9_2_policy_create_only_creates_only() {
+    check(
+        &policy_case("create-only"),
+        r#"
+            unchanged argocd/a set=web policy=create-only -> lab-a
+              not updated: policy `create-only` forbids updates
+            unchanged argocd/b set=web policy=create-only -> lab-a
+              no longer generated but kept: policy `create-only` forbids deletion
+            create argocd/c set=web policy=create-only -> lab-a
+            findings: deletion-suppressed
+        "#,
+    );
+}
+
+#[test]
+fn s9_2_policy_create_update_never_deletes() {
+    check(
+        &policy_case("create-update"),
+        r#"
+            update argocd/a set=web policy=create-update -> lab-a
+            unchanged argocd/b set=web policy=create-update -> lab-a
+              no longer generated but kept: policy `create-update` forbids deletion
+            create argocd/c set=web policy=create-update -> lab-a
+            findings: deletion-suppressed
+        "#,
+    );
+}
+
+#[test]
+fn s9_2_policy_create_delete_never_updates() {
+    check(
+        &policy_case("create-delete"),
+        r#"
+            unchanged argocd/a set=web policy=create-delete -> lab-a
+              not updated: policy `create-delete` forbids updates
+            delete argocd/b set=web policy=create-delete -> lab-a cascade
+            create argocd/c set=web policy=create-delete -> lab-a
+            in-cluster: deleted Application argocd/b: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            lab-a: deleted Namespace b: deleted by Application `b` (cascade)
+            lab-a: deleted ConfigMap b/settings: content of namespace `b`, deleted by the namespace controller
+            lab-a: namespace b deleted
+            findings: application-deleted
+        "#,
+    );
+}
+
+#[test]
+fn s9_4_create_only_still_adopts_an_unowned_existing_application() {
+    check(
+        &fixture(&[
+            "//- head/web.yaml",
+            &web(
+                &[("a", "a2")],
+                "  syncPolicy: {applicationsSync: create-only}\n",
+            ),
+            "//- base/web.yaml",
+            &web(&[], "  syncPolicy: {applicationsSync: create-only}\n"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, ""),
+        ]),
+        r#"
+            update argocd/a set=web policy=create-only -> lab-a
+              adopted: the live Application has no controller and is taken over
+        "#,
+    );
+}
+
+#[test]
+fn s7_generation_error_freezes_the_application_set() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a"), ("b", "b")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a")], "").replace("name: '{{app}}'", "name: '{{app}}-{{oops'"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("b", "b", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/a set=web -> lab-a
+              frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing (spec.template.metadata.name: invalid template: cannot find end tag `}}` in `{{app}}-{{oops` starting from `oops`)
+            unchanged argocd/b set=web -> lab-a
+              frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing (spec.template.metadata.name: invalid template: cannot find end tag `}}` in `{{app}}-{{oops` starting from `oops`)
+            error head/web.yaml (web): spec.template.metadata.name: invalid template: cannot find end tag `}}` in `{{app}}-{{oops` starting from `oops`
+            findings: applicationset-frozen
+        "#,
+    );
+}
+
+#[test]
+fn s9_6_duplicate_generated_names_write_neither_and_keep_the_existing_one() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a"), ("b", "b")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("a", "other")], ""),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("b", "b", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+              not written: ApplicationSet generates duplicate Application name `a`; no copy is written and an existing one is neither updated nor deleted
+            delete argocd/b set=web policy=sync -> lab-a cascade
+            in-cluster: deleted Application argocd/b: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            findings: application-deleted, application-not-written, cluster-not-in-snapshot
+        "#,
+    );
+}
+
+#[test]
+fn s8_3_unknown_app_project_is_not_written_when_the_snapshot_has_app_projects() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a")], "").replace("project: default", "project: missing"),
+            "//- in-cluster/projects.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: default, namespace: argocd}",
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+              not written: application references project missing which does not exist
+            findings: application-not-written
+        "#,
+    );
+}
+
+#[test]
+fn s8_3_app_projects_are_not_checked_when_the_snapshot_has_none() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a")], "").replace("project: default", "project: missing"),
+        ]),
+        r#"
+            create argocd/a set=web policy=sync -> lab-a
+        "#,
+    );
+}
+
+#[test]
+fn s8_4_unresolvable_destination_is_not_written() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a")], "").replace("https://lab-a.example", "https://gone.example"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> ?
+              not written: there are no clusters with this URL: https://gone.example
+            findings: application-not-written
+        "#,
+    );
+}
+
+#[test]
+fn s9_5_deleted_application_whose_destination_does_not_resolve_loses_the_resources_finalizer_first()
+{
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a"), ("b", "b")], ""),
+            "//- head/web.yaml",
+            &web(&[], ""),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web")
+                .replace("https://lab-a.example", "https://gone.example"),
+            &live_app(
+                "b",
+                "b",
+                "resources-finalizer.argocd.argoproj.io/background",
+                "web",
+            )
+            .replace("https://lab-a.example", "https://gone.example"),
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> ?
+              its destination does not resolve to a known cluster, so the controller removes `resources-finalizer.argocd.argoproj.io` first and the resources are left in place
+            delete argocd/b set=web policy=sync -> ?
+              its destination does not resolve to a known cluster, so the application controller removes its resources finalizer without deleting any resource
+            in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            in-cluster: deleted Application argocd/b: deleted by the ApplicationSet controller (ApplicationSet `web`)
+        "#,
+    );
+}
+
+#[test]
+fn s9_6_application_owned_by_another_application_set_is_not_written_and_skips_the_delete_step() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("old", "old")], ""),
+            "//- head/web.yaml",
+            &web(&[("shared", "shared")], ""),
+            "//- in-cluster/apps.yaml",
+            &live_app("old", "old", RESOURCES, "web"),
+            &live_app("shared", "shared", RESOURCES, "other"),
+        ]),
+        r#"
+            unchanged argocd/old set=web policy=sync -> lab-a
+              no longer generated but kept: a write error in the same reconcile skips the delete step
+            unchanged argocd/shared set=web policy=sync -> lab-a
+              not written: Application `shared` is already owned by ApplicationSet `other`; this error also skips the delete step of the ApplicationSet
+            findings: application-not-written
+        "#,
+    );
+}
+
+#[test]
+fn s9_8_application_set_removed_from_head_deletes_its_applications() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(
+                &[("a", "a")],
+                "  syncPolicy: {applicationsSync: create-only}\n",
+            ),
+            "//- head/other.yaml",
+            "",
+            "//- lab-a/objects.yaml",
+            &tracked_namespace("a"),
+        ]),
+        r#"
+            delete argocd/a set=web policy=create-only -> lab-a cascade
+              the ApplicationSet `web` is removed from git: once it is pruned, garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)
+            in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            lab-a: deleted Namespace a: deleted by Application `a` (cascade)
+            lab-a: deleted ConfigMap a/settings: content of namespace `a`, deleted by the namespace controller
+            lab-a: namespace a deleted
+            findings: application-deleted
+        "#,
+    );
+}
+
+#[test]
+fn s9_8_application_set_removed_with_a_finalizer_under_create_only_orphans_its_applications() {
+    let set = web(
+        &[("a", "a")],
+        "  syncPolicy: {applicationsSync: create-only}\n",
+    );
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- in-cluster/sets.yaml",
+            &set.replace(
+                "metadata: {name: web, namespace: argocd}",
+                "metadata: {name: web, namespace: argocd, finalizers: [resources-finalizer.argocd.argoproj.io]}",
+            ),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            "//- lab-a/objects.yaml",
+            &tracked_namespace("a"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=create-only -> lab-a
+              the ApplicationSet is removed from git; its finalizer and policy `create-only` make the controller orphan this Application instead of deleting it
+        "#,
+    );
+}
+
+#[test]
+fn s1_without_live_applications_base_stands_in_for_live() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a")], ""),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+        "#,
+    );
+}
+
+#[test]
+fn s1_live_application_set_differing_from_base_is_reported_as_drift() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- in-cluster/sets.yaml",
+            &web(&[("a", "a"), ("b", "b")], ""),
+            "---",
+            &web(&[], "").replace("name: web,", "name: stray,"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+            drift argocd/stray: the live ApplicationSet is not in the base revision
+            drift argocd/web: the live spec differs from the base revision in `spec.generators`; merging applies that difference too
+            findings: applicationset-drift
+        "#,
+    );
+}
+
+#[test]
+fn s9_3_preserved_fields_and_always_preserved_annotations_cause_no_update() {
+    let extra =
+        "  preservedFields: {labels: [team.example/owner], annotations: [team.example/note]}\n";
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a"), ("b", "b")], extra),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("b", "b")], extra),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web").replace(
+                "  name: a\n",
+                "  name: a\n  labels: {team.example/owner: ops}\n  annotations: {team.example/note: hi, notified.notifications.argoproj.io: '{}'}\n",
+            ),
+            &live_app("b", "b", RESOURCES, "web").replace(
+                "  name: b\n",
+                "  name: b\n  annotations: {team.example/other: manual-edit}\n",
+            ),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+            update argocd/b set=web policy=sync -> lab-a
+        "#,
+    );
+}
+
+#[test]
+fn r_argo_2_delete_false_helm_keep_and_crds_are_never_deleted_by_the_cascade() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/web.yaml",
+            &web(&[], ""),
+            "//- lab-a/objects.yaml",
+            r#"
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: deleted, namespace: kept, annotations: {argocd.argoproj.io/tracking-id: 'a:/ConfigMap:kept/deleted'}}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: delete-false
+              namespace: kept
+              annotations: {argocd.argoproj.io/tracking-id: 'a:/ConfigMap:kept/delete-false', argocd.argoproj.io/sync-options: 'Prune=false,Delete=false'}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: helm-keep
+              namespace: kept
+              annotations: {argocd.argoproj.io/tracking-id: 'a:/Secret:kept/helm-keep', helm.sh/resource-policy: keep}
+            ---
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: widgets.example.com
+              annotations: {argocd.argoproj.io/tracking-id: 'a:apiextensions.k8s.io/CustomResourceDefinition:/widgets.example.com'}
+            "#,
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a cascade
+            in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            lab-a: deleted ConfigMap kept/deleted: deleted by Application `a` (cascade)
+            findings: application-deleted
+        "#,
+    );
+}
+
+#[test]
+fn r_argo_3_a_stuck_higher_wave_keeps_lower_waves_and_the_application() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/web.yaml",
+            &web(&[], ""),
+            "//- lab-a/objects.yaml",
+            r#"
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata:
+              name: late
+              namespace: a
+              finalizers: [example.com/cleanup]
+              annotations: {argocd.argoproj.io/tracking-id: 'a:example.com/Widget:a/late', argocd.argoproj.io/sync-wave: '5'}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: early
+              namespace: a
+              annotations: {argocd.argoproj.io/tracking-id: 'a:/ConfigMap:a/early'}
+            "#,
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a cascade
+            in-cluster: stuck Application argocd/a: the Application stays in deletion: it waits for Widget `a/late` to finish deleting before it deletes anything else (Argo CD deletes wave by wave)
+            lab-a: stuck Widget a/late: finalizer `example.com/cleanup` is never removed: no controller known to remove it (declare it with `--controllers`)
+            findings: application-deleted, stuck-object
+        "#,
+    );
+}
+
+#[test]
+fn s11_22_preserve_added_in_the_same_change_does_not_protect_live_applications() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/web.yaml",
+            &web(&[], "  syncPolicy: {preserveResourcesOnDeletion: true}\n"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            "//- lab-a/objects.yaml",
+            &tracked_namespace("a"),
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a cascade
+              `preserveResourcesOnDeletion: true` is added in this change but does not protect this Application: the controller deletes the live Application, which still carries `resources-finalizer.argocd.argoproj.io`
+            in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            lab-a: deleted Namespace a: deleted by Application `a` (cascade)
+            lab-a: deleted ConfigMap a/settings: content of namespace `a`, deleted by the namespace controller
+            lab-a: namespace a deleted
+            findings: application-deleted, preserve-added-too-late
+        "#,
+    );
+}
+
+/// The seed incident in small (C-01 + C-14): a rename deletes the APIService's backend
+/// namespace; the automated replacement re-creates the cluster-scoped APIService but cannot
+/// re-create its Service in the terminating namespace, which discovery keeps terminating.
+#[test]
+fn r_argo_5_replacement_cannot_recreate_the_backend_in_the_terminating_namespace() {
+    let set = |name: &str| {
+        web(&[(name, "metrics")], "")
+            .replace("namespace: '{{app}}'", "namespace: kube-metrics")
+            .replace(
+                "project: default",
+                "project: default\n      syncPolicy: {automated: {selfHeal: true}}",
+            )
+    };
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set("a"),
+            "//- head/web.yaml",
+            &set("a2"),
+            "//- lab-a/objects.yaml",
+            r#"
+            apiVersion: apiregistration.k8s.io/v1
+            kind: APIService
+            metadata:
+              name: v1beta1.metrics.k8s.io
+              annotations: {argocd.argoproj.io/tracking-id: 'a:apiregistration.k8s.io/APIService:/v1beta1.metrics.k8s.io'}
+            spec:
+              group: metrics.k8s.io
+              version: v1beta1
+              service: {namespace: kube-metrics, name: metrics-server}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: kube-metrics
+              annotations: {argocd.argoproj.io/tracking-id: 'a:/Namespace:/kube-metrics'}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: metrics-server
+              namespace: kube-metrics
+              annotations: {argocd.argoproj.io/tracking-id: 'a:/Service:kube-metrics/metrics-server'}
+            spec:
+              selector: {app: metrics-server}
+              ports: [{name: https, port: 443}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: metrics-server-1, namespace: kube-metrics, labels: {app: metrics-server}}
+            spec: {nodeName: node-1}
+            "#,
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a cascade replaced-by=a2
+            create argocd/a2 set=web policy=sync -> lab-a replaces=a
+            in-cluster: stuck Application argocd/a: the Application stays in deletion: it waits for Namespace `kube-metrics` to finish deleting before it deletes anything else (Argo CD deletes wave by wave)
+            lab-a: stuck Namespace kube-metrics: API discovery fails for metrics.k8s.io/v1beta1 (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)
+            lab-a: deleted Pod kube-metrics/metrics-server-1: content of namespace `kube-metrics`, deleted by the namespace controller
+            lab-a: deleted Service kube-metrics/metrics-server: deleted by Application `a` (cascade)
+            lab-a: namespace kube-metrics stuck
+            lab-a: apiservice v1beta1.metrics.k8s.io available=False ServiceNotFound: service/metrics-server in "kube-metrics" is not present
+            findings: apiservice-unavailable, application-replaced, replacement-blocked, stuck-namespace
+        "#,
+    );
+}

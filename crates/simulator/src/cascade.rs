@@ -15,6 +15,9 @@ use preflight_model::{Object, ObjectKey};
 use crate::outcome::{ApiServiceOutcome, Fate, NamespaceCondition};
 
 mod controllers;
+mod webhooks;
+
+use webhooks::Operation;
 
 pub use controllers::{group_of, DeclaredController};
 
@@ -186,6 +189,12 @@ struct Cluster<'a> {
     version: KubeVersion,
     /// Third-party controllers the user declared.
     declared: Vec<DeclaredController>,
+    /// Admission webhooks of the cluster's webhook configurations.
+    webhooks: Vec<webhooks::Webhook>,
+    /// The error that refused the last DELETE of an object, if one did.
+    refused: Vec<Option<String>>,
+    /// Per terminating namespace: resource (`plural.group`) → the error deleting it.
+    content_errors: HashMap<usize, BTreeMap<String, String>>,
 }
 
 /// Runs the cascade of `requests` over `objects`: all requests are sent, then the
@@ -261,6 +270,11 @@ impl<'a> Simulation<'a> {
         let Some(&i) = cluster.by_key.get(key) else {
             return Ok(());
         };
+        if cluster.state[i] == State::Gone {
+            if let Some(error) = cluster.admission_error(Operation::Create, i) {
+                return Err(error);
+            }
+        }
         if let Some(ns) = &key.namespace {
             let namespace = cluster
                 .by_key
@@ -378,7 +392,11 @@ impl<'a> Cluster<'a> {
             hold_namespaces: false,
             version,
             declared: Vec::new(),
+            webhooks: Vec::new(),
+            refused: vec![None; count],
+            content_errors: HashMap::new(),
         };
+        cluster.webhooks = webhooks::collect(&cluster.objects);
         for i in 0..count {
             if cluster.state[i] == State::Deleting {
                 cluster.cause[i] = Some("already being deleted before the change".to_string());
@@ -392,7 +410,32 @@ impl<'a> Cluster<'a> {
         let Some(&i) = self.by_key.get(&request.key) else {
             return;
         };
-        self.start_deletion(i, request.propagation, &request.cause, None);
+        let _ = self.api_delete(i, request.propagation, &request.cause, None);
+    }
+
+    /// A DELETE through the API, which admission may refuse (R-OBJ-7, R-WH-4); the
+    /// refusal is remembered as the object's reason.
+    fn api_delete(
+        &mut self,
+        i: usize,
+        propagation: Propagation,
+        cause: &str,
+        cause_key: Option<ObjectKey>,
+    ) -> Result<(), String> {
+        if self.state[i] == State::Gone {
+            return Ok(());
+        }
+        if let Some(error) = self.admission_error(Operation::Delete, i) {
+            if self.cause[i].is_none() {
+                self.cause[i] = Some(cause.to_string());
+                self.cause_key[i] = cause_key;
+            }
+            self.refused[i] = Some(error.clone());
+            return Err(error);
+        }
+        self.refused[i] = None;
+        self.start_deletion(i, propagation, cause, cause_key);
+        Ok(())
     }
 
     /// The API server's handling of a DELETE (R-OBJ-2, R-OBJ-5, R-OBJ-6, R-NSAPI-2).
@@ -483,6 +526,7 @@ impl<'a> Cluster<'a> {
             .collect();
         for ns in terminating {
             let name = self.keys[ns].name.clone();
+            let previous_errors = self.content_errors.remove(&ns).unwrap_or_default();
             let mut content: Vec<usize> = self
                 .in_namespace
                 .get(name.as_str())
@@ -500,6 +544,8 @@ impl<'a> Cluster<'a> {
                     changed |= self.namespace_controller_deletes(pod, ns, &name);
                 }
                 if pods.iter().any(|&pod| self.state[pod] != State::Gone) {
+                    let errors = self.content_errors.get(&ns).cloned().unwrap_or_default();
+                    changed |= errors != previous_errors;
                     continue;
                 }
                 content.retain(|&i| !self.is_pod(i));
@@ -507,6 +553,8 @@ impl<'a> Cluster<'a> {
             for i in content {
                 changed |= self.namespace_controller_deletes(i, ns, &name);
             }
+            let errors = self.content_errors.get(&ns).cloned().unwrap_or_default();
+            changed |= errors != previous_errors;
         }
         changed
     }
@@ -516,14 +564,33 @@ impl<'a> Cluster<'a> {
         if self.state[i] == State::Gone {
             return false;
         }
+        let resource = format!("{}.{}", self.plural_of(i), self.keys[i].group);
+        // R-CRD-5: reading objects that need conversion fails while the conversion
+        // webhook is unreachable, so the resource type fails as a whole.
+        let conversion = self
+            .crd_of(&self.keys[i].group, &self.keys[i].kind)
+            .and_then(|crd| self.conversion_error(crd));
+        if let Some(error) = conversion {
+            self.content_errors
+                .entry(ns)
+                .or_default()
+                .insert(resource, error);
+            return false;
+        }
         let before = (self.state[i], self.finalizers[i].clone());
         let cause = format!("content of namespace `{name}`, deleted by the namespace controller");
-        self.start_deletion(
+        if let Err(error) = self.api_delete(
             i,
             Propagation::Background,
             &cause,
             Some(self.keys[ns].clone()),
-        );
+        ) {
+            self.content_errors
+                .entry(ns)
+                .or_default()
+                .insert(resource, error);
+            return false;
+        }
         (self.state[i], self.finalizers[i].clone()) != before
     }
 
@@ -635,8 +702,13 @@ impl<'a> Cluster<'a> {
             } else {
                 Propagation::Background
             };
-            self.start_deletion(i, propagation, &cause, Some(self.keys[owner].clone()));
-            changed = true;
+            // The GC retries a refused DELETE forever; the object stays meanwhile.
+            if self
+                .api_delete(i, propagation, &cause, Some(self.keys[owner].clone()))
+                .is_ok()
+            {
+                changed = true;
+            }
         }
         changed
     }
@@ -662,10 +734,16 @@ impl<'a> Cluster<'a> {
             }
             let before = self.finalizers[i].len();
             let finalizers = self.finalizers[i].clone();
-            let kept: Vec<String> = finalizers
-                .into_iter()
+            let mut kept: Vec<String> = finalizers
+                .iter()
                 .filter(|f| self.finalizer_blocker(i, f).is_some())
+                .cloned()
                 .collect();
+            // Removing a finalizer is an UPDATE: a fail-closed webhook that cannot be
+            // reached keeps every finalizer in place (R-OBJ-8, R-WH-6).
+            if kept.len() != before && self.admission_error(Operation::Update, i).is_some() {
+                kept = finalizers;
+            }
             if kept.len() != before {
                 changed = true;
             }
@@ -728,6 +806,11 @@ impl<'a> Cluster<'a> {
                 })
             }
             CRD_CLEANUP => {
+                if let Some(error) = self.conversion_error(i) {
+                    return Some(format!(
+                        "the CRD finalizer could not list instances: {error} (InstanceDeletionFailed)"
+                    ));
+                }
                 let left = self.instances_of_crd(i);
                 if left.is_empty() {
                     None
@@ -846,6 +929,12 @@ impl<'a> Cluster<'a> {
                     .map(|f| f.split(": ").next().unwrap_or(f))
                     .collect::<Vec<_>>()
                     .join(", ")
+            ));
+        }
+        if let Some(errors) = self.content_errors.get(&i).filter(|e| !e.is_empty()) {
+            return Some(format!(
+                "deleting its content fails: {}",
+                errors.values().cloned().collect::<Vec<_>>().join(", ")
             ));
         }
         let remaining = self.remaining_content(&self.keys[i].name);
@@ -1218,7 +1307,8 @@ impl<'a> Cluster<'a> {
             ..CascadeResult::default()
         };
         for i in 0..self.objects.len() {
-            if self.state[i] == State::Present || self.cause[i].is_none() {
+            let refused = self.state[i] == State::Present && self.refused[i].is_some();
+            if (self.state[i] == State::Present && !refused) || self.cause[i].is_none() {
                 continue;
             }
             let preexisting = self.preexisting[i];
@@ -1236,7 +1326,8 @@ impl<'a> Cluster<'a> {
                 Fate::Deleted => self.cause[i].clone().unwrap_or_default(),
                 Fate::Stuck => self.stuck_reason(i, &failures),
             };
-            if self.is_namespace(i) {
+            // A namespace whose DELETE is refused never starts terminating (R-WH-7).
+            if self.is_namespace(i) && !refused {
                 result.namespaces.push(NamespaceResult {
                     name: self.keys[i].name.clone(),
                     fate,
@@ -1301,10 +1392,21 @@ impl<'a> Cluster<'a> {
     }
 
     fn stuck_reason(&self, i: usize, failures: &[String]) -> String {
+        if let Some(error) = &self.refused[i] {
+            return format!("its DELETE is refused: {error}");
+        }
         let mut reasons: Vec<String> = self.finalizers[i]
             .iter()
             .filter_map(|f| self.finalizer_blocker(i, f))
             .collect();
+        if !self.finalizers[i].is_empty() && !self.is_namespace(i) {
+            if let Some(error) = self.admission_error(Operation::Update, i) {
+                reasons.insert(
+                    0,
+                    format!("no finalizer can be removed, the UPDATE is refused: {error}"),
+                );
+            }
+        }
         if self.is_namespace(i) {
             if let Some(blocker) = self.namespace_blocker(i, failures) {
                 reasons.insert(0, blocker);
@@ -1352,13 +1454,34 @@ impl<'a> Cluster<'a> {
             "ParsedGroupVersions",
             "All legacy kube types successfully parsed".to_string(),
         ));
-        conditions.push(condition(
-            "NamespaceDeletionContentFailure",
-            false,
-            "ContentDeleted",
-            "All content successfully deleted, may be waiting on finalization".to_string(),
-        ));
+        let errors = self.content_errors.get(&i).cloned().unwrap_or_default();
+        conditions.push(if errors.is_empty() {
+            condition(
+                "NamespaceDeletionContentFailure",
+                false,
+                "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization".to_string(),
+            )
+        } else {
+            let mut messages: Vec<String> = errors.values().cloned().collect();
+            messages.sort();
+            condition(
+                "NamespaceDeletionContentFailure",
+                true,
+                "ContentDeletionFailed",
+                format!(
+                    "Failed to delete all resource types, {} remaining: {}",
+                    errors.len(),
+                    messages.join(", ")
+                ),
+            )
+        });
         let mut remaining = self.remaining_content(&self.keys[i].name);
+        // A resource type whose deletion failed is not counted (R-NSC-4 step 2 returns
+        // before counting; R-NSC-8).
+        remaining.retain(|&r| {
+            !errors.contains_key(&format!("{}.{}", self.plural_of(r), self.keys[r].group))
+        });
         // R-NSC-8 quirk of ordered deletion (1.33+, kubernetes/kubernetes#138208): while
         // pods remain, the controller returns before counting, so both remaining-content
         // conditions read `False ContentRemoved`.

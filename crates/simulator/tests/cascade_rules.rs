@@ -1308,3 +1308,238 @@ fn r_crd_3_instances_with_an_orphaned_finalizer_keep_the_crd_terminating() {
         "#,
     );
 }
+
+/// A namespace `web` with a ConfigMap, and a webhook whose backend lives in `policy`.
+fn webhook_fixture(rules: &str, failure_policy: &str, extra: &str) -> String {
+    format!(
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {{name: web, uid: ns-web, labels: {{kubernetes.io/metadata.name: web}}}}
+spec: {{finalizers: [kubernetes]}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: settings, namespace: web, uid: cm}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: policy, uid: ns-policy}}
+spec: {{finalizers: [kubernetes]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: policy-webhook, namespace: policy, uid: svc}}
+spec: {{ports: [{{name: https, port: 443}}], selector: {{app: policy}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: policy-0, namespace: policy, uid: pod, labels: {{app: policy}}}}
+spec: {{nodeName: node-1}}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {{name: policy, uid: vwc}}
+webhooks:
+- name: validate.policy.example.com
+  failurePolicy: {failure_policy}
+  clientConfig: {{service: {{name: policy-webhook, namespace: policy, path: /validate}}}}
+  rules: [{rules}]
+  namespaceSelector: {{matchExpressions: [{{key: kubernetes.io/metadata.name, operator: NotIn, values: [policy, kube-system]}}]}}
+{extra}
+"#
+    )
+}
+
+#[test]
+fn c_03_delete_webhook_without_backend_fails_content_deletion() {
+    let fixture = webhook_fixture(
+        "{operations: [DELETE], apiGroups: [\"\"], apiVersions: [v1], resources: [configmaps]}",
+        "Fail",
+        "",
+    );
+    check(
+        &with(&[
+            "//- delete background Namespace policy",
+            "//- delete background Namespace web",
+            &fixture,
+        ]),
+        r#"
+            stuck ConfigMap web/settings: its DELETE is refused: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+            deleted Namespace policy <- request
+            stuck Namespace web: deleting its content fails: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+            deleted Pod policy/policy-0 <- Namespace policy
+            deleted Service policy/policy-webhook <- Namespace policy
+            namespace policy deleted
+            namespace web stuck
+              NamespaceDeletionContentFailure ContentDeletionFailed: Failed to delete all resource types, 1 remaining: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+        "#,
+    );
+}
+
+#[test]
+fn r_wh_4_ignore_policy_lets_the_request_through() {
+    let fixture = webhook_fixture(
+        "{operations: [DELETE], apiGroups: [\"\"], apiVersions: [v1], resources: [configmaps]}",
+        "Ignore",
+        "",
+    );
+    check(
+        &with(&[
+            "//- delete background Namespace policy",
+            "//- delete background Namespace web",
+            &fixture,
+        ]),
+        r#"
+            deleted ConfigMap web/settings <- Namespace web
+            deleted Namespace policy <- request
+            deleted Namespace web <- request
+            deleted Pod policy/policy-0 <- Namespace policy
+            deleted Service policy/policy-webhook <- Namespace policy
+            namespace policy deleted
+            namespace web deleted
+        "#,
+    );
+}
+
+#[test]
+fn r_wh_1_deleting_the_webhook_configuration_with_its_backend_blocks_nothing() {
+    let fixture = webhook_fixture(
+        "{operations: [\"*\"], apiGroups: [\"*\"], apiVersions: [\"*\"], resources: [\"*\"]}",
+        "Fail",
+        "",
+    );
+    check(
+        &with(&[
+            "//- delete background ValidatingWebhookConfiguration.admissionregistration.k8s.io policy",
+            "//- delete background Namespace policy",
+            "//- delete background Namespace web",
+            &fixture,
+        ]),
+        r#"
+            deleted ConfigMap web/settings <- Namespace web
+            deleted Namespace policy <- request
+            deleted Namespace web <- request
+            deleted Pod policy/policy-0 <- Namespace policy
+            deleted Service policy/policy-webhook <- Namespace policy
+            deleted ValidatingWebhookConfiguration.admissionregistration.k8s.io policy <- request
+            namespace policy deleted
+            namespace web deleted
+        "#,
+    );
+}
+
+#[test]
+fn c_04_update_webhook_without_backend_keeps_foreground_deletion() {
+    let fixture = webhook_fixture(
+        "{operations: [CREATE, UPDATE], apiGroups: [\"\"], apiVersions: [v1], resources: [configmaps]}",
+        "Fail",
+        "",
+    );
+    check(
+        &with(&[
+            "//- delete background Namespace policy",
+            "//- delete foreground ConfigMap web/settings",
+            &fixture,
+        ]),
+        r#"
+            stuck ConfigMap web/settings: no finalizer can be removed, the UPDATE is refused: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+            deleted Namespace policy <- request
+            deleted Pod policy/policy-0 <- Namespace policy
+            deleted Service policy/policy-webhook <- Namespace policy
+            namespace policy deleted
+        "#,
+    );
+}
+
+#[test]
+fn c_05_namespace_delete_webhook_without_backend_keeps_the_namespace_active() {
+    let fixture = webhook_fixture(
+        "{operations: [DELETE], apiGroups: [\"\"], apiVersions: [v1], resources: [namespaces]}",
+        "Fail",
+        "",
+    );
+    check(
+        &with(&[
+            "//- delete background Namespace policy",
+            "//- release",
+            "//- delete background Namespace web",
+            &fixture,
+        ]),
+        r#"
+            deleted Namespace policy <- request
+            stuck Namespace web: its DELETE is refused: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+            deleted Pod policy/policy-0 <- Namespace policy
+            deleted Service policy/policy-webhook <- Namespace policy
+            namespace policy deleted
+        "#,
+    );
+}
+
+#[test]
+fn r_wh_2_namespace_selector_exempts_excluded_namespaces() {
+    let fixture = webhook_fixture(
+        "{operations: [DELETE], apiGroups: [\"\"], apiVersions: [v1], resources: [configmaps]}",
+        "Fail",
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: own, namespace: policy, uid: own}",
+    );
+    check(
+        &with(&["//- delete background Namespace policy", &fixture]),
+        r#"
+            deleted ConfigMap policy/own <- Namespace policy
+            deleted Namespace policy <- request
+            deleted Pod policy/policy-0 <- Namespace policy
+            deleted Service policy/policy-webhook <- Namespace policy
+            namespace policy deleted
+        "#,
+    );
+}
+
+#[test]
+fn c_06_conversion_webhook_without_backend_fails_content_deletion() {
+    check(
+        r#"
+        //- delete background Namespace policy
+        //- delete background Namespace web
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: web, uid: ns-web}
+        spec: {finalizers: [kubernetes]}
+        ---
+        apiVersion: example.com/v2
+        kind: Gadget
+        metadata: {name: g, namespace: web, uid: g}
+        ---
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: gadgets.example.com, uid: crd}
+        spec:
+          group: example.com
+          names: {kind: Gadget, plural: gadgets}
+          scope: Namespaced
+          versions: [{name: v1, served: true, storage: false}, {name: v2, served: true, storage: true}]
+          conversion:
+            strategy: Webhook
+            webhook: {clientConfig: {service: {name: convert, namespace: policy, path: /convert}}}
+        status: {storedVersions: [v1, v2]}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: policy, uid: ns-policy}
+        spec: {finalizers: [kubernetes]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: convert, namespace: policy, uid: svc}
+        spec: {ports: [{name: https, port: 443}]}
+        "#,
+        r#"
+            deleted Namespace policy <- request
+            stuck Namespace web: deleting its content fails: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
+            deleted Service policy/convert <- Namespace policy
+            namespace policy deleted
+            namespace web stuck
+              NamespaceDeletionContentFailure ContentDeletionFailed: Failed to delete all resource types, 1 remaining: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
+        "#,
+    );
+}

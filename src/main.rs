@@ -7,6 +7,7 @@
 //! above `--fail-on`, 1 findings at or above it, 2 the tool could not do its job).
 
 mod git;
+mod whatif;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,51 @@ enum Command {
     Plan(PlanArgs),
     /// Print the Applications an ApplicationSet generates, offline.
     Generate(GenerateArgs),
+    /// Predict what Kubernetes and Argo CD do after hand-made deletions on one cluster
+    /// ("what happens if I delete this namespace?").
+    WhatIf(WhatIfArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CascadeArg {
+    Background,
+    Foreground,
+    Orphan,
+}
+
+#[derive(Args)]
+struct WhatIfArgs {
+    /// Snapshot directory: one folder per cluster.
+    #[arg(long, value_name = "DIR")]
+    snapshot: PathBuf,
+    /// The cluster (snapshot folder) the deletions are sent to.
+    #[arg(long, value_name = "NAME")]
+    cluster: String,
+    /// What to delete: `KIND/NAME` or `KIND/NAMESPACE/NAME`, KIND as kubectl accepts it
+    /// (`namespace`, `apiservice`, `deployment.apps`, `application`); repeatable, applied
+    /// in order, each after the cluster settled from the one before.
+    #[arg(long = "delete", value_name = "REF", required = true)]
+    deletes: Vec<String>,
+    /// Namespace of namespaced objects given as `KIND/NAME` (default `default`).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    namespace: Option<String>,
+    /// Deletion propagation, as `kubectl delete --cascade`.
+    #[arg(long, value_enum, default_value = "background")]
+    cascade: CascadeArg,
+    /// Third-party controllers: which workload removes which finalizers (YAML).
+    #[arg(long, value_name = "FILE")]
+    controllers: Option<PathBuf>,
+    /// The snapshot folder of the cluster Argo CD runs in.
+    #[arg(long, value_name = "NAME", default_value = "in-cluster")]
+    argocd_cluster: String,
+    /// Kubernetes version whose behaviour and messages to reproduce (e.g. `1.28`).
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Exit 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value = "critical")]
+    fail_on: FailOn,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -83,6 +129,9 @@ struct PlanArgs {
     /// Kubernetes version whose behaviour and messages to reproduce (e.g. `1.28`).
     #[arg(long, value_name = "VERSION")]
     kube_version: Option<String>,
+    /// Third-party controllers: which workload removes which finalizers (YAML).
+    #[arg(long, value_name = "FILE")]
+    controllers: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Exit 1 when a finding has this severity or a higher one.
@@ -115,6 +164,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Plan(args) => run_plan(&args),
         Command::Generate(args) => run_generate(&args),
+        Command::WhatIf(args) => run_what_if(&args),
     };
     match result {
         Ok(code) => code,
@@ -143,15 +193,53 @@ fn load_fleet(snapshot: &Path, argocd_cluster: &str) -> Result<Fleet> {
     Ok(load_snapshot(snapshot, &options)?)
 }
 
-fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
-    let kube_version = match &args.kube_version {
+fn parse_kube_version(text: Option<&str>) -> Result<KubeVersion> {
+    match text {
         Some(text) => KubeVersion::parse(text)
-            .with_context(|| format!("invalid `--kube-version` `{text}`: expected e.g. `1.28`"))?,
-        None => KubeVersion::NEWEST,
+            .with_context(|| format!("invalid `--kube-version` `{text}`: expected e.g. `1.28`")),
+        None => Ok(KubeVersion::NEWEST),
+    }
+}
+
+fn load_controllers(path: Option<&Path>) -> Result<Vec<preflight_simulator::DeclaredController>> {
+    path.map(whatif::load_controllers)
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+fn run_what_if(args: &WhatIfArgs) -> Result<ExitCode> {
+    let config = PlanConfig {
+        kube_version: parse_kube_version(args.kube_version.as_deref())?,
+        controllers: load_controllers(args.controllers.as_deref())?,
     };
     let fleet = load_fleet(&args.snapshot, &args.argocd_cluster)?;
+    let cluster = whatif::cluster(&fleet, &args.cluster)?;
+    let propagation = match args.cascade {
+        CascadeArg::Background => preflight_simulator::Propagation::Background,
+        CascadeArg::Foreground => preflight_simulator::Propagation::Foreground,
+        CascadeArg::Orphan => preflight_simulator::Propagation::Orphan,
+    };
+    let deletions = args
+        .deletes
+        .iter()
+        .map(|reference| {
+            whatif::resolve(cluster, reference, args.namespace.as_deref()).map(|k| (k, propagation))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let outcome = preflight_simulator::what_if(&fleet, &args.cluster, &deletions, &config);
+    print_report(&outcome, args.format)?;
+    Ok(exit_code(&outcome, args.fail_on))
+}
+
+fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
+    let kube_version = parse_kube_version(args.kube_version.as_deref())?;
+    let controllers = load_controllers(args.controllers.as_deref())?;
+    let fleet = load_fleet(&args.snapshot, &args.argocd_cluster)?;
     let (base, head) = read_revisions(args)?;
-    let outcome = preflight_simulator::plan(&fleet, &base, &head, &PlanConfig { kube_version });
+    let outcome = preflight_simulator::plan(&fleet, &base, &head, &PlanConfig {
+            kube_version,
+            controllers,
+        });
     print_report(&outcome, args.format)?;
     Ok(exit_code(&outcome, args.fail_on))
 }

@@ -26,6 +26,15 @@ pub fn code_rank(code: &str) -> usize {
     ORDER.iter().position(|c| *c == code).unwrap_or(ORDER.len())
 }
 
+/// `1 namespace`, `3 namespaces`.
+fn count_of(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// How many names a message lists before it says "and N more".
 const NAMES_IN_MESSAGE: usize = 5;
 
@@ -312,11 +321,18 @@ pub fn cluster_findings(
         } else {
             self_healing_manager(fleet, cluster, name, argocd_namespace)
         };
-        if let Some(manager) = manager {
-            discovery_remediation.push(format!(
-                "kubectl --context {} -n {} patch application {} --type merge -p '{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}'",
-                fleet.argocd_cluster, manager.0, manager.1
-            ));
+        match manager {
+            // The ApplicationSet controller reverts edits of the Applications it owns
+            // (appset rulebook §11.7), so self-heal is turned off in its template.
+            Some((namespace, _, Some(set))) => discovery_remediation.push(format!(
+                "kubectl --context {} -n {namespace} patch applicationset {set} --type merge -p '{{\"spec\":{{\"template\":{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}}}}}'",
+                fleet.argocd_cluster
+            )),
+            Some((namespace, app, None)) => discovery_remediation.push(format!(
+                "kubectl --context {} -n {namespace} patch application {app} --type merge -p '{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}'",
+                fleet.argocd_cluster
+            )),
+            None => {}
         }
         discovery_remediation.push(format!(
             "kubectl --context {cluster} delete apiservice {name}"
@@ -339,8 +355,9 @@ pub fn cluster_findings(
             .collect();
         let mut chain = vec![
             format!(
-                "{} namespaces stay Terminating on `{cluster}`: {}",
-                discovery_blocked.len(),
+                "{} {} Terminating on `{cluster}`: {}",
+                count_of(discovery_blocked.len(), "namespace"),
+                if discovery_blocked.len() == 1 { "stays" } else { "stay" },
                 list_names(discovery_blocked.iter().copied())
             ),
             format!(
@@ -358,8 +375,8 @@ pub fn cluster_findings(
             code: "stuck-namespace".to_string(),
             cluster: Some(cluster.to_string()),
             message: format!(
-                "{} namespaces will stay Terminating on `{cluster}` ({}): API discovery of {} fails, and the namespace controller finalizes no namespace while any aggregated API is unavailable",
-                discovery_blocked.len(),
+                "{} will stay Terminating on `{cluster}` ({}): API discovery of {} fails, and the namespace controller finalizes no namespace while any aggregated API is unavailable",
+                count_of(discovery_blocked.len(), "namespace"),
                 list_names(discovery_blocked.iter().copied()),
                 gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
             ),
@@ -533,7 +550,7 @@ fn self_healing_manager(
     cluster: &str,
     api_service: &str,
     argocd_namespace: &str,
-) -> Option<(String, String)> {
+) -> Option<(String, String, Option<String>)> {
     let snapshot = fleet.clusters.get(cluster)?;
     let key = ObjectKey::new("apiregistration.k8s.io", "APIService", None, api_service);
     let object = snapshot.get(&key)?;
@@ -554,7 +571,11 @@ fn self_healing_manager(
         .value_at(&["spec", "syncPolicy", "automated", "selfHeal"])
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(false);
-    self_heal.then_some((namespace, name))
+    let owner = app
+        .controller_reference()
+        .filter(|r| r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet")
+        .map(|r| r.name);
+    self_heal.then_some((namespace, name, owner))
 }
 
 fn finalizer_patch(cluster: &str, key: &ObjectKey) -> String {

@@ -12,6 +12,6 @@ pub mod findings;
 pub mod outcome;
 pub mod plan;
 
-pub use cascade::KubeVersion;
+pub use cascade::{DeclaredController, KubeVersion, Propagation};
 pub use outcome::*;
-pub use plan::{plan, PlanConfig};
+pub use plan::{plan, what_if, PlanConfig};

@@ -16,7 +16,9 @@ use preflight_model::argocd::{
 };
 use preflight_model::{ApplicationsSyncPolicy, CascadeMode, ClusterInfo, Object, ObjectKey};
 
-use crate::cascade::{describe, DeletionRequest, KubeVersion, Propagation, Simulation};
+use crate::cascade::{
+    describe, DeclaredController, DeletionRequest, KubeVersion, Propagation, Simulation,
+};
 use crate::findings;
 use crate::outcome::*;
 
@@ -24,6 +26,8 @@ use crate::outcome::*;
 #[derive(Debug, Clone, Default)]
 pub struct PlanConfig {
     pub kube_version: KubeVersion,
+    /// Third-party controllers declared with `--controllers`.
+    pub controllers: Vec<DeclaredController>,
 }
 
 /// Annotations the ApplicationSet controller always copies from the live Application.
@@ -62,6 +66,58 @@ pub fn plan(
     planner.finish()
 }
 
+/// The cascade of hand-made deletions on one cluster (`what-if`), in order, each after
+/// the cluster settled from the one before. Deleting an Argo CD Application follows the
+/// application controller (its resources finalizer cascades to its destination); deleting
+/// an ApplicationSet deletes the Applications it owns (unless orphaned), which cascade.
+pub fn what_if(
+    fleet: &Fleet,
+    cluster: &str,
+    deletions: &[(ObjectKey, Propagation)],
+    config: &PlanConfig,
+) -> Outcome {
+    let mut planner = Planner::new(fleet, config);
+    planner.load_live_applications(&BTreeMap::new());
+    let on_argocd = cluster == fleet.argocd_cluster;
+    for (key, propagation) in deletions {
+        let argo = on_argocd && key.group == ARGOCD_GROUP;
+        if argo && key.kind == "Application" {
+            let app_key = (key.namespace.clone().unwrap_or_default(), key.name.clone());
+            if let Some(live) = planner.live.get(&app_key).cloned() {
+                planner.delete_application(&live, None, None, Vec::new());
+                continue;
+            }
+        }
+        if argo && key.kind == "ApplicationSet" && *propagation != Propagation::Orphan {
+            let set_key = (key.namespace.clone().unwrap_or_default(), key.name.clone());
+            for live in planner.owned_by(&set_key) {
+                planner.delete_application(
+                    &live,
+                    Some(&key.name),
+                    None,
+                    vec![format!(
+                        "garbage collection deletes it with its ApplicationSet `{}`",
+                        key.name
+                    )],
+                );
+            }
+        }
+        planner
+            .manual
+            .entry(cluster.to_string())
+            .or_default()
+            .push(DeletionRequest {
+                key: key.clone(),
+                propagation: *propagation,
+                cause: "deleted by hand (what-if)".to_string(),
+            });
+    }
+    pair_replacements(&mut planner.outcome.applications);
+    planner.run_cascades();
+    findings::application_findings(fleet, &planner.argocd_namespace, &mut planner.outcome);
+    planner.finish()
+}
+
 struct Planner<'a> {
     fleet: &'a Fleet,
     config: &'a PlanConfig,
@@ -71,6 +127,8 @@ struct Planner<'a> {
     /// Live Applications by (namespace, name): from the snapshot, or generated from base.
     live: BTreeMap<SetKey, Object>,
     cascading: Vec<CascadingApp>,
+    /// Hand-made deletions (`what-if`) per cluster, each step settled before the next.
+    manual: BTreeMap<String, Vec<DeletionRequest>>,
     /// Objects replacement Applications fail to create: (cluster, application, object, error).
     sync_failures: Vec<(String, String, ObjectKey, String)>,
 }
@@ -147,6 +205,7 @@ impl<'a> Planner<'a> {
             live: BTreeMap::new(),
             cascading: Vec::new(),
             sync_failures: Vec::new(),
+            manual: BTreeMap::new(),
         }
     }
 
@@ -798,6 +857,9 @@ impl<'a> Planner<'a> {
         }
         let mut clusters: BTreeMap<String, ClusterOutcome> = BTreeMap::new();
         let mut stuck_apps: Vec<(String, String, String)> = Vec::new();
+        for cluster_name in self.manual.keys() {
+            by_cluster.entry(cluster_name.clone()).or_default();
+        }
         for (cluster_name, apps) in &by_cluster {
             let Some(snapshot) = self.fleet.clusters.get(cluster_name) else {
                 self.outcome.findings.push(findings::missing_cluster(
@@ -806,7 +868,12 @@ impl<'a> Planner<'a> {
                 ));
                 continue;
             };
-            let mut simulation = Simulation::new(snapshot.objects(), self.config.kube_version);
+            let mut simulation = Simulation::new(snapshot.objects(), self.config.kube_version)
+                .with_controllers(&self.config.controllers);
+            // Hand-made deletions first, in the order given, each settled.
+            for request in self.manual.get(cluster_name).into_iter().flatten() {
+                simulation.delete_and_settle(std::slice::from_ref(request));
+            }
             // Per Application: its deletable objects grouped by wave, highest first.
             let mut progress: Vec<WaveProgress> = apps
                 .iter()
@@ -914,6 +981,13 @@ impl<'a> Planner<'a> {
                         name: argocd_cluster.clone(),
                         ..ClusterOutcome::default()
                     });
+            // The Argo CD view of a deleted Application replaces what the cluster
+            // simulation says of it (garbage collection of an ApplicationSet's children).
+            outcome.objects.retain(|o| {
+                !(o.kind == "Application"
+                    && o.namespace.as_deref() == Some(app.namespace.as_str())
+                    && o.name == app.name)
+            });
             outcome.objects.push(ObjectOutcome {
                 api_version: argocd::ARGOCD_API_VERSION.to_string(),
                 kind: "Application".to_string(),

@@ -188,7 +188,10 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 fn load_fleet(snapshot: &Path, argocd_cluster: &str) -> Result<Fleet> {
     let options = LoadOptions {
-        argocd_cluster: Some(argocd_cluster.to_string()),
+        // The default needs no folder of its own: a snapshot of clusters without Argo CD
+        // (for `what-if`) is fine; a name given explicitly must exist.
+        argocd_cluster: (argocd_cluster != preflight_model::argocd::IN_CLUSTER_NAME)
+            .then(|| argocd_cluster.to_string()),
     };
     Ok(load_snapshot(snapshot, &options)?)
 }
@@ -236,10 +239,15 @@ fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
     let controllers = load_controllers(args.controllers.as_deref())?;
     let fleet = load_fleet(&args.snapshot, &args.argocd_cluster)?;
     let (base, head) = read_revisions(args)?;
-    let outcome = preflight_simulator::plan(&fleet, &base, &head, &PlanConfig {
+    let outcome = preflight_simulator::plan(
+        &fleet,
+        &base,
+        &head,
+        &PlanConfig {
             kube_version,
             controllers,
-        });
+        },
+    );
     print_report(&outcome, args.format)?;
     Ok(exit_code(&outcome, args.fail_on))
 }

@@ -50,8 +50,16 @@ const BUILT_IN: &[(&str, &str, bool)] = &[
     ("apps", "ReplicaSet", true),
     ("apiregistration.k8s.io", "APIService", false),
     ("apiextensions.k8s.io", "CustomResourceDefinition", false),
-    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", false),
-    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration", false),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+        false,
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+        false,
+    ),
     ("argoproj.io", "Application", true),
     ("argoproj.io", "ApplicationSet", true),
 ];
@@ -97,7 +105,12 @@ fn known_kinds(snapshot: &ClusterSnapshot) -> Vec<KnownKind> {
         );
     }
     for (group, kind, namespaced) in BUILT_IN {
-        add(group, kind, preflight_simulator::cascade::resource_name(kind), *namespaced);
+        add(
+            group,
+            kind,
+            preflight_simulator::cascade::resource_name(kind),
+            *namespaced,
+        );
     }
     kinds
 }
@@ -201,7 +214,13 @@ pub fn load_controllers(path: &Path) -> Result<Vec<DeclaredController>> {
     };
     let mut controllers = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
-        let at = |field: &str| format!("{}: controller {}: field `{field}`", path.display(), index + 1);
+        let at = |field: &str| {
+            format!(
+                "{}: controller {}: field `{field}`",
+                path.display(),
+                index + 1
+            )
+        };
         let workload = entry
             .get("workload")
             .with_context(|| format!("{} is missing", at("workload")))?;
@@ -223,9 +242,9 @@ pub fn load_controllers(path: &Path) -> Result<Vec<DeclaredController>> {
                 .with_context(|| format!("{} must be a list of strings", at("removesFinalizers")))?
                 .iter()
                 .map(|f| {
-                    f.as_str()
-                        .map(str::to_string)
-                        .with_context(|| format!("{} must be a list of strings", at("removesFinalizers")))
+                    f.as_str().map(str::to_string).with_context(|| {
+                        format!("{} must be a list of strings", at("removesFinalizers"))
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?,
         };
@@ -237,7 +256,10 @@ pub fn load_controllers(path: &Path) -> Result<Vec<DeclaredController>> {
                 .enumerate()
             {
                 let role = served.get("role").and_then(Value::as_str).unwrap_or("");
-                if !matches!(role, "apiservice" | "admission-webhook" | "conversion-webhook") {
+                if !matches!(
+                    role,
+                    "apiservice" | "admission-webhook" | "conversion-webhook"
+                ) {
                     bail!(
                         "{}: `{role}` is not one of `apiservice`, `admission-webhook`, `conversion-webhook`",
                         at(&format!("serves[{i}].role"))
@@ -248,7 +270,10 @@ pub fn load_controllers(path: &Path) -> Result<Vec<DeclaredController>> {
                     .and_then(Value::as_str)
                     .is_some_and(|s| s.contains('/'))
                 {
-                    bail!("{} must be `NAMESPACE/NAME`", at(&format!("serves[{i}].service")));
+                    bail!(
+                        "{} must be `NAMESPACE/NAME`",
+                        at(&format!("serves[{i}].service"))
+                    );
                 }
             }
         }

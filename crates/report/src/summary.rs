@@ -85,12 +85,12 @@ impl Tally {
         }
         for cluster in &outcome.clusters {
             let mut found = Counts::default();
-            // Namespaces are counted as namespaces, not again as objects.
-            for object in cluster
-                .objects
-                .iter()
-                .filter(|object| !is_namespace(&object.kind))
-            {
+            // Namespaces are counted as namespaces, not again as objects; a namespace
+            // whose deletion never started (a refused DELETE) counts as an object.
+            for object in cluster.objects.iter().filter(|object| {
+                !is_namespace(&object.kind)
+                    || !cluster.namespaces.iter().any(|n| n.name == object.name)
+            }) {
                 match object.outcome {
                     Fate::Deleted => found.deleted_objects += 1,
                     Fate::Stuck => found.stuck_objects += 1,
@@ -238,6 +238,12 @@ impl Verdict {
             format!(
                 "{}; what they cover is left as it is",
                 plural(outcome.errors.len(), "evaluation error")
+            )
+        } else if total.changed_applications() == 0 && total.deleted_objects > 0 {
+            // A `what-if` deletes objects without touching Applications.
+            format!(
+                "{} deleted, nothing gets stuck",
+                plural(total.deleted_objects, "object")
             )
         } else if total.changed_applications() == 0 {
             "no Application changes".to_string()

@@ -571,6 +571,13 @@ impl<'a> Cluster<'a> {
             .crd_of(&self.keys[i].group, &self.keys[i].kind)
             .and_then(|crd| self.conversion_error(crd));
         if let Some(error) = conversion {
+            if self.cause[i].is_none() {
+                self.cause[i] = Some(format!(
+                    "content of namespace `{name}`, deleted by the namespace controller"
+                ));
+                self.cause_key[i] = Some(self.keys[ns].clone());
+            }
+            self.refused[i] = Some(error.clone());
             self.content_errors
                 .entry(ns)
                 .or_default()

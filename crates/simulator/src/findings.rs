@@ -401,10 +401,24 @@ pub fn cluster_findings(
                 o.fate == Fate::Stuck && o.key.namespace.as_deref() == Some(namespace.name.as_str())
             })
             .collect();
-        let remediation = remaining
-            .iter()
-            .map(|o| finalizer_patch(cluster, &o.key))
-            .collect();
+        let mut remediation = break_commands(fleet, cluster, &reason);
+        for object in &remaining {
+            for command in break_commands(fleet, cluster, &object.reason) {
+                if !remediation.contains(&command) {
+                    remediation.push(command);
+                }
+            }
+        }
+        // Removing finalizers by hand comes last: it skips the owners' cleanup.
+        remediation.extend(
+            remaining
+                .iter()
+                .filter(|o| o.reason.contains("finalizer"))
+                .map(|o| finalizer_patch(cluster, &o.key)),
+        );
+        if remaining.is_empty() && reason.contains("finalizer") {
+            remediation.push(finalizer_patch(cluster, &key));
+        }
         findings.push(Finding {
             severity: Severity::Critical,
             code: "stuck-namespace".to_string(),
@@ -420,19 +434,35 @@ pub fn cluster_findings(
 
     // Stuck objects outside stuck namespaces' own story.
     for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
-        if object.key.kind == "Namespace" && object.key.group.is_empty() {
+        // Terminating namespaces have their own finding; a namespace whose DELETE is
+        // refused never terminates and is reported like any other object.
+        let terminating = result.namespaces.iter().any(|n| n.name == object.key.name);
+        if object.key.kind == "Namespace" && object.key.group.is_empty() && terminating {
             continue;
+        }
+        let refused = object.reason.starts_with("its DELETE is refused");
+        let mut remediation = break_commands(fleet, cluster, &object.reason);
+        if !refused {
+            remediation.push(finalizer_patch(cluster, &object.key));
         }
         findings.push(Finding {
             severity: Severity::High,
             code: "stuck-object".to_string(),
             cluster: Some(cluster.to_string()),
-            message: format!(
-                "{} stays in deletion on `{cluster}`: {}",
-                describe(&object.key),
-                object.reason
-            ),
-            remediation: vec![finalizer_patch(cluster, &object.key)],
+            message: if refused {
+                format!(
+                    "{} is not deleted on `{cluster}`: {}",
+                    describe(&object.key),
+                    object.reason
+                )
+            } else {
+                format!(
+                    "{} stays in deletion on `{cluster}`: {}",
+                    describe(&object.key),
+                    object.reason
+                )
+            },
+            remediation,
             chain: Vec::new(),
         });
     }
@@ -533,7 +563,10 @@ fn trace(
                             "Application `{}` is deleted by ApplicationSet `{set}`: it is no longer generated",
                             app.name
                         ),
-                        (None, _) => format!("Application `{}` is removed from git", app.name),
+                        (None, _) => match app.notes.first() {
+                            Some(note) => format!("Application `{}` is deleted: {note}", app.name),
+                            None => format!("Application `{}` is deleted", app.name),
+                        },
                     };
                     chain.push(why);
                 }
@@ -576,6 +609,63 @@ fn self_healing_manager(
         .filter(|r| r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet")
         .map(|r| r.name);
     self_heal.then_some((namespace, name, owner))
+}
+
+/// Commands that remove the cause named in a reason: the webhook configuration whose
+/// unreachable webhook refuses requests (R-WH-9), or the conversion webhook of a CRD
+/// (R-CRD-5, only safe when the versions' schemas are compatible).
+fn break_commands(fleet: &Fleet, cluster: &str, reason: &str) -> Vec<String> {
+    let Some(snapshot) = fleet.clusters.get(cluster) else {
+        return Vec::new();
+    };
+    let mut commands = Vec::new();
+    let quoted_after = |marker: &str| -> Option<String> {
+        let start = reason.find(marker)? + marker.len();
+        let end = reason[start..].find('"')?;
+        Some(reason[start..start + end].to_string())
+    };
+    if let Some(webhook) = quoted_after("failed calling webhook \"") {
+        for config in snapshot.objects().filter(|o| {
+            o.group() == "admissionregistration.k8s.io"
+                && o.kind().ends_with("WebhookConfiguration")
+        }) {
+            let names_it = config
+                .value_at(&["webhooks"])
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|hooks| {
+                    hooks.iter().any(|h| {
+                        h.get("name").and_then(serde_json::Value::as_str) == Some(webhook.as_str())
+                    })
+                });
+            if names_it {
+                commands.push(format!(
+                    "kubectl --context {cluster} delete {} {}  # webhook `{webhook}` cannot be reached",
+                    config.kind().to_ascii_lowercase(),
+                    config.name()
+                ));
+            }
+        }
+    }
+    if let Some(start) = reason.find("conversion webhook for ") {
+        let rest = &reason[start + "conversion webhook for ".len()..];
+        let group = rest.split('/').next().unwrap_or("");
+        let kind = rest
+            .split("Kind=")
+            .nth(1)
+            .and_then(|k| k.split_whitespace().next())
+            .unwrap_or("");
+        for crd in snapshot.objects().filter(|o| {
+            o.kind() == "CustomResourceDefinition"
+                && o.str_at(&["spec", "group"]) == Some(group)
+                && o.str_at(&["spec", "names", "kind"]) == Some(kind)
+        }) {
+            commands.push(format!(
+                "kubectl --context {cluster} patch customresourcedefinition {} --type merge -p '{{\"spec\":{{\"conversion\":{{\"strategy\":\"None\"}}}}}}'  # only if the versions' schemas are compatible",
+                crd.name()
+            ));
+        }
+    }
+    commands
 }
 
 fn finalizer_patch(cluster: &str, key: &ObjectKey) -> String {

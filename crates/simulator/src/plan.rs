@@ -84,7 +84,12 @@ pub fn what_if(
         if argo && key.kind == "Application" {
             let app_key = (key.namespace.clone().unwrap_or_default(), key.name.clone());
             if let Some(live) = planner.live.get(&app_key).cloned() {
-                planner.delete_application(&live, None, None, Vec::new());
+                planner.delete_application(
+                    &live,
+                    None,
+                    None,
+                    vec!["deleted by hand (what-if)".to_string()],
+                );
                 continue;
             }
         }

@@ -1537,6 +1537,7 @@ fn c_06_conversion_webhook_without_backend_fails_content_deletion() {
             deleted Namespace policy <- request
             stuck Namespace web: deleting its content fails: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
             deleted Service policy/convert <- Namespace policy
+            stuck Gadget.example.com web/g: its DELETE is refused: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
             namespace policy deleted
             namespace web stuck
               NamespaceDeletionContentFailure ContentDeletionFailed: Failed to delete all resource types, 1 remaining: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found

@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Writes the deletion scenarios of tests/scenarios/ used by tests/what_if.rs.
+
+Each scenario is one pattern of the deletion rulebook (../shared/docs/
+k8s-deletion-semantics.md, §12 "Catalogue of circular dependencies" C-01..C-14, and the
+rules it cites) or a negative case that looks risky but finishes. A scenario folder
+holds `snapshot/<cluster>/objects.yaml`, `what-if.args` (the arguments after
+`argocd-preflight`, one per line; `{dir}` stands for the scenario folder) and a README
+that cites the rule or the public incident it is grounded in.
+
+Run from the repository root: python3 tests/scenarios/generate_deletions.py
+"""
+
+import json
+import os
+import shutil
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+def ns(name, labels=None, finalizers=None, spec_finalizers=("kubernetes",)):
+    meta = {"name": name, "uid": f"ns-{name}",
+            "labels": {"kubernetes.io/metadata.name": name, **(labels or {})}}
+    if finalizers:
+        meta["finalizers"] = list(finalizers)
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta,
+            "spec": {"finalizers": list(spec_finalizers)}, "status": {"phase": "Active"}}
+
+
+def obj(api_version, kind, name, namespace=None, **fields):
+    meta = {"name": name, "uid": f"{kind.lower()}-{namespace or 'cluster'}-{name}"}
+    if namespace:
+        meta["namespace"] = namespace
+    meta.update(fields.pop("metadata", {}))
+    out = {"apiVersion": api_version, "kind": kind, "metadata": meta}
+    out.update(fields)
+    return out
+
+
+def owner(target, block=True):
+    m = target["metadata"]
+    return [{"apiVersion": target["apiVersion"], "kind": target["kind"], "name": m["name"],
+             "uid": m["uid"], "controller": True, "blockOwnerDeletion": block}]
+
+
+def backend(namespace, name, port_name="https", port=443, labels=None, service_account=None):
+    """A Deployment, its ReplicaSet and Pod, a Service and an EndpointSlice."""
+    labels = labels or {"app": name}
+    template_spec = {"containers": [{"name": name, "image": f"example/{name}:1"}]}
+    if service_account:
+        template_spec["serviceAccountName"] = service_account
+    deploy = obj("apps/v1", "Deployment", name, namespace,
+                 spec={"selector": {"matchLabels": labels},
+                       "template": {"metadata": {"labels": labels}, "spec": template_spec}})
+    rs = obj("apps/v1", "ReplicaSet", f"{name}-7c9d", namespace,
+             metadata={"ownerReferences": owner(deploy)}, spec={"selector": {"matchLabels": labels}})
+    pod = obj("v1", "Pod", f"{name}-7c9d-x1", namespace,
+              metadata={"labels": labels, "ownerReferences": owner(rs)},
+              spec={"nodeName": "node-1", "containers": [{"name": name}]})
+    svc = obj("v1", "Service", name, namespace,
+              spec={"type": "ClusterIP", "selector": labels,
+                    "ports": [{"name": port_name, "port": port}]})
+    eps = obj("discovery.k8s.io/v1", "EndpointSlice", f"{name}-abcde", namespace,
+              metadata={"labels": {"kubernetes.io/service-name": name},
+                        "ownerReferences": owner(svc)},
+              addressType="IPv4", ports=[{"name": port_name, "port": 10250}],
+              endpoints=[{"addresses": ["10.0.0.9"], "conditions": {"ready": True},
+                          "targetRef": {"kind": "Pod", "namespace": namespace,
+                                        "name": pod["metadata"]["name"]}}])
+    return [deploy, rs, pod, svc, eps]
+
+
+def apiservice(group, version, namespace, service):
+    return obj("apiregistration.k8s.io/v1", "APIService", f"{version}.{group}",
+               spec={"group": group, "version": version,
+                     "service": {"namespace": namespace, "name": service, "port": 443}},
+               status={"conditions": [{"type": "Available", "status": "True", "reason": "Passed",
+                                       "message": "all checks passed"}]})
+
+
+def app_workload(namespace):
+    """An ordinary team workload: Deployment, ReplicaSet, Pod, ConfigMap."""
+    deploy, rs, pod, _svc, _eps = backend(namespace, "web", port_name="http", port=80)
+    cm = obj("v1", "ConfigMap", "web-config", namespace, data={"mode": "prod"})
+    return [deploy, rs, pod, cm]
+
+
+def webhook(kind, name, namespace, service, operations, groups, resources, failure="Fail",
+            exclude=("kube-system",)):
+    return obj("admissionregistration.k8s.io/v1", kind, name, webhooks=[{
+        "name": f"{name}.example.com",
+        "failurePolicy": failure,
+        "sideEffects": "None",
+        "admissionReviewVersions": ["v1"],
+        "clientConfig": {"service": {"namespace": namespace, "name": service, "path": "/validate"}},
+        "rules": [{"operations": list(operations), "apiGroups": list(groups), "apiVersions": ["*"],
+                   "resources": list(resources)}],
+        "namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name",
+                                                    "operator": "NotIn",
+                                                    "values": [namespace, *exclude]}]},
+    }])
+
+
+def crd(group, kind, plural, versions=("v1",), conversion=None, stored=None):
+    spec = {"group": group, "names": {"kind": kind, "plural": plural}, "scope": "Namespaced",
+            "versions": [{"name": v, "served": True, "storage": i == len(versions) - 1}
+                         for i, v in enumerate(versions)]}
+    if conversion:
+        spec["conversion"] = {"strategy": "Webhook", "webhook": {"clientConfig": {"service": conversion}}}
+    out = obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", f"{plural}.{group}",
+              metadata={"finalizers": ["customresourcecleanup.apiextensions.k8s.io"]}, spec=spec)
+    out["status"] = {"storedVersions": list(stored or versions[-1:])}
+    return out
+
+
+def operator_rbac(name, namespace, group, resources):
+    role = obj("rbac.authorization.k8s.io/v1", "ClusterRole", name,
+               rules=[{"apiGroups": [group], "resources": list(resources),
+                       "verbs": ["get", "list", "watch", "update", "patch"]}])
+    binding = obj("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", name,
+                  roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+                  subjects=[{"kind": "ServiceAccount", "name": name, "namespace": namespace}])
+    sa = obj("v1", "ServiceAccount", name, namespace)
+    return [role, binding, sa]
+
+
+def write(name, readme, clusters, args, extra_files=None):
+    root = os.path.join(ROOT, name)
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    for cluster, objects in clusters.items():
+        path = os.path.join(root, "snapshot", cluster, "objects.yaml")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            for o in objects:
+                f.write("---\n")
+                f.write(json.dumps(o, indent=2, sort_keys=True))
+                f.write("\n")
+    with open(os.path.join(root, "README.md"), "w") as f:
+        f.write(readme.strip() + "\n")
+    with open(os.path.join(root, "what-if.args"), "w") as f:
+        f.write("\n".join(args) + "\n")
+    for file, content in (extra_files or {}).items():
+        with open(os.path.join(root, file), "w") as f:
+            f.write(content)
+
+
+def metrics_cluster():
+    return [ns("default"), ns("kube-system"), ns("kube-metrics"), ns("team-a"),
+            *backend("kube-metrics", "metrics-server"),
+            apiservice("metrics.k8s.io", "v1beta1", "kube-metrics", "metrics-server"),
+            *app_workload("team-a")]
+
+
+def base_args(name, *deletes, extra=()):
+    out = ["what-if", "--snapshot", "{dir}/snapshot", "--cluster", "lab"]
+    for d in deletes:
+        out += ["--delete", d]
+    return out + list(extra)
+
+
+def main():
+    write("c01-apiservice-self-lock", """
+# c01-apiservice-self-lock
+
+C-01 (R-APISVC-1, R-DISC-3, R-DISC-4): deleting the namespace of metrics-server takes the
+backend of `v1beta1.metrics.k8s.io` away; the APIService stays (cluster-scoped, R-APISVC-2),
+discovery fails, and the backend's own namespace stays `Terminating` (self-lock,
+prometheus-operator/kube-prometheus#275, linkerd/linkerd2#4261).
+""", {"lab": metrics_cluster()}, base_args("c01", "namespace/kube-metrics"))
+
+    write("c01-unrelated-namespace-held", """
+# c01-unrelated-namespace-held
+
+R-DISC-4: while any aggregated API is unavailable, no namespace anywhere on the cluster can
+be finalized, including one that never held an object of that group (kubernetes/kubernetes
+#58577, #84109). The team namespace deleted afterwards stays `Terminating` as well.
+""", {"lab": metrics_cluster()}, base_args("c01b", "namespace/kube-metrics", "namespace/team-a"))
+
+    write("c01-negative-apiservice-first", """
+# c01-negative-apiservice-first
+
+Negative of C-01 (R-DISC-6): the APIService is deleted before its backend's namespace, so
+discovery never fails and both namespaces go.
+""", {"lab": metrics_cluster()},
+        base_args("c01n", "apiservice/v1beta1.metrics.k8s.io", "namespace/kube-metrics", "namespace/team-a"))
+
+    write("c01-kube-1-26", """
+# c01-kube-1-26
+
+C-01 on Kubernetes 1.26 (§15): before aggregated discovery the failure reads `the server is
+currently unable to handle the request`, and before 1.34 the availability controller reads
+Endpoints, not EndpointSlices (R-DISC-3, R-APISVC-1).
+""", {"lab": metrics_cluster()}, base_args("c01o", "namespace/kube-metrics", extra=["--kube-version", "1.26"]))
+
+    widgets = crd("example.com", "Widget", "widgets")
+    operator = [ns("widget-system"), *backend("widget-system", "widget-operator", service_account="widget-operator"),
+                *operator_rbac("widget-operator", "widget-system", "example.com", ["widgets"]), widgets]
+    widget = obj("example.com/v1", "Widget", "orders", "team-a",
+                 metadata={"finalizers": ["example.com/cleanup"]})
+    write("c02-operator-deleted-with-its-crs", """
+# c02-operator-deleted-with-its-crs
+
+C-02 (R-FIN-1, R-NSC-8): the operator that removes `example.com/cleanup` is deleted in the
+same cascade as the namespace holding its custom resource; the controller is inferred from
+RBAC (its service account may update `widgets`). The team namespace stays with
+`NamespaceContentRemaining` and `NamespaceFinalizersRemaining` (rook/rook#12218,
+kedacore/keda#1448).
+""", {"lab": [ns("default"), ns("team-a"), *operator, widget]},
+        base_args("c02", "namespace/widget-system", "namespace/team-a"))
+
+    write("c02-negative-operator-alive", """
+# c02-negative-operator-alive
+
+Negative of C-02: the operator keeps running, removes its finalizer, and the namespace goes
+(§6: an object never blocks forever when its finalizer is served).
+""", {"lab": [ns("default"), ns("team-a"), *operator, widget]}, base_args("c02n", "namespace/team-a"))
+
+    write("c02-declared-controller", """
+# c02-declared-controller
+
+C-02 with a controller the snapshot cannot reveal (no RBAC naming the resource): it is
+declared with `--controllers` (design.md), and deleting its namespace leaves the custom
+resources stuck.
+""", {"lab": [ns("default"), ns("team-a"), ns("gadget-system"),
+              *backend("gadget-system", "gadget-operator"),
+              obj("example.com/v1", "Gadget", "g1", "team-a", metadata={"finalizers": ["gadgets.example.com/finalizer"]})]},
+        base_args("c02d", "namespace/gadget-system", "namespace/team-a",
+                  extra=["--controllers", "{dir}/controllers.yaml"]),
+        extra_files={"controllers.yaml": """- workload: {apiVersion: apps/v1, kind: Deployment, namespace: gadget-system, name: gadget-operator}
+  removesFinalizers: [gadgets.example.com/finalizer]
+"""})
+
+    kyverno = [ns("kyverno"), *backend("kyverno", "kyverno-svc")]
+    write("c03-delete-webhook-backend-gone", """
+# c03-delete-webhook-backend-gone
+
+C-03 (R-WH-4, R-WH-5): a fail-closed webhook intercepts DELETE of ConfigMaps; its backend
+namespace is deleted first, so the namespace controller's deletes fail with the API
+server's `failed calling webhook` error (`NamespaceDeletionContentFailure`), and the
+ConfigMap is not counted as remaining (R-NSC-8; kyverno/kyverno#7576,
+netbirdio/kubernetes-operator#46).
+""", {"lab": [ns("default"), ns("team-a"), *kyverno, *app_workload("team-a"),
+              webhook("ValidatingWebhookConfiguration", "kyverno-resource", "kyverno", "kyverno-svc",
+                      ["DELETE"], [""], ["configmaps"])]},
+        base_args("c03", "namespace/kyverno", "namespace/team-a"))
+
+    write("c03-negative-ignore-policy", """
+# c03-negative-ignore-policy
+
+Negative of C-03 (R-WH-4): with `failurePolicy: Ignore` a call failure is logged and the
+request proceeds; everything is deleted.
+""", {"lab": [ns("default"), ns("team-a"), *kyverno, *app_workload("team-a"),
+              webhook("ValidatingWebhookConfiguration", "kyverno-resource", "kyverno", "kyverno-svc",
+                      ["DELETE"], [""], ["configmaps"], failure="Ignore")]},
+        base_args("c03n", "namespace/kyverno", "namespace/team-a"))
+
+    write("c03-negative-webhook-config-deleted", """
+# c03-negative-webhook-config-deleted
+
+R-WH-1/R-WH-9: webhook configurations are exempt from webhooks, so deleting the
+configuration first is the universal escape hatch; nothing is blocked afterwards.
+""", {"lab": [ns("default"), ns("team-a"), *kyverno, *app_workload("team-a"),
+              webhook("ValidatingWebhookConfiguration", "kyverno-resource", "kyverno", "kyverno-svc",
+                      ["*"], ["*"], ["*"])]},
+        base_args("c03w", "validatingwebhookconfiguration/kyverno-resource", "namespace/kyverno", "namespace/team-a"))
+
+    write("c04-update-webhook-foreground", """
+# c04-update-webhook-foreground
+
+C-04 (R-OBJ-6, R-OBJ-8, R-WH-6): a webhook registered for CREATE and UPDATE only looks
+harmless for deletions, but a Foreground delete adds `foregroundDeletion`, whose removal is
+an UPDATE; with the webhook's backend gone the Deployment stays with its finalizer
+(opendatahub-io/opendatahub-operator#2242).
+""", {"lab": [ns("default"), ns("team-a"), *kyverno, *app_workload("team-a"),
+              webhook("ValidatingWebhookConfiguration", "kyverno-policy", "kyverno", "kyverno-svc",
+                      ["CREATE", "UPDATE"], ["apps"], ["deployments"])]},
+        base_args("c04", "namespace/kyverno", "deployment.apps/team-a/web", extra=["--cascade", "foreground"]))
+
+    write("c05-namespace-delete-webhook", """
+# c05-namespace-delete-webhook
+
+C-05 (R-WH-7): a fail-closed webhook on namespace DELETE whose backend is gone refuses the
+deletion itself: the namespace never becomes `Terminating`.
+""", {"lab": [ns("default"), ns("team-a"), *kyverno, *app_workload("team-a"),
+              webhook("ValidatingWebhookConfiguration", "kyverno-namespace", "kyverno", "kyverno-svc",
+                      ["DELETE"], [""], ["namespaces"])]},
+        base_args("c05", "namespace/kyverno", "namespace/team-a"))
+
+    conv_crd = crd("example.com", "Certificate", "certificates", versions=("v1", "v2"),
+                   conversion={"namespace": "certs", "name": "certs-webhook", "path": "/convert"},
+                   stored=("v1", "v2"))
+    write("c06-conversion-webhook-backend-gone", """
+# c06-conversion-webhook-backend-gone
+
+C-06 (R-CRD-4, R-CRD-5): objects stored at `v1` while `v2` is preferred need the conversion
+webhook on every read and delete; with its backend gone, deleting the namespace that holds
+them fails with `conversion webhook for example.com/v1, Kind=Certificate failed`
+(cert-manager/cert-manager#3135, kubernetes/kubernetes#118357).
+""", {"lab": [ns("default"), ns("team-a"), ns("certs"), *backend("certs", "certs-webhook"), conv_crd,
+              obj("example.com/v2", "Certificate", "tls", "team-a")]},
+        base_args("c06", "namespace/certs", "namespace/team-a"))
+
+    write("c07-crd-with-orphaned-finalizers", """
+# c07-crd-with-orphaned-finalizers
+
+C-07 (R-CRD-2, R-CRD-3): the operator goes first; deleting the CRD then deletes its custom
+resources, which keep the finalizer nobody removes, so the CRD stays `Terminating`
+(cert-manager/cert-manager#5537, kedacore/keda#1448).
+""", {"lab": [ns("default"), ns("team-a"), *operator, widget]},
+        base_args("c07", "namespace/widget-system", "customresourcedefinition/widgets.example.com"))
+
+    stuck_pod = obj("v1", "Pod", "web-7c9d-x1", "team-a",
+                    metadata={"finalizers": ["example.com/pod-guard"], "labels": {"app": "web"}},
+                    spec={"nodeName": "node-1"})
+    deploy, rs, _pod, cm = app_workload("team-a")
+    stuck_pod["metadata"]["ownerReferences"] = owner(rs)
+    write("c08-foreground-blocking-dependent", """
+# c08-foreground-blocking-dependent
+
+C-08 (R-GC-5): a Deployment deleted with Foreground waits for its blocking dependents; a pod
+that keeps an unknown finalizer keeps the ReplicaSet and the Deployment in
+`foregroundDeletion` forever (kubernetes/kubernetes#86509, longhorn/longhorn#743).
+""", {"lab": [ns("default"), ns("team-a"), deploy, rs, stuck_pod, cm]},
+        base_args("c08", "deployment.apps/team-a/web", extra=["--cascade", "foreground"]))
+
+    write("c10-namespace-finalizer-of-removed-controller", """
+# c10-namespace-finalizer-of-removed-controller
+
+C-10 (R-NSAPI-6): a namespace carries Rancher's `controller.cattle.io/namespace-auth` in
+`metadata.finalizers` but Rancher is not running; the namespace empties and stays
+`Terminating` with every condition in its OK form (rancher/rancher#36450).
+""", {"lab": [ns("default"), ns("team-a", finalizers=["controller.cattle.io/namespace-auth"]),
+              *app_workload("team-a")]},
+        base_args("c10", "namespace/team-a"))
+
+    argocd_objects = [ns("default"), ns("argocd"), ns("guestbook"),
+                      obj("apps/v1", "StatefulSet", "argocd-application-controller", "argocd"),
+                      obj("v1", "ConfigMap", "argocd-cm", "argocd", data={}),
+                      obj("argoproj.io/v1alpha1", "Application", "guestbook", "argocd",
+                          metadata={"finalizers": ["resources-finalizer.argocd.argoproj.io"]},
+                          spec={"project": "default",
+                                "source": {"repoURL": "https://git.example.internal/apps.git", "path": "guestbook"},
+                                "destination": {"server": "https://kubernetes.default.svc", "namespace": "guestbook"}}),
+                      obj("v1", "ConfigMap", "guestbook-ui", "guestbook",
+                          metadata={"annotations": {"argocd.argoproj.io/tracking-id": "guestbook:/ConfigMap:guestbook/guestbook-ui"}})]
+    write("c11-argocd-deletes-its-own-namespace", """
+# c11-argocd-deletes-its-own-namespace
+
+C-11 (R-ARGO-6): deleting the namespace Argo CD runs in deletes the application controller
+together with the Applications; their resources finalizer is never processed, so the
+Applications and the namespace stay `Terminating` (argoproj/argo-cd#7860,
+argoproj-labs/argocd-autopilot#99).
+""", {"in-cluster": argocd_objects},
+        ["what-if", "--snapshot", "{dir}/snapshot", "--cluster", "in-cluster", "--delete", "namespace/argocd"])
+
+    pvc = obj("v1", "PersistentVolumeClaim", "data", "team-a",
+              metadata={"finalizers": ["kubernetes.io/pvc-protection"]}, spec={"volumeName": "pv-data"})
+    deploy, rs, pod, cm = app_workload("team-a")
+    pod["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+    write("c12-negative-pvc-protection", """
+# c12-negative-pvc-protection
+
+Negative (R-VOL-1, C-12): a PVC in use carries `kubernetes.io/pvc-protection`; deleting the
+namespace deletes the pod first and then the claim goes too. Not a block.
+""", {"lab": [ns("default"), ns("team-a"), deploy, rs, pod, cm, pvc]}, base_args("c12", "namespace/team-a"))
+
+    owner_cr = obj("example.com/v1", "Widget", "orders", "team-a")
+    leaked = obj("rbac.authorization.k8s.io/v1", "ClusterRole", "orders-reader",
+                 metadata={"ownerReferences": owner(owner_cr)}, rules=[])
+    write("c13-negative-cluster-scoped-owned-by-namespaced", """
+# c13-negative-cluster-scoped-owned-by-namespaced
+
+C-13 (R-GC-8): a cluster-scoped object whose owner reference names a namespaced object is
+never collected; deleting the namespace leaks it but blocks nothing.
+""", {"lab": [ns("default"), ns("team-a"), owner_cr, leaked, widgets]}, base_args("c13", "namespace/team-a"))
+
+    metrics = metrics_cluster()
+    write("c01-backend-deployment-deleted", """
+# c01-backend-deployment-deleted
+
+C-01 without a namespace deletion (R-APISVC-1): deleting only the metrics-server Deployment
+takes its pods away, the EndpointSlice keeps no ready address and the APIService turns
+`MissingEndpoints`; the next namespace deleted anywhere (`team-a`) stays `Terminating`.
+""", {"lab": metrics}, base_args("c01d", "deployment.apps/kube-metrics/metrics-server", "namespace/team-a"))
+
+    pod = obj("v1", "Pod", "web-7c9d-x1", "team-a",
+              metadata={"finalizers": ["example.com/pod-guard"], "labels": {"app": "web"}},
+              spec={"nodeName": "node-1"})
+    write("c09-ordered-deletion-pod-remains", """
+# c09-ordered-deletion-pod-remains
+
+C-09 with ordered namespace deletion (R-NSC-3 step 3, GA in 1.34): pods go first, and while
+a pod remains nothing else in the namespace is deleted; the remaining-content conditions
+then read `False ContentRemoved` although content remains (kubernetes/kubernetes#138208).
+""", {"lab": [ns("default"), ns("team-a"), pod, obj("v1", "ConfigMap", "web-config", "team-a")]},
+        base_args("c09", "namespace/team-a"))
+
+    write("argo-application-delete-cascades", """
+# argo-application-delete-cascades
+
+R-ARGO-1..3 through `what-if`: deleting the Application that manages namespace
+`kube-metrics` (from the rud-incident fleet) cascades to its destination cluster; the
+namespace deletion takes metrics-server away and the namespace stays `Terminating` (C-01),
+with the Application itself waiting for it.
+""", {}, ["what-if", "--snapshot", "{scenarios}/rud-incident/snapshot", "--cluster", "in-cluster",
+          "--delete", "application/argocd/e1-k8s-lab-a-kube-metrics-ns"])
+
+    write("argo-applicationset-orphan", """
+# argo-applicationset-orphan
+
+Negative (appset rulebook §9.8): deleting an ApplicationSet with `--cascade orphan` keeps the
+Applications it owns, so nothing on the destination clusters is touched.
+""", {}, ["what-if", "--snapshot", "{scenarios}/rud-incident/snapshot", "--cluster", "in-cluster",
+          "--delete", "applicationset/argocd/kube-log", "--cascade", "orphan"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+//! The deletion scenarios (`tests/scenarios/<name>/what-if.args`, written by
+//! `tests/scenarios/generate_deletions.py`): each case is one line stating the facts a
+//! user relies on — exit code, the finding codes, the namespaces that stay
+//! `Terminating` — and the text and JSON reports are pinned as insta snapshots.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+struct Report {
+    code: i32,
+    text: String,
+    json_text: String,
+    json: Value,
+}
+
+fn run_scenario(name: &str) -> Report {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("tests/scenarios/{name}");
+    let args_file = root.join(&dir).join("what-if.args");
+    let args: Vec<String> = std::fs::read_to_string(&args_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", args_file.display()))
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            l.replace("{dir}", &dir)
+                .replace("{scenarios}", "tests/scenarios")
+        })
+        .collect();
+    let run = |format: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_argocd-preflight"))
+            .args(&args)
+            .args(["--format", format])
+            .current_dir(root)
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        (
+            output.status.code().expect("exited"),
+            String::from_utf8(output.stdout).expect("utf-8"),
+            stderr,
+        )
+    };
+    let (code, text, stderr) = run("text");
+    let (json_code, json, _) = run("json");
+    assert_eq!(code, json_code, "{name}: same exit code in every format");
+    let json_text = json;
+    let json = serde_json::from_str(&json_text).unwrap_or_else(|e| panic!("{name}: {e}\n{stderr}"));
+    Report {
+        code,
+        text,
+        json_text,
+        json,
+    }
+}
+
+/// One scenario: the exit code, the finding codes (sorted, deduplicated) and the
+/// namespaces that stay Terminating (`cluster/namespace`, sorted).
+#[track_caller]
+fn check(name: &str, exit: i32, codes: &[&str], stuck: &[&str]) {
+    let report = run_scenario(name);
+    assert_eq!(report.code, exit, "{name}: exit code\n{}", report.text);
+    let mut actual_codes: Vec<&str> = report.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    actual_codes.sort();
+    actual_codes.dedup();
+    assert_eq!(
+        actual_codes, codes,
+        "{name}: finding codes\n{}",
+        report.text
+    );
+    let mut actual_stuck = Vec::new();
+    for cluster in report.json["clusters"].as_array().unwrap() {
+        for namespace in cluster["namespaces"].as_array().unwrap() {
+            if namespace["outcome"] == "stuck" {
+                actual_stuck.push(format!(
+                    "{}/{}",
+                    cluster["name"].as_str().unwrap(),
+                    namespace["name"].as_str().unwrap()
+                ));
+            }
+        }
+    }
+    actual_stuck.sort();
+    assert_eq!(
+        actual_stuck, stuck,
+        "{name}: stuck namespaces\n{}",
+        report.text
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(format!("what_if__{name}__txt"), report.text);
+        insta::assert_snapshot!(format!("what_if__{name}__json"), report.json_text);
+    });
+}
+
+/// The condition `type` of a stuck namespace, as JSON.
+fn condition<'a>(report: &'a Report, cluster: &str, namespace: &str, type_: &str) -> &'a Value {
+    report.json["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == cluster)
+        .and_then(|c| {
+            c["namespaces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["name"] == namespace)
+        })
+        .and_then(|n| {
+            n["conditions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["type"] == type_)
+        })
+        .unwrap_or_else(|| panic!("{cluster}/{namespace} has condition {type_}"))
+}
+
+#[test]
+fn c01_aggregated_apiservice_loses_its_backend() {
+    check(
+        "c01-apiservice-self-lock",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/kube-metrics"],
+    );
+    check(
+        "c01-unrelated-namespace-held",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/kube-metrics", "lab/team-a"],
+    );
+    check("c01-negative-apiservice-first", 0, &[], &[]);
+    check(
+        "c01-backend-deployment-deleted",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/team-a"],
+    );
+    check(
+        "c01-kube-1-26",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/kube-metrics"],
+    );
+}
+
+#[test]
+fn c01_messages_follow_the_kubernetes_version() {
+    let newest = run_scenario("c01-apiservice-self-lock");
+    assert_eq!(
+        condition(&newest, "lab", "kube-metrics", "NamespaceDeletionDiscoveryFailure")["message"],
+        "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1"
+    );
+    let old = run_scenario("c01-kube-1-26");
+    assert_eq!(
+        condition(&old, "lab", "kube-metrics", "NamespaceDeletionDiscoveryFailure")["message"],
+        "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: the server is currently unable to handle the request"
+    );
+    let deployment = run_scenario("c01-backend-deployment-deleted");
+    let api_service = &deployment.json["clusters"][0]["apiServices"][0];
+    assert_eq!(api_service["reason"], "MissingEndpoints");
+    assert_eq!(
+        api_service["message"],
+        "endpointslices for service/metrics-server in \"kube-metrics\" have no addresses with port name \"https\""
+    );
+}
+
+#[test]
+fn c02_operator_deleted_with_the_objects_carrying_its_finalizer() {
+    check(
+        "c02-operator-deleted-with-its-crs",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["lab/team-a"],
+    );
+    check("c02-negative-operator-alive", 0, &[], &[]);
+    check(
+        "c02-declared-controller",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["lab/team-a"],
+    );
+    let report = run_scenario("c02-operator-deleted-with-its-crs");
+    assert_eq!(
+        condition(&report, "lab", "team-a", "NamespaceFinalizersRemaining")["message"],
+        "Some finalizers are remaining: example.com/cleanup in 1 resource instances"
+    );
+}
+
+#[test]
+fn c03_to_c05_admission_webhooks_without_backend() {
+    check(
+        "c03-delete-webhook-backend-gone",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["lab/team-a"],
+    );
+    check("c03-negative-ignore-policy", 0, &[], &[]);
+    check("c03-negative-webhook-config-deleted", 0, &[], &[]);
+    check("c04-update-webhook-foreground", 0, &["stuck-object"], &[]);
+    check("c05-namespace-delete-webhook", 0, &["stuck-object"], &[]);
+    let report = run_scenario("c03-delete-webhook-backend-gone");
+    let failure = condition(&report, "lab", "team-a", "NamespaceDeletionContentFailure");
+    assert_eq!(failure["status"], "True");
+    assert!(failure["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Failed to delete all resource types, 1 remaining: Internal error occurred: failed calling webhook \"kyverno-resource.example.com\""));
+    // A resource type whose deletion failed is not counted as remaining (R-NSC-8).
+    assert_eq!(
+        condition(&report, "lab", "team-a", "NamespaceContentRemaining")["status"],
+        "False"
+    );
+}
+
+#[test]
+fn c06_to_c13_crds_controllers_and_volumes() {
+    check(
+        "c06-conversion-webhook-backend-gone",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["lab/team-a"],
+    );
+    check(
+        "c07-crd-with-orphaned-finalizers",
+        0,
+        &["stuck-object"],
+        &[],
+    );
+    check(
+        "c08-foreground-blocking-dependent",
+        0,
+        &["stuck-object"],
+        &[],
+    );
+    check(
+        "c09-ordered-deletion-pod-remains",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["lab/team-a"],
+    );
+    check(
+        "c10-namespace-finalizer-of-removed-controller",
+        1,
+        &["stuck-namespace"],
+        &["lab/team-a"],
+    );
+    check(
+        "c11-argocd-deletes-its-own-namespace",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["in-cluster/argocd"],
+    );
+    check("c12-negative-pvc-protection", 0, &[], &[]);
+    check(
+        "c13-negative-cluster-scoped-owned-by-namespaced",
+        0,
+        &[],
+        &[],
+    );
+    // Ordered deletion: while a pod remains the other content is left alone and the
+    // remaining-content conditions read False (kubernetes/kubernetes#138208).
+    let report = run_scenario("c09-ordered-deletion-pod-remains");
+    assert_eq!(
+        condition(&report, "lab", "team-a", "NamespaceContentRemaining")["status"],
+        "False"
+    );
+}
+
+#[test]
+fn argo_cd_deletions_through_what_if() {
+    check(
+        "argo-application-delete-cascades",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["e1-k8s-lab-a/kube-metrics"],
+    );
+    check("argo-applicationset-orphan", 0, &[], &[]);
+}

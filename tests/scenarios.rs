@@ -151,6 +151,21 @@ fn rud_incident_predicts_stuck_namespaces_on_every_cluster() {
     );
     assert_eq!(findings(&report, "apiservice-unavailable").len(), 3);
     assert_eq!(findings(&report, "replacement-blocked").len(), 3);
+    // The snake biting its tail: the namespace waits for discovery, discovery for the
+    // APIService, the APIService for metrics-server, which cannot come back into the
+    // terminating namespace; the safe cut is deleting the APIService.
+    let deadlocks = findings(&report, "deadlock");
+    assert_eq!(deadlocks.len(), 3, "one per cluster");
+    let lab_a_deadlock = deadlocks
+        .iter()
+        .find(|f| f["cluster"] == "e1-k8s-lab-a")
+        .unwrap();
+    assert_eq!(lab_a_deadlock["severity"], "critical");
+    assert_eq!(
+        lab_a_deadlock["remediation"][0],
+        "kubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io"
+    );
+    assert_eq!(lab_a_deadlock["chain"].as_array().unwrap().len(), 5);
     assert_eq!(findings(&report, "applicationset-drift").len(), 1);
     let api_service = &lab_a["apiServices"][0];
     assert_eq!(api_service["reason"], "ServiceNotFound");

@@ -760,11 +760,25 @@ fn diagram_blocks(blocks: &mut Vec<Block>, findings: &[&Finding]) {
 /// A top-down flowchart: the symptom first, each step caused by the next.
 pub(crate) fn mermaid(chain: &[String]) -> String {
     let mut out = String::from("flowchart TD\n");
-    for (index, step) in chain.iter().enumerate() {
+    // A chain that ends back at its start is a cycle: draw the edge back, not the
+    // start twice.
+    let cycle = chain.len() > 2
+        && chain
+            .last()
+            .is_some_and(|last| last.starts_with(preflight_simulator::CHAIN_CYCLE_MARKER));
+    let nodes = if cycle {
+        &chain[..chain.len() - 1]
+    } else {
+        chain
+    };
+    for (index, step) in nodes.iter().enumerate() {
         let _ = writeln!(out, "    n{index}[\"{}\"]", mermaid_label(step));
     }
-    for index in 1..chain.len() {
+    for index in 1..nodes.len() {
         let _ = writeln!(out, "    n{} --> n{index}", index - 1);
+    }
+    if cycle {
+        let _ = writeln!(out, "    n{} --> n0", nodes.len() - 1);
     }
     out.push_str("    classDef symptom fill:#fdd,stroke:#c00\n");
     out.push_str("    class n0 symptom");

@@ -14,6 +14,7 @@ use crate::outcome::*;
 /// a reviewer must see first come first.
 pub fn code_rank(code: &str) -> usize {
     const ORDER: &[&str] = &[
+        "deadlock",
         "stuck-namespace",
         "replacement-blocked",
         "apiservice-unavailable",
@@ -338,6 +339,42 @@ pub fn cluster_findings(
             "kubectl --context {cluster} delete apiservice {name}"
         ));
         discovery_chain.extend(chain);
+    }
+
+    // Deadlocks: cycles in what waits for what.
+    let refused: Vec<(ObjectKey, String)> = sync_failures
+        .iter()
+        .filter(|f| f.3.contains("because it is being terminated"))
+        .filter_map(|f| Some((f.2.clone(), f.2.namespace.clone()?)))
+        .collect();
+    for deadlock in crate::deadlock::find(result, &refused) {
+        let mut chain = deadlock.steps.clone();
+        if let Some(first) = deadlock.steps.first() {
+            chain.push(format!("{CHAIN_CYCLE_MARKER}{first}"));
+        }
+        let remediation: Vec<String> = discovery_remediation
+            .iter()
+            .filter(|_| deadlock.break_how.starts_with("delete the APIService"))
+            .cloned()
+            .collect();
+        findings.push(Finding {
+            severity: Severity::Critical,
+            code: "deadlock".to_string(),
+            cluster: Some(cluster.to_string()),
+            message: format!(
+                "deadlock on `{cluster}`: {} waits for itself through {}; break the cycle at {}: {}",
+                deadlock.nodes.first().cloned().unwrap_or_default(),
+                deadlock.nodes[1..]
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" → "),
+                deadlock.nodes[deadlock.break_at],
+                deadlock.break_how
+            ),
+            remediation,
+            chain,
+        });
     }
 
     // Stuck namespaces.

@@ -211,6 +211,10 @@ pub struct Finding {
     pub chain: Vec<String>,
 }
 
+/// A `Finding::chain` whose last step starts with this marker is a cycle: the last step
+/// leads back to the first (a deadlock).
+pub const CHAIN_CYCLE_MARKER: &str = "(back to the start) ";
+
 /// What could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]

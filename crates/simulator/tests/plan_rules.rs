@@ -953,7 +953,7 @@ fn r_argo_5_replacement_cannot_recreate_the_backend_in_the_terminating_namespace
             lab-a: deleted Service kube-metrics/metrics-server: deleted by Application `a` (cascade)
             lab-a: namespace kube-metrics stuck
             lab-a: apiservice v1beta1.metrics.k8s.io available=False ServiceNotFound: service/metrics-server in "kube-metrics" is not present
-            findings: apiservice-unavailable, application-replaced, replacement-blocked, stuck-namespace
+            findings: apiservice-unavailable, application-replaced, deadlock, replacement-blocked, stuck-namespace
         "#,
     );
 }

@@ -213,6 +213,7 @@ fn load_controllers(path: Option<&Path>) -> Result<Vec<preflight_simulator::Decl
 fn run_what_if(args: &WhatIfArgs) -> Result<ExitCode> {
     let config = PlanConfig {
         kube_version: parse_kube_version(args.kube_version.as_deref())?,
+        force_kube_version: args.kube_version.is_some(),
         controllers: load_controllers(args.controllers.as_deref())?,
     };
     let fleet = load_fleet(&args.snapshot, &args.argocd_cluster)?;
@@ -246,6 +247,7 @@ fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
         &PlanConfig {
             kube_version,
             controllers,
+            force_kube_version: args.kube_version.is_some(),
         },
     );
     print_report(&outcome, args.format)?;

@@ -163,9 +163,32 @@ fn c01_messages_follow_the_kubernetes_version() {
         "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1"
     );
     let old = run_scenario("c01-kube-1-26");
+    let old_message = "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: the server is currently unable to handle the request";
     assert_eq!(
-        condition(&old, "lab", "kube-metrics", "NamespaceDeletionDiscoveryFailure")["message"],
-        "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: the server is currently unable to handle the request"
+        condition(
+            &old,
+            "lab",
+            "kube-metrics",
+            "NamespaceDeletionDiscoveryFailure"
+        )["message"],
+        old_message
+    );
+    // Without --kube-version, a snapshot that records its version gets that version's texts.
+    check(
+        "c01-snapshot-records-its-version",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/kube-metrics"],
+    );
+    let recorded = run_scenario("c01-snapshot-records-its-version");
+    assert_eq!(
+        condition(
+            &recorded,
+            "lab",
+            "kube-metrics",
+            "NamespaceDeletionDiscoveryFailure"
+        )["message"],
+        old_message
     );
     let deployment = run_scenario("c01-backend-deployment-deleted");
     let api_service = &deployment.json["clusters"][0]["apiServices"][0];

@@ -414,6 +414,18 @@ Applications it owns, so nothing on the destination clusters is touched.
 """, {}, ["what-if", "--snapshot", "{scenarios}/rud-incident/snapshot", "--cluster", "in-cluster",
           "--delete", "applicationset/argocd/kube-log", "--cascade", "orphan"])
 
+    write("c01-snapshot-records-its-version", """
+# c01-snapshot-records-its-version
+
+C-01 on a cluster whose snapshot records its version (`version.json`, as `kubectl version
+-o json` writes it): without `--kube-version` the texts of that version apply (1.26: `the
+server is currently unable to handle the request`; Endpoints, not EndpointSlices).
+""", {"lab": metrics_cluster()}, base_args("c01v", "namespace/kube-metrics"))
+    with open(os.path.join(ROOT, "c01-snapshot-records-its-version", "snapshot", "lab", "version.json"), "w") as f:
+        json.dump({"clientVersion": {"gitVersion": "v1.31.0"},
+                   "serverVersion": {"major": "1", "minor": "26", "gitVersion": "v1.26.15"}}, f, indent=2)
+        f.write("\n")
+
 
 if __name__ == "__main__":
     main()

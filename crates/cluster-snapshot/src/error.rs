@@ -123,6 +123,9 @@ pub enum LoadError {
         found: Vec<String>,
     },
 
+    #[error("{}: invalid Kubernetes version: {message}", path.display())]
+    ServerVersion { path: PathBuf, message: String },
+
     #[error("`{}`: single-file snapshots are not supported yet; pass a directory with one folder per cluster", path.display())]
     SingleFileSnapshot { path: PathBuf },
 

@@ -35,6 +35,10 @@ pub struct Fleet {
     pub cluster_infos: Vec<ClusterInfo>,
     /// From `argocd-cm` in the Argo CD cluster, or Argo CD's defaults without it.
     pub settings: ArgoSettings,
+    /// Kubernetes server version per cluster (`gitVersion`, e.g. `v1.28.3`), from a
+    /// `version.json` or `version.yaml` at the root of its folder (what
+    /// `kubectl version -o json` writes).
+    pub server_versions: BTreeMap<String, String>,
 }
 
 /// The cluster Argo CD runs in when no cluster secret declares it.
@@ -74,8 +78,18 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
     // All files of all clusters in one batch, so that they load in parallel.
     let mut files = Vec::new();
     let mut file_counts = Vec::new();
-    for folder in folders.values() {
-        let cluster_files = manifest_files(folder)?;
+    let mut server_versions = BTreeMap::new();
+    for (name, folder) in &folders {
+        let mut cluster_files = manifest_files(folder)?;
+        let version_files: Vec<PathBuf> = cluster_files
+            .iter()
+            .filter(|file| is_version_file(folder, file))
+            .cloned()
+            .collect();
+        cluster_files.retain(|file| !is_version_file(folder, file));
+        if let Some(file) = version_files.first() {
+            server_versions.insert(name.clone(), read_server_version(file)?);
+        }
         file_counts.push(cluster_files.len());
         files.extend(cluster_files);
     }
@@ -85,7 +99,45 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
         let objects: Vec<SourcedObject> = loaded.by_ref().take(count).flatten().collect();
         clusters.insert(name, objects);
     }
-    Fleet::from_sourced(clusters, &argocd_cluster)
+    let mut fleet = Fleet::from_sourced(clusters, &argocd_cluster)?;
+    fleet.server_versions = server_versions;
+    Ok(fleet)
+}
+
+/// `version.json` / `version.yaml` directly in a cluster folder holds the server version.
+fn is_version_file(folder: &Path, file: &Path) -> bool {
+    file.parent() == Some(folder)
+        && file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| matches!(n, "version.json" | "version.yaml" | "version.yml"))
+}
+
+/// The server's `gitVersion` from `kubectl version -o json|yaml` output.
+fn read_server_version(file: &Path) -> Result<String, LoadError> {
+    let text = fs::read_to_string(file).map_err(|source| LoadError::ReadFile {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let invalid = |message: &str| LoadError::ServerVersion {
+        path: file.to_path_buf(),
+        message: message.to_string(),
+    };
+    let documents = crate::parse::parse_documents(file, &text)?;
+    let document = documents
+        .first()
+        .ok_or_else(|| invalid("the file is empty"))?;
+    let server = document.get("serverVersion").unwrap_or(document);
+    if let Some(version) = server.get("gitVersion").and_then(|v| v.as_str()) {
+        return Ok(version.to_string());
+    }
+    let part = |field: &str| server.get(field).and_then(|v| v.as_str());
+    match (part("major"), part("minor")) {
+        (Some(major), Some(minor)) => Ok(format!("v{major}.{minor}")),
+        _ => Err(invalid(
+            "expected `serverVersion.gitVersion` (or `major` and `minor`), as `kubectl version -o json` writes",
+        )),
+    }
 }
 
 fn cluster_folders(snapshot: &Path) -> Result<BTreeMap<String, PathBuf>, LoadError> {
@@ -136,6 +188,7 @@ impl Fleet {
             argocd_cluster: argocd_cluster.to_string(),
             cluster_infos,
             settings,
+            server_versions: BTreeMap::new(),
         })
     }
 

@@ -792,3 +792,42 @@ fn hostile_input_is_an_error_not_a_crash() {
     fs::write(binary.path().join("a.yaml"), [0xff, 0xfe, 0x00, 0x80]).unwrap();
     assert!(load_manifests(binary.path()).is_err());
 }
+
+#[test]
+fn server_version_is_read_from_version_files_not_loaded_as_objects() {
+    let dir = fixture(
+        r#"
+//- lab/version.json
+{"clientVersion": {"gitVersion": "v1.31.0"}, "serverVersion": {"major": "1", "minor": "28", "gitVersion": "v1.28.3"}}
+//- lab/objects.yaml
+apiVersion: v1
+kind: Namespace
+metadata: {name: web}
+//- other/version.yaml
+serverVersion: {major: "1", minor: "30"}
+//- other/nested/version.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: version, namespace: web}
+"#,
+    );
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    assert_eq!(
+        fleet.server_versions.get("lab").map(String::as_str),
+        Some("v1.28.3")
+    );
+    assert_eq!(
+        fleet.server_versions.get("other").map(String::as_str),
+        Some("v1.30")
+    );
+    // Only a version file at the root of a cluster folder is special.
+    assert_eq!(names(fleet.clusters["other"].objects()), ["version"]);
+    assert_eq!(names(fleet.clusters["lab"].objects()), ["web"]);
+
+    let bad = fixture("//- lab/version.yaml\nserverVersion: {}\n");
+    let error = load_snapshot(bad.path(), &LoadOptions::default()).unwrap_err();
+    assert_eq!(
+        message(&bad, error),
+        "lab/version.yaml: invalid Kubernetes version: expected `serverVersion.gitVersion` (or `major` and `minor`), as `kubectl version -o json` writes"
+    );
+}

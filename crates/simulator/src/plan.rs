@@ -25,7 +25,11 @@ use crate::outcome::*;
 /// Settings of a plan that are not inputs.
 #[derive(Debug, Clone, Default)]
 pub struct PlanConfig {
+    /// The Kubernetes version of clusters whose snapshot does not record one.
     pub kube_version: KubeVersion,
+    /// Use `kube_version` even for clusters whose snapshot records their own
+    /// (`--kube-version` given explicitly).
+    pub force_kube_version: bool,
     /// Third-party controllers declared with `--controllers`.
     pub controllers: Vec<DeclaredController>,
 }
@@ -873,7 +877,8 @@ impl<'a> Planner<'a> {
                 ));
                 continue;
             };
-            let mut simulation = Simulation::new(snapshot.objects(), self.config.kube_version)
+            let version = self.kube_version_of(cluster_name);
+            let mut simulation = Simulation::new(snapshot.objects(), version)
                 .with_controllers(&self.config.controllers);
             // Hand-made deletions first, in the order given, each settled.
             for request in self.manual.get(cluster_name).into_iter().flatten() {
@@ -1070,6 +1075,19 @@ impl<'a> Planner<'a> {
             }
         }
         failures
+    }
+
+    /// The version a cluster's behaviour and texts follow: `--kube-version` when given,
+    /// else the version its snapshot records, else the default.
+    fn kube_version_of(&self, cluster: &str) -> KubeVersion {
+        if self.config.force_kube_version {
+            return self.config.kube_version;
+        }
+        self.fleet
+            .server_versions
+            .get(cluster)
+            .and_then(|v| KubeVersion::parse(v))
+            .unwrap_or(self.config.kube_version)
     }
 
     fn finish(mut self) -> Outcome {

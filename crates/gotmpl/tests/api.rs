@@ -1,0 +1,110 @@
+//! The public API: options, parameters, errors, environment.
+
+use preflight_gotmpl::{
+    function_names, render, Env, ErrorKind, MissingKey, Options, Params, Template,
+};
+use serde_json::json;
+
+#[track_caller]
+fn check(template: &str, params: serde_json::Value, expected: &str) {
+    assert_eq!(render(template, &params, &[]).expect("renders"), expected);
+}
+
+#[test]
+fn renders_like_argo_cd() {
+    check("{{ .name | upper }}", json!({"name": "a"}), "A");
+    check("{{ .n }}", json!({"n": 1000000}), "1e+06");
+    check("{{ .missing }}", json!({"a": 1}), "<no value>");
+    check(
+        "{{ .cluster.name | normalize }}",
+        json!({"cluster": {"name": "In_Cluster"}}),
+        "in-cluster",
+    );
+    check(
+        "{{ slugify 10 true \"Hello World Again\" }}",
+        json!({"a": 1}),
+        "hello",
+    );
+}
+
+#[test]
+fn errors_carry_go_messages_and_argo_cd_wrapping() {
+    let error = render("{{ foo }}", &json!({"a": 1}), &[]).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Parse);
+    assert_eq!(
+        error.message(),
+        "failed to parse template {{ foo }}: template: :1: function \"foo\" not defined"
+    );
+    let options = Options::default();
+    let template = Template::parse("t", "{{ .a.b }}", &options).expect("parses");
+    let error = template
+        .execute(&json!({"a": "x"}), &Env::default())
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "template: t:1:5: executing \"t\" at <.a.b>: can't evaluate field b in type interface {}"
+    );
+}
+
+#[test]
+fn go_template_options() {
+    let options = Options::from_go_options(&["missingkey=error"]).expect("valid");
+    assert_eq!(options.missing_key, MissingKey::Error);
+    let error = Options::from_go_options(&["missingkey=maybe"]).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Option);
+    assert_eq!(error.message(), "unrecognized option: missingkey=maybe");
+}
+
+#[test]
+fn params_are_shared_like_go_maps() {
+    let params = Params::from_json(&json!({"a": 1}));
+    let options = Options::default();
+    let set = Template::parse("", "{{ $_ := set . \"b\" 2 }}", &options).expect("parses");
+    let get = Template::parse("", "{{ .b }}", &options).expect("parses");
+    let env = Env::default();
+    assert_eq!(
+        get.execute_params(&params, &env).expect("runs"),
+        "<no value>"
+    );
+    set.execute_params(&params, &env).expect("runs");
+    assert_eq!(get.execute_params(&params, &env).expect("runs"), "2");
+}
+
+#[test]
+fn randomness_comes_from_the_environment() {
+    let options = Options::default();
+    let template = Template::parse("", "{{ randAlphaNum 12 }}", &options).expect("parses");
+    let params = json!({"a": 1});
+    let first = Env {
+        seed: 7,
+        ..Env::default()
+    };
+    let a = template.execute(&params, &first).expect("runs");
+    let b = template.execute(&params, &first).expect("runs");
+    assert_eq!(a, b);
+    let other = Env {
+        seed: 8,
+        ..Env::default()
+    };
+    assert_ne!(a, template.execute(&params, &other).expect("runs"));
+}
+
+#[test]
+fn templates_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Template>();
+    let names = function_names();
+    for name in [
+        "toYaml",
+        "fromYaml",
+        "normalize",
+        "slugify",
+        "printf",
+        "and",
+    ] {
+        assert!(names.contains(&name), "{name}");
+    }
+    for removed in ["env", "expandenv", "getHostByName"] {
+        assert!(!names.contains(&removed), "{removed}");
+    }
+}

@@ -1,0 +1,138 @@
+//! Golden tests: every case in `tests/golden/cases.jsonl` was rendered by the
+//! reference implementation (Go text/template + Sprig set up as Argo CD sets them up;
+//! see `tests/golden/gen.py`), and this crate must agree with it, except for the
+//! known differences listed below (and explained in the crate README).
+
+use preflight_gotmpl::{render, ErrorKind};
+use std::fmt::Write as _;
+
+/// Templates on which this crate knowingly differs from the reference, with why.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    ("{{ 1i }}", "complex number constants are not supported"),
+    ("{{ 1+2i }}", "complex number constants are not supported"),
+    (
+        "{{ template \"\" }}",
+        "template recursion is limited to 100 levels (Go: 100000)",
+    ),
+    (
+        "{{ fromYaml \"a: yes\\nb: 0777\\nc: 1.0\\nd: ~\" }}",
+        "YAML 1.1 octal integers (0777) are read as decimal",
+    ),
+];
+
+/// YAML syntax errors from `fromYaml`/`fromYamlArray` are worded by a different
+/// parser (the error itself is reported in the same cases).
+fn yaml_syntax_error(expected: &Result<String, String>, got: &Result<String, String>) -> bool {
+    let is_yaml_error = |message: &String| {
+        message.contains("error calling fromYaml: yaml: ")
+            || message.contains("error calling fromYamlArray: yaml: ")
+    };
+    matches!((expected, got), (Err(e), Err(g)) if is_yaml_error(e) && is_yaml_error(g))
+}
+
+/// The oracle is built without `slugify` (its library is not packaged), so it fails to
+/// parse templates that call it, where Argo CD (and this crate) knows the function.
+fn oracle_lacks_slugify(expected: &Result<String, String>) -> bool {
+    matches!(expected, Err(message) if message.contains("function \"slugify\" not defined"))
+}
+
+struct Case {
+    id: u64,
+    template: String,
+    params: serde_json::Value,
+    options: Vec<String>,
+    expected: Result<String, String>,
+}
+
+fn load() -> (String, Vec<Case>) {
+    let text = include_str!("golden/cases.jsonl");
+    let mut lines = text.lines();
+    let header: serde_json::Value =
+        serde_json::from_str(lines.next().expect("header line")).expect("header is JSON");
+    let version = header["oracle"]
+        .as_str()
+        .expect("oracle version")
+        .to_string();
+    let default_params = header["params"].clone();
+    let cases = lines
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).expect("case is JSON");
+            let expected = match record.get("output") {
+                Some(output) => Ok(output.as_str().expect("output string").to_string()),
+                None => Err(record["error"].as_str().expect("error string").to_string()),
+            };
+            Case {
+                id: record["id"].as_u64().expect("id"),
+                template: record["template"].as_str().expect("template").to_string(),
+                params: record
+                    .get("params")
+                    .cloned()
+                    .unwrap_or_else(|| default_params.clone()),
+                options: record
+                    .get("options")
+                    .and_then(|o| o.as_array())
+                    .map(|o| {
+                        o.iter()
+                            .map(|s| s.as_str().unwrap_or("").to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                expected,
+            }
+        })
+        .collect();
+    (version, cases)
+}
+
+fn actual(case: &Case) -> Result<String, String> {
+    render(&case.template, &case.params, &case.options).map_err(|error| {
+        // Go panics on unknown options; the oracle reports the recovered panic.
+        if error.kind() == ErrorKind::Option {
+            format!("panic: {error}")
+        } else {
+            error.to_string()
+        }
+    })
+}
+
+#[test]
+fn agrees_with_go_and_sprig() {
+    let (version, cases) = load();
+    let mut agreed = 0usize;
+    let mut known = 0usize;
+    let mut unexpected = String::new();
+    for case in &cases {
+        let got = actual(case);
+        if got == case.expected {
+            agreed += 1;
+            continue;
+        }
+        if oracle_lacks_slugify(&case.expected)
+            || yaml_syntax_error(&case.expected, &got)
+            || KNOWN_DIFFERENCES
+                .iter()
+                .any(|(template, _)| *template == case.template)
+        {
+            known += 1;
+            continue;
+        }
+        let _ = writeln!(
+            unexpected,
+            "case {} {:?} options {:?}\n  expected: {:?}\n  actual:   {:?}",
+            case.id, case.template, case.options, case.expected, got
+        );
+    }
+    let total = cases.len();
+    let rate = 100.0 * agreed as f64 / total as f64;
+    eprintln!(
+        "golden corpus ({version}): {agreed}/{total} agree ({rate:.2}%), {known} known differences"
+    );
+    if let Ok(path) = std::env::var("GOLDEN_REPORT") {
+        std::fs::write(path, &unexpected).expect("write report");
+    }
+    assert!(
+        unexpected.is_empty(),
+        "unexpected differences:\n{unexpected}"
+    );
+}

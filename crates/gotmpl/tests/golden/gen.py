@@ -1,0 +1,512 @@
+#!/usr/bin/env python3
+"""Builds the golden corpus for preflight-gotmpl.
+
+Writes cases (hand-written and generated, valid and broken templates) and records
+what the reference implementation (shared/tools/gotmpl-oracle: Go text/template +
+Sprig configured as Argo CD configures them) answers for each, into cases.jsonl.
+
+Usage: gen.py ORACLE_BINARY ORACLE_VERSION_LINE
+The output is deterministic for a given oracle.
+"""
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+PARAMS = {
+    "name": "guestbook",
+    "Name": "Guest Book",
+    "env": "prod",
+    "empty": "",
+    "zero": 0,
+    "one": 1,
+    "n": 42,
+    "big": 1000000,
+    "huge": 123456789,
+    "neg": -3,
+    "pi": 3.14159,
+    "half": 0.5,
+    "tiny": 0.00001,
+    "t": True,
+    "f": False,
+    "nil": None,
+    "path": "apps/team-a/guestbook",
+    "url": "https://github.com/argoproj/argocd-example-apps.git",
+    "server": "https://kubernetes.default.svc",
+    "list": ["a", "b", "c"],
+    "nums": [3, 1, 2],
+    "mixed": [1, "x", None, True, {"k": "v"}],
+    "emptyList": [],
+    "emptyMap": {},
+    "map": {"b": 2, "a": "one", "c": [1, 2]},
+    "metadata": {"labels": {"env": "staging", "team": "a-team", "app.kubernetes.io/name": "gb"},
+                 "annotations": {}},
+    "cluster": {"name": "in-cluster", "server": "https://kubernetes.default.svc",
+                "metadata": {"labels": {"region": "eu-west-1"}}},
+    "values": {"replicas": 3, "image": {"tag": "v1.2.3", "repo": "nginx"}},
+    "items": [{"name": "x", "port": 80}, {"name": "y", "port": 443}],
+    "segments": ["apps", "team-a", "guestbook"],
+    "text": "Hello World, hello gophers",
+    "multi": "line one\nline two\n",
+    "spaces": "  padded  ",
+    "upperText": "HELLO",
+    "unicode": "héllo wörld ß",
+    "json": "{\"a\": 1, \"b\": [true, null]}",
+    "yaml": "a: 1\nb:\n  - x\n  - y\n",
+    "b64": "aGVsbG8=",
+    "numstr": "123",
+    "floatstr": "1.5",
+    "branch": "feature/JIRA-123_Add-Thing",
+    "html": "<a href=\"x\">&'</a>",
+}
+
+OPTION_SETS = [[], ["missingkey=error"], ["missingkey=zero"], ["missingkey=default"]]
+
+
+def hand_written():
+    t = []
+    # Text, actions, trimming, comments.
+    t += ["", "plain text", "{{ .name }}", "{{.name}}-{{.env}}", "a {{- .name -}} b",
+          "a  {{- .name }}  b", "a {{ .name -}}\n\n  b", "{{/* comment */}}x", "{{- /* c */ -}} x ",
+          "{{ /* bad */ }}", "{{/* unclosed", "{{ .name }", "{{ .name", "{{", "}}", "{{}}",
+          "{{ }}", "{{-3}}", "{{- 3 -}}", "{{ 3 -}}", "x{{-}}", "{{.}}", "{{ $ }}", "{{ $.name }}",
+          "{{ . }}", "{{ .nil }}", "{{ .missing }}", "{{ .missing.deeper }}", "{{ .nil.x }}",
+          "{{ .name.x }}", "{{ .list.x }}", "{{ .map.a }}", "{{ .map.c }}", "{{ .metadata.labels.env }}",
+          "{{ .metadata.labels }}", "{{ .mixed }}", "{{ .emptyList }}{{ .emptyMap }}",
+          "{{ .big }} {{ .huge }} {{ .pi }} {{ .tiny }} {{ .neg }} {{ .zero }}", "{{ .t }} {{ .f }}",
+          "{{ index .metadata.labels \"app.kubernetes.io/name\" }}", "{{ .values.image.tag }}",
+          "{{ (.values).replicas }}", "{{ (index .items 0).name }}", "{{ .items }}",
+          "{{ 1 }} {{ 1.5 }} {{ 1e3 }} {{ 0x1F }} {{ 0o17 }} {{ 0b101 }} {{ 017 }} {{ 'a' }} {{ '\\n' }}",
+          "{{ 1_000 }}", "{{ 08 }}", "{{ 99999999999999999999 }}", "{{ 1e400 }}", "{{ -0 }}", "{{ +5 }}",
+          "{{ 1i }}", "{{ 3.0 }}", "{{ .5 }}", "{{ 5. }}", "{{ \"a\\tb\" }}", "{{ `raw\\n` }}",
+          "{{ \"\\x41\\u00e9\" }}", "{{ \"bad\\q\" }}", "{{ 'ab' }}", "{{ '' }}", "{{ \"unterminated }}",
+          "{{ `unterminated }}", "{{ 'x }}", "{{ true }} {{ false }} {{ nil }}", "{{ 3 | printf \"%d\" }}",
+          "{{ \"x\" | 3 }}", "{{ .name | .env }}", "{{ .name 1 }}", "{{ (1) 2 }}", "{{ \"a\" \"b\" }}",
+          "{{ .name | }}", "{{ | .name }}", "{{ ( }}", "{{ ) }}", "{{ (.name }}", "{{ .name) }}",
+          "{{ .name.  }}", "{{ .na-me }}", "{{ .name# }}", "{{ $x }}", "{{ $x := 1 }}{{ $x }}",
+          "{{ $x := .name }}{{ $x = \"y\" }}{{ $x }}", "{{ $x = 1 }}", "{{ $x, $y := 1 }}",
+          "{{ $x := 1 }}{{ $x.y }}", "{{ $.missing }}", "{{ $ := 1 }}", "{{ := 1 }}", "{{ $x : 1 }}",
+          "{{ .name }}\n{{ .bad | nofunc }}", "line1\nline2 {{ foo }}", "a\n{{ if .t }}\n{{ end ",
+          "{{ .name \n }}", "{{ .name\n", "{{ define }}", "{{ end }}", "{{ else }}", "{{ break }}",
+          "{{ continue }}", "{{ if }}{{ end }}", "{{ range }}{{ end }}", "{{ with }}{{ end }}",
+          "{{ if .t }}yes{{ end }}", "{{ if .f }}yes{{ else }}no{{ end }}",
+          "{{ if .f }}1{{ else if .t }}2{{ else }}3{{ end }}", "{{ if .f }}1{{ else if .f }}2{{ end }}",
+          "{{ if .t }}x", "{{ if .t }}x{{ else }}y{{ else }}z{{ end }}", "{{ if .t }}{{ end }}{{ end }}",
+          "{{ with .missing }}x{{ else }}none{{ end }}", "{{ with .values }}{{ .replicas }}{{ end }}",
+          "{{ with $v := .values }}{{ $v.image.repo }}{{ end }}", "{{ with .name }}{{ . }}{{ else if .t }}{{ end }}",
+          "{{ range .list }}{{ . }},{{ end }}", "{{ range $i, $v := .list }}{{ $i }}={{ $v }} {{ end }}",
+          "{{ range $k, $v := .map }}{{ $k }}:{{ $v }};{{ end }}", "{{ range .emptyList }}x{{ else }}empty{{ end }}",
+          "{{ range .missing }}x{{ else }}none{{ end }}", "{{ range .name }}{{ . }}{{ end }}",
+          "{{ range .n }}{{ . }}{{ end }}", "{{ range $i, $v, $w := .list }}{{ end }}",
+          "{{ range $i := .list }}{{ $i }}{{ end }}", "{{ range .list }}{{ if eq . \"b\" }}{{ break }}{{ end }}{{ . }}{{ end }}",
+          "{{ range .list }}{{ if eq . \"b\" }}{{ continue }}{{ end }}{{ . }}{{ end }}",
+          "{{ range .items }}{{ .name }}:{{ .port }} {{ end }}", "{{ range .mixed }}[{{ . }}]{{ end }}",
+          "{{ range .mixed }}{{ .k }}{{ end }}", "{{ range $x := .list }}{{ end }}{{ $x }}",
+          "{{ range .list }}{{ $.name }}{{ end }}", "{{ break 1 }}", "{{ range .list }}{{ break 1 }}{{ end }}",
+          "{{ define \"t\" }}T{{ .name }}{{ end }}{{ template \"t\" . }}", "{{ template \"nope\" }}",
+          "{{ define \"t\" }}{{ . }}{{ end }}{{ template \"t\" }}", "{{ block \"b\" .env }}[{{ . }}]{{ end }}",
+          "{{ define \"a\" }}x{{ end }}{{ define \"a\" }}y{{ end }}", "{{ define \"a\" }}{{ end }}",
+          "{{ define \"a\" }}{{ define \"b\" }}{{ end }}{{ end }}", "{{ define 1 }}{{ end }}",
+          "{{ template 1 }}", "{{ template \"x\" 1 2 }}", "{{ define \"x\" }}{{ .y }}{{ end }}{{ template \"x\" .missing }}",
+          "{{ define \"rec\" }}{{ if . }}{{ . }}{{ template \"rec\" (slice . 1) }}{{ end }}{{ end }}{{ template \"rec\" .list }}",
+          "{{ define \"x\" }}{{ .name.first }}{{ end }}\n{{ template \"x\" . }}",
+          "{{ $x := 1 }}{{ if .t }}{{ $x = 2 }}{{ end }}{{ $x }}", "{{ if $x := .name }}{{ $x }}{{ end }}{{ $x }}",
+          "{{ and 1 0 }} {{ and 1 2 }} {{ or 0 \"\" }} {{ or 0 3 }} {{ and }} {{ not 0 }}",
+          "{{ and .t .missing.x }}", "{{ or .t .nil.x }}", "{{ .t | and 1 }}", "{{ not }}", "{{ not 1 2 }}",
+          "{{ len .list }} {{ len .name }} {{ len .map }}", "{{ len .n }}", "{{ len .missing }}", "{{ len .nil }}", "{{ len nil }}",
+          "{{ index .list 1 }}", "{{ index .list 3 }}", "{{ index .list 5 }}", "{{ index .list -1 }}",
+          "{{ index .list .one }}", "{{ index .map \"a\" }}", "{{ index .map \"zz\" }}", "{{ index .map 1 }}",
+          "{{ index .name 0 }}", "{{ index .missing 0 }}", "{{ index .nil 0 }}", "{{ index .n 0 }}",
+          "{{ index .items 0 \"name\" }}", "{{ index . \"name\" }}", "{{ index .list }}", "{{ index }}",
+          "{{ eq 1 1 }} {{ eq 1 2 3 1 }} {{ eq \"a\" \"a\" }} {{ eq .n 42 }} {{ eq .n 42.0 }} {{ ne 1 2 }}",
+          "{{ eq .missing .other }} {{ eq .missing \"a\" }} {{ eq .nil .nil }}", "{{ eq 1 }}", "{{ eq }}",
+          "{{ eq .list .list }}", "{{ eq .map .list }}", "{{ eq 1 \"1\" }}", "{{ eq true true }}",
+          "{{ lt 1 2 }} {{ le 2 2 }} {{ gt 3 1 }} {{ ge 1 2 }} {{ lt \"a\" \"b\" }} {{ lt 1.5 2.5 }}",
+          "{{ lt .n 50 }}", "{{ lt .n 50.0 }}", "{{ lt true false }}", "{{ lt .missing 1 }}", "{{ gt .list 1 }}",
+          "{{ print 1 2 \"a\" \"b\" 3 nil .list }}", "{{ println 1 \"a\" }}", "{{ print }}",
+          "{{ printf \"%s-%s\" .name .env }}", "{{ printf \"%d\" .n }}", "{{ printf \"%v\" .n }}",
+          "{{ printf \"%05.1f|%-6s|%6s|%x|%X|%o|%b|%e|%E|%g|%G\" .pi \"ab\" \"cd\" 255 255 8 5 1234.5678 0.000012 100000000.0 1e-7 }}",
+          "{{ printf \"%q %v %+v %#v %T\" \"a\\\"b\" .map .n .name .list }}", "{{ printf \"%d %s\" \"x\" 1 }}",
+          "{{ printf \"%!\" }} {{ printf \"%\" }} {{ printf \"%z\" 1 }} {{ printf \"%[2]s %[1]s\" \"a\" \"b\" }}",
+          "{{ printf \"%*d|%.*f\" 5 42 2 3.14159 }}", "{{ printf \"%t %t\" true 1 }}", "{{ printf \"%c %U %q\" 65 65 65 }}",
+          "{{ printf \"%5.2s|%.0f|%.0d\" \"abcdef\" 2.5 0 }}", "{{ printf \"%s\" .nil }} {{ printf \"%v\" .missing }} {{ printf \"%d\" nil }}",
+          "{{ printf \"%s %d\" .list .nums }}", "{{ printf \"%x\" \"hi\" }} {{ printf \"% x\" \"hi\" }} {{ printf \"%#x\" 255 }}",
+          "{{ printf \"%+d % d %+.2e\" 5 5 12345.678 }}", "{{ printf \"%08.3f|%-8.3f|%+08d\" -3.14159 3.14159 -42 }}",
+          "{{ printf \"%v %v\" .t .big }}", "{{ printf 1 }}", "{{ printf }}", "{{ printf \"%s\" (list 1 \"a\") }}",
+          "{{ html .html }} {{ js .html }} {{ urlquery .html }} {{ html .missing }} {{ js 1 2 }} {{ urlquery \"a b&c=d/é\" }}",
+          "{{ js \"\\u2028 \\x01 é\" }}", "{{ call .name }}", "{{ call nil }}",
+          "{{ .name | upper | lower | title }}", "{{ .missing | upper }}", "{{ .nil | upper }}", "{{ upper .nil }}",
+          "{{ upper .n }}", "{{ upper 1 }}", "{{ upper nil }}", "{{ upper }}", "{{ upper \"a\" \"b\" }}",
+          "{{ add 1 2 | upper }}", "{{ trunc .n .name }}", "{{ trunc (int .n) .name }}", "{{ .name | trunc 4 }}",
+          "{{ nofunc }}", "{{ env \"HOME\" }}", "{{ expandenv \"$HOME\" }}", "{{ getHostByName \"x\" }}",
+          "{{ slugify .name }}",
+          ]
+    return t
+
+
+def function_cases():
+    """One or more calls of every function we model, with typical and odd arguments."""
+    c = []
+    strs = ['"Hello World"', '.name', '.unicode', '.spaces', '.empty', '.branch', '.text', '.multi', '.upperText', '.url']
+    for fn in ["upper", "lower", "title", "untitle", "trim", "nospace", "initials", "swapcase", "snakecase",
+               "kebabcase", "camelcase", "quote", "squote", "toString", "sha1sum", "sha256sum", "adler32sum",
+               "b64enc", "b32enc", "normalize", "base", "dir", "clean", "ext", "isAbs", "toJson", "toRawJson",
+               "toPrettyJson", "toYaml", "regexQuoteMeta", "splitList", "typeOf", "kindOf", "empty", "len"]:
+        for s in strs:
+            c.append("{{ %s %s }}" % (fn, s))
+    for fn in ["quote", "squote", "toString", "toJson", "toPrettyJson", "toRawJson", "toYaml", "typeOf", "kindOf",
+               "empty", "int", "int64", "float64", "atoi", "toDecimal", "toStrings", "sortAlpha", "first", "last",
+               "rest", "initial", "reverse", "uniq", "compact", "deepCopy", "cat", "default \"d\"",
+               "coalesce", "all", "any", "list", "join \",\"", "has 1", "has \"a\"", "b64enc", "upper", "len", "add1",
+               "ceil", "floor", "abbrev 5", "trunc 3", "indent 2", "nindent 2", "splitList \"/\"", "split \"/\"",
+               "without \"a\"", "slice", "add", "mul 2", "max 5", "min 5", "maxf 5", "minf 5", "addf 0.1", "dict \"k\""]:
+        for arg in [".name", ".n", ".pi", ".big", ".t", ".nil", ".missing", ".list", ".nums", ".mixed", ".map",
+                    ".emptyList", ".emptyMap", ".values", ".items", ".numstr", ".floatstr", ".multi", ".segments",
+                    '"0x10"', '"010"', '"1.0"', '" 7 "', "3", "3.7", "-2", "true", "nil", "(list)", "(dict)",
+                    "(list 1 2 2 \"a\" \"a\")", "(list \"b\" \"a\" 3)"]:
+            c.append("{{ %s %s }}" % (fn, arg))
+    c += [
+        '{{ substr 0 5 .text }}', '{{ substr 6 -1 .text }}', '{{ substr -1 3 .text }}', '{{ substr 3 1 .text }}',
+        '{{ substr 0 100 .text }}', '{{ substr 30 40 .text }}', '{{ substr 1 3 .unicode }}', '{{ substr .one 3 .text }}',
+        '{{ repeat 3 "ab" }}', '{{ repeat -1 "a" }}', '{{ repeat 0 "a" }}', '{{ trunc 5 .text }}', '{{ trunc -5 .text }}',
+        '{{ trunc 100 .text }}', '{{ trunc 2 .unicode }}', '{{ trimAll "$" "$$5.00$" }}', '{{ trimSuffix ".git" .url }}',
+        '{{ trimPrefix "https://" .url }}', '{{ trimall "-" "--x--" }}', '{{ contains "World" .text }}',
+        '{{ hasPrefix "apps" .path }}', '{{ hasSuffix "book" .path }}', '{{ replace "-" "_" .branch }}',
+        '{{ replace "" "_" "abc" }}', '{{ .branch | replace "/" "-" | lower }}', '{{ plural "one" "many" 1 }}',
+        '{{ plural "one" "many" 2 }}', '{{ plural "one" "many" .one }}', '{{ cat "a" 1 nil .list "b" }}',
+        '{{ quote "a" 1 nil .t }}', '{{ squote "a" 1 nil }}', '{{ indent 4 .multi }}', '{{ nindent 2 "x\\ny" }}',
+        '{{ indent -1 "x" }}', '{{ wrap 10 .text }}', '{{ wrapWith 5 "\\n" "Hello World" }}', '{{ wrap 3 "abcdefgh ij" }}',
+        '{{ abbrev 10 .text }}', '{{ abbrev 3 .text }}', '{{ abbrevboth 5 15 "1234567890abcdefghijklmnop" }}',
+        '{{ abbrevboth 0 10 .text }}', '{{ split "/" .path }}', '{{ (split "/" .path)._1 }}', '{{ (split "/" .path)._9 }}',
+        '{{ splitn "/" 2 .path }}', '{{ splitList "" "abc" }}', '{{ splitList "," "" }}', '{{ join "-" .segments }}',
+        '{{ join "," .mixed }}', '{{ join "," .name }}', '{{ join "," .nil }}', '{{ sortAlpha .nums }}',
+        '{{ sortAlpha .list }}', '{{ .path | splitList "/" | last }}', '{{ .path | splitList "/" | first }}',
+        '{{ regexMatch "^gu.*k$" .name }}', '{{ regexMatch "[" .name }}', '{{ mustRegexMatch "[" .name }}',
+        '{{ regexFindAll "[a-z]+" .text -1 }}', '{{ regexFindAll "[a-z]+" .text 2 }}', '{{ regexFindAll "[a-z]+" .text 0 }}',
+        '{{ regexFind "\\\\d+" .branch }}', '{{ regexReplaceAll "[^a-z0-9]" .branch "-" }}',
+        '{{ regexReplaceAll "(\\\\w+)/(\\\\w+)" .branch "${2}_$1" }}', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "$1W" }}',
+        '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}', '{{ regexReplaceAllLiteral "a(x*)b" "-ab-axxb-" "$1" }}',
+        '{{ regexReplaceAll "(" "x" "y" }}', '{{ mustRegexReplaceAll "(" "x" "y" }}', '{{ regexSplit "/" .path -1 }}',
+        '{{ regexSplit "a*" "baaac" -1 }}', '{{ regexSplit "/" .path 2 }}', '{{ regexSplit "x" "" -1 }}',
+        '{{ regexQuoteMeta "a.b*c" }}', '{{ regexFind "\\\\bW\\\\w+" .text }}', '{{ regexReplaceAll "\\\\s+" .text "_" }}',
+        '{{ regexReplaceAll "é" .unicode "e" }}', '{{ regexMatch "^\\\\w+$" .unicode }}',
+        '{{ add 1 2 3 }}', '{{ add .n 1 }}', '{{ add .pi 1 }}', '{{ add "3" 4 }}', '{{ add }}', '{{ sub 10 3 }}',
+        '{{ sub .n .one }}', '{{ mul 2 3 4 }}', '{{ div 10 3 }}', '{{ div 1 0 }}', '{{ mod 10 3 }}', '{{ mod 1 0 }}',
+        '{{ add1 .n }}', '{{ max 1 5 3 }}', '{{ min 1 5 -3 }}', '{{ biggest 1 9 }}', '{{ maxf 1.5 2.5 }}',
+        '{{ minf 1.5 -2.5 }}', '{{ addf 0.1 0.2 }}', '{{ subf 1 0.9 }}', '{{ mulf 1.1 3 }}', '{{ divf 1 3 }}',
+        '{{ divf 10 4 }}', '{{ divf 1 0 }}', '{{ add1f 1.5 }}', '{{ addf }}', '{{ ceil 1.2 }}', '{{ floor -1.2 }}',
+        '{{ round 3.14159 2 }}', '{{ round 2.5 0 }}', '{{ round 1.2345 3 0.4 }}', '{{ round "3.7" 0 }}',
+        '{{ atoi "42" }}', '{{ atoi "4.2" }}', '{{ atoi "x" }}', '{{ atoi .n }}', '{{ int "0x1F" }}', '{{ int64 "1e3" }}',
+        '{{ int "-5" }}', '{{ float64 "1.5e3" }}', '{{ float64 "abc" }}', '{{ toDecimal "0777" }}', '{{ toDecimal 777 }}',
+        '{{ until 5 }}', '{{ until -3 }}', '{{ until 0 }}', '{{ untilStep 0 10 3 }}', '{{ untilStep 10 0 -4 }}',
+        '{{ untilStep 0 10 0 }}', '{{ seq 5 }}', '{{ seq 2 5 }}', '{{ seq 5 2 }}', '{{ seq 0 2 10 }}', '{{ seq 10 -3 1 }}',
+        '{{ seq }}', '{{ seq 1 2 3 4 }}', '{{ range until 3 }}{{ . }}{{ end }}', '{{ range $i, $e := until 3 }}{{ $i }}{{ end }}',
+        '{{ list 1 "a" nil .t }}', '{{ list }}', '{{ tuple 1 2 }}', '{{ dict "a" 1 "b" "x" }}', '{{ dict "a" }}',
+        '{{ dict 1 2 }}', '{{ dict }}', '{{ (dict "a" 1).a }}', '{{ get .map "a" }}', '{{ get .map "zz" }}',
+        '{{ get .name "a" }}', '{{ get .nil "a" }}', '{{ hasKey .map "a" }}', '{{ hasKey .map "z" }}',
+        '{{ hasKey .missing "a" }}', '{{ $d := dict "a" 1 }}{{ $_ := set $d "b" 2 }}{{ $d }}',
+        '{{ $_ := set . "added" 1 }}{{ .added }}', '{{ $d := dict "a" 1 "b" 2 }}{{ unset $d "a" }}',
+        '{{ set .map "a" }}', '{{ pluck "name" (index .items 0) (index .items 1) }}', '{{ pluck "a" .map }}',
+        '{{ keys .map | sortAlpha }}', '{{ keys .map .values | sortAlpha }}', '{{ values .metadata.labels | sortAlpha }}', '{{ keys (dict "x" 1) }}', '{{ values (dict "x" 1) }}',
+        '{{ pick .map "a" "c" }}', '{{ omit .map "a" }}', '{{ merge (dict "a" "" "b" 0) (dict "a" "A" "b" 2 "c" 3) }}',
+        '{{ merge (dict "a" 1 "n" (dict "x" 1)) (dict "a" 2 "n" (dict "x" 2 "y" 3)) }}',
+        '{{ mergeOverwrite (dict "a" 1 "n" (dict "x" 1)) (dict "a" 2 "n" (dict "x" 2 "y" 3)) }}',
+        '{{ mergeOverwrite (dict "a" 1 "b" 2) (dict "a" "" "b" nil) }}', '{{ merge (dict "l" (list 1)) (dict "l" (list 2)) }}',
+        '{{ merge (dict "l" (list)) (dict "l" (list 2)) }}', '{{ mergeOverwrite (dict "l" (list 1)) (dict "l" (list 2)) }}',
+        '{{ merge .map .nil }}', '{{ append .list "d" }}', '{{ push .nums 4 }}', '{{ prepend .list "z" }}',
+        '{{ append .name "x" }}', '{{ append .nil "x" }}', '{{ first .list }}', '{{ first .emptyList }}',
+        '{{ first .name }}', '{{ first .nil }}', '{{ last .list }}', '{{ rest .list }}', '{{ initial .list }}',
+        '{{ rest .emptyList }}', '{{ reverse .list }}', '{{ uniq (list 1 1 2 "1") }}', '{{ without .list "b" "z" }}',
+        '{{ has "b" .list }}', '{{ has 3 .nums }}', '{{ has 3.0 .nums }}', '{{ has "a" .name }}', '{{ has "a" nil }}',
+        '{{ compact (list "" 0 nil "a" false 1) }}', '{{ slice .list 1 }}', '{{ slice .list 1 2 }}', '{{ slice .list 2 1 }}',
+        '{{ slice .list 0 5 }}', '{{ slice .name 1 }}', '{{ slice .emptyList }}', '{{ slice .list "1" }}',
+        '{{ concat .list .nums (list "x") }}', '{{ concat .list .name }}', '{{ concat }}',
+        '{{ dig "values" "image" "tag" "none" . }}', '{{ dig "values" "nope" "tag" "none" . }}',
+        '{{ dig "name" "x" "none" . }}', '{{ dig "a" . }}', '{{ dig 1 "d" . }}', '{{ dig "a" "d" .name }}',
+        '{{ chunk 2 .list }}', '{{ chunk 2 .emptyList }}', '{{ chunk 0 .list }}', '{{ chunk 2 .name }}',
+        '{{ deepEqual .list .list }}', '{{ deepEqual 1 1.0 }}', '{{ deepCopy .map }}', '{{ default "d" .missing }}',
+        '{{ default "d" .empty }}', '{{ default "d" .name }}', '{{ default "d" .zero }}', '{{ default "d" .f }}',
+        '{{ default "d" .emptyList }}', '{{ default "d" }}', '{{ .missing | default "d" }}', '{{ .nil | default "x" }}',
+        '{{ default 5 .zero }}', '{{ empty .zero }} {{ empty .name }} {{ empty .emptyMap }} {{ empty .missing }}',
+        '{{ coalesce .missing .empty .name }}', '{{ coalesce .missing .empty }}', '{{ ternary "y" "n" .t }}',
+        '{{ ternary "y" "n" .name }}', '{{ .t | ternary "y" "n" }}', '{{ ternary "y" "n" true }}',
+        '{{ all 1 "a" .t }}', '{{ any 0 "" .f }}', '{{ typeIs "string" .name }}', '{{ typeIsLike "float64" .n }}',
+        '{{ kindIs "map" .map }}', '{{ kindOf .nil }}', '{{ typeOf (list) }} {{ typeOf (dict) }} {{ typeOf (add 1 2) }} {{ typeOf (atoi "1") }}',
+        '{{ typeOf (splitList "," "a") }} {{ typeOf (split "," "a") }} {{ typeOf (until 2) }} {{ typeOf (chunk 1 .list) }}',
+        '{{ fail "boom" }}', '{{ fail 1 }}', '{{ b64enc "hello" }}', '{{ b64dec .b64 }}', '{{ b64dec "@@" }}',
+        '{{ b64dec "aGVsbG8" }}', '{{ b64dec "aGVsbG8=x" }}', '{{ b64dec "YQ==" }}', '{{ b64dec "YQ=" }}',
+        '{{ b32enc "hello" }}', '{{ b32dec "NBSWY3DP" }}', '{{ b32dec "!!" }}', '{{ sha256sum "" }}',
+        '{{ fromJson .json }}', '{{ (fromJson .json).b }}', '{{ fromJson "bad" }}', '{{ mustFromJson "bad" }}',
+        '{{ fromJson "1" }}', '{{ fromJson "[1,2]" | first }}', '{{ toJson (fromJson .json) }}', '{{ mustFromJson "" }}',
+        '{{ toJson .html }}', '{{ toRawJson .html }}', '{{ toJson . }}', '{{ toPrettyJson .values }}',
+        '{{ toJson (list 1 1.5 1e21 1e-7 0.000001 100) }}', '{{ toJson .emptyList }} {{ toJson .emptyMap }}',
+        '{{ toPrettyJson .emptyMap }}', '{{ toJson "\\u2028\\t\\u0001" }}', '{{ fromYaml .yaml }}',
+        '{{ (fromYaml .yaml).b }}', '{{ fromYaml "a: [" }}', '{{ fromYaml "- 1" }}', '{{ fromYamlArray "- 1\\n- a" }}',
+        '{{ fromYamlArray "a: 1" }}', '{{ fromYaml "" }}', '{{ fromYaml "a: yes\\nb: 0777\\nc: 1.0\\nd: ~" }}',
+        '{{ toYaml .values }}', '{{ toYaml .items }}', '{{ toYaml . }}', '{{ toYaml .list }}', '{{ toYaml "a" }}',
+        '{{ toYaml 1 }}', '{{ toYaml nil }}', '{{ toYaml .multi }}', '{{ toYaml (dict "a" .multi "b" "x\\ny") }}',
+        '{{ toYaml (list "" "true" "1" "1.5" "yes" "null" "~" "-" "- a" "a: b" "#c" "a #b" "@x" " lead" "trail " "x:y") }}',
+        '{{ toYaml (dict "k: x" 1 "" 2 "true" 3) }}', '{{ toYaml (list (list 1 2) (dict) (list) (dict "a" (list 1))) }}',
+        '{{ toYaml (list 1e21 1.5 0.1 1e-7 100 -0.0) }}', '{{ toYaml .text }}',
+        '{{ toYaml "a very long string with many words that will certainly exceed the eighty column limit of the yaml emitter for sure" }}',
+        '{{ toYaml (dict "key" "a very long string with many words that will certainly exceed the eighty column limit of yaml") }}',
+        '{{ toYaml "ünïcödé" }}', '{{ toYaml "tab\\there" }}', '{{ toYaml "\\u0001" }}',
+        '{{ normalize .branch }}', '{{ normalize "--A_b.C--" }}', '{{ normalize .unicode }}',
+        '{{ uuidv4 | len }}', '{{ randAlpha 5 | len }}', '{{ randAlphaNum 0 }}', '{{ randNumeric 3 | len }}',
+        '{{ shuffle "" }}', '{{ hello }}', '{{ .name | quote | upper }}', '{{ "a" | printf "%s-%s" "b" }}',
+        '{{ list 1 2 | len }}', '{{ .list | join "," | upper }}', '{{ printf "%s" (.name | upper) }}',
+        '{{ (printf "%s-%s" .name .env) | trunc 8 }}', '{{ .values.image | toJson }}',
+        '{{ .metadata.labels.env | default "dev" | upper }}', '{{ index .metadata.labels "team" | replace "-" "" }}',
+        '{{ .cluster.metadata.labels.region | default "us" }}', '{{ .cluster.name | normalize }}-{{ .path | base }}',
+        '{{ base .path }} {{ dir .path }} {{ ext "a/b.tar.gz" }} {{ clean "a//b/../c/." }} {{ isAbs "/a" }}',
+        '{{ base "" }} {{ dir "" }} {{ dir "/" }} {{ base "/" }} {{ clean "" }} {{ clean "/../a" }} {{ ext "a.b/c" }}',
+        '{{ osBase .path }} {{ osDir .path }}',
+    ]
+    return c
+
+
+DETERMINISTIC_FUNCS = """abbrev abbrevboth add add1 add1f addf adler32sum all and any append atoi b32dec b32enc
+b64dec b64enc base biggest call camelcase cat ceil chunk clean coalesce compact concat contains deepCopy deepEqual
+default dict dig dir div divf empty eq ext fail first float64 floor fromJson fromYaml fromYamlArray ge get gt has
+hasKey hasPrefix hasSuffix hello html indent index initial initials int int64 isAbs join js kebabcase kindIs kindOf
+last le len list lower lt max maxf merge mergeOverwrite min minf mod mul mulf mustAppend mustChunk mustCompact
+mustFirst mustFromJson mustHas mustInitial mustLast mustMerge mustPrepend mustPush mustRegexFind mustRegexFindAll
+mustRegexMatch mustRegexReplaceAll mustRegexReplaceAllLiteral mustRegexSplit mustRest mustReverse mustSlice
+mustToJson mustToPrettyJson mustToRawJson mustUniq mustWithout ne nindent normalize nospace not omit or osBase
+osClean osDir osExt osIsAbs pick pluck plural prepend print printf println push quote regexFind regexFindAll
+regexMatch regexQuoteMeta regexReplaceAll regexReplaceAllLiteral regexSplit repeat replace rest reverse round seq
+set sha1sum sha256sum slice snakecase sortAlpha split splitList splitn squote sub subf substr swapcase ternary title
+toDecimal toJson toPrettyJson toRawJson toString toStrings toYaml trim trimAll trimPrefix trimSuffix trimall trunc
+tuple typeIs typeIsLike typeOf uniq unset until untilStep untitle upper urlquery without wrap wrapWith""".split()
+
+ARG_POOL = ['"s"', '""', '"a,b"', '"/"', '"%v-%s"', '"[a-z]+"', '"x: 1"', '"3"', '1', '-1', '0', '2.5', '3', 'true',
+            'false', 'nil', '.name', '.n', '.pi', '.t', '.nil', '.missing', '.list', '.map', '.nums', '.emptyList',
+            '.multi', '.segments', '.values', '.empty', '(list 1 "a")', '(dict "k" "v")', '(add 1 2)', '(atoi "3")',
+            '(splitList "," "a,b")', '(split "," "a,b")', '(until 3)', '.big', '.json']
+
+
+def combinatorial(rng, count):
+    """Every function with random arguments of every kind: argument checking paths."""
+    out = []
+    for _ in range(count):
+        fn = rng.choice(DETERMINISTIC_FUNCS)
+        args = [rng.choice(ARG_POOL) for _ in range(rng.randint(0, 3))]
+        if args and rng.random() < 0.3:
+            out.append("{{ %s | %s %s }}" % (args[-1], fn, " ".join(args[:-1])))
+        else:
+            out.append("{{ %s %s }}" % (fn, " ".join(args)))
+    return out
+
+
+def more_hand_written():
+    return [
+        "a {{- /* c */ -}} b", "a {{/* c */ -}} b", "a {{- /* c */}} b", "{{- .name -}}", "  {{- .name }}  \n",
+        "{{ .name }}\n{{- .env }}", "{{ if .t -}}\n  yes\n{{- end }}", "{{/* a */}}{{/* b */}}", "{{ /**/ }}",
+        "{{/*\nmulti\n*/}}x", "{{- /* x */ }}", "{{ .name }}{{/* x */ -}}   y",
+        "{{ printf \"%v %v %v %v %v\" 1e20 1e21 123456789.123 0.000123 -0.0 }}",
+        "{{ printf \"%.3g|%10.4e|%-10v|%+v\" 1234.5678 0.000123 .list .map }}",
+        "{{ printf \"%5v|%-5v|%05v\" .list .map 3 }}", "{{ printf \"%q\" .list }}", "{{ printf \"%x\" 1.5 }}",
+        "{{ printf \"%e\" 1 }}", "{{ printf \"%s %d %t\" true true 1 }}", "{{ printf \"%c|%q|%U\" 0x1F600 0x1F600 0x1F600 }}",
+        "{{ printf \"%08b|%o|%#o|%O\" 5 8 8 8 }}", "{{ printf \"%6.2f%%\" 99.5 }}", "{{ printf \"%[1]s %[1]s %s\" \"a\" \"b\" }}",
+        "{{ printf \"%[3]s\" 1 }}", "{{ printf \"%[x]s\" 1 }}", "{{ printf \"%.[2]d\" 1 2 }}", "{{ printf \"%-+5d|% 5d\" 3 3 }}",
+        "{{ printf \"%v\" (dict \"a\" (list 1 (dict \"b\" nil))) }}", "{{ printf \"%d\" .map }}", "{{ printf \"%s\" .map }}",
+        "{{ printf \"%T %T %T\" nil .nil (index .mixed 2) }}", "{{ printf \"%10s|%-10s|%.2s\" \"héllo\" \"wörld\" \"ßx\" }}",
+        "{{ printf \"%v\" .tiny }} {{ .tiny }} {{ printf \"%g\" 100000.0 }} {{ printf \"%g\" 1000000.0 }}",
+        "{{ printf \"%.0f %.0f %.0f %.1f\" 0.5 1.5 2.5 0.25 }}", "{{ printf \"%6.3v\" 3.14159 }}",
+        "{{ print .nil .missing 1 \"a\" 2 3 }}", "{{ println }}", "{{ print \"a\" \"b\" 1 2 \"c\" }}",
+        "{{ range $i, $e := .items }}{{ if $i }}, {{ end }}{{ $e.name }}={{ $e.port }}{{ end }}",
+        "{{ range .items }}{{ $.env }}/{{ .name }} {{ end }}", "{{ $n := 0 }}{{ range .list }}{{ $n = add $n 1 }}{{ end }}{{ $n }}",
+        "{{ range $k, $v := .metadata.labels }}{{ $k }}={{ $v | quote }} {{ end }}", "{{ range $i, $v := .metadata.labels }}{{ $i }}{{ end }}",
+        "{{ with $x := .values.image }}{{ $x.repo }}:{{ .tag }}{{ end }}", "{{ with .values }}{{ with .image }}{{ .tag }}{{ end }}{{ end }}",
+        "{{ if and .t (eq .env \"prod\") }}P{{ else if or .f .t }}Q{{ end }}", "{{ if not .missing }}none{{ end }}",
+        "{{ if .emptyMap }}x{{ else }}empty{{ end }}", "{{ if .nil }}x{{ else }}nil{{ end }}", "{{ if .zero }}x{{ else }}0{{ end }}",
+        "{{ if eq .n 42.0 }}yes{{ end }}", "{{ if eq .n 42 }}yes{{ end }}", "{{ if gt (len .list) 2 }}long{{ end }}",
+        "{{ define \"lbl\" }}{{ range $k, $v := . }}{{ $k }}:{{ $v }};{{ end }}{{ end }}{{ template \"lbl\" .metadata.labels }}",
+        "{{ define \"a\" }}A{{ template \"b\" . }}{{ end }}{{ define \"b\" }}B{{ .name }}{{ end }}{{ template \"a\" . }}",
+        "{{ block \"x\" . }}{{ .nope.deeper }}{{ end }}", "{{ define \"x\" }}{{ $ }}{{ end }}{{ template \"x\" .env }}",
+        "{{ template \"x\" }}{{ define \"x\" }}X{{ end }}", "{{ define \"x\" }}{{ break }}{{ end }}",
+        "{{ range .list }}{{ define \"x\" }}{{ end }}{{ end }}", "{{ .values.image | toYaml }}",
+        "{{ toYaml (dict \"a\" (dict \"b\" (dict \"c\" (list 1 (dict \"d\" \"e\" \"f\" (list)))))) }}",
+        "{{ toYaml (list (dict \"a\" 1 \"b\" (list 1 2)) (list (list 1))) }}",
+        "{{ toYaml (dict \"multi\" \"a\\nb\\n\\n\" \"lead\" \"\\nx\" \"sp\" \" a\\nb\" \"trail\" \"a \\nb\") }}",
+        "{{ toYaml (list \"a'b\" \"a\\\"b\" \"*x\" \"&a\" \"!t\" \"%p\" \"x #y\" \"x# y\" \"a:b\" \"a: b\" \"? x\" \"-x\" \"[x]\" \"{x}\" \"x,y\") }}",
+        "{{ toYaml (list \"0x10\" \"0o17\" \"017\" \"1e3\" \".5\" \"+1\" \"1_000\" \"1:20\" \"Yes\" \"OFF\" \"n\" \"~\" \"NULL\" \".inf\" \"-.Inf\" \".nan\" \"<<\" \"=\") }}",
+        "{{ toYaml (list \"---\" \"...\" \"--- x\" \"a\\tb\" \"é\" \"\\u00a0\" \"\\u2028\" \"\\r\") }}",
+        "{{ toYaml .mixed }}", "{{ toYaml .nums }}", "{{ toYaml (list 12345678901234567890 1.0 -1.5e-10 2e20 3e21) }}",
+        "{{ toYaml (dict \"long\" (list \"word word word word word word word word word word word word word word word word word word word\")) }}",
+        "{{ toYaml (dict \"long\" \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbb\") }}",
+        "{{ toYaml \"x: a very long string with many words that will certainly exceed the eighty column limit of yaml\" }}",
+        "{{ toPrettyJson (list) }} {{ toPrettyJson (list (dict)) }} {{ toJson (dict \"a\" nil) }}",
+        "{{ toJson (list .big .huge .pi .tiny .neg) }}", "{{ toJson 1e-7 }} {{ toJson 123456789012345678901234.0 }}",
+        "{{ fromJson \"{\\\"a\\\": 1e3, \\\"b\\\": \\\"x\\\"}\" }}", "{{ mustFromJson \"{\\\"a\\\" 1}\" }}",
+        "{{ mustFromJson \"[1,]\" }}", "{{ mustFromJson \"{} x\" }}", "{{ mustFromJson \"{1:2}\" }}", "{{ mustFromJson \"[1 2]\" }}",
+        "{{ $m := dict }}{{ $_ := set $m \"x\" (dict \"y\" 1) }}{{ $m.x.y }}", "{{ $l := list }}{{ $l = append $l 1 }}{{ $l }}",
+        "{{ $d := .values }}{{ $_ := set $d \"replicas\" 5 }}{{ .values.replicas }}",
+        "{{ $_ := unset .metadata \"labels\" }}{{ .metadata }}", "{{ (merge (dict) .values).image.tag }}",
+        "{{ $x := merge .values (dict \"extra\" 1) }}{{ .values.extra }}",
+        "{{ 1.e3 }}", "{{ 0x1p3 }}", "{{ 0x1.8p1 }}", "{{ 1_0.5 }}", "{{ 0b2 }}", "{{ 9223372036854775807 }}",
+        "{{ 9223372036854775808 }}", "{{ -9223372036854775808 }}", "{{ 18446744073709551615 }}", "{{ 0x_1 }}",
+        "{{ 1__0 }}", "{{ 10_ }}", "{{ 0_7 }}", "{{ 0o8 }}", "{{ .5e-3 }}", "{{ 1e }}", "{{ 1e+ }}", "{{ +-1 }}",
+        "{{ - }}", "{{ + }}", "{{ -.5 }}", "{{ 1.2.3 }}", "{{ 1a }}", "{{ 0x }}", "{{ 1ii }}", "{{ 1+2i }}",
+        "{{ '\\x41' }}", "{{ '\\u00e9' }}", "{{ '\\'' }}", "{{ '\\\"' }}", "{{ '\"' }}", "{{ 'é' }}", "{{ '\\400' }}",
+        "{{ \"\\xff\" }}", "{{ \"\\400\" }}", "{{ \"\\u00\" }}", "{{ \"\\'\" }}", "{{ \"\\U0010FFFF\" | len }}",
+        "{{ \"\\ud800\" }}", "{{ `a\rb` }}", "{{ print 'a' 1.0 2 }}", "{{ add 'a' 1 }}", "{{ trunc 'a' .text }}",
+        "{{ trunc 2.0 .text }}", "{{ trunc 2.5 .text }}", "{{ trunc 1e2 .text }}", "{{ trunc 0x2 .text }}",
+        "{{ repeat 2 3 }}", "{{ ternary 1 2 1 }}", "{{ ternary 1 2 nil }}", "{{ round 1.5 1.0 }}", "{{ round 1.5 0 0.3 }}",
+        "{{ round 1.5 0 1 }}", "{{ indent 2.5 \"x\" }}", "{{ define \"a b\" }}x{{ end }}{{ template \"a b\" }}",
+        "{{ define `r` }}R{{ end }}{{ template `r` }}", "{{ define \"\" }}main{{ end }}", "{{ define \"x\" }}{{ end }}{{ template \"x\" }}",
+        "{{ template \"\" }}", "{{ $x := 1 }}{{ define \"d\" }}{{ $x }}{{ end }}", "{{ .name | printf \"%s\" | len }}",
+        "{{ (print .name).x }}", "{{ (list 1).x }}", "{{ nil.x }}", "{{ (nil).x }}", "{{ $.name.x }}", "{{ .name.x.y }}",
+        "{{ ( .name ) }}", "{{ (\n.name\n) }}", "{{ .name\n| upper }}", "{{\n.name\n}}", "{{ if\n.t\n}}y{{ end }}",
+        "{{ $x :=\n1 }}{{ $x }}", "{{ \"a\"\n\"b\" }}", "{{ .list | index 0 }}", "{{ 0 | index .list }}",
+        "{{ \"x\" | printf }}", "{{ printf | len }}", "{{ and | not }}", "{{ .t | or }}", "{{ .t | and .f }}",
+        "{{ not .t | not }}", "{{ eq .name | not }}", "{{ .name | eq \"guestbook\" }}", "{{ .n | eq 42.0 1 }}",
+        "{{ len | upper }}", "{{ .missing | len }}", "{{ .map | len }}", "{{ .list | slice 1 }}", "{{ html }}", "{{ js }}",
+        "{{ urlquery }}", "{{ print nil }}", "{{ printf \"%v\" nil }}", "{{ index nil }}", "{{ index .list nil }}",
+        "{{ index .map nil }}", "{{ index .map .nil }}", "{{ index .list .nil }}", "{{ index .list 1.0 }}", "{{ index .list \"1\" }}",
+        "{{ index (split \"/\" .path) \"_0\" }}", "{{ index (split \"/\" .path) \"zz\" }}", "{{ index (until 3) 1 }}",
+        "{{ index (splitList \"/\" .path) 1 }}", "{{ index .name 100 }}", "{{ index .name 9 }}", "{{ len (index .name 0) }}",
+        "{{ eq (index .name 0) 103 }}", "{{ printf \"%T\" (index .name 0) }}", "{{ slice .name 1 3 }}",
+        "{{ $x := 1 }}{{ $x := 2 }}{{ $x }}", "{{ range $i, $x := .list }}{{ end }}{{ $i }}",
+        "{{ with $x := 1 }}{{ end }}{{ $x }}", "{{ if $x := 1 }}{{ else }}{{ $x }}{{ end }}",
+        "{{ range .list }}{{ else }}{{ break }}{{ end }}", "{{ range .list }}{{ with . }}{{ break }}{{ end }}{{ end }}",
+        "{{ range .list }}{{ template \"t\" }}{{ end }}{{ define \"t\" }}{{ continue }}{{ end }}",
+        "{{ range $i, $v := .emptyMap }}x{{ else }}{{ $i }}{{ end }}",
+    ]
+
+
+SOUP = ["{{", "}}", "{{-", "-}}", " ", "\n", ".", ".name", ".list", ".map.a", "$", "$x", ":=", "=", "|", "(", ")",
+        '"s"', "`r`", "'c'", "1", "-2", "1.5", "0x1f", "1e3", "if", "else", "end", "range", "with", "define",
+        "template", "block", "break", "continue", "nil", "true", "and", "or", "not", "eq", "len", "index",
+        "printf", '"%v %d"', "upper", "default", "toJson", "list", "dict", ",", "#", "{", "}", "é", "\t", "/*", "*/"]
+
+
+def soup(rng, count):
+    """Token soup: mostly broken templates that stress the lexer and parser."""
+    out = []
+    for _ in range(count):
+        pieces = [rng.choice(SOUP) for _ in range(rng.randint(1, 14))]
+        text = "".join(pieces)
+        if rng.random() < 0.5:
+            text = "{{ " + text.replace("{{", "").replace("}}", "") + " }}"
+        out.append(text)
+    return out
+
+
+def generated(rng, count):
+    """Random pipelines over the parameters, mostly valid."""
+    fields = [".name", ".env", ".n", ".pi", ".big", ".list", ".map", ".missing", ".nil", ".t", ".path",
+              ".values.image.tag", ".metadata.labels.team", ".segments", ".empty", ".numstr", ".items"]
+    unary = ["upper", "lower", "title", "trim", "quote", "squote", "len", "toString", "toJson", "b64enc", "first",
+             "last", "sortAlpha", "normalize", "typeOf", "kindOf", "empty", "int", "float64", "add1", "not",
+             "uniq", "reverse", "base", "toYaml", "sha1sum", "nospace", "snakecase", "kebabcase"]
+    binary = ['default "x"', 'trunc 3', 'replace "e" "E"', 'printf "%v|%s"', 'join "-"', 'add 2', 'mul 3',
+              'indent 2', 'hasPrefix "g"', 'contains "o"', 'eq "prod"', 'ne 1', 'lt 3', 'splitList "/"', 'split "/"',
+              'index .list', 'has "a"', 'append .list', 'regexReplaceAll "[aeiou]" "x"', 'trimSuffix "k"']
+    out = []
+    for _ in range(count):
+        parts = [rng.choice(fields)]
+        for _ in range(rng.randint(0, 3)):
+            parts.append(rng.choice(unary if rng.random() < 0.5 else binary))
+        body = " | ".join(parts)
+        shape = rng.random()
+        if shape < 0.6:
+            tpl = "{{ %s }}" % body
+        elif shape < 0.75:
+            tpl = "{{ if %s }}yes{{ else }}no{{ end }}" % body
+        elif shape < 0.85:
+            tpl = "{{ range $i, $v := %s }}{{ $i }}:{{ $v }};{{ end }}" % body
+        else:
+            tpl = "x-{{ with %s }}{{ . }}{{ end }}-y" % body
+        out.append(tpl)
+    return out
+
+
+def broken(rng, valid, count):
+    """Truncations and small corruptions of valid templates: parse errors."""
+    out = []
+    noise = ["{", "}", "(", ")", "|", "$", ".", "\"", "`", "'", ":=", "=", ",", "-", " ", "\n", "#", "{{", "}}", "end", "else"]
+    for _ in range(count):
+        tpl = rng.choice(valid)
+        if not tpl:
+            continue
+        mode = rng.random()
+        if mode < 0.4:
+            cut = rng.randint(1, len(tpl))
+            tpl = tpl[:cut]
+        elif mode < 0.8:
+            pos = rng.randint(0, len(tpl))
+            tpl = tpl[:pos] + rng.choice(noise) + tpl[pos:]
+        else:
+            pos = rng.randint(0, len(tpl) - 1)
+            tpl = tpl[:pos] + tpl[pos + 1:]
+        out.append(tpl)
+    return out
+
+
+def main():
+    oracle, version = sys.argv[1], sys.argv[2]
+    rng = random.Random(20240611)
+    templates = hand_written() + function_cases() + more_hand_written()
+    gen = generated(rng, 1500)
+    templates += gen
+    templates += broken(rng, hand_written() + function_cases() + gen, 1200)
+    templates += combinatorial(rng, 3000)
+    templates += soup(rng, 2500)
+    cases = []
+    seen = set()
+    for tpl in templates:
+        options = []
+        key = (tpl, "")
+        if key in seen:
+            continue
+        seen.add(key)
+        cases.append({"template": tpl, "params": PARAMS, "options": options})
+    # Option variants for the field-access cases.
+    for tpl in ["{{ .missing }}", "{{ .missing.x }}", "{{ .map.zz }}", "{{ .nil }}", "{{ .name }}",
+                "{{ .nil.x }}", "{{ index .missing \"a\" }}", "{{ .missing | upper }}", "{{ len .missing }}",
+                "{{ with .missing }}x{{ end }}", "{{ range .missing }}x{{ end }}", "{{ (split \"/\" .path)._1 }}",
+                "{{ $x := .missing }}{{ $x.y }}", "{{ define \"t\" }}{{ .q }}{{ end }}{{ template \"t\" . }}",
+                "{{ index .map \"zz\" }}", "{{ (split \"/\" .path)._9 }}", "{{ .values.nope.x }}",
+                "{{ range .items }}{{ .nope }}{{ end }}", "{{ .missing | default \"d\" }}", "{{ $.missing }}"]:
+        for options in OPTION_SETS[1:] + [["missingkey=bogus"], ["foo"], [""]]:
+            cases.append({"template": tpl, "params": PARAMS, "options": options})
+    # Empty and odd parameter sets.
+    for tpl in ["{{ . }}", "{{ .a }}", "{{ .a.b }}", "{{ len . }}", "{{ range . }}x{{ end }}", "{{ toJson . }}"]:
+        cases.append({"template": tpl, "params": {}, "options": []})
+    odd = {"big": 1e21, "small": 1e-7, "negzero": -0.0, "int": 12345678, "float": 0.1, "sum": 0.30000000000000004,
+           "max": 9007199254740993, "deep": {"a": {"b": {"c": [1, {"d": None}]}}}, "unicode": "日本語",
+           "k.with.dots": "dots", "k-dash": "dash", "": "emptykey"}
+    for tpl in ["{{ .big }} {{ .small }} {{ .negzero }} {{ .int }} {{ .float }} {{ .sum }} {{ .max }}",
+                "{{ .deep }}", "{{ .deep.a.b.c }}", "{{ toJson . }}", "{{ toYaml . }}", "{{ index . \"k.with.dots\" }}",
+                "{{ .k-dash }}", "{{ index . \"\" }}", "{{ .unicode | upper }} {{ len .unicode }} {{ trunc 2 .unicode }}",
+                "{{ range $k, $v := . }}{{ $k }};{{ end }}", "{{ printf \"%v %.2f %e\" .int .float .big }}"]:
+        cases.append({"template": tpl, "params": odd, "options": []})
+    for i, case in enumerate(cases):
+        case["id"] = i
+    lines = "\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n"
+    result = subprocess.run([oracle], input=lines.encode(), capture_output=True, check=True)
+    answers = [json.loads(l) for l in result.stdout.decode().splitlines() if l.strip()]
+    assert len(answers) == len(cases), (len(answers), len(cases))
+    out_path = HERE / "cases.jsonl"
+    with out_path.open("w") as out:
+        out.write(json.dumps({"oracle": version, "params": PARAMS}, ensure_ascii=False) + "\n")
+        for case, answer in zip(cases, answers):
+            record = {"id": case["id"], "template": case["template"]}
+            if case["params"] is not PARAMS:
+                record["params"] = case["params"]
+            if case["options"]:
+                record["options"] = case["options"]
+            if "output" in answer:
+                record["output"] = answer["output"]
+            else:
+                record["error"] = answer["error"]
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"wrote {len(cases)} cases to {out_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@
 //! above `--fail-on`, 1 findings at or above it, 2 the tool could not do its job).
 
 mod git;
+mod repos;
 mod whatif;
 
 use std::io::Write;
@@ -132,6 +133,8 @@ struct PlanArgs {
     /// Third-party controllers: which workload removes which finalizers (YAML).
     #[arg(long, value_name = "FILE")]
     controllers: Option<PathBuf>,
+    #[command(flatten)]
+    generation: repos::GenerationArgs,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Exit 1 when a finding has this severity or a higher one.
@@ -151,6 +154,8 @@ struct GenerateArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     output: Output,
+    #[command(flatten)]
+    generation: repos::GenerationArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -240,16 +245,14 @@ fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
     let controllers = load_controllers(args.controllers.as_deref())?;
     let fleet = load_fleet(&args.snapshot, &args.argocd_cluster)?;
     let (base, head) = read_revisions(args)?;
-    let outcome = preflight_simulator::plan(
-        &fleet,
-        &base,
-        &head,
-        &PlanConfig {
-            kube_version,
-            controllers,
-            force_kube_version: args.kube_version.is_some(),
-        },
-    );
+    let refs = args.base_ref.as_deref().zip(args.head_ref.as_deref());
+    let generation = args.generation.plan_inputs(&args.repo, refs)?;
+    let config = PlanConfig {
+        kube_version,
+        controllers,
+        force_kube_version: args.kube_version.is_some(),
+    };
+    let outcome = preflight_simulator::plan_with_inputs(&fleet, &base, &head, &config, &generation);
     print_report(&outcome, args.format)?;
     Ok(exit_code(&outcome, args.fail_on))
 }
@@ -344,9 +347,20 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
         .as_ref()
         .map(|f| f.settings.clone())
         .unwrap_or_default();
+    let argocd_objects: Vec<&preflight_model::Object> = fleet
+        .as_ref()
+        .and_then(|f| f.argocd())
+        .map(|snapshot| snapshot.objects().collect())
+        .unwrap_or_default();
+    let repos = repos::GitRepos::new(None, args.generation.checkouts()?);
+    let responses = args.generation.responses()?;
     let context = preflight_generators::GenerationContext {
         clusters: &clusters,
         settings: &settings,
+        argocd_objects: &argocd_objects,
+        argocd_namespace: fleet.as_ref().and_then(|f| f.argocd_namespace()),
+        repos: &repos,
+        responses: &responses,
     };
     let generated = match preflight_generators::generate(&appset.object, &context) {
         Ok(generated) => generated,
@@ -362,28 +376,59 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     for warning in &generated.warnings {
         eprintln!("warning: {warning}");
     }
+    // Without a snapshot nothing is known of clusters and AppProjects: only names are
+    // checked then.
+    let invalid: Vec<_> = preflight_generators::validate_applications(
+        appset.object.name(),
+        &generated.applications,
+        &context,
+    )
+    .into_iter()
+    .filter(|problem| fleet.is_some() || !problem.message.starts_with("application destination"))
+    .collect();
+    for problem in &invalid {
+        eprintln!(
+            "error: ApplicationSet `{}`: Application `{}` would not be written: {}",
+            appset.object.name(),
+            problem.name,
+            problem.message
+        );
+    }
     let items: Vec<serde_json::Value> = generated
         .applications
         .into_iter()
         .map(|a| a.into_raw())
         .collect();
-    let rendered = match args.output {
+    // Written as it is rendered: 15,000 Applications make tens of megabytes.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.output {
         Output::Json => {
             let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-            format!("{}\n", serde_json::to_string_pretty(&list)?)
+            serde_json::to_writer_pretty(&mut stdout, &list)
+                .map_err(|error| match error.io_error_kind() {
+                    // Keep the I/O error itself, so that a closed pipe is recognised.
+                    Some(kind) => anyhow::Error::from(std::io::Error::from(kind)),
+                    None => anyhow::Error::from(error),
+                })
+                .context("cannot write to standard output")?;
+            stdout
+                .write_all(b"\n")
+                .context("cannot write to standard output")?;
         }
         Output::Yaml => {
-            let mut out = String::new();
             for item in &items {
-                out.push_str("---\n");
-                out.push_str(&serde_saphyr::to_string(item).context("cannot render YAML")?);
+                let document = serde_saphyr::to_string(item).context("cannot render YAML")?;
+                stdout
+                    .write_all(b"---\n")
+                    .and_then(|()| stdout.write_all(document.as_bytes()))
+                    .context("cannot write to standard output")?;
             }
-            out
         }
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(rendered.as_bytes())
-        .context("cannot write to standard output")?;
-    Ok(ExitCode::SUCCESS)
+    }
+    stdout.flush().context("cannot write to standard output")?;
+    Ok(if invalid.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -7,9 +7,9 @@ use preflight_model::ClusterInfo;
 use serde_json::{Map, Value};
 
 use crate::error::{FieldPath, GenerateError};
-use crate::fasttemplate::render_str;
-use crate::params::{sanitize_name, ParamSet};
+use crate::params::{sanitize_name, Mode, ParamSet};
 use crate::selector::{parse_selector, selector_fields, SelectorRules};
+use crate::values::{append_values, string_map};
 
 /// Value of the secret-type label on every cluster secret.
 const SECRET_TYPE_CLUSTER: &str = "cluster";
@@ -28,6 +28,7 @@ pub(crate) fn cluster_params(
     generator: &Map<String, Value>,
     path: &FieldPath,
     clusters: &[ClusterInfo],
+    mode: Mode,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<ParamSet>, GenerateError> {
     let selector_path = path.key("selector");
@@ -70,8 +71,8 @@ pub(crate) fn cluster_params(
 
     let mut param_sets = Vec::with_capacity(matched.len() + 1);
     for cluster in matched.values() {
-        let mut params = secret_params(cluster);
-        append_values(&mut params, &values, &path.key("values"))?;
+        let mut params = secret_params(cluster, mode);
+        append_values(&mut params, &values, &path.key("values"), mode)?;
         param_sets.push(params);
     }
     let has_local_secret = matched
@@ -83,7 +84,7 @@ pub(crate) fn cluster_params(
         params.insert("nameNormalized".into(), IN_CLUSTER_NAME.into());
         params.insert("server".into(), IN_CLUSTER_SERVER.into());
         params.insert("project".into(), "".into());
-        append_values(&mut params, &values, &path.key("values"))?;
+        append_values(&mut params, &values, &path.key("values"), mode)?;
         param_sets.push(params);
     }
 
@@ -109,56 +110,39 @@ fn secret_labels(cluster: &ClusterInfo) -> BTreeMap<String, String> {
     labels
 }
 
-fn secret_params(cluster: &ClusterInfo) -> ParamSet {
+fn secret_params(cluster: &ClusterInfo, mode: Mode) -> ParamSet {
     let mut params = ParamSet::new();
     params.insert("name".into(), cluster.name.clone().into());
     params.insert("nameNormalized".into(), sanitize_name(&cluster.name).into());
     params.insert("server".into(), cluster.server.clone().into());
     params.insert("project".into(), cluster.project.clone().into());
-    for (key, value) in &cluster.annotations {
-        params.insert(format!("metadata.annotations.{key}"), value.clone().into());
-    }
-    for (key, value) in secret_labels(cluster) {
-        params.insert(format!("metadata.labels.{key}"), value.into());
+    match mode {
+        Mode::Fast => {
+            for (key, value) in &cluster.annotations {
+                params.insert(format!("metadata.annotations.{key}"), value.clone().into());
+            }
+            for (key, value) in secret_labels(cluster) {
+                params.insert(format!("metadata.labels.{key}"), value.into());
+            }
+        }
+        Mode::Go => {
+            // `metadata` is always there; `labels` and `annotations` only when not empty.
+            let mut metadata = Map::new();
+            let as_object = |map: &BTreeMap<String, String>| {
+                Value::Object(
+                    map.iter()
+                        .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+                        .collect(),
+                )
+            };
+            metadata.insert("labels".into(), as_object(&secret_labels(cluster)));
+            if !cluster.annotations.is_empty() {
+                metadata.insert("annotations".into(), as_object(&cluster.annotations));
+            }
+            params.insert("metadata".into(), Value::Object(metadata));
+        }
     }
     params
-}
-
-/// Adds `values.<key>` parameters, each value rendered against `params` as they were
-/// before any value was added (rulebook 4.0), so values never see each other.
-fn append_values(
-    params: &mut ParamSet,
-    values: &BTreeMap<String, String>,
-    path: &FieldPath,
-) -> Result<(), GenerateError> {
-    let mut rendered = Vec::with_capacity(values.len());
-    for (key, template) in values {
-        let text =
-            render_str(template, params).map_err(|message| GenerateError::InvalidTemplate {
-                path: path.key(key).to_string(),
-                message,
-            })?;
-        rendered.push((format!("values.{key}"), Value::String(text.into_owned())));
-    }
-    params.extend(rendered);
-    Ok(())
-}
-
-fn string_map(
-    value: Option<&Value>,
-    path: &FieldPath,
-) -> Result<BTreeMap<String, String>, GenerateError> {
-    match value {
-        None | Some(Value::Null) => Ok(BTreeMap::new()),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(key, value)| match value {
-                Value::String(text) => Ok((key.clone(), text.clone())),
-                other => Err(GenerateError::wrong_type(&path.key(key), "a string", other)),
-            })
-            .collect(),
-        Some(other) => Err(GenerateError::wrong_type(path, "an object", other)),
-    }
 }
 
 #[cfg(test)]
@@ -195,6 +179,7 @@ mod tests {
             generator.as_object().unwrap(),
             &FieldPath::of("clusters"),
             clusters,
+            Mode::Fast,
             &mut warnings,
         )
         .unwrap()
@@ -276,6 +261,7 @@ mod tests {
             generator.as_object().unwrap(),
             &FieldPath::of("clusters"),
             &[prod],
+            Mode::Fast,
             &mut warnings,
         )
         .unwrap();
@@ -318,6 +304,7 @@ mod tests {
                 .unwrap(),
             &FieldPath::of("clusters"),
             &fleet(),
+            Mode::Fast,
             &mut warnings,
         )
         .unwrap();
@@ -342,6 +329,7 @@ mod tests {
                 .unwrap(),
             &FieldPath::of("clusters"),
             &clusters,
+            Mode::Fast,
             &mut warnings,
         )
         .unwrap();
@@ -358,6 +346,7 @@ mod tests {
             generator.as_object().unwrap(),
             &FieldPath::of("clusters"),
             &fleet(),
+            Mode::Fast,
             &mut warnings,
         )
         .unwrap_err();

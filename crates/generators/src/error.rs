@@ -27,6 +27,18 @@ pub enum GenerateError {
     /// A feature this tool cannot evaluate (yet, or offline).
     #[error("{path}: {feature} is not supported yet")]
     Unsupported { path: String, feature: String },
+    /// A git generator could not list or read its repository, or a file in it is not what
+    /// the generator needs (Argo CD's repo-server errors).
+    #[error("{path}: {message}")]
+    Repository { path: String, message: String },
+    /// A generator needs an answer from the network (SCM provider, pull request, plugin)
+    /// and no recorded answer was given for it.
+    #[error("{path}: {message}")]
+    NotOffline { path: String, message: String },
+    /// A generator's own rule failed: matrix or merge structure, merge keys, a
+    /// clusterDecisionResource lookup, a recorded provider error.
+    #[error("{path}: {message}")]
+    Generator { path: String, message: String },
 }
 
 impl GenerateError {
@@ -36,7 +48,10 @@ impl GenerateError {
             GenerateError::InvalidField { path, .. }
             | GenerateError::InvalidSelector { path, .. }
             | GenerateError::InvalidTemplate { path, .. }
-            | GenerateError::Unsupported { path, .. } => path,
+            | GenerateError::Unsupported { path, .. }
+            | GenerateError::Repository { path, .. }
+            | GenerateError::NotOffline { path, .. }
+            | GenerateError::Generator { path, .. } => path,
         }
     }
 
@@ -53,6 +68,20 @@ impl GenerateError {
             path,
             format!("must be {expected}, found {}", type_name(found)),
         )
+    }
+
+    pub(crate) fn repository(path: &FieldPath, message: impl Into<String>) -> GenerateError {
+        GenerateError::Repository {
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn generator(path: &FieldPath, message: impl Into<String>) -> GenerateError {
+        GenerateError::Generator {
+            path: path.to_string(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn unsupported(path: &FieldPath, feature: impl Into<String>) -> GenerateError {

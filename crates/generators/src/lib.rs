@@ -2,34 +2,52 @@
 //! ApplicationSet controller would generate from it, offline.
 //!
 //! The entry point is [`generate`], which takes the ApplicationSet as an [`Object`] and a
-//! [`GenerationContext`] (the cluster secrets Argo CD knows, the `argocd-cm` settings) and
+//! [`GenerationContext`] (the cluster secrets Argo CD knows, the `argocd-cm` settings,
+//! the objects of the cluster Argo CD runs in, repository contents through
+//! [`RepoFiles`], recorded answers of network generators as [`GeneratorResponses`]) and
 //! returns [`Generated`]: the Applications in Argo CD's generation order plus warnings,
 //! or a [`GenerateError`] naming the field that stopped generation. Beside it,
 //! [`normalize_application_spec`] is the spec normalization the controller applies to
-//! generated and live Applications before comparing them, and [`effective_policy`] reads
-//! an ApplicationSet's `applicationsSync` policy.
+//! generated and live Applications before comparing them, [`effective_policy`] reads an
+//! ApplicationSet's `applicationsSync` policy, and [`validate_applications`] states which
+//! generated Applications the controller would refuse to write.
 //!
 //! The rules implemented here are those of the rulebook `argocd-appset-semantics.md`
-//! (sections cited in the code). Supported today: the `list` and `clusters` generators,
-//! fasttemplate rendering, generator templates, post-generator selectors. Go templates,
-//! `templatePatch` and the other generators are reported as [`GenerateError::Unsupported`]
-//! rather than evaluated wrongly.
+//! (sections cited in the code): every generator (`list`, `clusters`, `git` directories
+//! and files, `matrix`, `merge`, `clusterDecisionResource`, and `scmProvider`,
+//! `pullRequest` and `plugin` from recorded answers), post-generator selectors,
+//! generator templates, `values`, `templatePatch`, fasttemplate rendering. Go templates
+//! are reported as [`GenerateError::Unsupported`] rather than evaluated wrongly;
+//! generators already build their Go-template parameter sets.
 //!
 //! This crate is pure: it does no I/O, reads no clock or environment, and must never
-//! depend on tokio, kube or an HTTP client. Repository contents will reach it through a
-//! trait its caller implements.
+//! depend on tokio, kube or an HTTP client. Repository contents reach it through
+//! [`RepoFiles`], which its caller implements.
 
 mod clusters;
+mod duck;
 mod error;
+mod eval;
 mod fasttemplate;
+mod git;
+mod glob;
 mod list;
-mod merge;
 mod normalize;
 mod params;
+mod patch;
+mod recorded;
+mod repo;
 mod selector;
+mod template_merge;
+mod validate;
+mod values;
+mod yaml;
 
 #[cfg(test)]
 mod tests;
+
+use std::fmt;
+use std::sync::Arc;
 
 use preflight_model::argocd::{ARGOCD_API_VERSION, RESOURCES_FINALIZER};
 use preflight_model::{ApplicationsSyncPolicy, ArgoSettings, ClusterInfo, Object};
@@ -37,20 +55,72 @@ use serde_json::{Map, Value};
 
 pub use error::GenerateError;
 pub use normalize::normalize_application_spec;
+pub use recorded::GeneratorResponses;
+pub use repo::{InMemoryRepos, NoRepositories, RepoFiles};
+pub use validate::{validate_applications, InvalidApplication};
 
 use error::{type_name, FieldPath, Segment};
-use params::ParamSet;
+use eval::{AppSetFacts, Evaluator, Level, Transformed};
+use params::{Mode, ParamSet};
 
 /// What generation may look at besides the ApplicationSet itself.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct GenerationContext<'a> {
     /// The clusters declared by cluster secrets in Argo CD's namespace. Do not add an
-    /// entry for the implicit `in-cluster`: the cluster generator adds it when Argo CD
-    /// would.
+    /// entry for the implicit `in-cluster`: the generators add it when Argo CD would.
     pub clusters: &'a [ClusterInfo],
-    /// The `argocd-cm` settings. Generation itself reads none of them today
-    /// (`cluster.inClusterEnabled` matters to validation of the result, not here).
+    /// The `argocd-cm` settings (`cluster.inClusterEnabled` matters to validation).
     pub settings: &'a ArgoSettings,
+    /// Objects of the cluster Argo CD runs in: AppProjects (the git generator's
+    /// precondition), ConfigMaps and duck-typed resources (clusterDecisionResource),
+    /// `argocd-cmd-params-cm` (the git file globbing mode). Empty when unknown; the git
+    /// generator then skips its AppProject check with a warning.
+    pub argocd_objects: &'a [&'a Object],
+    /// The namespace Argo CD runs in; the ApplicationSet's when `None`.
+    pub argocd_namespace: Option<&'a str>,
+    /// Repository contents for git generators.
+    pub repos: &'a dyn RepoFiles,
+    /// Recorded answers for the SCM provider, pull request and plugin generators.
+    pub responses: &'a GeneratorResponses,
+}
+
+static NO_RESPONSES: GeneratorResponses = GeneratorResponses::new();
+
+impl<'a> GenerationContext<'a> {
+    /// A context with clusters and settings only: no snapshot objects, no repository, no
+    /// recorded answer.
+    pub fn new(clusters: &'a [ClusterInfo], settings: &'a ArgoSettings) -> GenerationContext<'a> {
+        GenerationContext {
+            clusters,
+            settings,
+            argocd_objects: &[],
+            argocd_namespace: None,
+            repos: &NoRepositories,
+            responses: &NO_RESPONSES,
+        }
+    }
+}
+
+impl fmt::Debug for GenerationContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GenerationContext")
+            .field("clusters", &self.clusters.len())
+            .field("argocd_objects", &self.argocd_objects.len())
+            .field("argocd_namespace", &self.argocd_namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a plan gives generation besides the snapshot: repository contents as of the base
+/// revision and as of head (the plan's own repository differs between them), and
+/// recorded answers of network generators.
+#[derive(Debug, Clone, Default)]
+pub struct GenerationInputs {
+    /// Repositories as of the base revision (when base stands in for live).
+    pub repos_at_base: Option<Arc<dyn RepoFiles>>,
+    /// Repositories as of head.
+    pub repos_at_head: Option<Arc<dyn RepoFiles>>,
+    pub responses: Arc<GeneratorResponses>,
 }
 
 /// The outcome of a successful generation.
@@ -83,11 +153,9 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
     let spec = required_object(raw.get("spec"), &spec_path)?;
 
     let go_template_path = spec_path.key("goTemplate");
-    match spec.get("goTemplate") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
-        Some(Value::Bool(true)) => {
-            return Err(GenerateError::unsupported(&go_template_path, "goTemplate"))
-        }
+    let mode = match spec.get("goTemplate") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => Mode::Fast,
+        Some(Value::Bool(true)) => Mode::Go,
         Some(other) => {
             return Err(GenerateError::wrong_type(
                 &go_template_path,
@@ -95,21 +163,22 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
                 other,
             ))
         }
+    };
+    if mode == Mode::Go {
+        return Err(GenerateError::unsupported(&go_template_path, "goTemplate"));
     }
-    if spec
-        .get("templatePatch")
-        .is_some_and(|patch| !patch.is_null())
-    {
-        return Err(GenerateError::unsupported(
-            &spec_path.key("templatePatch"),
-            "templatePatch",
-        ));
-    }
+    let patch_path = spec_path.key("templatePatch");
+    let template_patch = match spec.get("templatePatch") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(patch)) => Some(patch.as_str()),
+        Some(other) => return Err(GenerateError::wrong_type(&patch_path, "a string", other)),
+    };
     let owner = Owner {
         name: appset.name(),
         namespace: appset.namespace(),
         uid: appset.uid(),
         preserve_resources_on_deletion: preserve_resources_on_deletion(spec)?,
+        template_patch,
     };
 
     let template_path = spec_path.key("template");
@@ -128,25 +197,30 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
         Some(other) => return Err(GenerateError::wrong_type(&generators_path, "a list", other)),
     };
 
-    let mut generated = Generated::default();
+    let facts = AppSetFacts {
+        name: appset.name(),
+        namespace: appset.namespace(),
+        project: spec_template
+            .get("spec")
+            .and_then(|template_spec| template_spec.get("project")),
+    };
+    let evaluator = Evaluator::new(*ctx, mode, facts);
+    let mut applications = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         let entry_path = generators_path.index(index);
-        let outputs = transform(
-            entry,
-            &entry_path,
-            spec_template,
-            ctx,
-            &mut generated.warnings,
-        )?;
+        let outputs =
+            evaluator.transform(entry, &entry_path, Some(spec_template), None, Level::Top)?;
         for output in &outputs {
+            let prepared = PreparedTemplate::new(output);
             for params in &output.param_sets {
-                generated
-                    .applications
-                    .push(build_application(&owner, output, params)?);
+                applications.push(build_application(&owner, output, &prepared, params)?);
             }
         }
     }
-    Ok(generated)
+    Ok(Generated {
+        applications,
+        warnings: evaluator.into_warnings(),
+    })
 }
 
 /// The ApplicationSet's `applicationsSync` policy (rulebook 9.2), assuming the controller
@@ -189,15 +263,7 @@ const GENERATOR_KINDS: [&str; 9] = [
 
 /// Nesting deeper than this is refused, which keeps every recursive walk of this crate
 /// far from the stack limit whatever the input.
-const MAX_DEPTH: usize = 200;
-
-/// What one generator of an entry produced: its merged template and surviving params.
-struct GeneratorOutput<'a> {
-    template: Value,
-    generator_template: &'a Value,
-    generator_template_path: FieldPath,
-    param_sets: Vec<ParamSet>,
-}
+pub(crate) const MAX_DEPTH: usize = 200;
 
 /// The ApplicationSet facts every generated Application needs.
 struct Owner<'a> {
@@ -205,173 +271,136 @@ struct Owner<'a> {
     namespace: Option<&'a str>,
     uid: Option<&'a str>,
     preserve_resources_on_deletion: bool,
+    template_patch: Option<&'a str>,
 }
 
-/// One generator entry (`Transform`): every generator present, each with its merged
-/// template and its parameter sets filtered by the entry's post-generator selector.
-fn transform<'a>(
-    entry: &'a Value,
-    entry_path: &FieldPath,
-    spec_template: &Value,
-    ctx: &GenerationContext,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<GeneratorOutput<'a>>, GenerateError> {
-    let Value::Object(entry_map) = entry else {
-        return Err(GenerateError::wrong_type(entry_path, "an object", entry));
-    };
-    let kinds: Vec<&str> = GENERATOR_KINDS
-        .into_iter()
-        .filter(|kind| entry_map.get(*kind).is_some_and(|g| !g.is_null()))
-        .collect();
-    if kinds.is_empty() {
-        let found: Vec<String> = entry_map
-            .keys()
-            .filter(|key| *key != "selector")
-            .map(|key| format!("`{key}`"))
-            .collect();
-        let found = if found.is_empty() {
-            "nothing".to_string()
-        } else {
-            found.join(", ")
-        };
-        warnings.push(format!(
-            "{entry_path}: no generator Argo CD recognizes (found {found}); Argo CD ignores this entry and generates nothing from it"
-        ));
-        return Ok(Vec::new());
+/// The part of a merged template Argo CD copies into the Application it renders.
+struct PreparedTemplate {
+    application_template: Value,
+}
+
+impl PreparedTemplate {
+    fn new(output: &Transformed) -> PreparedTemplate {
+        let mut template_metadata = Map::new();
+        if let Some(Value::Object(metadata)) = output.template.get("metadata") {
+            for field in ["name", "namespace", "labels", "annotations", "finalizers"] {
+                if let Some(value) = metadata.get(field) {
+                    template_metadata.insert(field.to_string(), value.clone());
+                }
+            }
+        }
+        let mut application_template = Map::new();
+        application_template.insert("metadata".into(), Value::Object(template_metadata));
+        application_template.insert(
+            "spec".into(),
+            output.template.get("spec").cloned().unwrap_or(Value::Null),
+        );
+        PreparedTemplate {
+            application_template: Value::Object(application_template),
+        }
     }
-
-    let selector_path = entry_path.key("selector");
-    let post_selector = match entry_map.get("selector") {
-        None | Some(Value::Null) => None,
-        Some(value) => {
-            let fields = selector::selector_fields(value, &selector_path)?;
-            Some(selector::parse_selector(
-                &fields,
-                &[],
-                &selector_path,
-                selector::SelectorRules::ApplicationSet,
-            )?)
-        }
-    };
-
-    let mut outputs = Vec::with_capacity(kinds.len());
-    for kind in kinds {
-        let generator_path = entry_path.key(kind);
-        if !matches!(kind, "list" | "clusters") {
-            return Err(GenerateError::unsupported(
-                &generator_path,
-                format!("{kind} generator"),
-            ));
-        }
-        let generator_value = &entry_map[kind];
-        let Value::Object(generator) = generator_value else {
-            return Err(GenerateError::wrong_type(
-                &generator_path,
-                "an object",
-                generator_value,
-            ));
-        };
-        let generator_template_path = generator_path.key("template");
-        let generator_template = generator.get("template").unwrap_or(&Value::Null);
-        check_template_shape(generator_template, &generator_template_path)?;
-        let template = merge::merge_template(generator_template, spec_template);
-
-        let mut param_sets = match kind {
-            "list" => list::list_params(generator, &generator_path)?,
-            _ => clusters::cluster_params(generator, &generator_path, ctx.clusters, warnings)?,
-        };
-        if let Some(post_selector) = &post_selector {
-            param_sets.retain(|params| post_selector.matches(&params::flatten(params)));
-        }
-        outputs.push(GeneratorOutput {
-            template,
-            generator_template,
-            generator_template_path,
-            param_sets,
-        });
-    }
-    Ok(outputs)
 }
 
 /// Renders one Application from a merged template and a parameter set (rulebook 6.2,
-/// 2.5), then forces its namespace and adds the owner reference.
+/// 2.5, 6.3), then forces its namespace and adds the owner reference.
 fn build_application(
     owner: &Owner,
-    output: &GeneratorOutput,
+    output: &Transformed,
+    prepared: &PreparedTemplate,
     params: &ParamSet,
 ) -> Result<Object, GenerateError> {
-    // Argo CD copies exactly these fields of the template into the Application it renders.
-    let mut template_metadata = Map::new();
-    if let Some(Value::Object(metadata)) = output.template.get("metadata") {
-        for field in ["name", "namespace", "labels", "annotations", "finalizers"] {
-            if let Some(value) = metadata.get(field) {
-                template_metadata.insert(field.to_string(), value.clone());
-            }
-        }
-    }
-    let mut application_template = Map::new();
-    application_template.insert("metadata".into(), Value::Object(template_metadata));
-    application_template.insert(
-        "spec".into(),
-        output.template.get("spec").cloned().unwrap_or(Value::Null),
-    );
-    let application_template = Value::Object(application_template);
-
     // The empty-parameter-set shortcut (rulebook 2.2): no rendering, no finalizer.
     let rendered = if params.is_empty() {
-        application_template
+        prepared.application_template.clone()
     } else {
-        fasttemplate::render_value(&application_template, params)
+        fasttemplate::render_value(&prepared.application_template, params)
             .map_err(|failure| template_error(output, failure))?
     };
 
-    let metadata = rendered.get("metadata");
-    let text = |field: &str| {
-        metadata
-            .and_then(|m| m.get(field))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
+    let (mut metadata, spec) = match rendered {
+        Value::Object(mut parts) => {
+            let metadata = match parts.remove("metadata") {
+                Some(Value::Object(metadata)) => metadata,
+                _ => Map::new(),
+            };
+            (metadata, parts.remove("spec").unwrap_or(Value::Null))
+        }
+        _ => (Map::new(), Value::Null),
     };
-    let string_map = |field: &str| -> Map<String, Value> {
-        match metadata.and_then(|m| m.get(field)) {
-            Some(Value::Object(map)) => map
-                .iter()
-                .filter(|(_, value)| value.is_string())
-                .map(|(key, value)| (key.clone(), value.clone()))
-                .collect(),
+    let string_map = |value: Option<Value>| -> Map<String, Value> {
+        match value {
+            Some(Value::Object(map)) => map.into_iter().filter(|(_, v)| v.is_string()).collect(),
             _ => Map::new(),
         }
     };
-    let labels = string_map("labels");
-    let annotations = string_map("annotations");
-    let mut finalizers: Vec<Value> = match metadata.and_then(|m| m.get("finalizers")) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter(|item| item.is_string())
-            .cloned()
-            .collect(),
+    let name = match metadata.remove("name") {
+        Some(Value::String(name)) => name,
+        _ => String::new(),
+    };
+    let labels = string_map(metadata.remove("labels"));
+    let annotations = string_map(metadata.remove("annotations"));
+    let mut finalizers: Vec<Value> = match metadata.remove("finalizers") {
+        Some(Value::Array(items)) => items.into_iter().filter(Value::is_string).collect(),
         _ => Vec::new(),
     };
     if !params.is_empty() && finalizers.is_empty() && !owner.preserve_resources_on_deletion {
         finalizers.push(RESOURCES_FINALIZER.into());
     }
-
-    let mut metadata = Map::new();
-    metadata.insert("name".into(), text("name").into());
+    let mut app_metadata = Map::new();
+    app_metadata.insert("name".into(), name.into());
+    if !labels.is_empty() {
+        app_metadata.insert("labels".into(), Value::Object(labels));
+    }
+    if !annotations.is_empty() {
+        app_metadata.insert("annotations".into(), Value::Object(annotations));
+    }
+    if !finalizers.is_empty() {
+        app_metadata.insert("finalizers".into(), Value::Array(finalizers));
+    }
+    let (mut metadata_out, mut spec) = match owner.template_patch {
+        None => (app_metadata, spec),
+        Some(patch) => {
+            let mut app = Map::new();
+            app.insert("metadata".into(), Value::Object(app_metadata));
+            app.insert("spec".into(), spec);
+            let patched = apply_template_patch(Value::Object(app), patch, params)?;
+            let Value::Object(mut patched) = patched else {
+                return Err(GenerateError::invalid(
+                    &FieldPath::of("spec.templatePatch"),
+                    "the patched Application is not an object",
+                ));
+            };
+            let mut metadata = match patched.remove("metadata") {
+                Some(Value::Object(metadata)) => metadata,
+                _ => Map::new(),
+            };
+            // Keep what the controller writes, non-empty.
+            let mut kept = Map::new();
+            kept.insert(
+                "name".into(),
+                metadata
+                    .remove("name")
+                    .filter(Value::is_string)
+                    .unwrap_or_else(|| "".into()),
+            );
+            for field in ["labels", "annotations", "finalizers"] {
+                match metadata.remove(field) {
+                    Some(Value::Object(map)) if !map.is_empty() => {
+                        kept.insert(field.into(), Value::Object(map));
+                    }
+                    Some(Value::Array(items)) if !items.is_empty() => {
+                        kept.insert(field.into(), Value::Array(items));
+                    }
+                    _ => {}
+                }
+            }
+            (kept, patched.remove("spec").unwrap_or(Value::Null))
+        }
+    };
     // Every generated Application lives in the ApplicationSet's namespace, whatever the
     // template says (the appsets-in-any-namespace security boundary).
     if let Some(namespace) = owner.namespace {
-        metadata.insert("namespace".into(), namespace.into());
-    }
-    if !labels.is_empty() {
-        metadata.insert("labels".into(), Value::Object(labels));
-    }
-    if !annotations.is_empty() {
-        metadata.insert("annotations".into(), Value::Object(annotations));
-    }
-    if !finalizers.is_empty() {
-        metadata.insert("finalizers".into(), Value::Array(finalizers));
+        metadata_out.insert("namespace".into(), namespace.into());
     }
     let mut owner_reference = Map::new();
     owner_reference.insert("apiVersion".into(), ARGOCD_API_VERSION.into());
@@ -382,27 +411,72 @@ fn build_application(
     }
     owner_reference.insert("controller".into(), true.into());
     owner_reference.insert("blockOwnerDeletion".into(), true.into());
-    metadata.insert(
+    metadata_out.insert(
         "ownerReferences".into(),
         Value::Array(vec![Value::Object(owner_reference)]),
     );
 
-    let mut spec = rendered.get("spec").cloned().unwrap_or(Value::Null);
     normalize_application_spec(&mut spec);
 
     let mut application = Map::new();
     application.insert("apiVersion".into(), ARGOCD_API_VERSION.into());
     application.insert("kind".into(), "Application".into());
-    application.insert("metadata".into(), Value::Object(metadata));
+    application.insert("metadata".into(), Value::Object(metadata_out));
     application.insert("spec".into(), spec);
     Ok(Object::from_value(Value::Object(application)))
 }
 
+/// Renders `spec.templatePatch` with the parameter set, parses it and applies it as a
+/// strategic merge patch (rulebook 6.3); `spec.project` keeps its rendered value.
+fn apply_template_patch(
+    app: Value,
+    patch: &str,
+    params: &ParamSet,
+) -> Result<Value, GenerateError> {
+    let patch_path = FieldPath::of("spec.templatePatch");
+    let rendered = fasttemplate::render_str(patch, params).map_err(|message| {
+        GenerateError::InvalidTemplate {
+            path: patch_path.to_string(),
+            message: format!("error replacing values in templatePatch: {message}"),
+        }
+    })?;
+    let parsed = yaml::parse_keeping_numbers(&rendered).map_err(|error| {
+        GenerateError::invalid(
+            &patch_path,
+            format!("the rendered patch is not YAML or JSON: {error}"),
+        )
+    })?;
+    if parsed.is_null() {
+        return Ok(app);
+    }
+    check_depth(&parsed, &patch_path)?;
+    let project = app
+        .get("spec")
+        .and_then(|spec| spec.get("project"))
+        .cloned();
+    let mut patched = patch::apply(&app, &parsed).map_err(|error| {
+        GenerateError::invalid(&patch_path, format!("error applying the patch: {error}"))
+    })?;
+    // A patch cannot change the project.
+    if let Some(Value::Object(spec)) = patched.get_mut("spec") {
+        match project {
+            Some(project) => {
+                spec.insert("project".into(), project);
+            }
+            None => {
+                spec.remove("project");
+            }
+        }
+    }
+    check_template_shape(&patched, &patch_path)?;
+    Ok(patched)
+}
+
 /// Points a render failure at the template it came from: the generator's inline template
 /// when that one supplied the field, else `spec.template`.
-fn template_error(output: &GeneratorOutput, failure: fasttemplate::RenderFailure) -> GenerateError {
-    let from_generator = lookup(output.generator_template, &failure.segments)
-        .is_some_and(|value| failure.in_key || !merge::is_empty(value));
+fn template_error(output: &Transformed, failure: fasttemplate::RenderFailure) -> GenerateError {
+    let from_generator = lookup(&output.generator_template, &failure.segments)
+        .is_some_and(|value| failure.in_key || !template_merge::is_empty(value));
     let base = if from_generator {
         output.generator_template_path.clone()
     } else {
@@ -447,7 +521,10 @@ fn preserve_resources_on_deletion(spec: &Map<String, Value>) -> Result<bool, Gen
 
 /// Checks the fields of an `ApplicationSetTemplate` that are read as typed values, so
 /// that a wrong type is reported where it was written rather than after merging.
-fn check_template_shape(template: &Value, path: &FieldPath) -> Result<(), GenerateError> {
+pub(crate) fn check_template_shape(
+    template: &Value,
+    path: &FieldPath,
+) -> Result<(), GenerateError> {
     let Some(template) = optional_object(Some(template), path)? else {
         return Ok(());
     };

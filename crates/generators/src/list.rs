@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{type_name, FieldPath, GenerateError};
-use crate::params::ParamSet;
+use crate::params::{Mode, ParamSet};
 
 /// The parameter sets of a `list` generator: one per item of `elements`, then one per
 /// item of `elementsYaml`.
@@ -15,6 +15,7 @@ use crate::params::ParamSet;
 pub(crate) fn list_params(
     list: &Map<String, Value>,
     path: &FieldPath,
+    mode: Mode,
 ) -> Result<Vec<ParamSet>, GenerateError> {
     let mut param_sets = Vec::new();
     let elements_path = path.key("elements");
@@ -22,7 +23,22 @@ pub(crate) fn list_params(
         None | Some(Value::Null) => {}
         Some(Value::Array(elements)) => {
             for (index, element) in elements.iter().enumerate() {
-                param_sets.push(element_params(element, &elements_path.index(index))?);
+                let element_path = elements_path.index(index);
+                param_sets.push(match mode {
+                    Mode::Fast => element_params(element, &element_path)?,
+                    // Go templates take each element as it is, any JSON types.
+                    Mode::Go => match element {
+                        Value::Null => ParamSet::new(),
+                        Value::Object(map) => map.clone().into_iter().collect(),
+                        other => {
+                            return Err(GenerateError::wrong_type(
+                                &element_path,
+                                "an object",
+                                other,
+                            ))
+                        }
+                    },
+                });
             }
         }
         Some(other) => return Err(GenerateError::wrong_type(&elements_path, "a list", other)),
@@ -88,14 +104,8 @@ fn fasttemplate_string(value: &Value, path: &FieldPath) -> Result<String, Genera
 
 /// `elementsYaml`: a YAML list of objects, parsed like `sigs.k8s.io/yaml` would.
 fn yaml_params(text: &str, path: &FieldPath) -> Result<Vec<ParamSet>, GenerateError> {
-    let parsed: Value = serde_saphyr::from_str(text).map_err(|error| {
-        GenerateError::invalid(
-            path,
-            format!(
-                "is not a YAML list of objects: {}",
-                first_line(&error.to_string())
-            ),
-        )
+    let parsed: Value = crate::yaml::parse(text).map_err(|error| {
+        GenerateError::invalid(path, format!("is not a YAML list of objects: {error}"))
     })?;
     crate::check_depth(&parsed, path)?;
     let items = match parsed {
@@ -125,10 +135,6 @@ fn yaml_params(text: &str, path: &FieldPath) -> Result<Vec<ParamSet>, GenerateEr
         .collect()
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text).trim()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,7 +142,12 @@ mod tests {
 
     #[track_caller]
     fn check(list: Value, expected: Value) {
-        let params = list_params(list.as_object().unwrap(), &FieldPath::of("list")).unwrap();
+        let params = list_params(
+            list.as_object().unwrap(),
+            &FieldPath::of("list"),
+            Mode::Fast,
+        )
+        .unwrap();
         let actual: Vec<Value> = params
             .into_iter()
             .map(|set| Value::Object(set.into_iter().collect()))
@@ -146,7 +157,12 @@ mod tests {
 
     #[track_caller]
     fn check_error(list: Value, expected: &str) {
-        let error = list_params(list.as_object().unwrap(), &FieldPath::of("list")).unwrap_err();
+        let error = list_params(
+            list.as_object().unwrap(),
+            &FieldPath::of("list"),
+            Mode::Fast,
+        )
+        .unwrap_err();
         assert_eq!(error.to_string(), expected);
     }
 
@@ -172,7 +188,7 @@ mod tests {
     fn elements_yaml_is_appended_unflattened() {
         check(
             json!({"elements": [{"cluster": "a"}], "elementsYaml": "- cluster: b\n  replicas: 3\n  values:\n    env: dev\n- {}\n"}),
-            json!([{"cluster": "a"}, {"cluster": "b", "replicas": 3, "values": {"env": "dev"}}, {}]),
+            json!([{"cluster": "a"}, {"cluster": "b", "replicas": 3.0, "values": {"env": "dev"}}, {}]),
         );
         check(json!({"elementsYaml": "  \n"}), json!([]));
         check(json!({"elementsYaml": ""}), json!([]));

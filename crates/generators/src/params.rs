@@ -12,14 +12,81 @@ use serde_json::Value;
 /// string values can be substituted.
 pub(crate) type ParamSet = BTreeMap<String, Value>;
 
+/// The template mode of an ApplicationSet (rulebook 2.1), which decides the shape of
+/// parameter sets: flat string keys for fasttemplate, nested JSON for Go templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// `goTemplate: false`: keys such as `path.basename` and `metadata.labels.env`.
+    Fast,
+    /// `goTemplate: true`: nested objects such as `{path: {basename}}`. Generators already
+    /// build these; rendering them needs the Go template engine.
+    Go,
+}
+
+/// A value printed with Go's `%v` after `encoding/json` decoded it into `any`: strings as
+/// they are, numbers as float64, `<nil>`, lists as `[a b]`, maps as `map[k:v]` with
+/// sorted keys.
+pub(crate) fn go_value_string(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(go_value_string).collect();
+            format!("[{}]", inner.join(" "))
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(key, item)| format!("{key}:{}", go_value_string(item)))
+                .collect();
+            format!("map[{}]", inner.join(" "))
+        }
+        leaf => go_leaf_string(leaf),
+    }
+}
+
+/// Go's `path.Base`: the last element, `.` for an empty path, `/` for the root.
+pub(crate) fn go_path_base(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".to_string();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// Go's `path.Dir` for the relative, clean paths the repo server returns: `.` for a file
+/// at the root.
+pub(crate) fn go_path_dir(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, _)) if !dir.is_empty() => dir.to_string(),
+        Some(_) => "/".to_string(),
+        None => ".".to_string(),
+    }
+}
+
 /// Flattens a parameter set into the label set the post-generator selector matches
 /// (rulebook 3.3, `jeremywohl/flatten` with dot style): nested objects join their keys
 /// with `.`, list items use their index, empty objects and lists produce no key, and
 /// leaves are printed with Go's `%v`.
 pub(crate) fn flatten(params: &ParamSet) -> BTreeMap<String, String> {
+    flatten_with_opaque(params, &[])
+}
+
+/// [`flatten`], except that the top-level `opaque` keys hold typed Go slices (such as the
+/// cluster generator's `flatList` list of maps), which the flattening library does not
+/// enter: each becomes one leaf printed with `%v`.
+pub(crate) fn flatten_with_opaque(params: &ParamSet, opaque: &[&str]) -> BTreeMap<String, String> {
     let mut flat = BTreeMap::new();
     for (key, value) in params {
-        flatten_into(&mut flat, key.clone(), value);
+        if opaque.contains(&key.as_str()) {
+            flat.insert(key.clone(), go_value_string(value));
+        } else {
+            flatten_into(&mut flat, key.clone(), value);
+        }
     }
     flat
 }

@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use preflight_cluster_snapshot::{ClusterSnapshot, Fleet, SourcedObject};
-use preflight_generators::{effective_policy, normalize_application_spec, GenerationContext};
+use preflight_generators::{
+    effective_policy, normalize_application_spec, GenerationContext, GenerationInputs,
+    GeneratorResponses, NoRepositories, RepoFiles,
+};
 use preflight_model::argocd::{
     self, ARGOCD_GROUP, HELM_RESOURCE_POLICY_ANNOTATION, POST_DELETE_FINALIZER_PREFIX,
     PRE_DELETE_FINALIZER_PREFIX, RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION,
@@ -32,6 +35,13 @@ pub struct PlanConfig {
     pub force_kube_version: bool,
     /// Third-party controllers declared with `--controllers`.
     pub controllers: Vec<DeclaredController>,
+}
+
+/// Which revision an ApplicationSet is generated at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Base,
+    Head,
 }
 
 /// Annotations the ApplicationSet controller always copies from the live Application.
@@ -65,10 +75,25 @@ pub fn plan(
     head: &[SourcedObject],
     config: &PlanConfig,
 ) -> Outcome {
+    plan_with_inputs(fleet, base, head, config, &GenerationInputs::default())
+}
+
+/// [`plan`], with what generators read besides the snapshot: repository contents as of
+/// base and as of head, and recorded answers of network generators.
+pub fn plan_with_inputs(
+    fleet: &Fleet,
+    base: &[SourcedObject],
+    head: &[SourcedObject],
+    config: &PlanConfig,
+    generation: &GenerationInputs,
+) -> Outcome {
     let mut planner = Planner::new(fleet, config);
+    planner.generation = Some(generation);
     planner.run(base, head);
     planner.finish()
 }
+
+static NO_RESPONSES: GeneratorResponses = GeneratorResponses::new();
 
 /// The cascade of hand-made deletions on one cluster (`what-if`), in order, each after
 /// the cluster settled from the one before. Deleting an Argo CD Application follows the
@@ -132,6 +157,10 @@ struct Planner<'a> {
     config: &'a PlanConfig,
     argocd_namespace: String,
     app_projects: Option<BTreeSet<String>>,
+    /// The objects of the Argo CD cluster, for generators that read them.
+    argocd_objects: Vec<&'a Object>,
+    /// Repositories and recorded answers for generators.
+    generation: Option<&'a GenerationInputs>,
     outcome: Outcome,
     /// Live Applications by (namespace, name): from the snapshot, or generated from base.
     live: BTreeMap<SetKey, Object>,
@@ -205,11 +234,14 @@ impl<'a> Planner<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        let argocd_objects = argocd.map(|s| s.objects().collect()).unwrap_or_default();
         Planner {
             fleet,
             config,
             argocd_namespace,
             app_projects: (!app_projects.is_empty()).then_some(app_projects),
+            argocd_objects,
+            generation: None,
             outcome: Outcome::default(),
             live: BTreeMap::new(),
             cascading: Vec::new(),
@@ -218,10 +250,23 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn context(&self) -> GenerationContext<'a> {
+    fn context(&self, side: Side) -> GenerationContext<'_> {
+        let repos: &dyn RepoFiles = self
+            .generation
+            .and_then(|generation| match side {
+                Side::Base => generation.repos_at_base.as_deref(),
+                Side::Head => generation.repos_at_head.as_deref(),
+            })
+            .unwrap_or(&NoRepositories);
         GenerationContext {
             clusters: &self.fleet.cluster_infos,
             settings: &self.fleet.settings,
+            argocd_objects: &self.argocd_objects,
+            argocd_namespace: Some(&self.argocd_namespace),
+            repos,
+            responses: self
+                .generation
+                .map_or(&NO_RESPONSES, |generation| &generation.responses),
         }
     }
 
@@ -348,9 +393,12 @@ impl<'a> Planner<'a> {
             }
             return;
         }
-        let context = self.context();
         for (key, manifest) in base_sets {
-            match preflight_generators::generate(&with_namespace(&manifest.object, &key.0), &context) {
+            let result = preflight_generators::generate(
+                &with_namespace(&manifest.object, &key.0),
+                &self.context(Side::Base),
+            );
+            match result {
                 Ok(generated) => {
                     for app in generated.applications {
                         let app_key = (namespace_of(&app, &self.argocd_namespace), app.name().to_string());
@@ -437,7 +485,8 @@ impl<'a> Planner<'a> {
                 return None;
             }
         };
-        let generated = match preflight_generators::generate(&appset, &self.context()) {
+        let result = preflight_generators::generate(&appset, &self.context(Side::Head));
+        let generated = match result {
             Ok(generated) => generated,
             Err(error) => {
                 self.freeze(key, &file, &owned, error.to_string());

@@ -1,0 +1,702 @@
+//! The generators that ask the network — SCM provider (rulebook 4.7), pull request (4.8)
+//! and plugin (4.10) — evaluated from recorded answers ([`GeneratorResponses`]) with the
+//! filters and parameters Argo CD applies. Without a matching answer the generator
+//! cannot be evaluated offline, which is an error for the ApplicationSet.
+//!
+//! # The `--generator-response` file
+//!
+//! YAML or JSON, one object:
+//!
+//! ```yaml
+//! responses:
+//! - generator: pullRequest        # scmProvider | pullRequest | plugin
+//!   applicationSet: previews      # optional: NAME or NAMESPACE/NAME
+//!   request:                      # optional: fields the generator must have (after
+//!     github: {owner: acme, repo: web}   # matrix interpolation); absent matches all
+//!   pullRequests:                 # the open pull requests the provider lists
+//!   - {number: 12, title: Fix, branch: fix-1, targetBranch: main,
+//!      headSha: 0123456789abcdef, author: alice, labels: [preview]}
+//! - generator: scmProvider
+//!   repositories:                 # the repositories the provider lists
+//!   - organization: acme
+//!     repository: web
+//!     repositoryId: 42            # number, string or null, as the provider types it
+//!     url: https://github.com/acme/web.git   # the clone URL for `cloneProtocol`
+//!     labels: [team-a]
+//!     defaultBranch: main         # optional, else the first branch
+//!     branches:
+//!     - {name: main, sha: 0123456789abcdef, paths: [charts/web/Chart.yaml]}
+//! - generator: plugin
+//!   request: {configMapRef: {name: my-plugin}}
+//!   output: {parameters: [{cluster: a}]}   # the plugin's response body
+//! - generator: pullRequest
+//!   request: {github: {repo: gone}}
+//!   repositoryNotFound: true      # the provider answered "repository not found"
+//! - generator: scmProvider
+//!   error: rate limited           # the provider failed: the generator fails
+//! ```
+//!
+//! The first response whose `generator`, `applicationSet` and `request` match answers.
+//! `paths` lists every file of a branch (directories are implied), for `pathsExist` and
+//! `pathsDoNotExist`.
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::error::{type_name, FieldPath, GenerateError};
+use crate::eval::Evaluator;
+use crate::params::{sanitize_name, Mode, ParamSet};
+use crate::values::{append_values, string_map};
+
+/// Recorded answers of network generators, read from a `--generator-response` file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GeneratorResponses {
+    responses: Vec<Response>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Response {
+    generator: String,
+    application_set: Option<String>,
+    request: Value,
+    answer: Value,
+}
+
+const KINDS: [&str; 3] = ["scmProvider", "pullRequest", "plugin"];
+
+impl GeneratorResponses {
+    /// No recorded answer at all.
+    pub const fn new() -> GeneratorResponses {
+        GeneratorResponses {
+            responses: Vec::new(),
+        }
+    }
+
+    /// Reads the file format documented in this module; the error names the field.
+    pub fn from_value(value: &Value) -> Result<GeneratorResponses, String> {
+        crate::check_depth(value, &crate::error::FieldPath::default())
+            .map_err(|_| format!("nested deeper than {} levels", crate::MAX_DEPTH))?;
+        let items = match value.get("responses") {
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                return Err(format!(
+                    "`responses` must be a list, found {}",
+                    type_name(other)
+                ))
+            }
+            None => return Err("expected an object with a `responses` list".to_string()),
+        };
+        let mut responses = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let Value::Object(map) = item else {
+                return Err(format!("responses[{index}]: must be an object"));
+            };
+            let generator = match map.get("generator") {
+                Some(Value::String(kind)) if KINDS.contains(&kind.as_str()) => kind.clone(),
+                _ => {
+                    return Err(format!(
+                        "responses[{index}].generator: must be `scmProvider`, `pullRequest` or `plugin`"
+                    ))
+                }
+            };
+            let application_set = match map.get("applicationSet") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(name)) => Some(name.clone()),
+                Some(_) => {
+                    return Err(format!(
+                        "responses[{index}].applicationSet: must be a string"
+                    ))
+                }
+            };
+            responses.push(Response {
+                generator,
+                application_set,
+                request: map.get("request").cloned().unwrap_or(Value::Null),
+                answer: item.clone(),
+            });
+        }
+        Ok(GeneratorResponses { responses })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.responses.is_empty()
+    }
+
+    fn find(
+        &self,
+        kind: &str,
+        appset: &str,
+        namespace: Option<&str>,
+        spec: &Value,
+    ) -> Option<&Value> {
+        self.responses
+            .iter()
+            .find(|response| {
+                response.generator == kind
+                    && response.application_set.as_deref().is_none_or(|wanted| {
+                        wanted == appset
+                            || namespace.is_some_and(|ns| wanted == format!("{ns}/{appset}"))
+                    })
+                    && (response.request.is_null() || is_subset(&response.request, spec))
+            })
+            .map(|response| &response.answer)
+    }
+}
+
+/// Whether every field of `wanted` is in `actual` with the same value (objects
+/// recursively, anything else equal).
+fn is_subset(wanted: &Value, actual: &Value) -> bool {
+    match (wanted, actual) {
+        (Value::Object(wanted), Value::Object(actual)) => wanted.iter().all(|(key, value)| {
+            actual
+                .get(key)
+                .is_some_and(|actual_value| is_subset(value, actual_value))
+        }),
+        (wanted, actual) => wanted == actual,
+    }
+}
+
+/// The recorded answer for a generator, or the error that it cannot be evaluated offline.
+fn answer<'e>(
+    eval: &'e Evaluator,
+    kind: &str,
+    noun: &str,
+    generator: &Map<String, Value>,
+    path: &FieldPath,
+) -> Result<&'e Value, GenerateError> {
+    let spec = Value::Object(generator.clone());
+    let found = eval
+        .ctx
+        .responses
+        .find(kind, eval.appset.name, eval.appset.namespace, &spec)
+        .ok_or_else(|| GenerateError::NotOffline {
+            path: path.to_string(),
+            message: format!(
+                "the {noun} generator asks the network, so it cannot be evaluated offline; record its answer in a `--generator-response` file"
+            ),
+        })?;
+    if let Some(error) = found.get("error").and_then(Value::as_str) {
+        return Err(GenerateError::generator(
+            path,
+            format!("the recorded {noun} answer is an error: {error}"),
+        ));
+    }
+    Ok(found)
+}
+
+fn compile(pattern: Option<&Value>, path: &FieldPath) -> Result<Option<Regex>, GenerateError> {
+    match pattern {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Regex::new(text).map(Some).map_err(|error| {
+            GenerateError::generator(
+                path,
+                format!(
+                    "error compiling regexp `{text}`: {}",
+                    crate::yaml::first_line(&error.to_string())
+                ),
+            )
+        }),
+        Some(other) => Err(GenerateError::wrong_type(path, "a string", other)),
+    }
+}
+
+fn text_of(value: &Value, field: &str) -> String {
+    match value.get(field) {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Number(number)) => number.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn strings_of(value: &Value, field: &str) -> Vec<String> {
+    match value.get(field) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| item.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The one provider block of an SCM provider or pull request generator.
+fn provider<'g>(
+    generator: &'g Map<String, Value>,
+    providers: &[&str],
+) -> Option<&'g Map<String, Value>> {
+    providers
+        .iter()
+        .find_map(|name| generator.get(*name).and_then(Value::as_object))
+}
+
+fn first_chars(text: &str, count: usize) -> String {
+    text.chars().take(count).collect()
+}
+
+const SCM_PROVIDERS: [&str; 7] = [
+    "github",
+    "gitlab",
+    "gitea",
+    "bitbucket",
+    "bitbucketServer",
+    "azureDevOps",
+    "awsCodeCommit",
+];
+
+#[derive(Debug)]
+struct ScmFilter {
+    repository: Option<Regex>,
+    label: Option<Regex>,
+    branch: Option<Regex>,
+    paths_exist: Vec<String>,
+    paths_do_not_exist: Vec<String>,
+    is_branch_filter: bool,
+    is_repo_filter: bool,
+}
+
+/// One repository at one branch, as the SCM provider service returns it.
+struct ScmRepo<'r> {
+    record: &'r Value,
+    branch: String,
+    sha: String,
+    paths: Vec<String>,
+}
+
+impl ScmFilter {
+    fn matches(&self, repo: &ScmRepo) -> bool {
+        let name = text_of(repo.record, "repository");
+        if self
+            .repository
+            .as_ref()
+            .is_some_and(|re| !re.is_match(&name))
+        {
+            return false;
+        }
+        if self
+            .branch
+            .as_ref()
+            .is_some_and(|re| !re.is_match(&repo.branch))
+        {
+            return false;
+        }
+        if let Some(label) = &self.label {
+            if !strings_of(repo.record, "labels")
+                .iter()
+                .any(|l| label.is_match(l))
+            {
+                return false;
+            }
+        }
+        let has_path = |wanted: &str| {
+            let wanted = wanted.trim_end_matches('/');
+            repo.paths.iter().any(|path| {
+                path == wanted
+                    || path
+                        .strip_prefix(wanted)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
+        self.paths_exist.iter().all(|p| has_path(p))
+            && !self.paths_do_not_exist.iter().any(|p| has_path(p))
+    }
+}
+
+pub(crate) fn scm_provider_params(
+    eval: &Evaluator,
+    generator: &Map<String, Value>,
+    path: &FieldPath,
+) -> Result<Vec<ParamSet>, GenerateError> {
+    let values = string_map(generator.get("values"), &path.key("values"))?;
+    let filters_path = path.key("filters");
+    let filters = match generator.get("filters") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let item_path = filters_path.index(index);
+                let strings = |field: &str| -> Vec<String> {
+                    item.get(field)
+                        .and_then(Value::as_array)
+                        .map(|items| {
+                            items
+                                .iter()
+                                .filter_map(|i| i.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                let present = |field: &str| item.get(field).is_some_and(|v| !v.is_null());
+                Ok(ScmFilter {
+                    repository: compile(
+                        item.get("repositoryMatch"),
+                        &item_path.key("repositoryMatch"),
+                    )?,
+                    label: compile(item.get("labelMatch"), &item_path.key("labelMatch"))?,
+                    branch: compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
+                    paths_exist: strings("pathsExist"),
+                    paths_do_not_exist: strings("pathsDoNotExist"),
+                    is_branch_filter: present("branchMatch")
+                        || present("pathsExist")
+                        || present("pathsDoNotExist"),
+                    is_repo_filter: present("repositoryMatch") || present("labelMatch"),
+                })
+            })
+            .collect::<Result<Vec<_>, GenerateError>>()?,
+        Some(other) => return Err(GenerateError::wrong_type(&filters_path, "a list", other)),
+    };
+    let all_branches = provider(generator, &SCM_PROVIDERS)
+        .and_then(|block| block.get("allBranches"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let recorded = answer(eval, "scmProvider", "SCM provider", generator, path)?;
+    let repositories = match recorded.get("repositories") {
+        None | Some(Value::Null) => &Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(GenerateError::generator(
+                path,
+                "the recorded SCM provider answer's `repositories` is not a list",
+            ))
+        }
+    };
+
+    // Repository filters first (any one matches), then branch filters on each branch.
+    let repo_filters: Vec<&ScmFilter> = filters
+        .iter()
+        .filter(|f| f.is_repo_filter && !f.is_branch_filter)
+        .collect();
+    let branch_filters: Vec<&ScmFilter> = filters.iter().filter(|f| f.is_branch_filter).collect();
+    let mut selected = Vec::new();
+    for record in repositories {
+        let branches: Vec<&Value> = record
+            .get("branches")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().collect())
+            .unwrap_or_default();
+        let default_branch = record
+            .get("defaultBranch")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| branches.first().map(|b| text_of(b, "name")))
+            .unwrap_or_default();
+        let listed = ScmRepo {
+            record,
+            branch: default_branch.clone(),
+            sha: String::new(),
+            paths: Vec::new(),
+        };
+        if !repo_filters.is_empty() && !repo_filters.iter().any(|f| f.matches(&listed)) {
+            continue;
+        }
+        for branch in branches {
+            let name = text_of(branch, "name");
+            if !all_branches && name != default_branch {
+                continue;
+            }
+            let repo = ScmRepo {
+                record,
+                branch: name,
+                sha: text_of(branch, "sha"),
+                paths: strings_of(branch, "paths"),
+            };
+            if !branch_filters.is_empty() && !branch_filters.iter().any(|f| f.matches(&repo)) {
+                continue;
+            }
+            selected.push(repo);
+        }
+    }
+
+    let mut param_sets = Vec::with_capacity(selected.len());
+    for repo in selected {
+        let mut params = ParamSet::new();
+        params.insert(
+            "organization".into(),
+            text_of(repo.record, "organization").into(),
+        );
+        params.insert(
+            "repository".into(),
+            text_of(repo.record, "repository").into(),
+        );
+        params.insert(
+            "repository_id".into(),
+            repo.record
+                .get("repositoryId")
+                .cloned()
+                .unwrap_or(Value::Null),
+        );
+        params.insert("url".into(), text_of(repo.record, "url").into());
+        params.insert(
+            "branchNormalized".into(),
+            sanitize_name(&repo.branch).into(),
+        );
+        params.insert("branch".into(), repo.branch.into());
+        params.insert("short_sha".into(), first_chars(&repo.sha, 8).into());
+        params.insert("short_sha_7".into(), first_chars(&repo.sha, 7).into());
+        params.insert("sha".into(), repo.sha.into());
+        params.insert(
+            "labels".into(),
+            strings_of(repo.record, "labels").join(",").into(),
+        );
+        append_values(&mut params, &values, &path.key("values"), eval.mode)?;
+        param_sets.push(params);
+    }
+    Ok(param_sets)
+}
+
+const PULL_REQUEST_PROVIDERS: [&str; 6] = [
+    "github",
+    "gitlab",
+    "gitea",
+    "bitbucketServer",
+    "bitbucket",
+    "azuredevops",
+];
+
+pub(crate) fn pull_request_params(
+    eval: &Evaluator,
+    generator: &Map<String, Value>,
+    path: &FieldPath,
+) -> Result<Vec<ParamSet>, GenerateError> {
+    let values = string_map(generator.get("values"), &path.key("values"))?;
+    let filters_path = path.key("filters");
+    let filters: Vec<[Option<Regex>; 3]> = match generator.get("filters") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let item_path = filters_path.index(index);
+                Ok([
+                    compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
+                    compile(
+                        item.get("targetBranchMatch"),
+                        &item_path.key("targetBranchMatch"),
+                    )?,
+                    compile(item.get("titleMatch"), &item_path.key("titleMatch"))?,
+                ])
+            })
+            .collect::<Result<_, GenerateError>>()?,
+        Some(other) => return Err(GenerateError::wrong_type(&filters_path, "a list", other)),
+    };
+    let continue_on_not_found = generator
+        .get("continueOnRepoNotFoundError")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let required_labels: Vec<String> = provider(generator, &PULL_REQUEST_PROVIDERS)
+        .map(|block| strings_of(&Value::Object(block.clone()), "labels"))
+        .unwrap_or_default();
+
+    let recorded = answer(eval, "pullRequest", "pull request", generator, path)?;
+    if recorded.get("repositoryNotFound").and_then(Value::as_bool) == Some(true) {
+        if continue_on_not_found {
+            return Ok(Vec::new());
+        }
+        return Err(GenerateError::generator(
+            path,
+            "error listing repos: the recorded answer is \"repository not found\" and `continueOnRepoNotFoundError` is not set",
+        ));
+    }
+    let pulls = match recorded.get("pullRequests") {
+        None | Some(Value::Null) => &Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(GenerateError::generator(
+                path,
+                "the recorded pull request answer's `pullRequests` is not a list",
+            ))
+        }
+    };
+    let mut param_sets = Vec::new();
+    for pull in pulls {
+        let branch = text_of(pull, "branch");
+        let target = text_of(pull, "targetBranch");
+        let title = text_of(pull, "title");
+        let labels = strings_of(pull, "labels");
+        // Providers that filter by labels list only pull requests carrying all of them.
+        if !required_labels.iter().all(|wanted| labels.contains(wanted)) {
+            continue;
+        }
+        let passes = filters.is_empty()
+            || filters.iter().any(|[branch_re, target_re, title_re]| {
+                branch_re.as_ref().is_none_or(|re| re.is_match(&branch))
+                    && target_re.as_ref().is_none_or(|re| re.is_match(&target))
+                    && title_re.as_ref().is_none_or(|re| re.is_match(&title))
+            });
+        if !passes {
+            continue;
+        }
+        let sha = text_of(pull, "headSha");
+        let number = match pull.get("number") {
+            Some(Value::Number(number)) => number
+                .as_i64()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| number.to_string()),
+            Some(Value::String(text)) => text.clone(),
+            _ => String::new(),
+        };
+        let mut params = ParamSet::new();
+        params.insert("number".into(), number.into());
+        params.insert("title".into(), title.into());
+        params.insert("branch_slug".into(), slug(&branch).into());
+        params.insert("branch".into(), branch.into());
+        params.insert("target_branch_slug".into(), slug(&target).into());
+        params.insert("target_branch".into(), target.into());
+        params.insert("head_short_sha".into(), first_chars(&sha, 8).into());
+        params.insert("head_short_sha_7".into(), first_chars(&sha, 7).into());
+        params.insert("head_sha".into(), sha.into());
+        params.insert("author".into(), text_of(pull, "author").into());
+        if eval.mode == Mode::Go {
+            params.insert(
+                "labels".into(),
+                Value::Array(labels.into_iter().map(Value::from).collect()),
+            );
+        }
+        append_values(&mut params, &values, &path.key("values"), eval.mode)?;
+        param_sets.push(params);
+    }
+    Ok(param_sets)
+}
+
+pub(crate) fn plugin_params(
+    eval: &Evaluator,
+    generator: &Map<String, Value>,
+    path: &FieldPath,
+) -> Result<Vec<ParamSet>, GenerateError> {
+    let values = string_map(generator.get("values"), &path.key("values"))?;
+    let input_parameters = generator
+        .get("input")
+        .and_then(|input| input.get("parameters"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let recorded = answer(eval, "plugin", "plugin", generator, path)?;
+    let objects = match recorded
+        .get("output")
+        .and_then(|output| output.get("parameters"))
+    {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(GenerateError::generator(
+                path,
+                "the recorded plugin answer's `output.parameters` is not a list",
+            ))
+        }
+    };
+    let mut param_sets = Vec::with_capacity(objects.len());
+    for object in objects {
+        let Value::Object(map) = object else {
+            return Err(GenerateError::generator(
+                path,
+                format!(
+                    "the recorded plugin answer's `output.parameters` holds a {}, not an object",
+                    type_name(object)
+                ),
+            ));
+        };
+        let mut params = ParamSet::new();
+        match eval.mode {
+            Mode::Fast => {
+                let as_set: ParamSet = map.clone().into_iter().collect();
+                for (key, value) in crate::params::flatten(&as_set) {
+                    params.insert(key, Value::String(value));
+                }
+            }
+            Mode::Go => params.extend(map.clone()),
+        }
+        let mut input = Map::new();
+        input.insert("parameters".into(), input_parameters.clone());
+        let mut generator_param = Map::new();
+        generator_param.insert("input".into(), Value::Object(input));
+        params.insert("generator".into(), Value::Object(generator_param));
+        append_values(&mut params, &values, &path.key("values"), eval.mode)?;
+        param_sets.push(params);
+    }
+    Ok(param_sets)
+}
+
+/// `gosimple/slug.Make` as the pull request generator configures it (`_` becomes `-`,
+/// at most 50 bytes, cut at a `-` when possible). Characters outside ASCII become `-`
+/// here, where the library would transliterate them first.
+pub(crate) fn slug(text: &str) -> String {
+    const MAX_LENGTH: usize = 50;
+    let mut slug: String = text
+        .trim()
+        .replace('_', "-")
+        .replace('&', "and")
+        .replace('@', "at")
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while slug.contains("--") {
+        slug = slug.replace("--", "-");
+    }
+    let slug = slug.trim_matches(|c| c == '-' || c == '_').to_string();
+    if slug.len() <= MAX_LENGTH {
+        return slug;
+    }
+    match slug.as_bytes()[..=MAX_LENGTH]
+        .iter()
+        .rposition(|b| *b == b'-')
+    {
+        Some(cut) => slug[..cut].to_string(),
+        None => slug[..MAX_LENGTH].to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_slug(branch: &str, expected: &str) {
+        assert_eq!(slug(branch), expected, "slug of {branch:?}");
+    }
+
+    #[test]
+    fn slugs() {
+        check_slug("feature/ABC_123", "feature-abc-123");
+        check_slug("  fix--double//slash ", "fix-double-slash");
+        check_slug("a&b@c", "aandbatc");
+        check_slug("-_edge_-", "edge");
+        check_slug(
+            "this-is-a-very-long-branch-name-that-goes-on-and-on-forever",
+            "this-is-a-very-long-branch-name-that-goes-on-and",
+        );
+        check_slug(&"x".repeat(60), &"x".repeat(50));
+    }
+
+    #[test]
+    fn subset_matching() {
+        let spec = serde_json::json!({"github": {"owner": "acme", "repo": "web"}, "requeueAfterSeconds": 30});
+        assert!(is_subset(
+            &serde_json::json!({"github": {"repo": "web"}}),
+            &spec
+        ));
+        assert!(!is_subset(
+            &serde_json::json!({"github": {"repo": "api"}}),
+            &spec
+        ));
+        assert!(!is_subset(&serde_json::json!({"gitlab": {}}), &spec));
+    }
+
+    #[test]
+    fn response_file_errors() {
+        assert!(GeneratorResponses::from_value(&serde_json::json!({})).is_err());
+        assert!(GeneratorResponses::from_value(
+            &serde_json::json!({"responses": [{"generator": "git"}]})
+        )
+        .is_err());
+        let ok = GeneratorResponses::from_value(
+            &serde_json::json!({"responses": [{"generator": "plugin"}]}),
+        )
+        .unwrap();
+        assert!(!ok.is_empty());
+    }
+}

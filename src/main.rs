@@ -6,6 +6,8 @@
 //! pure crates, prints a report and maps the result to an exit code (0 nothing at or
 //! above `--fail-on`, 1 findings at or above it, 2 the tool could not do its job).
 
+mod ci;
+mod comment;
 mod git;
 mod repos;
 mod whatif;
@@ -39,6 +41,9 @@ enum Command {
     /// Predict what Kubernetes and Argo CD do after hand-made deletions on one cluster
     /// ("what happens if I delete this namespace?").
     WhatIf(WhatIfArgs),
+    /// In CI, plan the merge request and create or update its one comment (GitLab
+    /// merge requests, GitHub pull requests).
+    Comment(comment::CommentArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -170,6 +175,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => run_plan(&args),
         Command::Generate(args) => run_generate(&args),
         Command::WhatIf(args) => run_what_if(&args),
+        Command::Comment(args) => comment::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -49,6 +49,16 @@ pub fn render_markdown_limited(outcome: &Outcome, max_bytes: usize) -> String {
     markdown::render(outcome, max_bytes)
 }
 
+/// The merge-request comment, at most `max_bytes` long, for a bot that keeps the full
+/// report elsewhere. When the comment fits it is [`render_markdown_limited`]'s; when it
+/// must be shortened, whole sections go as there (never the verdict, never inside a code
+/// fence), and the note under the verdict names what was left out and says that the
+/// full report is `full_report`: Markdown that completes "the full report is …", such as
+/// "in [the job summary](https://…)" or "the job artifact `preflight-report.md`".
+pub fn render_markdown_comment(outcome: &Outcome, max_bytes: usize, full_report: &str) -> String {
+    markdown::render_comment(outcome, max_bytes, full_report)
+}
+
 /// The JSON report (the contract of `--format json`), pretty-printed with a trailing
 /// newline.
 pub fn render_json(outcome: &Outcome) -> String {

@@ -40,6 +40,17 @@ pub(crate) fn render(outcome: &Outcome, max_bytes: usize) -> String {
     Document::build(outcome, Diffs::LeftOut).fit(max_bytes)
 }
 
+/// Like [`render`], but when the comment must be shortened, the note says which
+/// sections were left out and where the full report is (`full_report` completes "the
+/// full report is …").
+pub(crate) fn render_comment(outcome: &Outcome, max_bytes: usize, full_report: &str) -> String {
+    let full = Document::build(outcome, Diffs::Shown);
+    if full.len() <= max_bytes {
+        return full.join(None);
+    }
+    Document::build(outcome, Diffs::LeftOut).fit_saying_what_was_cut(max_bytes, full_report)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Diffs {
     Shown,
@@ -58,6 +69,8 @@ enum Rank {
 struct Block {
     text: String,
     rank: Rank,
+    /// What the section is about, as Markdown, for the note that says what was cut.
+    label: String,
 }
 
 struct Document {
@@ -87,6 +100,7 @@ impl Document {
             blocks.push(Block {
                 text: lesser_findings(&lesser),
                 rank: Rank::LesserFindings,
+                label: "findings below high".to_string(),
             });
         }
         application_set_blocks(&mut blocks, outcome, diffs);
@@ -137,8 +151,101 @@ impl Document {
         if text.len() <= max_bytes {
             return text;
         }
-        hard_cut(&text, max_bytes)
+        hard_cut(&text, max_bytes, CUT_NOTICE)
     }
+
+    /// Like [`Document::fit`], with a note that names the sections left out (diffs
+    /// included) and where the full report is. The note is always there: a document
+    /// built to be fitted has left its diffs out.
+    fn fit_saying_what_was_cut(mut self, max_bytes: usize, full_report: &str) -> String {
+        let diffs = self
+            .blocks
+            .iter()
+            .map(|block| block.text.matches(DIFF_LEFT_OUT).count())
+            .sum::<usize>();
+        let mut dropped: Vec<Block> = Vec::new();
+        loop {
+            let note = what_was_cut_note(diffs, &dropped, full_report);
+            if self.len() + note.len() <= max_bytes || self.blocks.is_empty() {
+                let text = self.join(Some(&note));
+                if text.len() <= max_bytes {
+                    return text;
+                }
+                let notice = format!(
+                    "\n> The report is cut here to fit the comment size limit; the full report is {full_report}.\n"
+                );
+                return hard_cut(&text, max_bytes, &notice);
+            }
+            let victim = (0..self.blocks.len())
+                .min_by_key(|&index| (self.blocks[index].rank, std::cmp::Reverse(index)))
+                .expect("blocks is not empty");
+            dropped.push(self.blocks.remove(victim));
+        }
+    }
+}
+
+/// How many names of one kind the note lists before it counts the rest.
+const NAMES_IN_NOTE: usize = 8;
+
+/// "> **Shortened to fit the comment size limit**; the full report is …. Left out: …"
+fn what_was_cut_note(diffs: usize, dropped: &[Block], full_report: &str) -> String {
+    let mut parts = Vec::new();
+    if diffs > 0 {
+        parts.push(format!("the diffs of {}", plural(diffs, "Application")));
+    }
+    // Labels that are code spans are names; the others are phrases of their own.
+    let names = |rank: Rank| -> Vec<&str> {
+        let mut names: Vec<&str> = dropped
+            .iter()
+            .filter(|block| block.rank == rank && block.label.starts_with('`'))
+            .map(|block| block.label.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    };
+    let listed = |title: &str, names: Vec<&str>| -> Option<String> {
+        if names.is_empty() {
+            return None;
+        }
+        let shown = names.len().min(NAMES_IN_NOTE);
+        let mut text = format!("{title} {}", names[..shown].join(", "));
+        if names.len() > shown {
+            let _ = write!(text, " and {} more", names.len() - shown);
+        }
+        Some(text)
+    };
+    parts.extend(listed(
+        "the Applications of ApplicationSets",
+        names(Rank::ApplicationSet),
+    ));
+    parts.extend(
+        dropped
+            .iter()
+            .filter(|block| block.rank == Rank::ApplicationSet && !block.label.starts_with('`'))
+            .map(|block| block.label.clone()),
+    );
+    parts.extend(listed("the sections of clusters", names(Rank::Cluster)));
+    let diagrams: usize = dropped
+        .iter()
+        .filter(|block| block.rank == Rank::Diagram)
+        .map(|block| block.text.matches("```mermaid").count())
+        .sum();
+    if diagrams > 0 {
+        parts.push(plural(diagrams, "deadlock diagram"));
+    }
+    if dropped
+        .iter()
+        .any(|block| block.rank == Rank::LesserFindings)
+    {
+        parts.push("the findings below high".to_string());
+    }
+    let mut note =
+        format!("> **Shortened to fit the comment size limit**; the full report is {full_report}.");
+    if !parts.is_empty() {
+        let _ = write!(note, " Left out: {}.", parts.join("; "));
+    }
+    note.push_str("\n\n");
+    note
 }
 
 fn left_out_note(sections: usize) -> String {
@@ -148,15 +255,17 @@ fn left_out_note(sections: usize) -> String {
     )
 }
 
+const DIFF_LEFT_OUT: &str = "_Diff left out to fit the comment size limit._\n\n";
+
 const CUT_NOTICE: &str =
     "\n> The report is cut here to fit the comment size limit; run `argocd-preflight plan` for the rest.\n";
 
 /// Cuts at the last blank line outside a code fence that leaves room for the notice, so
 /// that no command list is cut short; at a line boundary, closing the open fence, only
 /// when there is no such blank line.
-fn hard_cut(text: &str, max_bytes: usize) -> String {
+fn hard_cut(text: &str, max_bytes: usize, notice: &str) -> String {
     // Room for the notice and for closing a fence of up to 16 backticks.
-    let room = max_bytes.saturating_sub(CUT_NOTICE.len() + 17);
+    let room = max_bytes.saturating_sub(notice.len() + 17);
     let mut open_fence: Option<&str> = None;
     let mut last_blank_outside = None;
     let mut last_line_end = 0;
@@ -192,7 +301,7 @@ fn hard_cut(text: &str, max_bytes: usize) -> String {
             out
         }
     };
-    out.push_str(CUT_NOTICE);
+    out.push_str(notice);
     out
 }
 
@@ -476,6 +585,10 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
         blocks.push(Block {
             text: out,
             rank: Rank::ApplicationSet,
+            label: match application_set {
+                Some(name) => code(name),
+                None => "the Applications without an ApplicationSet".to_string(),
+            },
         });
     }
     if let Some(unchanged) = unchanged_phrase(&quiet_sets, quiet_plain) {
@@ -487,6 +600,7 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
         blocks.push(Block {
             text: out,
             rank: Rank::ApplicationSet,
+            label: "the list of unchanged Applications".to_string(),
         });
     }
 }
@@ -560,7 +674,7 @@ fn write_application_diff(
     };
     let _ = writeln!(out, "{title}\n");
     if diffs == Diffs::LeftOut {
-        out.push_str("_Diff left out to fit the comment size limit._\n\n");
+        out.push_str(DIFF_LEFT_OUT);
         return;
     }
     let before_text = yamlish(before);
@@ -592,6 +706,7 @@ fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
         blocks.push(Block {
             text: out,
             rank: Rank::Cluster,
+            label: code(&cluster.name),
         });
     }
 }
@@ -752,6 +867,7 @@ fn diagram_blocks(blocks: &mut Vec<Block>, findings: &[&Finding]) {
             blocks.push(Block {
                 text: out,
                 rank: Rank::Diagram,
+                label: String::new(),
             });
         }
     }

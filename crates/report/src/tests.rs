@@ -11,8 +11,8 @@ use preflight_simulator::{
 use serde_json::{json, Value};
 
 use crate::{
-    exceeds, render_json, render_markdown, render_markdown_limited, render_text, COMMENT_MARKER,
-    SCHEMA_VERSION,
+    exceeds, render_json, render_markdown, render_markdown_comment, render_markdown_limited,
+    render_text, COMMENT_MARKER, SCHEMA_VERSION,
 };
 
 #[track_caller]
@@ -666,4 +666,49 @@ fn diagrams_beyond_the_first_three_fold_away() {
         markdown.matches("<details>").count(),
         markdown.matches("</details>").count()
     );
+}
+
+#[test]
+fn a_shortened_comment_says_what_was_cut_and_where_the_full_report_is() {
+    let outcome = incident();
+    let pointer = "in [the job summary](https://ci.example/run/1)";
+    let full = render_markdown(&outcome);
+    assert_eq!(
+        render_markdown_comment(&outcome, 65_536, pointer),
+        full,
+        "a comment that fits is the plain one"
+    );
+
+    for limit in [full.len() - 1, 6_000, 4_000] {
+        let cut = render_markdown_comment(&outcome, limit, pointer);
+        assert!(cut.len() <= limit, "{limit}: {} bytes", cut.len());
+        assert!(cut.starts_with(&format!(
+            "{COMMENT_MARKER}\n## 🛑 CRITICAL: 3 namespaces will stay Terminating on 2 clusters"
+        )));
+        assert!(
+            cut.contains(&format!(
+                "> **Shortened to fit the comment size limit**; the full report is {pointer}."
+            )),
+            "{limit}: {cut}"
+        );
+        assert!(cut.contains("Left out: the diffs of "), "{limit}: {cut}");
+        assert_eq!(
+            cut.matches("<details>").count(),
+            cut.matches("</details>").count(),
+            "{limit}"
+        );
+        assert_eq!(cut.matches("```").count() % 2, 0, "{limit}");
+        assert!(cut.contains("### Could not be evaluated"), "{limit}");
+    }
+    let small = render_markdown_comment(&outcome, 4_000, pointer);
+    assert!(
+        small.contains("the sections of clusters `e1-k8s-lab-a`, `e1-k8s-lab-b`"),
+        "{small}"
+    );
+
+    let tiny = render_markdown_comment(&outcome, 1_200, pointer);
+    assert!(tiny.len() <= 1_200, "{} bytes", tiny.len());
+    assert!(tiny.contains("CRITICAL: 3 namespaces"));
+    assert!(tiny.contains(pointer), "{tiny}");
+    assert_eq!(tiny.matches("```").count() % 2, 0, "{tiny}");
 }

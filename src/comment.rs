@@ -1,0 +1,502 @@
+//! The `comment` command: in a GitLab merge-request pipeline or a GitHub pull-request
+//! workflow, run the plan between the merge base and the head of the merge request,
+//! keep the full report in the job summary or a file, and create or update the one
+//! argocd-preflight comment (`preflight-mr-comment`) with as much of it as the forge
+//! accepts.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+use preflight_cluster_snapshot::SourcedObject;
+use preflight_mr_comment::{
+    upsert_comment, CommentApi, Forge, GitHub, GitLab, HttpClient, HttpConfig, ThreadOutcome,
+    Token, Upserted,
+};
+use preflight_report::{render_markdown_comment, render_markdown_limited, COMMENT_MARKER};
+use preflight_simulator::{Outcome, PlanConfig, Severity};
+
+use crate::ci::{self, Base, CiContext, Env, Revisions};
+use crate::{git, FailOn};
+
+/// The first line of the resolvable GitLab thread for critical findings. It does not
+/// start with [`COMMENT_MARKER`], so the comment and the thread never match each other.
+const THREAD_MARKER: &str = "<!-- argocd-preflight critical -->";
+
+/// What the job summary takes: GitHub aborts uploads of a step summary over 1 MiB.
+const STEP_SUMMARY_MAX_BYTES: usize = 1_000_000;
+
+/// How many critical findings the GitLab thread lists before it counts the rest.
+const THREAD_FINDINGS: usize = 30;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Provider {
+    Gitlab,
+    Github,
+}
+
+impl From<Provider> for Forge {
+    fn from(provider: Provider) -> Forge {
+        match provider {
+            Provider::Gitlab => Forge::GitLab,
+            Provider::Github => Forge::GitHub,
+        }
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct CommentArgs {
+    /// Snapshot directory: one folder per cluster (a capture job's artifact, or files
+    /// committed to a repository).
+    #[arg(long, value_name = "DIR")]
+    snapshot: PathBuf,
+    /// The forge; detected from the CI environment when left out.
+    #[arg(long, value_enum)]
+    provider: Option<Provider>,
+    /// The environment variable that holds the API token [default: `GITLAB_TOKEN` or
+    /// `GITHUB_TOKEN`].
+    #[arg(long, value_name = "NAME")]
+    token_env: Option<String>,
+    /// The forge's API [default: `CI_API_V4_URL` or `GITHUB_API_URL`].
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+    /// GitLab project id or path, or GitHub `owner/name` [default:
+    /// `CI_MERGE_REQUEST_PROJECT_ID` or `GITHUB_REPOSITORY`].
+    #[arg(long, visible_alias = "repository", value_name = "PROJECT")]
+    project: Option<String>,
+    /// Merge-request IID or pull-request number [default: from the pipeline or the
+    /// event].
+    #[arg(long = "mr", visible_alias = "pr", value_name = "NUMBER")]
+    number: Option<u64>,
+    /// The target branch whose merge base with head is the base [default: the merge
+    /// request's].
+    #[arg(long, value_name = "BRANCH", conflicts_with = "base_ref")]
+    target_branch: Option<String>,
+    /// Compare from this revision exactly, instead of the merge base.
+    #[arg(long, value_name = "REV")]
+    base_ref: Option<String>,
+    /// The head revision [default: the merge request's head commit, else `HEAD`].
+    #[arg(long, value_name = "REV")]
+    head_ref: Option<String>,
+    /// The git checkout to read revisions from.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repo: PathBuf,
+    /// The remote to fetch missing history from, when the checkout is shallow.
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    remote: String,
+    /// Only read files whose path in the repository matches this glob; may be repeated.
+    #[arg(long = "path", value_name = "GLOB")]
+    paths: Vec<String>,
+    /// The snapshot folder of the cluster Argo CD runs in.
+    #[arg(long, value_name = "NAME", default_value = "in-cluster")]
+    argocd_cluster: String,
+    /// Kubernetes version whose behaviour and messages to reproduce (e.g. `1.28`).
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    /// Third-party controllers: which workload removes which finalizers (YAML).
+    #[arg(long, value_name = "FILE")]
+    controllers: Option<PathBuf>,
+    #[command(flatten)]
+    generation: crate::repos::GenerationArgs,
+    /// Fail the job (exit 1) when a finding has this severity or a higher one, and
+    /// with 2 when an ApplicationSet cannot be evaluated; without it the job passes
+    /// whatever the plan says.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// On GitLab, also keep a resolvable thread open while there are critical
+    /// findings (with "All threads must be resolved", it blocks the merge).
+    #[arg(long)]
+    gitlab_thread_on_critical: bool,
+    /// Also write the full Markdown report here (for a job artifact).
+    #[arg(long, value_name = "FILE")]
+    report_file: Option<PathBuf>,
+    /// The longest comment to post, counted in bytes (never fewer than characters)
+    /// [default: the forge's limit, 1,000,000 on GitLab and 65,536 on GitHub].
+    #[arg(long, value_name = "CHARS")]
+    max_chars: Option<usize>,
+    /// PEM certificates of a self-managed forge's certificate authority [default:
+    /// `CI_SERVER_TLS_CA_FILE` on GitLab].
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Print the comment instead of posting it; no token needed.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
+    let env = ci::process_env();
+    let event = match env.get("GITHUB_EVENT_PATH") {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the GitHub event payload `{path}`"))?,
+        ),
+        None => None,
+    };
+    let forge = match args.provider {
+        Some(provider) => Forge::from(provider),
+        None => match ci::detect(&env, event.as_deref())? {
+            Some((forge, _)) => forge,
+            None => bail!(
+                "cannot tell the forge: this is neither a GitLab merge-request pipeline nor a GitHub pull-request workflow; pass `--provider gitlab` or `--provider github`"
+            ),
+        },
+    };
+    let context = ci::context_for(&env, event.as_deref(), forge)?;
+
+    let revisions = resolve_revisions(args, &context)?;
+    let outcome = plan(args, &revisions)?;
+    let footer = footer(args, &context, &revisions);
+
+    if let Some(path) = &args.report_file {
+        let full = with_footer(render_markdown_limited(&outcome, usize::MAX), &footer);
+        std::fs::write(path, full)
+            .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
+    }
+    let summary = match (forge, &context.step_summary) {
+        (Forge::GitHub, Some(path)) => Some(path),
+        _ => None,
+    };
+    if let Some(path) = summary {
+        let pointer = full_report_pointer(forge, &context, args.report_file.as_deref(), false);
+        let report = with_footer(
+            render_markdown_comment(
+                &outcome,
+                STEP_SUMMARY_MAX_BYTES.saturating_sub(footer.len() + 1),
+                &pointer,
+            ),
+            &footer,
+        );
+        append(path, &report)
+            .with_context(|| format!("cannot write the job summary `{}`", path.display()))?;
+    }
+
+    let pointer = full_report_pointer(
+        forge,
+        &context,
+        args.report_file.as_deref(),
+        summary.is_some(),
+    );
+    let limit = args.max_chars.unwrap_or(forge.comment_limit());
+    let body = with_footer(
+        render_markdown_comment(&outcome, limit.saturating_sub(footer.len() + 1), &pointer),
+        &footer,
+    );
+
+    if args.dry_run {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(body.as_bytes())
+            .and_then(|()| stdout.flush())
+            .context("cannot write the comment to standard output")?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(preflight_report::render_text(&outcome).as_bytes())
+            .and_then(|()| stdout.flush())
+            .context("cannot write the report to standard output")?;
+        drop(stdout);
+        post(args, &env, forge, &context, &outcome, &body)?;
+    }
+
+    Ok(match args.fail_on {
+        Some(fail_on) => crate::exit_code(&outcome, fail_on),
+        None => ExitCode::SUCCESS,
+    })
+}
+
+fn resolve_revisions(args: &CommentArgs, context: &CiContext) -> Result<Revisions> {
+    let head = args
+        .head_ref
+        .clone()
+        .or_else(|| context.head.clone())
+        .unwrap_or_else(|| "HEAD".to_string());
+    let base = match (&args.base_ref, &args.target_branch) {
+        (Some(revision), _) => Base::Exact(revision.clone()),
+        // A target branch given by hand wins over the commits the CI named.
+        (None, Some(branch)) => Base::MergeBase {
+            candidates: Vec::new(),
+            target_branch: Some(branch.clone()),
+        },
+        (None, None) => {
+            if context.base_candidates.is_empty() && context.target_branch.is_none() {
+                bail!(
+                    "cannot tell the base revision: not in a merge-request pipeline or pull-request workflow; pass `--target-branch BRANCH` or `--base-ref REV`"
+                );
+            }
+            Base::MergeBase {
+                candidates: context.base_candidates.clone(),
+                target_branch: context.target_branch.clone(),
+            }
+        }
+    };
+    ci::resolve_revisions(&args.repo, &args.remote, &base, &head)
+}
+
+fn plan(args: &CommentArgs, revisions: &Revisions) -> Result<Outcome> {
+    let config = PlanConfig {
+        kube_version: crate::parse_kube_version(args.kube_version.as_deref())?,
+        controllers: crate::load_controllers(args.controllers.as_deref())?,
+        force_kube_version: args.kube_version.is_some(),
+    };
+    let fleet = crate::load_fleet(&args.snapshot, &args.argocd_cluster)?;
+    let base = git::manifests_at(&args.repo, &revisions.base_short, &args.paths)?;
+    let head = git::manifests_at(&args.repo, &revisions.head_short, &args.paths)?;
+    for (manifests, revision) in [
+        (&base, &revisions.base_short),
+        (&head, &revisions.head_short),
+    ] {
+        if !has_argo_objects(manifests) {
+            eprintln!("warning: no ApplicationSet or Application found at `{revision}`");
+        }
+    }
+    // Git generators whose `repoURL` is this repository read it at the same two
+    // revisions as the ApplicationSets.
+    let generation = args.generation.plan_inputs(
+        &args.repo,
+        Some((&revisions.base_short, &revisions.head_short)),
+    )?;
+    Ok(preflight_simulator::plan_with_inputs(
+        &fleet,
+        &base,
+        &head,
+        &config,
+        &generation,
+    ))
+}
+
+fn has_argo_objects(manifests: &[SourcedObject]) -> bool {
+    manifests.iter().any(|manifest| {
+        manifest.object.group() == "argoproj.io"
+            && matches!(manifest.object.kind(), "ApplicationSet" | "Application")
+    })
+}
+
+/// Which commits the comment is about: a comment updated in place must say how fresh
+/// it is.
+fn footer(args: &CommentArgs, context: &CiContext, revisions: &Revisions) -> String {
+    let base = match (&args.base_ref, &args.target_branch, &context.target_branch) {
+        (Some(_), _, _) => format!("`{}`", revisions.base_short),
+        (None, Some(branch), _) | (None, None, Some(branch)) => {
+            format!("`{}` (merge base with `{branch}`)", revisions.base_short)
+        }
+        (None, None, None) => format!("`{}` (merge base)", revisions.base_short),
+    };
+    format!(
+        "<sub>Planned from {base} to `{}`.</sub>\n",
+        revisions.head_short
+    )
+}
+
+/// The report, a blank line (a footer right under a quoted line would continue the
+/// quote), and the footer.
+fn with_footer(mut report: String, footer: &str) -> String {
+    if !report.ends_with("\n\n") {
+        report.push('\n');
+    }
+    report.push_str(footer);
+    report
+}
+
+/// Where the full report is, completing "the full report is …".
+fn full_report_pointer(
+    forge: Forge,
+    context: &CiContext,
+    report_file: Option<&Path>,
+    in_step_summary: bool,
+) -> String {
+    if in_step_summary {
+        return match &context.run_url {
+            Some(url) => format!("in the job summary of [this workflow run]({url})"),
+            None => "in this workflow run's job summary".to_string(),
+        };
+    }
+    if let Some(path) = report_file {
+        let relative = match &context.project_dir {
+            Some(dir) if path.is_absolute() => path.strip_prefix(dir).ok(),
+            _ if path.is_relative() => Some(path),
+            _ => None,
+        };
+        let shown = relative.unwrap_or(path).display().to_string();
+        return match (forge, &context.run_url, relative) {
+            (Forge::GitLab, Some(job), Some(relative)) => format!(
+                "in the job artifact [`{shown}`]({job}/artifacts/file/{})",
+                relative.display()
+            ),
+            (Forge::GitLab, _, _) => format!("in the job artifact `{shown}`"),
+            (Forge::GitHub, _, _) => format!("in `{shown}`, which this job writes"),
+        };
+    }
+    "printed by `argocd-preflight plan --format markdown` with the same inputs".to_string()
+}
+
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+fn post(
+    args: &CommentArgs,
+    env: &Env,
+    forge: Forge,
+    context: &CiContext,
+    outcome: &Outcome,
+    body: &str,
+) -> Result<()> {
+    let token_env = args.token_env.clone().unwrap_or_else(|| {
+        match forge {
+            Forge::GitLab => "GITLAB_TOKEN",
+            Forge::GitHub => "GITHUB_TOKEN",
+        }
+        .to_string()
+    });
+    let Some(token) = env.get(&token_env) else {
+        bail!(
+            "the token variable `{token_env}` is not set: {}",
+            match forge {
+                Forge::GitLab => "add a masked CI/CD variable with a project access token (`api` scope, Reporter role), or name another variable with `--token-env`",
+                Forge::GitHub => "pass it to the step with `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`, or name another variable with `--token-env`",
+            }
+        );
+    };
+    let token = Token::new(token.trim());
+    let api_url = match (&args.api_url, &context.api_url, forge) {
+        (Some(url), _, _) | (None, Some(url), _) => url.clone(),
+        (None, None, Forge::GitHub) => "https://api.github.com".to_string(),
+        (None, None, Forge::GitLab) => {
+            bail!("cannot tell the GitLab API: pass `--api-url https://HOST/api/v4`")
+        }
+    };
+    let project = match (&args.project, &context.project) {
+        (Some(project), _) | (None, Some(project)) => project.clone(),
+        (None, None) => bail!(
+            "cannot tell the {}: pass `--project`",
+            match forge {
+                Forge::GitLab => "GitLab project",
+                Forge::GitHub => "GitHub repository",
+            }
+        ),
+    };
+    let Some(number) = args.number.or(context.number) else {
+        bail!("{}", ci::why_no_number(forge, env));
+    };
+    let ca_file = args.ca_file.clone().or_else(|| context.ca_file.clone());
+    let ca_certificates_pem = match &ca_file {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("cannot read the CA certificates `{}`", path.display()))?,
+        ),
+        None => None,
+    };
+    let http = HttpClient::new(HttpConfig {
+        ca_certificates_pem,
+        ..HttpConfig::default()
+    })?;
+    let place = match forge {
+        Forge::GitLab => format!("merge request !{number} of `{project}`"),
+        Forge::GitHub => format!("pull request #{number} of `{project}`"),
+    };
+    let context_message = || format!("cannot comment on {place} (token from `{token_env}`)");
+    match forge {
+        Forge::GitLab => {
+            let api = GitLab::new(http, token, &api_url, &project, number)?;
+            upsert(&api, body, &place).with_context(context_message)?;
+            if args.gitlab_thread_on_critical {
+                let thread = critical_thread(outcome);
+                let result = api
+                    .sync_thread(THREAD_MARKER, thread.as_deref())
+                    .with_context(|| {
+                        format!("cannot update the critical-findings thread on {place}")
+                    })?;
+                report_thread(&result);
+            }
+        }
+        Forge::GitHub => {
+            if args.gitlab_thread_on_critical {
+                eprintln!("warning: `--gitlab-thread-on-critical` does nothing on GitHub");
+            }
+            let api = GitHub::new(http, token, &api_url, &project, number)?;
+            upsert(&api, body, &place).with_context(context_message)?;
+        }
+    }
+    Ok(())
+}
+
+fn upsert(api: &dyn CommentApi, body: &str, place: &str) -> Result<()> {
+    let upserted = upsert_comment(api, COMMENT_MARKER, body)?;
+    let (what, comment) = match &upserted {
+        Upserted::Created(comment) => ("created", comment),
+        Upserted::Updated(comment) => ("updated", comment),
+        Upserted::Unchanged(comment) => ("left unchanged", comment),
+        Upserted::Recreated { comment, .. } => ("re-created (the old one was deleted)", comment),
+    };
+    let link = comment
+        .url
+        .as_deref()
+        .map(|url| format!(": {url}"))
+        .unwrap_or_default();
+    eprintln!(
+        "argocd-preflight: {what} comment {} on {place}{link}",
+        comment.id
+    );
+    Ok(())
+}
+
+/// The body of the GitLab thread while there are critical findings, else `None`.
+fn critical_thread(outcome: &Outcome) -> Option<String> {
+    let critical: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Critical)
+        .collect();
+    if critical.is_empty() {
+        return None;
+    }
+    let mut body = format!(
+        "{THREAD_MARKER}\n🛑 **argocd-preflight: {} critical {}.** Read them in the argocd-preflight comment, then resolve this thread.\n\n",
+        critical.len(),
+        if critical.len() == 1 { "finding" } else { "findings" }
+    );
+    for finding in critical.iter().take(THREAD_FINDINGS) {
+        let message = finding
+            .message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        match &finding.cluster {
+            Some(cluster) => {
+                body.push_str(&format!("- `{}` on `{cluster}`: {message}\n", finding.code))
+            }
+            None => body.push_str(&format!("- `{}`: {message}\n", finding.code)),
+        }
+    }
+    if critical.len() > THREAD_FINDINGS {
+        body.push_str(&format!(
+            "- and {} more\n",
+            critical.len() - THREAD_FINDINGS
+        ));
+    }
+    Some(body)
+}
+
+fn report_thread(outcome: &ThreadOutcome) {
+    let text = match outcome {
+        ThreadOutcome::Opened { discussion } => format!("opened thread {discussion}"),
+        ThreadOutcome::Updated { discussion } => format!("updated thread {discussion}"),
+        ThreadOutcome::Unchanged { discussion } => format!("left thread {discussion} unchanged"),
+        ThreadOutcome::AlreadyResolved { discussion } => {
+            format!("thread {discussion} was resolved with these findings; left it resolved")
+        }
+        ThreadOutcome::Resolved { discussions } => {
+            format!(
+                "resolved {} (no critical finding any more)",
+                discussions.join(", ")
+            )
+        }
+        ThreadOutcome::Nothing => return,
+    };
+    eprintln!("argocd-preflight: {text}");
+}

@@ -289,8 +289,29 @@ fn c06_to_c13_crds_controllers_and_volumes() {
     check(
         "c13-negative-cluster-scoped-owned-by-namespaced",
         0,
+        &["leaked-object"],
         &[],
-        &[],
+    );
+    check(
+        "c09-node-not-ready",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["lab/team-a"],
+    );
+    check(
+        "c09-node-not-ready-1-32",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["lab/team-a"],
+    );
+    let unconfirmed = run_scenario("c09-node-not-ready-1-32");
+    assert_eq!(
+        condition(&unconfirmed, "lab", "team-a", "NamespaceDeletionContentFailure")["message"],
+        "Failed to delete all resource types, 1 remaining: unexpected items still remain in namespace: team-a for gvr: /v1, Resource=pods"
+    );
+    assert_eq!(
+        condition(&unconfirmed, "lab", "team-a", "NamespaceContentRemaining")["message"],
+        "Some resources are remaining: pods. has 1 resource instances"
     );
     // Ordered deletion: while a pod remains the other content is left alone and the
     // remaining-content conditions read False (kubernetes/kubernetes#138208).

@@ -426,6 +426,21 @@ server is currently unable to handle the request`; Endpoints, not EndpointSlices
                    "serverVersion": {"major": "1", "minor": "26", "gitVersion": "v1.26.15"}}, f, indent=2)
         f.write("\n")
 
+    node = obj("v1", "Node", "node-1", status={"conditions": [{"type": "Ready", "status": "Unknown",
+                                                               "reason": "NodeStatusUnknown"}]})
+    deploy, rs, pod, cm = app_workload("team-a")
+    for version, name in (("1.32", "c09-node-not-ready-1-32"), (None, "c09-node-not-ready")):
+        write(name, f"""
+# {name}
+
+C-09 (R-POD-1, R-NSC-9): the pod runs on a node whose kubelet stopped reporting (`Ready`
+is `Unknown`), so nothing confirms it gone after its grace period; the namespace stays
+with `NamespaceDeletionContentFailure` (`unexpected items still remain … Resource=pods`)
+(kubernetes/kubernetes#49798, vmware-tanzu/sonobuoy#1171).
+{"On 1.32 `NamespaceContentRemaining` also reads `pods. has 1 resource instances`." if version else "From 1.33 ordered deletion writes the remaining-content conditions without totals while pods remain (kubernetes/kubernetes#138208)."}
+""", {"lab": [ns("default"), ns("team-a"), node, deploy, rs, pod, cm]},
+            base_args(name, "namespace/team-a", extra=(["--kube-version", version] if version else [])))
+
 
 if __name__ == "__main__":
     main()

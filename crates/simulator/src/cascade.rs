@@ -128,6 +128,9 @@ pub struct CascadeResult {
     pub api_services: Vec<ApiServiceResult>,
     /// `"<gv>: <cause>"` entries of the discovery failure at the fixed point, sorted.
     pub discovery_failures: Vec<String>,
+    /// Cluster-scoped objects that name a namespaced owner the cascade deleted: the
+    /// garbage collector never collects them (R-GC-8, C-13). (object, owner), sorted.
+    pub leaked: Vec<(ObjectKey, ObjectKey)>,
 }
 
 impl CascadeResult {
@@ -478,6 +481,41 @@ impl<'a> Cluster<'a> {
         self.keys[i].group.is_empty() && self.keys[i].kind == "Pod"
     }
 
+    /// R-POD-1: a pod on a node whose kubelet does not run (the Node is not `Ready`) is
+    /// never confirmed gone, unless the node carries the out-of-service taint, which lets
+    /// the pod garbage collector force-delete it (R-POD-2). A Node object that no longer
+    /// exists also lets the pod garbage collector act. Returns the node's name.
+    fn pod_node_down(&self, i: usize) -> Option<String> {
+        if !self.is_pod(i) {
+            return None;
+        }
+        let node_name = self.objects[i].str_at(&["spec", "nodeName"])?;
+        let &node = self
+            .by_key
+            .get(&ObjectKey::new("", "Node", None, node_name))?;
+        let node = self.objects[node];
+        let out_of_service = node
+            .value_at(&["spec", "taints"])
+            .and_then(|t| t.as_array())
+            .is_some_and(|taints| {
+                taints.iter().any(|t| {
+                    t.get("key").and_then(|k| k.as_str())
+                        == Some("node.kubernetes.io/out-of-service")
+                })
+            });
+        let ready = node
+            .value_at(&["status", "conditions"])
+            .and_then(|c| c.as_array())
+            .and_then(|conditions| {
+                conditions
+                    .iter()
+                    .find(|c| c.get("type").and_then(|t| t.as_str()) == Some("Ready"))
+            })
+            .and_then(|c| c.get("status").and_then(|s| s.as_str()))
+            .unwrap_or("True");
+        (ready != "True" && !out_of_service).then(|| node_name.to_string())
+    }
+
     fn is_namespace(&self, i: usize) -> bool {
         self.keys[i].group.is_empty() && self.keys[i].kind == "Namespace"
     }
@@ -761,7 +799,7 @@ impl<'a> Cluster<'a> {
                     && self.finalizers[i].is_empty()
                     && self.namespace_blocker(i, &failures).is_none()
             } else {
-                self.finalizers[i].is_empty()
+                self.finalizers[i].is_empty() && self.pod_node_down(i).is_none()
             };
             if gone {
                 self.state[i] = State::Gone;
@@ -1367,6 +1405,25 @@ impl<'a> Cluster<'a> {
                 deleted_with: self.cause_key[i].clone(),
             });
         }
+        for i in 0..self.objects.len() {
+            if self.state[i] != State::Present || self.keys[i].namespace.is_some() {
+                continue;
+            }
+            for owner in self.objects[i].owner_references() {
+                let Some(&o) = self.by_uid.get(owner.uid.as_str()) else {
+                    continue;
+                };
+                if self.keys[o].namespace.is_some()
+                    && self.state[o] == State::Gone
+                    && !self.preexisting[o]
+                {
+                    result
+                        .leaked
+                        .push((self.keys[i].clone(), self.keys[o].clone()));
+                }
+            }
+        }
+        result.leaked.sort();
         for a in self.api_services() {
             let name = self.keys[a].name.clone();
             let was_available = initially_available.get(&name).copied().unwrap_or(true);
@@ -1406,6 +1463,11 @@ impl<'a> Cluster<'a> {
             .iter()
             .filter_map(|f| self.finalizer_blocker(i, f))
             .collect();
+        if let Some(node) = self.pod_node_down(i) {
+            reasons.push(format!(
+                "node `{node}` is not Ready, so no kubelet confirms the pod gone (R-POD-1)"
+            ));
+        }
         if !self.finalizers[i].is_empty() && !self.is_namespace(i) {
             if let Some(error) = self.admission_error(Operation::Update, i) {
                 reasons.insert(
@@ -1461,7 +1523,22 @@ impl<'a> Cluster<'a> {
             "ParsedGroupVersions",
             "All legacy kube types successfully parsed".to_string(),
         ));
-        let errors = self.content_errors.get(&i).cloned().unwrap_or_default();
+        let mut errors = self.content_errors.get(&i).cloned().unwrap_or_default();
+        // R-NSC-4 step 3: pods that remain without finalizers once their grace period is
+        // over are an error for the pods resource (they stay counted as remaining).
+        let namespace_name = self.keys[i].name.clone();
+        let unconfirmed_pods = self
+            .remaining_content(&namespace_name)
+            .into_iter()
+            .any(|r| self.finalizers[r].is_empty() && self.pod_node_down(r).is_some());
+        let pods_error = unconfirmed_pods.then(|| {
+            format!(
+                "unexpected items still remain in namespace: {namespace_name} for gvr: /v1, Resource=pods"
+            )
+        });
+        if let Some(error) = &pods_error {
+            errors.insert("pods.".to_string(), error.clone());
+        }
         conditions.push(if errors.is_empty() {
             condition(
                 "NamespaceDeletionContentFailure",
@@ -1487,7 +1564,8 @@ impl<'a> Cluster<'a> {
         // A resource type whose deletion failed is not counted (R-NSC-4 step 2 returns
         // before counting; R-NSC-8).
         remaining.retain(|&r| {
-            !errors.contains_key(&format!("{}.{}", self.plural_of(r), self.keys[r].group))
+            let resource = format!("{}.{}", self.plural_of(r), self.keys[r].group);
+            pods_error.is_some() && resource == "pods." || !errors.contains_key(&resource)
         });
         // R-NSC-8 quirk of ordered deletion (1.33+, kubernetes/kubernetes#138208): while
         // pods remain, the controller returns before counting, so both remaining-content

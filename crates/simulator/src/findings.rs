@@ -341,6 +341,30 @@ pub fn cluster_findings(
         discovery_chain.extend(chain);
     }
 
+    // Leaks: cluster-scoped objects "owned" by a namespaced object that goes (C-13).
+    for (object, owner) in &result.leaked {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: "leaked-object".to_string(),
+            cluster: Some(cluster.to_string()),
+            message: format!(
+                "{} stays on `{cluster}`: its owner reference names {}, which is deleted, but the garbage collector never collects a cluster-scoped object for a namespaced owner (R-GC-8)",
+                describe(object),
+                describe(owner)
+            ),
+            remediation: vec![format!(
+                "kubectl --context {cluster} delete {} {}",
+                if object.group.is_empty() {
+                    object.kind.to_ascii_lowercase()
+                } else {
+                    format!("{}.{}", object.kind.to_ascii_lowercase(), object.group)
+                },
+                object.name
+            )],
+            chain: Vec::new(),
+        });
+    }
+
     // Deadlocks: cycles in what waits for what.
     let refused: Vec<(ObjectKey, String)> = sync_failures
         .iter()
@@ -446,6 +470,12 @@ pub fn cluster_findings(
                 }
             }
         }
+        for object in remaining.iter().filter(|o| o.reason.contains("(R-POD-1)")) {
+            remediation.push(format!(
+                "kubectl --context {cluster} -n {} delete pod {} --grace-period=0 --force  # containers may still run on the unreachable node",
+                namespace.name, object.key.name
+            ));
+        }
         // Removing finalizers by hand comes last: it skips the owners' cleanup.
         remediation.extend(
             remaining
@@ -479,7 +509,14 @@ pub fn cluster_findings(
         }
         let refused = object.reason.starts_with("its DELETE is refused");
         let mut remediation = break_commands(fleet, cluster, &object.reason);
-        if !refused {
+        if object.reason.contains("(R-POD-1)") {
+            // R-POD-2: force deletion, or the out-of-service taint on the node.
+            remediation.push(format!(
+                "kubectl --context {cluster} -n {} delete pod {} --grace-period=0 --force  # containers may still run on the unreachable node",
+                object.key.namespace.as_deref().unwrap_or("default"),
+                object.key.name
+            ));
+        } else if !refused {
             remediation.push(finalizer_patch(cluster, &object.key));
         }
         findings.push(Finding {

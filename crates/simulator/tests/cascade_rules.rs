@@ -1544,3 +1544,60 @@ fn c_06_conversion_webhook_without_backend_fails_content_deletion() {
         "#,
     );
 }
+
+/// A namespace whose only pod runs on `node-1`, in the given node state.
+fn pod_on_node(node_spec: &str) -> String {
+    format!(
+        r#"
+apiVersion: v1
+kind: Node
+metadata: {{name: node-1, uid: node-1}}
+{node_spec}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: web, uid: ns-web}}
+spec: {{finalizers: [kubernetes]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: p, namespace: web, uid: p}}
+spec: {{nodeName: node-1}}
+"#
+    )
+}
+
+#[test]
+fn r_pod_1_pod_on_a_node_that_is_not_ready_is_never_confirmed_gone() {
+    check(
+        &with(&[
+            "//- kube 1.32",
+            "//- delete background Namespace web",
+            &pod_on_node("status: {conditions: [{type: Ready, status: Unknown}]}"),
+        ]),
+        r#"
+            stuck Namespace web: content remains: Pod `web/p`
+            stuck Pod web/p: node `node-1` is not Ready, so no kubelet confirms the pod gone (R-POD-1)
+            namespace web stuck
+              NamespaceDeletionContentFailure ContentDeletionFailed: Failed to delete all resource types, 1 remaining: unexpected items still remain in namespace: web for gvr: /v1, Resource=pods
+              NamespaceContentRemaining SomeResourcesRemain: Some resources are remaining: pods. has 1 resource instances
+        "#,
+    );
+}
+
+#[test]
+fn r_pod_2_out_of_service_taint_lets_the_pod_garbage_collector_finish() {
+    check(
+        &with(&[
+            "//- delete background Namespace web",
+            &pod_on_node(
+                "spec: {taints: [{key: node.kubernetes.io/out-of-service, effect: NoExecute}]}\nstatus: {conditions: [{type: Ready, status: \"False\"}]}",
+            ),
+        ]),
+        r#"
+            deleted Namespace web <- request
+            deleted Pod web/p <- Namespace web
+            namespace web deleted
+        "#,
+    );
+}

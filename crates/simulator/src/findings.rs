@@ -386,7 +386,7 @@ pub fn cluster_findings(
             code: "deadlock".to_string(),
             cluster: Some(cluster.to_string()),
             message: format!(
-                "deadlock on `{cluster}`: {} waits for itself through {}; break the cycle at {}: {}",
+                "deadlock on `{cluster}`: {} waits for itself through {}; break the cycle at {}: {} (predicted for the worst order of a race: the replacement syncs before the old namespace is gone)",
                 deadlock.nodes.first().cloned().unwrap_or_default(),
                 deadlock.nodes[1..]
                     .iter()
@@ -590,7 +590,7 @@ pub fn cluster_findings(
             code: "replacement-blocked".to_string(),
             cluster: Some(cluster.to_string()),
             message: format!(
-                "{} replacement Applications cannot sync on `{cluster}` because their namespace stays Terminating and creating content there is forbidden ({refused} objects refused): {}; workloads that stay down: {}; automated sync does not retry a failed sync of the same revision unless `syncPolicy.retry` is set",
+                "{} replacement Applications cannot sync on `{cluster}` because their namespace stays Terminating and creating content there is forbidden ({refused} objects refused): {}; workloads that stay down: {}; automated sync does not retry a failed sync of the same revision unless `syncPolicy.retry` is set. This assumes the worst order, as real clusters race: the new Applications sync within seconds, while the old namespaces still terminate (pods have grace periods)",
                 blocked.len(),
                 blocked.join(", "),
                 if down.is_empty() { "none".to_string() } else { down.join(", ") }

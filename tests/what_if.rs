@@ -287,6 +287,12 @@ fn c06_to_c13_crds_controllers_and_volumes() {
     );
     check("c12-negative-pvc-protection", 0, &[], &[]);
     check(
+        "c12-provisioner-deleted-with-its-claims",
+        0,
+        &["leaked-volume"],
+        &[],
+    );
+    check(
         "c13-negative-cluster-scoped-owned-by-namespaced",
         0,
         &["leaked-object"],

@@ -441,6 +441,35 @@ with `NamespaceDeletionContentFailure` (`unexpected items still remain … Resou
 """, {"lab": [ns("default"), ns("team-a"), node, deploy, rs, pod, cm]},
             base_args(name, "namespace/team-a", extra=(["--kube-version", version] if version else [])))
 
+    pv = obj("v1", "PersistentVolume", "pv-data",
+             metadata={"finalizers": ["kubernetes.io/pv-protection"]},
+             spec={"persistentVolumeReclaimPolicy": "Delete", "csi": {"driver": "ebs.csi.example.com"},
+                   "claimRef": {"namespace": "team-a", "name": "data"}},
+             status={"phase": "Bound"})
+    deploy, rs, pod, cm = app_workload("team-a")
+    pod["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+    claim = obj("v1", "PersistentVolumeClaim", "data", "team-a",
+                metadata={"finalizers": ["kubernetes.io/pvc-protection"]}, spec={"volumeName": "pv-data"})
+    provisioner_rbac = [
+        obj("rbac.authorization.k8s.io/v1", "ClusterRole", "csi-provisioner",
+            rules=[{"apiGroups": [""], "resources": ["persistentvolumes"],
+                    "verbs": ["get", "list", "watch", "create", "delete"]}]),
+        obj("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "csi-provisioner",
+            roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "csi-provisioner"},
+            subjects=[{"kind": "ServiceAccount", "name": "csi-provisioner", "namespace": "csi-system"}]),
+    ]
+    write("c12-provisioner-deleted-with-its-claims", """
+# c12-provisioner-deleted-with-its-claims
+
+C-12 (R-VOL-3): the CSI provisioner (found through RBAC: its service account may delete
+PersistentVolumes) is deleted together with the namespace whose claim it serves. The claim
+goes, the volume is `Released` with reclaim policy `Delete`, and nobody deletes the backend
+volume: not a block, a leak the plan reports.
+""", {"lab": [ns("default"), ns("team-a"), ns("csi-system"),
+              *backend("csi-system", "csi-provisioner", service_account="csi-provisioner"),
+              *provisioner_rbac, deploy, rs, pod, cm, claim, pv]},
+        base_args("c12p", "namespace/csi-system", "namespace/team-a"))
+
 
 if __name__ == "__main__":
     main()

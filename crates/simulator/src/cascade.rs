@@ -131,6 +131,10 @@ pub struct CascadeResult {
     /// Cluster-scoped objects that name a namespaced owner the cascade deleted: the
     /// garbage collector never collects them (R-GC-8, C-13). (object, owner), sorted.
     pub leaked: Vec<(ObjectKey, ObjectKey)>,
+    /// PersistentVolumes whose claim the cascade deleted, with reclaim policy `Delete`,
+    /// whose provisioners are deleted in the same cascade: they stay `Released` and their
+    /// backend volume is never deleted (R-VOL-3, C-12). (volume, claim, provisioners).
+    pub leaked_volumes: Vec<(ObjectKey, ObjectKey, Vec<ObjectKey>)>,
 }
 
 impl CascadeResult {
@@ -1424,6 +1428,37 @@ impl<'a> Cluster<'a> {
             }
         }
         result.leaked.sort();
+        let provisioners = self.volume_provisioners();
+        if !provisioners.is_empty() && provisioners.iter().all(|&p| !self.workload_alive(p)) {
+            for v in 0..self.objects.len() {
+                let key = &self.keys[v];
+                if !(key.group.is_empty() && key.kind == "PersistentVolume")
+                    || self.state[v] == State::Gone
+                {
+                    continue;
+                }
+                let volume = self.objects[v];
+                let reclaim = volume
+                    .str_at(&["spec", "persistentVolumeReclaimPolicy"])
+                    .unwrap_or("Delete");
+                let claim = volume
+                    .str_at(&["spec", "claimRef", "namespace"])
+                    .zip(volume.str_at(&["spec", "claimRef", "name"]))
+                    .map(|(ns, name)| ObjectKey::new("", "PersistentVolumeClaim", Some(ns), name));
+                let Some(claim) = claim else { continue };
+                let claim_deleted = self
+                    .by_key
+                    .get(&claim)
+                    .is_some_and(|&c| self.state[c] == State::Gone && !self.preexisting[c]);
+                if reclaim == "Delete" && claim_deleted {
+                    result.leaked_volumes.push((
+                        key.clone(),
+                        claim,
+                        provisioners.iter().map(|&p| self.keys[p].clone()).collect(),
+                    ));
+                }
+            }
+        }
         for a in self.api_services() {
             let name = self.keys[a].name.clone();
             let was_available = initially_available.get(&name).copied().unwrap_or(true);

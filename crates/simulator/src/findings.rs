@@ -365,6 +365,26 @@ pub fn cluster_findings(
         });
     }
 
+    // Volumes whose provisioner goes with their claims (C-12).
+    for (volume, claim, provisioners) in &result.leaked_volumes {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: "leaked-volume".to_string(),
+            cluster: Some(cluster.to_string()),
+            message: format!(
+                "{} stays `Released` on `{cluster}` and its backend volume is never deleted: its claim {} is deleted and its reclaim policy is `Delete`, but the provisioner that reclaims it ({}, inferred from RBAC) is deleted in the same cascade (R-VOL-3)",
+                describe(volume),
+                describe(claim),
+                provisioners.iter().map(describe).collect::<Vec<_>>().join(", ")
+            ),
+            remediation: vec![
+                "# restore the provisioner outside the deleted namespaces, or delete the backend volume by hand, then:".to_string(),
+                format!("kubectl --context {cluster} delete persistentvolume {}", volume.name),
+            ],
+            chain: Vec::new(),
+        });
+    }
+
     // Deadlocks: cycles in what waits for what.
     let refused: Vec<(ObjectKey, String)> = sync_failures
         .iter()

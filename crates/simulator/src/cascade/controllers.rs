@@ -97,6 +97,17 @@ impl Grant {
         resource: &str,
         namespace: Option<&str>,
     ) -> bool {
+        self.allows(group, resource, namespace, &["update", "patch"])
+            || self.allows(
+                group,
+                &format!("{resource}/finalizers"),
+                namespace,
+                &["update", "patch"],
+            )
+    }
+
+    /// Grants one of `verbs` (or `*`) on `group`/`resource`, both named explicitly.
+    fn allows(&self, group: &str, resource: &str, namespace: Option<&str>, verbs: &[&str]) -> bool {
         let scope = match (&self.namespace, namespace) {
             (None, _) => true,
             (Some(granted), Some(ns)) => granted == ns,
@@ -104,14 +115,11 @@ impl Grant {
         };
         scope
             && self.groups.iter().any(|g| g == group)
-            && self
-                .resources
-                .iter()
-                .any(|r| r == resource || *r == format!("{resource}/finalizers"))
+            && self.resources.iter().any(|r| r == resource)
             && self
                 .verbs
                 .iter()
-                .any(|v| v == "update" || v == "patch" || v == "*")
+                .any(|v| v == "*" || verbs.contains(&v.as_str()))
     }
 }
 
@@ -203,6 +211,20 @@ impl Cluster<'_> {
         let group = self.keys[i].group.clone();
         let resource = self.plural_of(i);
         let namespace = self.keys[i].namespace.clone();
+        self.workloads_granted(|g| {
+            g.allows_finalizer_update(&group, &resource, namespace.as_deref())
+        })
+    }
+
+    /// Workloads whose service account may `delete` cluster-scoped `persistentvolumes`:
+    /// the provisioners that reclaim volumes (R-VOL-3).
+    pub(super) fn volume_provisioners(&self) -> Vec<usize> {
+        self.workloads_granted(|g| g.allows("", "persistentvolumes", None, &["delete"]))
+    }
+
+    /// Workloads (Deployments, StatefulSets, DaemonSets) whose service account holds a
+    /// grant `wanted` accepts.
+    fn workloads_granted(&self, wanted: impl Fn(&Grant) -> bool) -> Vec<usize> {
         let grants = self.grants();
         let mut found = Vec::new();
         for w in 0..self.objects.len() {
@@ -222,11 +244,7 @@ impl Cluster<'_> {
                 .unwrap_or("default");
             let allowed = grants
                 .get(&(ns.clone(), account.to_string()))
-                .is_some_and(|grants| {
-                    grants
-                        .iter()
-                        .any(|g| g.allows_finalizer_update(&group, &resource, namespace.as_deref()))
-                });
+                .is_some_and(|grants| grants.iter().any(&wanted));
             if allowed {
                 found.push(w);
             }

@@ -25,6 +25,8 @@ pub struct Deadlock {
     pub break_at: usize,
     /// What cutting it means, in words.
     pub break_how: String,
+    /// The reason text of the wait that is cut (an API server error), for commands.
+    pub break_reason: Option<String>,
 }
 
 /// Why an edge exists and whether a person can cut it without losing data.
@@ -34,6 +36,8 @@ struct Wait {
     /// Lower is a better place to cut.
     cut_rank: u8,
     cut_how: Option<String>,
+    /// The error behind this wait, when it comes from one.
+    reason: Option<String>,
 }
 
 /// Builds the waits-for graph of a settled cluster and returns its cycles.
@@ -62,6 +66,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                     why: "cannot be finalized while discovery fails".to_string(),
                     cut_rank: 9,
                     cut_how: None,
+                    reason: None,
                 },
             );
         }
@@ -85,6 +90,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 why: "fails while the APIService is unavailable".to_string(),
                 cut_rank: 9,
                 cut_how: None,
+                reason: None,
             },
         );
         let (namespace, service) = api_service
@@ -105,6 +111,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 // first (R-DISC-6).
                 cut_rank: 0,
                 cut_how: Some(format!("delete the APIService `{name}`")),
+                reason: None,
             },
         );
     }
@@ -119,6 +126,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 why: "cannot be re-created while its namespace terminates".to_string(),
                 cut_rank: 9,
                 cut_how: None,
+                reason: None,
             },
         );
     }
@@ -146,6 +154,34 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                     "remove the finalizers of {} (skips its owner's cleanup)",
                     describe(&object.key)
                 )),
+                reason: None,
+            },
+        );
+    }
+
+    // An object refused by a webhook waits for the webhook's backend Service (R-WH-4).
+    for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
+        let Some(service) = webhook_service(&object.reason) else {
+            continue;
+        };
+        let webhook = object
+            .reason
+            .split("failed calling webhook \"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("")
+            .to_string();
+        let from = node(&mut graph, describe(&object.key));
+        let to = node(&mut graph, describe(&service));
+        graph.update_edge(
+            from,
+            to,
+            Wait {
+                why: format!("is refused while webhook `{webhook}` cannot be reached"),
+                // Deleting a webhook configuration always works (R-WH-1) and loses no data.
+                cut_rank: 1,
+                cut_how: Some(format!("delete the configuration of webhook `{webhook}`")),
+                reason: Some(object.reason.clone()),
             },
         );
     }
@@ -191,6 +227,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 why: String::new(),
                 cut_rank: 9,
                 cut_how: None,
+                reason: None,
             },
         ));
         let annotated: Vec<String> = order
@@ -211,8 +248,20 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
             break_how: wait
                 .cut_how
                 .unwrap_or_else(|| "no safe cut is known".to_string()),
+            break_reason: wait.reason,
         });
     }
     deadlocks.sort_by(|a, b| a.steps.cmp(&b.steps));
     deadlocks
+}
+
+/// The Service an admission webhook error names (`Post "https://<svc>.<ns>.svc:…"`).
+fn webhook_service(reason: &str) -> Option<ObjectKey> {
+    if !reason.contains("failed calling webhook") {
+        return None;
+    }
+    let host = reason.split("Post \"https://").nth(1)?.split(':').next()?;
+    let host = host.strip_suffix(".svc")?;
+    let (name, namespace) = host.split_once('.')?;
+    Some(ObjectKey::new("", "Service", Some(namespace), name))
 }

@@ -396,11 +396,15 @@ pub fn cluster_findings(
         if let Some(first) = deadlock.steps.first() {
             chain.push(format!("{CHAIN_CYCLE_MARKER}{first}"));
         }
-        let remediation: Vec<String> = discovery_remediation
-            .iter()
-            .filter(|_| deadlock.break_how.starts_with("delete the APIService"))
-            .cloned()
-            .collect();
+        let remediation: Vec<String> = if deadlock.break_how.starts_with("delete the APIService") {
+            discovery_remediation.clone()
+        } else {
+            deadlock
+                .break_reason
+                .as_deref()
+                .map(|reason| break_commands(fleet, cluster, reason))
+                .unwrap_or_default()
+        };
         findings.push(Finding {
             severity: Severity::Critical,
             code: "deadlock".to_string(),

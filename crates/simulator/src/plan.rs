@@ -67,6 +67,16 @@ struct CascadingApp {
     deletion_approved: bool,
 }
 
+impl CascadingApp {
+    /// `spec.syncPolicy.syncOptions`, one entry per option (`Delete=false`).
+    fn sync_option_entries(&self) -> Vec<String> {
+        self.sync_options
+            .iter()
+            .flat_map(|o| argocd::sync_options(o).map(str::to_string))
+            .collect()
+    }
+}
+
 /// Plans the merge of `head` over what `fleet` shows live (or over `base` when the
 /// snapshot holds no Applications).
 pub fn plan(
@@ -1484,15 +1494,7 @@ fn confirmation_needed(
     if app.deletion_approved {
         return None;
     }
-    let app_options: Vec<String> = app
-        .sync_options
-        .iter()
-        .flat_map(|o| {
-            argocd::sync_options(o)
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let app_options = app.sync_option_entries();
     application_objects(snapshot, app, argocd_namespace)
         .into_iter()
         .find(|object| {
@@ -1514,15 +1516,7 @@ fn deletable_objects(
     app: &CascadingApp,
     argocd_namespace: &str,
 ) -> Vec<Vec<(ObjectKey, Propagation)>> {
-    let app_options: Vec<String> = app
-        .sync_options
-        .iter()
-        .flat_map(|o| {
-            argocd::sync_options(o)
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let app_options = app.sync_option_entries();
     let mut waves: BTreeMap<i64, Vec<(ObjectKey, Propagation)>> = BTreeMap::new();
     for object in application_objects(snapshot, app, argocd_namespace) {
         if object.group() == "apiextensions.k8s.io" && object.kind() == "CustomResourceDefinition" {

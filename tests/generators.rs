@@ -145,6 +145,9 @@ responses:
 - generator: scmProvider
   request: {gitlab: {group: broken}}
   error: rate limited
+- generator: plugin
+  request: {configMapRef: {name: with-values}}
+  output: {parameters: [{app: a, values: {from: plugin}}]}
 "#,
     ))
     .unwrap()
@@ -665,6 +668,120 @@ fn template_patch() {
     );
 }
 
+/// [`appset`] in goTemplate mode with `missingkey=error`.
+fn go_appset(generator: &str, name: &str) -> String {
+    appset(generator, name).replace(
+        "spec:\n  generators",
+        "spec:\n  goTemplate: true\n  goTemplateOptions: [missingkey=error]\n  generators",
+    )
+}
+
+/// One goTemplate case: a generator entry, a template name, and the names generated.
+#[track_caller]
+fn check_go(generator: &str, name: &str, expected: &[&str]) {
+    let applications = Env::new()
+        .run(&go_appset(generator, name))
+        .unwrap_or_else(|error| panic!("{generator}: {error}"));
+    let names: Vec<&str> = applications.iter().map(Object::name).collect();
+    assert_eq!(names, expected, "{generator}");
+}
+
+#[track_caller]
+fn check_go_error(generator: &str, name: &str, expected: &str) {
+    let error = Env::new().run(&go_appset(generator, name)).unwrap_err();
+    assert_eq!(error, expected, "{generator}");
+}
+
+#[test]
+fn go_template_generators() {
+    // Git directories: nested `path`, `segments` a `[]string` printed `[a b]`.
+    check_go(
+        &git_dirs("{path: 'apps/*'}"),
+        "{{ .path.basenameNormalized }}-{{ index .path.segments 1 }}",
+        &[
+            "legacy-app-Legacy_App",
+            "guestbook-guestbook",
+            "helm-guestbook-helm-guestbook",
+        ],
+    );
+    check_go(
+        &git_dirs("{path: 'infra/*'}"),
+        "{{ .path.segments }}|{{ .path.path }}",
+        &["[infra metrics-server]|infra/metrics-server"],
+    );
+    check_go(
+        &format!(
+            "{}\n    selector: {{matchLabels: {{path.segments: '[apps guestbook]'}}}}",
+            git_dirs("{path: 'apps/*'}")
+        ),
+        "{{ .path.basename }}",
+        &["guestbook"],
+    );
+    check_go(
+        &git_dirs("{path: 'infra/*'}")
+            .replace("revision: HEAD", "revision: HEAD, pathParamPrefix: my.p"),
+        "{{ .my.p.path.basename }}-{{ .my.p.path.segments }}",
+        &["metrics-server-[infra metrics-server]"],
+    );
+    // Git files: the file as it is (numbers are float64), plus `path`.
+    check_go(
+        &git_files("{path: 'config/clusters/**/config.json'}"),
+        "{{ .cluster.name }}-{{ dig \"replicas\" 0 .cluster }}-{{ .path.filename }}",
+        &[
+            "prod-eu-3-config.json",
+            "prod-us-1e+06-config.json",
+            "prod-us-2-0-config.json",
+        ],
+    );
+    // Values: rendered with the generator's own parameters, nested under `values`.
+    check_go(
+        &git_dirs("{path: 'infra/*'}").replace(
+            "revision: HEAD",
+            "revision: HEAD, values: {ns: '{{ .path.basename | upper }}'}",
+        ),
+        "{{ .values.ns }}",
+        &["METRICS-SERVER"],
+    );
+    // A `values` key of the parameters is replaced only when the generator has values.
+    check_go(
+        "plugin: {configMapRef: {name: with-values}}",
+        "{{ .app }}-{{ .values.from }}",
+        &["a-plugin"],
+    );
+    check_go(
+        "plugin: {configMapRef: {name: with-values}, values: {to: x}}",
+        "{{ .app }}-{{ .values.to }}-{{ index .values \"from\" }}",
+        &["a-x-"],
+    );
+    // Pull requests: `labels` is a `[]string`, one leaf for the post-selector.
+    check_go(
+        "pullRequest: {github: {owner: acme, repo: web}}",
+        "{{ .number }}-{{ .branch_slug }}-{{ .labels }}",
+        &["12-fix-login-page-[preview]", "13-docs-[]"],
+    );
+    check_go("pullRequest: {github: {owner: acme, repo: web}}\n    selector: {matchLabels: {labels: '[preview]'}}", "{{ .number }}", &["12"]);
+    check_go(
+        "scmProvider: {github: {organization: acme}}",
+        "{{ .repository }}-{{ .repository_id }}-{{ .branch }}",
+        &["web-42-main", "api-43-trunk"],
+    );
+    check_go("clusterDecisionResource: {configMapRef: ocm-placement, labelSelector: {matchLabels: {placement: a}}, values: {v: '{{ .name }}'}}", "{{ .name }}-{{ dig \"reason\" \"none\" . }}-{{ .values.v }}", &["prod-eu-chosen-{{ .name }}", "in-cluster-none-{{ .name }}"]);
+    // A matrix of git and clusters: child 2's values mix both children's parameters.
+    check_go(&format!("matrix: {{generators: [{{{}}}, {{clusters: {{selector: {{matchLabels: {{env: prod}}}}, values: {{addon: '{{{{ .path.basename }}}}', cluster: '{{{{ .name }}}}'}}}}}}]}}", git_dirs("{path: 'infra/*'}")), "{{ .values.cluster }}-{{ .values.addon }}-{{ .path.segments }}", &["prod-eu-metrics-server-[infra metrics-server]"]);
+    // The implicit in-cluster entry has no `metadata` (rulebook 11.5); with
+    // missingkey=error the lookup fails before `index` would.
+    check_go_error(
+        "clusters: {}",
+        "{{ index .metadata.labels \"env\" }}",
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ index .metadata.labels "env" }}: template: :1:18: executing "" at <.metadata.labels>: map has no entry for key "metadata""#,
+    );
+    check_go_error(
+        &git_dirs("{path: 'infra/*'}"),
+        "{{ .path.nope }}",
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .path.nope }}: template: :1:8: executing "" at <.path.nope>: map has no entry for key "nope""#,
+    );
+}
+
 // The `generate` command over real git checkouts.
 
 fn scenario_dir(name: &str) -> PathBuf {
@@ -790,6 +907,11 @@ fn generate_matrix_of_clusters_and_git_directories() {
 #[test]
 fn generate_merge_with_git_files_and_template_patch() {
     snapshot_generate("generate-merge-files");
+}
+
+#[test]
+fn generate_go_template_matrix_and_merge() {
+    snapshot_generate("generate-gotemplate-matrix");
 }
 
 #[test]

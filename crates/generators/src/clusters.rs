@@ -1,4 +1,4 @@
-//! The Cluster generator (rulebook 4.2, `gen/cluster.go`) in fasttemplate mode.
+//! The Cluster generator (rulebook 4.2, `gen/cluster.go`).
 
 use std::collections::BTreeMap;
 
@@ -7,7 +7,9 @@ use preflight_model::ClusterInfo;
 use serde_json::{Map, Value};
 
 use crate::error::{FieldPath, GenerateError};
+use crate::eval::{type_hints, Level};
 use crate::params::{sanitize_name, Mode, ParamSet};
+use crate::render::Renderer;
 use crate::selector::{parse_selector, selector_fields, SelectorRules};
 use crate::values::{append_values, string_map};
 
@@ -28,9 +30,12 @@ pub(crate) fn cluster_params(
     generator: &Map<String, Value>,
     path: &FieldPath,
     clusters: &[ClusterInfo],
-    mode: Mode,
+    renderer: &Renderer,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<ParamSet>, GenerateError> {
+    let mode = renderer.mode();
+    // The parameters of one cluster, before the flat list wraps them.
+    let hints = type_hints("clusters", &Map::new(), Level::Terminal, mode);
     let selector_path = path.key("selector");
     let selector_value = generator.get("selector").unwrap_or(&Value::Null);
     let fields = selector_fields(selector_value, &selector_path)?;
@@ -72,7 +77,7 @@ pub(crate) fn cluster_params(
     let mut param_sets = Vec::with_capacity(matched.len() + 1);
     for cluster in matched.values() {
         let mut params = secret_params(cluster, mode);
-        append_values(&mut params, &values, &path.key("values"), mode)?;
+        append_values(&mut params, &values, &path.key("values"), renderer, &hints)?;
         param_sets.push(params);
     }
     let has_local_secret = matched
@@ -84,7 +89,7 @@ pub(crate) fn cluster_params(
         params.insert("nameNormalized".into(), IN_CLUSTER_NAME.into());
         params.insert("server".into(), IN_CLUSTER_SERVER.into());
         params.insert("project".into(), "".into());
-        append_values(&mut params, &values, &path.key("values"), mode)?;
+        append_values(&mut params, &values, &path.key("values"), renderer, &hints)?;
         param_sets.push(params);
     }
 
@@ -179,7 +184,7 @@ mod tests {
             generator.as_object().unwrap(),
             &FieldPath::of("clusters"),
             clusters,
-            Mode::Fast,
+            &Renderer::Fast,
             &mut warnings,
         )
         .unwrap()
@@ -261,7 +266,7 @@ mod tests {
             generator.as_object().unwrap(),
             &FieldPath::of("clusters"),
             &[prod],
-            Mode::Fast,
+            &Renderer::Fast,
             &mut warnings,
         )
         .unwrap();
@@ -304,7 +309,7 @@ mod tests {
                 .unwrap(),
             &FieldPath::of("clusters"),
             &fleet(),
-            Mode::Fast,
+            &Renderer::Fast,
             &mut warnings,
         )
         .unwrap();
@@ -329,7 +334,7 @@ mod tests {
                 .unwrap(),
             &FieldPath::of("clusters"),
             &clusters,
-            Mode::Fast,
+            &Renderer::Fast,
             &mut warnings,
         )
         .unwrap();
@@ -346,7 +351,7 @@ mod tests {
             generator.as_object().unwrap(),
             &FieldPath::of("clusters"),
             &fleet(),
-            Mode::Fast,
+            &Renderer::Fast,
             &mut warnings,
         )
         .unwrap_err();

@@ -10,9 +10,10 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 
 use crate::error::{FieldPath, GenerateError};
-use crate::params::{go_value_string, Mode, ParamSet};
+use crate::params::{go_value_string, GoKind, Mode, ParamSet, TypeHints};
+use crate::render::Renderer;
 use crate::repo::RepoTree;
-use crate::{check_template_shape, clusters, duck, fasttemplate, git, list, recorded, selector};
+use crate::{check_template_shape, clusters, duck, git, list, recorded, selector};
 use crate::{template_merge, GenerationContext};
 
 /// Where an entry sits: top-level entries, children of a top-level matrix or merge
@@ -60,6 +61,8 @@ pub(crate) struct Transformed {
     pub(crate) generator_template: Value,
     pub(crate) generator_template_path: FieldPath,
     pub(crate) param_sets: Vec<ParamSet>,
+    /// Where the parameter sets hold typed Go values.
+    pub(crate) hints: TypeHints,
 }
 
 /// The facts of the ApplicationSet generators look at.
@@ -76,6 +79,7 @@ type FileKey = (String, String, String);
 pub(crate) struct Evaluator<'c> {
     pub(crate) ctx: GenerationContext<'c>,
     pub(crate) mode: Mode,
+    pub(crate) renderer: Renderer,
     pub(crate) appset: AppSetFacts<'c>,
     warnings: RefCell<Vec<String>>,
     trees: RefCell<HashMap<(String, String), Rc<RepoTree>>>,
@@ -83,10 +87,15 @@ pub(crate) struct Evaluator<'c> {
 }
 
 impl<'c> Evaluator<'c> {
-    pub(crate) fn new(ctx: GenerationContext<'c>, mode: Mode, appset: AppSetFacts<'c>) -> Self {
+    pub(crate) fn new(
+        ctx: GenerationContext<'c>,
+        renderer: Renderer,
+        appset: AppSetFacts<'c>,
+    ) -> Self {
         Evaluator {
             ctx,
-            mode,
+            mode: renderer.mode(),
+            renderer,
             appset,
             warnings: RefCell::new(Vec::new()),
             trees: RefCell::new(HashMap::new()),
@@ -166,14 +175,14 @@ impl<'c> Evaluator<'c> {
 
     /// `Transform`: every generator of an entry, each with its merged template (when
     /// `spec_template` is given) and its parameter sets after the entry's post-selector.
-    /// With a non-empty `params` (a matrix's second child), each generator is first
-    /// interpolated with them.
+    /// With a non-empty `params` (a matrix's second child, with the Go types `hints`),
+    /// each generator is first interpolated with them.
     pub(crate) fn transform(
         &self,
         entry: &Value,
         entry_path: &FieldPath,
         spec_template: Option<&Value>,
-        params: Option<&ParamSet>,
+        params: Option<(&ParamSet, &TypeHints)>,
         level: Level,
     ) -> Result<Vec<Transformed>, GenerateError> {
         let Value::Object(entry_map) = entry else {
@@ -224,8 +233,8 @@ impl<'c> Evaluator<'c> {
             let original = &entry_map[kind];
             let interpolated;
             let generator_value = match params {
-                Some(params) if !params.is_empty() => {
-                    interpolated = self.interpolate(original, params, &generator_path)?;
+                Some((params, hints)) if !params.is_empty() => {
+                    interpolated = self.interpolate(original, params, hints, &generator_path)?;
                     &interpolated
                 }
                 _ => original,
@@ -247,14 +256,10 @@ impl<'c> Evaluator<'c> {
                 None => Value::Null,
             };
             let mut param_sets = self.generate_params(kind, generator, &generator_path, level)?;
+            let hints = type_hints(kind, generator, level, self.mode);
             if let Some(post_selector) = &post_selector {
-                // The cluster generator's flat list is a `[]map[string]any`, which the
-                // selector's flattening prints whole.
-                let flat_list = kind == "clusters"
-                    && generator.get("flatList").and_then(Value::as_bool) == Some(true);
-                let opaque: &[&str] = if flat_list { &["clusters"] } else { &[] };
                 param_sets.retain(|params| {
-                    post_selector.matches(&crate::params::flatten_with_opaque(params, opaque))
+                    post_selector.matches(&crate::params::flatten_typed(params, &hints))
                 });
             }
             outputs.push(Transformed {
@@ -262,37 +267,78 @@ impl<'c> Evaluator<'c> {
                 generator_template,
                 generator_template_path,
                 param_sets,
+                hints,
             });
         }
         Ok(outputs)
     }
 
     /// Renders every string (and map key) of a generator with the first child's
-    /// parameters (`InterpolateGenerator`). In fasttemplate mode a `values` entry that
-    /// names a parameter only the second child has stays as written, to be rendered
-    /// against that child's own parameters later, which is what Argo CD's special
-    /// handling of `values` (rulebook 4.5) amounts to there.
+    /// parameters (`InterpolateGenerator`).
+    ///
+    /// The generator's `values` are special (rulebook 4.5, Argo CD 3.4): each is rendered
+    /// with `missingkey=error`; when that fails only because a key is missing, the value
+    /// stays as written, to be rendered against the generator's own parameters later. So
+    /// a value may mix the parameters of both children. In fasttemplate mode an unknown
+    /// tag already stays as written, which amounts to the same.
     fn interpolate(
         &self,
         generator: &Value,
         params: &ParamSet,
+        hints: &TypeHints,
         path: &FieldPath,
     ) -> Result<Value, GenerateError> {
-        match self.mode {
-            Mode::Fast => fasttemplate::render_value(generator, params).map_err(|failure| {
-                GenerateError::InvalidTemplate {
-                    path: path.join(&failure.segments).to_string(),
-                    message: format!(
-                        "failed to replace parameters in generator: {}",
-                        failure.message
-                    ),
-                }
-            }),
-            Mode::Go => Err(GenerateError::unsupported(
-                path,
-                "interpolating a generator with Go templates",
-            )),
+        let bound = self.renderer.bind(params, hints);
+        let wrap =
+            |segments: &[crate::error::Segment], message: String| GenerateError::InvalidTemplate {
+                path: path.join(segments).to_string(),
+                message: format!("failed to replace parameters in generator: {message}"),
+            };
+        let values = match (self.mode, generator) {
+            (Mode::Go, Value::Object(map)) => match map.get("values") {
+                Some(Value::Object(values)) => Some(values),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(values) = values else {
+            return bound
+                .render_value(generator)
+                .map_err(|failure| wrap(&failure.segments, failure.message));
+        };
+        let mut rest = generator.clone();
+        if let Value::Object(map) = &mut rest {
+            map.remove("values");
         }
+        let mut rendered = bound
+            .render_value(&rest)
+            .map_err(|failure| wrap(&failure.segments, failure.message))?;
+        let mut rendered_values = Map::new();
+        for (key, value) in values {
+            let Value::String(text) = value else {
+                // Not a string: `values` reading reports it with its path.
+                rendered_values.insert(key.clone(), value.clone());
+                continue;
+            };
+            let kept = match bound.render_str_strict(text) {
+                Ok(text) => text.into_owned(),
+                Err(failure) if failure.missing_key => text.clone(),
+                Err(failure) => {
+                    return Err(wrap(
+                        &[
+                            crate::error::Segment::Key("values".into()),
+                            crate::error::Segment::Key(key.clone()),
+                        ],
+                        failure.message,
+                    ))
+                }
+            };
+            rendered_values.insert(key.clone(), Value::String(kept));
+        }
+        if let Value::Object(map) = &mut rendered {
+            map.insert("values".into(), Value::Object(rendered_values));
+        }
+        Ok(rendered)
     }
 
     fn generate_params(
@@ -310,7 +356,7 @@ impl<'c> Evaluator<'c> {
                     generator,
                     path,
                     self.ctx.clusters,
-                    self.mode,
+                    &self.renderer,
                     &mut warnings,
                 );
                 for warning in warnings {
@@ -350,7 +396,7 @@ impl<'c> Evaluator<'c> {
         &self,
         child: &Value,
         path: &FieldPath,
-        params: Option<&ParamSet>,
+        params: Option<(&ParamSet, &TypeHints)>,
         level: Level,
     ) -> Result<Vec<ParamSet>, GenerateError> {
         let mut results = self.transform(child, path, None, params, level)?;
@@ -392,11 +438,12 @@ impl<'c> Evaluator<'c> {
         let first_path = children_path.index(0);
         let second_path = children_path.index(1);
         let first = self.child_params(&children[0], &first_path, None, child_level)?;
+        let first_hints = entry_hints(&children[0], child_level, self.mode);
 
         // Interpolation only substitutes tags, so a second child without any gives the
         // same parameter sets for every set of the first: evaluate it once (once with
         // interpolation, once without, since an empty set of the first child skips it).
-        let second_is_fixed = !contains_tag(&children[1]);
+        let second_is_fixed = !crate::render::contains_template(&children[1]);
         let mut fixed: [Option<Vec<ParamSet>>; 2] = [None, None];
 
         let mut combined = Vec::new();
@@ -408,13 +455,18 @@ impl<'c> Evaluator<'c> {
                     *slot = Some(self.child_params(
                         &children[1],
                         &second_path,
-                        Some(a),
+                        Some((a, &first_hints)),
                         child_level,
                     )?);
                 }
                 slot.as_ref().expect("filled above")
             } else {
-                computed = self.child_params(&children[1], &second_path, Some(a), child_level)?;
+                computed = self.child_params(
+                    &children[1],
+                    &second_path,
+                    Some((a, &first_hints)),
+                    child_level,
+                )?;
                 &computed
             };
             for b in seconds {
@@ -513,16 +565,78 @@ impl<'c> Evaluator<'c> {
     }
 }
 
-/// Whether any string or key of `value` holds `{{`.
-fn contains_tag(value: &Value) -> bool {
-    match value {
-        Value::String(text) => text.contains("{{"),
-        Value::Array(items) => items.iter().any(contains_tag),
-        Value::Object(map) => map
-            .iter()
-            .any(|(key, item)| key.contains("{{") || contains_tag(item)),
-        _ => false,
+/// Where the parameter sets of a generator hold typed Go values (rulebook 3.3, 4.2–4.10).
+/// A matrix or merge has its children's; a child's `pathParamPrefix` is read as written,
+/// before interpolation.
+pub(crate) fn type_hints(
+    kind: &str,
+    generator: &Map<String, Value>,
+    level: Level,
+    mode: Mode,
+) -> TypeHints {
+    let mut hints = TypeHints::default();
+    let flat_list = generator.get("flatList").and_then(Value::as_bool) == Some(true);
+    if mode == Mode::Fast {
+        // Only the cluster generator's flat list keeps a typed value in fasttemplate mode.
+        if kind == "clusters" && flat_list {
+            hints.add(&["clusters"], GoKind::MapSlice);
+        }
+    } else {
+        match kind {
+            "clusters" => {
+                let prefix: &[&str] = if flat_list { &["clusters", "*"] } else { &[] };
+                for tail in [
+                    &["metadata", "labels"][..],
+                    &["metadata", "annotations"],
+                    &["values"],
+                ] {
+                    hints.add(&[prefix, tail].concat(), GoKind::StringMap);
+                }
+                if flat_list {
+                    hints.add(&["clusters"], GoKind::MapSlice);
+                }
+            }
+            "git" => {
+                let prefix = generator
+                    .get("pathParamPrefix")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let mut path: Vec<&str> = prefix.split('.').filter(|s| !s.is_empty()).collect();
+                path.extend(["path", "segments"]);
+                hints.add(&path, GoKind::StringSlice);
+                hints.add(&["values"], GoKind::StringMap);
+            }
+            "pullRequest" => {
+                hints.add(&["labels"], GoKind::StringSlice);
+                hints.add(&["values"], GoKind::StringMap);
+            }
+            "scmProvider" | "plugin" | "clusterDecisionResource" => {
+                hints.add(&["values"], GoKind::StringMap);
+            }
+            _ => {}
+        }
     }
+    if matches!(kind, "matrix" | "merge") {
+        if let Some(Value::Array(children)) = generator.get("generators") {
+            for child in children {
+                hints.extend(&entry_hints(child, level.child(), mode));
+            }
+        }
+    }
+    hints
+}
+
+/// The union of the hints of every generator of an entry.
+fn entry_hints(entry: &Value, level: Level, mode: Mode) -> TypeHints {
+    let mut hints = TypeHints::default();
+    if let Value::Object(entry) = entry {
+        for kind in level.kinds() {
+            if let Some(Value::Object(generator)) = entry.get(*kind) {
+                hints.extend(&type_hints(kind, generator, level, mode));
+            }
+        }
+    }
+    hints
 }
 
 /// fasttemplate's matrix combination (`CombineStringMaps`): both sets printed with `%v`

@@ -4,22 +4,14 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::error::Segment;
 use crate::params::ParamSet;
+#[cfg(test)]
+use crate::render::{walk, RenderFailure};
 
 const START_TAG: &str = "{{";
 const END_TAG: &str = "}}";
-
-/// A template string that cannot be rendered, with where it sits in the walked value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RenderFailure {
-    /// Path inside the walked value; for a map key, the path of that key.
-    pub(crate) segments: Vec<Segment>,
-    pub(crate) in_key: bool,
-    pub(crate) message: String,
-}
 
 /// Renders one string (`Render.Replace` with `useGoTemplate=false`).
 ///
@@ -70,63 +62,17 @@ fn is_templated(text: &str) -> bool {
     })
 }
 
-/// Renders every string value and every map key of `value`, recursively
-/// (`deeplyReplace`). Map entries whose value is null are dropped, as Argo CD's reflective
-/// walk skips nil map values; null list items stay.
+/// Renders every string value and every map key of `value` (`deeplyReplace`); generation
+/// goes through [`crate::render::Bound`], which does the same.
+#[cfg(test)]
 pub(crate) fn render_value(value: &Value, params: &ParamSet) -> Result<Value, RenderFailure> {
-    let mut segments = Vec::new();
-    render_walk(value, params, &mut segments)
-}
-
-fn render_walk(
-    value: &Value,
-    params: &ParamSet,
-    segments: &mut Vec<Segment>,
-) -> Result<Value, RenderFailure> {
-    match value {
-        Value::String(text) => render_str(text, params)
-            .map(|rendered| Value::String(rendered.into_owned()))
-            .map_err(|message| RenderFailure {
-                segments: segments.clone(),
-                in_key: false,
-                message,
-            }),
-        Value::Array(items) => {
-            let mut rendered = Vec::with_capacity(items.len());
-            for (index, item) in items.iter().enumerate() {
-                segments.push(Segment::Index(index));
-                rendered.push(render_walk(item, params, segments)?);
-                segments.pop();
-            }
-            Ok(Value::Array(rendered))
-        }
-        Value::Object(map) => {
-            let mut rendered = Map::new();
-            for (key, item) in map {
-                if item.is_null() {
-                    continue;
-                }
-                segments.push(Segment::Key(key.clone()));
-                let rendered_item = render_walk(item, params, segments)?;
-                let rendered_key = render_str(key, params).map_err(|message| RenderFailure {
-                    segments: segments.clone(),
-                    in_key: true,
-                    message,
-                })?;
-                segments.pop();
-                // Two keys rendering to the same text collide; Argo CD keeps whichever its
-                // map iteration visits last, here the last in key order.
-                rendered.insert(rendered_key.into_owned(), rendered_item);
-            }
-            Ok(Value::Object(rendered))
-        }
-        other => Ok(other.clone()),
-    }
+    walk(value, &|text| render_str(text, params))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Segment;
     use serde_json::json;
 
     fn params(pairs: &[(&str, Value)]) -> ParamSet {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::error::{type_name, FieldPath, GenerateError};
-use crate::eval::Evaluator;
+use crate::eval::{type_hints, Evaluator, Level};
 use crate::glob::doublestar::DoublestarPattern;
 use crate::glob::gopath::GoPattern;
 use crate::glob::pathspec::ls_files;
@@ -48,8 +48,9 @@ pub(crate) fn git_params(
             "generator is empty: give `directories` or `files`",
         ));
     };
+    let hints = type_hints("git", git, Level::Terminal, eval.mode);
     for params in &mut param_sets {
-        append_values(params, &values, &path.key("values"), eval.mode)?;
+        append_values(params, &values, &path.key("values"), &eval.renderer, &hints)?;
     }
     Ok(param_sets)
 }

@@ -16,9 +16,11 @@
 //! (sections cited in the code): every generator (`list`, `clusters`, `git` directories
 //! and files, `matrix`, `merge`, `clusterDecisionResource`, and `scmProvider`,
 //! `pullRequest` and `plugin` from recorded answers), post-generator selectors,
-//! generator templates, `values`, `templatePatch`, fasttemplate rendering. Go templates
-//! are reported as [`GenerateError::Unsupported`] rather than evaluated wrongly;
-//! generators already build their Go-template parameter sets.
+//! generator templates, `values`, `templatePatch`, and rendering in both of Argo CD's
+//! modes: fasttemplate, and Go templates (`goTemplate: true`, with `goTemplateOptions`)
+//! through `preflight-gotmpl`, each distinct template string parsed once per evaluation.
+//! No clock reaches the templates: Sprig's `now` and date functions fail, and the random
+//! functions use a fixed seed.
 //!
 //! This crate is pure: it does no I/O, reads no clock or environment, and must never
 //! depend on tokio, kube or an HTTP client. Repository contents reach it through
@@ -36,6 +38,7 @@ mod normalize;
 mod params;
 mod patch;
 mod recorded;
+mod render;
 mod repo;
 mod selector;
 mod template_merge;
@@ -62,6 +65,7 @@ pub use validate::{validate_applications, InvalidApplication};
 use error::{type_name, FieldPath, Segment};
 use eval::{AppSetFacts, Evaluator, Level, Transformed};
 use params::{Mode, ParamSet};
+use render::{Bound, Compiled, GoTemplates, RenderFailure, Renderer};
 
 /// What generation may look at besides the ApplicationSet itself.
 #[derive(Clone, Copy)]
@@ -164,9 +168,13 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
             ))
         }
     };
-    if mode == Mode::Go {
-        return Err(GenerateError::unsupported(&go_template_path, "goTemplate"));
-    }
+    let renderer = match mode {
+        Mode::Fast => Renderer::Fast,
+        Mode::Go => Renderer::Go(Box::new(go_templates(
+            spec,
+            &spec_path.key("goTemplateOptions"),
+        )?)),
+    };
     let patch_path = spec_path.key("templatePatch");
     let template_patch = match spec.get("templatePatch") {
         None | Some(Value::Null) => None,
@@ -204,16 +212,22 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
             .get("spec")
             .and_then(|template_spec| template_spec.get("project")),
     };
-    let evaluator = Evaluator::new(*ctx, mode, facts);
+    let evaluator = Evaluator::new(*ctx, renderer, facts);
     let mut applications = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         let entry_path = generators_path.index(index);
         let outputs =
             evaluator.transform(entry, &entry_path, Some(spec_template), None, Level::Top)?;
         for output in &outputs {
-            let prepared = PreparedTemplate::new(output);
+            let prepared = PreparedTemplate::new(output, &evaluator.renderer);
             for params in &output.param_sets {
-                applications.push(build_application(&owner, output, &prepared, params)?);
+                applications.push(build_application(
+                    &owner,
+                    output,
+                    &prepared,
+                    &evaluator.renderer,
+                    params,
+                )?);
             }
         }
     }
@@ -274,13 +288,15 @@ struct Owner<'a> {
     template_patch: Option<&'a str>,
 }
 
-/// The part of a merged template Argo CD copies into the Application it renders.
+/// The part of a merged template Argo CD copies into the Application it renders, with its
+/// Go templates parsed.
 struct PreparedTemplate {
     application_template: Value,
+    compiled: Option<Compiled>,
 }
 
 impl PreparedTemplate {
-    fn new(output: &Transformed) -> PreparedTemplate {
+    fn new(output: &Transformed, renderer: &Renderer) -> PreparedTemplate {
         let mut template_metadata = Map::new();
         if let Some(Value::Object(metadata)) = output.template.get("metadata") {
             for field in ["name", "namespace", "labels", "annotations", "finalizers"] {
@@ -295,8 +311,13 @@ impl PreparedTemplate {
             "spec".into(),
             output.template.get("spec").cloned().unwrap_or(Value::Null),
         );
+        let application_template = Value::Object(application_template);
         PreparedTemplate {
-            application_template: Value::Object(application_template),
+            compiled: match renderer {
+                Renderer::Fast => None,
+                Renderer::Go(templates) => Some(templates.compile(&application_template)),
+            },
+            application_template,
         }
     }
 }
@@ -307,13 +328,18 @@ fn build_application(
     owner: &Owner,
     output: &Transformed,
     prepared: &PreparedTemplate,
+    renderer: &Renderer,
     params: &ParamSet,
 ) -> Result<Object, GenerateError> {
+    // One conversion of the parameters for every field and the patch, as the controller
+    // passes one map to all of them.
+    let bound = renderer.bind(params, &output.hints);
     // The empty-parameter-set shortcut (rulebook 2.2): no rendering, no finalizer.
     let rendered = if params.is_empty() {
         prepared.application_template.clone()
     } else {
-        fasttemplate::render_value(&prepared.application_template, params)
+        bound
+            .render_prepared(&prepared.application_template, prepared.compiled.as_ref())
             .map_err(|failure| template_error(output, failure))?
     };
 
@@ -363,7 +389,7 @@ fn build_application(
             let mut app = Map::new();
             app.insert("metadata".into(), Value::Object(app_metadata));
             app.insert("spec".into(), spec);
-            let patched = apply_template_patch(Value::Object(app), patch, params)?;
+            let patched = apply_template_patch(Value::Object(app), patch, &bound)?;
             let Value::Object(mut patched) = patched else {
                 return Err(GenerateError::invalid(
                     &FieldPath::of("spec.templatePatch"),
@@ -428,18 +454,14 @@ fn build_application(
 
 /// Renders `spec.templatePatch` with the parameter set, parses it and applies it as a
 /// strategic merge patch (rulebook 6.3); `spec.project` keeps its rendered value.
-fn apply_template_patch(
-    app: Value,
-    patch: &str,
-    params: &ParamSet,
-) -> Result<Value, GenerateError> {
+fn apply_template_patch(app: Value, patch: &str, bound: &Bound) -> Result<Value, GenerateError> {
     let patch_path = FieldPath::of("spec.templatePatch");
-    let rendered = fasttemplate::render_str(patch, params).map_err(|message| {
-        GenerateError::InvalidTemplate {
+    let rendered = bound
+        .render_str(patch)
+        .map_err(|message| GenerateError::InvalidTemplate {
             path: patch_path.to_string(),
             message: format!("error replacing values in templatePatch: {message}"),
-        }
-    })?;
+        })?;
     let parsed = yaml::parse_keeping_numbers(&rendered).map_err(|error| {
         GenerateError::invalid(
             &patch_path,
@@ -474,7 +496,7 @@ fn apply_template_patch(
 
 /// Points a render failure at the template it came from: the generator's inline template
 /// when that one supplied the field, else `spec.template`.
-fn template_error(output: &Transformed, failure: fasttemplate::RenderFailure) -> GenerateError {
+fn template_error(output: &Transformed, failure: RenderFailure) -> GenerateError {
     let from_generator = lookup(&output.generator_template, &failure.segments)
         .is_some_and(|value| failure.in_key || !template_merge::is_empty(value));
     let base = if from_generator {
@@ -500,6 +522,32 @@ fn lookup<'a>(value: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
             Segment::Key(key) => current.get(key.as_str()),
             Segment::Index(index) => current.get(*index),
         })
+}
+
+/// The Go templates of a `goTemplate: true` ApplicationSet, with its `goTemplateOptions`
+/// (Go's `Template.Option` panics on an unknown option; the controller then reconciles
+/// nothing, so it is an error here).
+fn go_templates(
+    spec: &Map<String, Value>,
+    options_path: &FieldPath,
+) -> Result<GoTemplates, GenerateError> {
+    let options: Vec<String> = match spec.get("goTemplateOptions") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| match item {
+                Value::String(text) => Ok(text.clone()),
+                other => Err(GenerateError::wrong_type(
+                    &options_path.index(index),
+                    "a string",
+                    other,
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => return Err(GenerateError::wrong_type(options_path, "a list", other)),
+    };
+    GoTemplates::new(&options).map_err(|message| GenerateError::invalid(options_path, message))
 }
 
 /// `spec.syncPolicy.preserveResourcesOnDeletion`, false when absent.

@@ -1,4 +1,4 @@
-//! The List generator (rulebook 4.1, `gen/list.go`) in fasttemplate mode.
+//! The List generator (rulebook 4.1, `gen/list.go`).
 
 use serde_json::{Map, Value};
 

@@ -18,8 +18,8 @@ pub(crate) type ParamSet = BTreeMap<String, Value>;
 pub(crate) enum Mode {
     /// `goTemplate: false`: keys such as `path.basename` and `metadata.labels.env`.
     Fast,
-    /// `goTemplate: true`: nested objects such as `{path: {basename}}`. Generators already
-    /// build these; rendering them needs the Go template engine.
+    /// `goTemplate: true`: nested objects such as `{path: {basename}}`, rendered with Go
+    /// templates.
     Go,
 }
 
@@ -73,39 +73,138 @@ pub(crate) fn go_path_dir(path: &str) -> String {
 /// with `.`, list items use their index, empty objects and lists produce no key, and
 /// leaves are printed with Go's `%v`.
 pub(crate) fn flatten(params: &ParamSet) -> BTreeMap<String, String> {
-    flatten_with_opaque(params, &[])
+    flatten_typed(params, &TypeHints::default())
 }
 
-/// [`flatten`], except that the top-level `opaque` keys hold typed Go slices (such as the
-/// cluster generator's `flatList` list of maps), which the flattening library does not
-/// enter: each becomes one leaf printed with `%v`.
-pub(crate) fn flatten_with_opaque(params: &ParamSet, opaque: &[&str]) -> BTreeMap<String, String> {
+/// [`flatten`], except where `hints` say the controller built a typed Go slice (a git
+/// path's `[]string` segments, the cluster generator's flat list of maps): the
+/// flattening library enters only `map[string]any` and `[]any`, so each of those becomes
+/// one leaf printed with `%v` (`[a b]`). Typed string maps are entered, as Argo CD
+/// converts them before flattening since v3.4.
+pub(crate) fn flatten_typed(params: &ParamSet, hints: &TypeHints) -> BTreeMap<String, String> {
     let mut flat = BTreeMap::new();
+    let mut steps = Vec::new();
     for (key, value) in params {
-        if opaque.contains(&key.as_str()) {
-            flat.insert(key.clone(), go_value_string(value));
-        } else {
-            flatten_into(&mut flat, key.clone(), value);
-        }
+        steps.push(Step::Key(key));
+        flatten_into(&mut flat, key.clone(), value, &mut steps, hints);
+        steps.pop();
     }
     flat
 }
 
-fn flatten_into(flat: &mut BTreeMap<String, String>, key: String, value: &Value) {
+fn flatten_into<'v>(
+    flat: &mut BTreeMap<String, String>,
+    key: String,
+    value: &'v Value,
+    steps: &mut Vec<Step<'v>>,
+    hints: &TypeHints,
+) {
     match value {
+        Value::Array(_) if hints.is_typed_slice(steps) => {
+            flat.insert(key, go_value_string(value));
+        }
         Value::Object(map) => {
             for (child, child_value) in map {
-                flatten_into(flat, format!("{key}.{child}"), child_value);
+                steps.push(Step::Key(child));
+                flatten_into(flat, format!("{key}.{child}"), child_value, steps, hints);
+                steps.pop();
             }
         }
         Value::Array(items) => {
             for (index, item) in items.iter().enumerate() {
-                flatten_into(flat, format!("{key}.{index}"), item);
+                steps.push(Step::Index);
+                flatten_into(flat, format!("{key}.{index}"), item, steps, hints);
+                steps.pop();
             }
         }
         leaf => {
             flat.insert(key, go_leaf_string(leaf));
         }
+    }
+}
+
+/// A step of the walk over a parameter set: a key, or some list item.
+enum Step<'v> {
+    Key(&'v str),
+    Index,
+}
+
+/// A Go type the controller gives a parameter value, which JSON cannot express.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GoKind {
+    /// `map[string]string`: cluster labels and annotations, generator `values`.
+    StringMap,
+    /// `[]string`: a git path's `segments`, a pull request's `labels`.
+    StringSlice,
+    /// `[]map[string]any`: the cluster generator's flat list.
+    MapSlice,
+}
+
+/// Where a generator's parameter sets hold typed Go values (rulebook 3.3, 4.2–4.10).
+/// Argo CD's parameter maps carry these types at run time; here they are stated per
+/// generator, as paths, and a matrix or merge has the union of its children's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TypeHints {
+    hints: Vec<(Vec<preflight_gotmpl::PathStep>, GoKind)>,
+    /// The hints the Go template engine understands, built once.
+    gotmpl: Vec<preflight_gotmpl::TypeHint>,
+}
+
+impl TypeHints {
+    /// Adds a path of keys, where `*` stands for every item of a list.
+    pub(crate) fn add(&mut self, path: &[&str], kind: GoKind) {
+        let steps = path
+            .iter()
+            .map(|step| match *step {
+                "*" => preflight_gotmpl::PathStep::AnyItem,
+                key => preflight_gotmpl::PathStep::Key(key.to_string()),
+            })
+            .collect();
+        self.insert((steps, kind));
+    }
+
+    pub(crate) fn extend(&mut self, other: &TypeHints) {
+        for entry in &other.hints {
+            self.insert(entry.clone());
+        }
+    }
+
+    fn insert(&mut self, entry: (Vec<preflight_gotmpl::PathStep>, GoKind)) {
+        if self.hints.contains(&entry) {
+            return;
+        }
+        let go_type = match entry.1 {
+            GoKind::StringMap => Some(preflight_gotmpl::GoType::StringMap),
+            GoKind::StringSlice => Some(preflight_gotmpl::GoType::StringSlice),
+            GoKind::MapSlice => None,
+        };
+        if let Some(go_type) = go_type {
+            self.gotmpl.push(preflight_gotmpl::TypeHint {
+                path: entry.0.clone(),
+                go_type,
+            });
+        }
+        self.hints.push(entry);
+    }
+
+    /// The hints the Go template engine understands.
+    pub(crate) fn gotmpl(&self) -> &[preflight_gotmpl::TypeHint] {
+        &self.gotmpl
+    }
+
+    fn is_typed_slice(&self, steps: &[Step]) -> bool {
+        self.hints.iter().any(|(path, kind)| {
+            *kind != GoKind::StringMap
+                && path.len() == steps.len()
+                && path
+                    .iter()
+                    .zip(steps)
+                    .all(|(hint, step)| match (hint, step) {
+                        (preflight_gotmpl::PathStep::Key(key), Step::Key(name)) => key == name,
+                        (preflight_gotmpl::PathStep::AnyItem, Step::Index) => true,
+                        _ => false,
+                    })
+        })
     }
 }
 

@@ -45,6 +45,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{type_name, FieldPath, GenerateError};
 use crate::eval::Evaluator;
+use crate::eval::{type_hints, Level};
 use crate::params::{sanitize_name, Mode, ParamSet};
 use crate::values::{append_values, string_map};
 
@@ -306,6 +307,7 @@ pub(crate) fn scm_provider_params(
     path: &FieldPath,
 ) -> Result<Vec<ParamSet>, GenerateError> {
     let values = string_map(generator.get("values"), &path.key("values"))?;
+    let hints = type_hints("scmProvider", generator, Level::Terminal, eval.mode);
     let filters_path = path.key("filters");
     let filters = match generator.get("filters") {
         None | Some(Value::Null) => Vec::new(),
@@ -437,7 +439,13 @@ pub(crate) fn scm_provider_params(
             "labels".into(),
             strings_of(repo.record, "labels").join(",").into(),
         );
-        append_values(&mut params, &values, &path.key("values"), eval.mode)?;
+        append_values(
+            &mut params,
+            &values,
+            &path.key("values"),
+            &eval.renderer,
+            &hints,
+        )?;
         param_sets.push(params);
     }
     Ok(param_sets)
@@ -458,6 +466,7 @@ pub(crate) fn pull_request_params(
     path: &FieldPath,
 ) -> Result<Vec<ParamSet>, GenerateError> {
     let values = string_map(generator.get("values"), &path.key("values"))?;
+    let hints = type_hints("pullRequest", generator, Level::Terminal, eval.mode);
     let filters_path = path.key("filters");
     let filters: Vec<[Option<Regex>; 3]> = match generator.get("filters") {
         None | Some(Value::Null) => Vec::new(),
@@ -551,7 +560,13 @@ pub(crate) fn pull_request_params(
                 Value::Array(labels.into_iter().map(Value::from).collect()),
             );
         }
-        append_values(&mut params, &values, &path.key("values"), eval.mode)?;
+        append_values(
+            &mut params,
+            &values,
+            &path.key("values"),
+            &eval.renderer,
+            &hints,
+        )?;
         param_sets.push(params);
     }
     Ok(param_sets)
@@ -563,6 +578,7 @@ pub(crate) fn plugin_params(
     path: &FieldPath,
 ) -> Result<Vec<ParamSet>, GenerateError> {
     let values = string_map(generator.get("values"), &path.key("values"))?;
+    let hints = type_hints("plugin", generator, Level::Terminal, eval.mode);
     let input_parameters = generator
         .get("input")
         .and_then(|input| input.get("parameters"))
@@ -608,7 +624,13 @@ pub(crate) fn plugin_params(
         let mut generator_param = Map::new();
         generator_param.insert("input".into(), Value::Object(input));
         params.insert("generator".into(), Value::Object(generator_param));
-        append_values(&mut params, &values, &path.key("values"), eval.mode)?;
+        append_values(
+            &mut params,
+            &values,
+            &path.key("values"),
+            &eval.renderer,
+            &hints,
+        )?;
         param_sets.push(params);
     }
     Ok(param_sets)

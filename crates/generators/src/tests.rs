@@ -418,13 +418,8 @@ fn unknown_generator_entries_produce_nothing_but_a_warning() {
 }
 
 #[test]
-fn go_templates_are_not_supported_yet_and_empty_generators_fail() {
+fn empty_generators_fail() {
     let list = "- list: {elements: [{cluster: a}]}";
-    let go = appset(list, TEMPLATE).replace(
-        "spec:\n  generators",
-        "spec:\n  goTemplate: true\n  generators",
-    );
-    check_error(&go, "spec.goTemplate: goTemplate is not supported yet");
     let patch = appset(list, TEMPLATE).replace(
         "spec:\n  generators",
         "spec:\n  templatePatch: 'x'\n  generators",
@@ -632,4 +627,279 @@ fn applications_sync_policy() {
         Err("spec.syncPolicy.applicationsSync: must be a string, found number"),
     );
     check_policy("[]", Err("spec.syncPolicy: must be an object, found list"));
+}
+
+// goTemplate mode (rulebook 2.4, 4.0, 4.5, 4.6, 5, 6.3).
+
+/// An ApplicationSet in goTemplate mode with `options` as `goTemplateOptions`, one
+/// generator entry and a template whose name is `name`.
+fn go_appset(options: &str, generators: &str, name: &str) -> String {
+    appset(
+        generators,
+        &format!("metadata: {{name: '{name}'}}\nspec: {{project: p}}"),
+    )
+    .replace(
+        "spec:\n  generators",
+        &format!("spec:\n  goTemplate: true\n  goTemplateOptions: {options}\n  generators"),
+    )
+}
+
+/// One goTemplate case: the names generated (from [`fleet`] clusters).
+#[track_caller]
+fn check_go(options: &str, generators: &str, name: &str, expected: &[&str]) {
+    check_names(&go_appset(options, generators, name), &fleet(), expected);
+}
+
+/// One goTemplate case that fails, with the whole error message.
+#[track_caller]
+fn check_go_error(options: &str, generators: &str, name: &str, expected: &str) {
+    let error = run(&go_appset(options, generators, name), &fleet()).expect_err("fails");
+    assert_eq!(error.to_string(), expected, "{generators} {name}");
+}
+
+const ERROR: &str = "[missingkey=error]";
+
+#[test]
+fn go_templates_render_with_go_semantics() {
+    let list =
+        "- list: {elements: [{cluster: Prod_A, n: 1000000, ok: true, tags: [a, b], cfg: {k: v}}]}";
+    check_go("[]", list, "{{ .cluster | normalize }}", &["prod-a"]);
+    check_go(
+        "[]",
+        list,
+        "{{ .n }}-{{ .ok }}-{{ .tags }}-{{ .cfg }}",
+        &["1e+06-true-[a b]-map[k:v]"],
+    );
+    check_go(
+        "[]",
+        list,
+        "{{ .missing }}-{{ .cfg.missing }}",
+        &["<no value>-<no value>"],
+    );
+    check_go("[missingkey=zero]", list, "{{ .missing }}", &["<no value>"]);
+    check_go(
+        "[]",
+        list,
+        "{{ .cfg | toJson }}|{{ .cfg | toYaml }}|{{ .tags | toJson }}",
+        &[r#"{"k":"v"}|k: v|["a","b"]"#],
+    );
+    check_go(
+        "[]",
+        list,
+        "{{ if .ok }}{{ .cluster | lower }}{{ else }}no{{ end }}",
+        &["prod_a"],
+    );
+    check_go(
+        "[]",
+        list,
+        "{{ printf \"%s-%d\" .cluster (len .tags) }}",
+        &["Prod_A-2"],
+    );
+    check_go(
+        "[]",
+        list,
+        "{{ range $i, $t := .tags }}{{ $i }}{{ $t }}{{ end }}",
+        &["0a1b"],
+    );
+    // A string without `{{` is the same text; fasttemplate tags are just text too.
+    check_go("[]", list, "plain-{cluster}", &["plain-{cluster}"]);
+    // The empty parameter set shortcut holds in goTemplate mode too.
+    check_go("[]", "- list: {elements: [{}]}", "{{ .a }}", &["{{ .a }}"]);
+}
+
+#[test]
+fn go_template_errors_freeze_the_appset_and_name_the_field() {
+    let list = "- list: {elements: [{cluster: a}, {cluster: b, extra: x}]}";
+    check_go_error(
+        ERROR,
+        list,
+        "{{ .extra }}",
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .extra }}: template: :1:3: executing "" at <.extra>: map has no entry for key "extra""#,
+    );
+    check_go_error(
+        "[]",
+        list,
+        "{{ .cluster | nope }}",
+        r#"spec.template.metadata.name: invalid template: failed to parse template {{ .cluster | nope }}: template: :1: function "nope" not defined"#,
+    );
+    check_go_error(
+        "[]",
+        list,
+        "{{ .cluster.x }}",
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .cluster.x }}: template: :1:11: executing "" at <.cluster.x>: can't evaluate field x in type interface {}"#,
+    );
+    check_go_error(
+        "[]",
+        list,
+        "{{ now }}",
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ now }}: template: :1:3: executing "" at <now>: error calling now: date functions are not supported by preflight-gotmpl"#,
+    );
+    check_go_error(
+        "[missingkey=maybe]",
+        list,
+        "x",
+        "spec.goTemplateOptions: unrecognized option: missingkey=maybe",
+    );
+    check_go_error(
+        "[1]",
+        list,
+        "x",
+        "spec.goTemplateOptions[0]: must be a string, found number",
+    );
+    // A map key is rendered, and its failure says so.
+    let source = go_appset(ERROR, list, "x").replace(
+        "metadata: {name: 'x'}",
+        "metadata: {name: 'x', labels: {'{{ .extra }}': v}}",
+    );
+    assert_eq!(
+        run(&source, &[]).unwrap_err().to_string(),
+        r#"spec.template.metadata.labels["{{ .extra }}"]: invalid template: failed to execute go template {{ .extra }}: template: :1:3: executing "" at <.extra>: map has no entry for key "extra" (in a map key)"#
+    );
+}
+
+#[test]
+fn go_templates_render_map_keys_and_raw_values() {
+    let template = "metadata:
+  name: '{{ .cluster }}'
+  labels: {'{{ .cluster }}-key': '{{ .cluster | upper }}'}
+spec:
+  project: p
+  source:
+    helm:
+      valuesObject:
+        '{{ .cluster }}': {region: '{{ .region | default \"eu\" }}', replicas: 2, list: ['{{ .cluster }}']}";
+    let source = appset("- list: {elements: [{cluster: a}]}", template).replace(
+        "spec:\n  generators",
+        "spec:\n  goTemplate: true\n  generators",
+    );
+    check_field(
+        &source,
+        &[],
+        &["metadata", "labels"],
+        json!([{"a-key": "A"}]),
+    );
+    check_field(
+        &source,
+        &[],
+        &["spec", "source", "helm", "valuesObject"],
+        json!([{"a": {"region": "eu", "replicas": 2, "list": ["a"]}}]),
+    );
+}
+
+#[test]
+fn go_cluster_generator_sees_typed_labels() {
+    let clusters = "- clusters: {}";
+    check_go(
+        "[]",
+        clusters,
+        "{{ .name }}-{{ .metadata.labels.env }}",
+        &["dev-dev", "prod-eu-prod", "in-cluster-<no value>"],
+    );
+    // Labels are a `map[string]string`: a missing key indexes as "".
+    check_go("[]", "- clusters: {selector: {matchLabels: {env: dev}}}", "{{ .name }}-{{ index .metadata.labels \"region\" }}-{{ index .metadata.labels \"region\" | default \"eu\" }}", &["dev--eu"]);
+    // The implicit in-cluster entry has no labels at all: `index` fails on it (rulebook 11.5).
+    check_go_error(
+        "[]",
+        clusters,
+        "{{ index .metadata.labels \"env\" }}",
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ index .metadata.labels "env" }}: template: :1:3: executing "" at <index .metadata.labels "env">: error calling index: index of untyped nil"#,
+    );
+    // Values are rendered with the cluster's own parameters and nested under `values`.
+    check_go("[]", "- clusters: {values: {rev: '{{ .name }}/{{ .metadata.labels.env }}', self: '{{ .values.rev }}'}}", "{{ .values.rev | replace \"/\" \"-\" }}.{{ .values.self }}", &["dev-dev.<no value>", "prod-eu-prod.<no value>", "in-cluster-<no value>.<no value>"]);
+    check_go_error(
+        ERROR,
+        "- clusters: {values: {rev: '{{ .metadata.labels.env }}'}}",
+        "x",
+        r#"spec.generators[0].clusters.values.rev: invalid template: failed to execute go template {{ .metadata.labels.env }}: template: :1:12: executing "" at <.metadata.labels.env>: map has no entry for key "metadata""#,
+    );
+    // The post-selector sees flattened labels and values (Argo CD 3.4).
+    check_go("[]", "- clusters: {values: {tier: '{{ .metadata.labels.env }}'}}\n  selector: {matchLabels: {values.tier: prod, metadata.labels.env: prod}}", "{{ .name }}", &["prod-eu"]);
+    // A flat list is one typed slice for the selector, and `range`s in the template.
+    check_go(
+        "[]",
+        "- clusters: {flatList: true}",
+        "{{ range .clusters }}{{ .name }}.{{ end }}",
+        &["dev.prod-eu.in-cluster."],
+    );
+}
+
+#[test]
+fn go_matrix_interpolates_and_deep_merges() {
+    // Child 2 is rendered with each parameter set of child 1, in Go.
+    check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod}, {env: dev}]}}, {clusters: {selector: {matchLabels: {env: '{{ .env }}'}}}}]}", "{{ .env }}-{{ .name }}", &["prod-prod-eu", "dev-dev"]);
+    // Combination is a deep merge where child 1 wins, even with false or empty values.
+    check_go("[]", "- matrix: {generators: [{list: {elements: [{a: {x: '1', y: '1'}, f: false}]}}, {list: {elements: [{a: {y: '2', z: '2'}, f: true, b: '2'}]}}]}", "{{ .a }}-{{ .f }}-{{ .b }}", &["map[x:1 y:1 z:2]-false-2"]);
+    // Values of child 2 mix child 1's parameters (resolved first, missingkey=error) with
+    // child 2's own (kept as written until child 2 renders them).
+    check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {clusters: {selector: {matchLabels: {env: prod}}, values: {env: '{{ .env | upper }}', name: '{{ .name }}'}}}]}", "{{ .values.env }}-{{ .values.name }}", &["PROD-prod-eu"]);
+    // One value naming both children's parameters fails on child 2's key at first, so it
+    // is kept and rendered with child 2's parameters only.
+    check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {clusters: {selector: {matchLabels: {env: prod}}, values: {id: '{{ .env }}/{{ .name }}'}}}]}", "{{ .values.id }}", &["<no value>/prod-eu"]);
+    // Other fields of child 2 render with the ApplicationSet's options: a missing key
+    // prints `<no value>`, or fails with missingkey=error.
+    check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {list: {elements: [{x: '{{ .nope }}'}]}}]}", "{{ .x }}", &["<no value>"]);
+    check_go_error(ERROR, "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {list: {elements: [{x: '{{ .nope }}'}]}}]}", "{{ .x }}", r#"spec.generators[0].matrix.generators[1].list.elements[0].x: invalid template: failed to replace parameters in generator: failed to execute go template {{ .nope }}: template: :1:3: executing "" at <.nope>: map has no entry for key "nope""#);
+    // A value failing for another reason than a missing key fails the matrix.
+    check_go_error("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {clusters: {values: {id: '{{ .env.x }}'}}}]}", "x", r#"spec.generators[0].matrix.generators[1].clusters.values.id: invalid template: failed to replace parameters in generator: failed to execute go template {{ .env.x }}: template: :1:7: executing "" at <.env.x>: can't evaluate field x in type interface {}"#);
+    // elementsYaml of child 2 is rendered with child 1's parameters, then parsed.
+    check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod, apps: [{app: a}, {app: b, n: 2}]}]}}, {list: {elementsYaml: '{{ .apps | toJson }}'}}]}", "{{ .env }}-{{ .app }}-{{ .n }}", &["prod-a-<no value>", "prod-b-2"]);
+    check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod, apps: [{app: a}]}]}}, {list: {elementsYaml: '{{ .apps | toYaml }}'}}]}", "{{ .env }}-{{ .app }}", &["prod-a"]);
+}
+
+#[test]
+fn go_merge_deep_merges_later_children() {
+    check_go("[]", "- merge: {mergeKeys: [k], generators: [{list: {elements: [{k: a, m: {x: '1', y: '1'}}, {k: b}]}}, {list: {elements: [{k: a, m: {y: '2'}, extra: e}]}}]}", "{{ .k }}-{{ .m }}-{{ .extra }}", &["a-map[x:1 y:2]-e", "b-<no value>-<no value>"]);
+}
+
+#[test]
+fn go_post_selector_flattens_nested_params() {
+    let list = "- list: {elements: [{app: a, cfg: {tier: gold}, tags: [x, z]}, {app: b, cfg: {tier: silver}, tags: []}]}\n  selector: SELECTOR";
+    let with = |selector: &str| list.replace("SELECTOR", selector);
+    check_go(
+        "[]",
+        &with("{matchLabels: {cfg.tier: gold}}"),
+        "{{ .app }}",
+        &["a"],
+    );
+    // A JSON list is entered item by item; an empty one has no key.
+    check_go(
+        "[]",
+        &with("{matchLabels: {tags.1: z}}"),
+        "{{ .app }}",
+        &["a"],
+    );
+    check_go(
+        "[]",
+        &with("{matchExpressions: [{key: tags, operator: DoesNotExist}]}"),
+        "{{ .app }}",
+        &["a", "b"],
+    );
+}
+
+#[test]
+fn go_template_patch() {
+    let source = go_appset("[]", "- list: {elements: [{cluster: a, auto: true}, {cluster: b, auto: false}]}", "{{ .cluster }}").replace(
+        "  template:",
+        "  templatePatch: |\n    {{- if .auto }}\n    spec:\n      syncPolicy: {automated: {prune: true}}\n    {{- end }}\n    metadata:\n      labels: {'{{ .cluster }}': '{{ .auto | toString }}'}\n  template:",
+    );
+    check_field(
+        &source,
+        &[],
+        &["spec", "syncPolicy"],
+        json!([{"automated": {"prune": true}}, null]),
+    );
+    check_field(
+        &source,
+        &[],
+        &["metadata", "labels"],
+        json!([{"a": "true"}, {"b": "false"}]),
+    );
+    let broken = go_appset(ERROR, "- list: {elements: [{cluster: a}]}", "x").replace(
+        "  template:",
+        "  templatePatch: 'metadata: {labels: {a: \"{{ .nope }}\"}}'\n  template:",
+    );
+    assert_eq!(
+        run(&broken, &[]).unwrap_err().to_string(),
+        r#"spec.templatePatch: invalid template: error replacing values in templatePatch: failed to execute go template metadata: {labels: {a: "{{ .nope }}"}}: template: :1:27: executing "" at <.nope>: map has no entry for key "nope""#
+    );
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{FieldPath, GenerateError};
-use crate::fasttemplate::render_str;
-use crate::params::{Mode, ParamSet};
+use crate::params::{Mode, ParamSet, TypeHints};
+use crate::render::Renderer;
 
 /// Reads a `values` field: an object of strings, absent or null meaning none.
 pub(crate) fn string_map(
@@ -32,35 +32,42 @@ pub(crate) fn string_map(
 /// Adds `values` to `params`, each value rendered against `params` as they were before any
 /// value was added. fasttemplate adds `values.<key>` strings; Go templates add one nested
 /// `values` object, replacing any `values` the set had, when there is at least one value.
+/// `hints` are the Go types of the generator's parameters.
 pub(crate) fn append_values(
     params: &mut ParamSet,
     values: &BTreeMap<String, String>,
     path: &FieldPath,
-    mode: Mode,
+    renderer: &Renderer,
+    hints: &TypeHints,
 ) -> Result<(), GenerateError> {
     if values.is_empty() {
         return Ok(());
     }
-    match mode {
-        Mode::Fast => {
-            let mut rendered = Vec::with_capacity(values.len());
-            for (key, template) in values {
-                let text = render_str(template, params).map_err(|message| {
-                    GenerateError::InvalidTemplate {
+    let mut rendered = Map::new();
+    {
+        let bound = renderer.bind(params, hints);
+        for (key, template) in values {
+            let text =
+                bound
+                    .render_str(template)
+                    .map_err(|message| GenerateError::InvalidTemplate {
                         path: path.key(key).to_string(),
                         message,
-                    }
-                })?;
-                rendered.push((format!("values.{key}"), Value::String(text.into_owned())));
-            }
-            params.extend(rendered);
-            Ok(())
+                    })?;
+            rendered.insert(key.clone(), Value::String(text.into_owned()));
         }
-        Mode::Go => Err(GenerateError::unsupported(
-            path,
-            "rendering `values` with Go templates",
-        )),
     }
+    match renderer.mode() {
+        Mode::Fast => params.extend(
+            rendered
+                .into_iter()
+                .map(|(key, text)| (format!("values.{key}"), text)),
+        ),
+        Mode::Go => {
+            params.insert("values".to_string(), Value::Object(rendered));
+        }
+    }
+    Ok(())
 }
 
 /// Adds `values` without rendering them (the clusterDecisionResource generator).

@@ -181,6 +181,52 @@ impl Params {
     pub fn from_json(json: &serde_json::Value) -> Params {
         Params(value::from_json(json))
     }
+
+    /// Parameters given as the entries of a JSON object, where the values at `hints` are
+    /// the typed Go values the controller builds (a cluster's `map[string]string`
+    /// labels, a git path's `[]string` segments) rather than what `encoding/json` would
+    /// decode. The type changes what templates see: a missing key of a
+    /// `map[string]string` indexes as `""`, not `<no value>`. A hint applies only where
+    /// the JSON has that shape (an object of strings, a list of strings).
+    pub fn from_entries_typed<'a>(
+        entries: impl IntoIterator<Item = (&'a str, &'a serde_json::Value)>,
+        hints: &[TypeHint],
+    ) -> Params {
+        let map = entries
+            .into_iter()
+            .map(|(key, json)| (key.to_string(), value::from_json(json)))
+            .collect();
+        let mut root = value::Value::map(map);
+        for hint in hints {
+            value::apply_type(&mut root, &hint.path, hint.go_type);
+        }
+        Params(root)
+    }
+}
+
+/// A Go type JSON cannot express, given to some parameters by the controller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoType {
+    /// `map[string]string`
+    StringMap,
+    /// `[]string`
+    StringSlice,
+}
+
+/// One step of a path into the parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathStep {
+    /// The entry of a map.
+    Key(String),
+    /// Every item of a list.
+    AnyItem,
+}
+
+/// Where the parameters hold a value of a Go type JSON cannot express.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeHint {
+    pub path: Vec<PathStep>,
+    pub go_type: GoType,
 }
 
 /// A parsed template and the templates it `define`s.

@@ -216,6 +216,45 @@ pub(crate) fn from_json(json: &serde_json::Value) -> Value {
     }
 }
 
+/// Gives the value at `path` the Go type `go_type` when it has that shape; values built
+/// by [`from_json`] are not shared yet, so they are changed in place.
+pub(crate) fn apply_type(value: &mut Value, path: &[crate::PathStep], go_type: crate::GoType) {
+    let Some((step, rest)) = path.split_first() else {
+        match (go_type, &mut *value) {
+            (crate::GoType::StringMap, Value::Map(map, map_type))
+                if map
+                    .borrow()
+                    .values()
+                    .all(|item| matches!(item, Value::Str(_))) =>
+            {
+                *map_type = MapType::Str;
+            }
+            (crate::GoType::StringSlice, Value::List(items, elem_type))
+                if items.iter().all(|item| matches!(item, Value::Str(_))) =>
+            {
+                *elem_type = ElemType::Str;
+            }
+            _ => {}
+        }
+        return;
+    };
+    match (step, value) {
+        (crate::PathStep::Key(key), Value::Map(map, _)) => {
+            if let Some(child) = map.borrow_mut().get_mut(key) {
+                apply_type(child, rest, go_type);
+            }
+        }
+        (crate::PathStep::AnyItem, Value::List(items, _)) => {
+            if let Some(items) = Rc::get_mut(items) {
+                for item in items {
+                    apply_type(item, rest, go_type);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Bytes to text the way Go's JSON encoder shows a string holding invalid UTF-8: every
 /// byte that is not part of a valid sequence becomes one U+FFFD.
 pub(crate) fn lossy_utf8(bytes: &[u8]) -> String {

@@ -1,7 +1,8 @@
 //! The public API: options, parameters, errors, environment.
 
 use preflight_gotmpl::{
-    function_names, render, Env, ErrorKind, MissingKey, Options, Params, Template,
+    function_names, render, Env, ErrorKind, GoType, MissingKey, Options, Params, PathStep,
+    Template, TypeHint,
 };
 use serde_json::json;
 
@@ -107,4 +108,43 @@ fn templates_can_be_shared_between_threads() {
     for removed in ["env", "expandenv", "getHostByName"] {
         assert!(!names.contains(&removed), "{removed}");
     }
+}
+
+#[test]
+fn typed_params_behave_like_the_controllers_go_types() {
+    let json = json!({"metadata": {"labels": {"env": "prod"}}, "path": {"segments": ["a", "b"]}, "mixed": {"n": 1}});
+    let entries = json.as_object().unwrap();
+    let step = |key: &str| PathStep::Key(key.to_string());
+    let hints = [
+        TypeHint {
+            path: vec![step("metadata"), step("labels")],
+            go_type: GoType::StringMap,
+        },
+        TypeHint {
+            path: vec![step("path"), step("segments")],
+            go_type: GoType::StringSlice,
+        },
+        // Not an object of strings: the hint does not apply.
+        TypeHint {
+            path: vec![step("mixed")],
+            go_type: GoType::StringMap,
+        },
+    ];
+    let params = Params::from_entries_typed(entries.iter().map(|(k, v)| (k.as_str(), v)), &hints);
+    let render = |text: &str| {
+        Template::parse("", text, &Options::default())
+            .unwrap()
+            .execute_params(&params, &Env::default())
+            .unwrap()
+    };
+    // A missing key of a `map[string]string` indexes as "", of a `map[string]any` as nil.
+    assert_eq!(
+        render(r#"{{ index .metadata.labels "x" }}|{{ index .mixed "x" }}"#),
+        "|<no value>"
+    );
+    assert_eq!(
+        render("{{ typeOf .metadata.labels }} {{ typeOf .path.segments }} {{ typeOf .mixed }}"),
+        "map[string]string []string map[string]interface {}"
+    );
+    assert_eq!(render("{{ .path.segments }}"), "[a b]");
 }

@@ -1,0 +1,104 @@
+//! The speed target of goTemplate mode: a typical `goTemplate: true` ApplicationSet (a
+//! matrix of 300 clusters by 50 git directories, 10 templated fields with a few
+//! pipelines) renders its 15,000 Applications in under 0.2 s. Each distinct template
+//! string is parsed once per evaluation.
+//!
+//! Run with `cargo bench -p preflight-generators --bench gotemplate`; it prints the best
+//! and median time of several evaluations.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use preflight_generators::{generate, GenerationContext, InMemoryRepos};
+use preflight_model::{ArgoSettings, ClusterInfo, Object};
+use serde_json::json;
+
+const REPO: &str = "https://git.example.com/platform/deploy.git";
+
+fn main() {
+    let clusters: Vec<ClusterInfo> = (0..300)
+        .map(|index| ClusterInfo {
+            name: format!("Cluster-{index:03}"),
+            server: format!("https://cluster-{index:03}.example.com:6443"),
+            project: String::new(),
+            labels: BTreeMap::from([
+                ("env".to_string(), "prod".to_string()),
+                ("team".to_string(), format!("team-{}", index % 9)),
+            ])
+            .into_iter()
+            .chain(
+                (index % 2 == 0).then(|| ("region".to_string(), format!("region-{}", index % 7))),
+            )
+            .collect(),
+            annotations: BTreeMap::new(),
+            secret_name: format!("cluster-{index:03}"),
+        })
+        .collect();
+    let mut repos = InMemoryRepos::new();
+    for index in 0..50 {
+        repos = repos.with_file(
+            REPO,
+            &format!("addons/addon-{index:02}/kustomization.yaml"),
+            "",
+        );
+    }
+    let appset = Object::from_value(json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": "addons", "namespace": "argocd"},
+        "spec": {
+            "goTemplate": true,
+            "goTemplateOptions": ["missingkey=error"],
+            "generators": [{"matrix": {"generators": [
+                {"clusters": {"selector": {"matchLabels": {"env": "prod"}}}},
+                {"git": {"repoURL": REPO, "revision": "HEAD", "directories": [{"path": "addons/*"}]}}
+            ]}}],
+            "template": {
+                "metadata": {
+                    "name": "{{ .name | lower }}-{{ .path.basename }}",
+                    "labels": {
+                        "addon": "{{ .path.basename }}",
+                        "region": "{{ index .metadata.labels \"region\" | default \"eu\" }}",
+                        "team": "{{ .metadata.labels.team }}"
+                    },
+                    "annotations": {"segments": "{{ join \"/\" .path.segments }}"}
+                },
+                "spec": {
+                    "project": "{{ printf \"%s-%s\" .metadata.labels.team .path.basename }}",
+                    "source": {"repoURL": REPO, "targetRevision": "main", "path": "{{ .path.path }}"},
+                    "destination": {"server": "{{ .server }}", "namespace": "{{ .path.basenameNormalized }}"},
+                    "syncPolicy": {
+                        "automated": {"prune": true},
+                        "syncOptions": ["CreateNamespace=true", "{{ if eq .metadata.labels.env \"prod\" }}ServerSideApply=true{{ else }}Validate=true{{ end }}"]
+                    }
+                }
+            }
+        }
+    }));
+    let settings = ArgoSettings::default();
+    let mut ctx = GenerationContext::new(&clusters, &settings);
+    ctx.repos = &repos;
+
+    let mut times: Vec<Duration> = Vec::new();
+    let mut count = 0;
+    for _ in 0..7 {
+        let start = Instant::now();
+        let generated = generate(&appset, &ctx).expect("the benchmark ApplicationSet generates");
+        times.push(start.elapsed());
+        count = generated.applications.len();
+        let first = generated.applications[0].raw();
+        assert_eq!(first["metadata"]["name"], "cluster-000-addon-00");
+        assert_eq!(first["metadata"]["labels"]["region"], "region-0");
+        assert_eq!(
+            generated.applications[50].raw()["metadata"]["labels"]["region"],
+            "eu"
+        );
+    }
+    times.sort();
+    println!(
+        "goTemplate matrix 300 clusters x 50 git directories, 10 templated fields: {count} Applications, best {:.1} ms, median {:.1} ms",
+        times[0].as_secs_f64() * 1000.0,
+        times[times.len() / 2].as_secs_f64() * 1000.0
+    );
+    assert_eq!(count, 15_000);
+}

@@ -328,6 +328,31 @@ fn c06_to_c13_crds_controllers_and_volumes() {
     );
 }
 
+/// Applications deleted as namespace content while the application controller runs
+/// elsewhere still cascade to their resources (R-ARGO-1).
+#[test]
+fn c11_negative_applications_deleted_with_their_namespace_still_cascade() {
+    check(
+        "c11-negative-applications-namespace-controller-alive",
+        0,
+        &[],
+        &[],
+    );
+    let report = run_scenario("c11-negative-applications-namespace-controller-alive");
+    let apps = report.json["applications"].as_array().unwrap();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0]["name"], "guestbook");
+    assert_eq!(apps[0]["action"], "delete");
+    assert_eq!(apps[0]["cascade"], true);
+    let objects = report.json["clusters"][0]["objects"].as_array().unwrap();
+    let ui = objects
+        .iter()
+        .find(|o| o["name"] == "guestbook-ui")
+        .expect("the Application's ConfigMap is deleted");
+    assert_eq!(ui["outcome"], "deleted");
+    assert_eq!(ui["reason"], "deleted by Application `guestbook` (cascade)");
+}
+
 #[test]
 fn argo_cd_deletions_through_what_if() {
     check(

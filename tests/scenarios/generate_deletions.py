@@ -470,6 +470,27 @@ volume: not a block, a leak the plan reports.
               *provisioner_rbac, deploy, rs, pod, cm, claim, pv]},
         base_args("c12p", "namespace/csi-system", "namespace/team-a"))
 
+    apps_objects = [ns("default"), ns("argocd"), ns("apps"), ns("guestbook"),
+                    obj("apps/v1", "StatefulSet", "argocd-application-controller", "argocd"),
+                    obj("v1", "ConfigMap", "argocd-cm", "argocd", data={}),
+                    obj("argoproj.io/v1alpha1", "Application", "guestbook", "apps",
+                        metadata={"finalizers": ["resources-finalizer.argocd.argoproj.io"]},
+                        spec={"project": "default",
+                              "source": {"repoURL": "https://git.example.internal/apps.git", "path": "guestbook"},
+                              "destination": {"server": "https://kubernetes.default.svc", "namespace": "guestbook"}}),
+                    obj("v1", "ConfigMap", "guestbook-ui", "guestbook",
+                        metadata={"annotations": {"argocd.argoproj.io/tracking-id": "apps_guestbook:/ConfigMap:guestbook/guestbook-ui"}})]
+    write("c11-negative-applications-namespace-controller-alive", """
+# c11-negative-applications-namespace-controller-alive
+
+Negative of C-11 (R-ARGO-1, R-ARGO-2): the Applications live in their own namespace
+(Applications in any namespace) and the application controller runs elsewhere. Deleting
+that namespace deletes the Applications, the controller processes their resources
+finalizer, and their resources are deleted on their destination (tracking id
+`apps_guestbook:…`); nothing gets stuck.
+""", {"in-cluster": apps_objects},
+        ["what-if", "--snapshot", "{dir}/snapshot", "--cluster", "in-cluster", "--delete", "namespace/apps"])
+
 
 if __name__ == "__main__":
     main()

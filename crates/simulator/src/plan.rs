@@ -156,6 +156,9 @@ pub fn what_if(
                 cause: "deleted by hand (what-if)".to_string(),
             });
     }
+    if on_argocd {
+        planner.applications_deleted_as_content(cluster);
+    }
     pair_replacements(&mut planner.outcome.applications);
     planner.run_cascades();
     findings::application_findings(fleet, &planner.argocd_namespace, &mut planner.outcome);
@@ -916,6 +919,48 @@ impl<'a> Planner<'a> {
         invalid
     }
 
+    /// Applications that hand-made deletions on the Argo CD cluster remove (as namespace
+    /// content, or through garbage collection): when the simulation lets them go, the
+    /// application controller ran their finalizer, so their resources cascade on their
+    /// destinations (R-ARGO-1); when it holds them (the controller goes too, C-11), they
+    /// stay and nothing cascades.
+    fn applications_deleted_as_content(&mut self, cluster: &str) {
+        let Some(snapshot) = self.fleet.clusters.get(cluster) else {
+            return;
+        };
+        let mut simulation = Simulation::new(snapshot.objects(), self.kube_version_of(cluster))
+            .with_controllers(&self.config.controllers);
+        for request in self.manual.get(cluster).into_iter().flatten() {
+            simulation.delete_and_settle(std::slice::from_ref(request));
+        }
+        let already: BTreeSet<SetKey> = self
+            .outcome
+            .applications
+            .iter()
+            .filter(|a| a.action == Action::Delete)
+            .map(|a| (a.namespace.clone(), a.name.clone()))
+            .collect();
+        let gone: Vec<Object> = self
+            .live
+            .iter()
+            .filter(|(key, _)| !already.contains(*key))
+            .filter(|(_, app)| simulation.contains(&app.key()) && simulation.is_gone(&app.key()))
+            .map(|(_, app)| app.clone())
+            .collect();
+        for app in gone {
+            let set = app
+                .controller_reference()
+                .filter(|r| r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet")
+                .map(|r| r.name);
+            self.delete_application(
+                &app,
+                set.as_deref(),
+                None,
+                vec!["deleted with what the what-if deletes; the application controller still runs, so it processes the Application's finalizers".to_string()],
+            );
+        }
+    }
+
     /// Runs Argo CD's deletion of every cascading Application, wave by wave (§10), on
     /// each destination cluster.
     fn run_cascades(&mut self) {
@@ -1072,7 +1117,9 @@ impl<'a> Planner<'a> {
                     (None, Some(set)) => {
                         format!("deleted by the ApplicationSet controller (ApplicationSet `{set}`)")
                     }
-                    (None, None) => "deleted when its parent Application prunes it".to_string(),
+                    (None, None) => app.notes.first().cloned().unwrap_or_else(|| {
+                        "deleted when its parent Application prunes it".to_string()
+                    }),
                 },
             });
         }

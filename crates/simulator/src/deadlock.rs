@@ -27,6 +27,8 @@ pub struct Deadlock {
     pub break_how: String,
     /// The reason text of the wait that is cut (an API server error), for commands.
     pub break_reason: Option<String>,
+    /// The object whose finalizers the cut removes, when the cut is that.
+    pub break_object: Option<ObjectKey>,
 }
 
 /// Why an edge exists and whether a person can cut it without losing data.
@@ -38,6 +40,8 @@ struct Wait {
     cut_how: Option<String>,
     /// The error behind this wait, when it comes from one.
     reason: Option<String>,
+    /// The object whose finalizers a cut here removes.
+    object: Option<ObjectKey>,
 }
 
 /// Builds the waits-for graph of a settled cluster and returns its cycles.
@@ -67,6 +71,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                     cut_rank: 9,
                     cut_how: None,
                     reason: None,
+                    object: None,
                 },
             );
         }
@@ -91,6 +96,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 cut_rank: 9,
                 cut_how: None,
                 reason: None,
+                object: None,
             },
         );
         let (namespace, service) = api_service
@@ -112,6 +118,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 cut_rank: 0,
                 cut_how: Some(format!("delete the APIService `{name}`")),
                 reason: None,
+                object: None,
             },
         );
     }
@@ -127,6 +134,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 cut_rank: 9,
                 cut_how: None,
                 reason: None,
+                object: None,
             },
         );
     }
@@ -155,6 +163,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                     describe(&object.key)
                 )),
                 reason: None,
+                object: Some(object.key.clone()),
             },
         );
     }
@@ -182,6 +191,30 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 cut_rank: 1,
                 cut_how: Some(format!("delete the configuration of webhook `{webhook}`")),
                 reason: Some(object.reason.clone()),
+                object: None,
+            },
+        );
+    }
+    // An object whose finalizer's controller is gone waits for that controller (R-FIN-1);
+    // a replacement that cannot re-create the controller closes the cycle.
+    for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
+        let Some(controller) = deleted_controller(&object.reason) else {
+            continue;
+        };
+        let from = node(&mut graph, describe(&object.key));
+        let to = node(&mut graph, controller);
+        graph.update_edge(
+            from,
+            to,
+            Wait {
+                why: "keeps its finalizer while its controller is gone".to_string(),
+                cut_rank: 5,
+                cut_how: Some(format!(
+                    "remove the finalizers of {} (skips its controller's cleanup)",
+                    describe(&object.key)
+                )),
+                reason: Some(object.reason.clone()),
+                object: Some(object.key.clone()),
             },
         );
     }
@@ -228,6 +261,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 cut_rank: 9,
                 cut_how: None,
                 reason: None,
+                object: None,
             },
         ));
         let annotated: Vec<String> = order
@@ -249,6 +283,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 .cut_how
                 .unwrap_or_else(|| "no safe cut is known".to_string()),
             break_reason: wait.reason,
+            break_object: wait.object,
         });
     }
     deadlocks.sort_by(|a, b| a.steps.cmp(&b.steps));
@@ -264,4 +299,15 @@ fn webhook_service(reason: &str) -> Option<ObjectKey> {
     let host = host.strip_suffix(".svc")?;
     let (name, namespace) = host.split_once('.')?;
     Some(ObjectKey::new("", "Service", Some(namespace), name))
+}
+
+/// The controller a finalizer reason names as deleted (`its controller Deployment
+/// `ns/name` (…) is deleted in the same cascade`), as the graph labels it.
+fn deleted_controller(reason: &str) -> Option<String> {
+    if !reason.contains("is deleted in the same cascade") {
+        return None;
+    }
+    let rest = reason.split("its controller ").nth(1)?;
+    let label = rest.split(" (").next()?.split(", ").next()?;
+    Some(label.to_string())
 }

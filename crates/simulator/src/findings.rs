@@ -398,6 +398,8 @@ pub fn cluster_findings(
         }
         let remediation: Vec<String> = if deadlock.break_how.starts_with("delete the APIService") {
             discovery_remediation.clone()
+        } else if let Some(object) = &deadlock.break_object {
+            vec![finalizer_patch(cluster, object)]
         } else {
             deadlock
                 .break_reason

@@ -129,3 +129,51 @@ webhooks:
 "#;
     assert!(deadlocks(fixture, "policy", &[]).is_empty());
 }
+
+/// C-02 + C-14: an operator whose custom resources live in its own namespace (Rook's
+/// CephCluster in `rook-ceph`, say). Deleting the namespace deletes the operator, its
+/// CRs keep their finalizer, and the operator cannot come back into the terminating
+/// namespace. No cut loses nothing: the finalizers must go by hand.
+#[test]
+fn c02_operator_in_the_namespace_of_its_resources_locks_it() {
+    let fixture = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: rook-ceph, uid: ns}
+spec: {finalizers: [kubernetes]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: rook-ceph-operator, namespace: rook-ceph, uid: op}
+---
+apiVersion: ceph.rook.io/v1
+kind: CephCluster
+metadata: {name: ceph, namespace: rook-ceph, uid: cc, finalizers: [cephcluster.ceph.rook.io]}
+"#;
+    let operator = ObjectKey::new(
+        "apps",
+        "Deployment",
+        Some("rook-ceph"),
+        "rook-ceph-operator",
+    );
+    let found = deadlocks(fixture, "rook-ceph", &[operator]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let cycle = &found[0];
+    assert_eq!(
+        cycle.nodes,
+        [
+            "Namespace `rook-ceph` (Terminating)",
+            "CephCluster `rook-ceph/ceph`",
+            "Deployment `rook-ceph/rook-ceph-operator`",
+        ]
+    );
+    assert_eq!(
+        cycle.break_object,
+        Some(ObjectKey::new(
+            "ceph.rook.io",
+            "CephCluster",
+            Some("rook-ceph"),
+            "ceph"
+        ))
+    );
+}

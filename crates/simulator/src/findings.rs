@@ -322,6 +322,11 @@ pub fn cluster_findings(
         } else {
             self_healing_manager(fleet, cluster, name, argocd_namespace)
         };
+        if let Some((_, app, _)) = &manager {
+            discovery_remediation.push(format!(
+                "# Application `{app}` self-heals and would re-create the APIService within seconds (R-DISC-6): pause its automated sync first"
+            ));
+        }
         match manager {
             // The ApplicationSet controller reverts edits of the Applications it owns
             // (appset rulebook §11.7), so self-heal is turned off in its template.

@@ -957,3 +957,39 @@ fn r_argo_5_replacement_cannot_recreate_the_backend_in_the_terminating_namespace
         "#,
     );
 }
+
+/// §10: an object whose sync options ask for `Delete=confirm` holds the whole deletion
+/// until the Application carries `argocd.argoproj.io/deletion-approved`; nothing of it
+/// is deleted meanwhile.
+#[test]
+fn s10_delete_confirm_waits_for_approval() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/web.yaml",
+            &web(&[], ""),
+            "//- lab-a/objects.yaml",
+            r#"
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: precious
+              namespace: a
+              annotations: {argocd.argoproj.io/tracking-id: 'a:/ConfigMap:a/precious', argocd.argoproj.io/sync-options: Delete=confirm}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: plain
+              namespace: a
+              annotations: {argocd.argoproj.io/tracking-id: 'a:/ConfigMap:a/plain'}
+            "#,
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a cascade
+            in-cluster: stuck Application argocd/a: the Application waits for deletion approval: ConfigMap `a/precious` asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`
+            findings: application-deleted
+        "#,
+    );
+}

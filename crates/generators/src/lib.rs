@@ -41,6 +41,7 @@ mod recorded;
 mod render;
 mod repo;
 mod selector;
+mod slug;
 mod template_merge;
 mod validate;
 mod values;

@@ -47,6 +47,7 @@ use crate::error::{type_name, FieldPath, GenerateError};
 use crate::eval::Evaluator;
 use crate::eval::{type_hints, Level};
 use crate::params::{sanitize_name, Mode, ParamSet};
+use crate::slug::slug;
 use crate::values::{append_values, string_map};
 
 /// Recorded answers of network generators, read from a `--generator-response` file.
@@ -636,63 +637,9 @@ pub(crate) fn plugin_params(
     Ok(param_sets)
 }
 
-/// `gosimple/slug.Make` as the pull request generator configures it (`_` becomes `-`,
-/// at most 50 bytes, cut at a `-` when possible). Characters outside ASCII become `-`
-/// here, where the library would transliterate them first.
-pub(crate) fn slug(text: &str) -> String {
-    const MAX_LENGTH: usize = 50;
-    let mut slug: String = text
-        .trim()
-        .replace('_', "-")
-        .replace('&', "and")
-        .replace('@', "at")
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while slug.contains("--") {
-        slug = slug.replace("--", "-");
-    }
-    let slug = slug.trim_matches(|c| c == '-' || c == '_').to_string();
-    if slug.len() <= MAX_LENGTH {
-        return slug;
-    }
-    match slug.as_bytes()[..=MAX_LENGTH]
-        .iter()
-        .rposition(|b| *b == b'-')
-    {
-        Some(cut) => slug[..cut].to_string(),
-        None => slug[..MAX_LENGTH].to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[track_caller]
-    fn check_slug(branch: &str, expected: &str) {
-        assert_eq!(slug(branch), expected, "slug of {branch:?}");
-    }
-
-    #[test]
-    fn slugs() {
-        check_slug("feature/ABC_123", "feature-abc-123");
-        check_slug("  fix--double//slash ", "fix-double-slash");
-        check_slug("a&b@c", "aandbatc");
-        check_slug("-_edge_-", "edge");
-        check_slug(
-            "this-is-a-very-long-branch-name-that-goes-on-and-on-forever",
-            "this-is-a-very-long-branch-name-that-goes-on-and",
-        );
-        check_slug(&"x".repeat(60), &"x".repeat(50));
-    }
 
     #[test]
     fn subset_matching() {

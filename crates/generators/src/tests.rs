@@ -732,7 +732,7 @@ fn go_template_errors_freeze_the_appset_and_name_the_field() {
         "[]",
         list,
         "{{ now }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ now }}: template: :1:3: executing "" at <now>: error calling now: date functions are not supported by preflight-gotmpl"#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ now }}: template: :1:3: executing "" at <now>: error calling now: the clock is not available: templates are evaluated offline, without the current time"#,
     );
     check_go_error(
         "[missingkey=maybe]",

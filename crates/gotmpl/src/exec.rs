@@ -578,7 +578,49 @@ impl<'t, 'c> State<'t, 'c> {
                     ))),
                 }
             }
+            Value::Time(time) => {
+                let found = time.method(name);
+                self.method_result(name, has_args, found, "time.Time", &["wall", "ext", "loc"])
+            }
+            Value::Semver(version) => {
+                let found = version.method(name);
+                let fields: &[&str] = if crate::funcs::semver::Version::is_field(name) {
+                    &[name]
+                } else {
+                    &[]
+                };
+                self.method_result(name, has_args, found, "*semver.Version", fields)
+            }
             _ => Err(self.errorf(format!("can't evaluate field {name} in type {type_name}"))),
+        }
+    }
+
+    /// The result of a zero-argument method of a struct value (`time.Time`,
+    /// `*semver.Version`); methods taking arguments are not supported.
+    fn method_result(
+        &mut self,
+        name: &str,
+        has_args: bool,
+        found: Option<Value>,
+        type_name: &str,
+        fields: &[&str],
+    ) -> EResult<Slot> {
+        match found {
+            Some(_) if has_args => {
+                Err(self.errorf(format!("wrong number of args for {name}: want 0 got 1")))
+            }
+            Some(value) => Ok(Slot::plain(value)),
+            None if fields.contains(&name) => Err(self.errorf(format!(
+                "{name} is an unexported field of struct type {type_name}"
+            ))),
+            None if name.starts_with(|c: char| c.is_ascii_uppercase())
+                && KNOWN_METHODS.contains(&name) =>
+            {
+                Err(self.errorf(format!(
+                    "method {name} of {type_name} is not supported by preflight-gotmpl"
+                )))
+            }
+            None => Err(self.errorf(format!("can't evaluate field {name} in type {type_name}"))),
         }
     }
 
@@ -769,13 +811,49 @@ impl<'t, 'c> State<'t, 'c> {
                     ty.go_name()
                 ))),
             },
-            Ty::MapAny => Err(self.errorf(format!(
+            Ty::MapAny | Ty::Time => Err(self.errorf(format!(
                 "can't handle {arg} for arg of type {}",
                 ty.go_name()
             ))),
         }
     }
 }
+
+/// Methods of `time.Time` and `*semver.Version` that take arguments or return types
+/// this crate does not model.
+const KNOWN_METHODS: &[&str] = &[
+    "Add",
+    "AddDate",
+    "After",
+    "AppendFormat",
+    "Before",
+    "Clock",
+    "Compare",
+    "Date",
+    "Equal",
+    "Format",
+    "GoString",
+    "In",
+    "ISOWeek",
+    "IsDST",
+    "Location",
+    "MarshalJSON",
+    "Round",
+    "Sub",
+    "Truncate",
+    "Zone",
+    "IncMajor",
+    "IncMinor",
+    "IncPatch",
+    "LessThan",
+    "GreaterThan",
+    "SetPrerelease",
+    "SetMetadata",
+    "MarshalText",
+    "UnmarshalJSON",
+    "Value",
+    "Scan",
+];
 
 fn node_pos(node: &Node) -> usize {
     match node {

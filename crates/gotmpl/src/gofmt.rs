@@ -309,6 +309,8 @@ pub(crate) fn write_v(out: &mut String, value: &Value) {
         }
         Value::Float(f) => out.push_str(&float_v(*f)),
         Value::Str(s) => out.push_str(s),
+        Value::Time(t) => out.push_str(&t.go_string()),
+        Value::Semver(v) => out.push_str(&v.canonical()),
         Value::List(items, _) => {
             out.push('[');
             for (index, item) in items.iter().enumerate() {
@@ -636,6 +638,23 @@ impl Printer {
                 _ => self.bad_verb(verb, value),
             },
             Value::Str(s) => self.fmt_string(s, verb),
+            // Stringers: fmt calls `String()` for these verbs; other verbs would
+            // print the struct's private fields, which this model does not have.
+            Value::Time(_) | Value::Semver(_) => {
+                if verb == 'T' {
+                    self.pad(value.type_name());
+                    return;
+                }
+                let text = match value {
+                    Value::Time(t) => t.go_string(),
+                    Value::Semver(v) => v.canonical(),
+                    _ => String::new(),
+                };
+                match verb {
+                    'v' | 's' | 'x' | 'X' | 'q' => self.fmt_string(&text, verb),
+                    _ => self.bad_verb(verb, &Value::string(text)),
+                }
+            }
             Value::List(items, elem) => {
                 if verb == 'T' {
                     self.pad(value.type_name());

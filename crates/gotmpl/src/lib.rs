@@ -119,7 +119,8 @@ pub struct Timestamp {
 /// randomness.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Env {
-    /// What `now` returns; `None` makes the date functions fail.
+    /// What `now` returns (Go's `time.Now`, shown in UTC); `None` makes the functions
+    /// that read the clock fail (`now`, `ago`, `date` given something else than a time).
     pub now: Option<Timestamp>,
     /// Seed of `randAlpha`, `uuidv4`, `shuffle` and friends.
     pub seed: u64,

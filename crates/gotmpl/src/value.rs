@@ -15,6 +15,7 @@ pub(crate) enum IntType {
     Int,
     Int64,
     Uint8,
+    Uint64,
 }
 
 /// The element type of a slice.
@@ -52,6 +53,10 @@ pub(crate) enum Value {
     List(Rc<Vec<Value>>, ElemType),
     /// Go maps are references: Sprig's `set`, `unset` and `merge` mutate them in place.
     Map(MapRef, MapType),
+    /// A `time.Time` (Sprig's date functions).
+    Time(crate::funcs::time::GoTime),
+    /// A `*semver.Version` (Sprig's `semver`); a pointer, so equality is identity.
+    Semver(Rc<crate::funcs::semver::Version>),
 }
 
 impl Value {
@@ -99,6 +104,7 @@ impl Value {
             Value::Int(_, IntType::Int) => "int",
             Value::Int(_, IntType::Int64) => "int64",
             Value::Int(_, IntType::Uint8) => "uint8",
+            Value::Int(_, IntType::Uint64) => "uint64",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(_, ElemType::Any) => "[]interface {}",
@@ -107,6 +113,8 @@ impl Value {
             Value::List(_, ElemType::AnyList) => "[][]interface {}",
             Value::Map(_, MapType::Any) => "map[string]interface {}",
             Value::Map(_, MapType::Str) => "map[string]string",
+            Value::Time(_) => "time.Time",
+            Value::Semver(_) => "*semver.Version",
         }
     }
 
@@ -118,10 +126,13 @@ impl Value {
             Value::Int(_, IntType::Int) => "int",
             Value::Int(_, IntType::Int64) => "int64",
             Value::Int(_, IntType::Uint8) => "uint8",
+            Value::Int(_, IntType::Uint64) => "uint64",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(..) => "slice",
             Value::Map(..) => "map",
+            Value::Time(_) => "struct",
+            Value::Semver(_) => "ptr",
         }
     }
 
@@ -135,6 +146,7 @@ impl Value {
             Value::Str(s) => !s.is_empty(),
             Value::List(items, _) => !items.is_empty(),
             Value::Map(map, _) => !map.borrow().is_empty(),
+            Value::Time(_) | Value::Semver(_) => true,
         }
     }
 
@@ -179,6 +191,8 @@ impl Value {
             (Value::Int(a, ta), Value::Int(b, tb)) => a == b && ta == tb,
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Time(a), Value::Time(b)) => a == b,
+            (Value::Semver(a), Value::Semver(b)) => a == b,
             (Value::List(a, ea), Value::List(b, eb)) => {
                 ea == eb
                     && a.len() == b.len()

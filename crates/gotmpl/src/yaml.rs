@@ -137,6 +137,8 @@ fn write_scalar(out: &mut String, value: &Value, level: usize, simple_key: bool)
             }
         }
         Value::Str(s) => write_string(out, s, level, simple_key),
+        Value::Time(t) => write_string(out, &t.rfc3339().unwrap_or_default(), level, simple_key),
+        Value::Semver(v) => write_string(out, &v.canonical(), level, simple_key),
         Value::Map(..) => out.push_str("{}"),
         Value::List(..) => out.push_str("[]"),
     }
@@ -163,6 +165,9 @@ fn resolves_to_non_string(text: &str) -> bool {
         return true;
     }
     if is_yaml_float(&plain) {
+        return true;
+    }
+    if crate::funcs::time::is_yaml_timestamp(text) {
         return true;
     }
     // Base-60 floats such as 1:20 are quoted too.

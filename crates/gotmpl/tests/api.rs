@@ -148,3 +148,32 @@ fn typed_params_behave_like_the_controllers_go_types() {
     );
     assert_eq!(render("{{ .path.segments }}"), "[a b]");
 }
+
+#[test]
+fn clock_comes_from_the_env() {
+    let options = Options::default();
+    let template = Template::parse(
+        "",
+        "{{ now | date \"2006-01-02T15:04:05Z07:00\" }} {{ now | unixEpoch }} {{ ago 1714521600 }}",
+        &options,
+    )
+    .unwrap();
+    let env = Env {
+        now: Some(preflight_gotmpl::Timestamp {
+            unix_seconds: 1_714_525_261,
+            nanos: 0,
+        }),
+        seed: 0,
+    };
+    assert_eq!(
+        template.execute(&serde_json::json!({}), &env).unwrap(),
+        "2024-05-01T01:01:01Z 1714525261 1h1m1s"
+    );
+    let error = template
+        .execute(&serde_json::json!({}), &Env::default())
+        .unwrap_err();
+    assert!(
+        error.message().contains("clock is not available"),
+        "{error}"
+    );
+}

@@ -78,6 +78,7 @@ fn len(_: &mut Ctx<'_>, args: Vec<Value>) -> FnResult {
         Value::Str(s) => Ok(Value::int(s.len() as i64)),
         Value::List(items, _) => Ok(Value::int(items.len() as i64)),
         Value::Map(map, _) => Ok(Value::int(map.borrow().len() as i64)),
+        Value::Semver(_) => Err("len of type semver.Version".to_string()),
         other => Err(format!("len of type {}", other.type_name())),
     }
 }
@@ -185,6 +186,10 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
                 (Value::Int(a, _), Value::Int(b, _)) => a == b,
                 (Value::Float(a), Value::Float(b)) => a == b,
                 (Value::Str(a), Value::Str(b)) => a == b,
+                // Go compares the location pointers too: every parsed time shares
+                // Local, while each parsed offset gets a zone of its own.
+                (Value::Time(a), Value::Time(b)) => a == b && &*a.zone == "UTC",
+                (Value::Semver(a), Value::Semver(b)) => std::rc::Rc::ptr_eq(a, b),
                 _ => {
                     let comparable =
                         !is_valid(arg1) || !is_valid(arg) || arg1.type_name() == arg.type_name();

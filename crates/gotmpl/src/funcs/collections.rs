@@ -295,6 +295,7 @@ fn is_empty_value(value: &Value) -> bool {
         Value::Str(s) => s.is_empty(),
         Value::List(items, _) => items.is_empty(),
         Value::Map(map, _) => map.borrow().is_empty(),
+        Value::Time(_) | Value::Semver(_) => false,
     }
 }
 

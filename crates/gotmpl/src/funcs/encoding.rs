@@ -221,6 +221,13 @@ fn write_json(
         }
         Value::Float(f) => out.push_str(&json_float(*f)?),
         Value::Str(s) => json_string(out, s, escape_html),
+        Value::Time(t) => {
+            let text = t.rfc3339().map_err(|error| {
+                format!("json: error calling MarshalJSON for type time.Time: {error}")
+            })?;
+            json_string(out, &text, escape_html);
+        }
+        Value::Semver(v) => json_string(out, &v.canonical(), escape_html),
         Value::List(items, _) => {
             if items.is_empty() {
                 out.push_str("[]");

@@ -149,6 +149,7 @@ pub(crate) fn funcs() -> Vec<Func> {
             s(quote_meta(arg_str(&a[0])))
         }),
         f("normalize", &[S], None, |_, a| s(normalize(arg_str(&a[0])))),
+        f("randBytes", &[Ty::Int], None, rand_bytes),
         f("slugify", &[], Some(A), slugify),
     ]
     .into_iter()
@@ -156,8 +157,8 @@ pub(crate) fn funcs() -> Vec<Func> {
     .collect()
 }
 
-/// Functions Argo CD has that this crate does not implement (cryptography, network,
-/// semver): they parse, and fail when called.
+/// Functions Argo CD has that this crate does not implement (cryptography, random
+/// bytes): they parse, and fail when called.
 fn unsupported() -> Vec<Func> {
     fn fail(_: &mut Ctx<'_>, _: Vec<Value>) -> FnResult {
         Err("not supported by preflight-gotmpl".to_string())
@@ -176,16 +177,31 @@ fn unsupported() -> Vec<Func> {
         ("genSignedCertWithKey", &[S, A, A, Ty::Int, A, S], None),
         ("encryptAES", &[S, S], None),
         ("decryptAES", &[S, S], None),
-        ("randBytes", &[Ty::Int], None),
-        ("semver", &[S], None),
-        ("semverCompare", &[S, S], None),
-        ("urlParse", &[S], None),
-        ("urlJoin", &[Ty::MapAny], None),
     ];
     names
         .iter()
         .map(|(name, params, variadic)| f(name, params, *variadic, fail))
         .collect()
+}
+
+/// Sprig's `randBytes`: base64 of `count` bytes, drawn from the caller's seed.
+fn rand_bytes(ctx: &mut Ctx<'_>, a: Vec<Value>) -> FnResult {
+    let count = super::arg_int(&a[0]);
+    if count < 0 {
+        return Err("runtime error: makeslice: len out of range".to_string());
+    }
+    if count as u64 > crate::MAX_VALUE_BYTES as u64 / 2 {
+        return Err(format!(
+            "randBytes: more than {} bytes",
+            crate::MAX_VALUE_BYTES / 2
+        ));
+    }
+    let mut bytes = Vec::with_capacity(count as usize + 8);
+    while bytes.len() < count as usize {
+        bytes.extend_from_slice(&ctx.next_u64().to_le_bytes());
+    }
+    bytes.truncate(count as usize);
+    s(super::encoding::base64_encode(&bytes))
 }
 
 fn type_of(value: &Value) -> &'static str {

@@ -7,8 +7,10 @@ mod collections;
 mod encoding;
 mod misc;
 mod numbers;
+pub(crate) mod semver;
 mod strings;
-mod time;
+pub(crate) mod time;
+mod url;
 
 use crate::value::{IntType, MapType, Value};
 use crate::Env;
@@ -28,6 +30,8 @@ pub(crate) enum Ty {
     Reflect,
     /// `map[string]interface{}`
     MapAny,
+    /// `time.Time`
+    Time,
 }
 
 impl Ty {
@@ -40,6 +44,7 @@ impl Ty {
             Ty::Any => "interface {}",
             Ty::Reflect => "reflect.Value",
             Ty::MapAny => "map[string]interface {}",
+            Ty::Time => "time.Time",
         }
     }
 
@@ -51,6 +56,7 @@ impl Ty {
             Ty::Float => matches!(value, Value::Float(_)),
             Ty::Bool => matches!(value, Value::Bool(_)),
             Ty::MapAny => matches!(value, Value::Map(_, MapType::Any)),
+            Ty::Time => matches!(value, Value::Time(_)),
             Ty::Any | Ty::Reflect => true,
         }
     }
@@ -58,8 +64,7 @@ impl Ty {
 
 /// What a function gets besides its arguments: the caller's clock and randomness.
 pub(crate) struct Ctx<'e> {
-    /// The clock, for the date functions once they are implemented.
-    #[allow(dead_code)]
+    /// The clock of the date functions.
     pub(crate) env: &'e Env,
     pub(crate) rng: u64,
 }
@@ -118,6 +123,8 @@ fn table() -> &'static Table {
         funcs.extend(encoding::funcs());
         funcs.extend(misc::funcs());
         funcs.extend(time::funcs());
+        funcs.extend(semver::funcs());
+        funcs.extend(url::funcs());
         let mut by_name = HashMap::new();
         for (index, func) in funcs.iter().enumerate() {
             by_name.insert(func.name, index);

@@ -23,7 +23,7 @@ fn params(index: usize) -> serde_json::Value {
     json!({
         "cluster": {"name": format!("cluster-{}", index % 50), "server": format!("https://10.0.{}.1:6443", index % 250)},
         "path": {"path": format!("apps/team-{}/svc-{index}", index % 20), "basename": format!("Svc-{index}")},
-        "metadata": {"labels": {"env": if index % 3 == 0 { "prod" } else { "staging" }, "team": format!("team-{}", index % 20)}},
+        "metadata": {"labels": {"env": if index.is_multiple_of(3) { "prod" } else { "staging" }, "team": format!("team-{}", index % 20)}},
         "repo": "platform-apps",
         "branch": format!("feature/JIRA-{index}_improve-things"),
         "values": {"replicas": (index % 5) as f64},

@@ -414,7 +414,7 @@ fn base32_decode(text: &str) -> Result<Vec<u8>, String> {
         .filter(|(_, b)| *b != b'\n' && *b != b'\r')
         .collect();
     let illegal = |index: usize| format!("illegal base32 data at input byte {index}");
-    if cleaned.len() % 8 != 0 {
+    if !cleaned.len().is_multiple_of(8) {
         return Err(illegal(cleaned.len() / 8 * 8));
     }
     let mut out = Vec::new();

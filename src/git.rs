@@ -7,7 +7,9 @@ use anyhow::{bail, Context, Result};
 
 use preflight_cluster_snapshot::{manifests_from_text, SourcedObject};
 
-fn git(repo: &Path, args: &[&str]) -> Result<Vec<u8>> {
+/// Runs `git -C repo args…` and returns its standard output; a failure names the command,
+/// the checkout and git's own message.
+pub(crate) fn git(repo: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let output = Command::new("git")
         .arg("-C")
         .arg(repo)

@@ -12,6 +12,8 @@ use anyhow::{bail, Context, Result};
 
 use preflight_generators::RepoFiles;
 
+use crate::git::git;
+
 /// One `--git-repo URL=DIR[@REV]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkout {
@@ -394,24 +396,6 @@ pub fn normalize_url(url: &str) -> String {
         normalized = stripped.to_string();
     }
     normalized
-}
-
-fn git(repo: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .with_context(|| format!("cannot run `git` in `{}`", repo.display()))?;
-    if !output.status.success() {
-        bail!(
-            "`git {}` failed in `{}`: {}",
-            args.join(" "),
-            repo.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(output.stdout)
 }
 
 #[cfg(test)]

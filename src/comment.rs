@@ -18,7 +18,7 @@ use preflight_mr_comment::{
     Token, Upserted,
 };
 use preflight_report::{render_markdown_comment, render_markdown_limited, COMMENT_MARKER};
-use preflight_simulator::{Outcome, PlanConfig, Severity};
+use preflight_simulator::{Outcome, Severity};
 
 use crate::ci::{self, Base, CiContext, Env, Revisions};
 use crate::{git, FailOn};
@@ -91,15 +91,8 @@ pub(crate) struct CommentArgs {
     /// Only read files whose path in the repository matches this glob; may be repeated.
     #[arg(long = "path", value_name = "GLOB")]
     paths: Vec<String>,
-    /// The snapshot folder of the cluster Argo CD runs in.
-    #[arg(long, value_name = "NAME", default_value = "in-cluster")]
-    argocd_cluster: String,
-    /// Kubernetes version whose behaviour and messages to reproduce (e.g. `1.28`).
-    #[arg(long, value_name = "VERSION")]
-    kube_version: Option<String>,
-    /// Third-party controllers: which workload removes which finalizers (YAML).
-    #[arg(long, value_name = "FILE")]
-    controllers: Option<PathBuf>,
+    #[command(flatten)]
+    simulation: crate::SimulationArgs,
     #[command(flatten)]
     generation: crate::repos::GenerationArgs,
     /// Fail the job (exit 1) when a finding has this severity or a higher one, and
@@ -237,12 +230,8 @@ fn resolve_revisions(args: &CommentArgs, context: &CiContext) -> Result<Revision
 }
 
 fn plan(args: &CommentArgs, revisions: &Revisions) -> Result<Outcome> {
-    let config = PlanConfig {
-        kube_version: crate::parse_kube_version(args.kube_version.as_deref())?,
-        controllers: crate::load_controllers(args.controllers.as_deref())?,
-        force_kube_version: args.kube_version.is_some(),
-    };
-    let fleet = crate::load_fleet(&args.snapshot, &args.argocd_cluster)?;
+    let config = args.simulation.config()?;
+    let fleet = crate::load_fleet(&args.snapshot, &args.simulation.argocd_cluster)?;
     let base = git::manifests_at(&args.repo, &revisions.base_short, &args.paths)?;
     let head = git::manifests_at(&args.repo, &revisions.head_short, &args.paths)?;
     for (manifests, revision) in [

@@ -72,15 +72,8 @@ struct WhatIfArgs {
     /// Deletion propagation, as `kubectl delete --cascade`.
     #[arg(long, value_enum, default_value = "background")]
     cascade: CascadeArg,
-    /// Third-party controllers: which workload removes which finalizers (YAML).
-    #[arg(long, value_name = "FILE")]
-    controllers: Option<PathBuf>,
-    /// The snapshot folder of the cluster Argo CD runs in.
-    #[arg(long, value_name = "NAME", default_value = "in-cluster")]
-    argocd_cluster: String,
-    /// Kubernetes version whose behaviour and messages to reproduce (e.g. `1.28`).
-    #[arg(long, value_name = "VERSION")]
-    kube_version: Option<String>,
+    #[command(flatten)]
+    simulation: SimulationArgs,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Exit 1 when a finding has this severity or a higher one.
@@ -129,15 +122,8 @@ struct PlanArgs {
     /// a path segment, `**` crosses segments); may be repeated.
     #[arg(long = "path", value_name = "GLOB")]
     paths: Vec<String>,
-    /// The snapshot folder of the cluster Argo CD runs in.
-    #[arg(long, value_name = "NAME", default_value = "in-cluster")]
-    argocd_cluster: String,
-    /// Kubernetes version whose behaviour and messages to reproduce (e.g. `1.28`).
-    #[arg(long, value_name = "VERSION")]
-    kube_version: Option<String>,
-    /// Third-party controllers: which workload removes which finalizers (YAML).
-    #[arg(long, value_name = "FILE")]
-    controllers: Option<PathBuf>,
+    #[command(flatten)]
+    simulation: SimulationArgs,
     #[command(flatten)]
     generation: repos::GenerationArgs,
     #[arg(long, value_enum, default_value = "text")]
@@ -145,6 +131,33 @@ struct PlanArgs {
     /// Exit 1 when a finding has this severity or a higher one.
     #[arg(long, value_enum, default_value = "critical")]
     fail_on: FailOn,
+}
+
+/// The options every command that simulates a cluster shares (`plan`, `what-if`,
+/// `comment`).
+#[derive(Args)]
+pub(crate) struct SimulationArgs {
+    /// The snapshot folder of the cluster Argo CD runs in.
+    #[arg(long, value_name = "NAME", default_value = "in-cluster")]
+    pub(crate) argocd_cluster: String,
+    /// Kubernetes version whose behaviour and messages to reproduce (e.g. `1.28`);
+    /// default: the version each cluster's snapshot records, else the newest.
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    /// Third-party controllers: which workload removes which finalizers (YAML).
+    #[arg(long, value_name = "FILE")]
+    controllers: Option<PathBuf>,
+}
+
+impl SimulationArgs {
+    /// The simulator's settings these options describe.
+    pub(crate) fn config(&self) -> Result<PlanConfig> {
+        Ok(PlanConfig {
+            kube_version: parse_kube_version(self.kube_version.as_deref())?,
+            force_kube_version: self.kube_version.is_some(),
+            controllers: load_controllers(self.controllers.as_deref())?,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -222,12 +235,8 @@ fn load_controllers(path: Option<&Path>) -> Result<Vec<preflight_simulator::Decl
 }
 
 fn run_what_if(args: &WhatIfArgs) -> Result<ExitCode> {
-    let config = PlanConfig {
-        kube_version: parse_kube_version(args.kube_version.as_deref())?,
-        force_kube_version: args.kube_version.is_some(),
-        controllers: load_controllers(args.controllers.as_deref())?,
-    };
-    let fleet = load_fleet(&args.snapshot, &args.argocd_cluster)?;
+    let config = args.simulation.config()?;
+    let fleet = load_fleet(&args.snapshot, &args.simulation.argocd_cluster)?;
     let cluster = whatif::cluster(&fleet, &args.cluster)?;
     let propagation = match args.cascade {
         CascadeArg::Background => preflight_simulator::Propagation::Background,
@@ -247,17 +256,11 @@ fn run_what_if(args: &WhatIfArgs) -> Result<ExitCode> {
 }
 
 fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
-    let kube_version = parse_kube_version(args.kube_version.as_deref())?;
-    let controllers = load_controllers(args.controllers.as_deref())?;
-    let fleet = load_fleet(&args.snapshot, &args.argocd_cluster)?;
+    let config = args.simulation.config()?;
+    let fleet = load_fleet(&args.snapshot, &args.simulation.argocd_cluster)?;
     let (base, head) = read_revisions(args)?;
     let refs = args.base_ref.as_deref().zip(args.head_ref.as_deref());
     let generation = args.generation.plan_inputs(&args.repo, refs)?;
-    let config = PlanConfig {
-        kube_version,
-        controllers,
-        force_kube_version: args.kube_version.is_some(),
-    };
     let outcome = preflight_simulator::plan_with_inputs(&fleet, &base, &head, &config, &generation);
     print_report(&outcome, args.format)?;
     Ok(exit_code(&outcome, args.fail_on))

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{FieldPath, GenerateError};
 use crate::eval::{type_hints, Level};
+use crate::fields::optional_bool;
 use crate::params::{sanitize_name, Mode, ParamSet};
 use crate::render::Renderer;
 use crate::selector::{parse_selector, selector_fields, SelectorRules};
@@ -49,17 +50,7 @@ pub(crate) fn cluster_params(
         SelectorRules::Kubernetes,
     )?;
     let values = string_map(generator.get("values"), &path.key("values"))?;
-    let flat_list = match generator.get("flatList") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(flag)) => *flag,
-        Some(other) => {
-            return Err(GenerateError::wrong_type(
-                &path.key("flatList"),
-                "a boolean",
-                other,
-            ))
-        }
-    };
+    let flat_list = optional_bool(generator, "flatList", path)?;
 
     let mut matched: BTreeMap<&str, &ClusterInfo> = BTreeMap::new();
     for cluster in clusters {

@@ -8,6 +8,7 @@ use preflight_model::Object;
 
 use crate::error::{FieldPath, GenerateError};
 use crate::eval::Evaluator;
+use crate::fields::optional_string;
 use crate::params::{go_value_string, ParamSet};
 use crate::selector::{parse_selector, selector_fields, SelectorRules};
 use crate::values::{append_raw_values, string_map};
@@ -17,19 +18,8 @@ pub(crate) fn cluster_decision_params(
     generator: &Map<String, Value>,
     path: &FieldPath,
 ) -> Result<Vec<ParamSet>, GenerateError> {
-    let text = |field: &str| -> Result<String, GenerateError> {
-        match generator.get(field) {
-            None | Some(Value::Null) => Ok(String::new()),
-            Some(Value::String(text)) => Ok(text.clone()),
-            Some(other) => Err(GenerateError::wrong_type(
-                &path.key(field),
-                "a string",
-                other,
-            )),
-        }
-    };
-    let config_map_name = text("configMapRef")?;
-    let resource_name = text("name")?;
+    let config_map_name = optional_string(generator, "configMapRef", path)?;
+    let resource_name = optional_string(generator, "name", path)?;
     let values = string_map(generator.get("values"), &path.key("values"))?;
     let selector_path = path.key("labelSelector");
     let selector_value = generator.get("labelSelector").unwrap_or(&Value::Null);

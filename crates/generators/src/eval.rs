@@ -10,6 +10,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 
 use crate::error::{FieldPath, GenerateError};
+use crate::fields::string_list;
 use crate::params::{go_value_string, GoKind, Mode, ParamSet, TypeHints};
 use crate::render::Renderer;
 use crate::repo::RepoTree;
@@ -513,22 +514,9 @@ impl<'c> Evaluator<'c> {
         }
 
         let keys_path = path.key("mergeKeys");
-        let merge_keys: BTreeSet<String> = match merge.get("mergeKeys") {
-            None | Some(Value::Null) => BTreeSet::new(),
-            Some(Value::Array(keys)) => keys
-                .iter()
-                .enumerate()
-                .map(|(index, key)| match key {
-                    Value::String(text) => Ok(text.clone()),
-                    other => Err(GenerateError::wrong_type(
-                        &keys_path.index(index),
-                        "a string",
-                        other,
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-            Some(other) => return Err(GenerateError::wrong_type(&keys_path, "a list", other)),
-        };
+        let merge_keys: BTreeSet<String> = string_list(merge.get("mergeKeys"), &keys_path)?
+            .into_iter()
+            .collect();
         if merge_keys.is_empty() {
             return Err(GenerateError::generator(
                 &keys_path,

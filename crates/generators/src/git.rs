@@ -8,12 +8,13 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::error::{type_name, FieldPath, GenerateError};
-use crate::eval::{type_hints, Evaluator, Level};
+use crate::eval::Evaluator;
+use crate::fields::{list_of, optional_bool, optional_string};
 use crate::glob::doublestar::DoublestarPattern;
 use crate::glob::gopath::GoPattern;
 use crate::glob::pathspec::ls_files;
 use crate::params::{go_path_base, go_path_dir, sanitize_name, Mode, ParamSet};
-use crate::values::{append_values, string_map};
+use crate::values::GeneratorValues;
 
 /// `argocd-cmd-params-cm` key that turns on doublestar globbing for git files.
 const NEW_GLOBBING_KEY: &str = "applicationsetcontroller.enable.new.git.file.globbing";
@@ -34,7 +35,7 @@ pub(crate) fn git_params(
     let repo_url = optional_string(git, "repoURL", path)?;
     let revision = optional_string(git, "revision", path)?;
     let prefix = optional_string(git, "pathParamPrefix", path)?;
-    let values = string_map(git.get("values"), &path.key("values"))?;
+    let values = GeneratorValues::read(eval, "git", git, path)?;
     let directories = path_items(git, "directories", path)?;
     let files = path_items(git, "files", path)?;
 
@@ -48,9 +49,8 @@ pub(crate) fn git_params(
             "generator is empty: give `directories` or `files`",
         ));
     };
-    let hints = type_hints("git", git, Level::Terminal, eval.mode);
     for params in &mut param_sets {
-        append_values(params, &values, &path.key("values"), &eval.renderer, &hints)?;
+        values.append_to(params)?;
     }
     Ok(param_sets)
 }
@@ -377,60 +377,21 @@ fn insert_nested(
     Ok(())
 }
 
-fn optional_string(
-    map: &Map<String, Value>,
-    field: &str,
-    path: &FieldPath,
-) -> Result<String, GenerateError> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(text)) => Ok(text.clone()),
-        Some(other) => Err(GenerateError::wrong_type(
-            &path.key(field),
-            "a string",
-            other,
-        )),
-    }
-}
-
 fn path_items(
     git: &Map<String, Value>,
     field: &str,
     path: &FieldPath,
 ) -> Result<Vec<PathItem>, GenerateError> {
-    let list_path = path.key(field);
-    let items = match git.get(field) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(other) => return Err(GenerateError::wrong_type(&list_path, "a list", other)),
-    };
-    items
-        .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let item_path = list_path.index(index);
-            let Value::Object(map) = item else {
-                return Err(GenerateError::wrong_type(&item_path, "an object", item));
-            };
-            let pattern = optional_string(map, "path", &item_path)?;
-            let exclude = match map.get("exclude") {
-                None | Some(Value::Null) => false,
-                Some(Value::Bool(flag)) => *flag,
-                Some(other) => {
-                    return Err(GenerateError::wrong_type(
-                        &item_path.key("exclude"),
-                        "a boolean",
-                        other,
-                    ))
-                }
-            };
-            Ok(PathItem {
-                pattern,
-                exclude,
-                path: item_path.key("path"),
-            })
+    list_of(git.get(field), &path.key(field), |item, item_path| {
+        let Value::Object(map) = item else {
+            return Err(GenerateError::wrong_type(item_path, "an object", item));
+        };
+        Ok(PathItem {
+            pattern: optional_string(map, "path", item_path)?,
+            exclude: optional_bool(map, "exclude", item_path)?,
+            path: item_path.key("path"),
         })
-        .collect()
+    })
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ mod duck;
 mod error;
 mod eval;
 mod fasttemplate;
+mod fields;
 mod git;
 mod glob;
 mod list;
@@ -499,7 +500,7 @@ fn apply_template_patch(app: Value, patch: &str, bound: &Bound) -> Result<Value,
 /// when that one supplied the field, else `spec.template`.
 fn template_error(output: &Transformed, failure: RenderFailure) -> GenerateError {
     let from_generator = lookup(&output.generator_template, &failure.segments)
-        .is_some_and(|value| failure.in_key || !template_merge::is_empty(value));
+        .is_some_and(|value| failure.in_key || !fields::is_go_zero(value));
     let base = if from_generator {
         output.generator_template_path.clone()
     } else {
@@ -532,22 +533,7 @@ fn go_templates(
     spec: &Map<String, Value>,
     options_path: &FieldPath,
 ) -> Result<GoTemplates, GenerateError> {
-    let options: Vec<String> = match spec.get("goTemplateOptions") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| match item {
-                Value::String(text) => Ok(text.clone()),
-                other => Err(GenerateError::wrong_type(
-                    &options_path.index(index),
-                    "a string",
-                    other,
-                )),
-            })
-            .collect::<Result<_, _>>()?,
-        Some(other) => return Err(GenerateError::wrong_type(options_path, "a list", other)),
-    };
+    let options = fields::string_list(spec.get("goTemplateOptions"), options_path)?;
     GoTemplates::new(&options).map_err(|message| GenerateError::invalid(options_path, message))
 }
 
@@ -611,21 +597,7 @@ pub(crate) fn check_template_shape(
         }
     }
     let finalizers_path = metadata_path.key("finalizers");
-    match metadata.get("finalizers") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            for (index, item) in items.iter().enumerate() {
-                if !item.is_string() {
-                    return Err(GenerateError::wrong_type(
-                        &finalizers_path.index(index),
-                        "a string",
-                        item,
-                    ));
-                }
-            }
-        }
-        Some(other) => return Err(GenerateError::wrong_type(&finalizers_path, "a list", other)),
-    }
+    fields::string_list(metadata.get("finalizers"), &finalizers_path)?;
     Ok(())
 }
 

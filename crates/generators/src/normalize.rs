@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::fields::is_go_zero;
+
 /// Normalizes an Application `spec` in place, on generated and live Applications alike:
 ///
 /// * an empty or absent `project` becomes `default`;
@@ -23,7 +25,7 @@ pub fn normalize_application_spec(spec: &mut Value) {
     let Value::Object(spec) = spec else {
         return;
     };
-    if spec.get("project").is_none_or(is_zero) {
+    if spec.get("project").is_none_or(is_go_zero) {
         spec.insert("project".to_string(), Value::String("default".to_string()));
     }
     if spec.get("syncPolicy").is_some_and(sync_policy_is_zero) {
@@ -72,19 +74,6 @@ fn normalize_source(source: &mut Value) {
     }
 }
 
-/// A value Go would decode to its zero value: absent, null, `""`, `false`, `0`, or an
-/// empty list or map.
-fn is_zero(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Bool(flag) => !flag,
-        Value::Number(number) => number.as_f64() == Some(0.0),
-        Value::String(text) => text.is_empty(),
-        Value::Array(items) => items.is_empty(),
-        Value::Object(map) => map.is_empty(),
-    }
-}
-
 /// Whether every field listed is zero in `block`. A null block is zero (a nil pointer);
 /// a block that is not an object is never zero, so malformed input is kept visible.
 fn fields_zero(block: &Value, fields: &[&str]) -> bool {
@@ -92,7 +81,7 @@ fn fields_zero(block: &Value, fields: &[&str]) -> bool {
         Value::Null => true,
         Value::Object(map) => fields
             .iter()
-            .all(|field| map.get(*field).is_none_or(is_zero)),
+            .all(|field| map.get(*field).is_none_or(is_go_zero)),
         _ => false,
     }
 }
@@ -107,7 +96,7 @@ fn sync_policy_is_zero(policy: &Value) -> bool {
             absent("automated")
                 && absent("retry")
                 && absent("managedNamespaceMetadata")
-                && map.get("syncOptions").is_none_or(is_zero)
+                && map.get("syncOptions").is_none_or(is_go_zero)
         }
         _ => false,
     }
@@ -140,7 +129,7 @@ fn kustomize_is_zero(kustomize: &Value) -> bool {
 /// checks the YAML it would pass to Helm.
 fn helm_is_zero(helm: &Value) -> bool {
     let values_empty = match helm.get("valuesObject") {
-        None | Some(Value::Null) => helm.get("values").is_none_or(is_zero),
+        None | Some(Value::Null) => helm.get("values").is_none_or(is_go_zero),
         Some(_) => false,
     };
     values_empty

@@ -45,10 +45,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{type_name, FieldPath, GenerateError};
 use crate::eval::Evaluator;
-use crate::eval::{type_hints, Level};
+use crate::fields::list_of;
 use crate::params::{sanitize_name, Mode, ParamSet};
 use crate::slug::slug;
-use crate::values::{append_values, string_map};
+use crate::values::GeneratorValues;
 
 /// Recorded answers of network generators, read from a `--generator-response` file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -186,6 +186,24 @@ fn answer<'e>(
     Ok(found)
 }
 
+/// A list in a recorded answer, absent or null meaning none; every recorded generator
+/// reads its answer's list this way, and refuses anything else with the same message.
+fn answer_list<'a>(
+    list: Option<&'a Value>,
+    noun: &str,
+    field: &str,
+    path: &FieldPath,
+) -> Result<&'a [Value], GenerateError> {
+    match list {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(GenerateError::generator(
+            path,
+            format!("the recorded {noun} answer's `{field}` is not a list"),
+        )),
+    }
+}
+
 fn compile(pattern: Option<&Value>, path: &FieldPath) -> Result<Option<Regex>, GenerateError> {
     match pattern {
         None | Some(Value::Null) => Ok(None),
@@ -307,61 +325,39 @@ pub(crate) fn scm_provider_params(
     generator: &Map<String, Value>,
     path: &FieldPath,
 ) -> Result<Vec<ParamSet>, GenerateError> {
-    let values = string_map(generator.get("values"), &path.key("values"))?;
-    let hints = type_hints("scmProvider", generator, Level::Terminal, eval.mode);
-    let filters_path = path.key("filters");
-    let filters = match generator.get("filters") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let item_path = filters_path.index(index);
-                let strings = |field: &str| -> Vec<String> {
-                    item.get(field)
-                        .and_then(Value::as_array)
-                        .map(|items| {
-                            items
-                                .iter()
-                                .filter_map(|i| i.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                };
-                let present = |field: &str| item.get(field).is_some_and(|v| !v.is_null());
-                Ok(ScmFilter {
-                    repository: compile(
-                        item.get("repositoryMatch"),
-                        &item_path.key("repositoryMatch"),
-                    )?,
-                    label: compile(item.get("labelMatch"), &item_path.key("labelMatch"))?,
-                    branch: compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
-                    paths_exist: strings("pathsExist"),
-                    paths_do_not_exist: strings("pathsDoNotExist"),
-                    is_branch_filter: present("branchMatch")
-                        || present("pathsExist")
-                        || present("pathsDoNotExist"),
-                    is_repo_filter: present("repositoryMatch") || present("labelMatch"),
-                })
+    let values = GeneratorValues::read(eval, "scmProvider", generator, path)?;
+    let filters = list_of(
+        generator.get("filters"),
+        &path.key("filters"),
+        |item, item_path| {
+            let present = |field: &str| item.get(field).is_some_and(|v| !v.is_null());
+            Ok(ScmFilter {
+                repository: compile(
+                    item.get("repositoryMatch"),
+                    &item_path.key("repositoryMatch"),
+                )?,
+                label: compile(item.get("labelMatch"), &item_path.key("labelMatch"))?,
+                branch: compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
+                paths_exist: strings_of(item, "pathsExist"),
+                paths_do_not_exist: strings_of(item, "pathsDoNotExist"),
+                is_branch_filter: present("branchMatch")
+                    || present("pathsExist")
+                    || present("pathsDoNotExist"),
+                is_repo_filter: present("repositoryMatch") || present("labelMatch"),
             })
-            .collect::<Result<Vec<_>, GenerateError>>()?,
-        Some(other) => return Err(GenerateError::wrong_type(&filters_path, "a list", other)),
-    };
+        },
+    )?;
     let all_branches = provider(generator, &SCM_PROVIDERS)
         .and_then(|block| block.get("allBranches"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let recorded = answer(eval, "scmProvider", "SCM provider", generator, path)?;
-    let repositories = match recorded.get("repositories") {
-        None | Some(Value::Null) => &Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            return Err(GenerateError::generator(
-                path,
-                "the recorded SCM provider answer's `repositories` is not a list",
-            ))
-        }
-    };
+    let repositories = answer_list(
+        recorded.get("repositories"),
+        "SCM provider",
+        "repositories",
+        path,
+    )?;
 
     // Repository filters first (any one matches), then branch filters on each branch.
     let repo_filters: Vec<&ScmFilter> = filters
@@ -440,13 +436,7 @@ pub(crate) fn scm_provider_params(
             "labels".into(),
             strings_of(repo.record, "labels").join(",").into(),
         );
-        append_values(
-            &mut params,
-            &values,
-            &path.key("values"),
-            &eval.renderer,
-            &hints,
-        )?;
+        values.append_to(&mut params)?;
         param_sets.push(params);
     }
     Ok(param_sets)
@@ -466,28 +456,21 @@ pub(crate) fn pull_request_params(
     generator: &Map<String, Value>,
     path: &FieldPath,
 ) -> Result<Vec<ParamSet>, GenerateError> {
-    let values = string_map(generator.get("values"), &path.key("values"))?;
-    let hints = type_hints("pullRequest", generator, Level::Terminal, eval.mode);
-    let filters_path = path.key("filters");
-    let filters: Vec<[Option<Regex>; 3]> = match generator.get("filters") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let item_path = filters_path.index(index);
-                Ok([
-                    compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
-                    compile(
-                        item.get("targetBranchMatch"),
-                        &item_path.key("targetBranchMatch"),
-                    )?,
-                    compile(item.get("titleMatch"), &item_path.key("titleMatch"))?,
-                ])
-            })
-            .collect::<Result<_, GenerateError>>()?,
-        Some(other) => return Err(GenerateError::wrong_type(&filters_path, "a list", other)),
-    };
+    let values = GeneratorValues::read(eval, "pullRequest", generator, path)?;
+    let filters: Vec<[Option<Regex>; 3]> = list_of(
+        generator.get("filters"),
+        &path.key("filters"),
+        |item, item_path| {
+            Ok([
+                compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
+                compile(
+                    item.get("targetBranchMatch"),
+                    &item_path.key("targetBranchMatch"),
+                )?,
+                compile(item.get("titleMatch"), &item_path.key("titleMatch"))?,
+            ])
+        },
+    )?;
     let continue_on_not_found = generator
         .get("continueOnRepoNotFoundError")
         .and_then(Value::as_bool)
@@ -506,16 +489,12 @@ pub(crate) fn pull_request_params(
             "error listing repos: the recorded answer is \"repository not found\" and `continueOnRepoNotFoundError` is not set",
         ));
     }
-    let pulls = match recorded.get("pullRequests") {
-        None | Some(Value::Null) => &Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            return Err(GenerateError::generator(
-                path,
-                "the recorded pull request answer's `pullRequests` is not a list",
-            ))
-        }
-    };
+    let pulls = answer_list(
+        recorded.get("pullRequests"),
+        "pull request",
+        "pullRequests",
+        path,
+    )?;
     let mut param_sets = Vec::new();
     for pull in pulls {
         let branch = text_of(pull, "branch");
@@ -561,13 +540,7 @@ pub(crate) fn pull_request_params(
                 Value::Array(labels.into_iter().map(Value::from).collect()),
             );
         }
-        append_values(
-            &mut params,
-            &values,
-            &path.key("values"),
-            &eval.renderer,
-            &hints,
-        )?;
+        values.append_to(&mut params)?;
         param_sets.push(params);
     }
     Ok(param_sets)
@@ -578,27 +551,21 @@ pub(crate) fn plugin_params(
     generator: &Map<String, Value>,
     path: &FieldPath,
 ) -> Result<Vec<ParamSet>, GenerateError> {
-    let values = string_map(generator.get("values"), &path.key("values"))?;
-    let hints = type_hints("plugin", generator, Level::Terminal, eval.mode);
+    let values = GeneratorValues::read(eval, "plugin", generator, path)?;
     let input_parameters = generator
         .get("input")
         .and_then(|input| input.get("parameters"))
         .cloned()
         .unwrap_or(Value::Null);
     let recorded = answer(eval, "plugin", "plugin", generator, path)?;
-    let objects = match recorded
-        .get("output")
-        .and_then(|output| output.get("parameters"))
-    {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            return Err(GenerateError::generator(
-                path,
-                "the recorded plugin answer's `output.parameters` is not a list",
-            ))
-        }
-    };
+    let objects = answer_list(
+        recorded
+            .get("output")
+            .and_then(|output| output.get("parameters")),
+        "plugin",
+        "output.parameters",
+        path,
+    )?;
     let mut param_sets = Vec::with_capacity(objects.len());
     for object in objects {
         let Value::Object(map) = object else {
@@ -625,13 +592,7 @@ pub(crate) fn plugin_params(
         let mut generator_param = Map::new();
         generator_param.insert("input".into(), Value::Object(input));
         params.insert("generator".into(), Value::Object(generator_param));
-        append_values(
-            &mut params,
-            &values,
-            &path.key("values"),
-            &eval.renderer,
-            &hints,
-        )?;
+        values.append_to(&mut params)?;
         param_sets.push(params);
     }
     Ok(param_sets)

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{FieldPath, GenerateError};
+use crate::fields::{optional_string, string_list};
 
 /// Which validation a selector gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,36 +162,10 @@ fn parse_expression(
     let Value::Object(map) = expression else {
         return Err(GenerateError::wrong_type(path, "an object", expression));
     };
-    let text = |field: &str| -> Result<String, GenerateError> {
-        match map.get(field) {
-            None | Some(Value::Null) => Ok(String::new()),
-            Some(Value::String(text)) => Ok(text.clone()),
-            Some(other) => Err(GenerateError::wrong_type(
-                &path.key(field),
-                "a string",
-                other,
-            )),
-        }
-    };
-    let key = text("key")?;
-    let operator_text = text("operator")?;
+    let key = optional_string(map, "key", path)?;
+    let operator_text = optional_string(map, "operator", path)?;
     let values_path = path.key("values");
-    let values = match map.get("values") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| match item {
-                Value::String(text) => Ok(text.clone()),
-                other => Err(GenerateError::wrong_type(
-                    &values_path.index(index),
-                    "a string",
-                    other,
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(other) => return Err(GenerateError::wrong_type(&values_path, "a list", other)),
-    };
+    let values = string_list(map.get("values"), &values_path)?;
 
     let operator = match operator_text.as_str() {
         "In" => Operator::In,

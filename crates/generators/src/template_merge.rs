@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::fields::is_go_zero;
+
 /// The template one generator renders: its own inline template as the base, with every
 /// empty field filled from `spec.template`.
 ///
@@ -39,25 +41,13 @@ fn merge<'a>(base: &'a Value, fill: &'a Value, path: &mut Vec<&'a str>) -> Value
             }
             Value::Object(merged)
         }
-        (base, fill) if is_empty(base) => fill.clone(),
+        (base, fill) if is_go_zero(base) => fill.clone(),
         (base, _) => base.clone(),
     }
 }
 
 fn is_raw_json_field(path: &[&str]) -> bool {
     path == ["spec", "source", "helm", "valuesObject"]
-}
-
-/// Mergo's `isEmptyValue` for the JSON shapes a typed template can take.
-pub(crate) fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Bool(flag) => !flag,
-        Value::Number(number) => number.as_f64() == Some(0.0),
-        Value::String(text) => text.is_empty(),
-        Value::Array(items) => items.is_empty(),
-        Value::Object(map) => map.is_empty(),
-    }
 }
 
 #[cfg(test)]

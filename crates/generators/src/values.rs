@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{FieldPath, GenerateError};
+use crate::eval::{type_hints, Evaluator, Level};
 use crate::params::{Mode, ParamSet, TypeHints};
 use crate::render::Renderer;
 
@@ -68,6 +69,39 @@ pub(crate) fn append_values(
         }
     }
     Ok(())
+}
+
+/// A generator's `values`, read once with what rendering them takes, then added to each
+/// parameter set the generator makes. The git and recorded generators share it so that
+/// each reads `values` at the same point and adds them the same way.
+pub(crate) struct GeneratorValues<'e> {
+    values: BTreeMap<String, String>,
+    path: FieldPath,
+    renderer: &'e Renderer,
+    hints: TypeHints,
+}
+
+impl<'e> GeneratorValues<'e> {
+    /// Reads the `values` of the generator of kind `kind` at `path`.
+    pub(crate) fn read(
+        eval: &'e Evaluator,
+        kind: &str,
+        generator: &Map<String, Value>,
+        path: &FieldPath,
+    ) -> Result<GeneratorValues<'e>, GenerateError> {
+        let values_path = path.key("values");
+        Ok(GeneratorValues {
+            values: string_map(generator.get("values"), &values_path)?,
+            path: values_path,
+            renderer: &eval.renderer,
+            hints: type_hints(kind, generator, Level::Terminal, eval.mode),
+        })
+    }
+
+    /// [`append_values`] for this generator.
+    pub(crate) fn append_to(&self, params: &mut ParamSet) -> Result<(), GenerateError> {
+        append_values(params, &self.values, &self.path, self.renderer, &self.hints)
+    }
 }
 
 /// Adds `values` without rendering them (the clusterDecisionResource generator).

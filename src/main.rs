@@ -156,6 +156,7 @@ impl SimulationArgs {
             kube_version: parse_kube_version(self.kube_version.as_deref())?,
             force_kube_version: self.kube_version.is_some(),
             controllers: load_controllers(self.controllers.as_deref())?,
+            workers: workers(),
         })
     }
 }
@@ -218,6 +219,11 @@ fn load_fleet(snapshot: &Path, argocd_cluster: &str) -> Result<Fleet> {
             .then(|| argocd_cluster.to_string()),
     };
     Ok(load_snapshot(snapshot, &options)?)
+}
+
+/// How many threads the generators may render Applications with: the machine's cores.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 fn parse_kube_version(text: Option<&str>) -> Result<KubeVersion> {
@@ -370,6 +376,7 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
         argocd_namespace: fleet.as_ref().and_then(|f| f.argocd_namespace()),
         repos: &repos,
         responses: &responses,
+        workers: workers(),
     };
     let generated = match preflight_generators::generate(&appset.object, &context) {
         Ok(generated) => generated,

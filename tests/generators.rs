@@ -181,6 +181,7 @@ impl Env {
             argocd_namespace: Some("argocd"),
             repos: &self.repos as &dyn RepoFiles,
             responses: &self.responses,
+            workers: 1,
         };
         generate(&Object::from_value(yaml(appset)), &ctx)
             .map(|generated| generated.applications)
@@ -1073,6 +1074,7 @@ fn wrong_types_anywhere_never_panic() {
         argocd_namespace: Some("argocd"),
         repos: &env.repos as &dyn RepoFiles,
         responses: &env.responses,
+        workers: 1,
     };
     let mut mutations = 0;
     for source in &sources {

@@ -88,6 +88,9 @@ pub struct GenerationContext<'a> {
     pub repos: &'a dyn RepoFiles,
     /// Recorded answers for the SCM provider, pull request and plugin generators.
     pub responses: &'a GeneratorResponses,
+    /// How many threads may render Applications at once (1: one after the other). The
+    /// output does not depend on it; the caller, which may look at the machine, picks it.
+    pub workers: usize,
 }
 
 static NO_RESPONSES: GeneratorResponses = GeneratorResponses::new();
@@ -103,6 +106,7 @@ impl<'a> GenerationContext<'a> {
             argocd_namespace: None,
             repos: &NoRepositories,
             responses: &NO_RESPONSES,
+            workers: 1,
         }
     }
 }
@@ -222,15 +226,13 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
             evaluator.transform(entry, &entry_path, Some(spec_template), None, Level::Top)?;
         for output in &outputs {
             let prepared = PreparedTemplate::new(output, &evaluator.renderer);
-            for params in &output.param_sets {
-                applications.push(build_application(
-                    &owner,
-                    output,
-                    &prepared,
-                    &evaluator.renderer,
-                    params,
-                )?);
-            }
+            applications.extend(build_all(
+                &owner,
+                output,
+                &prepared,
+                &evaluator.renderer,
+                ctx.workers,
+            )?);
         }
     }
     Ok(Generated {
@@ -326,6 +328,53 @@ impl PreparedTemplate {
 
 /// Renders one Application from a merged template and a parameter set (rulebook 6.2,
 /// 2.5, 6.3), then forces its namespace and adds the owner reference.
+/// The Applications of every parameter set of `output`, in order. Rendering one set does
+/// not depend on the others, so large outputs are split across `workers` threads; the
+/// result, errors included, is the one a single thread gives: parts are joined in order
+/// and the first failing parameter set's error wins.
+fn build_all(
+    owner: &Owner,
+    output: &Transformed,
+    prepared: &PreparedTemplate,
+    renderer: &Renderer,
+    workers: usize,
+) -> Result<Vec<Object>, GenerateError> {
+    /// Below this many parameter sets, threads cost more than they save.
+    const PARALLEL_FROM: usize = 256;
+    let sets = &output.param_sets;
+    // Fasttemplate substitution is too cheap per Application to pay for threads (measured:
+    // slower on 2 cores); Go templates are not.
+    let heavy = matches!(renderer, Renderer::Go(_));
+    if workers < 2 || sets.len() < PARALLEL_FROM || !heavy {
+        return sets
+            .iter()
+            .map(|params| build_application(owner, output, prepared, renderer, params))
+            .collect();
+    }
+    let chunk = sets.len().div_ceil(workers);
+    let parts: Vec<Vec<Result<Object, GenerateError>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sets
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|params| build_application(owner, output, prepared, renderer, params))
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    parts.into_iter().flatten().collect()
+}
+
 fn build_application(
     owner: &Owner,
     output: &Transformed,

@@ -7,9 +7,8 @@
 //! Application, the way the controller passes one `map[string]any` to all of them.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use preflight_gotmpl::{Env, ErrorKind, MissingKey, Options, Params, Template};
 use serde_json::{Map, Value};
@@ -76,8 +75,8 @@ pub(crate) struct GoTemplates {
     /// The clock and seed the template functions see. The crate reads no clock: `now`
     /// and the other date functions fail, and the random functions use a fixed seed.
     env: Env,
-    parsed: RefCell<HashMap<String, Rc<Result<Template, String>>>>,
-    parsed_strict: RefCell<HashMap<String, Rc<Result<Template, String>>>>,
+    parsed: Mutex<HashMap<String, Arc<Result<Template, String>>>>,
+    parsed_strict: Mutex<HashMap<String, Arc<Result<Template, String>>>>,
 }
 
 impl GoTemplates {
@@ -92,27 +91,28 @@ impl GoTemplates {
             options,
             strict_options,
             env: Env::default(),
-            parsed: RefCell::new(HashMap::new()),
-            parsed_strict: RefCell::new(HashMap::new()),
+            parsed: Mutex::new(HashMap::new()),
+            parsed_strict: Mutex::new(HashMap::new()),
         })
     }
 
-    fn template(&self, text: &str, strict: bool) -> Rc<Result<Template, String>> {
+    fn template(&self, text: &str, strict: bool) -> Arc<Result<Template, String>> {
         let (cache, options) = if strict {
             (&self.parsed_strict, &self.strict_options)
         } else {
             (&self.parsed, &self.options)
         };
-        if let Some(template) = cache.borrow().get(text) {
-            return Rc::clone(template);
+        if let Some(template) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
+            return Arc::clone(template);
         }
-        let template = Rc::new(
+        let template = Arc::new(
             Template::parse("", text, options)
                 .map_err(|error| format!("failed to parse template {text}: {error}")),
         );
         cache
-            .borrow_mut()
-            .insert(text.to_string(), Rc::clone(&template));
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(text.to_string(), Arc::clone(&template));
         template
     }
 
@@ -256,13 +256,13 @@ fn walk_into(
 pub(crate) enum Compiled {
     /// A part without `{{` anywhere, null map entries already dropped.
     Plain(Value),
-    Str(Rc<str>, ParsedTemplate),
+    Str(Arc<str>, ParsedTemplate),
     Array(Vec<Compiled>),
     /// Entries with their key, its template when the key holds `{{`, and the value.
     Object(Vec<(String, Option<ParsedTemplate>, Compiled)>),
 }
 
-type ParsedTemplate = Rc<Result<Template, String>>;
+type ParsedTemplate = Arc<Result<Template, String>>;
 
 impl GoTemplates {
     /// Parses every string and key of `value` that holds `{{`.
@@ -274,7 +274,7 @@ impl GoTemplates {
         }
         match value {
             Value::String(text) => {
-                Compiled::Str(Rc::from(text.as_str()), self.template(text, false))
+                Compiled::Str(Arc::from(text.as_str()), self.template(text, false))
             }
             Value::Array(items) => {
                 Compiled::Array(items.iter().map(|item| self.compile(item)).collect())

@@ -35,6 +35,9 @@ pub struct PlanConfig {
     pub force_kube_version: bool,
     /// Third-party controllers declared with `--controllers`.
     pub controllers: Vec<DeclaredController>,
+    /// Threads the generators may render Applications with (0 or 1: one). The result
+    /// does not depend on it.
+    pub workers: usize,
 }
 
 /// Which revision an ApplicationSet is generated at.
@@ -280,6 +283,7 @@ impl<'a> Planner<'a> {
             responses: self
                 .generation
                 .map_or(&NO_RESPONSES, |generation| &generation.responses),
+            workers: self.config.workers.max(1),
         }
     }
 

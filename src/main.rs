@@ -6,6 +6,11 @@
 //! pure crates, prints a report and maps the result to an exit code (0 nothing at or
 //! above `--fail-on`, 1 findings at or above it, 2 the tool could not do its job).
 
+/// Loading and rendering allocate many small JSON values, and the rendering threads
+/// contend for glibc's allocator; mimalloc halves the time of the goTemplate benchmark.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod ci;
 mod comment;
 mod git;

@@ -5,6 +5,10 @@
 //! median time of several evaluations.
 
 use std::collections::BTreeMap;
+
+/// The allocator the `argocd-preflight` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::{Duration, Instant};
 
 use preflight_generators::{generate, GenerationContext, InMemoryRepos};

@@ -233,19 +233,12 @@ fn advance_waves(simulation: &mut Simulation, progress: &mut [WaveProgress]) {
 impl<'a> Planner<'a> {
     fn new(fleet: &'a Fleet, config: &'a PlanConfig) -> Planner<'a> {
         let argocd = fleet.argocd();
-        let argocd_namespace = argocd
-            .and_then(|snapshot| {
-                snapshot
-                    .objects()
-                    .find(|o| o.kind() == "ConfigMap" && o.name() == "argocd-cm")
-                    .and_then(|o| o.namespace().map(str::to_string))
-            })
-            .unwrap_or_else(|| "argocd".to_string());
+        let argocd_namespace = fleet.argocd_namespace().unwrap_or("argocd").to_string();
         let app_projects: BTreeSet<String> = argocd
             .map(|snapshot| {
                 snapshot
-                    .objects()
-                    .filter(|o| is_argo_kind(o, "AppProject"))
+                    .of_kind(ARGOCD_GROUP, "AppProject")
+                    .iter()
                     .map(|o| o.name().to_string())
                     .collect()
             })
@@ -292,8 +285,8 @@ impl<'a> Planner<'a> {
             .argocd()
             .map(|snapshot| {
                 snapshot
-                    .objects()
-                    .filter(|o| is_argo_kind(o, "ApplicationSet"))
+                    .of_kind(ARGOCD_GROUP, "ApplicationSet")
+                    .iter()
                     .map(|o| {
                         (
                             (
@@ -394,11 +387,7 @@ impl<'a> Planner<'a> {
         let from_snapshot: Vec<&Object> = self
             .fleet
             .argocd()
-            .map(|s| {
-                s.objects()
-                    .filter(|o| is_argo_kind(o, "Application"))
-                    .collect()
-            })
+            .map(|s| s.of_kind(ARGOCD_GROUP, "Application").iter().collect())
             .unwrap_or_default();
         if !from_snapshot.is_empty() {
             for app in from_snapshot {

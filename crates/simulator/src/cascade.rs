@@ -196,6 +196,14 @@ struct Cluster<'a> {
     version: KubeVersion,
     /// Third-party controllers the user declared.
     declared: Vec<DeclaredController>,
+    /// CustomResourceDefinitions by the (group, kind) they define.
+    crds: HashMap<(String, String), usize>,
+    /// APIServices with `spec.service` (the only ones that can fail, R-DISC-2).
+    remote_api_services: Vec<usize>,
+    /// Deployments, StatefulSets and DaemonSets: the workloads controllers run in.
+    workloads: Vec<usize>,
+    /// RBAC grants per service account, computed when first needed.
+    grants: std::cell::OnceCell<controllers::Grants>,
     /// Admission webhooks of the cluster's webhook configurations.
     webhooks: Vec<webhooks::Webhook>,
     /// The error that refused the last DELETE of an object, if one did.
@@ -399,11 +407,35 @@ impl<'a> Cluster<'a> {
             hold_namespaces: false,
             version,
             declared: Vec::new(),
+            crds: HashMap::new(),
+            remote_api_services: Vec::new(),
+            workloads: Vec::new(),
+            grants: std::cell::OnceCell::new(),
             webhooks: Vec::new(),
             refused: vec![None; count],
             content_errors: HashMap::new(),
         };
         cluster.webhooks = webhooks::collect(&cluster.objects);
+        for (i, object) in cluster.objects.iter().enumerate() {
+            let key = &cluster.keys[i];
+            match (key.group.as_str(), key.kind.as_str()) {
+                ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+                    let group = object.str_at(&["spec", "group"]).unwrap_or("");
+                    let kind = object.str_at(&["spec", "names", "kind"]).unwrap_or("");
+                    cluster
+                        .crds
+                        .entry((group.to_string(), kind.to_string()))
+                        .or_insert(i);
+                }
+                ("apiregistration.k8s.io", "APIService")
+                    if object.value_at(&["spec", "service"]).is_some() =>
+                {
+                    cluster.remote_api_services.push(i);
+                }
+                ("apps", "Deployment" | "StatefulSet" | "DaemonSet") => cluster.workloads.push(i),
+                _ => {}
+            }
+        }
         for i in 0..count {
             if cluster.state[i] == State::Deleting {
                 cluster.cause[i] = Some("already being deleted before the change".to_string());
@@ -529,13 +561,18 @@ impl<'a> Cluster<'a> {
     }
 
     fn api_services(&self) -> Vec<usize> {
-        (0..self.objects.len())
-            .filter(|&i| {
-                self.keys[i].group == "apiregistration.k8s.io"
-                    && self.keys[i].kind == "APIService"
-                    && self.objects[i].value_at(&["spec", "service"]).is_some()
-            })
-            .collect()
+        self.remote_api_services.clone()
+    }
+
+    /// The indexes of the objects of one group and kind (keys are sorted, so they are
+    /// contiguous).
+    fn of_kind(&self, group: &str, kind: &str) -> std::ops::Range<usize> {
+        let start = self
+            .keys
+            .partition_point(|key| (key.group.as_str(), key.kind.as_str()) < (group, kind));
+        let end = start
+            + self.keys[start..].partition_point(|key| key.group == group && key.kind == kind);
+        start..end
     }
 
     /// Runs every actor until nothing changes.
@@ -679,9 +716,8 @@ impl<'a> Cluster<'a> {
         let object = self.objects[crd];
         let group = object.str_at(&["spec", "group"]).unwrap_or("");
         let kind = object.str_at(&["spec", "names", "kind"]).unwrap_or("");
-        (0..self.objects.len())
+        self.of_kind(group, kind)
             .filter(|&i| self.state[i] != State::Gone)
-            .filter(|&i| self.keys[i].group == group && self.keys[i].kind == kind)
             .collect()
     }
 

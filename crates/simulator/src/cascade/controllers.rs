@@ -67,6 +67,9 @@ pub(super) fn finalizer_matches(pattern: &str, finalizer: &str) -> bool {
     }
 }
 
+/// RBAC grants per service account (namespace, name).
+pub(super) type Grants = BTreeMap<(String, String), Vec<Grant>>;
+
 /// Where the controller of a finalizer was found.
 pub(super) enum Remover {
     /// Workloads of the snapshot that run it, and how they were found.
@@ -81,7 +84,7 @@ pub(super) enum Remover {
 }
 
 /// One RBAC grant: the verbs on resources of API groups, cluster-wide or in a namespace.
-struct Grant {
+pub(super) struct Grant {
     namespace: Option<String>,
     groups: Vec<String>,
     resources: Vec<String>,
@@ -150,12 +153,14 @@ impl Cluster<'_> {
             .iter()
             .find(|(pattern, _)| finalizer_matches(pattern, finalizer))
         {
-            let found: Vec<usize> = (0..self.objects.len())
+            let found: Vec<usize> = self
+                .workloads
+                .iter()
+                .copied()
                 .filter(|&w| {
-                    self.keys[w].group == "apps"
-                        && workloads.iter().any(|(kind, name)| {
-                            self.keys[w].kind == *kind && self.keys[w].name == *name
-                        })
+                    workloads.iter().any(|(kind, name)| {
+                        self.keys[w].kind == *kind && self.keys[w].name == *name
+                    })
                 })
                 .collect();
             return match (found.is_empty(), finalizer.contains("argocd.argoproj.io")) {
@@ -225,19 +230,12 @@ impl Cluster<'_> {
     /// Workloads (Deployments, StatefulSets, DaemonSets) whose service account holds a
     /// grant `wanted` accepts.
     fn workloads_granted(&self, wanted: impl Fn(&Grant) -> bool) -> Vec<usize> {
-        let grants = self.grants();
+        let grants = self.grants.get_or_init(|| self.grants());
         let mut found = Vec::new();
-        for w in 0..self.objects.len() {
-            let key = &self.keys[w];
-            if key.group != "apps"
-                || !matches!(
-                    key.kind.as_str(),
-                    "Deployment" | "StatefulSet" | "DaemonSet"
-                )
-            {
+        for &w in &self.workloads {
+            let Some(ns) = &self.keys[w].namespace else {
                 continue;
-            }
-            let Some(ns) = &key.namespace else { continue };
+            };
             let account = self.objects[w]
                 .str_at(&["spec", "template", "spec", "serviceAccountName"])
                 .or_else(|| self.objects[w].str_at(&["spec", "template", "spec", "serviceAccount"]))
@@ -263,16 +261,14 @@ impl Cluster<'_> {
 
     /// The CustomResourceDefinition of a group and kind, if the snapshot has it.
     pub(super) fn crd_of(&self, group: &str, kind: &str) -> Option<usize> {
-        (0..self.objects.len()).find(|&c| {
-            self.keys[c].group == "apiextensions.k8s.io"
-                && self.keys[c].kind == "CustomResourceDefinition"
-                && self.objects[c].str_at(&["spec", "group"]) == Some(group)
-                && self.objects[c].str_at(&["spec", "names", "kind"]) == Some(kind)
-        })
+        self.crds
+            .get(&(group.to_string(), kind.to_string()))
+            .copied()
     }
 
-    /// RBAC grants per service account (namespace, name).
-    fn grants(&self) -> BTreeMap<(String, String), Vec<Grant>> {
+    /// RBAC grants per service account (namespace, name), read from the bindings and
+    /// roles of the snapshot (the cluster caches them in `grants`).
+    fn grants(&self) -> Grants {
         let rules_of = |object: usize| -> Vec<(Vec<String>, Vec<String>, Vec<String>)> {
             self.objects[object]
                 .value_at(&["rules"])

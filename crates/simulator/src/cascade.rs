@@ -996,7 +996,14 @@ impl<'a> Cluster<'a> {
         users
     }
 
+    /// R-VOL-2: the PV protection controller lets go once the volume's phase is not
+    /// `Bound`. A bound volume becomes `Released` when its claim goes, so the volume is
+    /// held while it is `Bound` (or records no phase) and its claim still exists.
     fn claim_bound_to_volume(&self, volume: usize) -> Option<String> {
+        let phase = self.objects[volume].str_at(&["status", "phase"]);
+        if phase.is_some_and(|phase| phase != "Bound") {
+            return None;
+        }
         let claim_ns = self.objects[volume].str_at(&["spec", "claimRef", "namespace"])?;
         let claim_name = self.objects[volume].str_at(&["spec", "claimRef", "name"])?;
         let key = ObjectKey::new("", "PersistentVolumeClaim", Some(claim_ns), claim_name);

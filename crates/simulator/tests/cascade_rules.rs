@@ -1601,3 +1601,42 @@ fn r_pod_2_out_of_service_taint_lets_the_pod_garbage_collector_finish() {
         "#,
     );
 }
+
+/// R-VOL-2: the PV protection controller holds a volume while it is `Bound` (its claim
+/// exists), and lets a `Released` one go.
+#[test]
+fn r_vol_2_pv_protection_holds_a_bound_volume_and_releases_a_released_one() {
+    let volume = |phase: &str| {
+        format!(
+            r#"
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: data, namespace: web, uid: pvc}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {{name: pv, uid: pv, finalizers: [kubernetes.io/pv-protection]}}
+spec: {{claimRef: {{namespace: web, name: data}}}}
+status: {{phase: {phase}}}
+"#
+        )
+    };
+    check(
+        &with(&[
+            "//- delete background PersistentVolume pv",
+            &volume("Bound"),
+        ]),
+        r#"
+            stuck PersistentVolume pv: `kubernetes.io/pv-protection` waits while the volume is bound to claim PersistentVolumeClaim `web/data`
+        "#,
+    );
+    check(
+        &with(&[
+            "//- delete background PersistentVolume pv",
+            &volume("Released"),
+        ]),
+        r#"
+            deleted PersistentVolume pv <- request
+        "#,
+    );
+}

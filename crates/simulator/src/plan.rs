@@ -1368,10 +1368,13 @@ fn change(change: Change, fleet: &Fleet) -> ApplicationChange {
         action,
         replaced_by: None,
         replaces: None,
-        destination: Destination {
-            cluster: resolve_destination(fleet, shown).map(|c| c.name),
-            server: server.or_else(|| resolve_destination(fleet, shown).map(|c| c.server)),
-            namespace,
+        destination: {
+            let resolved = resolve_destination(fleet, shown);
+            Destination {
+                server: server.or_else(|| resolved.as_ref().map(|c| c.server.clone())),
+                cluster: resolved.map(|c| c.name),
+                namespace,
+            }
         },
         cascade: false,
         policy: Some(policy),

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -223,21 +222,8 @@ struct Git<'a> {
 
 impl Git<'_> {
     fn run(&self, args: &[&str]) -> Result<String> {
-        let output = Command::new("git")
-            .arg("-C")
-            .arg(self.repo)
-            .args(args)
-            .output()
-            .with_context(|| format!("cannot run `git` in `{}`", self.repo.display()))?;
-        if !output.status.success() {
-            bail!(
-                "`git {}` failed in `{}`: {}",
-                args.join(" "),
-                self.repo.display(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+        let output = crate::git::git(self.repo, args)?;
+        Ok(String::from_utf8_lossy(&output).trim().to_string())
     }
 
     fn commit(&self, revision: &str) -> Option<String> {

@@ -1,7 +1,8 @@
 //! Reading manifests at a git revision through the `git` command line.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
@@ -39,15 +40,54 @@ pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<Vec
         .filter(|p| globs.is_empty() || globs.iter().any(|g| glob_match(g, p)))
         .collect();
     paths.sort();
+    let blobs = read_blobs(repo, revision, &paths)?;
     let mut manifests = Vec::new();
-    for path in paths {
-        let blob = git(repo, &["show", &format!("{revision}:{path}")])?;
+    for (path, blob) in paths.iter().zip(blobs) {
         let text = String::from_utf8(blob)
             .with_context(|| format!("{revision}:{path}: the file is not UTF-8"))?;
         let shown = PathBuf::from(format!("{revision}:{path}"));
         manifests.extend(manifests_from_text(&shown, &text)?);
     }
     Ok(manifests)
+}
+
+/// The contents of `paths` at `revision`, read with one `git cat-file --batch`.
+pub(crate) fn read_blobs(repo: &Path, revision: &str, paths: &[String]) -> Result<Vec<Vec<u8>>> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run `git` in `{}`", repo.display()))?;
+    let mut stdin = child.stdin.take().context("git stdin")?;
+    let requests: String = paths.iter().map(|p| format!("{revision}:{p}\n")).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
+    let mut reader = BufReader::new(child.stdout.take().context("git stdout")?);
+    let mut contents = Vec::with_capacity(paths.len());
+    for path in paths {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        let fields: Vec<&str> = header.split_whitespace().collect();
+        let size: usize = match fields.as_slice() {
+            [_, "blob", size] => size.parse()?,
+            _ => bail!("cannot read `{path}` at `{revision}`: {}", header.trim()),
+        };
+        let mut bytes = vec![0; size + 1];
+        reader.read_exact(&mut bytes)?;
+        bytes.pop();
+        contents.push(bytes);
+    }
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("writing to git failed"))??;
+    child.wait()?;
+    Ok(contents)
 }
 
 /// Matches a repository path against a glob: `*` and `?` stay within a segment, `**`

@@ -2,10 +2,8 @@
 //! command line: the plan's own repository at the base or head revision, and other
 //! repositories given as `--git-repo URL=DIR[@REV]`.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
@@ -106,7 +104,7 @@ struct Cache {
 
 struct Tree {
     files: Vec<String>,
-    symlinks: HashMap<String, ()>,
+    symlinks: HashSet<String>,
 }
 
 impl GitRepos {
@@ -208,7 +206,7 @@ impl GitRepos {
         let listing = git(dir, &["ls-tree", "-r", "-z", "--full-tree", commit])
             .map_err(|error| format!("{error:#}"))?;
         let mut files = Vec::new();
-        let mut symlinks = HashMap::new();
+        let mut symlinks = HashSet::new();
         for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {
             let entry = String::from_utf8_lossy(entry);
             // `<mode> <type> <object>\t<path>`; submodules (`commit`) are not files.
@@ -221,7 +219,7 @@ impl GitRepos {
                 continue;
             }
             if mode == "120000" {
-                symlinks.insert(path.to_string(), ());
+                symlinks.insert(path.to_string());
             }
             files.push(path.to_string());
         }
@@ -253,7 +251,7 @@ impl RepoFiles for GitRepos {
         for path in paths {
             let mut target = path.to_string();
             for _ in 0..8 {
-                if !tree.symlinks.contains_key(&target) {
+                if !tree.symlinks.contains(&target) {
                     break;
                 }
                 let link = read_blobs(&dir, &commit, std::slice::from_ref(&target))?.remove(0);
@@ -299,43 +297,9 @@ impl RepoFiles for GitRepos {
     }
 }
 
-/// Reads blobs with one `git cat-file --batch`.
+/// [`crate::git::read_blobs`] with the error as the generators take it.
 fn read_blobs(dir: &Path, commit: &str, paths: &[String]) -> Result<Vec<Vec<u8>>, String> {
-    let run = || -> Result<Vec<Vec<u8>>> {
-        let mut child = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["cat-file", "--batch"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("cannot run `git` in `{}`", dir.display()))?;
-        let mut stdin = child.stdin.take().context("git stdin")?;
-        let requests: String = paths.iter().map(|p| format!("{commit}:{p}\n")).collect();
-        let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
-        let mut reader = BufReader::new(child.stdout.take().context("git stdout")?);
-        let mut contents = Vec::with_capacity(paths.len());
-        for path in paths {
-            let mut header = String::new();
-            reader.read_line(&mut header)?;
-            let fields: Vec<&str> = header.split_whitespace().collect();
-            let size: usize = match fields.as_slice() {
-                [_, "blob", size] => size.parse()?,
-                _ => bail!("cannot read `{path}` at `{commit}`: {}", header.trim()),
-            };
-            let mut bytes = vec![0; size + 1];
-            reader.read_exact(&mut bytes)?;
-            bytes.pop();
-            contents.push(bytes);
-        }
-        writer
-            .join()
-            .map_err(|_| anyhow::anyhow!("writing to git failed"))??;
-        child.wait()?;
-        Ok(contents)
-    };
-    run().map_err(|error| format!("{error:#}"))
+    crate::git::read_blobs(dir, commit, paths).map_err(|error| format!("{error:#}"))
 }
 
 /// The repository path a symbolic link at `link` pointing at `target` names.

@@ -17,7 +17,7 @@ use preflight_mr_comment::{
     upsert_comment, CommentApi, Forge, GitHub, GitLab, HttpClient, HttpConfig, ThreadOutcome,
     Token, Upserted,
 };
-use preflight_report::{render_markdown_comment, render_markdown_limited, COMMENT_MARKER};
+use preflight_report::{MarkdownReport, COMMENT_MARKER};
 use preflight_simulator::{Outcome, Severity};
 
 use crate::ci::{self, Base, CiContext, Env, Revisions};
@@ -144,8 +144,10 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
     let outcome = plan(args, &revisions)?;
     let footer = footer(args, &context, &revisions);
 
+    let markdown = MarkdownReport::new(&outcome);
+
     if let Some(path) = &args.report_file {
-        let full = with_footer(render_markdown_limited(&outcome, usize::MAX), &footer);
+        let full = with_footer(markdown.limited(usize::MAX), &footer);
         std::fs::write(path, full)
             .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
     }
@@ -156,8 +158,7 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
     if let Some(path) = summary {
         let pointer = full_report_pointer(forge, &context, args.report_file.as_deref(), false);
         let report = with_footer(
-            render_markdown_comment(
-                &outcome,
+            markdown.comment(
                 STEP_SUMMARY_MAX_BYTES.saturating_sub(footer.len() + 1),
                 &pointer,
             ),
@@ -175,7 +176,7 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
     );
     let limit = args.max_chars.unwrap_or(forge.comment_limit());
     let body = with_footer(
-        render_markdown_comment(&outcome, limit.saturating_sub(footer.len() + 1), &pointer),
+        markdown.comment(limit.saturating_sub(footer.len() + 1), &pointer),
         &footer,
     );
 

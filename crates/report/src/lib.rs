@@ -40,13 +40,13 @@ pub fn render_text(outcome: &Outcome) -> String {
 
 /// The merge-request comment, at most [`MARKDOWN_MAX_BYTES`] long.
 pub fn render_markdown(outcome: &Outcome) -> String {
-    markdown::render(outcome, MARKDOWN_MAX_BYTES)
+    render_markdown_limited(outcome, MARKDOWN_MAX_BYTES)
 }
 
 /// The merge-request comment, at most `max_bytes` long. Diffs go first, then the detail
 /// sections; the marker, the verdict and the summary table are never cut.
 pub fn render_markdown_limited(outcome: &Outcome, max_bytes: usize) -> String {
-    markdown::render(outcome, max_bytes)
+    MarkdownReport::new(outcome).limited(max_bytes)
 }
 
 /// The merge-request comment, at most `max_bytes` long, for a bot that keeps the full
@@ -56,7 +56,28 @@ pub fn render_markdown_limited(outcome: &Outcome, max_bytes: usize) -> String {
 /// full report is `full_report`: Markdown that completes "the full report is …", such as
 /// "in [the job summary](https://…)" or "the job artifact `preflight-report.md`".
 pub fn render_markdown_comment(outcome: &Outcome, max_bytes: usize, full_report: &str) -> String {
-    markdown::render_comment(outcome, max_bytes, full_report)
+    MarkdownReport::new(outcome).comment(max_bytes, full_report)
+}
+
+/// The Markdown report of one outcome, built once for rendering at several sizes (the
+/// comment, a job summary, a report file): [`render_markdown_limited`] and
+/// [`render_markdown_comment`] without building the report again for each.
+pub struct MarkdownReport<'a>(markdown::Report<'a>);
+
+impl<'a> MarkdownReport<'a> {
+    pub fn new(outcome: &'a Outcome) -> MarkdownReport<'a> {
+        MarkdownReport(markdown::Report::new(outcome))
+    }
+
+    /// [`render_markdown_limited`].
+    pub fn limited(&self, max_bytes: usize) -> String {
+        self.0.render(max_bytes)
+    }
+
+    /// [`render_markdown_comment`].
+    pub fn comment(&self, max_bytes: usize, full_report: &str) -> String {
+        self.0.render_comment(max_bytes, full_report)
+    }
 }
 
 /// The JSON report (the contract of `--format json`), pretty-printed with a trailing

@@ -5,6 +5,7 @@
 //! cluster sections, then ApplicationSet sections, then diagrams, then lower-severity
 //! findings. The head (and the errors and drift at the end) are never dropped.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -16,9 +17,9 @@ use preflight_simulator::{
 
 use crate::changes::{changed_paths, yamlish};
 use crate::summary::{
-    applications_by_set, applications_line, counts_of, destination_label, group_counts_phrase,
-    is_namespace, plural, sorted_findings, stuck_groups, true_conditions, unchanged_phrase,
-    worth_listing, Level, Tally, Verdict,
+    applications_line, counts_of, destination_label, group_counts_phrase, is_namespace, plural,
+    sorted_findings, stuck_groups, true_conditions, ApplicationGroups, Level, ListedGroup, Tally,
+    Verdict,
 };
 use crate::COMMENT_MARKER;
 
@@ -32,23 +33,48 @@ const DIAGRAMS_SHOWN: usize = 3;
 /// JSON report has them all.
 const MAX_OBJECT_ROWS: usize = 100;
 
-pub(crate) fn render(outcome: &Outcome, max_bytes: usize) -> String {
-    let full = Document::build(outcome, Diffs::Shown);
-    if full.len() <= max_bytes {
-        return full.join(None);
-    }
-    Document::build(outcome, Diffs::LeftOut).fit(max_bytes)
+/// The comment of one outcome, built once and rendered at any size: the whole report
+/// with its diffs is built up front, the shortened one (diffs left out) the first time a
+/// size needs it.
+pub(crate) struct Report<'a> {
+    outcome: &'a Outcome,
+    full: Document,
+    shortened: OnceCell<Document>,
 }
 
-/// Like [`render`], but when the comment must be shortened, the note says which
-/// sections were left out and where the full report is (`full_report` completes "the
-/// full report is …").
-pub(crate) fn render_comment(outcome: &Outcome, max_bytes: usize, full_report: &str) -> String {
-    let full = Document::build(outcome, Diffs::Shown);
-    if full.len() <= max_bytes {
-        return full.join(None);
+impl<'a> Report<'a> {
+    pub(crate) fn new(outcome: &'a Outcome) -> Report<'a> {
+        Report {
+            outcome,
+            full: Document::build(outcome, Diffs::Shown),
+            shortened: OnceCell::new(),
+        }
     }
-    Document::build(outcome, Diffs::LeftOut).fit_saying_what_was_cut(max_bytes, full_report)
+
+    /// At most `max_bytes` long.
+    pub(crate) fn render(&self, max_bytes: usize) -> String {
+        if self.full.len() <= max_bytes {
+            return self.full.join(None);
+        }
+        self.shortened().fit(max_bytes)
+    }
+
+    /// Like [`Report::render`], but when the comment must be shortened, the note says
+    /// which sections were left out and where the full report is (`full_report`
+    /// completes "the full report is …").
+    pub(crate) fn render_comment(&self, max_bytes: usize, full_report: &str) -> String {
+        if self.full.len() <= max_bytes {
+            return self.full.join(None);
+        }
+        self.shortened()
+            .fit_saying_what_was_cut(max_bytes, full_report)
+    }
+
+    fn shortened(&self) -> Document {
+        self.shortened
+            .get_or_init(|| Document::build(self.outcome, Diffs::LeftOut))
+            .clone()
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,6 +92,7 @@ enum Rank {
     LesserFindings,
 }
 
+#[derive(Clone)]
 struct Block {
     text: String,
     rank: Rank,
@@ -73,6 +100,7 @@ struct Block {
     label: String,
 }
 
+#[derive(Clone)]
 struct Document {
     /// Never cut: marker, verdict, counts, stuck namespaces, critical and high findings.
     head: String,
@@ -139,11 +167,11 @@ impl Document {
     fn fit(mut self, max_bytes: usize) -> String {
         let mut dropped = 0;
         let mut total = self.len() + left_out_note(1).len();
-        while total > max_bytes && !self.blocks.is_empty() {
-            let victim = (0..self.blocks.len())
-                .min_by_key(|&index| (self.blocks[index].rank, std::cmp::Reverse(index)))
-                .expect("blocks is not empty");
-            total -= self.blocks.remove(victim).text.len();
+        while total > max_bytes {
+            let Some(block) = self.drop_next() else {
+                break;
+            };
+            total -= block.text.len();
             dropped += 1;
         }
         let note = (dropped > 0).then(|| left_out_note(dropped));
@@ -164,23 +192,32 @@ impl Document {
             .map(|block| block.text.matches(DIFF_LEFT_OUT).count())
             .sum::<usize>();
         let mut dropped: Vec<Block> = Vec::new();
+        let mut total = self.len();
         loop {
             let note = what_was_cut_note(diffs, &dropped, full_report);
-            if self.len() + note.len() <= max_bytes || self.blocks.is_empty() {
-                let text = self.join(Some(&note));
-                if text.len() <= max_bytes {
-                    return text;
+            if total + note.len() > max_bytes {
+                if let Some(block) = self.drop_next() {
+                    total -= block.text.len();
+                    dropped.push(block);
+                    continue;
                 }
-                let notice = format!(
-                    "\n> The report is cut here to fit the comment size limit; the full report is {full_report}.\n"
-                );
-                return hard_cut(&text, max_bytes, &notice);
             }
-            let victim = (0..self.blocks.len())
-                .min_by_key(|&index| (self.blocks[index].rank, std::cmp::Reverse(index)))
-                .expect("blocks is not empty");
-            dropped.push(self.blocks.remove(victim));
+            let text = self.join(Some(&note));
+            if text.len() <= max_bytes {
+                return text;
+            }
+            let notice = format!(
+                "\n> The report is cut here to fit the comment size limit; the full report is {full_report}.\n"
+            );
+            return hard_cut(&text, max_bytes, &notice);
         }
+    }
+
+    /// Removes the section that goes first: the lowest rank, the last of its rank.
+    fn drop_next(&mut self) -> Option<Block> {
+        let victim = (0..self.blocks.len())
+            .min_by_key(|&index| (self.blocks[index].rank, std::cmp::Reverse(index)))?;
+        Some(self.blocks.remove(victim))
     }
 }
 
@@ -522,23 +559,14 @@ fn lesser_findings(findings: &[&Finding]) -> String {
 }
 
 fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Diffs) {
-    let groups = applications_by_set(outcome);
-    let mut quiet_sets = Vec::new();
-    let mut quiet_plain = 0;
+    let groups = ApplicationGroups::of(outcome);
     let mut first = true;
-    for (application_set, applications) in &groups {
-        let listed: Vec<&ApplicationChange> = applications
-            .iter()
-            .copied()
-            .filter(|application| worth_listing(application))
-            .collect();
-        if listed.is_empty() {
-            match application_set {
-                Some(name) => quiet_sets.push(code(name)),
-                None => quiet_plain = applications.len(),
-            }
-            continue;
-        }
+    for group in &groups.listed {
+        let ListedGroup {
+            key: application_set,
+            applications,
+            listed,
+        } = group;
         let mut out = String::new();
         if first {
             out.push_str("### Applications\n\n");
@@ -563,7 +591,7 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
         }
         out.push_str("| Action | Application | Destination | Details |\n");
         out.push_str("| --- | --- | --- | --- |\n");
-        for application in &listed {
+        for application in listed {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
@@ -578,7 +606,7 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
             let _ = writeln!(out, "\nAnd {} unchanged.", plural(quiet, "Application"));
         }
         out.push('\n');
-        for application in &listed {
+        for application in listed {
             write_application_diff(&mut out, application, applications, diffs);
         }
         out.push_str("</details>\n\n");
@@ -591,7 +619,7 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
             },
         });
     }
-    if let Some(unchanged) = unchanged_phrase(&quiet_sets, quiet_plain) {
+    if let Some(unchanged) = groups.unchanged_phrase(code) {
         let mut out = String::new();
         if first {
             out.push_str("### Applications\n\n");

@@ -343,13 +343,68 @@ fn action_rank(action: Action) -> u8 {
 
 /// Whether an Application is listed by name: a change, or an unchanged one with a note
 /// that explains it (a suppressed delete, for instance). The rest are only counted.
-pub(crate) fn worth_listing(application: &ApplicationChange) -> bool {
+fn worth_listing(application: &ApplicationChange) -> bool {
     application.action != Action::Unchanged || !application.notes.is_empty()
+}
+
+/// A group of [`applications_by_set`] with at least one Application worth listing.
+pub(crate) struct ListedGroup<'a> {
+    pub key: GroupKey<'a>,
+    /// Every Application of the group, in the group's order.
+    pub applications: Vec<&'a ApplicationChange>,
+    /// Those listed by name; the rest are only counted.
+    pub listed: Vec<&'a ApplicationChange>,
+}
+
+/// [`applications_by_set`], split into the groups with something worth listing and the
+/// quiet rest: the names of the ApplicationSets whose Applications are all unchanged, and
+/// how many plain Applications are.
+pub(crate) struct ApplicationGroups<'a> {
+    pub listed: Vec<ListedGroup<'a>>,
+    pub quiet_sets: Vec<&'a str>,
+    pub quiet_plain: usize,
+}
+
+impl ApplicationGroups<'_> {
+    pub(crate) fn of(outcome: &Outcome) -> ApplicationGroups<'_> {
+        let mut groups = ApplicationGroups {
+            listed: Vec::new(),
+            quiet_sets: Vec::new(),
+            quiet_plain: 0,
+        };
+        for (key, applications) in applications_by_set(outcome) {
+            let listed: Vec<&ApplicationChange> = applications
+                .iter()
+                .copied()
+                .filter(|application| worth_listing(application))
+                .collect();
+            if !listed.is_empty() {
+                groups.listed.push(ListedGroup {
+                    key,
+                    applications,
+                    listed,
+                });
+                continue;
+            }
+            match key {
+                Some(name) => groups.quiet_sets.push(name),
+                None => groups.quiet_plain = applications.len(),
+            }
+        }
+        groups
+    }
+
+    /// `ApplicationSets a, b; 2 Applications without an ApplicationSet`, each name written
+    /// by `name`; `None` when nothing is quiet.
+    pub(crate) fn unchanged_phrase(&self, name: impl Fn(&str) -> String) -> Option<String> {
+        let sets: Vec<String> = self.quiet_sets.iter().map(|set| name(set)).collect();
+        unchanged_phrase(&sets, self.quiet_plain)
+    }
 }
 
 /// `ApplicationSets a, b; 2 Applications without an ApplicationSet`, from names already
 /// formatted for the output.
-pub(crate) fn unchanged_phrase(sets: &[String], plain: usize) -> Option<String> {
+fn unchanged_phrase(sets: &[String], plain: usize) -> Option<String> {
     let mut parts = Vec::new();
     match sets {
         [] => {}

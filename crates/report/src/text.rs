@@ -8,9 +8,8 @@ use preflight_simulator::{Action, ApplicationChange, Fate, Outcome};
 
 use crate::changes::changed_paths;
 use crate::summary::{
-    applications_by_set, applications_line, counts_of, destination_label, group_counts_phrase,
-    is_namespace, sorted_findings, true_conditions, unchanged_phrase, worth_listing, Tally,
-    Verdict,
+    applications_line, counts_of, destination_label, group_counts_phrase, is_namespace,
+    sorted_findings, true_conditions, ApplicationGroups, Tally, Verdict,
 };
 
 /// How many changed field paths an update lists before summarising the rest.
@@ -125,33 +124,20 @@ fn findings(out: &mut String, outcome: &Outcome) {
 }
 
 fn applications(out: &mut String, outcome: &Outcome) {
-    let groups = applications_by_set(outcome);
-    if groups.is_empty() {
+    if outcome.applications.is_empty() {
         return;
     }
     out.push_str("\nApplications\n");
-    let mut quiet_sets = Vec::new();
-    let mut quiet_plain = 0;
-    for (application_set, applications) in &groups {
-        let listed: Vec<&ApplicationChange> = applications
-            .iter()
-            .copied()
-            .filter(|application| worth_listing(application))
-            .collect();
-        if listed.is_empty() {
-            match application_set {
-                Some(name) => quiet_sets.push(name.to_string()),
-                None => quiet_plain = applications.len(),
-            }
-            continue;
-        }
+    let groups = ApplicationGroups::of(outcome);
+    for group in &groups.listed {
         out.push('\n');
-        let counts = counts_of(applications);
-        let mut heading = match application_set {
+        let counts = counts_of(&group.applications);
+        let mut heading = match group.key {
             Some(name) => format!("ApplicationSet {name}"),
             None => "Applications without an ApplicationSet".to_string(),
         };
-        if let Some(policy) = applications
+        if let Some(policy) = group
+            .applications
             .iter()
             .find_map(|application| application.policy)
         {
@@ -160,22 +146,24 @@ fn applications(out: &mut String, outcome: &Outcome) {
         let _ = write!(heading, ": {}", group_counts_phrase(&counts));
         line(out, &heading);
         let widths = Widths {
-            action: listed
+            action: group
+                .listed
                 .iter()
                 .map(|application| application.action.as_str().len())
                 .max()
                 .unwrap_or(0),
-            name: listed
+            name: group
+                .listed
                 .iter()
                 .map(|application| application.name.chars().count())
                 .max()
                 .unwrap_or(0),
         };
-        for application in listed {
+        for application in &group.listed {
             application_line(out, application, widths);
         }
     }
-    if let Some(unchanged) = unchanged_phrase(&quiet_sets, quiet_plain) {
+    if let Some(unchanged) = groups.unchanged_phrase(str::to_string) {
         out.push('\n');
         line(out, &format!("Unchanged: {unchanged}"));
     }

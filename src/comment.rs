@@ -12,7 +12,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
-use preflight_cluster_snapshot::SourcedObject;
 use preflight_mr_comment::{
     upsert_comment, CommentApi, Forge, GitHub, GitLab, HttpClient, HttpConfig, ThreadOutcome,
     Token, Upserted,
@@ -21,7 +20,7 @@ use preflight_report::{MarkdownReport, COMMENT_MARKER};
 use preflight_simulator::{Outcome, Severity};
 
 use crate::ci::{self, Base, CiContext, Env, Revisions};
-use crate::{git, FailOn};
+use crate::FailOn;
 
 /// The first line of the resolvable GitLab thread for critical findings. It does not
 /// start with [`COMMENT_MARKER`], so the comment and the thread never match each other.
@@ -231,38 +230,17 @@ fn resolve_revisions(args: &CommentArgs, context: &CiContext) -> Result<Revision
 }
 
 fn plan(args: &CommentArgs, revisions: &Revisions) -> Result<Outcome> {
-    let config = args.simulation.config()?;
-    let fleet = crate::load_fleet(&args.snapshot, &args.simulation.argocd_cluster)?;
-    let base = git::manifests_at(&args.repo, &revisions.base_short, &args.paths)?;
-    let head = git::manifests_at(&args.repo, &revisions.head_short, &args.paths)?;
-    for (manifests, revision) in [
-        (&base, &revisions.base_short),
-        (&head, &revisions.head_short),
-    ] {
-        if !has_argo_objects(manifests) {
-            eprintln!("warning: no ApplicationSet or Application found at `{revision}`");
-        }
-    }
-    // Git generators whose `repoURL` is this repository read it at the same two
-    // revisions as the ApplicationSets.
-    let generation = args.generation.plan_inputs(
-        &args.repo,
-        Some((&revisions.base_short, &revisions.head_short)),
-    )?;
-    Ok(preflight_simulator::plan_with_inputs(
-        &fleet,
-        &base,
-        &head,
-        &config,
-        &generation,
-    ))
-}
-
-fn has_argo_objects(manifests: &[SourcedObject]) -> bool {
-    manifests.iter().any(|manifest| {
-        manifest.object.group() == "argoproj.io"
-            && matches!(manifest.object.kind(), "ApplicationSet" | "Application")
-    })
+    crate::plan(
+        &args.snapshot,
+        &args.simulation,
+        &args.generation,
+        &crate::PlanRevisions::Git {
+            repo: &args.repo,
+            base: &revisions.base_short,
+            head: &revisions.head_short,
+            paths: &args.paths,
+        },
+    )
 }
 
 /// Which commits the comment is about: a comment updated in place must say how fresh

@@ -267,45 +267,94 @@ fn run_what_if(args: &WhatIfArgs) -> Result<ExitCode> {
 }
 
 fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
-    let config = args.simulation.config()?;
-    let fleet = load_fleet(&args.snapshot, &args.simulation.argocd_cluster)?;
-    let (base, head) = read_revisions(args)?;
-    let refs = args.base_ref.as_deref().zip(args.head_ref.as_deref());
-    let generation = args.generation.plan_inputs(&args.repo, refs)?;
-    let outcome = preflight_simulator::plan_with_inputs(&fleet, &base, &head, &config, &generation);
+    let revisions = match (&args.base, &args.head, &args.base_ref, &args.head_ref) {
+        (Some(base), Some(head), None, None) => PlanRevisions::Paths { base, head },
+        (None, None, Some(base), Some(head)) => PlanRevisions::Git {
+            repo: &args.repo,
+            base,
+            head,
+            paths: &args.paths,
+        },
+        _ => bail!("give the two revisions either as `--base PATH --head PATH` or as `--base-ref REV --head-ref REV`"),
+    };
+    let outcome = plan(
+        &args.snapshot,
+        &args.simulation,
+        &args.generation,
+        &revisions,
+    )?;
     print_report(&outcome, args.format)?;
     Ok(exit_code(&outcome, args.fail_on))
 }
 
-fn read_revisions(args: &PlanArgs) -> Result<(Vec<SourcedObject>, Vec<SourcedObject>)> {
-    let (base, head, base_name, head_name) = match (&args.base, &args.head, &args.base_ref, &args.head_ref) {
-        (Some(base), Some(head), None, None) => (
+/// Where a plan reads the manifests of its two revisions.
+pub(crate) enum PlanRevisions<'a> {
+    /// Files or directories.
+    Paths { base: &'a Path, head: &'a Path },
+    /// Two revisions of a git checkout, the files whose paths match `paths` (all when
+    /// empty). Git generators whose `repoURL` is this repository read it at the same two
+    /// revisions.
+    Git {
+        repo: &'a Path,
+        base: &'a str,
+        head: &'a str,
+        paths: &'a [String],
+    },
+}
+
+/// The plan from base to head against the snapshot: the engine of `plan` and `comment`.
+pub(crate) fn plan(
+    snapshot: &Path,
+    simulation: &SimulationArgs,
+    generation: &repos::GenerationArgs,
+    revisions: &PlanRevisions<'_>,
+) -> Result<Outcome> {
+    let config = simulation.config()?;
+    let fleet = load_fleet(snapshot, &simulation.argocd_cluster)?;
+    let (base, head, base_name, head_name) = match revisions {
+        PlanRevisions::Paths { base, head } => (
             load_manifests(base)?,
             load_manifests(head)?,
             base.display().to_string(),
             head.display().to_string(),
         ),
-        (None, None, Some(base_ref), Some(head_ref)) => (
-            git::manifests_at(&args.repo, base_ref, &args.paths)?,
-            git::manifests_at(&args.repo, head_ref, &args.paths)?,
-            base_ref.clone(),
-            head_ref.clone(),
+        PlanRevisions::Git {
+            repo,
+            base,
+            head,
+            paths,
+        } => (
+            git::manifests_at(repo, base, paths)?,
+            git::manifests_at(repo, head, paths)?,
+            base.to_string(),
+            head.to_string(),
         ),
-        _ => bail!("give the two revisions either as `--base PATH --head PATH` or as `--base-ref REV --head-ref REV`"),
     };
     // An empty revision is legitimate (everything added or removed) but is far more
     // often a wrong path, and it reads as "delete everything": say so.
     for (manifests, name) in [(&base, &base_name), (&head, &head_name)] {
-        let argo_objects = manifests
-            .iter()
-            .filter(|m| m.object.group() == "argoproj.io")
-            .filter(|m| matches!(m.object.kind(), "ApplicationSet" | "Application"))
-            .count();
-        if argo_objects == 0 {
+        let has_argo_objects = manifests.iter().any(|manifest| {
+            manifest.object.group() == preflight_model::argocd::ARGOCD_GROUP
+                && matches!(manifest.object.kind(), "ApplicationSet" | "Application")
+        });
+        if !has_argo_objects {
             eprintln!("warning: no ApplicationSet or Application found in `{name}`");
         }
     }
-    Ok((base, head))
+    let plan_repo = match revisions {
+        PlanRevisions::Paths { .. } => None,
+        PlanRevisions::Git {
+            repo, base, head, ..
+        } => Some((*repo, *base, *head)),
+    };
+    let generation = generation.plan_inputs(plan_repo)?;
+    Ok(preflight_simulator::plan_with_inputs(
+        &fleet,
+        &base,
+        &head,
+        &config,
+        &generation,
+    ))
 }
 
 fn print_report(outcome: &Outcome, format: Format) -> Result<()> {

@@ -434,16 +434,16 @@ impl GenerationArgs {
             .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
     }
 
-    /// What a plan's generators read: with git refs, the plan repository (`repo`) at
-    /// `base_ref` for base and at `head_ref` for head; the `--git-repo` clones for both.
+    /// What a plan's generators read: with git refs, the plan repository `(repo,
+    /// base_ref, head_ref)` at `base_ref` for base and at `head_ref` for head; the
+    /// `--git-repo` clones for both.
     pub fn plan_inputs(
         &self,
-        repo: &Path,
-        refs: Option<(&str, &str)>,
+        plan_repo: Option<(&Path, &str, &str)>,
     ) -> Result<preflight_generators::GenerationInputs> {
         let checkouts = self.checkouts()?;
-        let (base, head) = match refs {
-            Some((base_ref, head_ref)) => {
+        let (base, head) = match plan_repo {
+            Some((repo, base_ref, head_ref)) => {
                 let base = GitRepos::new(Some(PlanRepo::new(repo, base_ref, base_ref)), checkouts);
                 let head = base.sharing(head_ref);
                 (base, head)

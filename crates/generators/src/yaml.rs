@@ -7,13 +7,7 @@ use serde_json::{Map, Number, Value};
 
 /// Parses one document; an empty input is `null`.
 pub(crate) fn parse(text: &str) -> Result<Value, String> {
-    let mut options = serde_saphyr::Options::default();
-    options.legacy_octal_numbers = true;
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
-    let documents: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
-        .map_err(|error| first_line(&error.to_string()).to_string())?;
-    let document = documents.into_iter().next().unwrap_or(Value::Null);
-    as_floats(document)
+    as_floats(parse_keeping_numbers(text)?)
 }
 
 /// Parses one document keeping integers as integers (what `sigs.k8s.io/yaml` hands a

@@ -146,7 +146,7 @@ pub(crate) fn cluster_decision_params(
         for (key, value) in decision {
             params.insert(key.clone(), Value::String(go_value_string(value)));
         }
-        append_raw_values(&mut params, &values, eval.mode);
+        append_raw_values(&mut params, &values, eval.mode());
         param_sets.push(params);
     }
     Ok(param_sets)

@@ -79,7 +79,6 @@ type FileKey = (String, String, String);
 
 pub(crate) struct Evaluator<'c> {
     pub(crate) ctx: GenerationContext<'c>,
-    pub(crate) mode: Mode,
     pub(crate) renderer: Renderer,
     pub(crate) appset: AppSetFacts<'c>,
     warnings: RefCell<Vec<String>>,
@@ -95,13 +94,17 @@ impl<'c> Evaluator<'c> {
     ) -> Self {
         Evaluator {
             ctx,
-            mode: renderer.mode(),
             renderer,
             appset,
             warnings: RefCell::new(Vec::new()),
             trees: RefCell::new(HashMap::new()),
             parsed_files: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The template mode, which the renderer decides.
+    pub(crate) fn mode(&self) -> Mode {
+        self.renderer.mode()
     }
 
     /// Records a warning once, however often a matrix re-evaluates its source.
@@ -257,7 +260,7 @@ impl<'c> Evaluator<'c> {
                 None => Value::Null,
             };
             let mut param_sets = self.generate_params(kind, generator, &generator_path, level)?;
-            let hints = type_hints(kind, generator, level, self.mode);
+            let hints = type_hints(kind, generator, level, self.mode());
             if let Some(post_selector) = &post_selector {
                 param_sets.retain(|params| {
                     post_selector.matches(&crate::params::flatten_typed(params, &hints))
@@ -295,7 +298,7 @@ impl<'c> Evaluator<'c> {
                 path: path.join(segments).to_string(),
                 message: format!("failed to replace parameters in generator: {message}"),
             };
-        let values = match (self.mode, generator) {
+        let values = match (self.mode(), generator) {
             (Mode::Go, Value::Object(map)) => match map.get("values") {
                 Some(Value::Object(values)) => Some(values),
                 _ => None,
@@ -350,7 +353,7 @@ impl<'c> Evaluator<'c> {
         level: Level,
     ) -> Result<Vec<ParamSet>, GenerateError> {
         match kind {
-            "list" => list::list_params(generator, path, self.mode),
+            "list" => list::list_params(generator, path, self.mode()),
             "clusters" => {
                 let mut warnings = Vec::new();
                 let result = clusters::cluster_params(
@@ -439,7 +442,7 @@ impl<'c> Evaluator<'c> {
         let first_path = children_path.index(0);
         let second_path = children_path.index(1);
         let first = self.child_params(&children[0], &first_path, None, child_level)?;
-        let first_hints = entry_hints(&children[0], child_level, self.mode);
+        let first_hints = entry_hints(&children[0], child_level, self.mode());
 
         // Interpolation only substitutes tags, so a second child without any gives the
         // same parameter sets for every set of the first: evaluate it once (once with
@@ -451,16 +454,15 @@ impl<'c> Evaluator<'c> {
         for a in &first {
             let computed;
             let seconds: &Vec<ParamSet> = if second_is_fixed {
-                let slot = &mut fixed[usize::from(a.is_empty())];
-                if slot.is_none() {
-                    *slot = Some(self.child_params(
+                match &mut fixed[usize::from(a.is_empty())] {
+                    Some(seconds) => seconds,
+                    slot @ None => slot.insert(self.child_params(
                         &children[1],
                         &second_path,
                         Some((a, &first_hints)),
                         child_level,
-                    )?);
+                    )?),
                 }
-                slot.as_ref().expect("filled above")
             } else {
                 computed = self.child_params(
                     &children[1],
@@ -471,7 +473,7 @@ impl<'c> Evaluator<'c> {
                 &computed
             };
             for b in seconds {
-                combined.push(match self.mode {
+                combined.push(match self.mode() {
                     Mode::Fast => combine_strings(a, b, path)?,
                     Mode::Go => {
                         let mut merged = b.clone();
@@ -535,7 +537,7 @@ impl<'c> Evaluator<'c> {
                 };
                 let override_set = &overrides[*override_position];
                 let target = &mut base[*base_position];
-                match self.mode {
+                match self.mode() {
                     Mode::Fast => {
                         for (name, value) in override_set {
                             target.insert(name.clone(), value.clone());

@@ -13,7 +13,7 @@ use crate::fields::{list_of, optional_bool, optional_string};
 use crate::glob::doublestar::DoublestarPattern;
 use crate::glob::gopath::GoPattern;
 use crate::glob::pathspec::ls_files;
-use crate::params::{go_path_base, go_path_dir, sanitize_name, Mode, ParamSet};
+use crate::params::{flatten_object, go_path_base, go_path_dir, sanitize_name, Mode, ParamSet};
 use crate::values::GeneratorValues;
 
 /// `argocd-cmd-params-cm` key that turns on doublestar globbing for git files.
@@ -71,13 +71,7 @@ fn check_project(eval: &Evaluator, path: &FieldPath) -> Result<(), GenerateError
             "error getting project ``: resource name may not be empty (the git generator needs `spec.template.spec.project` to name an AppProject or to be templated)",
         ));
     }
-    let projects: BTreeSet<&str> = eval
-        .ctx
-        .argocd_objects
-        .iter()
-        .filter(|object| object.group() == "argoproj.io" && object.kind() == "AppProject")
-        .map(|object| object.name())
-        .collect();
+    let projects = eval.ctx.app_project_names();
     if projects.is_empty() {
         eval.warn(format!(
             "{path}: the snapshot holds no AppProject, so the git generator's check that AppProject `{project}` exists was skipped"
@@ -138,7 +132,7 @@ fn directory_params(
         }
         if included && !excluded {
             let mut params = ParamSet::new();
-            add_path_params(&mut params, eval.mode, prefix, directory, None, path)?;
+            add_path_params(&mut params, eval.mode(), prefix, directory, None, path)?;
             param_sets.push(params);
         }
     }
@@ -178,25 +172,21 @@ fn file_params(
     let mut param_sets = Vec::new();
     for (file, objects) in paths.iter().zip(objects) {
         for object in objects.iter() {
-            let mut params = ParamSet::new();
-            match eval.mode {
-                Mode::Fast => {
-                    let as_set: ParamSet = match object {
-                        Value::Object(map) => map.clone().into_iter().collect(),
-                        _ => ParamSet::new(),
-                    };
-                    for (key, value) in crate::params::flatten(&as_set) {
-                        params.insert(key, Value::String(value));
-                    }
-                }
-                Mode::Go => {
-                    if let Value::Object(map) = object {
-                        params.extend(map.clone());
-                    }
-                }
-            }
+            // `parse_file` gives objects only.
+            let mut params = match (object, eval.mode()) {
+                (Value::Object(map), Mode::Fast) => flatten_object(map),
+                (Value::Object(map), Mode::Go) => map.clone().into_iter().collect(),
+                _ => ParamSet::new(),
+            };
             let directory = go_path_dir(file);
-            add_path_params(&mut params, eval.mode, prefix, &directory, Some(file), path)?;
+            add_path_params(
+                &mut params,
+                eval.mode(),
+                prefix,
+                &directory,
+                Some(file),
+                path,
+            )?;
             param_sets.push(params);
         }
     }

@@ -51,10 +51,11 @@ mod yaml;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
-use preflight_model::argocd::{ARGOCD_API_VERSION, RESOURCES_FINALIZER};
+use preflight_model::argocd::{ARGOCD_API_VERSION, ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::{ApplicationsSyncPolicy, ArgoSettings, ClusterInfo, Object};
 use serde_json::{Map, Value};
 
@@ -66,7 +67,7 @@ pub use validate::{validate_applications, InvalidApplication};
 
 use error::{type_name, FieldPath, Segment};
 use eval::{AppSetFacts, Evaluator, Level, Transformed};
-use params::{Mode, ParamSet};
+use params::ParamSet;
 use render::{Bound, Compiled, GoTemplates, RenderFailure, Renderer};
 
 /// What generation may look at besides the ApplicationSet itself.
@@ -108,6 +109,18 @@ impl<'a> GenerationContext<'a> {
             responses: &NO_RESPONSES,
             workers: 1,
         }
+    }
+}
+
+impl<'a> GenerationContext<'a> {
+    /// The names of the AppProjects among `argocd_objects` (empty when the snapshot has
+    /// none, and then nothing can be said about projects).
+    pub(crate) fn app_project_names(&self) -> BTreeSet<&'a str> {
+        self.argocd_objects
+            .iter()
+            .filter(|object| object.group() == ARGOCD_GROUP && object.kind() == "AppProject")
+            .map(|object| object.name())
+            .collect()
     }
 }
 
@@ -162,24 +175,13 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
     let spec_path = FieldPath::of("spec");
     let spec = required_object(raw.get("spec"), &spec_path)?;
 
-    let go_template_path = spec_path.key("goTemplate");
-    let mode = match spec.get("goTemplate") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => Mode::Fast,
-        Some(Value::Bool(true)) => Mode::Go,
-        Some(other) => {
-            return Err(GenerateError::wrong_type(
-                &go_template_path,
-                "a boolean",
-                other,
-            ))
-        }
-    };
-    let renderer = match mode {
-        Mode::Fast => Renderer::Fast,
-        Mode::Go => Renderer::Go(Box::new(go_templates(
+    let renderer = if fields::optional_bool(spec, "goTemplate", &spec_path)? {
+        Renderer::Go(Box::new(go_templates(
             spec,
             &spec_path.key("goTemplateOptions"),
-        )?)),
+        )?))
+    } else {
+        Renderer::Fast
     };
     let patch_path = spec_path.key("templatePatch");
     let template_patch = match spec.get("templatePatch") {
@@ -592,15 +594,7 @@ fn preserve_resources_on_deletion(spec: &Map<String, Value>) -> Result<bool, Gen
     let Some(sync_policy) = optional_object(spec.get("syncPolicy"), &policy_path)? else {
         return Ok(false);
     };
-    match sync_policy.get("preserveResourcesOnDeletion") {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(flag)) => Ok(*flag),
-        Some(other) => Err(GenerateError::wrong_type(
-            &policy_path.key("preserveResourcesOnDeletion"),
-            "a boolean",
-            other,
-        )),
-    }
+    fields::optional_bool(sync_policy, "preserveResourcesOnDeletion", &policy_path)
 }
 
 /// Checks the fields of an `ApplicationSetTemplate` that are read as typed values, so

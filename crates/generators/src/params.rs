@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// One parameter set: what one generated Application is rendered from.
 ///
@@ -68,23 +68,40 @@ pub(crate) fn go_path_dir(path: &str) -> String {
     }
 }
 
-/// Flattens a parameter set into the label set the post-generator selector matches
-/// (rulebook 3.3, `jeremywohl/flatten` with dot style): nested objects join their keys
-/// with `.`, list items use their index, empty objects and lists produce no key, and
-/// leaves are printed with Go's `%v`.
+/// [`flatten_typed`] without type hints.
+#[cfg(test)]
 pub(crate) fn flatten(params: &ParamSet) -> BTreeMap<String, String> {
     flatten_typed(params, &TypeHints::default())
 }
 
-/// [`flatten`], except where `hints` say the controller built a typed Go slice (a git
-/// path's `[]string` segments, the cluster generator's flat list of maps): the
-/// flattening library enters only `map[string]any` and `[]any`, so each of those becomes
-/// one leaf printed with `%v` (`[a b]`). Typed string maps are entered, as Argo CD
-/// converts them before flattening since v3.4.
+/// Flattens a parameter set into the label set the post-generator selector matches
+/// (rulebook 3.3, `jeremywohl/flatten` with dot style): nested objects join their keys
+/// with `.`, list items use their index, empty objects and lists produce no key, and
+/// leaves are printed with Go's `%v`. Where `hints` say the controller built a typed Go
+/// slice (a git path's `[]string` segments, the cluster generator's flat list of maps),
+/// the flattening library does not enter it, since it enters only `map[string]any` and
+/// `[]any`: each of those becomes one leaf printed with `%v` (`[a b]`). Typed string
+/// maps are entered, as Argo CD converts them before flattening since v3.4.
 pub(crate) fn flatten_typed(params: &ParamSet, hints: &TypeHints) -> BTreeMap<String, String> {
+    flatten_entries(params, hints)
+}
+
+/// An object a generator read (a git file, a plugin's output) as fasttemplate
+/// parameters: flattened as [`flatten_typed`] does without hints, every leaf a string.
+pub(crate) fn flatten_object(object: &Map<String, Value>) -> ParamSet {
+    flatten_entries(object, &TypeHints::default())
+        .into_iter()
+        .map(|(key, text)| (key, Value::String(text)))
+        .collect()
+}
+
+fn flatten_entries<'v>(
+    entries: impl IntoIterator<Item = (&'v String, &'v Value)>,
+    hints: &TypeHints,
+) -> BTreeMap<String, String> {
     let mut flat = BTreeMap::new();
     let mut steps = Vec::new();
-    for (key, value) in params {
+    for (key, value) in entries {
         steps.push(Step::Key(key));
         flatten_into(&mut flat, key.clone(), value, &mut steps, hints);
         steps.pop();

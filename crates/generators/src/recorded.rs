@@ -46,7 +46,7 @@ use serde_json::{Map, Value};
 use crate::error::{type_name, FieldPath, GenerateError};
 use crate::eval::Evaluator;
 use crate::fields::list_of;
-use crate::params::{sanitize_name, Mode, ParamSet};
+use crate::params::{flatten_object, sanitize_name, Mode, ParamSet};
 use crate::slug::slug;
 use crate::values::GeneratorValues;
 
@@ -228,8 +228,9 @@ fn text_of(value: &Value, field: &str) -> String {
     }
 }
 
-fn strings_of(value: &Value, field: &str) -> Vec<String> {
-    match value.get(field) {
+/// The strings of a list field, absent or anything else meaning none.
+fn strings_of(list: Option<&Value>) -> Vec<String> {
+    match list {
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(|item| item.as_str().map(str::to_string))
@@ -299,7 +300,7 @@ impl ScmFilter {
             return false;
         }
         if let Some(label) = &self.label {
-            if !strings_of(repo.record, "labels")
+            if !strings_of(repo.record.get("labels"))
                 .iter()
                 .any(|l| label.is_match(l))
             {
@@ -338,8 +339,8 @@ pub(crate) fn scm_provider_params(
                 )?,
                 label: compile(item.get("labelMatch"), &item_path.key("labelMatch"))?,
                 branch: compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
-                paths_exist: strings_of(item, "pathsExist"),
-                paths_do_not_exist: strings_of(item, "pathsDoNotExist"),
+                paths_exist: strings_of(item.get("pathsExist")),
+                paths_do_not_exist: strings_of(item.get("pathsDoNotExist")),
                 is_branch_filter: present("branchMatch")
                     || present("pathsExist")
                     || present("pathsDoNotExist"),
@@ -396,7 +397,7 @@ pub(crate) fn scm_provider_params(
                 record,
                 branch: name,
                 sha: text_of(branch, "sha"),
-                paths: strings_of(branch, "paths"),
+                paths: strings_of(branch.get("paths")),
             };
             if !branch_filters.is_empty() && !branch_filters.iter().any(|f| f.matches(&repo)) {
                 continue;
@@ -434,7 +435,7 @@ pub(crate) fn scm_provider_params(
         params.insert("sha".into(), repo.sha.into());
         params.insert(
             "labels".into(),
-            strings_of(repo.record, "labels").join(",").into(),
+            strings_of(repo.record.get("labels")).join(",").into(),
         );
         values.append_to(&mut params)?;
         param_sets.push(params);
@@ -476,7 +477,7 @@ pub(crate) fn pull_request_params(
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let required_labels: Vec<String> = provider(generator, &PULL_REQUEST_PROVIDERS)
-        .map(|block| strings_of(&Value::Object(block.clone()), "labels"))
+        .map(|block| strings_of(block.get("labels")))
         .unwrap_or_default();
 
     let recorded = answer(eval, "pullRequest", "pull request", generator, path)?;
@@ -500,7 +501,7 @@ pub(crate) fn pull_request_params(
         let branch = text_of(pull, "branch");
         let target = text_of(pull, "targetBranch");
         let title = text_of(pull, "title");
-        let labels = strings_of(pull, "labels");
+        let labels = strings_of(pull.get("labels"));
         // Providers that filter by labels list only pull requests carrying all of them.
         if !required_labels.iter().all(|wanted| labels.contains(wanted)) {
             continue;
@@ -534,7 +535,7 @@ pub(crate) fn pull_request_params(
         params.insert("head_short_sha_7".into(), first_chars(&sha, 7).into());
         params.insert("head_sha".into(), sha.into());
         params.insert("author".into(), text_of(pull, "author").into());
-        if eval.mode == Mode::Go {
+        if eval.mode() == Mode::Go {
             params.insert(
                 "labels".into(),
                 Value::Array(labels.into_iter().map(Value::from).collect()),
@@ -577,16 +578,10 @@ pub(crate) fn plugin_params(
                 ),
             ));
         };
-        let mut params = ParamSet::new();
-        match eval.mode {
-            Mode::Fast => {
-                let as_set: ParamSet = map.clone().into_iter().collect();
-                for (key, value) in crate::params::flatten(&as_set) {
-                    params.insert(key, Value::String(value));
-                }
-            }
-            Mode::Go => params.extend(map.clone()),
-        }
+        let mut params = match eval.mode() {
+            Mode::Fast => flatten_object(map),
+            Mode::Go => map.clone().into_iter().collect(),
+        };
         let mut input = Map::new();
         input.insert("parameters".into(), input_parameters.clone());
         let mut generator_param = Map::new();

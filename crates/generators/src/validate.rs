@@ -23,12 +23,7 @@ pub fn validate_applications(
     applications: &[Object],
     ctx: &GenerationContext,
 ) -> Vec<InvalidApplication> {
-    let projects: BTreeSet<&str> = ctx
-        .argocd_objects
-        .iter()
-        .filter(|o| o.group() == "argoproj.io" && o.kind() == "AppProject")
-        .map(|o| o.name())
-        .collect();
+    let projects = ctx.app_project_names();
     let mut seen = BTreeSet::new();
     let mut invalid = Vec::new();
     for app in applications {

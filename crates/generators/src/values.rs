@@ -44,7 +44,7 @@ pub(crate) fn append_values(
     if values.is_empty() {
         return Ok(());
     }
-    let mut rendered = Map::new();
+    let mut rendered = Vec::with_capacity(values.len());
     {
         let bound = renderer.bind(params, hints);
         for (key, template) in values {
@@ -55,20 +55,29 @@ pub(crate) fn append_values(
                         path: path.key(key).to_string(),
                         message,
                     })?;
-            rendered.insert(key.clone(), Value::String(text.into_owned()));
+            rendered.push((key.clone(), text.into_owned()));
         }
     }
-    match renderer.mode() {
+    insert_values(params, rendered, renderer.mode());
+    Ok(())
+}
+
+/// Adds values, already rendered, to `params` the way `mode` shapes them.
+fn insert_values(params: &mut ParamSet, values: Vec<(String, String)>, mode: Mode) {
+    match mode {
         Mode::Fast => params.extend(
-            rendered
+            values
                 .into_iter()
-                .map(|(key, text)| (format!("values.{key}"), text)),
+                .map(|(key, text)| (format!("values.{key}"), Value::String(text))),
         ),
         Mode::Go => {
-            params.insert("values".to_string(), Value::Object(rendered));
+            let map: Map<String, Value> = values
+                .into_iter()
+                .map(|(key, text)| (key, Value::String(text)))
+                .collect();
+            params.insert("values".to_string(), Value::Object(map));
         }
     }
-    Ok(())
 }
 
 /// A generator's `values`, read once with what rendering them takes, then added to each
@@ -94,7 +103,7 @@ impl<'e> GeneratorValues<'e> {
             values: string_map(generator.get("values"), &values_path)?,
             path: values_path,
             renderer: &eval.renderer,
-            hints: type_hints(kind, generator, Level::Terminal, eval.mode),
+            hints: type_hints(kind, generator, Level::Terminal, eval.mode()),
         })
     }
 
@@ -113,18 +122,9 @@ pub(crate) fn append_raw_values(
     if values.is_empty() {
         return;
     }
-    match mode {
-        Mode::Fast => {
-            for (key, value) in values {
-                params.insert(format!("values.{key}"), Value::String(value.clone()));
-            }
-        }
-        Mode::Go => {
-            let map: Map<String, Value> = values
-                .iter()
-                .map(|(key, value)| (key.clone(), Value::String(value.clone())))
-                .collect();
-            params.insert("values".to_string(), Value::Object(map));
-        }
-    }
+    let values = values
+        .iter()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    insert_values(params, values, mode);
 }

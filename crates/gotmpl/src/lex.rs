@@ -541,26 +541,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> State {
-        loop {
-            let c = self.next();
-            match c {
-                '\\' => {
-                    let escaped = self.next();
-                    if (escaped != EOF || !self.at_eof) && escaped != '\n' {
-                        continue;
-                    }
-                    return self.error("unterminated quoted string".to_string());
-                }
-                '\n' => return self.error("unterminated quoted string".to_string()),
-                EOF if self.at_eof => {
-                    return self.error("unterminated quoted string".to_string());
-                }
-                '"' => break,
-                _ => {}
-            }
-        }
-        self.emit(ItemType::String);
-        State::InsideAction
+        self.lex_escaped('"', ItemType::String, "unterminated quoted string")
     }
 
     fn lex_raw_quote(&mut self) -> State {
@@ -578,6 +559,16 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_char(&mut self) -> State {
+        self.lex_escaped(
+            '\'',
+            ItemType::CharConstant,
+            "unterminated character constant",
+        )
+    }
+
+    /// Scans a quoted string or character constant up to `closing`; a backslash
+    /// escapes the next character, and neither a newline nor the end may come first.
+    fn lex_escaped(&mut self, closing: char, item: ItemType, unterminated: &str) -> State {
         loop {
             let c = self.next();
             match c {
@@ -586,17 +577,15 @@ impl<'a> Lexer<'a> {
                     if (escaped != EOF || !self.at_eof) && escaped != '\n' {
                         continue;
                     }
-                    return self.error("unterminated character constant".to_string());
+                    return self.error(unterminated.to_string());
                 }
-                '\n' => return self.error("unterminated character constant".to_string()),
-                EOF if self.at_eof => {
-                    return self.error("unterminated character constant".to_string());
-                }
-                '\'' => break,
+                '\n' => return self.error(unterminated.to_string()),
+                EOF if self.at_eof => return self.error(unterminated.to_string()),
+                _ if c == closing => break,
                 _ => {}
             }
         }
-        self.emit(ItemType::CharConstant);
+        self.emit(item);
         State::InsideAction
     }
 

@@ -712,21 +712,75 @@ fn can_backquote(text: &str) -> bool {
         .all(|c| c != '`' && c != '\u{FEFF}' && (c == '\t' || !c.is_control()))
 }
 
-/// Parses a decimal number at `format[*index..]`, as Go's `parsenum`.
-fn parse_num(format: &[char], index: &mut usize) -> Option<usize> {
+/// Go's `parsenum`: a decimal number at `format[*index..end]`. A number over a
+/// million is none, and Go then skips to `end`.
+fn parse_num(format: &[char], index: &mut usize, end: usize) -> Option<usize> {
     let start = *index;
     let mut number: usize = 0;
-    while *index < format.len() && format[*index].is_ascii_digit() {
+    while *index < end && format[*index].is_ascii_digit() {
         if number > 1_000_000 {
+            *index = end;
             return None;
         }
         number = number * 10 + (format[*index] as usize - '0' as usize);
         *index += 1;
     }
-    if *index == start {
-        None
-    } else {
-        Some(number)
+    (*index > start).then_some(number)
+}
+
+/// Go's `parseArgNumber` for `format` starting with `[`: how many characters the
+/// index takes, and the zero-based index if `[n]` parsed (`[0]` gives -1).
+fn parse_arg_number(format: &[char]) -> (usize, Option<i64>) {
+    if format.len() < 3 {
+        return (1, None);
+    }
+    let Some(close) = format.iter().position(|c| *c == ']') else {
+        return (1, None);
+    };
+    let mut index = 1;
+    match parse_num(format, &mut index, close) {
+        Some(number) if index == close => (close + 1, Some(number as i64 - 1)),
+        _ => (close + 1, None),
+    }
+}
+
+/// Go's `intFromArg`: a `*` width or precision taken from the argument at
+/// `*arg_num`, which is used up if it exists; an integer within a million or none.
+fn int_from_arg(args: &[Value], arg_num: &mut usize) -> Option<i64> {
+    let arg = args.get(*arg_num)?;
+    *arg_num += 1;
+    match arg {
+        Value::Int(n, _) if (-1_000_000..=1_000_000).contains(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// The state of one `fmt.Sprintf` directive that explicit argument indexes change.
+struct ArgCursor {
+    arg_num: usize,
+    num_args: usize,
+    reordered: bool,
+    good_arg_num: bool,
+}
+
+impl ArgCursor {
+    /// Go's `argNumber`: an explicit argument index `[n]` at `chars[*i..]`. Moves
+    /// `*i` past it and returns whether one parsed (an out-of-range one makes the
+    /// directive a BADINDEX).
+    fn arg_number(&mut self, chars: &[char], i: &mut usize) -> bool {
+        if chars.get(*i) != Some(&'[') {
+            return false;
+        }
+        self.reordered = true;
+        let (width, index) = parse_arg_number(&chars[*i..]);
+        *i += width;
+        match index {
+            Some(index) if (0..self.num_args as i64).contains(&index) => {
+                self.arg_num = index as usize;
+            }
+            _ => self.good_arg_num = false,
+        }
+        index.is_some()
     }
 }
 
@@ -738,12 +792,15 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         flags: Flags::default(),
     };
     let end = chars.len();
-    let mut arg_num = 0usize;
-    let mut reordered = false;
-    let mut good_arg_num = true;
+    let mut cursor = ArgCursor {
+        arg_num: 0,
+        num_args: args.len(),
+        reordered: false,
+        good_arg_num: true,
+    };
     let mut i = 0usize;
     while i < end {
-        good_arg_num = true;
+        cursor.good_arg_num = true;
         let literal_start = i;
         while i < end && chars[i] != '%' {
             i += 1;
@@ -770,118 +827,48 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             }
             i += 1;
         }
-        // Argument index, then width.
-        let mut after_index = false;
-        let parse_arg_index = |i: &mut usize,
-                               arg_num: &mut usize,
-                               reordered: &mut bool,
-                               good: &mut bool,
-                               after: &mut bool| {
-            if *i >= end || chars[*i] != '[' {
-                return;
-            }
-            *reordered = true;
-            let mut j = *i + 1;
-            while j < end && chars[j] != ']' {
-                j += 1;
-            }
-            if j >= end {
-                *good = false;
-                return;
-            }
-            let mut k = *i + 1;
-            let number = parse_num(&chars, &mut k);
-            if let (Some(n), true) = (number, k == j) {
-                if n >= 1 && n - 1 < args.len() {
-                    *arg_num = n - 1;
-                    *i = j + 1;
-                    *after = true;
-                    return;
-                }
-            }
-            *good = false;
-            *i = j + 1;
-        };
-        parse_arg_index(
-            &mut i,
-            &mut arg_num,
-            &mut reordered,
-            &mut good_arg_num,
-            &mut after_index,
-        );
+        // Argument index, width and precision, in Go's order (`doPrintf`).
+        let mut after_index = cursor.arg_number(&chars, &mut i);
         if i < end && chars[i] == '*' {
             i += 1;
-            match args.get(arg_num) {
-                Some(Value::Int(n, _)) if good_arg_num => {
-                    let n = *n;
-                    if n < 0 {
+            match int_from_arg(args, &mut cursor.arg_num) {
+                Some(width) => {
+                    if width < 0 {
                         printer.flags.minus = true;
                         printer.flags.zero = false;
                     }
-                    if n.unsigned_abs() > 1_000_000 {
-                        printer.buf.push_str("%!(BADWIDTH)");
-                    } else {
-                        printer.flags.wid = Some(n.unsigned_abs() as usize);
-                    }
-                    arg_num += 1;
+                    printer.flags.wid = Some(width.unsigned_abs() as usize);
                 }
-                _ => {
-                    if good_arg_num && arg_num < args.len() {
-                        arg_num += 1;
-                    }
-                    printer.buf.push_str("%!(BADWIDTH)");
-                }
+                None => printer.buf.push_str("%!(BADWIDTH)"),
             }
             after_index = false;
         } else {
-            printer.flags.wid = parse_num(&chars, &mut i);
+            printer.flags.wid = parse_num(&chars, &mut i, end);
             if after_index && printer.flags.wid.is_some() {
-                good_arg_num = false;
+                cursor.good_arg_num = false;
             }
         }
-        if i < end && chars[i] == '.' {
+        if i + 1 < end && chars[i] == '.' {
             i += 1;
             if after_index {
-                good_arg_num = false;
+                cursor.good_arg_num = false;
             }
-            parse_arg_index(
-                &mut i,
-                &mut arg_num,
-                &mut reordered,
-                &mut good_arg_num,
-                &mut after_index,
-            );
+            after_index = cursor.arg_number(&chars, &mut i);
             if i < end && chars[i] == '*' {
                 i += 1;
-                match args.get(arg_num) {
-                    Some(Value::Int(n, _)) if good_arg_num => {
-                        if *n < 0 {
-                            printer.flags.prec = None;
-                        } else {
-                            printer.flags.prec = Some(*n as usize);
-                        }
-                        arg_num += 1;
+                match int_from_arg(args, &mut cursor.arg_num) {
+                    Some(precision) if precision >= 0 => {
+                        printer.flags.prec = Some(precision as usize);
                     }
-                    _ => {
-                        if good_arg_num && arg_num < args.len() {
-                            arg_num += 1;
-                        }
-                        printer.buf.push_str("%!(BADPREC)");
-                    }
+                    _ => printer.buf.push_str("%!(BADPREC)"),
                 }
                 after_index = false;
             } else {
-                printer.flags.prec = Some(parse_num(&chars, &mut i).unwrap_or(0));
+                printer.flags.prec = Some(parse_num(&chars, &mut i, end).unwrap_or(0));
             }
         }
         if !after_index {
-            parse_arg_index(
-                &mut i,
-                &mut arg_num,
-                &mut reordered,
-                &mut good_arg_num,
-                &mut after_index,
-            );
+            cursor.arg_number(&chars, &mut i);
         }
         if i >= end {
             printer.buf.push_str("%!(NOVERB)");
@@ -893,13 +880,13 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             printer.buf.push('%');
             continue;
         }
-        if !good_arg_num {
+        if !cursor.good_arg_num {
             printer.buf.push_str("%!");
             printer.buf.push(verb);
             printer.buf.push_str("(BADINDEX)");
             continue;
         }
-        if arg_num >= args.len() {
+        if cursor.arg_num >= args.len() {
             printer.buf.push_str("%!");
             printer.buf.push(verb);
             printer.buf.push_str("(MISSING)");
@@ -916,16 +903,16 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             }
         }
         if verb == 'w' {
-            printer.bad_verb('w', &args[arg_num]);
+            printer.bad_verb('w', &args[cursor.arg_num]);
         } else {
-            printer.print_arg(&args[arg_num], verb);
+            printer.print_arg(&args[cursor.arg_num], verb);
         }
-        arg_num += 1;
+        cursor.arg_num += 1;
     }
-    if !reordered && arg_num < args.len() {
+    if !cursor.reordered && cursor.arg_num < args.len() {
         printer.flags = Flags::default();
         printer.buf.push_str("%!(EXTRA ");
-        for (index, arg) in args[arg_num..].iter().enumerate() {
+        for (index, arg) in args[cursor.arg_num..].iter().enumerate() {
             if index > 0 {
                 printer.buf.push_str(", ");
             }
@@ -939,7 +926,6 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         }
         printer.buf.push(')');
     }
-    let _ = good_arg_num;
     printer.buf
 }
 
@@ -966,6 +952,30 @@ mod tests {
         check_float(100.0, 'e', 3, "1.000e+02");
         check_float(100.0, 'g', 2, "1e+02");
         check_float(123.456, 'g', 4, "123.5");
+    }
+
+    #[test]
+    fn sprintf_star_and_index_like_go() {
+        // Outputs recorded from Go 1.19's fmt.Sprintf.
+        let (three, four) = (Value::int(3), Value::int(4));
+        let args = [three.clone(), four.clone()];
+        assert_eq!(sprintf("%[5]*d", &args), "%!d(BADINDEX)");
+        assert_eq!(sprintf("%[9].*d", &args), "%!d(BADINDEX)");
+        assert_eq!(sprintf("%[5][1]d", &args), "%![(BADINDEX)1]d");
+        assert_eq!(sprintf("%[1]*d", &args), "  4");
+        assert_eq!(
+            sprintf("%.*d", &[Value::int(-1), four.clone()]),
+            "%!(BADPREC)4"
+        );
+        assert_eq!(
+            sprintf("%.*d", &[Value::int(10_000_000), four]),
+            "%!(BADPREC)4"
+        );
+        assert_eq!(sprintf("%[", std::slice::from_ref(&three)), "%!(NOVERB)");
+        assert_eq!(
+            sprintf("%12345678d|x", std::slice::from_ref(&three)),
+            "%!(NOVERB)%!(EXTRA int=3)"
+        );
     }
 
     #[test]

@@ -197,33 +197,17 @@ fn rand_int(ctx: &mut Ctx<'_>, args: Vec<Value>) -> FnResult {
 }
 
 pub(crate) fn until_step(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, String> {
+    // Sprig counts down only with a negative step and up only with a positive one.
+    let before_stop = |i: i64| if stop < start { i > stop } else { i < stop };
+    if (stop < start && step >= 0) || (stop >= start && step <= 0) {
+        return Ok(Vec::new());
+    }
     let mut items = Vec::new();
-    let too_long = || format!("sequence longer than {MAX_SEQUENCE} items");
-    if stop < start {
-        if step >= 0 {
-            return Ok(items);
-        }
-        let mut i = start;
-        while i > stop {
-            items.push(i);
-            if items.len() as i64 > MAX_SEQUENCE {
-                return Err(too_long());
-            }
-            i = match i.checked_add(step) {
-                Some(next) => next,
-                None => break,
-            };
-        }
-        return Ok(items);
-    }
-    if step <= 0 {
-        return Ok(items);
-    }
     let mut i = start;
-    while i < stop {
+    while before_stop(i) {
         items.push(i);
         if items.len() as i64 > MAX_SEQUENCE {
-            return Err(too_long());
+            return Err(format!("sequence longer than {MAX_SEQUENCE} items"));
         }
         i = match i.checked_add(step) {
             Some(next) => next,
@@ -238,11 +222,11 @@ fn seq(params: &[i64]) -> Result<String, String> {
         [end] => {
             let start = 1;
             let increment = if *end < start { -1 } else { 1 };
-            until_step(start, end + increment, increment)?
+            until_step(start, end.wrapping_add(increment), increment)?
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            until_step(*start, end + step, step)?
+            until_step(*start, end.wrapping_add(step), step)?
         }
         [start, step, end] => {
             let mut increment = 1;
@@ -252,7 +236,7 @@ fn seq(params: &[i64]) -> Result<String, String> {
                     return Ok(String::new());
                 }
             }
-            until_step(*start, end + increment, *step)?
+            until_step(*start, end.wrapping_add(increment), *step)?
         }
         _ => return Ok(String::new()),
     };

@@ -223,10 +223,7 @@ impl<'t, 'c> State<'t, 'c> {
     fn print_value(&mut self, value: &Value) -> EResult<()> {
         match value {
             Value::Missing => self.write("<no value>"),
-            Value::Str(s) => {
-                let s = s.clone();
-                self.write(&s)
-            }
+            Value::Str(text) => self.write(text),
             other => {
                 let text = crate::gofmt::to_v(other);
                 self.write(&text)

@@ -122,17 +122,12 @@ impl Value {
     pub(crate) fn kind_name(&self) -> &'static str {
         match self {
             Value::Missing | Value::Nil => "invalid",
-            Value::Bool(_) => "bool",
-            Value::Int(_, IntType::Int) => "int",
-            Value::Int(_, IntType::Int64) => "int64",
-            Value::Int(_, IntType::Uint8) => "uint8",
-            Value::Int(_, IntType::Uint64) => "uint64",
-            Value::Float(_) => "float64",
-            Value::Str(_) => "string",
             Value::List(..) => "slice",
             Value::Map(..) => "map",
             Value::Time(_) => "struct",
             Value::Semver(_) => "ptr",
+            // A scalar's kind is spelled as its type.
+            scalar => scalar.type_name(),
         }
     }
 

@@ -49,6 +49,25 @@ enum Command {
     /// In CI, plan the merge request and create or update its one comment (GitLab
     /// merge requests, GitHub pull requests).
     Comment(comment::CommentArgs),
+    /// Measurements for the benchmark (`scripts/bench-fleet.sh`); not a stable interface.
+    #[command(subcommand, hide = true)]
+    Debug(DebugCommand),
+}
+
+#[derive(Subcommand)]
+enum DebugCommand {
+    /// Parse every manifest file of a snapshot into nothing: the floor of loading.
+    SkipParse {
+        #[arg(long, value_name = "DIR")]
+        snapshot: PathBuf,
+    },
+    /// Load a snapshot as `plan` does and print what was kept, with the time it took.
+    Load {
+        #[arg(long, value_name = "DIR")]
+        snapshot: PathBuf,
+        #[arg(long, value_name = "NAME", default_value = "in-cluster")]
+        argocd_cluster: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -195,6 +214,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => run_generate(&args),
         Command::WhatIf(args) => run_what_if(&args),
         Command::Comment(args) => comment::run(&args),
+        Command::Debug(command) => run_debug(&command),
     };
     match result {
         Ok(code) => code,
@@ -206,6 +226,33 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run_debug(command: &DebugCommand) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    match command {
+        DebugCommand::SkipParse { snapshot } => {
+            let documents = preflight_cluster_snapshot::skip_parse(snapshot)?;
+            println!(
+                "skip-parse: {documents} documents in {:.3} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        DebugCommand::Load {
+            snapshot,
+            argocd_cluster,
+        } => {
+            let fleet = load_fleet(snapshot, argocd_cluster)?;
+            let objects: usize = fleet.clusters.values().map(|c| c.len()).sum();
+            println!(
+                "load: {} clusters, {objects} objects in {:.3} s",
+                fleet.clusters.len(),
+                started.elapsed().as_secs_f64()
+            );
+            std::mem::forget(fleet);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

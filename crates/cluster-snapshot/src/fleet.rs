@@ -10,7 +10,8 @@ use preflight_model::{ArgoSettings, ClusterInfo, Object};
 
 use crate::cluster::ClusterSnapshot;
 use crate::error::LoadError;
-use crate::manifests::{is_hidden, is_manifest_file, load_files, manifest_files, SourcedObject};
+use crate::load::{load_snapshot_files, SnapshotFile};
+use crate::manifests::{is_hidden, is_manifest_file, manifest_files, SourcedObject};
 use crate::secrets::{cluster_info, is_cluster_secret};
 use crate::settings::{is_argocd_cm, read_settings};
 
@@ -93,7 +94,17 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
         file_counts.push(cluster_files.len());
         files.extend(cluster_files);
     }
-    let mut loaded = load_files(&files)?.into_iter();
+    let files: Vec<SnapshotFile> = folders
+        .keys()
+        .zip(&file_counts)
+        .flat_map(|(name, count)| std::iter::repeat_n(name == &argocd_cluster, *count))
+        .zip(files)
+        .map(|(argocd_cluster, path)| SnapshotFile {
+            path,
+            argocd_cluster,
+        })
+        .collect();
+    let mut loaded = load_snapshot_files(&files)?.into_iter();
     let mut clusters = BTreeMap::new();
     for (name, count) in folders.into_keys().zip(file_counts) {
         let objects: Vec<SourcedObject> = loaded.by_ref().take(count).flatten().collect();
@@ -102,6 +113,17 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
     let mut fleet = Fleet::from_sourced(clusters, &argocd_cluster)?;
     fleet.server_versions = server_versions;
     Ok(fleet)
+}
+
+/// The bare cost of reading the snapshot at `path`: its manifest files parsed into
+/// nothing, one file per thread (see the README's benchmark). Returns the number of
+/// documents read.
+pub fn skip_parse(path: &Path) -> Result<usize, LoadError> {
+    let mut files = Vec::new();
+    for folder in cluster_folders(path)?.values() {
+        files.extend(manifest_files(folder)?);
+    }
+    crate::load::skip_parse_files(&files)
 }
 
 /// `version.json` / `version.yaml` directly in a cluster folder holds the server version.

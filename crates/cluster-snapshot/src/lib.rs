@@ -24,16 +24,19 @@
 mod cluster;
 mod error;
 mod fleet;
+mod load;
 mod manifests;
 mod parse;
+mod scan;
 mod secrets;
 mod settings;
+mod slim;
 
 #[cfg(test)]
 mod tests;
 
 pub use cluster::ClusterSnapshot;
 pub use error::{ClusterSecretProblem, LoadError, ObjectProblem, Source};
-pub use fleet::{load_snapshot, Fleet, LoadOptions};
+pub use fleet::{load_snapshot, skip_parse, Fleet, LoadOptions};
 pub use manifests::{load_manifests, manifests_from_text, SourcedObject};
 pub use parse::parse_documents;

@@ -198,7 +198,7 @@ pub(crate) fn is_manifest_file(path: &Path) -> bool {
 }
 
 /// [`Object::validate`], telling a missing field from one of the wrong type.
-fn check_object(value: &Value) -> Result<(), ObjectProblem> {
+pub(crate) fn check_object(value: &Value) -> Result<(), ObjectProblem> {
     let Err(field) = Object::validate(value) else {
         return Ok(());
     };

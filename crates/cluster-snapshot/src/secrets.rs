@@ -23,7 +23,8 @@ pub(crate) fn is_cluster_secret(object: &Object) -> bool {
 /// Removes everything of a Secret that may hold a secret value: `data`, `stringData` and
 /// the last-applied copy of the object. Other objects are left alone.
 pub(crate) fn strip_secret_values(object: &mut Object) {
-    if !is_secret(object) {
+    // A slim Secret never had its values loaded (see `slim.rs`).
+    if !is_secret(object) || object.is_slim() {
         return;
     }
     if let Some(map) = object.raw_mut().as_object_mut() {

@@ -333,7 +333,7 @@ fn cluster_secrets_outside_the_argocd_cluster_are_only_stripped() {
     assert!(fleet.cluster_infos.is_empty());
     assert!(fleet.argocd().is_none());
     let secret = fleet.clusters["other"].objects().next().unwrap();
-    assert!(secret.value_at(&["data"]).is_none());
+    assert!(secret.raw().get("data").is_none());
 }
 
 #[track_caller]

@@ -12,4 +12,7 @@ pub mod object;
 pub use argocd::{
     ApplicationsSyncPolicy, ArgoSettings, CascadeMode, ClusterInfo, TrackingId, TrackingMethod,
 };
-pub use object::{split_api_version, value_at, GroupKind, Object, ObjectKey, OwnerReference};
+pub use object::{
+    split_api_version, value_at, GroupKind, KeptPaths, Object, ObjectKey, OwnerReference,
+    PathFilter,
+};

@@ -91,22 +91,168 @@ impl OwnerReference {
     }
 }
 
-/// A Kubernetes object: the raw JSON document plus accessors for its metadata.
+/// Which paths of a slim document the loader kept (see the snapshot crate's table).
+///
+/// A snapshot loader that drops fields while parsing marks the object with what it kept;
+/// in debug builds [`Object::value_at`] then refuses to read any other path, so a rule
+/// that needs a dropped field fails every test instead of silently reading nothing.
+#[derive(Clone, Copy)]
+pub struct KeptPaths(&'static dyn PathFilter);
+
+/// A table of kept paths: whether `path`, from the document root, survived loading.
+pub trait PathFilter: Sync + Send {
+    fn keeps(&self, path: &[&str]) -> bool;
+}
+
+impl KeptPaths {
+    pub const fn new(filter: &'static dyn PathFilter) -> KeptPaths {
+        KeptPaths(filter)
+    }
+
+    pub fn keeps(&self, path: &[&str]) -> bool {
+        self.0.keeps(path)
+    }
+}
+
+impl fmt::Debug for KeptPaths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeptPaths")
+    }
+}
+
+/// A Kubernetes object: a JSON document plus accessors for its metadata.
 ///
 /// Objects are kept as JSON rather than typed structs because the tool must carry fields
 /// it does not know (custom resources, newer API versions) through unchanged, and because
 /// ApplicationSet templates are rendered over arbitrary string fields and map keys.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+///
+/// Snapshot objects are slim ([`Object::slim`]): their metadata is typed, parsed once at
+/// load, and their JSON holds only the kind's fields the rules read (`spec.nodeName` of a
+/// Pod, `webhooks` of a webhook configuration), so a fleet of hundreds of thousands of
+/// objects stays small. Manifests, Argo CD's own objects and everything the tool writes
+/// are whole documents ([`Object::from_value`]).
+#[derive(Debug, Clone)]
 pub struct Object {
+    /// The whole document, or for a slim object the fields beside `apiVersion`, `kind`
+    /// and `metadata`.
     raw: Value,
+    slim: Option<Box<SlimMeta>>,
+}
+
+/// The typed identity and metadata of a slim object, and which paths of its JSON the
+/// loader kept.
+#[derive(Debug, Clone)]
+struct SlimMeta {
+    api_version: Box<str>,
+    kind: Box<str>,
+    name: Box<str>,
+    namespace: Option<Box<str>>,
+    uid: Option<Box<str>>,
+    labels: Box<[(Box<str>, Box<str>)]>,
+    annotations: Box<[(Box<str>, Box<str>)]>,
+    finalizers: Box<[Box<str>]>,
+    owner_references: Box<[OwnerReference]>,
+    deletion_timestamp: Option<Box<str>>,
+    kept: KeptPaths,
+}
+
+impl PartialEq for Object {
+    fn eq(&self, other: &Object) -> bool {
+        match (&self.slim, &other.slim) {
+            (None, None) => self.raw == other.raw,
+            _ => self.to_value() == other.to_value(),
+        }
+    }
+}
+
+impl Serialize for Object {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.slim {
+            None => self.raw.serialize(serializer),
+            Some(_) => self.to_value().serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Object, D::Error> {
+        Value::deserialize(deserializer).map(Object::from_value)
+    }
 }
 
 impl Object {
     /// Wraps a JSON document. The caller has checked that it is an object with
     /// `apiVersion`, `kind` and `metadata.name` (see [`Object::validate`]).
     pub fn from_value(raw: Value) -> Object {
-        Object { raw }
+        Object { raw, slim: None }
+    }
+
+    /// A slim object from a validated document of which the loader kept only the paths
+    /// `kept` accepts: its metadata becomes typed, the rest stays JSON.
+    pub fn slim(document: Value, kept: KeptPaths) -> Object {
+        let Value::Object(mut fields) = document else {
+            return Object::from_value(document);
+        };
+        let text = |value: Option<Value>| match value {
+            Some(Value::String(text)) => Some(text.into_boxed_str()),
+            _ => None,
+        };
+        let api_version = text(fields.remove("apiVersion")).unwrap_or_default();
+        let kind = text(fields.remove("kind")).unwrap_or_default();
+        let mut metadata = match fields.remove("metadata") {
+            Some(Value::Object(metadata)) => metadata,
+            _ => Map::new(),
+        };
+        let string_pairs = |value: Option<Value>| -> Box<[(Box<str>, Box<str>)]> {
+            match value {
+                Some(Value::Object(map)) => map
+                    .into_iter()
+                    .filter_map(|(key, value)| match value {
+                        Value::String(value) => {
+                            Some((key.into_boxed_str(), value.into_boxed_str()))
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Box::default(),
+            }
+        };
+        let finalizers = match metadata.remove("finalizers") {
+            Some(Value::Array(list)) => list
+                .into_iter()
+                .filter_map(|value| match value {
+                    Value::String(value) => Some(value.into_boxed_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Box::default(),
+        };
+        let owner_references = match metadata.get("ownerReferences") {
+            Some(Value::Array(list)) => list.iter().filter_map(owner_reference).collect(),
+            _ => Box::default(),
+        };
+        let slim = SlimMeta {
+            api_version,
+            kind,
+            name: text(metadata.remove("name")).unwrap_or_default(),
+            namespace: text(metadata.remove("namespace")).filter(|ns| !ns.is_empty()),
+            uid: text(metadata.remove("uid")).filter(|uid| !uid.is_empty()),
+            labels: string_pairs(metadata.remove("labels")),
+            annotations: string_pairs(metadata.remove("annotations")),
+            finalizers,
+            owner_references,
+            deletion_timestamp: text(metadata.remove("deletionTimestamp")),
+            kept,
+        };
+        Object {
+            raw: Value::Object(fields),
+            slim: Some(Box::new(slim)),
+        }
+    }
+
+    /// Whether the loader dropped what no rule reads (see [`Object::slim`]).
+    pub fn is_slim(&self) -> bool {
+        self.slim.is_some()
     }
 
     /// Checks the fields every object must have, returning the name of the first
@@ -130,20 +276,87 @@ impl Object {
         Ok(())
     }
 
+    /// The whole document. For a slim object, only its kind's fields beside the
+    /// metadata (see [`Object::to_value`]).
     pub fn raw(&self) -> &Value {
         &self.raw
     }
 
+    /// The whole document, to change it. Slim objects come from snapshots, which no
+    /// stage changes.
     pub fn raw_mut(&mut self) -> &mut Value {
+        debug_assert!(self.slim.is_none(), "slim snapshot objects are not changed");
         &mut self.raw
     }
 
     pub fn into_raw(self) -> Value {
-        self.raw
+        match self.slim {
+            None => self.raw,
+            Some(_) => self.to_value(),
+        }
+    }
+
+    /// The document as JSON: for a slim object, what the loader kept of it.
+    pub fn to_value(&self) -> Value {
+        let Some(slim) = &self.slim else {
+            return self.raw.clone();
+        };
+        let mut metadata = Map::new();
+        metadata.insert("name".into(), Value::String(slim.name.to_string()));
+        if let Some(namespace) = &slim.namespace {
+            metadata.insert("namespace".into(), Value::String(namespace.to_string()));
+        }
+        if let Some(uid) = &slim.uid {
+            metadata.insert("uid".into(), Value::String(uid.to_string()));
+        }
+        let pairs = |pairs: &[(Box<str>, Box<str>)]| {
+            Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect(),
+            )
+        };
+        if !slim.labels.is_empty() {
+            metadata.insert("labels".into(), pairs(&slim.labels));
+        }
+        if !slim.annotations.is_empty() {
+            metadata.insert("annotations".into(), pairs(&slim.annotations));
+        }
+        if !slim.finalizers.is_empty() {
+            let list = slim.finalizers.iter().map(|f| Value::String(f.to_string()));
+            metadata.insert("finalizers".into(), Value::Array(list.collect()));
+        }
+        if !slim.owner_references.is_empty() {
+            let list = slim.owner_references.iter().map(|r| {
+                serde_json::json!({
+                    "apiVersion": r.api_version, "kind": r.kind, "name": r.name, "uid": r.uid,
+                    "controller": r.controller, "blockOwnerDeletion": r.block_owner_deletion,
+                })
+            });
+            metadata.insert("ownerReferences".into(), Value::Array(list.collect()));
+        }
+        if let Some(timestamp) = &slim.deletion_timestamp {
+            metadata.insert(
+                "deletionTimestamp".into(),
+                Value::String(timestamp.to_string()),
+            );
+        }
+        let mut document = self.raw.as_object().cloned().unwrap_or_default();
+        document.insert(
+            "apiVersion".into(),
+            Value::String(slim.api_version.to_string()),
+        );
+        document.insert("kind".into(), Value::String(slim.kind.to_string()));
+        document.insert("metadata".into(), Value::Object(metadata));
+        Value::Object(document)
     }
 
     pub fn api_version(&self) -> &str {
-        self.str_at(&["apiVersion"]).unwrap_or("")
+        match &self.slim {
+            Some(slim) => &slim.api_version,
+            None => self.raw_str(&["apiVersion"]).unwrap_or(""),
+        }
     }
 
     pub fn group(&self) -> &str {
@@ -151,22 +364,36 @@ impl Object {
     }
 
     pub fn kind(&self) -> &str {
-        self.str_at(&["kind"]).unwrap_or("")
+        match &self.slim {
+            Some(slim) => &slim.kind,
+            None => self.raw_str(&["kind"]).unwrap_or(""),
+        }
     }
 
     pub fn name(&self) -> &str {
-        self.str_at(&["metadata", "name"]).unwrap_or("")
+        match &self.slim {
+            Some(slim) => &slim.name,
+            None => self.raw_str(&["metadata", "name"]).unwrap_or(""),
+        }
     }
 
     /// The namespace, `None` when absent or empty (cluster-scoped objects).
     pub fn namespace(&self) -> Option<&str> {
-        self.str_at(&["metadata", "namespace"])
-            .filter(|ns| !ns.is_empty())
+        match &self.slim {
+            Some(slim) => slim.namespace.as_deref(),
+            None => self
+                .raw_str(&["metadata", "namespace"])
+                .filter(|ns| !ns.is_empty()),
+        }
     }
 
     pub fn uid(&self) -> Option<&str> {
-        self.str_at(&["metadata", "uid"])
-            .filter(|uid| !uid.is_empty())
+        match &self.slim {
+            Some(slim) => slim.uid.as_deref(),
+            None => self
+                .raw_str(&["metadata", "uid"])
+                .filter(|uid| !uid.is_empty()),
+        }
     }
 
     pub fn key(&self) -> ObjectKey {
@@ -174,62 +401,86 @@ impl Object {
     }
 
     pub fn labels(&self) -> BTreeMap<String, String> {
-        self.string_map(&["metadata", "labels"])
+        match &self.slim {
+            Some(slim) => to_map(&slim.labels),
+            None => raw_string_map(&self.raw, &["metadata", "labels"]),
+        }
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.str_at(&["metadata", "labels", key])
+        match &self.slim {
+            Some(slim) => find_pair(&slim.labels, key),
+            None => self.raw_str(&["metadata", "labels", key]),
+        }
     }
 
     pub fn annotations(&self) -> BTreeMap<String, String> {
-        self.string_map(&["metadata", "annotations"])
+        match &self.slim {
+            Some(slim) => to_map(&slim.annotations),
+            None => raw_string_map(&self.raw, &["metadata", "annotations"]),
+        }
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.str_at(&["metadata", "annotations", key])
+        match &self.slim {
+            Some(slim) => find_pair(&slim.annotations, key),
+            None => self.raw_str(&["metadata", "annotations", key]),
+        }
     }
 
     /// `metadata.finalizers`, in order.
     pub fn finalizers(&self) -> Vec<String> {
-        self.string_list(&["metadata", "finalizers"])
+        match &self.slim {
+            Some(slim) => slim.finalizers.iter().map(|f| f.to_string()).collect(),
+            None => raw_string_list(&self.raw, &["metadata", "finalizers"]),
+        }
     }
 
     pub fn has_finalizer(&self, finalizer: &str) -> bool {
-        self.finalizers().iter().any(|f| f == finalizer)
+        match &self.slim {
+            Some(slim) => slim.finalizers.iter().any(|f| &**f == finalizer),
+            None => self.finalizers().iter().any(|f| f == finalizer),
+        }
     }
 
     pub fn deletion_timestamp(&self) -> Option<&str> {
-        self.str_at(&["metadata", "deletionTimestamp"])
+        match &self.slim {
+            Some(slim) => slim.deletion_timestamp.as_deref(),
+            None => self.raw_str(&["metadata", "deletionTimestamp"]),
+        }
     }
 
     pub fn owner_references(&self) -> Vec<OwnerReference> {
-        let Some(list) = self
-            .value_at(&["metadata", "ownerReferences"])
-            .and_then(Value::as_array)
-        else {
-            return Vec::new();
-        };
-        list.iter()
-            .filter_map(|entry| {
-                let entry = entry.as_object()?;
-                let text = |field: &str| {
-                    entry
-                        .get(field)
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string()
+        match &self.slim {
+            Some(slim) => slim.owner_references.to_vec(),
+            None => match value_at(&self.raw, &["metadata", "ownerReferences"]) {
+                Some(Value::Array(list)) => list.iter().filter_map(owner_reference).collect(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// The uids `metadata.ownerReferences` names, without building the references.
+    pub fn owner_uids(&self) -> impl Iterator<Item = &str> + '_ {
+        let (slim, whole) = match &self.slim {
+            Some(slim) => (
+                Some(slim.owner_references.iter().map(|r| r.uid.as_str())),
+                None,
+            ),
+            None => {
+                let list = match value_at(&self.raw, &["metadata", "ownerReferences"]) {
+                    Some(Value::Array(list)) => list.as_slice(),
+                    _ => &[],
                 };
-                let flag = |field: &str| entry.get(field).and_then(Value::as_bool).unwrap_or(false);
-                Some(OwnerReference {
-                    api_version: text("apiVersion"),
-                    kind: text("kind"),
-                    name: text("name"),
-                    uid: text("uid"),
-                    controller: flag("controller"),
-                    block_owner_deletion: flag("blockOwnerDeletion"),
-                })
-            })
-            .collect()
+                let uids = list
+                    .iter()
+                    .filter_map(|entry| entry.get("uid").and_then(Value::as_str));
+                (None, Some(uids))
+            }
+        };
+        slim.into_iter()
+            .flatten()
+            .chain(whole.into_iter().flatten())
     }
 
     /// The owner reference marked `controller: true`, if any.
@@ -238,7 +489,24 @@ impl Object {
     }
 
     /// The value at a path of object keys.
+    ///
+    /// Of a slim object only the kind's fields the loader kept can be read this way
+    /// (its metadata through the accessors above). In debug builds, reading anything else
+    /// is a bug in the rule that reads it, and panics: add the field to the loader's
+    /// table instead.
     pub fn value_at(&self, path: &[&str]) -> Option<&Value> {
+        if let Some(slim) = &self.slim {
+            let identity = matches!(path.first(), Some(&("apiVersion" | "kind" | "metadata")));
+            debug_assert!(
+                !identity && slim.kept.keeps(path),
+                "a rule reads `{}` of {}, which the snapshot loader drops or types: read metadata through the accessors, and add other fields to the table in cluster-snapshot's slim.rs",
+                path.join("."),
+                self.key()
+            );
+            if identity {
+                return None;
+            }
+        }
         value_at(&self.raw, path)
     }
 
@@ -247,31 +515,22 @@ impl Object {
     }
 
     /// A map of strings at `path`; non-string values are skipped (Kubernetes would have
-    /// rejected them, and labels and annotations are the only callers).
+    /// rejected them).
     pub fn string_map(&self, path: &[&str]) -> BTreeMap<String, String> {
         self.value_at(path)
-            .and_then(Value::as_object)
-            .map(|map| {
-                map.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
-            })
+            .map(|value| raw_string_map(value, &[]))
             .unwrap_or_default()
     }
 
     pub fn string_list(&self, path: &[&str]) -> Vec<String> {
         self.value_at(path)
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
+            .map(|value| raw_string_list(value, &[]))
             .unwrap_or_default()
     }
 
     /// The `metadata` map, created when missing.
     pub fn metadata_mut(&mut self) -> &mut Map<String, Value> {
+        debug_assert!(self.slim.is_none(), "slim snapshot objects are not changed");
         let root = self
             .raw
             .as_object_mut()
@@ -284,6 +543,67 @@ impl Object {
         }
         metadata.as_object_mut().expect("just made an object")
     }
+
+    fn raw_str(&self, path: &[&str]) -> Option<&str> {
+        value_at(&self.raw, path).and_then(Value::as_str)
+    }
+}
+
+fn owner_reference(entry: &Value) -> Option<OwnerReference> {
+    let entry = entry.as_object()?;
+    let text = |field: &str| {
+        entry
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let flag = |field: &str| entry.get(field).and_then(Value::as_bool).unwrap_or(false);
+    Some(OwnerReference {
+        api_version: text("apiVersion"),
+        kind: text("kind"),
+        name: text("name"),
+        uid: text("uid"),
+        controller: flag("controller"),
+        block_owner_deletion: flag("blockOwnerDeletion"),
+    })
+}
+
+fn to_map(pairs: &[(Box<str>, Box<str>)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The value of `key` in pairs sorted by key (as a JSON map gives them).
+fn find_pair<'a>(pairs: &'a [(Box<str>, Box<str>)], key: &str) -> Option<&'a str> {
+    pairs
+        .binary_search_by(|(k, _)| (**k).cmp(key))
+        .ok()
+        .map(|at| &*pairs[at].1)
+}
+
+fn raw_string_map(value: &Value, path: &[&str]) -> BTreeMap<String, String> {
+    value_at(value, path)
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn raw_string_list(value: &Value, path: &[&str]) -> Vec<String> {
+    value_at(value, path)
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The value at a path of object keys inside any JSON value.

@@ -369,15 +369,8 @@ impl<'a> Cluster<'a> {
             if let Some(uid) = object.uid() {
                 by_uid.insert(uid, i);
             }
-            if let Some(refs) = object
-                .value_at(&["metadata", "ownerReferences"])
-                .and_then(|v| v.as_array())
-            {
-                for owner in refs {
-                    if let Some(uid) = owner.get("uid").and_then(|u| u.as_str()) {
-                        dependents.entry(uid).or_default().push(i);
-                    }
-                }
+            for uid in object.owner_uids() {
+                dependents.entry(uid).or_default().push(i);
             }
             if let Some(ns) = object.namespace() {
                 in_namespace.entry(ns).or_default().push(i);

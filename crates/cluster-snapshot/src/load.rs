@@ -1,0 +1,439 @@
+//! Snapshot files to slim objects, on all cores.
+//!
+//! Files are taken in windows of bounded size. In each window every file is read and
+//! scanned ([`crate::scan`]) on its own thread; then the items of all its JSON files are
+//! cut into chunks of about [`CHUNK_BYTES`] and parsed into their slim form
+//! ([`crate::slim`]) on all threads, so one large `List` file keeps every core busy. YAML
+//! files, and JSON the scan does not understand, are parsed whole on the first pass and
+//! pruned with the same table. The result, errors included, does not depend on the
+//! scheduling: objects come back in file and document order, and the error reported is
+//! the one of the first failing file.
+
+use std::fs;
+use std::num::NonZeroUsize;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::thread;
+
+use preflight_model::Object;
+use serde::de::{DeserializeSeed, IgnoredAny};
+use serde_json::Value;
+
+use crate::error::{LoadError, Source};
+use crate::manifests::{check_object, SourcedObject};
+use crate::parse::parse_located;
+use crate::scan::{plain_string, scan, Fields, ScannedDocument};
+use crate::slim::{keep_for, kept_paths, prune_document, Slim};
+
+/// The text read at once: a window closes when its files reach this many bytes.
+const WINDOW_BYTES: u64 = 256 << 20;
+/// The work of one task of the parallel parse.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// A file of a snapshot and whether it belongs to the Argo CD cluster (whose Argo CD
+/// objects, ConfigMaps, Secrets and custom resources are kept whole).
+#[derive(Debug, Clone)]
+pub(crate) struct SnapshotFile {
+    pub path: PathBuf,
+    pub argocd_cluster: bool,
+}
+
+/// The slim objects of each file, in the order of `files`.
+pub(crate) fn load_snapshot_files(
+    files: &[SnapshotFile],
+) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
+    let workers = worker_count();
+    let mut loaded = Vec::with_capacity(files.len());
+    let mut start = 0;
+    while start < files.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < files.len() && (end == start || bytes < WINDOW_BYTES) {
+            bytes += fs::metadata(&files[end].path).map_or(0, |m| m.len());
+            end += 1;
+        }
+        loaded.extend(load_window(&files[start..end], workers)?);
+        start = end;
+    }
+    Ok(loaded)
+}
+
+fn worker_count() -> usize {
+    thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// A file after the first pass: parsed already, or scanned and waiting for its items.
+enum Prepared {
+    Done(Result<Vec<SourcedObject>, LoadError>),
+    Scanned { bytes: Vec<u8>, units: Vec<Unit> },
+}
+
+/// One document, or one item of a `List`, of a scanned file.
+struct Unit {
+    document: usize,
+    item: Option<usize>,
+    span: Range<usize>,
+    /// Where its own `apiVersion` and `kind` are, if it has them.
+    fields: Fields,
+    /// `apiVersion` and `kind` of a typed list's items, which may leave them out.
+    list_defaults: Option<(Value, String)>,
+}
+
+fn load_window(
+    files: &[SnapshotFile],
+    workers: usize,
+) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
+    let prepared = run_parallel(files.len(), workers, |index| prepare(&files[index]));
+    // Chunks of units, each task within one file, in file order.
+    let mut tasks: Vec<(usize, Range<usize>)> = Vec::new();
+    for (index, file) in prepared.iter().enumerate() {
+        if let Prepared::Scanned { units, .. } = file {
+            let mut first = 0;
+            let mut size = 0;
+            for (at, unit) in units.iter().enumerate() {
+                size += unit.span.len();
+                if size >= CHUNK_BYTES {
+                    tasks.push((index, first..at + 1));
+                    first = at + 1;
+                    size = 0;
+                }
+            }
+            if first < units.len() {
+                tasks.push((index, first..units.len()));
+            }
+        }
+    }
+    let parsed = run_parallel(tasks.len(), workers, |task| {
+        let (index, range) = &tasks[task];
+        let Prepared::Scanned { bytes, units } = &prepared[*index] else {
+            unreachable!("tasks are made of scanned files only");
+        };
+        let file = &files[*index];
+        units[range.clone()]
+            .iter()
+            .filter_map(|unit| parse_unit(file, bytes, unit).transpose())
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let mut parsed = parsed.into_iter();
+    let mut task = 0;
+    let mut loaded = Vec::with_capacity(files.len());
+    for (index, file) in prepared.into_iter().enumerate() {
+        match file {
+            Prepared::Done(result) => loaded.push(result?),
+            Prepared::Scanned { .. } => {
+                let mut objects = Vec::new();
+                while task < tasks.len() && tasks[task].0 == index {
+                    objects.extend(parsed.next().expect("one result per task")?);
+                    task += 1;
+                }
+                loaded.push(objects);
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+/// Runs `job` for `0..count` on up to `workers` threads; results in index order.
+fn run_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let workers = workers.min(count);
+    if workers <= 1 {
+        return (0..count).map(job).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..count).map(|_| None).collect());
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= count {
+                    break;
+                }
+                let result = job(index);
+                results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|result| result.expect("every index ran"))
+        .collect()
+}
+
+fn prepare(file: &SnapshotFile) -> Prepared {
+    let bytes = match fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(source) => {
+            return Prepared::Done(Err(LoadError::ReadFile {
+                path: file.path.clone(),
+                source,
+            }))
+        }
+    };
+    if is_json(&file.path) {
+        let body = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+        let offset = bytes.len() - body.len();
+        if std::str::from_utf8(body).is_ok() {
+            if let Some(documents) = scan(body) {
+                if let Some(mut units) = units_of(body, &documents) {
+                    let shift =
+                        |span: &mut Range<usize>| *span = span.start + offset..span.end + offset;
+                    for unit in &mut units {
+                        shift(&mut unit.span);
+                        for span in [
+                            &mut unit.fields.api_version,
+                            &mut unit.fields.kind,
+                            &mut unit.fields.metadata,
+                        ]
+                        .into_iter()
+                        .flatten()
+                        {
+                            shift(span);
+                        }
+                    }
+                    return Prepared::Scanned { bytes, units };
+                }
+            }
+        }
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => {
+            return Prepared::Done(Err(LoadError::ReadFile {
+                path: file.path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                ),
+            }))
+        }
+    };
+    Prepared::Done(parse_whole(file, &text))
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+}
+
+/// The units of a scanned file; `None` when a document's shape needs the full parser
+/// (a `List` whose `kind` or `metadata` the scan cannot judge).
+fn units_of(bytes: &[u8], documents: &[ScannedDocument]) -> Option<Vec<Unit>> {
+    let mut units = Vec::new();
+    for (index, document) in documents.iter().enumerate() {
+        let number = index + 1;
+        let kind = match &document.fields.kind {
+            Some(span) => Some(plain_string(bytes, span)?),
+            None => None,
+        };
+        let list = match (&document.items, kind) {
+            (Some(items), Some(kind)) if kind.ends_with("List") => {
+                let named = match &document.fields.metadata {
+                    Some(span) => {
+                        let metadata: Value = serde_json::from_slice(&bytes[span.clone()]).ok()?;
+                        metadata
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|name| !name.is_empty())
+                    }
+                    None => false,
+                };
+                (kind == "List" || !named).then_some((items, kind))
+            }
+            _ => None,
+        };
+        let Some((items, kind)) = list else {
+            units.push(Unit {
+                document: number,
+                item: None,
+                span: document.span.clone(),
+                fields: document.fields.clone(),
+                list_defaults: None,
+            });
+            continue;
+        };
+        let defaults = match kind.strip_suffix("List").filter(|k| !k.is_empty()) {
+            Some(item_kind) => {
+                let api_version = match &document.fields.api_version {
+                    Some(span) => serde_json::from_slice(&bytes[span.clone()]).ok()?,
+                    None => Value::Null,
+                };
+                Some((api_version, item_kind.to_string()))
+            }
+            None => None,
+        };
+        for (position, item) in items.iter().enumerate() {
+            units.push(Unit {
+                document: number,
+                item: Some(position + 1),
+                span: item.span.clone(),
+                fields: item.fields.clone(),
+                list_defaults: defaults.clone(),
+            });
+        }
+    }
+    Some(units)
+}
+
+/// Parses one unit into its slim object; `None` for a `null` item.
+fn parse_unit(
+    file: &SnapshotFile,
+    bytes: &[u8],
+    unit: &Unit,
+) -> Result<Option<SourcedObject>, LoadError> {
+    let text = &bytes[unit.span.clone()];
+    if text == b"null" {
+        return Ok(None);
+    }
+    let api_version = match &unit.fields.api_version {
+        Some(span) => plain_string(bytes, span),
+        None => unit
+            .list_defaults
+            .as_ref()
+            .and_then(|(api_version, _)| api_version.as_str()),
+    };
+    let kind = match &unit.fields.kind {
+        Some(span) => plain_string(bytes, span),
+        None => unit.list_defaults.as_ref().map(|(_, kind)| kind.as_str()),
+    };
+    let json_error = |error: serde_json::Error| json_error(file, bytes, unit, error);
+    let mut value = match (api_version, kind) {
+        (Some(api_version), Some(kind)) => {
+            let keep = keep_for(api_version, kind, file.argocd_cluster);
+            let mut deserializer = serde_json::Deserializer::from_slice(text);
+            let value = Slim {
+                keep,
+                top_level: true,
+            }
+            .deserialize(&mut deserializer)
+            .map_err(json_error)?;
+            deserializer.end().map_err(json_error)?;
+            value
+        }
+        // An odd `apiVersion` or `kind` (escaped, or not a string): parse it whole and
+        // let the table, or validation, judge the value.
+        _ => serde_json::from_slice::<Value>(text).map_err(json_error)?,
+    };
+    if let (Some((api_version, item_kind)), Some(map)) =
+        (&unit.list_defaults, value.as_object_mut())
+    {
+        if !map.contains_key("kind") {
+            map.insert("kind".to_string(), Value::String(item_kind.clone()));
+        }
+        if !api_version.is_null() {
+            map.entry("apiVersion")
+                .or_insert_with(|| api_version.clone());
+        }
+    }
+    slim_object(file, value, unit.document, unit.item).map(Some)
+}
+
+/// Validates a document and wraps it as a slim object, pruning it when it was parsed
+/// whole.
+fn slim_object(
+    file: &SnapshotFile,
+    value: Value,
+    document: usize,
+    item: Option<usize>,
+) -> Result<SourcedObject, LoadError> {
+    check_object(&value).map_err(|problem| LoadError::InvalidObject {
+        at: Source::new(&file.path, document, item),
+        problem,
+    })?;
+    let keep = keep_for(
+        value["apiVersion"].as_str().unwrap_or(""),
+        value["kind"].as_str().unwrap_or(""),
+        file.argocd_cluster,
+    );
+    let value = prune_document(value, keep);
+    Ok(SourcedObject {
+        object: match kept_paths(keep) {
+            Some(kept) => Object::slim(value, kept),
+            None => Object::from_value(value),
+        },
+        file: file.path.clone(),
+        document,
+        item,
+    })
+}
+
+/// The slow path: the whole file parsed as the manifest loader does, then pruned.
+fn parse_whole(file: &SnapshotFile, text: &str) -> Result<Vec<SourcedObject>, LoadError> {
+    parse_located(&file.path, text)?
+        .into_iter()
+        .map(|parsed| slim_object(file, parsed.value, parsed.document, parsed.item))
+        .collect()
+}
+
+/// A syntax error inside a unit, placed in the file.
+fn json_error(
+    file: &SnapshotFile,
+    bytes: &[u8],
+    unit: &Unit,
+    error: serde_json::Error,
+) -> LoadError {
+    let before = &bytes[..unit.span.start];
+    let lines_before = memchr::memchr_iter(b'\n', before).count();
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    let (line, column) = if error.line() <= 1 {
+        (
+            lines_before + 1,
+            unit.span.start - line_start + error.column(),
+        )
+    } else {
+        (lines_before + error.line(), error.column())
+    };
+    let message = error.to_string();
+    let message = message
+        .strip_suffix(&format!(
+            " at line {} column {}",
+            error.line(),
+            error.column()
+        ))
+        .unwrap_or(&message)
+        .to_string();
+    LoadError::ParseJson {
+        file: file.path.clone(),
+        document: unit.document,
+        line,
+        column,
+        message,
+    }
+}
+
+/// The bare cost of reading files: every JSON file parsed into `IgnoredAny` (YAML
+/// files as the loader parses them), one file per thread, nothing kept. The benchmark's
+/// yardstick for the loader. Returns the number of documents.
+pub(crate) fn skip_parse_files(paths: &[PathBuf]) -> Result<usize, LoadError> {
+    let results = run_parallel(paths.len(), worker_count(), |index| {
+        let path = &paths[index];
+        let text = fs::read_to_string(path).map_err(|source| LoadError::ReadFile {
+            path: path.clone(),
+            source,
+        })?;
+        let mut documents = 0;
+        if is_json(path) {
+            for result in serde_json::Deserializer::from_str(&text).into_iter::<IgnoredAny>() {
+                result.map_err(|error| LoadError::ParseJson {
+                    file: path.clone(),
+                    document: documents + 1,
+                    line: error.line(),
+                    column: error.column(),
+                    message: error.to_string(),
+                })?;
+                documents += 1;
+            }
+        } else {
+            documents += parse_located(path, &text)?.len();
+        }
+        Ok(documents)
+    });
+    results.into_iter().sum()
+}

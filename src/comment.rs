@@ -60,6 +60,11 @@ pub(crate) struct CommentArgs {
     /// `GITHUB_TOKEN`].
     #[arg(long, value_name = "NAME")]
     token_env: Option<String>,
+    /// The username (GitLab) or login (GitHub) the token comments as; only its marked
+    /// comment is updated [default: asked from the forge with `GET /user`; for GitHub's
+    /// workflow token, which may not ask, `github-actions[bot]`].
+    #[arg(long, value_name = "LOGIN")]
+    comment_author: Option<String>,
     /// The forge's API [default: `CI_API_V4_URL` or `GITHUB_API_URL`].
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
@@ -370,7 +375,10 @@ fn post(
     let context_message = || format!("cannot comment on {place} (token from `{token_env}`)");
     match forge {
         Forge::GitLab => {
-            let api = GitLab::new(http, token, &api_url, &project, number)?;
+            let mut api = GitLab::new(http, token, &api_url, &project, number)?;
+            if let Some(author) = &args.comment_author {
+                api = api.with_author(author);
+            }
             upsert(&api, body, &place).with_context(context_message)?;
             if args.gitlab_thread_on_critical {
                 let thread = critical_thread(outcome);
@@ -386,7 +394,10 @@ fn post(
             if args.gitlab_thread_on_critical {
                 eprintln!("warning: `--gitlab-thread-on-critical` does nothing on GitHub");
             }
-            let api = GitHub::new(http, token, &api_url, &project, number)?;
+            let mut api = GitHub::new(http, token, &api_url, &project, number)?;
+            if let Some(author) = &args.comment_author {
+                api = api.with_author(author);
+            }
             upsert(&api, body, &place).with_context(context_message)?;
         }
     }

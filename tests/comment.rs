@@ -453,6 +453,46 @@ fn the_github_workflow_twice_leaves_one_comment_with_the_latest_report() {
     assert!(summary.contains("CRITICAL: 9 namespaces"));
 }
 
+/// Anyone can post the marker (issue #14): on either forge the job leaves a marked
+/// comment by someone else as it is and keeps its own one comment.
+#[test]
+fn a_planted_marker_comment_is_left_alone() {
+    let repository = Repository::new("planted");
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let planted_body = format!("{MARKER}\n## ✅ OK: no Application changes\n");
+    for forge in [
+        FakeForge::gitlab(TOKEN, "42", 7),
+        FakeForge::github(TOKEN, "platform/fleet", 12),
+    ] {
+        let planted = forge.seed("mallory", &planted_body);
+        let env = match forge.api_url().ends_with("/api/v4") {
+            true => gitlab_env(&forge, &checkout, &repository, &repository.head),
+            false => github_env(&forge, &repository.dir.0, &repository, &repository.head),
+        };
+        for expected in ["created comment", "left unchanged"] {
+            let result = run(&checkout, &env, &strs(&job_args(&[])));
+            assert_eq!(result.code, 0, "{}", result.stderr);
+            assert!(result.stderr.contains(expected), "{}", result.stderr);
+        }
+        let notes = forge.notes();
+        assert_eq!(notes.len(), 2, "{notes:#?}");
+        assert_eq!(
+            notes[0].body, planted_body,
+            "mallory's comment is untouched"
+        );
+        assert_eq!(notes[1].author, forge.login());
+        assert!(notes[1].body.contains("CRITICAL: 9 namespaces"));
+        assert!(
+            !forge
+                .requests()
+                .iter()
+                .any(|request| request.contains(&planted.to_string())),
+            "{:?}",
+            forge.requests()
+        );
+    }
+}
+
 #[test]
 fn a_read_only_token_fails_the_job_with_the_reason() {
     let repository = Repository::new("forbidden");

@@ -16,7 +16,9 @@ use preflight_mr_comment::{
     upsert_comment, CommentApi, Forge, GitHub, GitLab, HttpClient, HttpConfig, ThreadOutcome,
     Token, Upserted,
 };
-use preflight_report::{MarkdownReport, COMMENT_MARKER};
+use preflight_report::{
+    markdown_code, markdown_code_block, markdown_text, MarkdownReport, COMMENT_MARKER,
+};
 use preflight_simulator::{Outcome, Severity};
 
 use crate::ci::{self, Base, CiContext, Env, Revisions};
@@ -144,14 +146,36 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
     };
     let context = ci::context_for(&env, event.as_deref(), forge)?;
 
-    let revisions = resolve_revisions(args, &context)?;
-    let outcome = plan(args, &revisions)?;
+    // From here on a failure is a verdict too: the comment says the plan failed for
+    // this commit, so that no earlier verdict stands for new code.
+    let revisions = match resolve_revisions(args, &context) {
+        Ok(revisions) => revisions,
+        Err(error) => return report_failure(args, &env, forge, &context, None, &error),
+    };
+    let outcome = match plan(args, &revisions) {
+        Ok(outcome) => outcome,
+        Err(error) => return report_failure(args, &env, forge, &context, Some(&revisions), &error),
+    };
     let footer = footer(args, &context, &revisions);
+    // An ApplicationSet that cannot be evaluated fails the plan: the comment opens with
+    // what could not be evaluated, then the plan of everything else.
+    let heading = (!outcome.errors.is_empty())
+        .then(|| evaluation_failure_heading(&outcome, &revisions.head_short));
+    let heading_len = heading.as_deref().map_or(0, str::len);
+    let with_heading = |report: String| match &heading {
+        Some(heading) => {
+            let rest = report
+                .strip_prefix(COMMENT_MARKER)
+                .map_or(report.as_str(), |rest| rest.trim_start_matches('\n'));
+            format!("{heading}{rest}")
+        }
+        None => report,
+    };
 
     let markdown = MarkdownReport::new(&outcome);
 
     if let Some(path) = &args.report_file {
-        let full = with_footer(markdown.limited(usize::MAX), &footer);
+        let full = with_footer(with_heading(markdown.limited(usize::MAX)), &footer);
         std::fs::write(path, full)
             .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
     }
@@ -162,10 +186,10 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
     if let Some(path) = summary {
         let pointer = full_report_pointer(forge, &context, args.report_file.as_deref(), false);
         let report = with_footer(
-            markdown.comment(
-                STEP_SUMMARY_MAX_BYTES.saturating_sub(footer.len() + 1),
+            with_heading(markdown.comment(
+                STEP_SUMMARY_MAX_BYTES.saturating_sub(heading_len + footer.len() + 1),
                 &pointer,
-            ),
+            )),
             &footer,
         );
         append(path, &report)
@@ -180,16 +204,15 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
     );
     let limit = args.max_chars.unwrap_or(forge.comment_limit());
     let body = with_footer(
-        markdown.comment(limit.saturating_sub(footer.len() + 1), &pointer),
+        with_heading(markdown.comment(
+            limit.saturating_sub(heading_len + footer.len() + 1),
+            &pointer,
+        )),
         &footer,
     );
 
     if args.dry_run {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(body.as_bytes())
-            .and_then(|()| stdout.flush())
-            .context("cannot write the comment to standard output")?;
+        print_comment(&body)?;
     } else {
         let mut stdout = std::io::stdout().lock();
         stdout
@@ -197,13 +220,147 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
             .and_then(|()| stdout.flush())
             .context("cannot write the report to standard output")?;
         drop(stdout);
-        post(args, &env, forge, &context, &outcome, &body)?;
+        // A failed plan cannot tell that the critical findings are gone: the thread is
+        // updated while there are some, never resolved.
+        let thread = match critical_thread(&outcome) {
+            Some(thread) => Thread::Open(thread),
+            None if outcome.errors.is_empty() => Thread::Resolve,
+            None => Thread::LeaveAsIs,
+        };
+        post(args, &env, forge, &context, &body, thread)?;
     }
 
     Ok(match args.fail_on {
         Some(fail_on) => crate::exit_code(&outcome, fail_on),
+        None if !outcome.errors.is_empty() => ExitCode::from(2),
         None => ExitCode::SUCCESS,
     })
+}
+
+fn print_comment(body: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(body.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write the comment to standard output")
+}
+
+/// How many evaluation errors the heading of a failed plan lists; all of them are
+/// listed again at the end of the report.
+const ERRORS_IN_HEADING: usize = 20;
+
+/// The opening of a comment whose plan has ApplicationSets that could not be
+/// evaluated: the failure is the verdict, with each file, ApplicationSet and message
+/// (which names the field).
+fn evaluation_failure_heading(outcome: &Outcome, head: &str) -> String {
+    let count = outcome.errors.len();
+    let mut heading = format!(
+        "{COMMENT_MARKER}\n## ❌ FAILED: the plan of {} is incomplete: {count} {} could not be evaluated\n\n",
+        markdown_code(head),
+        if count == 1 { "ApplicationSet" } else { "ApplicationSets" },
+    );
+    heading.push_str(
+        "Argo CD creates, updates and deletes nothing for an ApplicationSet it cannot evaluate, so this plan cannot say what merging does to it:\n\n",
+    );
+    for error in outcome.errors.iter().take(ERRORS_IN_HEADING) {
+        let mut place = Vec::new();
+        if let Some(file) = &error.file {
+            place.push(markdown_code(file));
+        }
+        if let Some(application_set) = &error.application_set {
+            place.push(format!("ApplicationSet {}", markdown_code(application_set)));
+        }
+        if place.is_empty() {
+            heading.push_str(&format!("- {}\n", markdown_text(&error.message)));
+        } else {
+            heading.push_str(&format!(
+                "- {}: {}\n",
+                place.join(", "),
+                markdown_text(&error.message)
+            ));
+        }
+    }
+    if count > ERRORS_IN_HEADING {
+        heading.push_str(&format!(
+            "- and {} more, listed at the end\n",
+            count - ERRORS_IN_HEADING
+        ));
+    }
+    heading.push_str("\nThe plan of everything else:\n\n");
+    heading
+}
+
+/// The longest error text a failure comment quotes; the job log has all of it.
+const MAX_ERROR_CHARS: usize = 20_000;
+
+/// The plan could not be made at all (a revision that cannot be read, a manifest that
+/// does not parse, a snapshot that cannot be loaded): the comment says so for the head
+/// commit, with the error, and the job fails with 2.
+fn report_failure(
+    args: &CommentArgs,
+    env: &Env,
+    forge: Forge,
+    context: &CiContext,
+    revisions: Option<&Revisions>,
+    error: &anyhow::Error,
+) -> Result<ExitCode> {
+    eprintln!("error: {error:#}");
+    let (head, footer) = match revisions {
+        Some(revisions) => (
+            revisions.head_short.clone(),
+            footer(args, context, revisions).replacen("Planned from", "Tried to plan from", 1),
+        ),
+        None => {
+            let head = args
+                .head_ref
+                .clone()
+                .or_else(|| context.head.clone())
+                .unwrap_or_else(|| "HEAD".to_string());
+            let head = abbreviated(&head);
+            let footer = format!("<sub>Could not plan {}.</sub>\n", markdown_code(&head));
+            (head, footer)
+        }
+    };
+    let limit = args.max_chars.unwrap_or(forge.comment_limit());
+    let mut body = format!(
+        "{COMMENT_MARKER}\n## ❌ FAILED: no plan for {}\n\nargocd-preflight could not plan this merge request at {}, so nothing here predicts what merging it does, and no earlier verdict applies to it. Fix the error and push again:\n\n",
+        markdown_code(&head),
+        markdown_code(&head),
+    );
+    let room = limit.saturating_sub(body.len() + footer.len() + 64);
+    let mut text = format!("{error:#}");
+    let cut = room.min(MAX_ERROR_CHARS);
+    if let Some((end, _)) = text.char_indices().nth(cut) {
+        text.truncate(end);
+        text.push('…');
+    }
+    body.push_str(&markdown_code_block("text", &text));
+    body = with_footer(body, &footer);
+
+    if let Some(path) = &args.report_file {
+        std::fs::write(path, &body)
+            .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
+    }
+    if let (Forge::GitHub, Some(path)) = (forge, &context.step_summary) {
+        append(path, &body)
+            .with_context(|| format!("cannot write the job summary `{}`", path.display()))?;
+    }
+    if args.dry_run {
+        print_comment(&body)?;
+    } else {
+        post(args, env, forge, context, &body, Thread::LeaveAsIs)
+            .context("the plan failed, and the comment could not say so either")?;
+    }
+    Ok(ExitCode::from(2))
+}
+
+/// A full commit id shortened as the reports show commits; any other revision as given.
+fn abbreviated(revision: &str) -> String {
+    if revision.len() == 40 && revision.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        revision[..12].to_string()
+    } else {
+        revision.to_string()
+    }
 }
 
 fn resolve_revisions(args: &CommentArgs, context: &CiContext) -> Result<Revisions> {
@@ -311,13 +468,23 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
+/// What the GitLab thread for critical findings says after this run.
+enum Thread {
+    /// There are critical findings: this.
+    Open(String),
+    /// None any more: resolve it.
+    Resolve,
+    /// The plan failed and cannot tell.
+    LeaveAsIs,
+}
+
 fn post(
     args: &CommentArgs,
     env: &Env,
     forge: Forge,
     context: &CiContext,
-    outcome: &Outcome,
     body: &str,
+    thread: Thread,
 ) -> Result<()> {
     let token_env = args.token_env.clone().unwrap_or_else(|| {
         match forge {
@@ -380,12 +547,16 @@ fn post(
                 api = api.with_author(author);
             }
             upsert(&api, body, &place).with_context(context_message)?;
+            let thread = match thread {
+                Thread::Open(body) => Some(body),
+                Thread::Resolve => None,
+                Thread::LeaveAsIs => return Ok(()),
+            };
             if args.gitlab_thread_on_critical {
-                let thread = critical_thread(outcome);
                 let result = api
                     .sync_thread(THREAD_MARKER, thread.as_deref())
                     .with_context(|| {
-                        format!("cannot update the critical-findings thread on {place}")
+                        format!("cannot update the critical-findings thread (`--gitlab-thread-on-critical`) on {place}")
                     })?;
                 report_thread(&result);
             }

@@ -140,6 +140,21 @@ impl Repository {
 
     /// Points origin's `feature` at `commit` and checks it out as CI does: a fresh,
     /// shallow, single-branch clone.
+    /// A commit on top of head that writes `files` (paths in the repository) as they
+    /// are given.
+    fn commit_on_head(&self, files: &[(&str, &str)], message: &str) -> String {
+        let work = self.dir.0.join("work");
+        git(&work, &["checkout", "-q", "feature"]);
+        for (path, content) in files {
+            std::fs::write(work.join(path), content).unwrap();
+        }
+        git(&work, &["add", "."]);
+        git(&work, &["commit", "-q", "-m", message]);
+        let commit = git(&work, &["rev-parse", "HEAD"]);
+        git(&work, &["checkout", "-q", "main"]);
+        commit
+    }
+
     fn ci_checkout(&self, commit: &str, name: &str) -> PathBuf {
         let work = self.dir.0.join("work");
         git(
@@ -491,6 +506,120 @@ fn a_planted_marker_comment_is_left_alone() {
             forge.requests()
         );
     }
+}
+
+/// A head that cannot be planned at all (issue #14): the job replaces the old verdict
+/// with the failure for that commit, naming the file, leaves the critical-findings
+/// thread open (nothing says the findings are gone), and fails with 2.
+#[test]
+fn a_head_that_does_not_parse_replaces_the_verdict_with_the_failure() {
+    let repository = Repository::new("broken-yaml");
+    let broken = repository.commit_on_head(
+        &[(
+            "appsets/broken.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: broken\nspec: [\n",
+        )],
+        "a typo",
+    );
+    let forge = FakeForge::gitlab(TOKEN, "42", 7);
+    let job = job_args(&["--gitlab-thread-on-critical", "--report-file", "report.md"]);
+
+    let checkout = repository.ci_checkout(&repository.head, "good");
+    let env = gitlab_env(&forge, &checkout, &repository, &repository.head);
+    let good = run(&checkout, &env, &strs(&job));
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let comment = marked(&forge.notes())[0].clone();
+    assert!(comment.body.contains("CRITICAL: 9 namespaces"));
+    assert_eq!(forge.threads().len(), 1);
+
+    let checkout = repository.ci_checkout(&broken, "broken");
+    let env = gitlab_env(&forge, &checkout, &repository, &broken);
+    let failed = run(&checkout, &env, &strs(&job));
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("appsets/broken.yaml"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("updated comment"),
+        "{}",
+        failed.stderr
+    );
+
+    let notes = forge.notes();
+    let ours = marked(&notes);
+    assert_eq!(ours.len(), 1, "{notes:#?}");
+    assert_eq!(ours[0].id, comment.id, "the one comment, updated");
+    let body = &ours[0].body;
+    assert!(
+        body.starts_with(&format!(
+            "{MARKER}\n## ❌ FAILED: no plan for `{}`\n",
+            short(&broken)
+        )),
+        "{body}"
+    );
+    assert!(body.contains("appsets/broken.yaml"), "{body}");
+    assert!(!body.contains("CRITICAL"), "no old verdict: {body}");
+    assert_balanced(body);
+    assert_eq!(
+        std::fs::read_to_string(checkout.join("report.md")).unwrap(),
+        *body
+    );
+    let threads = forge.threads();
+    assert_eq!(threads.len(), 1);
+    assert!(!threads[0].resolved, "a failed plan resolves nothing");
+}
+
+/// An ApplicationSet that cannot be evaluated fails the plan (issue #14): the comment
+/// opens with the failure for the head commit — file, ApplicationSet and field — then
+/// the plan of the rest, and the job fails with 2 even without `--fail-on`.
+#[test]
+fn an_applicationset_that_cannot_be_evaluated_is_a_failed_plan() {
+    let repository = Repository::new("unevaluable");
+    let invalid = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios/generator-error/head/kube-log.yaml"),
+    )
+    .unwrap();
+    let head = repository.commit_on_head(&[("appsets/kube-log.yaml", &invalid)], "Gt");
+    let forge = FakeForge::github(TOKEN, "platform/fleet", 12);
+    let checkout = repository.ci_checkout(&repository.head, "good");
+    let env = github_env(&forge, &repository.dir.0, &repository, &repository.head);
+    assert_eq!(run(&checkout, &env, &strs(&job_args(&[]))).code, 0);
+
+    let checkout = repository.ci_checkout(&head, "unevaluable");
+    let env = github_env(&forge, &repository.dir.0, &repository, &head);
+    let failed = run(&checkout, &env, &strs(&job_args(&[])));
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("updated comment"),
+        "{}",
+        failed.stderr
+    );
+    let notes = forge.notes();
+    let ours = marked(&notes);
+    assert_eq!(ours.len(), 1, "{notes:#?}");
+    let body = &ours[0].body;
+    assert!(
+        body.starts_with(&format!(
+            "{MARKER}\n## ❌ FAILED: the plan of `{}` is incomplete: 1 ApplicationSet could not be evaluated\n",
+            short(&head)
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("- `{}:appsets/kube-log.yaml`, ApplicationSet `kube-log`: spec.generators\\[0\\].clusters.selector.matchExpressions\\[0\\].operator: `Gt` is not a valid label selector operator", short(&head))),
+        "{body}"
+    );
+    assert!(
+        body.contains("The plan of everything else:\n\n## "),
+        "{body}"
+    );
+    assert_eq!(body.matches(MARKER).count(), 1, "{body}");
+    assert!(body.len() <= 65_536);
+    let summary = std::fs::read_to_string(repository.dir.0.join("summary.md")).unwrap();
+    assert!(summary.contains("## ❌ FAILED: the plan of"), "{summary}");
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! the clock, the environment, tokio, kube, an HTTP client, or the simulator's internals.
 
 mod changes;
+mod escape;
 mod json;
 mod markdown;
 mod summary;

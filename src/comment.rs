@@ -28,8 +28,12 @@ use crate::FailOn;
 /// start with [`COMMENT_MARKER`], so the comment and the thread never match each other.
 const THREAD_MARKER: &str = "<!-- argocd-preflight critical -->";
 
-/// What the job summary takes: GitHub aborts uploads of a step summary over 1 MiB.
-const STEP_SUMMARY_MAX_BYTES: usize = 1_000_000;
+/// What the job summary takes: GitHub accepts up to 1 MiB per step (and aborts the
+/// upload of a larger one), counting everything the step wrote to it.
+const STEP_SUMMARY_MAX_BYTES: usize = 1_048_576;
+
+/// Less room than this left in the job summary, and the report is not appended.
+const STEP_SUMMARY_MIN_ROOM: usize = 4_096;
 
 /// How many critical findings the GitLab thread lists before it counts the rest.
 const THREAD_FINDINGS: usize = 30;
@@ -113,8 +117,8 @@ pub(crate) struct CommentArgs {
     /// Also write the full Markdown report here (for a job artifact).
     #[arg(long, value_name = "FILE")]
     report_file: Option<PathBuf>,
-    /// The longest comment to post, counted in bytes (never fewer than characters)
-    /// [default: the forge's limit, 1,000,000 on GitLab and 65,536 on GitHub].
+    /// The longest comment to post, in characters as the forges count them [default:
+    /// the forge's limit, 1,000,000 on GitLab and 65,536 on GitHub].
     #[arg(long, value_name = "CHARS")]
     max_chars: Option<usize>,
     /// PEM certificates of a self-managed forge's certificate authority [default:
@@ -183,17 +187,31 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
         (Forge::GitHub, Some(path)) => Some(path),
         _ => None,
     };
-    if let Some(path) = summary {
-        let pointer = full_report_pointer(forge, &context, args.report_file.as_deref(), false);
-        let report = with_footer(
+    // The report is rendered to a budget of bytes; the whole is at most that long.
+    let render = |max_bytes: usize, pointer: &str| {
+        with_footer(
             with_heading(markdown.comment(
-                STEP_SUMMARY_MAX_BYTES.saturating_sub(heading_len + footer.len() + 1),
-                &pointer,
+                max_bytes.saturating_sub(heading_len + footer.len() + 1),
+                pointer,
             )),
             &footer,
-        );
-        append(path, &report)
-            .with_context(|| format!("cannot write the job summary `{}`", path.display()))?;
+        )
+    };
+    if let Some(path) = summary {
+        let pointer = full_report_pointer(forge, &context, args.report_file.as_deref(), false);
+        // The limit counts what earlier commands of the step wrote too.
+        let written = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
+        let room =
+            STEP_SUMMARY_MAX_BYTES.saturating_sub(usize::try_from(written).unwrap_or(usize::MAX));
+        if room < STEP_SUMMARY_MIN_ROOM {
+            eprintln!(
+                "warning: the job summary `{}` already holds {written} bytes of GitHub's 1 MiB; the report is not added to it",
+                path.display()
+            );
+        } else {
+            append(path, &render(room, &pointer))
+                .with_context(|| format!("cannot write the job summary `{}`", path.display()))?;
+        }
     }
 
     let pointer = full_report_pointer(
@@ -203,13 +221,7 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
         summary.is_some(),
     );
     let limit = args.max_chars.unwrap_or(forge.comment_limit());
-    let body = with_footer(
-        with_heading(markdown.comment(
-            limit.saturating_sub(heading_len + footer.len() + 1),
-            &pointer,
-        )),
-        &footer,
-    );
+    let body = longest_within_characters(limit, |max_bytes| render(max_bytes, &pointer));
 
     if args.dry_run {
         print_comment(&body)?;
@@ -235,6 +247,34 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
         None if !outcome.errors.is_empty() => ExitCode::from(2),
         None => ExitCode::SUCCESS,
     })
+}
+
+/// The longest rendering that has at most `limit` characters, `render` being given a
+/// budget of bytes. The forges count characters and the report counts bytes, so a
+/// budget of `limit` bytes always fits but leaves room unused for every character
+/// beyond ASCII; a character has at most 4 bytes, so the budget that fits best lies
+/// between `limit` and four times it.
+fn longest_within_characters(limit: usize, render: impl Fn(usize) -> String) -> String {
+    let fits = |text: &str| text.chars().count() <= limit;
+    let mut high = limit.saturating_mul(4);
+    let widest = render(high);
+    if fits(&widest) {
+        return widest;
+    }
+    let mut low = limit;
+    let mut best = render(low);
+    high -= 1;
+    while low < high {
+        let middle = low + (high - low).div_ceil(2);
+        let text = render(middle);
+        if fits(&text) {
+            low = middle;
+            best = text;
+        } else {
+            high = middle - 1;
+        }
+    }
+    best
 }
 
 fn print_comment(body: &str) -> Result<()> {
@@ -327,7 +367,7 @@ fn report_failure(
         markdown_code(&head),
         markdown_code(&head),
     );
-    let room = limit.saturating_sub(body.len() + footer.len() + 64);
+    let room = limit.saturating_sub(body.chars().count() + footer.chars().count() + 64);
     let mut text = format!("{error:#}");
     let cut = room.min(MAX_ERROR_CHARS);
     if let Some((end, _)) = text.char_indices().nth(cut) {
@@ -649,4 +689,37 @@ fn report_thread(outcome: &ThreadOutcome) {
         ThreadOutcome::Nothing => return,
     };
     eprintln!("argocd-preflight: {text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::longest_within_characters;
+
+    /// A report of `sections` sections of ten `é` (two bytes, one character) each,
+    /// keeping the whole sections that fit `max_bytes`.
+    fn sections(max_bytes: usize) -> String {
+        let section = "é".repeat(10);
+        (0..100)
+            .map(|_| section.as_str())
+            .take(max_bytes / section.len())
+            .collect()
+    }
+
+    #[test]
+    fn a_comment_fills_the_limit_in_characters_not_bytes() {
+        // 100 sections are 1,000 characters and 2,000 bytes.
+        assert_eq!(
+            longest_within_characters(1_000, sections).chars().count(),
+            1_000
+        );
+        assert_eq!(
+            longest_within_characters(999, sections).chars().count(),
+            990
+        );
+        assert_eq!(
+            longest_within_characters(5_000, sections).chars().count(),
+            1_000
+        );
+        assert_eq!(longest_within_characters(0, sections), "");
+    }
 }

@@ -622,6 +622,90 @@ fn an_applicationset_that_cannot_be_evaluated_is_a_failed_plan() {
     assert!(summary.contains("## ❌ FAILED: the plan of"), "{summary}");
 }
 
+/// The forges limit comments in characters (issue #14): a comment of exactly the
+/// limit is posted whole, though it has more bytes than that; one character less
+/// and it is shortened to fit.
+#[test]
+fn the_comment_limit_counts_characters() {
+    let repository = Repository::new("limit");
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let dry_run = |max_chars: usize| {
+        let max_chars = max_chars.to_string();
+        let mut args = job_args(&[
+            "--provider",
+            "github",
+            "--target-branch",
+            "main",
+            "--dry-run",
+        ]);
+        args.extend(["--max-chars".to_string(), max_chars]);
+        let result = run(&checkout, &BTreeMap::new(), &strs(&args));
+        assert_eq!(result.code, 0, "{}", result.stderr);
+        result.stdout
+    };
+    let whole = dry_run(1_000_000);
+    let characters = whole.chars().count();
+    assert!(
+        whole.len() > characters,
+        "the comment has non-ASCII characters"
+    );
+    assert_eq!(dry_run(characters), whole, "exactly the limit: whole");
+    let shortened = dry_run(characters - 1);
+    assert!(shortened.chars().count() < characters);
+    assert!(
+        shortened.contains("Shortened to fit the comment size limit"),
+        "{shortened}"
+    );
+    assert!(
+        shortened.chars().count() > characters - 8_000,
+        "only the diffs went: {} characters",
+        shortened.chars().count()
+    );
+}
+
+/// GitHub takes 1 MiB of job summary per step, counting what the step wrote before
+/// (issue #14): the report is shortened to the room that is left.
+#[test]
+fn the_job_summary_stays_within_one_mebibyte() {
+    const MIB: usize = 1_048_576;
+    let repository = Repository::new("summary");
+    let forge = FakeForge::github(TOKEN, "platform/fleet", 12);
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let env = github_env(&forge, &repository.dir.0, &repository, &repository.head);
+    let summary = repository.dir.0.join("summary.md");
+    let earlier = "x".repeat(99) + "\n";
+    std::fs::write(&summary, earlier.repeat((MIB - 30_000) / 100)).unwrap();
+    let before = std::fs::metadata(&summary).unwrap().len() as usize;
+
+    let result = run(&checkout, &env, &strs(&job_args(&[])));
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let after = std::fs::read_to_string(&summary).unwrap();
+    assert!(after.len() <= MIB, "{} bytes", after.len());
+    let appended = &after[before..];
+    assert!(appended.starts_with(MARKER), "{}", &appended[..200]);
+    assert!(appended.contains("CRITICAL: 9 namespaces"));
+    assert!(
+        appended.len() > 20_000,
+        "the room was used: {} bytes",
+        appended.len()
+    );
+    assert_balanced(appended);
+
+    // No room left: the summary is left as it is, and the comment still posted.
+    std::fs::write(&summary, earlier.repeat(MIB / 100)).unwrap();
+    let full = run(&checkout, &env, &strs(&job_args(&[])));
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    assert!(
+        full.stderr.contains("the report is not added"),
+        "{}",
+        full.stderr
+    );
+    assert_eq!(
+        std::fs::metadata(&summary).unwrap().len() as usize,
+        MIB / 100 * 100
+    );
+}
+
 #[test]
 fn a_read_only_token_fails_the_job_with_the_reason() {
     let repository = Repository::new("forbidden");
@@ -768,7 +852,8 @@ fn incident_comments_are_stable() {
     let forge = FakeForge::github(TOKEN, "platform/fleet", 12);
     let env = github_env(&forge, &repository.dir.0, &repository, &repository.head);
     let sections_cut = dry_run(&["--max-chars", "16000"], &env);
-    assert!(sections_cut.len() <= 16_000, "{} bytes", sections_cut.len());
+    let characters = sections_cut.chars().count();
+    assert!(characters <= 16_000, "{characters} characters");
     assert!(sections_cut.contains("> **Shortened to fit the comment size limit**; the full report is in the job summary of [this workflow run](https://github.com/platform/fleet/actions/runs/4242). Left out: the diffs of 12 Applications;"), "{sections_cut}");
     assert_balanced(&sections_cut);
     snapshot("comment__rud-incident__16000", &sections_cut);
@@ -788,7 +873,8 @@ fn incident_comments_are_stable() {
         ],
         &env,
     );
-    assert!(hard_cut.len() <= 8_000, "{} bytes", hard_cut.len());
+    let characters = hard_cut.chars().count();
+    assert!(characters <= 8_000, "{characters} characters");
     assert!(hard_cut.contains("the full report is in the job artifact [`preflight-report.md`](https://gitlab.example.com/platform/fleet/-/jobs/901/artifacts/file/preflight-report.md)"), "{hard_cut}");
     assert_balanced(&hard_cut);
     snapshot("comment__rud-incident__8000", &hard_cut);

@@ -437,6 +437,12 @@ mod tests {
     }
 
     #[test]
+    fn limits_are_the_forges_in_characters() {
+        assert_eq!(Forge::GitHub.comment_limit(), 65_536);
+        assert_eq!(Forge::GitLab.comment_limit(), 1_000_000);
+    }
+
+    #[test]
     fn marker_matching() {
         assert!(is_marked("<!-- m -->\nx", MARKER));
         assert!(is_marked("\n  <!-- m -->", MARKER));

@@ -502,6 +502,9 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
                     json!({"message": "400 Bad request - body is missing"}),
                 );
             };
+            if let Some(too_long) = gitlab_too_long(&body) {
+                return too_long;
+            }
             let id = state.allocate();
             let note = Note {
                 id,
@@ -514,6 +517,9 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
         }
         ("PUT", ["notes", id]) => {
             let body = request.json_body()["body"].as_str().map(str::to_string);
+            if let Some(too_long) = body.as_deref().and_then(gitlab_too_long) {
+                return too_long;
+            }
             let login = state.login.clone();
             match state
                 .notes
@@ -598,6 +604,27 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
         }
         _ => not_found(),
     }
+}
+
+/// GitLab counts a note's characters: "Note is too long (maximum is 1000000 characters)".
+fn gitlab_too_long(body: &str) -> Option<HttpResponse> {
+    (body.chars().count() > 1_000_000).then(|| {
+        HttpResponse::json(
+            400,
+            json!({"message": {"note": ["is too long (maximum is 1000000 characters)"]}}),
+        )
+    })
+}
+
+/// GitHub counts a comment's characters: 422 "Body is too long (maximum is 65536
+/// characters)".
+fn github_too_long(body: &str) -> Option<HttpResponse> {
+    (body.chars().count() > 65_536).then(|| {
+        HttpResponse::json(
+            422,
+            json!({"message": "Validation Failed", "errors": [{"resource": "IssueComment", "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)"}]}),
+        )
+    })
 }
 
 fn gitlab_note(note: &Note) -> Value {
@@ -771,11 +798,8 @@ fn github(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
                     json!({"message": "Invalid request.\n\n\"body\" wasn't supplied."}),
                 );
             };
-            if body.chars().count() > 65_536 {
-                return HttpResponse::json(
-                    422,
-                    json!({"message": "Validation Failed", "errors": [{"resource": "IssueComment", "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)"}]}),
-                );
+            if let Some(too_long) = github_too_long(&body) {
+                return too_long;
             }
             let id = state.allocate();
             let note = Note {
@@ -789,6 +813,9 @@ fn github(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
         }
         ("PATCH", ["issues", "comments", id]) => {
             let body = request.json_body()["body"].as_str().map(str::to_string);
+            if let Some(too_long) = body.as_deref().and_then(github_too_long) {
+                return too_long;
+            }
             let login = state.login.clone();
             match state
                 .notes

@@ -537,7 +537,7 @@ fn post(
         bail!(
             "the token variable `{token_env}` is not set: {}",
             match forge {
-                Forge::GitLab => "add a masked CI/CD variable with a project access token (`api` scope, Reporter role), or name another variable with `--token-env`",
+                Forge::GitLab => "add a masked CI/CD variable with a project access token (`api` scope; Reporter role, Developer with `--gitlab-thread-on-critical`), or name another variable with `--token-env`",
                 Forge::GitHub => "pass it to the step with `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`, or name another variable with `--token-env`",
             }
         );

@@ -706,6 +706,51 @@ fn the_job_summary_stays_within_one_mebibyte() {
     );
 }
 
+/// GitLab lets a Reporter open the critical-findings thread but not resolve it (issue
+/// #14): once the findings are gone the job fails, saying the Developer role is needed.
+#[test]
+fn a_reporter_token_cannot_resolve_the_thread_and_says_why() {
+    let repository = Repository::new("reporter");
+    let forge = FakeForge::gitlab(TOKEN, "42", 7);
+    forge.as_reporter();
+    let job = job_args(&["--gitlab-thread-on-critical"]);
+    let checkout = repository.ci_checkout(&repository.head, "critical");
+    let env = gitlab_env(&forge, &checkout, &repository, &repository.head);
+    let critical = run(&checkout, &env, &strs(&job));
+    assert_eq!(critical.code, 0, "{}", critical.stderr);
+    assert!(
+        critical.stderr.contains("opened thread"),
+        "{}",
+        critical.stderr
+    );
+
+    // The merge request now changes nothing: no critical finding any more.
+    let checkout = repository.ci_checkout(&repository.base, "fixed");
+    let env = gitlab_env(&forge, &checkout, &repository, &repository.base);
+    let fixed = run(&checkout, &env, &strs(&job));
+    assert_eq!(fixed.code, 2, "{}", fixed.stderr);
+    assert!(
+        fixed.stderr.contains("cannot update the critical-findings thread (`--gitlab-thread-on-critical`) on merge request !7"),
+        "{}",
+        fixed.stderr
+    );
+    assert!(
+        fixed.stderr.contains("403 Forbidden")
+            && fixed
+                .stderr
+                .contains("resolving a merge-request thread needs at least the Developer role"),
+        "{}",
+        fixed.stderr
+    );
+    assert!(!forge.threads()[0].resolved);
+    let notes = forge.notes();
+    let body = &marked(&notes)[0].body;
+    assert!(
+        body.contains("0 deleted") && !body.contains("CRITICAL"),
+        "the comment is updated first: {body}"
+    );
+}
+
 #[test]
 fn a_read_only_token_fails_the_job_with_the_reason() {
     let repository = Repository::new("forbidden");

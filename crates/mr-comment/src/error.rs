@@ -197,7 +197,7 @@ fn forbidden_hint(request: &Request, message: &str) -> &'static str {
         // GitLab lets Reporters write notes and open threads, but resolving a thread
         // takes the Developer role, or authoring the merge request.
         Forge::GitLab if resolves_a_thread(request) => "resolving a merge-request thread needs at least the Developer role in the project (a Reporter may open threads but not resolve them); give the token the Developer role",
-        Forge::GitLab => "the token needs the `api` scope and at least the Reporter role in the project",
+        Forge::GitLab => "the token needs the `api` scope and at least the Reporter role in the project (Developer to resolve threads)",
         Forge::GitHub if message.contains("Resource not accessible by integration") => {
             "the token may not write comments: give the workflow `permissions: pull-requests: write`; on a pull request from a fork GitHub's token is read-only, so post from a `workflow_run` job or use `pull_request_target` without running the fork's code"
         }

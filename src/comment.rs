@@ -150,9 +150,12 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
     };
     let context = ci::context_for(&env, event.as_deref(), forge)?;
 
+    let base = requested_base(args, &context)?;
+    let head = requested_head(args, &context);
+
     // From here on a failure is a verdict too: the comment says the plan failed for
     // this commit, so that no earlier verdict stands for new code.
-    let revisions = match resolve_revisions(args, &context) {
+    let revisions = match ci::resolve_revisions(&args.repo, &args.remote, &base, &head) {
         Ok(revisions) => revisions,
         Err(error) => return report_failure(args, &env, forge, &context, None, &error),
     };
@@ -351,12 +354,7 @@ fn report_failure(
             footer(args, context, revisions).replacen("Planned from", "Tried to plan from", 1),
         ),
         None => {
-            let head = args
-                .head_ref
-                .clone()
-                .or_else(|| context.head.clone())
-                .unwrap_or_else(|| "HEAD".to_string());
-            let head = abbreviated(&head);
+            let head = abbreviated(&requested_head(args, context));
             let footer = format!("<sub>Could not plan {}.</sub>\n", markdown_code(&head));
             (head, footer)
         }
@@ -403,13 +401,17 @@ fn abbreviated(revision: &str) -> String {
     }
 }
 
-fn resolve_revisions(args: &CommentArgs, context: &CiContext) -> Result<Revisions> {
-    let head = args
-        .head_ref
+/// The head revision as asked for: the flag, the merge request's head commit, or `HEAD`.
+fn requested_head(args: &CommentArgs, context: &CiContext) -> String {
+    args.head_ref
         .clone()
         .or_else(|| context.head.clone())
-        .unwrap_or_else(|| "HEAD".to_string());
-    let base = match (&args.base_ref, &args.target_branch) {
+        .unwrap_or_else(|| "HEAD".to_string())
+}
+
+/// Which base to compare from: a usage error when neither the flags nor the CI say.
+fn requested_base(args: &CommentArgs, context: &CiContext) -> Result<Base> {
+    Ok(match (&args.base_ref, &args.target_branch) {
         (Some(revision), _) => Base::Exact(revision.clone()),
         // A target branch given by hand wins over the commits the CI named.
         (None, Some(branch)) => Base::MergeBase {
@@ -427,8 +429,7 @@ fn resolve_revisions(args: &CommentArgs, context: &CiContext) -> Result<Revision
                 target_branch: context.target_branch.clone(),
             }
         }
-    };
-    ci::resolve_revisions(&args.repo, &args.remote, &base, &head)
+    })
 }
 
 fn plan(args: &CommentArgs, revisions: &Revisions) -> Result<Outcome> {

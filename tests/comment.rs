@@ -571,6 +571,52 @@ fn a_head_that_does_not_parse_replaces_the_verdict_with_the_failure() {
     assert!(!threads[0].resolved, "a failed plan resolves nothing");
 }
 
+/// A head that does not resolve is a failed plan for that revision; a base nobody named
+/// is a usage error, said before anything is posted.
+#[test]
+fn a_head_that_does_not_resolve_is_a_failed_plan() {
+    let repository = Repository::new("no-head");
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let missing = run(
+        &checkout,
+        &BTreeMap::new(),
+        &strs(&job_args(&[
+            "--provider",
+            "github",
+            "--target-branch",
+            "main",
+            "--head-ref",
+            "no-such-branch",
+            "--dry-run",
+        ])),
+    );
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing.stdout.starts_with(&format!(
+            "{MARKER}\n## ❌ FAILED: no plan for `no-such-branch`\n"
+        )),
+        "{}",
+        missing.stdout
+    );
+    assert!(missing
+        .stdout
+        .ends_with("<sub>Could not plan `no-such-branch`.</sub>\n"));
+    assert_balanced(&missing.stdout);
+
+    let unnamed = run(
+        &checkout,
+        &BTreeMap::new(),
+        &strs(&job_args(&["--provider", "github", "--dry-run"])),
+    );
+    assert_eq!(unnamed.code, 2);
+    assert!(unnamed.stdout.is_empty(), "{}", unnamed.stdout);
+    assert!(
+        unnamed.stderr.contains("pass `--target-branch BRANCH`"),
+        "{}",
+        unnamed.stderr
+    );
+}
+
 /// An ApplicationSet that cannot be evaluated fails the plan (issue #14): the comment
 /// opens with the failure for the head commit — file, ApplicationSet and field — then
 /// the plan of the rest, and the job fails with 2 even without `--fail-on`.

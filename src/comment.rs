@@ -633,6 +633,15 @@ fn upsert(api: &dyn CommentApi, body: &str, place: &str) -> Result<()> {
         "argocd-preflight: {what} comment {} on {place}{link}",
         comment.id
     );
+    // The author is assumed for a GitHub installation token; another GitHub App's
+    // comments are not `github-actions[bot]`'s, and the next run would not find this one.
+    if let (Some(written_by), Ok(assumed)) = (&comment.author, api.author()) {
+        if !written_by.eq_ignore_ascii_case(&assumed) {
+            eprintln!(
+                "warning: the comment was written by `{written_by}`, not `{assumed}`: pass `--comment-author {written_by}`, or the next run cannot find it and posts another"
+            );
+        }
+    }
     Ok(())
 }
 

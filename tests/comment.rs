@@ -797,6 +797,35 @@ fn a_reporter_token_cannot_resolve_the_thread_and_says_why() {
     );
 }
 
+/// Another GitHub App's installation token cannot ask who it is either, and does not
+/// write as `github-actions[bot]`: the job says which `--comment-author` to pass, and
+/// with it keeps one comment.
+#[test]
+fn another_github_apps_token_is_named_with_comment_author() {
+    let repository = Repository::new("github-app");
+    let forge = FakeForge::github_app(TOKEN, "platform/fleet", 12, "preflight-app[bot]");
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let env = github_env(&forge, &repository.dir.0, &repository, &repository.head);
+    let first = run(&checkout, &env, &strs(&job_args(&[])));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains(
+            "warning: the comment was written by `preflight-app[bot]`, not `github-actions[bot]`: pass `--comment-author preflight-app[bot]`"
+        ),
+        "{}",
+        first.stderr
+    );
+    let named = run(
+        &checkout,
+        &env,
+        &strs(&job_args(&["--comment-author", "preflight-app[bot]"])),
+    );
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    assert!(named.stderr.contains("left unchanged"), "{}", named.stderr);
+    assert!(!named.stderr.contains("warning"), "{}", named.stderr);
+    assert_eq!(marked(&forge.notes()).len(), 1);
+}
+
 #[test]
 fn a_read_only_token_fails_the_job_with_the_reason() {
     let repository = Repository::new("forbidden");

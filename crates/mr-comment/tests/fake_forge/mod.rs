@@ -158,6 +158,14 @@ impl FakeForge {
         self.state.lock().unwrap().reporter = true;
     }
 
+    /// A GitHub whose installation token belongs to another GitHub App than the
+    /// workflow's: `GET /user` answers 403, and its comments are `login`'s.
+    pub fn github_app(token: &str, repository: &str, number: u64, login: &str) -> FakeForge {
+        let forge = FakeForge::github(token, repository, number);
+        forge.state.lock().unwrap().login = login.to_string();
+        forge
+    }
+
     /// The login or username the token acts as.
     pub fn login(&self) -> String {
         self.state.lock().unwrap().login.clone()

@@ -660,17 +660,17 @@ fn critical_thread(outcome: &Outcome) -> Option<String> {
         critical.len(),
         if critical.len() == 1 { "finding" } else { "findings" }
     );
+    // Cluster names and messages come from the manifests and the snapshot: escaped as
+    // in the comment.
     for finding in critical.iter().take(THREAD_FINDINGS) {
-        let message = finding
-            .message
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let message = markdown_text(&finding.message);
+        let code = markdown_code(&finding.code);
         match &finding.cluster {
-            Some(cluster) => {
-                body.push_str(&format!("- `{}` on `{cluster}`: {message}\n", finding.code))
-            }
-            None => body.push_str(&format!("- `{}`: {message}\n", finding.code)),
+            Some(cluster) => body.push_str(&format!(
+                "- {code} on {}: {message}\n",
+                markdown_code(cluster)
+            )),
+            None => body.push_str(&format!("- {code}: {message}\n")),
         }
     }
     if critical.len() > THREAD_FINDINGS {
@@ -703,7 +703,29 @@ fn report_thread(outcome: &ThreadOutcome) {
 
 #[cfg(test)]
 mod tests {
-    use super::longest_within_characters;
+    use preflight_simulator::{Finding, Outcome, Severity};
+
+    use super::{critical_thread, longest_within_characters};
+
+    #[test]
+    fn the_critical_thread_shows_hostile_names_inert() {
+        let outcome = Outcome {
+            findings: vec![Finding {
+                severity: Severity::Critical,
+                code: "stuck-namespace".to_string(),
+                cluster: Some("lab`a\u{202e}".to_string()),
+                message: "@sre-team see https://evil.example [x](y) <b>".to_string(),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+            }],
+            ..Outcome::default()
+        };
+        let thread = critical_thread(&outcome).unwrap();
+        assert!(
+            thread.ends_with("- `stuck-namespace` on ``lab`a\\u{202e}``: `@sre-team` see `https://evil.example` \\[x\\](y) \\<b\\>\n"),
+            "{thread}"
+        );
+    }
 
     /// A report of `sections` sections of ten `é` (two bytes, one character) each,
     /// keeping the whole sections that fit `max_bytes`.

@@ -451,9 +451,12 @@ fn plan(args: &CommentArgs, revisions: &Revisions) -> Result<Outcome> {
 fn footer(args: &CommentArgs, context: &CiContext, revisions: &Revisions) -> String {
     let base = match (&args.base_ref, &args.target_branch, &context.target_branch) {
         (Some(_), _, _) => format!("`{}`", revisions.base_short),
-        (None, Some(branch), _) | (None, None, Some(branch)) => {
-            format!("`{}` (merge base with `{branch}`)", revisions.base_short)
-        }
+        // A branch name may hold a backtick or an `@`: it is shown as code, escaped.
+        (None, Some(branch), _) | (None, None, Some(branch)) => format!(
+            "`{}` (merge base with {})",
+            revisions.base_short,
+            markdown_code(branch)
+        ),
         (None, None, None) => format!("`{}` (merge base)", revisions.base_short),
     };
     format!(

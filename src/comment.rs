@@ -16,7 +16,9 @@ use preflight_mr_comment::{
     upsert_comment, CommentApi, Forge, GitHub, GitLab, HttpClient, HttpConfig, ThreadOutcome,
     Token, Upserted,
 };
-use preflight_report::{MarkdownReport, COMMENT_MARKER};
+use preflight_report::{
+    markdown_code, markdown_code_block, markdown_text, MarkdownReport, COMMENT_MARKER,
+};
 use preflight_simulator::{Outcome, Severity};
 
 use crate::ci::{self, Base, CiContext, Env, Revisions};
@@ -26,8 +28,12 @@ use crate::FailOn;
 /// start with [`COMMENT_MARKER`], so the comment and the thread never match each other.
 const THREAD_MARKER: &str = "<!-- argocd-preflight critical -->";
 
-/// What the job summary takes: GitHub aborts uploads of a step summary over 1 MiB.
-const STEP_SUMMARY_MAX_BYTES: usize = 1_000_000;
+/// What the job summary takes: GitHub accepts up to 1 MiB per step (and aborts the
+/// upload of a larger one), counting everything the step wrote to it.
+const STEP_SUMMARY_MAX_BYTES: usize = 1_048_576;
+
+/// Less room than this left in the job summary, and the report is not appended.
+const STEP_SUMMARY_MIN_ROOM: usize = 4_096;
 
 /// How many critical findings the GitLab thread lists before it counts the rest.
 const THREAD_FINDINGS: usize = 30;
@@ -60,6 +66,11 @@ pub(crate) struct CommentArgs {
     /// `GITHUB_TOKEN`].
     #[arg(long, value_name = "NAME")]
     token_env: Option<String>,
+    /// The username (GitLab) or login (GitHub) the token comments as; only its marked
+    /// comment is updated [default: asked from the forge with `GET /user`; for GitHub's
+    /// workflow token, which may not ask, `github-actions[bot]`].
+    #[arg(long, value_name = "LOGIN")]
+    comment_author: Option<String>,
     /// The forge's API [default: `CI_API_V4_URL` or `GITHUB_API_URL`].
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
@@ -106,8 +117,8 @@ pub(crate) struct CommentArgs {
     /// Also write the full Markdown report here (for a job artifact).
     #[arg(long, value_name = "FILE")]
     report_file: Option<PathBuf>,
-    /// The longest comment to post, counted in bytes (never fewer than characters)
-    /// [default: the forge's limit, 1,000,000 on GitLab and 65,536 on GitHub].
+    /// The longest comment to post, in characters as the forges count them [default:
+    /// the forge's limit, 1,000,000 on GitLab and 65,536 on GitHub].
     #[arg(long, value_name = "CHARS")]
     max_chars: Option<usize>,
     /// PEM certificates of a self-managed forge's certificate authority [default:
@@ -139,14 +150,39 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
     };
     let context = ci::context_for(&env, event.as_deref(), forge)?;
 
-    let revisions = resolve_revisions(args, &context)?;
-    let outcome = plan(args, &revisions)?;
+    let base = requested_base(args, &context)?;
+    let head = requested_head(args, &context);
+
+    // From here on a failure is a verdict too: the comment says the plan failed for
+    // this commit, so that no earlier verdict stands for new code.
+    let revisions = match ci::resolve_revisions(&args.repo, &args.remote, &base, &head) {
+        Ok(revisions) => revisions,
+        Err(error) => return report_failure(args, &env, forge, &context, None, &error),
+    };
+    let outcome = match plan(args, &revisions) {
+        Ok(outcome) => outcome,
+        Err(error) => return report_failure(args, &env, forge, &context, Some(&revisions), &error),
+    };
     let footer = footer(args, &context, &revisions);
+    // An ApplicationSet that cannot be evaluated fails the plan: the comment opens with
+    // what could not be evaluated, then the plan of everything else.
+    let heading = (!outcome.errors.is_empty())
+        .then(|| evaluation_failure_heading(&outcome, &revisions.head_short));
+    let heading_len = heading.as_deref().map_or(0, str::len);
+    let with_heading = |report: String| match &heading {
+        Some(heading) => {
+            let rest = report
+                .strip_prefix(COMMENT_MARKER)
+                .map_or(report.as_str(), |rest| rest.trim_start_matches('\n'));
+            format!("{heading}{rest}")
+        }
+        None => report,
+    };
 
     let markdown = MarkdownReport::new(&outcome);
 
     if let Some(path) = &args.report_file {
-        let full = with_footer(markdown.limited(usize::MAX), &footer);
+        let full = with_footer(with_heading(markdown.limited(usize::MAX)), &footer);
         std::fs::write(path, full)
             .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
     }
@@ -154,17 +190,31 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
         (Forge::GitHub, Some(path)) => Some(path),
         _ => None,
     };
+    // The report is rendered to a budget of bytes; the whole is at most that long.
+    let render = |max_bytes: usize, pointer: &str| {
+        with_footer(
+            with_heading(markdown.comment(
+                max_bytes.saturating_sub(heading_len + footer.len() + 1),
+                pointer,
+            )),
+            &footer,
+        )
+    };
     if let Some(path) = summary {
         let pointer = full_report_pointer(forge, &context, args.report_file.as_deref(), false);
-        let report = with_footer(
-            markdown.comment(
-                STEP_SUMMARY_MAX_BYTES.saturating_sub(footer.len() + 1),
-                &pointer,
-            ),
-            &footer,
-        );
-        append(path, &report)
-            .with_context(|| format!("cannot write the job summary `{}`", path.display()))?;
+        // The limit counts what earlier commands of the step wrote too.
+        let written = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
+        let room =
+            STEP_SUMMARY_MAX_BYTES.saturating_sub(usize::try_from(written).unwrap_or(usize::MAX));
+        if room < STEP_SUMMARY_MIN_ROOM {
+            eprintln!(
+                "warning: the job summary `{}` already holds {written} bytes of GitHub's 1 MiB; the report is not added to it",
+                path.display()
+            );
+        } else {
+            append(path, &render(room, &pointer))
+                .with_context(|| format!("cannot write the job summary `{}`", path.display()))?;
+        }
     }
 
     let pointer = full_report_pointer(
@@ -174,17 +224,10 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
         summary.is_some(),
     );
     let limit = args.max_chars.unwrap_or(forge.comment_limit());
-    let body = with_footer(
-        markdown.comment(limit.saturating_sub(footer.len() + 1), &pointer),
-        &footer,
-    );
+    let body = longest_within_characters(limit, |max_bytes| render(max_bytes, &pointer));
 
     if args.dry_run {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(body.as_bytes())
-            .and_then(|()| stdout.flush())
-            .context("cannot write the comment to standard output")?;
+        print_comment(&body)?;
     } else {
         let mut stdout = std::io::stdout().lock();
         stdout
@@ -192,22 +235,183 @@ pub(crate) fn run(args: &CommentArgs) -> Result<ExitCode> {
             .and_then(|()| stdout.flush())
             .context("cannot write the report to standard output")?;
         drop(stdout);
-        post(args, &env, forge, &context, &outcome, &body)?;
+        // A failed plan cannot tell that the critical findings are gone: the thread is
+        // updated while there are some, never resolved.
+        let thread = match critical_thread(&outcome) {
+            Some(thread) => Thread::Open(thread),
+            None if outcome.errors.is_empty() => Thread::Resolve,
+            None => Thread::LeaveAsIs,
+        };
+        post(args, &env, forge, &context, &body, thread)?;
     }
 
     Ok(match args.fail_on {
         Some(fail_on) => crate::exit_code(&outcome, fail_on),
+        None if !outcome.errors.is_empty() => ExitCode::from(2),
         None => ExitCode::SUCCESS,
     })
 }
 
-fn resolve_revisions(args: &CommentArgs, context: &CiContext) -> Result<Revisions> {
-    let head = args
-        .head_ref
+/// The longest rendering that has at most `limit` characters, `render` being given a
+/// budget of bytes. The forges count characters and the report counts bytes, so a
+/// budget of `limit` bytes always fits but leaves room unused for every character
+/// beyond ASCII; a character has at most 4 bytes, so the budget that fits best lies
+/// between `limit` and four times it.
+fn longest_within_characters(limit: usize, render: impl Fn(usize) -> String) -> String {
+    let fits = |text: &str| text.chars().count() <= limit;
+    let mut high = limit.saturating_mul(4);
+    let widest = render(high);
+    if fits(&widest) {
+        return widest;
+    }
+    let mut low = limit;
+    let mut best = render(low);
+    high -= 1;
+    while low < high {
+        let middle = low + (high - low).div_ceil(2);
+        let text = render(middle);
+        if fits(&text) {
+            low = middle;
+            best = text;
+        } else {
+            high = middle - 1;
+        }
+    }
+    best
+}
+
+fn print_comment(body: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(body.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write the comment to standard output")
+}
+
+/// How many evaluation errors the heading of a failed plan lists; all of them are
+/// listed again at the end of the report.
+const ERRORS_IN_HEADING: usize = 20;
+
+/// The opening of a comment whose plan has ApplicationSets that could not be
+/// evaluated: the failure is the verdict, with each file, ApplicationSet and message
+/// (which names the field).
+fn evaluation_failure_heading(outcome: &Outcome, head: &str) -> String {
+    let count = outcome.errors.len();
+    let mut heading = format!(
+        "{COMMENT_MARKER}\n## ❌ FAILED: the plan of {} is incomplete: {count} {} could not be evaluated\n\n",
+        markdown_code(head),
+        if count == 1 { "ApplicationSet" } else { "ApplicationSets" },
+    );
+    heading.push_str(
+        "Argo CD creates, updates and deletes nothing for an ApplicationSet it cannot evaluate, so this plan cannot say what merging does to it:\n\n",
+    );
+    for error in outcome.errors.iter().take(ERRORS_IN_HEADING) {
+        let mut place = Vec::new();
+        if let Some(file) = &error.file {
+            place.push(markdown_code(file));
+        }
+        if let Some(application_set) = &error.application_set {
+            place.push(format!("ApplicationSet {}", markdown_code(application_set)));
+        }
+        if place.is_empty() {
+            heading.push_str(&format!("- {}\n", markdown_text(&error.message)));
+        } else {
+            heading.push_str(&format!(
+                "- {}: {}\n",
+                place.join(", "),
+                markdown_text(&error.message)
+            ));
+        }
+    }
+    if count > ERRORS_IN_HEADING {
+        heading.push_str(&format!(
+            "- and {} more, listed at the end\n",
+            count - ERRORS_IN_HEADING
+        ));
+    }
+    heading.push_str("\nThe plan of everything else:\n\n");
+    heading
+}
+
+/// The longest error text a failure comment quotes; the job log has all of it.
+const MAX_ERROR_CHARS: usize = 20_000;
+
+/// The plan could not be made at all (a revision that cannot be read, a manifest that
+/// does not parse, a snapshot that cannot be loaded): the comment says so for the head
+/// commit, with the error, and the job fails with 2.
+fn report_failure(
+    args: &CommentArgs,
+    env: &Env,
+    forge: Forge,
+    context: &CiContext,
+    revisions: Option<&Revisions>,
+    error: &anyhow::Error,
+) -> Result<ExitCode> {
+    eprintln!("error: {error:#}");
+    let (head, footer) = match revisions {
+        Some(revisions) => (
+            revisions.head_short.clone(),
+            footer(args, context, revisions).replacen("Planned from", "Tried to plan from", 1),
+        ),
+        None => {
+            let head = abbreviated(&requested_head(args, context));
+            let footer = format!("<sub>Could not plan {}.</sub>\n", markdown_code(&head));
+            (head, footer)
+        }
+    };
+    let limit = args.max_chars.unwrap_or(forge.comment_limit());
+    let mut body = format!(
+        "{COMMENT_MARKER}\n## ❌ FAILED: no plan for {}\n\nargocd-preflight could not plan this merge request at {}, so nothing here predicts what merging it does, and no earlier verdict applies to it. Fix the error and push again:\n\n",
+        markdown_code(&head),
+        markdown_code(&head),
+    );
+    let room = limit.saturating_sub(body.chars().count() + footer.chars().count() + 64);
+    let mut text = format!("{error:#}");
+    let cut = room.min(MAX_ERROR_CHARS);
+    if let Some((end, _)) = text.char_indices().nth(cut) {
+        text.truncate(end);
+        text.push('…');
+    }
+    body.push_str(&markdown_code_block("text", &text));
+    body = with_footer(body, &footer);
+
+    if let Some(path) = &args.report_file {
+        std::fs::write(path, &body)
+            .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
+    }
+    if let (Forge::GitHub, Some(path)) = (forge, &context.step_summary) {
+        append(path, &body)
+            .with_context(|| format!("cannot write the job summary `{}`", path.display()))?;
+    }
+    if args.dry_run {
+        print_comment(&body)?;
+    } else {
+        post(args, env, forge, context, &body, Thread::LeaveAsIs)
+            .context("the plan failed, and the comment could not say so either")?;
+    }
+    Ok(ExitCode::from(2))
+}
+
+/// A full commit id shortened as the reports show commits; any other revision as given.
+fn abbreviated(revision: &str) -> String {
+    if revision.len() == 40 && revision.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        revision[..12].to_string()
+    } else {
+        revision.to_string()
+    }
+}
+
+/// The head revision as asked for: the flag, the merge request's head commit, or `HEAD`.
+fn requested_head(args: &CommentArgs, context: &CiContext) -> String {
+    args.head_ref
         .clone()
         .or_else(|| context.head.clone())
-        .unwrap_or_else(|| "HEAD".to_string());
-    let base = match (&args.base_ref, &args.target_branch) {
+        .unwrap_or_else(|| "HEAD".to_string())
+}
+
+/// Which base to compare from: a usage error when neither the flags nor the CI say.
+fn requested_base(args: &CommentArgs, context: &CiContext) -> Result<Base> {
+    Ok(match (&args.base_ref, &args.target_branch) {
         (Some(revision), _) => Base::Exact(revision.clone()),
         // A target branch given by hand wins over the commits the CI named.
         (None, Some(branch)) => Base::MergeBase {
@@ -225,8 +429,7 @@ fn resolve_revisions(args: &CommentArgs, context: &CiContext) -> Result<Revision
                 target_branch: context.target_branch.clone(),
             }
         }
-    };
-    ci::resolve_revisions(&args.repo, &args.remote, &base, &head)
+    })
 }
 
 fn plan(args: &CommentArgs, revisions: &Revisions) -> Result<Outcome> {
@@ -248,9 +451,12 @@ fn plan(args: &CommentArgs, revisions: &Revisions) -> Result<Outcome> {
 fn footer(args: &CommentArgs, context: &CiContext, revisions: &Revisions) -> String {
     let base = match (&args.base_ref, &args.target_branch, &context.target_branch) {
         (Some(_), _, _) => format!("`{}`", revisions.base_short),
-        (None, Some(branch), _) | (None, None, Some(branch)) => {
-            format!("`{}` (merge base with `{branch}`)", revisions.base_short)
-        }
+        // A branch name may hold a backtick or an `@`: it is shown as code, escaped.
+        (None, Some(branch), _) | (None, None, Some(branch)) => format!(
+            "`{}` (merge base with {})",
+            revisions.base_short,
+            markdown_code(branch)
+        ),
         (None, None, None) => format!("`{}` (merge base)", revisions.base_short),
     };
     format!(
@@ -306,13 +512,23 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
+/// What the GitLab thread for critical findings says after this run.
+enum Thread {
+    /// There are critical findings: this.
+    Open(String),
+    /// None any more: resolve it.
+    Resolve,
+    /// The plan failed and cannot tell.
+    LeaveAsIs,
+}
+
 fn post(
     args: &CommentArgs,
     env: &Env,
     forge: Forge,
     context: &CiContext,
-    outcome: &Outcome,
     body: &str,
+    thread: Thread,
 ) -> Result<()> {
     let token_env = args.token_env.clone().unwrap_or_else(|| {
         match forge {
@@ -325,7 +541,7 @@ fn post(
         bail!(
             "the token variable `{token_env}` is not set: {}",
             match forge {
-                Forge::GitLab => "add a masked CI/CD variable with a project access token (`api` scope, Reporter role), or name another variable with `--token-env`",
+                Forge::GitLab => "add a masked CI/CD variable with a project access token (`api` scope; Reporter role, Developer with `--gitlab-thread-on-critical`), or name another variable with `--token-env`",
                 Forge::GitHub => "pass it to the step with `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`, or name another variable with `--token-env`",
             }
         );
@@ -370,14 +586,21 @@ fn post(
     let context_message = || format!("cannot comment on {place} (token from `{token_env}`)");
     match forge {
         Forge::GitLab => {
-            let api = GitLab::new(http, token, &api_url, &project, number)?;
+            let mut api = GitLab::new(http, token, &api_url, &project, number)?;
+            if let Some(author) = &args.comment_author {
+                api = api.with_author(author);
+            }
             upsert(&api, body, &place).with_context(context_message)?;
+            let thread = match thread {
+                Thread::Open(body) => Some(body),
+                Thread::Resolve => None,
+                Thread::LeaveAsIs => return Ok(()),
+            };
             if args.gitlab_thread_on_critical {
-                let thread = critical_thread(outcome);
                 let result = api
                     .sync_thread(THREAD_MARKER, thread.as_deref())
                     .with_context(|| {
-                        format!("cannot update the critical-findings thread on {place}")
+                        format!("cannot update the critical-findings thread (`--gitlab-thread-on-critical`) on {place}")
                     })?;
                 report_thread(&result);
             }
@@ -386,7 +609,10 @@ fn post(
             if args.gitlab_thread_on_critical {
                 eprintln!("warning: `--gitlab-thread-on-critical` does nothing on GitHub");
             }
-            let api = GitHub::new(http, token, &api_url, &project, number)?;
+            let mut api = GitHub::new(http, token, &api_url, &project, number)?;
+            if let Some(author) = &args.comment_author {
+                api = api.with_author(author);
+            }
             upsert(&api, body, &place).with_context(context_message)?;
         }
     }
@@ -410,6 +636,15 @@ fn upsert(api: &dyn CommentApi, body: &str, place: &str) -> Result<()> {
         "argocd-preflight: {what} comment {} on {place}{link}",
         comment.id
     );
+    // The author is assumed for a GitHub installation token; another GitHub App's
+    // comments are not `github-actions[bot]`'s, and the next run would not find this one.
+    if let (Some(written_by), Ok(assumed)) = (&comment.author, api.author()) {
+        if !written_by.eq_ignore_ascii_case(&assumed) {
+            eprintln!(
+                "warning: the comment was written by `{written_by}`, not `{assumed}`: pass `--comment-author {written_by}`, or the next run cannot find it and posts another"
+            );
+        }
+    }
     Ok(())
 }
 
@@ -428,17 +663,17 @@ fn critical_thread(outcome: &Outcome) -> Option<String> {
         critical.len(),
         if critical.len() == 1 { "finding" } else { "findings" }
     );
+    // Cluster names and messages come from the manifests and the snapshot: escaped as
+    // in the comment.
     for finding in critical.iter().take(THREAD_FINDINGS) {
-        let message = finding
-            .message
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let message = markdown_text(&finding.message);
+        let code = markdown_code(&finding.code);
         match &finding.cluster {
-            Some(cluster) => {
-                body.push_str(&format!("- `{}` on `{cluster}`: {message}\n", finding.code))
-            }
-            None => body.push_str(&format!("- `{}`: {message}\n", finding.code)),
+            Some(cluster) => body.push_str(&format!(
+                "- {code} on {}: {message}\n",
+                markdown_code(cluster)
+            )),
+            None => body.push_str(&format!("- {code}: {message}\n")),
         }
     }
     if critical.len() > THREAD_FINDINGS {
@@ -467,4 +702,59 @@ fn report_thread(outcome: &ThreadOutcome) {
         ThreadOutcome::Nothing => return,
     };
     eprintln!("argocd-preflight: {text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use preflight_simulator::{Finding, Outcome, Severity};
+
+    use super::{critical_thread, longest_within_characters};
+
+    #[test]
+    fn the_critical_thread_shows_hostile_names_inert() {
+        let outcome = Outcome {
+            findings: vec![Finding {
+                severity: Severity::Critical,
+                code: "stuck-namespace".to_string(),
+                cluster: Some("lab`a\u{202e}".to_string()),
+                message: "@sre-team see https://evil.example [x](y) <b>".to_string(),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+            }],
+            ..Outcome::default()
+        };
+        let thread = critical_thread(&outcome).unwrap();
+        assert!(
+            thread.ends_with("- `stuck-namespace` on ``lab`a\\u{202e}``: `@sre-team` see `https://evil.example` \\[x\\](y) \\<b\\>\n"),
+            "{thread}"
+        );
+    }
+
+    /// A report of `sections` sections of ten `é` (two bytes, one character) each,
+    /// keeping the whole sections that fit `max_bytes`.
+    fn sections(max_bytes: usize) -> String {
+        let section = "é".repeat(10);
+        (0..100)
+            .map(|_| section.as_str())
+            .take(max_bytes / section.len())
+            .collect()
+    }
+
+    #[test]
+    fn a_comment_fills_the_limit_in_characters_not_bytes() {
+        // 100 sections are 1,000 characters and 2,000 bytes.
+        assert_eq!(
+            longest_within_characters(1_000, sections).chars().count(),
+            1_000
+        );
+        assert_eq!(
+            longest_within_characters(999, sections).chars().count(),
+            990
+        );
+        assert_eq!(
+            longest_within_characters(5_000, sections).chars().count(),
+            1_000
+        );
+        assert_eq!(longest_within_characters(0, sections), "");
+    }
 }

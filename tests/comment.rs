@@ -140,6 +140,21 @@ impl Repository {
 
     /// Points origin's `feature` at `commit` and checks it out as CI does: a fresh,
     /// shallow, single-branch clone.
+    /// A commit on top of head that writes `files` (paths in the repository) as they
+    /// are given.
+    fn commit_on_head(&self, files: &[(&str, &str)], message: &str) -> String {
+        let work = self.dir.0.join("work");
+        git(&work, &["checkout", "-q", "feature"]);
+        for (path, content) in files {
+            std::fs::write(work.join(path), content).unwrap();
+        }
+        git(&work, &["add", "."]);
+        git(&work, &["commit", "-q", "-m", message]);
+        let commit = git(&work, &["rev-parse", "HEAD"]);
+        git(&work, &["checkout", "-q", "main"]);
+        commit
+    }
+
     fn ci_checkout(&self, commit: &str, name: &str) -> PathBuf {
         let work = self.dir.0.join("work");
         git(
@@ -453,6 +468,364 @@ fn the_github_workflow_twice_leaves_one_comment_with_the_latest_report() {
     assert!(summary.contains("CRITICAL: 9 namespaces"));
 }
 
+/// Anyone can post the marker (issue #14): on either forge the job leaves a marked
+/// comment by someone else as it is and keeps its own one comment.
+#[test]
+fn a_planted_marker_comment_is_left_alone() {
+    let repository = Repository::new("planted");
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let planted_body = format!("{MARKER}\n## ✅ OK: no Application changes\n");
+    for forge in [
+        FakeForge::gitlab(TOKEN, "42", 7),
+        FakeForge::github(TOKEN, "platform/fleet", 12),
+    ] {
+        let planted = forge.seed("mallory", &planted_body);
+        let env = match forge.api_url().ends_with("/api/v4") {
+            true => gitlab_env(&forge, &checkout, &repository, &repository.head),
+            false => github_env(&forge, &repository.dir.0, &repository, &repository.head),
+        };
+        for expected in ["created comment", "left unchanged"] {
+            let result = run(&checkout, &env, &strs(&job_args(&[])));
+            assert_eq!(result.code, 0, "{}", result.stderr);
+            assert!(result.stderr.contains(expected), "{}", result.stderr);
+        }
+        let notes = forge.notes();
+        assert_eq!(notes.len(), 2, "{notes:#?}");
+        assert_eq!(
+            notes[0].body, planted_body,
+            "mallory's comment is untouched"
+        );
+        assert_eq!(notes[1].author, forge.login());
+        assert!(notes[1].body.contains("CRITICAL: 9 namespaces"));
+        assert!(
+            !forge
+                .requests()
+                .iter()
+                .any(|request| request.contains(&planted.to_string())),
+            "{:?}",
+            forge.requests()
+        );
+    }
+}
+
+/// A head that cannot be planned at all (issue #14): the job replaces the old verdict
+/// with the failure for that commit, naming the file, leaves the critical-findings
+/// thread open (nothing says the findings are gone), and fails with 2.
+#[test]
+fn a_head_that_does_not_parse_replaces_the_verdict_with_the_failure() {
+    let repository = Repository::new("broken-yaml");
+    let broken = repository.commit_on_head(
+        &[(
+            "appsets/broken.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: broken\nspec: [\n",
+        )],
+        "a typo",
+    );
+    let forge = FakeForge::gitlab(TOKEN, "42", 7);
+    let job = job_args(&["--gitlab-thread-on-critical", "--report-file", "report.md"]);
+
+    let checkout = repository.ci_checkout(&repository.head, "good");
+    let env = gitlab_env(&forge, &checkout, &repository, &repository.head);
+    let good = run(&checkout, &env, &strs(&job));
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let comment = marked(&forge.notes())[0].clone();
+    assert!(comment.body.contains("CRITICAL: 9 namespaces"));
+    assert_eq!(forge.threads().len(), 1);
+
+    let checkout = repository.ci_checkout(&broken, "broken");
+    let env = gitlab_env(&forge, &checkout, &repository, &broken);
+    let failed = run(&checkout, &env, &strs(&job));
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("appsets/broken.yaml"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("updated comment"),
+        "{}",
+        failed.stderr
+    );
+
+    let notes = forge.notes();
+    let ours = marked(&notes);
+    assert_eq!(ours.len(), 1, "{notes:#?}");
+    assert_eq!(ours[0].id, comment.id, "the one comment, updated");
+    let body = &ours[0].body;
+    assert!(
+        body.starts_with(&format!(
+            "{MARKER}\n## ❌ FAILED: no plan for `{}`\n",
+            short(&broken)
+        )),
+        "{body}"
+    );
+    assert!(body.contains("appsets/broken.yaml"), "{body}");
+    assert!(!body.contains("CRITICAL"), "no old verdict: {body}");
+    assert_balanced(body);
+    assert_eq!(
+        std::fs::read_to_string(checkout.join("report.md")).unwrap(),
+        *body
+    );
+    let threads = forge.threads();
+    assert_eq!(threads.len(), 1);
+    assert!(!threads[0].resolved, "a failed plan resolves nothing");
+}
+
+/// A head that does not resolve is a failed plan for that revision; a base nobody named
+/// is a usage error, said before anything is posted.
+#[test]
+fn a_head_that_does_not_resolve_is_a_failed_plan() {
+    let repository = Repository::new("no-head");
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let missing = run(
+        &checkout,
+        &BTreeMap::new(),
+        &strs(&job_args(&[
+            "--provider",
+            "github",
+            "--target-branch",
+            "main",
+            "--head-ref",
+            "no-such-branch",
+            "--dry-run",
+        ])),
+    );
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing.stdout.starts_with(&format!(
+            "{MARKER}\n## ❌ FAILED: no plan for `no-such-branch`\n"
+        )),
+        "{}",
+        missing.stdout
+    );
+    assert!(missing
+        .stdout
+        .ends_with("<sub>Could not plan `no-such-branch`.</sub>\n"));
+    assert_balanced(&missing.stdout);
+
+    let unnamed = run(
+        &checkout,
+        &BTreeMap::new(),
+        &strs(&job_args(&["--provider", "github", "--dry-run"])),
+    );
+    assert_eq!(unnamed.code, 2);
+    assert!(unnamed.stdout.is_empty(), "{}", unnamed.stdout);
+    assert!(
+        unnamed.stderr.contains("pass `--target-branch BRANCH`"),
+        "{}",
+        unnamed.stderr
+    );
+}
+
+/// An ApplicationSet that cannot be evaluated fails the plan (issue #14): the comment
+/// opens with the failure for the head commit — file, ApplicationSet and field — then
+/// the plan of the rest, and the job fails with 2 even without `--fail-on`.
+#[test]
+fn an_applicationset_that_cannot_be_evaluated_is_a_failed_plan() {
+    let repository = Repository::new("unevaluable");
+    let invalid = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios/generator-error/head/kube-log.yaml"),
+    )
+    .unwrap();
+    let head = repository.commit_on_head(&[("appsets/kube-log.yaml", &invalid)], "Gt");
+    let forge = FakeForge::github(TOKEN, "platform/fleet", 12);
+    let checkout = repository.ci_checkout(&repository.head, "good");
+    let env = github_env(&forge, &repository.dir.0, &repository, &repository.head);
+    assert_eq!(run(&checkout, &env, &strs(&job_args(&[]))).code, 0);
+
+    let checkout = repository.ci_checkout(&head, "unevaluable");
+    let env = github_env(&forge, &repository.dir.0, &repository, &head);
+    let failed = run(&checkout, &env, &strs(&job_args(&[])));
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("updated comment"),
+        "{}",
+        failed.stderr
+    );
+    let notes = forge.notes();
+    let ours = marked(&notes);
+    assert_eq!(ours.len(), 1, "{notes:#?}");
+    let body = &ours[0].body;
+    assert!(
+        body.starts_with(&format!(
+            "{MARKER}\n## ❌ FAILED: the plan of `{}` is incomplete: 1 ApplicationSet could not be evaluated\n",
+            short(&head)
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("- `{}:appsets/kube-log.yaml`, ApplicationSet `kube-log`: spec.generators\\[0\\].clusters.selector.matchExpressions\\[0\\].operator: `Gt` is not a valid label selector operator", short(&head))),
+        "{body}"
+    );
+    assert!(
+        body.contains("The plan of everything else:\n\n## "),
+        "{body}"
+    );
+    assert_eq!(body.matches(MARKER).count(), 1, "{body}");
+    assert!(body.len() <= 65_536);
+    let summary = std::fs::read_to_string(repository.dir.0.join("summary.md")).unwrap();
+    assert!(summary.contains("## ❌ FAILED: the plan of"), "{summary}");
+}
+
+/// The forges limit comments in characters (issue #14): a comment of exactly the
+/// limit is posted whole, though it has more bytes than that; one character less
+/// and it is shortened to fit.
+#[test]
+fn the_comment_limit_counts_characters() {
+    let repository = Repository::new("limit");
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let dry_run = |max_chars: usize| {
+        let max_chars = max_chars.to_string();
+        let mut args = job_args(&[
+            "--provider",
+            "github",
+            "--target-branch",
+            "main",
+            "--dry-run",
+        ]);
+        args.extend(["--max-chars".to_string(), max_chars]);
+        let result = run(&checkout, &BTreeMap::new(), &strs(&args));
+        assert_eq!(result.code, 0, "{}", result.stderr);
+        result.stdout
+    };
+    let whole = dry_run(1_000_000);
+    let characters = whole.chars().count();
+    assert!(
+        whole.len() > characters,
+        "the comment has non-ASCII characters"
+    );
+    assert_eq!(dry_run(characters), whole, "exactly the limit: whole");
+    let shortened = dry_run(characters - 1);
+    assert!(shortened.chars().count() < characters);
+    assert!(
+        shortened.contains("Shortened to fit the comment size limit"),
+        "{shortened}"
+    );
+    assert!(
+        shortened.chars().count() > characters - 8_000,
+        "only the diffs went: {} characters",
+        shortened.chars().count()
+    );
+}
+
+/// GitHub takes 1 MiB of job summary per step, counting what the step wrote before
+/// (issue #14): the report is shortened to the room that is left.
+#[test]
+fn the_job_summary_stays_within_one_mebibyte() {
+    const MIB: usize = 1_048_576;
+    let repository = Repository::new("summary");
+    let forge = FakeForge::github(TOKEN, "platform/fleet", 12);
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let env = github_env(&forge, &repository.dir.0, &repository, &repository.head);
+    let summary = repository.dir.0.join("summary.md");
+    let earlier = "x".repeat(99) + "\n";
+    std::fs::write(&summary, earlier.repeat((MIB - 30_000) / 100)).unwrap();
+    let before = std::fs::metadata(&summary).unwrap().len() as usize;
+
+    let result = run(&checkout, &env, &strs(&job_args(&[])));
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let after = std::fs::read_to_string(&summary).unwrap();
+    assert!(after.len() <= MIB, "{} bytes", after.len());
+    let appended = &after[before..];
+    assert!(appended.starts_with(MARKER), "{}", &appended[..200]);
+    assert!(appended.contains("CRITICAL: 9 namespaces"));
+    assert!(
+        appended.len() > 20_000,
+        "the room was used: {} bytes",
+        appended.len()
+    );
+    assert_balanced(appended);
+
+    // No room left: the summary is left as it is, and the comment still posted.
+    std::fs::write(&summary, earlier.repeat(MIB / 100)).unwrap();
+    let full = run(&checkout, &env, &strs(&job_args(&[])));
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    assert!(
+        full.stderr.contains("the report is not added"),
+        "{}",
+        full.stderr
+    );
+    assert_eq!(
+        std::fs::metadata(&summary).unwrap().len() as usize,
+        MIB / 100 * 100
+    );
+}
+
+/// GitLab lets a Reporter open the critical-findings thread but not resolve it (issue
+/// #14): once the findings are gone the job fails, saying the Developer role is needed.
+#[test]
+fn a_reporter_token_cannot_resolve_the_thread_and_says_why() {
+    let repository = Repository::new("reporter");
+    let forge = FakeForge::gitlab(TOKEN, "42", 7);
+    forge.as_reporter();
+    let job = job_args(&["--gitlab-thread-on-critical"]);
+    let checkout = repository.ci_checkout(&repository.head, "critical");
+    let env = gitlab_env(&forge, &checkout, &repository, &repository.head);
+    let critical = run(&checkout, &env, &strs(&job));
+    assert_eq!(critical.code, 0, "{}", critical.stderr);
+    assert!(
+        critical.stderr.contains("opened thread"),
+        "{}",
+        critical.stderr
+    );
+
+    // The merge request now changes nothing: no critical finding any more.
+    let checkout = repository.ci_checkout(&repository.base, "fixed");
+    let env = gitlab_env(&forge, &checkout, &repository, &repository.base);
+    let fixed = run(&checkout, &env, &strs(&job));
+    assert_eq!(fixed.code, 2, "{}", fixed.stderr);
+    assert!(
+        fixed.stderr.contains("cannot update the critical-findings thread (`--gitlab-thread-on-critical`) on merge request !7"),
+        "{}",
+        fixed.stderr
+    );
+    assert!(
+        fixed.stderr.contains("403 Forbidden")
+            && fixed
+                .stderr
+                .contains("resolving a merge-request thread needs at least the Developer role"),
+        "{}",
+        fixed.stderr
+    );
+    assert!(!forge.threads()[0].resolved);
+    let notes = forge.notes();
+    let body = &marked(&notes)[0].body;
+    assert!(
+        body.contains("0 deleted") && !body.contains("CRITICAL"),
+        "the comment is updated first: {body}"
+    );
+}
+
+/// Another GitHub App's installation token cannot ask who it is either, and does not
+/// write as `github-actions[bot]`: the job says which `--comment-author` to pass, and
+/// with it keeps one comment.
+#[test]
+fn another_github_apps_token_is_named_with_comment_author() {
+    let repository = Repository::new("github-app");
+    let forge = FakeForge::github_app(TOKEN, "platform/fleet", 12, "preflight-app[bot]");
+    let checkout = repository.ci_checkout(&repository.head, "checkout");
+    let env = github_env(&forge, &repository.dir.0, &repository, &repository.head);
+    let first = run(&checkout, &env, &strs(&job_args(&[])));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains(
+            "warning: the comment was written by `preflight-app[bot]`, not `github-actions[bot]`: pass `--comment-author preflight-app[bot]`"
+        ),
+        "{}",
+        first.stderr
+    );
+    let named = run(
+        &checkout,
+        &env,
+        &strs(&job_args(&["--comment-author", "preflight-app[bot]"])),
+    );
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    assert!(named.stderr.contains("left unchanged"), "{}", named.stderr);
+    assert!(!named.stderr.contains("warning"), "{}", named.stderr);
+    assert_eq!(marked(&forge.notes()).len(), 1);
+}
+
 #[test]
 fn a_read_only_token_fails_the_job_with_the_reason() {
     let repository = Repository::new("forbidden");
@@ -599,7 +972,8 @@ fn incident_comments_are_stable() {
     let forge = FakeForge::github(TOKEN, "platform/fleet", 12);
     let env = github_env(&forge, &repository.dir.0, &repository, &repository.head);
     let sections_cut = dry_run(&["--max-chars", "16000"], &env);
-    assert!(sections_cut.len() <= 16_000, "{} bytes", sections_cut.len());
+    let characters = sections_cut.chars().count();
+    assert!(characters <= 16_000, "{characters} characters");
     assert!(sections_cut.contains("> **Shortened to fit the comment size limit**; the full report is in the job summary of [this workflow run](https://github.com/platform/fleet/actions/runs/4242). Left out: the diffs of 12 Applications;"), "{sections_cut}");
     assert_balanced(&sections_cut);
     snapshot("comment__rud-incident__16000", &sections_cut);
@@ -619,7 +993,8 @@ fn incident_comments_are_stable() {
         ],
         &env,
     );
-    assert!(hard_cut.len() <= 8_000, "{} bytes", hard_cut.len());
+    let characters = hard_cut.chars().count();
+    assert!(characters <= 8_000, "{characters} characters");
     assert!(hard_cut.contains("the full report is in the job artifact [`preflight-report.md`](https://gitlab.example.com/platform/fleet/-/jobs/901/artifacts/file/preflight-report.md)"), "{hard_cut}");
     assert_balanced(&hard_cut);
     snapshot("comment__rud-incident__8000", &hard_cut);

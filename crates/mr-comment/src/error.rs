@@ -27,7 +27,7 @@ pub enum Error {
     #[error("{} rejected the token (401 Unauthorized{}) for `{request}`: {}", request.forge, detail(message), unauthorized_hint(request.forge))]
     Unauthorized { request: Request, message: String },
 
-    #[error("{} refused `{request}` (403 Forbidden{}): {}", request.forge, detail(message), forbidden_hint(request.forge, message))]
+    #[error("{} refused `{request}` (403 Forbidden{}): {}", request.forge, detail(message), forbidden_hint(request, message))]
     Forbidden { request: Request, message: String },
 
     #[error("{} answered 404 Not Found{} for `{request}`: {}", request.forge, detail(message), not_found_hint(request.forge))]
@@ -184,9 +184,20 @@ fn unauthorized_hint(forge: Forge) -> &'static str {
     }
 }
 
-fn forbidden_hint(forge: Forge, message: &str) -> &'static str {
-    match forge {
-        Forge::GitLab => "the token needs the `api` scope and at least the Reporter role in the project",
+/// True for GitLab's `PUT …/discussions/:id?resolved=…`.
+fn resolves_a_thread(request: &Request) -> bool {
+    request.forge == Forge::GitLab
+        && request.method == "PUT"
+        && request.url.contains("/discussions/")
+        && request.url.contains("resolved=")
+}
+
+fn forbidden_hint(request: &Request, message: &str) -> &'static str {
+    match request.forge {
+        // GitLab lets Reporters write notes and open threads, but resolving a thread
+        // takes the Developer role, or authoring the merge request.
+        Forge::GitLab if resolves_a_thread(request) => "resolving a merge-request thread needs at least the Developer role in the project (a Reporter may open threads but not resolve them); give the token the Developer role",
+        Forge::GitLab => "the token needs the `api` scope and at least the Reporter role in the project (Developer to resolve threads)",
         Forge::GitHub if message.contains("Resource not accessible by integration") => {
             "the token may not write comments: give the workflow `permissions: pull-requests: write`; on a pull request from a fork GitHub's token is read-only, so post from a `workflow_run` job or use `pull_request_target` without running the fork's code"
         }
@@ -259,6 +270,25 @@ mod tests {
         assert!(text.starts_with("GitHub refused `POST http://127.0.0.1:1/x` (403 Forbidden: Resource not accessible by integration): "), "{text}");
         assert!(text.contains("fork"), "{text}");
         assert!(text.contains("pull-requests: write"), "{text}");
+    }
+
+    #[test]
+    fn a_gitlab_403_on_resolving_names_the_developer_role() {
+        let error = Error::Forbidden {
+            request: Request {
+                forge: Forge::GitLab,
+                method: "PUT",
+                url: "http://127.0.0.1:1/api/v4/projects/42/merge_requests/7/discussions/ab12?resolved=true".to_string(),
+            },
+            message: String::new(),
+        };
+        let text = error.to_string();
+        assert!(text.contains("needs at least the Developer role"), "{text}");
+        let writing = Error::Forbidden {
+            request: request(Forge::GitLab),
+            message: String::new(),
+        };
+        assert!(writing.to_string().contains("Reporter role"), "{writing}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! GitHub pull-request comments, which are the comments of the pull request's issue.
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Value};
 
 use crate::error::Error;
@@ -9,6 +11,11 @@ use crate::{Comment, CommentApi, Forge, Page, Token};
 /// The API version whose shapes this module reads; supported until at least 2028.
 const API_VERSION: &str = "2022-11-28";
 
+/// The author of what a GitHub Actions workflow's `GITHUB_TOKEN` writes. Such an
+/// installation token cannot ask who it is: `GET /user` answers 403 "Resource not
+/// accessible by integration".
+pub const GITHUB_ACTIONS_LOGIN: &str = "github-actions[bot]";
+
 /// The comments of one pull request: `{api}/repos/{owner}/{repo}/issues/{number}/comments`.
 #[derive(Clone, Debug)]
 pub struct GitHub {
@@ -17,6 +24,8 @@ pub struct GitHub {
     api_url: String,
     repository: String,
     pull_request: u64,
+    /// The login the token comments as, once known.
+    author: OnceLock<String>,
 }
 
 impl GitHub {
@@ -36,7 +45,17 @@ impl GitHub {
             api_url: api_base(Forge::GitHub, api_url)?,
             repository: repository.trim_matches('/').to_string(),
             pull_request,
+            author: OnceLock::new(),
         })
+    }
+
+    /// Comments as `login` without asking GitHub: for a GitHub App's installation token
+    /// other than the workflow's, whose comments are `APP-SLUG[bot]`'s.
+    pub fn with_author(self, login: &str) -> GitHub {
+        GitHub {
+            author: OnceLock::from(login.to_string()),
+            ..self
+        }
     }
 
     fn request(&self, method: Method, url: String, body: Option<Value>) -> Request {
@@ -68,6 +87,27 @@ impl GitHub {
 impl CommentApi for GitHub {
     fn forge(&self) -> Forge {
         Forge::GitHub
+    }
+
+    /// `GET /user` for a person's token; an installation token may not ask (403), and
+    /// is taken to be the workflow's, which writes as [`GITHUB_ACTIONS_LOGIN`].
+    fn author(&self) -> Result<String, Error> {
+        if let Some(login) = self.author.get() {
+            return Ok(login.clone());
+        }
+        let request = self.request(Method::Get, format!("{}/user", self.api_url), None);
+        let login = match self.http.call(&request) {
+            Ok(response) => response.json(&request)?["login"]
+                .as_str()
+                .ok_or_else(|| Error::InvalidResponse {
+                    request: request.label(),
+                    reason: "a user without a `login`".to_string(),
+                })?
+                .to_string(),
+            Err(Error::Forbidden { .. }) => GITHUB_ACTIONS_LOGIN.to_string(),
+            Err(error) => return Err(error),
+        };
+        Ok(self.author.get_or_init(|| login).clone())
     }
 
     fn comments_page(&self, page: Option<&str>) -> Result<Page, Error> {

@@ -1,6 +1,8 @@
 //! GitLab merge-request notes (REST API v4), and the resolvable discussion the bot opens
 //! for critical findings.
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Value};
 
 use crate::error::Error;
@@ -15,6 +17,8 @@ pub struct GitLab {
     api_url: String,
     project: String,
     merge_request: u64,
+    /// The username the token writes as, once known.
+    author: OnceLock<String>,
 }
 
 /// What [`GitLab::sync_thread`] did.
@@ -50,7 +54,16 @@ impl GitLab {
             api_url: api_base(Forge::GitLab, api_url)?,
             project: project.to_string(),
             merge_request,
+            author: OnceLock::new(),
         })
+    }
+
+    /// Comments as `username` without asking GitLab.
+    pub fn with_author(self, username: &str) -> GitLab {
+        GitLab {
+            author: OnceLock::from(username.to_string()),
+            ..self
+        }
     }
 
     fn merge_request_url(&self) -> String {
@@ -121,7 +134,9 @@ impl GitLab {
         Ok((discussions, next))
     }
 
+    /// The threads the token opened whose first note starts with `marker`.
     fn marked_discussions(&self, marker: &str) -> Result<Vec<Discussion>, Error> {
+        let author = self.author()?;
         let mut marked = Vec::new();
         let mut next: Option<String> = None;
         let mut seen: Vec<String> = Vec::new();
@@ -130,7 +145,7 @@ impl GitLab {
             marked.extend(
                 discussions
                     .into_iter()
-                    .filter(|discussion| crate::is_marked(&discussion.note.body, marker)),
+                    .filter(|discussion| crate::is_own(&discussion.note, marker, &author)),
             );
             match following {
                 Some(url) if !seen.contains(&url) && seen.len() < crate::MAX_PAGES => {
@@ -142,7 +157,8 @@ impl GitLab {
         }
     }
 
-    /// Keeps at most one open, resolvable thread starting with `marker`: with a `body`,
+    /// Keeps at most one open, resolvable thread of the token's starting with `marker`
+    /// (threads someone else opened are left alone): with a `body`,
     /// updates the open thread or opens one (unless a reviewer already resolved one that
     /// says exactly this); without, resolves the open threads. With "All threads must be
     /// resolved" on, an open thread blocks the merge until someone resolves it.
@@ -209,6 +225,20 @@ impl GitLab {
 impl CommentApi for GitLab {
     fn forge(&self) -> Forge {
         Forge::GitLab
+    }
+
+    /// `GET /user`: a project or group access token answers with its bot user.
+    fn author(&self) -> Result<String, Error> {
+        if let Some(username) = self.author.get() {
+            return Ok(username.clone());
+        }
+        let request = self.request(Method::Get, format!("{}/user", self.api_url), None);
+        let response = self.http.call(&request)?;
+        let username = response.json(&request)?["username"]
+            .as_str()
+            .ok_or_else(|| missing(&request, "a user without a `username`"))?
+            .to_string();
+        Ok(self.author.get_or_init(|| username).clone())
     }
 
     fn comments_page(&self, page: Option<&str>) -> Result<Page, Error> {

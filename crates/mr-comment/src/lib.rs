@@ -1,10 +1,12 @@
 //! Keeps exactly one argocd-preflight comment on a GitLab merge request or a GitHub pull
 //! request up to date.
 //!
-//! The bot's comment starts with a hidden marker (`<!-- argocd-preflight -->`).
-//! [`upsert_comment`] pages through every comment to find the marked one, updates it,
-//! and creates it only when there is none or when the update answers 404 (someone
-//! deleted it meanwhile); it never posts a second one. The forges meet it at the
+//! The bot's comment starts with a hidden marker (`<!-- argocd-preflight -->`) and is
+//! written by the token's own identity ([`CommentApi::author`]). [`upsert_comment`] pages
+//! through every comment to find the marked one the token wrote, updates it, and creates
+//! it only when there is none or when the update answers 404 (someone deleted it
+//! meanwhile); it never posts a second one, and never touches a marked comment someone
+//! else wrote: anyone can type the marker. The forges meet it at the
 //! [`CommentApi`] trait: [`GitLab`] (merge-request notes, and resolvable discussions for
 //! critical findings) and [`GitHub`] (issue comments of a pull request).
 //!
@@ -25,7 +27,7 @@ mod http;
 use std::fmt;
 
 pub use error::{Error, Request};
-pub use github::GitHub;
+pub use github::{GitHub, GITHUB_ACTIONS_LOGIN};
 pub use gitlab::{GitLab, ThreadOutcome};
 pub use http::{HttpClient, HttpConfig, Sleep, Token};
 
@@ -83,6 +85,9 @@ pub struct Page {
 /// The comment endpoints of one merge request or pull request.
 pub trait CommentApi {
     fn forge(&self) -> Forge;
+    /// The username (GitLab) or login (GitHub) the token writes comments as: the bot's
+    /// comment is a marked comment by this author.
+    fn author(&self) -> Result<String, Error>;
     /// The first page for `None`, else the page at a URL a previous page named as next.
     fn comments_page(&self, page: Option<&str>) -> Result<Page, Error>;
     fn create_comment(&self, body: &str) -> Result<Comment, Error>;
@@ -128,8 +133,23 @@ pub fn is_marked(body: &str, marker: &str) -> bool {
     body.trim_start().starts_with(marker)
 }
 
-/// The oldest comment that starts with `marker`, searching every page.
-pub fn find_comment(api: &dyn CommentApi, marker: &str) -> Result<Option<Comment>, Error> {
+/// True when `comment` is the bot's: marked, and written by `author` (usernames and
+/// logins are case-insensitive on both forges).
+pub fn is_own(comment: &Comment, marker: &str, author: &str) -> bool {
+    is_marked(&comment.body, marker)
+        && comment
+            .author
+            .as_deref()
+            .is_some_and(|written_by| written_by.eq_ignore_ascii_case(author))
+}
+
+/// The oldest comment by `author` that starts with `marker`, searching every page.
+/// Marked comments by anyone else are passed over.
+pub fn find_comment(
+    api: &dyn CommentApi,
+    marker: &str,
+    author: &str,
+) -> Result<Option<Comment>, Error> {
     let mut next: Option<String> = None;
     let mut seen_pages: Vec<String> = Vec::new();
     for _ in 0..MAX_PAGES {
@@ -137,7 +157,7 @@ pub fn find_comment(api: &dyn CommentApi, marker: &str) -> Result<Option<Comment
         if let Some(found) = page
             .comments
             .into_iter()
-            .find(|comment| is_marked(&comment.body, marker))
+            .find(|comment| is_own(comment, marker, author))
         {
             return Ok(Some(found));
         }
@@ -155,17 +175,19 @@ pub fn find_comment(api: &dyn CommentApi, marker: &str) -> Result<Option<Comment
     })
 }
 
-/// Makes the bot's one comment read `body`: updates the comment that starts with
-/// `marker`, or creates it when there is none or it was deleted since it was listed.
-/// `body` must start with `marker` itself, or the next run could not find it.
+/// Makes the bot's one comment read `body`: updates the comment by the token's author
+/// that starts with `marker`, or creates it when there is none or it was deleted since
+/// it was listed. `body` must start with `marker` itself, or the next run could not find
+/// it.
 pub fn upsert_comment(api: &dyn CommentApi, marker: &str, body: &str) -> Result<Upserted, Error> {
     if !is_marked(body, marker) {
         return Err(Error::UnmarkedBody {
             marker: marker.to_string(),
         });
     }
-    let Some(existing) = find_comment(api, marker)? else {
-        return create_once(api, marker, body).map(Upserted::Created);
+    let author = api.author()?;
+    let Some(existing) = find_comment(api, marker, &author)? else {
+        return create_once(api, marker, &author, body).map(Upserted::Created);
     };
     if existing.body == body {
         return Ok(Upserted::Unchanged(existing));
@@ -173,7 +195,7 @@ pub fn upsert_comment(api: &dyn CommentApi, marker: &str, body: &str) -> Result<
     match api.update_comment(existing.id, body) {
         Ok(comment) => Ok(Upserted::Updated(comment)),
         Err(error) if error.is_not_found() => {
-            let comment = create_once(api, marker, body)?;
+            let comment = create_once(api, marker, &author, body)?;
             Ok(Upserted::Recreated {
                 comment,
                 missing: existing.id,
@@ -185,14 +207,19 @@ pub fn upsert_comment(api: &dyn CommentApi, marker: &str, body: &str) -> Result<
 
 /// Creates the comment, and when the create fails in a way that may have created it
 /// anyway (a 5xx, a timeout), looks for it before sending it again.
-fn create_once(api: &dyn CommentApi, marker: &str, body: &str) -> Result<Comment, Error> {
+fn create_once(
+    api: &dyn CommentApi,
+    marker: &str,
+    author: &str,
+    body: &str,
+) -> Result<Comment, Error> {
     let mut attempt = 1;
     loop {
         match api.create_comment(body) {
             Ok(comment) => return Ok(comment),
             Err(error) if error.may_have_been_applied() && attempt < CREATE_ATTEMPTS => {
                 attempt += 1;
-                if let Some(found) = find_comment(api, marker)? {
+                if let Some(found) = find_comment(api, marker, author)? {
                     if found.body == body {
                         return Ok(found);
                     }
@@ -230,12 +257,16 @@ mod tests {
         }
 
         fn insert(&self, body: &str) -> Comment {
+            self.insert_by(BOT, body)
+        }
+
+        fn insert_by(&self, author: &str, body: &str) -> Comment {
             let mut comments = self.comments.borrow_mut();
             let id = comments.iter().map(|c| c.id).max().unwrap_or(100) + 1;
             let comment = Comment {
                 id,
                 body: body.to_string(),
-                author: None,
+                author: Some(author.to_string()),
                 url: None,
             };
             comments.push(comment.clone());
@@ -262,6 +293,10 @@ mod tests {
     impl CommentApi for Memory {
         fn forge(&self) -> Forge {
             Forge::GitHub
+        }
+
+        fn author(&self) -> Result<String, Error> {
+            Ok(BOT.to_string())
         }
 
         fn comments_page(&self, page: Option<&str>) -> Result<Page, Error> {
@@ -318,6 +353,39 @@ mod tests {
     }
 
     const MARKER: &str = "<!-- m -->";
+    const BOT: &str = "Preflight-Bot";
+
+    #[test]
+    fn a_marked_comment_by_someone_else_is_left_alone() {
+        let memory = Memory::default();
+        memory.insert_by("mallory", "<!-- m -->\nplanted");
+        let upserted = upsert_comment(&memory, MARKER, "<!-- m -->\nours").unwrap();
+        assert!(matches!(upserted, Upserted::Created(_)), "{upserted:?}");
+        let again = upsert_comment(&memory, MARKER, "<!-- m -->\nours, later").unwrap();
+        assert!(matches!(again, Upserted::Updated(_)), "{again:?}");
+        assert_eq!(
+            memory.bodies(),
+            ["<!-- m -->\nplanted", "<!-- m -->\nours, later"]
+        );
+        assert!(
+            !memory.calls.borrow().contains(&"update 101".to_string()),
+            "never sent an update of mallory's comment: {:?}",
+            memory.calls.borrow()
+        );
+    }
+
+    #[test]
+    fn authors_match_without_case() {
+        let comment = |author: Option<&str>| Comment {
+            id: 1,
+            body: "<!-- m -->\nx".to_string(),
+            author: author.map(str::to_string),
+            url: None,
+        };
+        assert!(is_own(&comment(Some("preflight-bot")), MARKER, BOT));
+        assert!(!is_own(&comment(Some("preflight-bot2")), MARKER, BOT));
+        assert!(!is_own(&comment(None), MARKER, BOT));
+    }
 
     #[test]
     fn creates_then_updates_the_marked_comment_on_a_later_page() {
@@ -366,6 +434,12 @@ mod tests {
         let error = upsert_comment(&memory, MARKER, "no marker").unwrap_err();
         assert!(matches!(error, Error::UnmarkedBody { .. }), "{error}");
         assert!(memory.bodies().is_empty());
+    }
+
+    #[test]
+    fn limits_are_the_forges_in_characters() {
+        assert_eq!(Forge::GitHub.comment_limit(), 65_536);
+        assert_eq!(Forge::GitLab.comment_limit(), 1_000_000);
     }
 
     #[test]

@@ -165,12 +165,14 @@ fn two_runs_leave_one_comment_with_the_latest_body() {
 #[test]
 fn requests_use_each_forges_paths() {
     let Setup { forge, api, .. } = setup(Flavor::GitLab);
+    // The token's identity is asked once.
     upsert_comment(api.as_ref(), MARKER, &body("one")).unwrap();
     upsert_comment(api.as_ref(), MARKER, &body("two")).unwrap();
     let id = forge.notes()[0].id;
     assert_eq!(
         forge.requests(),
         [
+            "GET /api/v4/user".to_string(),
             format!("GET /api/v4/projects/{PROJECT_IN_URL}/merge_requests/17/notes?sort=asc&order_by=created_at&per_page=100&page=1"),
             format!("POST /api/v4/projects/{PROJECT_IN_URL}/merge_requests/17/notes"),
             format!("GET /api/v4/projects/{PROJECT_IN_URL}/merge_requests/17/notes?sort=asc&order_by=created_at&per_page=100&page=1"),
@@ -179,12 +181,14 @@ fn requests_use_each_forges_paths() {
     );
 
     let Setup { forge, api, .. } = setup(Flavor::GitHub);
+    // The token's identity is asked once.
     upsert_comment(api.as_ref(), MARKER, &body("one")).unwrap();
     upsert_comment(api.as_ref(), MARKER, &body("two")).unwrap();
     let id = forge.notes()[0].id;
     assert_eq!(
         forge.requests(),
         [
+            "GET /user".to_string(),
             format!("GET /repos/{REPOSITORY}/issues/17/comments?per_page=100"),
             format!("POST /repos/{REPOSITORY}/issues/17/comments"),
             format!("GET /repos/{REPOSITORY}/issues/17/comments?per_page=100"),
@@ -193,11 +197,85 @@ fn requests_use_each_forges_paths() {
     );
 }
 
+/// Anyone can type the marker: a marked comment someone else wrote is never updated
+/// (issue #14), on both forges, and the bot keeps its own one comment beside it.
+#[test]
+fn a_marked_comment_by_someone_else_is_never_updated() {
+    both(|flavor| {
+        let Setup { forge, api, .. } = setup(flavor);
+        let planted = forge.seed("mallory", &body("planted: all clear"));
+        let first = upsert_comment(api.as_ref(), MARKER, &body("one")).unwrap();
+        assert!(
+            matches!(first, Upserted::Created(_)),
+            "{flavor:?}: {first:?}"
+        );
+        let second = upsert_comment(api.as_ref(), MARKER, &body("two")).unwrap();
+        assert!(
+            matches!(second, Upserted::Updated(_)),
+            "{flavor:?}: {second:?}"
+        );
+        assert_eq!(second.comment().id, first.comment().id);
+        assert_eq!(
+            marked(&forge),
+            [body("planted: all clear"), body("two")],
+            "{flavor:?}"
+        );
+        let ours = forge
+            .notes()
+            .into_iter()
+            .find(|n| n.body == body("two"))
+            .unwrap();
+        assert_eq!(ours.author, forge.login(), "{flavor:?}");
+        assert!(
+            !forge
+                .requests()
+                .iter()
+                .any(|r| r.ends_with(&format!("/notes/{planted}"))
+                    || r.ends_with(&format!("/comments/{planted}"))),
+            "{flavor:?}: the planted comment was never sent an update: {:?}",
+            forge.requests()
+        );
+    });
+}
+
+/// A personal access token on GitHub asks `GET /user` who it is; the workflow token
+/// cannot (403) and writes as `github-actions[bot]`.
+#[test]
+fn github_identity_comes_from_the_user_or_the_actions_bot() {
+    let waits = Waits::default();
+    let forge = FakeForge::github_as_user(TOKEN, REPOSITORY, NUMBER, "Platform-Robot");
+    // A comment of the workflow token's, from before the switch to a personal token:
+    // not this token's.
+    forge.seed("github-actions[bot]", &body("old"));
+    let api = GitHub::new(
+        http(&waits),
+        Token::new(TOKEN),
+        &forge.api_url(),
+        REPOSITORY,
+        NUMBER,
+    )
+    .unwrap();
+    assert_eq!(api.author().unwrap(), "Platform-Robot");
+    forge.seed("Platform-Robot", &body("ours"));
+    let upserted = upsert_comment(&api, MARKER, &body("new")).unwrap();
+    assert!(matches!(upserted, Upserted::Updated(_)), "{upserted:?}");
+    assert_eq!(marked(&forge), [body("old"), body("new")]);
+
+    let Setup { api, forge, .. } = setup(Flavor::GitHub);
+    assert_eq!(api.author().unwrap(), "github-actions[bot]");
+    assert_eq!(api.author().unwrap(), "github-actions[bot]");
+    assert_eq!(
+        forge.requests(),
+        ["GET /user"],
+        "asked once, and the 403 is not an error"
+    );
+}
+
 #[test]
 fn a_comment_deleted_meanwhile_is_created_again() {
     both(|flavor| {
         let Setup { forge, api, .. } = setup(flavor);
-        let old = forge.seed("preflight-bot", &body("old"));
+        let old = forge.seed(&forge.login(), &body("old"));
         forge.vanish_after_list(old);
         let upserted = upsert_comment(api.as_ref(), MARKER, &body("new")).unwrap();
         assert!(
@@ -248,6 +326,24 @@ fn a_gitlab_403_names_the_role() {
     let text = error.to_string();
     assert!(text.contains("Reporter"), "{text}");
     assert!(text.contains("`api` scope"), "{text}");
+}
+
+/// GitLab lets a Reporter write notes and open threads but not resolve them: the 403
+/// says the Developer role is needed (issue #14).
+#[test]
+fn resolving_with_a_reporter_token_names_the_developer_role() {
+    let (forge, api) = gitlab_setup();
+    let marker = "<!-- argocd-preflight critical -->";
+    let opened = api
+        .sync_thread(marker, Some(&format!("{marker}\n3 stuck")))
+        .unwrap();
+    assert!(matches!(opened, ThreadOutcome::Opened { .. }), "{opened:?}");
+    forge.as_reporter();
+    let error = api.sync_thread(marker, None).unwrap_err();
+    assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains("needs at least the Developer role"), "{text}");
+    assert!(!forge.threads()[0].resolved);
 }
 
 #[test]
@@ -349,7 +445,7 @@ fn retries_run_out() {
             r#"{"message":"503 Service Unavailable"}"#,
         ));
     }
-    let error = find_comment(api.as_ref(), MARKER).unwrap_err();
+    let error = find_comment(api.as_ref(), MARKER, "preflight-bot").unwrap_err();
     assert!(
         matches!(
             error,
@@ -389,7 +485,7 @@ fn a_next_page_elsewhere_is_not_followed() {
         Fault::new("GET", 200, "[]")
             .header("link", "<http://198.51.100.7/steal?page=2>; rel=\"next\""),
     );
-    let error = find_comment(api.as_ref(), MARKER).unwrap_err();
+    let error = find_comment(api.as_ref(), MARKER, "preflight-bot").unwrap_err();
     assert!(matches!(error, Error::ForeignPage { .. }), "{error:?}");
     assert_eq!(forge.requests().len(), 1);
 }
@@ -409,7 +505,7 @@ fn a_closed_port_is_a_transport_error() {
         NUMBER,
     )
     .unwrap();
-    let error = find_comment(&api, MARKER).unwrap_err();
+    let error = find_comment(&api, MARKER, "preflight-bot").unwrap_err();
     assert!(
         matches!(error, Error::Transport { attempts: 4, .. }),
         "{error:?}"
@@ -418,6 +514,30 @@ fn a_closed_port_is_a_transport_error() {
         error.to_string().starts_with("cannot reach GitHub"),
         "{error}"
     );
+}
+
+#[test]
+fn a_thread_someone_else_opened_with_the_marker_is_left_alone() {
+    let (forge, api) = gitlab_setup();
+    let marker = "<!-- argocd-preflight critical -->";
+    let planted = forge.seed_thread("mallory", &format!("{marker}\nnothing to see"));
+    let opened = api
+        .sync_thread(marker, Some(&format!("{marker}\n3 stuck")))
+        .unwrap();
+    assert!(matches!(opened, ThreadOutcome::Opened { .. }), "{opened:?}");
+    let resolved = api.sync_thread(marker, None).unwrap();
+    let ThreadOutcome::Resolved { discussions } = resolved else {
+        panic!("{resolved:?}");
+    };
+    assert!(!discussions.contains(&planted), "{discussions:?}");
+    let threads = forge.threads();
+    assert_eq!(threads.len(), 2);
+    assert_eq!(threads[0].note.body, format!("{marker}\nnothing to see"));
+    assert!(
+        !threads[0].resolved,
+        "mallory's thread is not the bot's to resolve"
+    );
+    assert!(threads[1].resolved);
 }
 
 #[test]

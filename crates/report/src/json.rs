@@ -12,15 +12,36 @@ use preflight_simulator::{
 };
 
 use crate::changes::changed_paths;
+use crate::escape::must_be_escaped;
 use crate::summary::{sorted_findings, Counts, Tally, Verdict};
 use crate::SCHEMA_VERSION;
 
 pub(crate) fn render(outcome: &Outcome) -> String {
     let report = Report::of(outcome);
-    let mut text =
-        serde_json::to_string_pretty(&report).expect("the JSON report has only string keys");
+    let text = serde_json::to_string_pretty(&report).expect("the JSON report has only string keys");
+    let mut text = with_json_escapes(text);
     text.push('\n');
     text
+}
+
+/// serde_json escapes only `"`, `\` and U+0000–U+001F; the characters that
+/// [`must_be_escaped`] names beyond those (bidirectional controls, DEL, C1 controls) are
+/// written as `\uXXXX` escapes here, so that the JSON text shows them while every
+/// decoded string stays what it was. They can only occur inside strings: the JSON
+/// syntax around them is ASCII.
+fn with_json_escapes(text: String) -> String {
+    if !text.chars().any(must_be_escaped) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for character in text.chars() {
+        if must_be_escaped(character) {
+            out.push_str(&format!("\\u{:04x}", u32::from(character)));
+        } else {
+            out.push(character);
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]

@@ -11,6 +11,7 @@
 //! the clock, the environment, tokio, kube, an HTTP client, or the simulator's internals.
 
 mod changes;
+mod escape;
 mod json;
 mod markdown;
 mod summary;
@@ -78,6 +79,22 @@ impl<'a> MarkdownReport<'a> {
     pub fn comment(&self, max_bytes: usize, full_report: &str) -> String {
         self.0.render_comment(max_bytes, full_report)
     }
+}
+
+/// Untrusted text (a name, a message) as inert Markdown on one line, for a caller that
+/// writes its own Markdown around a report: what the comment's renderer uses.
+pub fn markdown_text(value: &str) -> String {
+    markdown::text(value)
+}
+
+/// Untrusted text as an inline code span on one line.
+pub fn markdown_code(value: &str) -> String {
+    markdown::code(value)
+}
+
+/// Untrusted text, several lines, as a fenced code block no line of it can close.
+pub fn markdown_code_block(language: &str, body: &str) -> String {
+    markdown::fence(language, body)
 }
 
 /// The JSON report (the contract of `--format json`), pretty-printed with a trailing

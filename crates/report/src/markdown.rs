@@ -16,6 +16,7 @@ use preflight_simulator::{
 };
 
 use crate::changes::{changed_paths, yamlish};
+use crate::escape::visible;
 use crate::summary::{
     applications_line, counts_of, destination_label, group_counts_phrase, is_namespace, plural,
     sorted_findings, stuck_groups, true_conditions, ApplicationGroups, Level, ListedGroup, Tally,
@@ -932,6 +933,7 @@ pub(crate) fn mermaid(chain: &[String]) -> String {
 /// A label inside `["…"]`: characters that Mermaid would read as syntax or markup become
 /// its `#code;` entities, and line breaks become spaces.
 fn mermaid_label(step: &str) -> String {
+    let step = visible(step);
     let mut label = String::with_capacity(step.len());
     for character in step.chars() {
         match character {
@@ -991,7 +993,8 @@ fn write_errors_and_drift(out: &mut String, outcome: &Outcome) {
 }
 
 /// User text as Markdown on one line. Pairs of backticks keep their meaning (messages
-/// put user values in backticks); everything else renders literally.
+/// put user values in backticks); everything else renders literally, and nothing in it
+/// mentions, links or references anyone.
 pub(crate) fn text(value: &str) -> String {
     inline(value, false)
 }
@@ -1002,6 +1005,7 @@ pub(crate) fn cell(value: &str) -> String {
 }
 
 fn inline(value: &str, in_table: bool) -> String {
+    let value = visible(value);
     let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
     let parts: Vec<&str> = value.split('`').collect();
     let mut out = String::with_capacity(value.len());
@@ -1009,10 +1013,10 @@ fn inline(value: &str, in_table: bool) -> String {
         let inside_backticks = index % 2 == 1;
         let unpaired = inside_backticks && index == parts.len() - 1;
         if !inside_backticks {
-            out.push_str(&escape(part));
+            out.push_str(&escape(part, in_table));
         } else if unpaired || part.trim().is_empty() {
             out.push_str("\\`");
-            out.push_str(&escape(part));
+            out.push_str(&escape(part, in_table));
             if !unpaired {
                 out.push_str("\\`");
             }
@@ -1025,24 +1029,59 @@ fn inline(value: &str, in_table: bool) -> String {
     out
 }
 
-/// Backslash-escapes what Markdown or HTML would read as markup.
-fn escape(value: &str) -> String {
+/// Backslash-escapes what Markdown or HTML would read as markup, and shows each word
+/// that a forge would turn into a mention, a link or a reference as code, where
+/// neither GitHub nor GitLab looks for them: a backslash keeps Markdown from reading
+/// `[x](y)`, but mentions, bare URLs and `#1` references are found in the rendered
+/// text, escaped or not.
+fn escape(value: &str, in_table: bool) -> String {
     let mut out = String::with_capacity(value.len());
-    for character in value.chars() {
-        match character {
-            '\\' | '`' | '*' | '_' | '~' | '|' | '[' | ']' | '<' | '>' | '#' => {
-                out.push('\\');
-                out.push(character);
+    for (index, word) in value.split(' ').enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        if is_live(word) {
+            out.push_str(&if in_table {
+                code_cell(word)
+            } else {
+                code(word)
+            });
+            continue;
+        }
+        for character in word.chars() {
+            match character {
+                '\\' | '`' | '*' | '_' | '~' | '|' | '[' | ']' | '<' | '>' | '#' => {
+                    out.push('\\');
+                    out.push(character);
+                }
+                '&' => out.push_str("&amp;"),
+                other => out.push(other),
             }
-            '&' => out.push_str("&amp;"),
-            other => out.push(other),
         }
     }
     out
 }
 
-/// User text as an inline code span, on one line.
+/// A word GitHub or GitLab would act on in rendered text: a mention (`@user`,
+/// `@org/team`) or an email address, a URL of any scheme or a `www.` address, and the
+/// references `#1`, `!1`, `~label`, `%milestone`, `$snippet`, `&epic`, `^alert`.
+fn is_live(word: &str) -> bool {
+    word.contains('@')
+        || word.contains("://")
+        || word.to_ascii_lowercase().contains("www.")
+        || word.char_indices().any(|(at, character)| {
+            matches!(character, '#' | '!' | '~' | '%' | '$' | '&' | '^')
+                && word[at + character.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|next| next.is_alphanumeric() || next == '"')
+        })
+}
+
+/// User text as an inline code span, on one line. Nothing inside a code span is
+/// markup, a mention or a link.
 pub(crate) fn code(value: &str) -> String {
+    let value = visible(value);
     let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
     let longest_run = value
         .split(|character| character != '`')
@@ -1064,17 +1103,31 @@ pub(crate) fn code_cell(value: &str) -> String {
     code(value).replace('|', "\\|")
 }
 
-/// Text inside an HTML element such as `<summary>`, where Markdown is not rendered.
+/// Text inside an HTML element such as `<summary>`, where Markdown is not rendered but
+/// mentions, references and (on GitLab) bare URLs still are: such words go in `<code>`.
 pub(crate) fn html(value: &str) -> String {
+    let value = visible(value);
     let mut out = String::with_capacity(value.len());
-    for character in value.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' | '\r' => out.push(' '),
-            other => out.push(other),
+    for (index, word) in value.split(' ').enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        let live = is_live(word);
+        if live {
+            out.push_str("<code>");
+        }
+        for character in word.chars() {
+            match character {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\n' | '\r' => out.push(' '),
+                other => out.push(other),
+            }
+        }
+        if live {
+            out.push_str("</code>");
         }
     }
     out
@@ -1082,6 +1135,7 @@ pub(crate) fn html(value: &str) -> String {
 
 /// A fenced code block whose fence is longer than any backtick run in the body.
 pub(crate) fn fence(language: &str, body: &str) -> String {
+    let body = visible(body);
     let longest_run = body
         .split(|character| character != '`')
         .map(str::len)

@@ -712,3 +712,166 @@ fn a_shortened_comment_says_what_was_cut_and_where_the_full_report_is() {
     assert!(tiny.contains(pointer), "{tiny}");
     assert_eq!(tiny.matches("```").count() % 2, 0, "{tiny}");
 }
+
+/// Names, label values and messages come from whoever wrote the manifests: an outcome
+/// full of hostile ones (issue #14).
+fn hostile() -> Outcome {
+    const RLO: &str = "\u{202e}";
+    let mut outcome = incident();
+    let set = format!("kube-log{RLO}lmth.exe @admins");
+    let mut updated = application(
+        "[click](https://evil.example/login) <img src=x onerror=alert(1)> | @platform/sre",
+        Some(&set),
+        Action::Update,
+    );
+    updated.destination = destination(&format!("lab{RLO}a"), "kube-log");
+    let mut before = manifest("x", LAB_A, "kube-log", "v1");
+    before["metadata"]["labels"]["team"] = json!(format!("sre{RLO}\u{2066}ops"));
+    let mut after = before.clone();
+    after["metadata"]["labels"]["team"] = json!("```\n</details> @everyone");
+    updated.before = Some(before);
+    updated.after = Some(after);
+    updated.notes = vec!["see www.evil.example and #1, !2, ~bug, ping @oncall".to_string()];
+    outcome.applications.push(updated);
+    outcome.findings.push(Finding {
+        severity: Severity::Critical,
+        code: "stuck-namespace".to_string(),
+        cluster: Some(format!("lab{RLO}a")),
+        message: format!(
+            "namespace `kube{RLO}log` stays: @security-team read https://evil.example/x </details><script>x</script> \u{1b}[2J"
+        ),
+        remediation: vec![format!("kubectl delete ns kube{RLO}log")],
+        chain: vec![format!("a{RLO}b @c"), "d".to_string()],
+    });
+    outcome.errors.push(EvaluationError {
+        file: Some(format!("appsets/{RLO}evil.yaml")),
+        application_set: Some(set.clone()),
+        message: format!("spec.generators[0]: `@here` {RLO}mailto:a@b.c"),
+    });
+    outcome.clusters[0].namespaces[0].conditions[0].message =
+        format!("@ns-owner {RLO} www.evil.example | x");
+    outcome
+}
+
+fn has_bidi_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+}
+
+/// The rendered text of Markdown where forges look for mentions, links and
+/// references: outside fences, code spans and `<code>` elements.
+fn outside_code(markdown: &str) -> String {
+    let mut prose = String::new();
+    let mut fence: Option<String> = None;
+    for line in markdown.lines() {
+        let ticks: String = line.trim().chars().take_while(|&c| c == '`').collect();
+        match &fence {
+            Some(open) if ticks.len() >= open.len() && line.trim() == ticks => fence = None,
+            Some(_) => {}
+            None if ticks.len() >= 3 => fence = Some(ticks),
+            None => {
+                prose.push_str(line);
+                prose.push('\n');
+            }
+        }
+    }
+    // Code spans: a run of backticks up to the same run, unless escaped.
+    let mut out = String::new();
+    let chars: Vec<char> = prose.chars().collect();
+    let mut index = 0;
+    while index < chars.len() {
+        if chars[index] == '\\' && index + 1 < chars.len() {
+            out.push(chars[index]);
+            out.push(chars[index + 1]);
+            index += 2;
+            continue;
+        }
+        if chars[index] == '`' {
+            let run = chars[index..].iter().take_while(|&&c| c == '`').count();
+            let closing = (index + run..chars.len()).find(|&at| {
+                chars[at..].iter().take_while(|&&c| c == '`').count() == run
+                    && (at == 0 || chars[at - 1] != '`')
+            });
+            if let Some(at) = closing {
+                index = at + run;
+                continue;
+            }
+        }
+        out.push(chars[index]);
+        index += 1;
+    }
+    let mut rest = out.as_str();
+    let mut without = String::new();
+    while let Some(start) = rest.find("<code>") {
+        without.push_str(&rest[..start]);
+        let end = rest[start..].find("</code>").expect("closed") + start;
+        rest = &rest[end + "</code>".len()..];
+    }
+    without.push_str(rest);
+    without
+}
+
+#[test]
+fn hostile_names_are_inert_in_every_format() {
+    let outcome = hostile();
+    let markdown = render_markdown_limited(&outcome, usize::MAX);
+    let text = render_text(&outcome);
+    let json = render_json(&outcome);
+    for (format, rendered) in [("markdown", &markdown), ("text", &text), ("json", &json)] {
+        assert!(!has_bidi_control(rendered), "{format}: {rendered}");
+        assert!(!rendered.contains('\u{1b}'), "{format}: {rendered}");
+    }
+    assert!(markdown.contains("kube-log\\u{202e}lmth.exe"), "{markdown}");
+    assert!(text.contains("kube-log\\u{202e}lmth.exe"), "{text}");
+    assert!(text.contains("\\u{1b}[2J"), "{text}");
+    assert!(json.contains("kube-log\\u202elmth.exe"), "{json}");
+    let decoded: Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        decoded.to_string().contains("kube-log\u{202e}lmth.exe"),
+        "JSON escapes decode to the original"
+    );
+
+    // An escaped `\<` is text.
+    let prose = outside_code(&markdown).replace("\\<", "");
+    for live in [
+        "@", "://", "www.", "#1", "!2", "~bug", "<img", "<script", "](",
+    ] {
+        assert!(!prose.contains(live), "`{live}` outside code:\n{prose}");
+    }
+    assert_eq!(
+        prose.matches("<details>").count(),
+        prose.matches("</details>").count(),
+        "every </details> outside code is ours"
+    );
+    // Every row of a table has as many cells as its header.
+    let mut columns = None;
+    for line in markdown.lines() {
+        if !line.starts_with('|') {
+            columns = None;
+            continue;
+        }
+        let cells = line.replace("\\|", "").matches('|').count();
+        match columns {
+            None => columns = Some(cells),
+            Some(expected) => assert_eq!(cells, expected, "{line}"),
+        }
+    }
+    let comment = render_markdown_comment(&outcome, 3_000, "in the job summary");
+    assert!(!has_bidi_control(&comment));
+    assert_eq!(comment.matches("```").count() % 2, 0, "{comment}");
+}
+
+#[test]
+fn words_forges_act_on_are_code() {
+    use crate::markdown::{cell, html, text};
+    assert_eq!(text("ping @sre now"), "ping `@sre` now");
+    assert_eq!(text("see https://x.example/a"), "see `https://x.example/a`");
+    assert_eq!(text("www.x.example #12 !3"), "`www.x.example` `#12` `!3`");
+    assert_eq!(text("100% of a & b"), "100% of a &amp; b");
+    assert_eq!(text("#"), "\\#");
+    assert_eq!(cell("a|@b|c"), "`a|@b|c`".replace('|', "\\|"));
+    assert_eq!(
+        html("ApplicationSet @x: 1 <b>"),
+        "ApplicationSet <code>@x:</code> 1 &lt;b&gt;"
+    );
+}

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use preflight_simulator::{Action, ApplicationChange, Fate, Outcome};
 
 use crate::changes::changed_paths;
+use crate::escape::visible;
 use crate::summary::{
     applications_line, counts_of, destination_label, group_counts_phrase, is_namespace,
     sorted_findings, true_conditions, ApplicationGroups, Tally, Verdict,
@@ -30,7 +31,10 @@ pub(crate) fn render(outcome: &Outcome) -> String {
     applications(&mut out, outcome);
     stuck(&mut out, outcome);
     errors_and_drift(&mut out, outcome);
-    out
+    // Names and messages enter this report in many places; none of our own text has a
+    // control character but newlines, so one pass over the whole shows every
+    // bidirectional or terminal control character of theirs as an escape.
+    visible(&out).into_owned()
 }
 
 fn line(out: &mut String, text: &str) {

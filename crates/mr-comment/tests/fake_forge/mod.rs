@@ -2,6 +2,11 @@
 //! and issue-comments endpoints with state: list with pagination, create, update, 404
 //! for what is gone, 401 for a wrong token, and scripted faults (403, 429, 5xx).
 //!
+//! The token acts as one identity, which writes every comment the client creates and
+//! may edit only its own: GitLab's `GET /user` names it; GitHub's answers for a personal
+//! access token ([`FakeForge::github_as_user`]) and refuses with 403 for the workflow's
+//! installation token (the default), whose comments are `github-actions[bot]`'s.
+//!
 //! One thread serves one connection at a time with minimal HTTP/1.1 (`Content-Length`
 //! bodies, `Connection: close`). Shared by the crate's tests and the binary's end-to-end
 //! tests (`#[path]`), so not every helper is used by each.
@@ -22,8 +27,12 @@ pub enum Flavor {
     GitHub,
 }
 
-/// The user every request with the right token acts as.
+/// The user every request with the right token acts as on GitLab (a project access
+/// token's bot user).
 pub const BOT_USER: &str = "preflight-bot";
+
+/// The author of what a GitHub Actions workflow's `GITHUB_TOKEN` writes.
+pub const GITHUB_ACTIONS_BOT: &str = "github-actions[bot]";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
@@ -84,6 +93,13 @@ impl Fault {
 struct State {
     flavor: Flavor,
     token: String,
+    /// Who the token acts as: the author of what it creates.
+    login: String,
+    /// GitHub: `GET /user` answers 403, as for an installation token.
+    installation_token: bool,
+    /// GitLab: the token has the Reporter role, which may write notes and open threads
+    /// but not resolve them (that takes Developer, or authoring the merge request).
+    reporter: bool,
     /// `/api/v4/projects/{project}/merge_requests/{iid}` or `/repos/{owner}/{repo}`.
     scope: String,
     number: u64,
@@ -125,12 +141,48 @@ impl FakeForge {
         )
     }
 
+    /// A GitHub whose token is a person's (a personal access token): `GET /user` names
+    /// `login`, who writes the comments the client creates.
+    pub fn github_as_user(token: &str, repository: &str, number: u64, login: &str) -> FakeForge {
+        let forge = FakeForge::github(token, repository, number);
+        {
+            let mut state = forge.state.lock().unwrap();
+            state.login = login.to_string();
+            state.installation_token = false;
+        }
+        forge
+    }
+
+    /// GitLab: the token has the Reporter role only.
+    pub fn as_reporter(&self) {
+        self.state.lock().unwrap().reporter = true;
+    }
+
+    /// A GitHub whose installation token belongs to another GitHub App than the
+    /// workflow's: `GET /user` answers 403, and its comments are `login`'s.
+    pub fn github_app(token: &str, repository: &str, number: u64, login: &str) -> FakeForge {
+        let forge = FakeForge::github(token, repository, number);
+        forge.state.lock().unwrap().login = login.to_string();
+        forge
+    }
+
+    /// The login or username the token acts as.
+    pub fn login(&self) -> String {
+        self.state.lock().unwrap().login.clone()
+    }
+
     fn start(flavor: Flavor, token: &str, scope: String, number: u64) -> FakeForge {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let address = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State {
             flavor,
             token: token.to_string(),
+            login: match flavor {
+                Flavor::GitLab => BOT_USER.to_string(),
+                Flavor::GitHub => GITHUB_ACTIONS_BOT.to_string(),
+            },
+            installation_token: flavor == Flavor::GitHub,
+            reporter: false,
             scope,
             number,
             per_page: 100,
@@ -204,6 +256,24 @@ impl FakeForge {
 
     pub fn threads(&self) -> Vec<Thread> {
         self.state.lock().unwrap().threads.clone()
+    }
+
+    /// A resolvable thread opened by `author`, as a person would.
+    pub fn seed_thread(&self, author: &str, body: &str) -> String {
+        let mut state = self.state.lock().unwrap();
+        let id = state.allocate();
+        let thread = Thread {
+            id: format!("{id:040x}"),
+            note: Note {
+                id,
+                body: body.to_string(),
+                author: author.to_string(),
+                system: false,
+            },
+            resolved: false,
+        };
+        state.threads.push(thread);
+        format!("{id:040x}")
     }
 
     pub fn resolve_thread(&self, id: &str) {
@@ -414,6 +484,12 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
         return HttpResponse::json(401, json!({"message": "401 Unauthorized"}));
     }
     let not_found = || HttpResponse::json(404, json!({"message": "404 Not found"}));
+    if request.method == "GET" && request.path == "/api/v4/user" {
+        return HttpResponse::json(
+            200,
+            json!({"id": 7, "username": state.login, "name": "argocd-preflight", "bot": true}),
+        );
+    }
     let Some(rest) = request.path.strip_prefix(&state.scope) else {
         return HttpResponse::json(404, json!({"message": "404 Project Not Found"}));
     };
@@ -434,11 +510,14 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
                     json!({"message": "400 Bad request - body is missing"}),
                 );
             };
+            if let Some(too_long) = gitlab_too_long(&body) {
+                return too_long;
+            }
             let id = state.allocate();
             let note = Note {
                 id,
                 body,
-                author: BOT_USER.to_string(),
+                author: state.login.clone(),
                 system: false,
             };
             state.notes.push(note.clone());
@@ -446,12 +525,16 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
         }
         ("PUT", ["notes", id]) => {
             let body = request.json_body()["body"].as_str().map(str::to_string);
+            if let Some(too_long) = body.as_deref().and_then(gitlab_too_long) {
+                return too_long;
+            }
+            let login = state.login.clone();
             match state
                 .notes
                 .iter_mut()
                 .find(|note| id.parse() == Ok(note.id))
             {
-                Some(note) if note.author != BOT_USER => {
+                Some(note) if note.author != login => {
                     HttpResponse::json(403, json!({"message": "403 Forbidden"}))
                 }
                 Some(note) => {
@@ -487,7 +570,7 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
                 note: Note {
                     id,
                     body,
-                    author: BOT_USER.to_string(),
+                    author: state.login.clone(),
                     system: false,
                 },
                 resolved: false,
@@ -497,11 +580,15 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
         }
         ("PUT", ["discussions", discussion, "notes", note]) => {
             let body = request.json_body()["body"].as_str().map(str::to_string);
+            let login = state.login.clone();
             match state
                 .threads
                 .iter_mut()
                 .find(|t| t.id == *discussion && note.parse() == Ok(t.note.id))
             {
+                Some(thread) if thread.note.author != login => {
+                    HttpResponse::json(403, json!({"message": "403 Forbidden"}))
+                }
                 Some(thread) => {
                     if let Some(body) = body {
                         thread.note.body = body;
@@ -510,6 +597,9 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
                 }
                 None => not_found(),
             }
+        }
+        ("PUT", ["discussions", _]) if state.reporter => {
+            HttpResponse::json(403, json!({"message": "403 Forbidden"}))
         }
         ("PUT", ["discussions", discussion]) => {
             match state.threads.iter_mut().find(|t| t.id == *discussion) {
@@ -522,6 +612,27 @@ fn gitlab(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
         }
         _ => not_found(),
     }
+}
+
+/// GitLab counts a note's characters: "Note is too long (maximum is 1000000 characters)".
+fn gitlab_too_long(body: &str) -> Option<HttpResponse> {
+    (body.chars().count() > 1_000_000).then(|| {
+        HttpResponse::json(
+            400,
+            json!({"message": {"note": ["is too long (maximum is 1000000 characters)"]}}),
+        )
+    })
+}
+
+/// GitHub counts a comment's characters: 422 "Body is too long (maximum is 65536
+/// characters)".
+fn github_too_long(body: &str) -> Option<HttpResponse> {
+    (body.chars().count() > 65_536).then(|| {
+        HttpResponse::json(
+            422,
+            json!({"message": "Validation Failed", "errors": [{"resource": "IssueComment", "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)"}]}),
+        )
+    })
 }
 
 fn gitlab_note(note: &Note) -> Value {
@@ -624,6 +735,18 @@ fn github(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
             json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}),
         )
     };
+    if request.method == "GET" && request.path == "/user" {
+        if state.installation_token {
+            return HttpResponse::json(
+                403,
+                json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user", "status": "403"}),
+            );
+        }
+        return HttpResponse::json(
+            200,
+            json!({"login": state.login, "id": 583231, "type": "User"}),
+        );
+    }
     // GitHub's own next-page links name the repository by id.
     let Some(rest) = request
         .path
@@ -683,17 +806,14 @@ fn github(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
                     json!({"message": "Invalid request.\n\n\"body\" wasn't supplied."}),
                 );
             };
-            if body.chars().count() > 65_536 {
-                return HttpResponse::json(
-                    422,
-                    json!({"message": "Validation Failed", "errors": [{"resource": "IssueComment", "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)"}]}),
-                );
+            if let Some(too_long) = github_too_long(&body) {
+                return too_long;
             }
             let id = state.allocate();
             let note = Note {
                 id,
                 body,
-                author: "github-actions[bot]".to_string(),
+                author: state.login.clone(),
                 system: false,
             };
             state.notes.push(note.clone());
@@ -701,11 +821,20 @@ fn github(state: &mut State, request: &HttpRequest, address: SocketAddr) -> Http
         }
         ("PATCH", ["issues", "comments", id]) => {
             let body = request.json_body()["body"].as_str().map(str::to_string);
+            if let Some(too_long) = body.as_deref().and_then(github_too_long) {
+                return too_long;
+            }
+            let login = state.login.clone();
             match state
                 .notes
                 .iter_mut()
                 .find(|note| id.parse() == Ok(note.id))
             {
+                // A token without the repository's write role may edit only its own.
+                Some(note) if note.author != login => HttpResponse::json(
+                    403,
+                    json!({"message": "Resource not accessible by integration", "status": "403"}),
+                ),
                 Some(note) => {
                     if let Some(body) = body {
                         note.body = body;

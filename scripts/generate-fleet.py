@@ -75,7 +75,7 @@ COMPONENTS = [
 REPLICAS = {"api": 6, "web": 6, "worker": 5, "gateway": 3, "cache": 3, "db": 2}
 INGRESSES = {"api": 2, "web": 3, "gateway": 1}
 # ReplicaSets a Deployment keeps (revisionHistoryLimit 10 on long-lived clusters).
-REPLICASET_HISTORY = 7
+REPLICASET_HISTORY = 6
 EVENTS_PER_POD = 5
 LOREM = (
     "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
@@ -874,7 +874,10 @@ class Cluster:
             self.emit_event(deployment, revision, "ScalingReplicaSet", "deployment-controller",
                             f"Scaled {'up' if live else 'down'} replica set "
                             f"{rs['metadata']['name']} from {0 if live else replicas} to {count}")
-        return deployment, self.pods(current, replicas, current["spec"]["template"])
+        pods = self.pods(current, replicas, current["spec"]["template"])
+        self.emit_event(current, 0, "SuccessfulCreate", "replicaset-controller",
+                        f"Created pod: {pods[-1]['metadata']['name']}")
+        return deployment, pods
 
     def statefulset(self, app, namespace, name, replicas, containers, service_account,
                     storage="10Gi"):
@@ -1087,7 +1090,7 @@ class Cluster:
                          "path": "/", "pathType": "Prefix", "backend": {"service": {
                              "name": service, "port": {"name": "http"}}}}]}}]},
         }, generation=1, status={"loadBalancer": {"ingress": [{"ip": "192.0.2.10"}]}})
-        for index in range(2):
+        for index in range(3):
             self.emit_event(ingress, index, "Sync", "nginx-ingress-controller",
                             "Scheduled for sync")
         certificate = {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
@@ -1182,8 +1185,7 @@ class Cluster:
             "metadata": {"name": f"{name}-ca-bundle", "namespace": tenant},
             "data": {"ca.crt": FAKE_CERT},
         }, generation=None)
-        env = [("APP_ENV", self.id["stage"]), ("APP_REGION", self.id["region"]),
-               ("APP_TENANT", tenant), ("APP_COMPONENT", component),
+        env = [("APP_ENV", self.id["stage"]), ("APP_TENANT", tenant),
                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.monitoring:4317")]
         containers = [self.container(component, image, port=8080, env=env,
                                      config=configs[-1]["metadata"]["name"])]
@@ -1208,7 +1210,8 @@ class Cluster:
                        "currentMetrics": [{"type": "Resource", "resource": {
                            "name": "cpu", "current": {"averageUtilization": 31,
                                                       "averageValue": "31m"}}}]})
-            for index, size in enumerate((REPLICAS[component] + 2, REPLICAS[component])):
+            for index, size in enumerate((REPLICAS[component] + 2, REPLICAS[component] + 1,
+                                          REPLICAS[component])):
                 self.emit_event(hpa, index, "SuccessfulRescale", "horizontal-pod-autoscaler",
                                 f"New size: {size}; reason: All metrics below target")
             self.applied(app, {
@@ -1268,7 +1271,10 @@ class Cluster:
             else:
                 manifest["metadata"] = {"name": job_name, "namespace": namespace}
                 job = self.applied(app, manifest, status=status)
-            self.pods(job, 1, job_template, phase="Succeeded")
+            pod = self.pods(job, 1, job_template, phase="Succeeded")[0]
+            self.emit_event(job, 0, "SuccessfulCreate", "job-controller",
+                            f"Created pod: {pod['metadata']['name']}")
+            self.emit_event(job, 1, "Completed", "job-controller", "Job completed")
 
     # -- platform ----------------------------------------------------------------------
 

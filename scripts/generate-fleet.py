@@ -1855,10 +1855,12 @@ def main(argv=None):
         epilog="Then: argocd-preflight plan --snapshot OUT_DIR/snapshot "
         "--base OUT_DIR/base --head OUT_DIR/head")
     parser.add_argument("out_dir", metavar="OUT_DIR",
-                        help="written afresh (deleted first if it exists)")
+                        help="written afresh: an earlier fleet there (with its fleet.json) is "
+                        "deleted first; any other non-empty directory is refused")
     parser.add_argument("--scale", type=float, default=1.0,
-                        help="1 = the talk's fleet; N gives 30*N clusters; below 1 also "
-                        "fewer tenants per cluster (0.02: one small cluster) [default 1]")
+                        help="1 = the talk's fleet; N gives round(30*N) clusters (at least "
+                        "one); below 0.1 each cluster also has fewer tenants (0.02: one "
+                        "cluster of 21 namespaces) [default 1]")
     parser.add_argument("--no-managed-fields", action="store_true",
                         help="the capture-sized form: no metadata.managedFields and no "
                         "kubectl.kubernetes.io/last-applied-configuration annotation")
@@ -1874,7 +1876,10 @@ def main(argv=None):
     clusters, tenants, components = fleet_shape(args.scale)
     identities = [cluster_identity(i) for i in range(clusters)]
     root = args.out_dir
-    shutil.rmtree(root, ignore_errors=True)
+    if os.path.isdir(root) and os.listdir(root):
+        if not os.path.isfile(os.path.join(root, "fleet.json")):
+            parser.error(f"{root} is not empty and holds no fleet.json: not deleting it")
+        shutil.rmtree(root)
     os.makedirs(os.path.join(root, "snapshot"))
     managed = not args.no_managed_fields
     jobs = [(root, identity, tenants, components, args.format, managed)
@@ -1884,8 +1889,8 @@ def main(argv=None):
     app_resources = {}
     started = time.monotonic()
     workers = max(1, min(args.jobs, len(jobs)))
-    results = (Pool(workers).imap(write_cluster, jobs) if workers > 1
-               else map(write_cluster, jobs))
+    pool = Pool(workers) if workers > 1 else None
+    results = pool.imap(write_cluster, jobs) if pool else map(write_cluster, jobs)
     for name, cluster_kinds, sizes, resources in results:
         for kind, count in cluster_kinds.items():
             kinds[kind] = kinds.get(kind, 0) + count
@@ -1894,6 +1899,9 @@ def main(argv=None):
         app_resources[name] = resources
         print(f"{name}: {sum(cluster_kinds.values())} objects, "
               f"{sum(sizes.values()) / 1e6:.1f} MB", file=sys.stderr)
+    if pool:
+        pool.close()
+        pool.join()
     applications, argocd_sizes = write_argocd(root, identities, tenants, components,
                                               app_resources, args.format, managed)
     destination_bytes = sum(file_bytes.values())

@@ -5,8 +5,10 @@ Scale 1 is the talk's fleet: 30 clusters, 1,406 namespaces, about 18,000 pods, 4
 ingresses and 280,000 objects, about 1.5 GB of JSON as `kubectl get -o json` writes it
 (four-space indent, keys sorted, managedFields, last-applied-configuration, status), and
 an Argo CD cluster with 19 ApplicationSets and the 4,556 live Applications they generate.
-Scale N has 30*N clusters of the same shape; a scale below 1 also thins each cluster
-(fewer tenant namespaces), which makes small fleets for tests.
+Scale N has round(30*N) clusters of the same shape (scale 10: 300 clusters, about
+15 GB); a scale below 0.1 also thins each cluster (fewer tenant namespaces), which makes
+small fleets for tests (0.02: one cluster). The Applications are one file (110 MB at
+scale 1, 1.1 GB at scale 10): a loader has to split work inside a file to use all cores.
 
 Layout of OUT_DIR:
 
@@ -31,6 +33,7 @@ file is written by one process whatever `--jobs` says.
 """
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -115,7 +118,6 @@ def ts(offset):
 
 def fake_b64(label, length):
     """An obviously fake base64 value of about `length` characters."""
-    import base64
     text = (f"FAKE-{label}-NOT-A-SECRET-" * (length // 20 + 1))[: length * 3 // 4]
     return base64.b64encode(text.encode()).decode()
 

@@ -11,6 +11,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod capture;
 mod ci;
 mod comment;
 mod git;
@@ -49,6 +50,9 @@ enum Command {
     /// In CI, plan the merge request and create or update its one comment (GitLab
     /// merge requests, GitHub pull requests).
     Comment(comment::CommentArgs),
+    /// Write a snapshot of live clusters (kubeconfig contexts, or Argo CD's cluster
+    /// secrets) for `plan`, `what-if`, `generate` and `comment`.
+    Capture(capture::CaptureArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -195,6 +199,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => run_generate(&args),
         Command::WhatIf(args) => run_what_if(&args),
         Command::Comment(args) => comment::run(&args),
+        Command::Capture(args) => capture::run(&args),
     };
     match result {
         Ok(code) => code,

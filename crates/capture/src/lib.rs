@@ -427,6 +427,8 @@ fn reached_as(target: &Target) -> String {
     }
 }
 
+/// The output directory must be missing or empty: files of an earlier capture would be
+/// loaded as objects of this one.
 fn prepare_output(out: &Path) -> Result<(), CaptureError> {
     let write_error = |source| CaptureError::Write {
         path: out.to_path_buf(),
@@ -441,9 +443,8 @@ fn prepare_output(out: &Path) -> Result<(), CaptureError> {
             }
             Ok(())
         }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir_all(out).map_err(write_error)
-        }
+        // Created with the first file written.
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(error) => Err(write_error(error)),
     }
 }

@@ -98,8 +98,9 @@ pub(crate) struct Api {
 }
 
 impl Api {
-    /// A client for `config` with kube's own retries turned off and `timeout` as the read
-    /// timeout of every response.
+    /// A client for `config` with kube's own retries turned off; `timeout` bounds each
+    /// attempt here, body included, so kube's read timeout is left off (it would fire at
+    /// the same moment and read as a transport error).
     pub(crate) fn new(
         mut config: kube::Config,
         timeout: Duration,
@@ -107,8 +108,7 @@ impl Api {
         redactor: Redactor,
     ) -> Result<Api, RequestError> {
         config.default_retry = false;
-        config.read_timeout = Some(timeout);
-        config.reset_reader_on_write = true;
+        config.read_timeout = None;
         config.connect_timeout = Some(timeout);
         let client = kube::Client::try_from(config).map_err(|error| RequestError::Transport {
             message: redactor.redact(&format!("cannot build a client: {error}")),

@@ -62,7 +62,11 @@ pub(crate) fn run(args: &CaptureArgs) -> Result<ExitCode> {
     for cluster in &summary.clusters {
         let status = match &cluster.status {
             ClusterStatus::Complete => "complete".to_string(),
-            ClusterStatus::Partial { failed } => format!("partial: {}", failed.join("; ")),
+            ClusterStatus::Partial { failed } => format!(
+                "partial, {} list(s) failed (see {}/capture.json)",
+                failed.len(),
+                args.out.join(&cluster.folder).display()
+            ),
             ClusterStatus::Failed { reason } => format!("not captured: {reason}"),
         };
         eprintln!("{} ({}): {status}", cluster.folder, cluster.reached_as);

@@ -235,7 +235,8 @@ async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSumm
         context: argocd_context.clone().unwrap_or_default(),
         message: error.to_string(),
     })?;
-    let secrets = read_cluster_secrets(&argocd_api, &namespaces).await;
+    // Argo CD reads cluster secrets in its own namespace only (the first one).
+    let secrets = read_cluster_secrets(&argocd_api, &namespaces[..1]).await;
     let (secret_objects, cluster_secrets) = match secrets {
         Ok(found) => found,
         Err((namespace, error)) if matches!(error.status(), Some(401 | 403)) => {
@@ -261,19 +262,23 @@ async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSumm
         is_argocd: true,
         warnings: Vec::new(),
     }];
+    let mut unreachable = Vec::new();
     if let Some(kubeconfig) = &kubeconfig {
-        let mut contexts = options.contexts.clone();
+        // Named contexts first, then (with --all-contexts) the rest, marked as implicit.
+        let mut contexts: Vec<(ContextArg, bool)> =
+            options.contexts.iter().map(|c| (c.clone(), true)).collect();
         if options.all_contexts {
             for named in &kubeconfig.contexts {
-                if !contexts.iter().any(|c| c.context == named.name) {
-                    contexts.push(ContextArg {
+                if !contexts.iter().any(|(c, _)| c.context == named.name) {
+                    let context = ContextArg {
                         context: named.name.clone(),
                         cluster: None,
-                    });
+                    };
+                    contexts.push((context, false));
                 }
             }
         }
-        for context in contexts {
+        for (context, explicit) in contexts {
             if Some(&context.context) == argocd_context.as_ref() {
                 continue;
             }
@@ -289,19 +294,43 @@ async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSumm
             let server = targets::context_server(kubeconfig, &context.context);
             let (folder, warning) =
                 targets::context_folder(&context, server.as_deref(), &cluster_secrets);
-            let config = context_config(kubeconfig, &context.context, &redactor).await?;
-            all_targets.push(Target {
-                folder,
-                context: Some(context.context),
-                server: server.unwrap_or_else(|| config.cluster_url.to_string()),
-                source: Source::Kubeconfig,
-                config,
-                is_argocd: false,
-                warnings: warning.into_iter().collect(),
-            });
+            if let Some(first) = all_targets.iter().find(|t| t.folder == folder) {
+                if explicit {
+                    return Err(CaptureError::DuplicateFolder {
+                        folder,
+                        first: reached_as(first),
+                        second: format!("context `{}`", context.context),
+                    });
+                }
+                // Several contexts of one cluster (other users, namespaces): the first
+                // one captures it.
+                logger.line(&format!(
+                    "warning: context `{}` is the cluster `{folder}` too ({}); captured once",
+                    context.context,
+                    reached_as(first)
+                ));
+                continue;
+            }
+            match targets::context_config(kubeconfig, &context.context, &redactor).await {
+                Ok(config) => all_targets.push(Target {
+                    folder,
+                    context: Some(context.context),
+                    server: server.unwrap_or_else(|| config.cluster_url.to_string()),
+                    source: Source::Kubeconfig,
+                    config,
+                    is_argocd: false,
+                    warnings: warning.into_iter().collect(),
+                }),
+                Err(message) => unreachable.push(ClusterSummary {
+                    folder,
+                    reached_as: format!("context `{}`", context.context),
+                    status: ClusterStatus::Failed {
+                        reason: format!("cannot use the context: {message}"),
+                    },
+                }),
+            }
         }
     }
-    let mut unreachable = Vec::new();
     if options.via_argocd {
         for secret in &cluster_secrets {
             let folder = if secret.name.is_empty() {
@@ -557,26 +586,25 @@ async fn capture_cluster(target: Target, shared: &Shared) -> Result<ClusterSumma
     });
     let (plans, skipped) = plan_lists(&discovery.resources, scope.as_ref());
     logger.line(&format!(
-        "{folder} ({reached}): {} resources to list, {} discovery{}",
+        "{folder} ({reached}): {} resources to list ({} discovery)",
         plans.len(),
         match discovery.mode {
             discovery::DiscoveryMode::Aggregated => "aggregated",
             discovery::DiscoveryMode::Legacy => "legacy",
         },
-        if discovery.unavailable.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", unavailable: {}",
-                discovery
-                    .unavailable
-                    .iter()
-                    .map(|gv| format!("{} ({})", gv.group_version, gv.reason))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
     ));
+    if !discovery.unavailable.is_empty() {
+        let unavailable: Vec<String> = discovery
+            .unavailable
+            .iter()
+            .map(|gv| format!("{}: {}", gv.group_version, gv.reason))
+            .collect();
+        logger.line(&format!(
+            "{folder}: discovery failed for {} group/version(s), so namespace deletions on this cluster stay Terminating until it is fixed: {}",
+            unavailable.len(),
+            unavailable.join(", ")
+        ));
+    }
 
     let cluster_dir = options.out.join(&folder);
     write_json(
@@ -598,11 +626,19 @@ async fn capture_cluster(target: Target, shared: &Shared) -> Result<ClusterSumma
     let mut records: Vec<Option<ResourceRecord>> = vec![None; plans.len()];
     let mut failed_resources = Vec::new();
     let mut listed = 0usize;
+    let mut done = 0usize;
     while let Some(joined) = lists.join_next().await {
         let Ok((index, mut items, failures)) = joined else {
             continue;
         };
         let plan = &plans[index];
+        done += 1;
+        if plans.len() >= 8 && (done * 4) % plans.len() < 4 && done < plans.len() {
+            logger.line(&format!(
+                "{folder}: {done}/{} resources listed",
+                plans.len()
+            ));
+        }
         if target.is_argocd && is_secrets(&plan.resource) {
             merge_cluster_secrets(&mut items, &shared.secret_objects, &mut failed_resources);
         }

@@ -146,6 +146,29 @@ fn capture_then_plan_gives_the_report_of_the_same_objects_as_files() {
     let captured: Value = serde_json::from_str(&captured).unwrap();
     let files: Value = serde_json::from_str(&files).unwrap();
     assert_eq!(captured, files);
+    // And a hand-made deletion on one cluster.
+    let what_if = |snapshot: &Path| {
+        let output = preflight(&[
+            "what-if",
+            "--snapshot",
+            path(snapshot),
+            "--cluster",
+            "e1-k8s-lab-a",
+            "--delete",
+            "namespace/kube-metrics",
+            "--format",
+            "json",
+            "--kube-version",
+            "1.31",
+        ]);
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    };
+    let (captured_code, captured) = what_if(&out);
+    assert!(captured.contains("\"kube-metrics\""), "{captured}");
+    assert_eq!((captured_code, captured), what_if(&scenario("snapshot")));
 
     // Argo CD's cluster secrets keep their names, never their config.
     let text = all_text(&out);
@@ -168,12 +191,20 @@ fn via_argocd_reaches_clusters_with_their_secret_and_never_writes_a_credential()
     let ca = TestCa::new();
     let kube_token = "kubeconfig-token-PLANTED-7f3a9c";
     let secret_token = "argocd-cluster-secret-token-PLANTED-5d2a11";
-    let destination = FakeApiServer::start(
-        &ca,
-        secret_token,
-        read_objects(&scenario("snapshot/e1-k8s-lab-b")),
-        Faults::default(),
+    // Beside the scenario's objects, kinds captured as metadata only: a Secret with a
+    // value and a finalizer, and a Lease.
+    let mut objects = read_objects(&scenario("snapshot/e1-k8s-lab-b"));
+    objects.push(
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": "db", "namespace": "payments", "finalizers": ["example.com/keep"]},
+        "data": {"password": b64("db-password-PLANTED-0b7e")}}),
     );
+    objects.push(
+        json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "leader", "namespace": "payments"},
+        "spec": {"holderIdentity": "pod-a"}}),
+    );
+    let destination = FakeApiServer::start(&ca, secret_token, objects, Faults::default());
     let config = json!({"bearerToken": secret_token,
         "tlsClientConfig": {"insecure": false, "caData": b64(&ca.pem())}})
     .to_string();

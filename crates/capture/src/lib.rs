@@ -257,7 +257,11 @@ async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSumm
         folder: targets::argocd_folder(&cluster_secrets),
         context: argocd_context.clone(),
         server: argocd_server,
-        source: Source::Kubeconfig,
+        source: if kubeconfig.is_some() {
+            Source::Kubeconfig
+        } else {
+            Source::ServiceAccount
+        },
         config: argocd_config,
         is_argocd: true,
         warnings: Vec::new(),

@@ -49,6 +49,8 @@ impl std::str::FromStr for ContextArg {
 #[serde(rename_all = "camelCase")]
 pub(crate) enum Source {
     Kubeconfig,
+    /// The service account of the pod the capture runs in (no kubeconfig).
+    ServiceAccount,
     ArgoCdClusterSecret,
 }
 

@@ -212,15 +212,49 @@ fn via_argocd_reaches_clusters_with_their_secret_and_never_writes_a_credential()
         "metadata": {"name": "cluster-e1-k8s-lab-b", "namespace": "argocd",
             "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
         "data": {"name": b64("e1-k8s-lab-b"), "server": b64(&destination.url), "config": b64(&config)}});
+    // A second cluster Argo CD reaches with an exec provider (as argocd-k8s-auth is used).
+    let exec_token = "exec-plugin-token-PLANTED-93ce10";
+    let exec_destination = FakeApiServer::start(
+        &ca,
+        exec_token,
+        read_objects(&scenario("snapshot/e1-k8s-test-a")),
+        Faults::default(),
+    );
+    let exec_config = json!({"execProviderConfig": {"command": "fake-k8s-auth",
+            "args": ["token"], "apiVersion": "client.authentication.k8s.io/v1beta1"},
+        "tlsClientConfig": {"caData": b64(&ca.pem())}})
+    .to_string();
+    let exec_secret = json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": "cluster-e1-k8s-test-a", "namespace": "argocd",
+            "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+        "data": {"name": b64("e1-k8s-test-a"), "server": b64(&exec_destination.url),
+            "config": b64(&exec_config)}});
     let argocd_cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "argocd-cm", "namespace": "argocd"}, "data": {}});
     let argocd = FakeApiServer::start(
         &ca,
         kube_token,
-        vec![argocd_cm, cluster_secret],
+        vec![argocd_cm, cluster_secret, exec_secret],
         Faults::default(),
     );
     let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let plugin = bin.join("fake-k8s-auth");
+    std::fs::write(
+        &plugin,
+        format!("#!/bin/sh\nprintf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{exec_token}\"}}}}'\n"),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let search_path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let kubeconfig_path = dir.path().join("kubeconfig");
     std::fs::write(
         &kubeconfig_path,
@@ -228,14 +262,19 @@ fn via_argocd_reaches_clusters_with_their_secret_and_never_writes_a_credential()
     )
     .unwrap();
     let out = dir.path().join("snapshot");
-    let output = preflight(&[
-        "capture",
-        "--out",
-        path(&out),
-        "--kubeconfig",
-        path(&kubeconfig_path),
-        "--via-argocd",
-    ]);
+    let output = Command::new(env!("CARGO_BIN_EXE_argocd-preflight"))
+        .args([
+            "capture",
+            "--out",
+            path(&out),
+            "--kubeconfig",
+            path(&kubeconfig_path),
+        ])
+        .arg("--via-argocd")
+        .env_remove("KUBECONFIG")
+        .env("PATH", search_path)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     // The destination was reached with the secret's token (the fake checks it).
@@ -252,16 +291,60 @@ fn via_argocd_reaches_clusters_with_their_secret_and_never_writes_a_credential()
         secrets["items"][0]["stringData"],
         json!({"name": "e1-k8s-lab-b", "server": destination.url})
     );
+    // The exec provider's token reached the second cluster.
+    let test_a = std::fs::read_to_string(out.join("e1-k8s-test-a/apps/deployments.json")).unwrap();
+    assert!(test_a.contains("metrics-server"), "{test_a}");
+
+    // The metadata-only objects load, with what deletion acts on.
+    let fleet = preflight_cluster_snapshot::load_snapshot(
+        &out,
+        &preflight_cluster_snapshot::LoadOptions::default(),
+    )
+    .unwrap();
+    let payments: Vec<(String, String, Vec<String>)> = fleet.clusters["e1-k8s-lab-b"]
+        .objects()
+        .filter(|object| object.namespace() == Some("payments"))
+        .map(|object| {
+            (
+                object.kind().to_string(),
+                object.name().to_string(),
+                object.finalizers(),
+            )
+        })
+        .collect();
+    let db = (
+        "Secret".to_string(),
+        "db".to_string(),
+        vec!["example.com/keep".to_string()],
+    );
+    let lease = ("Lease".to_string(), "leader".to_string(), Vec::new());
+    assert!(
+        payments.contains(&db) && payments.contains(&lease),
+        "{payments:?}"
+    );
+    let servers: Vec<&str> = fleet
+        .cluster_infos
+        .iter()
+        .map(|c| c.server.as_str())
+        .collect();
+    assert_eq!(
+        servers,
+        [destination.url.as_str(), exec_destination.url.as_str()]
+    );
 
     let text = all_text(&out);
     let ca_pem = ca.pem();
     let ca_line = ca_pem.lines().nth(1).unwrap();
+    let password = b64("db-password-PLANTED-0b7e");
     for planted in [
         kube_token,
         secret_token,
+        exec_token,
         &b64(&config),
+        &b64(&exec_config),
         &b64(&ca_pem),
         ca_line,
+        &password,
     ] {
         assert!(!text.contains(planted), "the snapshot holds `{planted}`");
         assert!(!stderr.contains(planted), "the log holds `{planted}`");

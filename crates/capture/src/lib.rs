@@ -253,6 +253,15 @@ async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSumm
         }
     };
 
+    if cluster_secrets.is_empty() && secret_objects.is_ok() {
+        logger.line(&format!(
+            "warning: no Argo CD cluster secret in `{}` of {}: if Argo CD does not run there, name its context with --argocd-context",
+            namespaces[0],
+            argocd_context
+                .as_ref()
+                .map_or("this cluster".to_string(), |c| format!("context `{c}`"))
+        ));
+    }
     let mut all_targets = vec![Target {
         folder: targets::argocd_folder(&cluster_secrets),
         context: argocd_context.clone(),

@@ -11,6 +11,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod capture;
 mod ci;
 mod comment;
 mod git;
@@ -49,6 +50,9 @@ enum Command {
     /// In CI, plan the merge request and create or update its one comment (GitLab
     /// merge requests, GitHub pull requests).
     Comment(comment::CommentArgs),
+    /// Write a snapshot of live clusters (kubeconfig contexts, or Argo CD's cluster
+    /// secrets) for `plan`, `what-if`, `generate` and `comment`.
+    Capture(capture::CaptureArgs),
     /// Measurements for the benchmark (`scripts/bench-fleet.sh`); not a stable interface.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -215,6 +219,7 @@ fn main() -> ExitCode {
         Command::WhatIf(args) => run_what_if(&args),
         Command::Comment(args) => comment::run(&args),
         Command::Debug(command) => run_debug(&command),
+        Command::Capture(args) => capture::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -87,7 +87,8 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
             .filter(|file| is_version_file(folder, file))
             .cloned()
             .collect();
-        cluster_files.retain(|file| !is_version_file(folder, file));
+        cluster_files
+            .retain(|file| !is_version_file(folder, file) && !is_capture_record(folder, file));
         if let Some(file) = version_files.first() {
             server_versions.insert(name.clone(), read_server_version(file)?);
         }
@@ -133,6 +134,12 @@ fn is_version_file(folder: &Path, file: &Path) -> bool {
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| matches!(n, "version.json" | "version.yaml" | "version.yml"))
+}
+
+/// `capture.json` directly in a cluster folder is the record `argocd-preflight capture`
+/// writes beside the objects, not a manifest.
+fn is_capture_record(folder: &Path, file: &Path) -> bool {
+    file.parent() == Some(folder) && file.file_name().is_some_and(|name| name == "capture.json")
 }
 
 /// The server's `gitVersion` from `kubectl version -o json|yaml` output.

@@ -831,3 +831,17 @@ metadata: {name: version, namespace: web}
         "lab/version.yaml: invalid Kubernetes version: expected `serverVersion.gitVersion` (or `major` and `minor`), as `kubectl version -o json` writes"
     );
 }
+
+#[test]
+fn the_capture_record_at_a_cluster_folder_root_is_not_loaded_as_objects() {
+    let dir = fixture(
+        r#"
+//- lab/capture.json
+{"schemaVersion": 1, "cluster": "lab", "unavailableGroupVersions": []}
+//- lab/core/namespaces.json
+{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}}]}
+"#,
+    );
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    assert_eq!(names(fleet.clusters["lab"].objects()), ["web"]);
+}

@@ -329,7 +329,9 @@ fn parse_unit(
                 .or_insert_with(|| api_version.clone());
         }
     }
-    slim_object(file, value, unit.document, unit.item).map(Some)
+    // Values parsed through the slim seed are pruned already; the rest are whole.
+    let whole = !matches!((api_version, kind), (Some(_), Some(_)));
+    slim_object(file, value, unit.document, unit.item, whole).map(Some)
 }
 
 /// Validates a document and wraps it as a slim object, pruning it when it was parsed
@@ -339,6 +341,7 @@ fn slim_object(
     value: Value,
     document: usize,
     item: Option<usize>,
+    whole: bool,
 ) -> Result<SourcedObject, LoadError> {
     check_object(&value).map_err(|problem| LoadError::InvalidObject {
         at: Source::new(&file.path, document, item),
@@ -349,7 +352,11 @@ fn slim_object(
         value["kind"].as_str().unwrap_or(""),
         file.argocd_cluster,
     );
-    let value = prune_document(value, keep);
+    let value = if whole {
+        prune_document(value, keep)
+    } else {
+        value
+    };
     Ok(SourcedObject {
         object: match kept_paths(keep) {
             Some(kept) => Object::slim(value, kept),
@@ -365,7 +372,7 @@ fn slim_object(
 fn parse_whole(file: &SnapshotFile, text: &str) -> Result<Vec<SourcedObject>, LoadError> {
     parse_located(&file.path, text)?
         .into_iter()
-        .map(|parsed| slim_object(file, parsed.value, parsed.document, parsed.item))
+        .map(|parsed| slim_object(file, parsed.value, parsed.document, parsed.item, true))
         .collect()
 }
 

@@ -123,12 +123,13 @@ impl ClusterSnapshot {
         objects: impl IntoIterator<Item = Object>,
         settings: &ArgoSettings,
     ) -> Result<ClusterSnapshot, LoadError> {
+        let memory: std::sync::Arc<std::path::Path> = std::path::Path::new("<memory>").into();
         let sourced = objects
             .into_iter()
             .enumerate()
             .map(|(index, object)| SourcedObject {
                 object,
-                file: "<memory>".into(),
+                file: std::sync::Arc::clone(&memory),
                 document: index + 1,
                 item: None,
             })

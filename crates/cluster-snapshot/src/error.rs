@@ -4,13 +4,15 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use preflight_model::ObjectKey;
 
 /// Where a document (or an item of a `List` document) came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Source {
-    pub file: PathBuf,
+    /// Shared by every object of the file.
+    pub file: Arc<Path>,
     /// 1-based index of the YAML or JSON document in the file, empty documents included.
     pub document: usize,
     /// 1-based index inside the `items` of a `List` document.
@@ -18,9 +20,9 @@ pub struct Source {
 }
 
 impl Source {
-    pub fn new(file: &Path, document: usize, item: Option<usize>) -> Source {
+    pub fn new(file: &Arc<Path>, document: usize, item: Option<usize>) -> Source {
         Source {
-            file: file.to_path_buf(),
+            file: Arc::clone(file),
             document,
             item,
         }

@@ -101,7 +101,7 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
         .flat_map(|(name, count)| std::iter::repeat_n(name == &argocd_cluster, *count))
         .zip(files)
         .map(|(argocd_cluster, path)| SnapshotFile {
-            path,
+            path: path.into(),
             argocd_cluster,
         })
         .collect();

@@ -14,7 +14,7 @@ use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use preflight_model::Object;
@@ -28,7 +28,7 @@ use crate::scan::{plain_string, scan, Fields, ScannedDocument};
 use crate::slim::{keep_for, kept_paths, prune_document, Slim};
 
 /// The text read at once: a window closes when its files reach this many bytes.
-const WINDOW_BYTES: u64 = 256 << 20;
+const WINDOW_BYTES: u64 = 64 << 20;
 /// The work of one task of the parallel parse.
 const CHUNK_BYTES: usize = 1 << 20;
 
@@ -36,7 +36,7 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// objects, ConfigMaps, Secrets and custom resources are kept whole).
 #[derive(Debug, Clone)]
 pub(crate) struct SnapshotFile {
-    pub path: PathBuf,
+    pub path: Arc<Path>,
     pub argocd_cluster: bool,
 }
 
@@ -45,6 +45,7 @@ pub(crate) fn load_snapshot_files(
     files: &[SnapshotFile],
 ) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
     let workers = worker_count();
+    let buffers = Buffers::default();
     let mut loaded = Vec::with_capacity(files.len());
     let mut start = 0;
     while start < files.len() {
@@ -54,10 +55,51 @@ pub(crate) fn load_snapshot_files(
             bytes += fs::metadata(&files[end].path).map_or(0, |m| m.len());
             end += 1;
         }
-        loaded.extend(load_window(&files[start..end], workers)?);
+        loaded.extend(load_window(&files[start..end], workers, &buffers)?);
         start = end;
     }
     Ok(loaded)
+}
+
+/// Read buffers handed from one window to the next: the kernel zeroes every fresh page
+/// a process touches, so reading a fleet into new buffers costs as much again as reading
+/// it into the same ones.
+#[derive(Default)]
+struct Buffers(Mutex<Vec<Vec<u8>>>);
+
+impl Buffers {
+    /// An empty buffer with room for `size` bytes: the smallest free one that fits, else
+    /// the largest free one grown, else a new one.
+    fn take(&self, size: usize) -> Vec<u8> {
+        let mut free = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let fitting = (0..free.len())
+            .filter(|&i| free[i].capacity() >= size)
+            .min_by_key(|&i| free[i].capacity());
+        let chosen = fitting.or_else(|| (0..free.len()).max_by_key(|&i| free[i].capacity()));
+        let mut buffer = match chosen {
+            Some(index) => free.swap_remove(index),
+            None => Vec::new(),
+        };
+        buffer.clear();
+        buffer.reserve(size);
+        buffer
+    }
+
+    fn give(&self, buffer: Vec<u8>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(buffer);
+    }
+}
+
+/// The bytes of `path`, read into a buffer from `buffers`.
+fn read_file(path: &Path, buffers: &Buffers) -> std::io::Result<Vec<u8>> {
+    let mut file = fs::File::open(path)?;
+    let size = file.metadata().map_or(0, |m| m.len() as usize);
+    let mut buffer = buffers.take(size + 1);
+    std::io::Read::read_to_end(&mut file, &mut buffer)?;
+    Ok(buffer)
 }
 
 fn worker_count() -> usize {
@@ -84,8 +126,11 @@ struct Unit {
 fn load_window(
     files: &[SnapshotFile],
     workers: usize,
+    buffers: &Buffers,
 ) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
-    let prepared = run_parallel(files.len(), workers, |index| prepare(&files[index]));
+    let prepared = run_parallel(files.len(), workers, |index| {
+        prepare(&files[index], buffers)
+    });
     // Chunks of units, each task within one file, in file order.
     let mut tasks: Vec<(usize, Range<usize>)> = Vec::new();
     for (index, file) in prepared.iter().enumerate() {
@@ -122,13 +167,14 @@ fn load_window(
     for (index, file) in prepared.into_iter().enumerate() {
         match file {
             Prepared::Done(result) => loaded.push(result?),
-            Prepared::Scanned { .. } => {
+            Prepared::Scanned { bytes, .. } => {
                 let mut objects = Vec::new();
                 while task < tasks.len() && tasks[task].0 == index {
                     objects.extend(parsed.next().expect("one result per task")?);
                     task += 1;
                 }
                 loaded.push(objects);
+                buffers.give(bytes);
             }
         }
     }
@@ -163,12 +209,12 @@ fn run_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T 
         .collect()
 }
 
-fn prepare(file: &SnapshotFile) -> Prepared {
-    let bytes = match fs::read(&file.path) {
+fn prepare(file: &SnapshotFile, buffers: &Buffers) -> Prepared {
+    let bytes = match read_file(&file.path, buffers) {
         Ok(bytes) => bytes,
         Err(source) => {
             return Prepared::Done(Err(LoadError::ReadFile {
-                path: file.path.clone(),
+                path: file.path.to_path_buf(),
                 source,
             }))
         }
@@ -203,7 +249,7 @@ fn prepare(file: &SnapshotFile) -> Prepared {
         Ok(text) => text,
         Err(_) => {
             return Prepared::Done(Err(LoadError::ReadFile {
-                path: file.path.clone(),
+                path: file.path.to_path_buf(),
                 source: std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     "stream did not contain valid UTF-8",
@@ -407,7 +453,7 @@ fn json_error(
         .unwrap_or(&message)
         .to_string();
     LoadError::ParseJson {
-        file: file.path.clone(),
+        file: file.path.to_path_buf(),
         document: unit.document,
         line,
         column,

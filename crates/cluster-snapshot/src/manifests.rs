@@ -4,6 +4,7 @@ use std::fs;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
 
 use preflight_model::{value_at, Object};
@@ -17,7 +18,8 @@ use crate::secrets::strip_secret_values;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourcedObject {
     pub object: Object,
-    pub file: PathBuf,
+    /// Shared by every object of the file.
+    pub file: Arc<Path>,
     /// 1-based index of the document in the file.
     pub document: usize,
     /// 1-based index inside the `items` of a `List` document.
@@ -121,15 +123,16 @@ fn load_file(file: &Path) -> Result<Vec<SourcedObject>, LoadError> {
 /// not come from the file system, such as a file at a git revision. Secret values are
 /// kept; [`manifests_from_text`] drops them.
 fn objects_from_text(file: &Path, text: &str) -> Result<Vec<SourcedObject>, LoadError> {
+    let shared: Arc<Path> = file.into();
     let mut objects = Vec::new();
     for parsed in parse_located(file, text)? {
         check_object(&parsed.value).map_err(|problem| LoadError::InvalidObject {
-            at: Source::new(file, parsed.document, parsed.item),
+            at: Source::new(&shared, parsed.document, parsed.item),
             problem,
         })?;
         objects.push(SourcedObject {
             object: Object::from_value(parsed.value),
-            file: file.to_path_buf(),
+            file: Arc::clone(&shared),
             document: parsed.document,
             item: parsed.item,
         });

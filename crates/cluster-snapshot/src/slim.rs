@@ -16,7 +16,8 @@
 //!
 //! | kind | also keeps |
 //! | --- | --- |
-//! | `argoproj.io` kinds (Application, ApplicationSet, AppProject) | the whole document |
+//! | Application | the whole document but, of `status`, only `resources` |
+//! | ApplicationSet, AppProject (and other `argoproj.io` kinds) | the whole document |
 //! | Secrets, ConfigMaps and custom resources in the Argo CD cluster | the whole document (cluster secrets are decoded, then their values dropped) |
 //! | Namespace | `spec.finalizers`, `status` |
 //! | Node | `spec.taints`, `spec.unschedulable`, `status.conditions` |
@@ -58,6 +59,10 @@ pub(crate) enum Keep {
     Fields(&'static [(&'static str, Keep)]),
     /// A whole document but `metadata.managedFields` and the last-applied annotation.
     Document,
+    /// An Application: as [`Keep::Document`], but of its `status` only `resources` (what
+    /// Argo CD last saw it manage); the sync history and operation state are most of a
+    /// live Application's bytes and no rule reads them.
+    Application,
     /// The metadata every kind keeps (see the module docs).
     Metadata,
     /// All of `metadata` but `managedFields` and the last-applied annotation.
@@ -92,6 +97,7 @@ const METADATA_FIELDS: &[&str] = &[
 /// A document of a kind with no entry: identity and metadata.
 const METADATA_ONLY: Keep = Keep::Fields(&[]);
 
+const APPLICATION_STATUS: Keep = keep!({ resources });
 const NAMESPACE: Keep = keep!({ spec: { finalizers }, status });
 const NODE: Keep = keep!({ spec: { taints, unschedulable }, status: { conditions } });
 const POD: Keep = keep!({
@@ -152,6 +158,7 @@ const PERSISTENT_VOLUME_CLAIM: Keep = keep!({
 pub(crate) fn keep_for(api_version: &str, kind: &str, argocd_cluster: bool) -> &'static Keep {
     let group = split_api_version(api_version).0;
     match (group, kind) {
+        ("argoproj.io", "Application") => &Keep::Application,
         ("argoproj.io", _) => &Keep::Document,
         ("", "Secret" | "ConfigMap") if argocd_cluster => &Keep::Document,
         ("", "Namespace") => &NAMESPACE,
@@ -187,15 +194,16 @@ impl Keep {
                 "apiVersion" | "kind" => return Some(&Keep::All),
                 "metadata" => {
                     return Some(match self {
-                        Keep::Document => &Keep::WholeMetadata,
+                        Keep::Document | Keep::Application => &Keep::WholeMetadata,
                         _ => &Keep::Metadata,
                     })
                 }
+                "status" if matches!(self, Keep::Application) => return Some(&APPLICATION_STATUS),
                 _ => {}
             }
         }
         match self {
-            Keep::All | Keep::Document => Some(&Keep::All),
+            Keep::All | Keep::Document | Keep::Application => Some(&Keep::All),
             Keep::Fields(fields) => fields
                 .iter()
                 .find(|(name, _)| *name == key)
@@ -246,7 +254,7 @@ impl PathFilter for Keep {
 /// The [`KeptPaths`] of a slim document, for the model's debug check.
 pub(crate) fn kept_paths(keep: &'static Keep) -> Option<KeptPaths> {
     match keep {
-        Keep::Document => None,
+        Keep::Document | Keep::Application => None,
         _ => Some(KeptPaths::new(keep)),
     }
 }
@@ -518,7 +526,9 @@ mod tests {
                 "metadata": {"name": "a", "managedFields": managed(),
                              "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}", "x": "y"}},
                 "spec": {"project": "default", "destination": {"server": "s"}},
-                "status": {"resources": [{"kind": "Namespace", "name": "n"}]}
+                "status": {"resources": [{"kind": "Namespace", "name": "n"}],
+                           "history": [{"id": 1, "revision": "abc"}],
+                           "operationState": {"phase": "Succeeded"}}
             }),
             false,
             json!({
@@ -594,5 +604,9 @@ mod tests {
         let application = keep_for("argoproj.io/v1alpha1", "Application", false);
         assert!(application.keeps_path(&["spec", "anything", "at", "all"]));
         assert!(!application.keeps_path(&["metadata", "managedFields"]));
+        assert!(application.keeps_path(&["status", "resources"]));
+        assert!(!application.keeps_path(&["status", "history"]));
+        let application_set = keep_for("argoproj.io/v1alpha1", "ApplicationSet", false);
+        assert!(application_set.keeps_path(&["status", "conditions"]));
     }
 }

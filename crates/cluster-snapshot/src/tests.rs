@@ -640,7 +640,7 @@ fn fleet_with(secrets: &[(&str, &str)], in_cluster_enabled: bool) -> Fleet {
         .enumerate()
         .map(|(index, object)| crate::SourcedObject {
             object,
-            file: "argocd.yaml".into(),
+            file: std::path::Path::new("argocd.yaml").into(),
             document: index + 1,
             item: None,
         })

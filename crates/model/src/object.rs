@@ -244,8 +244,15 @@ impl Object {
             deletion_timestamp: text(metadata.remove("deletionTimestamp")),
             kept,
         };
+        // A map keeps its first node when emptied: most kinds keep nothing beside the
+        // metadata, and a fresh empty map allocates nothing.
+        let raw = if fields.is_empty() {
+            Map::new()
+        } else {
+            fields
+        };
         Object {
-            raw: Value::Object(fields),
+            raw: Value::Object(raw),
             slim: Some(Box::new(slim)),
         }
     }

@@ -3,6 +3,7 @@
 //! deletion cascade that follows on every destination cluster (§10 and
 //! `k8s-deletion-semantics.md`).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -179,7 +180,7 @@ struct Planner<'a> {
     generation: Option<&'a GenerationInputs>,
     outcome: Outcome,
     /// Live Applications by (namespace, name): from the snapshot, or generated from base.
-    live: BTreeMap<SetKey, Object>,
+    live: BTreeMap<SetKey, Cow<'a, Object>>,
     cascading: Vec<CascadingApp>,
     /// Hand-made deletions (`what-if`) per cluster, each step settled before the next.
     manual: BTreeMap<String, Vec<DeletionRequest>>,
@@ -395,7 +396,7 @@ impl<'a> Planner<'a> {
                     namespace_of(app, &self.argocd_namespace),
                     app.name().to_string(),
                 );
-                self.live.insert(key, app.clone());
+                self.live.insert(key, Cow::Borrowed(app));
             }
             return;
         }
@@ -408,7 +409,7 @@ impl<'a> Planner<'a> {
                 Ok(generated) => {
                     for app in generated.applications {
                         let app_key = (namespace_of(&app, &self.argocd_namespace), app.name().to_string());
-                        self.live.entry(app_key).or_insert(app);
+                        self.live.entry(app_key).or_insert(Cow::Owned(app));
                     }
                 }
                 Err(error) => self.outcome.errors.push(EvaluationError {
@@ -455,7 +456,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn owned_by(&self, key: &SetKey) -> Vec<Object> {
+    fn owned_by(&self, key: &SetKey) -> Vec<Cow<'a, Object>> {
         self.live
             .iter()
             .filter(|((ns, _), _)| *ns == key.0)
@@ -525,7 +526,7 @@ impl<'a> Planner<'a> {
                             app,
                             application_set: Some(&key.1),
                             action: Action::Unchanged,
-                            before: live.as_ref(),
+                            before: live.as_deref(),
                             after: None,
                             policy,
                             notes: vec![format!("not written: {reason}")],
@@ -541,7 +542,7 @@ impl<'a> Planner<'a> {
                         app,
                         application_set: Some(&key.1),
                         action: Action::Unchanged,
-                        before: live.as_ref(),
+                        before: live.as_deref(),
                         after: None,
                         policy,
                         notes: vec![format!(
@@ -734,7 +735,7 @@ impl<'a> Planner<'a> {
 
     /// A generation error freezes the ApplicationSet: nothing is created, updated or
     /// deleted (§7).
-    fn freeze(&mut self, key: &SetKey, file: &str, owned: &[Object], message: String) {
+    fn freeze(&mut self, key: &SetKey, file: &str, owned: &[Cow<'a, Object>], message: String) {
         self.outcome.errors.push(EvaluationError {
             file: Some(file.to_string()),
             application_set: Some(key.1.clone()),
@@ -808,7 +809,7 @@ impl<'a> Planner<'a> {
                 .live
                 .get(key)
                 .cloned()
-                .or_else(|| base_apps.get(key).cloned());
+                .or_else(|| base_apps.get(key).cloned().map(Cow::Owned));
             match (head_apps.get(key), live) {
                 (Some(desired), None) => {
                     let entry = change(
@@ -826,7 +827,7 @@ impl<'a> Planner<'a> {
                     self.outcome.applications.push(Self::plain(entry));
                 }
                 (Some(desired), Some(live)) => {
-                    let mut after = live.clone();
+                    let mut after = live.clone().into_owned();
                     let root = after.raw_mut().as_object_mut().expect("objects are maps");
                     root.insert(
                         "spec".to_string(),
@@ -933,7 +934,7 @@ impl<'a> Planner<'a> {
             .filter(|a| a.action == Action::Delete)
             .map(|a| (a.namespace.clone(), a.name.clone()))
             .collect();
-        let gone: Vec<Object> = self
+        let gone: Vec<Cow<'a, Object>> = self
             .live
             .iter()
             .filter(|(key, _)| !already.contains(*key))

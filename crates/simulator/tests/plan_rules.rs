@@ -69,7 +69,7 @@ fn check(fixture: &str, expected: &str) {
             .enumerate()
             .map(|(i, document)| SourcedObject {
                 object: Object::from_value(document),
-                file: PathBuf::from(path),
+                file: PathBuf::from(path).into(),
                 document: i + 1,
                 item: None,
             });

@@ -26,7 +26,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use preflight_cluster_snapshot::{
-    load_manifests, load_snapshot, Fleet, LoadOptions, SourcedObject,
+    load_manifests, load_snapshot, ClusterSelection, Fleet, LoadOptions, SourcedObject,
 };
 use preflight_simulator::{KubeVersion, Outcome, PlanConfig, Severity};
 
@@ -247,7 +247,7 @@ fn run_debug(command: &DebugCommand) -> Result<ExitCode> {
             snapshot,
             argocd_cluster,
         } => {
-            let fleet = load_fleet(snapshot, argocd_cluster)?;
+            let fleet = load_fleet(snapshot, argocd_cluster, ClusterSelection::All)?;
             let objects: usize = fleet.clusters.values().map(|c| c.len()).sum();
             println!(
                 "load: {} clusters, {objects} objects in {:.3} s",
@@ -268,14 +268,22 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-fn load_fleet(snapshot: &Path, argocd_cluster: &str) -> Result<Fleet> {
+/// Reads the snapshot's Argo CD cluster and the cluster folders `clusters` selects; the
+/// others wait until a command asks for them ([`Fleet::load_clusters`]).
+fn load_fleet(snapshot: &Path, argocd_cluster: &str, clusters: ClusterSelection) -> Result<Fleet> {
     let options = LoadOptions {
         // The default needs no folder of its own: a snapshot of clusters without Argo CD
         // (for `what-if`) is fine; a name given explicitly must exist.
         argocd_cluster: (argocd_cluster != preflight_model::argocd::IN_CLUSTER_NAME)
             .then(|| argocd_cluster.to_string()),
+        clusters,
     };
     Ok(load_snapshot(snapshot, &options)?)
+}
+
+/// Only the Argo CD cluster's folder, and `names`.
+fn argocd_and<'n>(names: impl IntoIterator<Item = &'n str>) -> ClusterSelection {
+    ClusterSelection::ArgoCdAnd(names.into_iter().map(str::to_string).collect())
 }
 
 /// How many threads the generators may render Applications with: the machine's cores.
@@ -299,7 +307,11 @@ fn load_controllers(path: Option<&Path>) -> Result<Vec<preflight_simulator::Decl
 
 fn run_what_if(args: &WhatIfArgs) -> Result<ExitCode> {
     let config = args.simulation.config()?;
-    let fleet = load_fleet(&args.snapshot, &args.simulation.argocd_cluster)?;
+    let mut fleet = load_fleet(
+        &args.snapshot,
+        &args.simulation.argocd_cluster,
+        argocd_and([args.cluster.as_str()]),
+    )?;
     let cluster = whatif::cluster(&fleet, &args.cluster)?;
     let propagation = match args.cascade {
         CascadeArg::Background => preflight_simulator::Propagation::Background,
@@ -313,6 +325,8 @@ fn run_what_if(args: &WhatIfArgs) -> Result<ExitCode> {
             whatif::resolve(cluster, reference, args.namespace.as_deref()).map(|k| (k, propagation))
         })
         .collect::<Result<Vec<_>>>()?;
+    let more = preflight_simulator::what_if_clusters(&fleet, &args.cluster, &deletions, &config);
+    fleet.load_clusters(more.iter().map(String::as_str))?;
     let outcome = preflight_simulator::what_if(&fleet, &args.cluster, &deletions, &config);
     print_report(&outcome, args.format)?;
     Ok(exit_code(&outcome, args.fail_on))
@@ -362,7 +376,7 @@ pub(crate) fn plan(
     revisions: &PlanRevisions<'_>,
 ) -> Result<Outcome> {
     let config = simulation.config()?;
-    let fleet = load_fleet(snapshot, &simulation.argocd_cluster)?;
+    let mut fleet = load_fleet(snapshot, &simulation.argocd_cluster, argocd_and([]))?;
     let (base, head, base_name, head_name) = match revisions {
         PlanRevisions::Paths { base, head } => (
             load_manifests(base)?,
@@ -400,6 +414,10 @@ pub(crate) fn plan(
         } => Some((*repo, *base, *head)),
     };
     let generation = generation.plan_inputs(plan_repo)?;
+    // Plan the Applications on the Argo CD cluster alone, then read the destination
+    // clusters their deletions reach.
+    let clusters = preflight_simulator::plan_clusters(&fleet, &base, &head, &config, &generation);
+    fleet.load_clusters(clusters.iter().map(String::as_str))?;
     Ok(preflight_simulator::plan_with_inputs(
         &fleet,
         &base,
@@ -445,7 +463,7 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn) -> ExitCode {
 
 fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     let fleet = match &args.snapshot {
-        Some(snapshot) => Some(load_fleet(snapshot, &args.argocd_cluster)?),
+        Some(snapshot) => Some(load_fleet(snapshot, &args.argocd_cluster, argocd_and([]))?),
         None => None,
     };
     let manifests = load_manifests(&args.file)?;

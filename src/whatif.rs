@@ -193,8 +193,8 @@ pub fn cluster<'f>(fleet: &'f Fleet, name: &str) -> Result<&'f ClusterSnapshot> 
         format!(
             "the snapshot has no cluster `{name}`; it has {}",
             fleet
-                .clusters
-                .keys()
+                .cluster_names()
+                .into_iter()
                 .map(|c| format!("`{c}`"))
                 .collect::<Vec<_>>()
                 .join(", ")

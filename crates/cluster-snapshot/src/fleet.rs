@@ -1,6 +1,6 @@
 //! A fleet: every cluster of a snapshot, the clusters Argo CD knows, and its settings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -21,6 +21,20 @@ pub struct LoadOptions {
     /// The cluster Argo CD runs in (`--argocd-cluster`); `in-cluster` when `None`. A name
     /// given here must have a folder; the default may be absent (no Argo CD objects).
     pub argocd_cluster: Option<String>,
+    /// Which cluster folders to read now; the others can be read later with
+    /// [`Fleet::load_clusters`].
+    pub clusters: ClusterSelection,
+}
+
+/// The cluster folders [`load_snapshot`] reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ClusterSelection {
+    /// Every folder.
+    #[default]
+    All,
+    /// The Argo CD cluster's folder, and these: what a command that knows its clusters
+    /// up front needs (`what-if` on one cluster, `generate`).
+    ArgoCdAnd(BTreeSet<String>),
 }
 
 /// Every cluster of a snapshot, indexed, and what Argo CD knows about them.
@@ -40,6 +54,8 @@ pub struct Fleet {
     /// `version.json` or `version.yaml` at the root of its folder (what
     /// `kubectl version -o json` writes).
     pub server_versions: BTreeMap<String, String>,
+    /// The cluster folders of the snapshot not read yet, by cluster name.
+    pub unread: BTreeMap<String, PathBuf>,
 }
 
 /// The cluster Argo CD runs in when no cluster secret declares it.
@@ -76,11 +92,34 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
         Some(name) => name.clone(),
         None => IN_CLUSTER_NAME.to_string(),
     };
-    // All files of all clusters in one batch, so that they load in parallel.
+    let (read, unread): (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) = folders
+        .into_iter()
+        .partition(|(name, _)| match &options.clusters {
+            ClusterSelection::All => true,
+            ClusterSelection::ArgoCdAnd(names) => *name == argocd_cluster || names.contains(name),
+        });
+    let (clusters, server_versions) = read_folders(&read, &argocd_cluster)?;
+    let mut fleet = Fleet::from_sourced(clusters, &argocd_cluster)?;
+    fleet.server_versions = server_versions;
+    fleet.unread = unread;
+    Ok(fleet)
+}
+
+/// The objects and server version of each cluster folder, every file of every folder
+/// in one batch so that they load in parallel. Secret values are still in place.
+type FolderContents = (
+    BTreeMap<String, Vec<SourcedObject>>,
+    BTreeMap<String, String>,
+);
+
+fn read_folders(
+    folders: &BTreeMap<String, PathBuf>,
+    argocd_cluster: &str,
+) -> Result<FolderContents, LoadError> {
     let mut files = Vec::new();
     let mut file_counts = Vec::new();
     let mut server_versions = BTreeMap::new();
-    for (name, folder) in &folders {
+    for (name, folder) in folders {
         let mut cluster_files = manifest_files(folder)?;
         let version_files: Vec<PathBuf> = cluster_files
             .iter()
@@ -98,7 +137,7 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
     let files: Vec<SnapshotFile> = folders
         .keys()
         .zip(&file_counts)
-        .flat_map(|(name, count)| std::iter::repeat_n(name == &argocd_cluster, *count))
+        .flat_map(|(name, count)| std::iter::repeat_n(name == argocd_cluster, *count))
         .zip(files)
         .map(|(argocd_cluster, path)| SnapshotFile {
             path: path.into(),
@@ -107,13 +146,11 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
         .collect();
     let mut loaded = load_snapshot_files(&files)?.into_iter();
     let mut clusters = BTreeMap::new();
-    for (name, count) in folders.into_keys().zip(file_counts) {
+    for (name, count) in folders.keys().zip(file_counts) {
         let objects: Vec<SourcedObject> = loaded.by_ref().take(count).flatten().collect();
-        clusters.insert(name, objects);
+        clusters.insert(name.clone(), objects);
     }
-    let mut fleet = Fleet::from_sourced(clusters, &argocd_cluster)?;
-    fleet.server_versions = server_versions;
-    Ok(fleet)
+    Ok((clusters, server_versions))
 }
 
 /// The bare cost of reading the snapshot at `path`: its manifest files parsed into
@@ -218,7 +255,43 @@ impl Fleet {
             cluster_infos,
             settings,
             server_versions: BTreeMap::new(),
+            unread: BTreeMap::new(),
         })
+    }
+
+    /// Reads the folders of `names` not read yet (see [`ClusterSelection`]), with the
+    /// Argo CD settings already read. Names without a folder are left out: the caller
+    /// reports a destination the snapshot lacks.
+    pub fn load_clusters<'n>(
+        &mut self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Result<(), LoadError> {
+        let folders: BTreeMap<String, PathBuf> = names
+            .into_iter()
+            .filter_map(|name| self.unread.remove_entry(name))
+            .collect();
+        if folders.is_empty() {
+            return Ok(());
+        }
+        let (clusters, server_versions) = read_folders(&folders, &self.argocd_cluster)?;
+        for (name, objects) in clusters {
+            let snapshot = ClusterSnapshot::new(name.clone(), objects, &self.settings)?;
+            self.clusters.insert(name, snapshot);
+        }
+        self.server_versions.extend(server_versions);
+        Ok(())
+    }
+
+    /// Every cluster folder of the snapshot, read or not, sorted.
+    pub fn cluster_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .clusters
+            .keys()
+            .chain(self.unread.keys())
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        names
     }
 
     /// The snapshot of the cluster Argo CD runs in, if the snapshot has it.

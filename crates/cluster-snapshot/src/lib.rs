@@ -37,6 +37,6 @@ mod tests;
 
 pub use cluster::ClusterSnapshot;
 pub use error::{ClusterSecretProblem, LoadError, ObjectProblem, Source};
-pub use fleet::{load_snapshot, skip_parse, Fleet, LoadOptions};
+pub use fleet::{load_snapshot, skip_parse, ClusterSelection, Fleet, LoadOptions};
 pub use manifests::{load_manifests, manifests_from_text, SourcedObject};
 pub use parse::parse_documents;

@@ -1,6 +1,7 @@
 //! Loader tests over fixtures: one string holds several files, each after a `//- path`
 //! header, written to a temporary directory.
 
+use std::collections::BTreeSet;
 use std::fs;
 
 use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
@@ -8,7 +9,9 @@ use preflight_model::{ArgoSettings, Object, ObjectKey, TrackingMethod};
 use serde_json::json;
 use tempfile::TempDir;
 
-use crate::{load_manifests, load_snapshot, ClusterSnapshot, Fleet, LoadError, LoadOptions};
+use crate::{
+    load_manifests, load_snapshot, ClusterSelection, ClusterSnapshot, Fleet, LoadError, LoadOptions,
+};
 
 fn fixture(text: &str) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -394,6 +397,7 @@ fn argocd_cm_is_read_from_the_argocd_cluster_only() {
     );
     let options = LoadOptions {
         argocd_cluster: Some("mgmt".to_string()),
+        ..LoadOptions::default()
     };
     let fleet = load_snapshot(dir.path(), &options).unwrap();
     assert_eq!(fleet.argocd_cluster, "mgmt");
@@ -410,11 +414,41 @@ fn argocd_cm_is_read_from_the_argocd_cluster_only() {
 }
 
 #[test]
+fn cluster_folders_are_read_when_asked_for() {
+    let dir = fixture(
+        "//- mgmt/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm, namespace: argocd}\ndata: {application.resourceTrackingMethod: label}\n\
+         //- lab/web.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: apps, labels: {app.kubernetes.io/instance: web}}\n\
+         //- lab/version.json\n{\"serverVersion\": {\"gitVersion\": \"v1.29.4\"}}\n\
+         //- test/broken.yaml\nkind: [\n",
+    );
+    let options = LoadOptions {
+        argocd_cluster: Some("mgmt".to_string()),
+        clusters: ClusterSelection::ArgoCdAnd(BTreeSet::new()),
+    };
+    // The broken folder is never read unless asked for.
+    let mut fleet = load_snapshot(dir.path(), &options).unwrap();
+    assert_eq!(fleet.clusters.keys().collect::<Vec<_>>(), ["mgmt"]);
+    assert_eq!(fleet.cluster_names(), ["lab", "mgmt", "test"]);
+    assert!(fleet.server_versions.is_empty());
+
+    fleet.load_clusters(["lab", "nowhere"]).unwrap();
+    assert_eq!(fleet.clusters.keys().collect::<Vec<_>>(), ["lab", "mgmt"]);
+    assert_eq!(fleet.unread.keys().collect::<Vec<_>>(), ["test"]);
+    assert_eq!(fleet.server_versions["lab"], "v1.29.4");
+    // Read later, tracked with the Argo CD cluster's settings all the same.
+    assert_eq!(names(fleet.clusters["lab"].tracked_by("web")), ["web"]);
+
+    let error = fleet.load_clusters(["test"]).unwrap_err().to_string();
+    assert!(error.contains("broken.yaml"), "{error}");
+}
+
+#[test]
 fn snapshot_layout_errors() {
     let two_clusters =
         format!("//- b/ns.yaml\n{NS_A}\n//- a/ns.yaml\n{NS_A}\n//- notes.txt\nhello\n");
     let mgmt = LoadOptions {
         argocd_cluster: Some("mgmt".to_string()),
+        ..LoadOptions::default()
     };
     check_snapshot_error(
         &two_clusters,

@@ -55,6 +55,10 @@ struct Report<'a> {
     findings: Vec<FindingJson<'a>>,
     errors: Vec<ErrorJson<'a>>,
     drift: Vec<DriftJson<'a>>,
+    /// The snapshot's cluster folders that were read, and those left unread because the
+    /// change deletes nothing there.
+    clusters_read: &'a [String],
+    clusters_not_read: &'a [String],
 }
 
 impl<'a> Report<'a> {
@@ -81,6 +85,8 @@ impl<'a> Report<'a> {
                 .collect(),
             errors: outcome.errors.iter().map(ErrorJson::of).collect(),
             drift: outcome.drift.iter().map(DriftJson::of).collect(),
+            clusters_read: &outcome.clusters_read,
+            clusters_not_read: &outcome.clusters_not_read,
         }
     }
 }

@@ -19,8 +19,8 @@ use crate::changes::{changed_paths, yamlish};
 use crate::escape::visible;
 use crate::summary::{
     applications_line, counts_of, destination_label, group_counts_phrase, is_namespace, plural,
-    sorted_findings, stuck_groups, true_conditions, ApplicationGroups, Level, ListedGroup, Tally,
-    Verdict,
+    snapshot_line, sorted_findings, stuck_groups, true_conditions, ApplicationGroups, Level,
+    ListedGroup, Tally, Verdict,
 };
 use crate::COMMENT_MARKER;
 
@@ -138,6 +138,10 @@ impl Document {
 
         let mut tail = String::new();
         write_errors_and_drift(&mut tail, outcome);
+        if let Some(snapshot) = snapshot_line(outcome) {
+            tail.push_str(&snapshot);
+            tail.push('\n');
+        }
         Document { head, blocks, tail }
     }
 

@@ -269,6 +269,26 @@ impl Verdict {
     }
 }
 
+/// Which cluster folders of the snapshot were read, when some were not:
+/// `Snapshot: read 4 of 31 cluster folders; the change deletes nothing in the other 27.`
+pub(crate) fn snapshot_line(outcome: &Outcome) -> Option<String> {
+    let unread = outcome.clusters_not_read.len();
+    if unread == 0 {
+        return None;
+    }
+    let read = outcome.clusters_read.len();
+    let total = read + unread;
+    let folders = if total == 1 { "folder" } else { "folders" };
+    let rest = if unread == 1 {
+        "the other one".to_string()
+    } else {
+        format!("the other {unread}")
+    };
+    Some(format!(
+        "Snapshot: read {read} of {total} cluster {folders}; the change deletes nothing in {rest}."
+    ))
+}
+
 /// `Applications: 2 created, 0 updated, 2 deleted (2 replaced), 5 unchanged`
 pub(crate) fn applications_line(counts: &Counts) -> String {
     let mut line = format!(

@@ -383,6 +383,12 @@ fn incident() -> Outcome {
                 "live `spec.template.spec.source.targetRevision` is `v2.1.0`, base has `v2.0.0`"
                     .to_string(),
         }],
+        clusters_read: vec![
+            "e1-k8s-lab-a".to_string(),
+            "e1-k8s-lab-b".to_string(),
+            "in-cluster".to_string(),
+        ],
+        clusters_not_read: Vec::new(),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::changes::changed_paths;
 use crate::escape::visible;
 use crate::summary::{
     applications_line, counts_of, destination_label, group_counts_phrase, is_namespace,
-    sorted_findings, true_conditions, ApplicationGroups, Tally, Verdict,
+    snapshot_line, sorted_findings, true_conditions, ApplicationGroups, Tally, Verdict,
 };
 
 /// How many changed field paths an update lists before summarising the rest.
@@ -31,6 +31,10 @@ pub(crate) fn render(outcome: &Outcome) -> String {
     applications(&mut out, outcome);
     stuck(&mut out, outcome);
     errors_and_drift(&mut out, outcome);
+    if let Some(snapshot) = snapshot_line(outcome) {
+        out.push('\n');
+        line(&mut out, &snapshot);
+    }
     // Names and messages enter this report in many places; none of our own text has a
     // control character but newlines, so one pass over the whole shows every
     // bidirectional or terminal control character of theirs as an escape.

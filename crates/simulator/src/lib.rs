@@ -15,4 +15,4 @@ pub mod plan;
 
 pub use cascade::{DeclaredController, KubeVersion, Propagation};
 pub use outcome::*;
-pub use plan::{plan, plan_with_inputs, what_if, PlanConfig};
+pub use plan::{plan, plan_clusters, plan_with_inputs, what_if, what_if_clusters, PlanConfig};

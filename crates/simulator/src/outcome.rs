@@ -25,6 +25,11 @@ pub struct Outcome {
     /// ApplicationSets whose live spec differs from the base revision: merging applies
     /// that drift too.
     pub drift: Vec<Drift>,
+    /// The cluster folders of the snapshot that were read, sorted.
+    pub clusters_read: Vec<String>,
+    /// The cluster folders left unread because nothing the change does reaches them,
+    /// sorted.
+    pub clusters_not_read: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

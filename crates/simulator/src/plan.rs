@@ -107,6 +107,23 @@ pub fn plan_with_inputs(
     planner.finish()
 }
 
+/// The destination clusters whose snapshots [`plan_with_inputs`] reads: those where an
+/// Application is deleted (with its resources, or replaced). Found by planning the
+/// Applications, which reads the Argo CD cluster only, so that a caller loads just
+/// these folders beside it (see [`preflight_cluster_snapshot::ClusterSelection`]).
+pub fn plan_clusters(
+    fleet: &Fleet,
+    base: &[SourcedObject],
+    head: &[SourcedObject],
+    config: &PlanConfig,
+    generation: &GenerationInputs,
+) -> BTreeSet<String> {
+    let mut planner = Planner::new(fleet, config);
+    planner.generation = Some(generation);
+    planner.plan_applications(base, head);
+    planner.cascade_clusters()
+}
+
 static NO_RESPONSES: GeneratorResponses = GeneratorResponses::new();
 
 /// The cascade of hand-made deletions on one cluster (`what-if`), in order, each after
@@ -119,6 +136,30 @@ pub fn what_if(
     deletions: &[(ObjectKey, Propagation)],
     config: &PlanConfig,
 ) -> Outcome {
+    let mut planner = what_if_planner(fleet, cluster, deletions, config);
+    planner.run_cascades();
+    findings::application_findings(fleet, &planner.argocd_namespace, &mut planner.outcome);
+    planner.finish()
+}
+
+/// The clusters whose snapshots [`what_if`] reads beyond `cluster` and the Argo CD
+/// cluster: the destinations of the Applications the deletions delete.
+pub fn what_if_clusters(
+    fleet: &Fleet,
+    cluster: &str,
+    deletions: &[(ObjectKey, Propagation)],
+    config: &PlanConfig,
+) -> BTreeSet<String> {
+    what_if_planner(fleet, cluster, deletions, config).cascade_clusters()
+}
+
+/// A what-if up to the cascades: the deletions sent, the Applications they delete found.
+fn what_if_planner<'a>(
+    fleet: &'a Fleet,
+    cluster: &str,
+    deletions: &[(ObjectKey, Propagation)],
+    config: &'a PlanConfig,
+) -> Planner<'a> {
     let mut planner = Planner::new(fleet, config);
     planner.load_live_applications(&BTreeMap::new());
     let on_argocd = cluster == fleet.argocd_cluster;
@@ -164,9 +205,7 @@ pub fn what_if(
         planner.applications_deleted_as_content(cluster);
     }
     pair_replacements(&mut planner.outcome.applications);
-    planner.run_cascades();
-    findings::application_findings(fleet, &planner.argocd_namespace, &mut planner.outcome);
-    planner.finish()
+    planner
 }
 
 struct Planner<'a> {
@@ -350,6 +389,23 @@ impl<'a> Planner<'a> {
     }
 
     fn run(&mut self, base: &[SourcedObject], head: &[SourcedObject]) {
+        self.plan_applications(base, head);
+        self.run_cascades();
+        findings::application_findings(self.fleet, &self.argocd_namespace, &mut self.outcome);
+    }
+
+    /// The destination clusters the cascades run on.
+    fn cascade_clusters(&self) -> BTreeSet<String> {
+        self.cascading
+            .iter()
+            .map(|app| app.cluster.clone())
+            .chain(self.manual.keys().cloned())
+            .collect()
+    }
+
+    /// What the ApplicationSet controller writes and deletes: reads the Argo CD cluster
+    /// only.
+    fn plan_applications(&mut self, base: &[SourcedObject], head: &[SourcedObject]) {
         let live_sets = self.live_application_sets();
         let base_sets = self.application_sets(base, &live_sets);
         let head_sets = self.application_sets(head, &live_sets);
@@ -379,8 +435,6 @@ impl<'a> Planner<'a> {
         }
         self.plan_plain_applications(base, head);
         pair_replacements(&mut self.outcome.applications);
-        self.run_cascades();
-        findings::application_findings(self.fleet, &self.argocd_namespace, &mut self.outcome);
     }
 
     /// Live Applications come from the snapshot; without any there, base stands in.
@@ -1206,6 +1260,8 @@ impl<'a> Planner<'a> {
         outcome.findings.dedup();
         outcome.errors.sort();
         outcome.drift.sort();
+        outcome.clusters_read = self.fleet.clusters.keys().cloned().collect();
+        outcome.clusters_not_read = self.fleet.unread.keys().cloned().collect();
         self.outcome
     }
 }

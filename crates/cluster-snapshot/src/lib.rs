@@ -31,6 +31,7 @@ mod scan;
 mod secrets;
 mod settings;
 mod slim;
+mod stream;
 
 #[cfg(test)]
 mod tests;

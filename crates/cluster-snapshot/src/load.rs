@@ -1,13 +1,14 @@
 //! Snapshot files to slim objects, on all cores.
 //!
-//! Files are taken in windows of bounded size. In each window every file is read and
-//! scanned ([`crate::scan`]) on its own thread; then the items of all its JSON files are
-//! cut into chunks of about [`CHUNK_BYTES`] and parsed into their slim form
-//! ([`crate::slim`]) on all threads, so one large `List` file keeps every core busy. YAML
-//! files, and JSON the scan does not understand, are parsed whole on the first pass and
-//! pruned with the same table. The result, errors included, does not depend on the
-//! scheduling: objects come back in file and document order, and the error reported is
-//! the one of the first failing file.
+//! Every file is read and parsed on its own thread, largest first. A JSON file up to
+//! [`SPLIT_BYTES`] is parsed in one pass straight into its slim form ([`crate::stream`]);
+//! a larger one is scanned ([`crate::scan`]) and its items are then cut into chunks of
+//! about [`CHUNK_BYTES`] and parsed on all threads, so one large `List` file keeps every
+//! core busy. The split files' bytes are held between the two passes, so they are taken
+//! in windows of bounded size. YAML files, and JSON neither fast path understands, are
+//! parsed whole and pruned with the same table ([`crate::slim`]). The result, errors
+//! included, does not depend on the path or the scheduling: objects come back in file
+//! and document order, and the error reported is the one of the first failing file.
 
 use std::fs;
 use std::num::NonZeroUsize;
@@ -26,11 +27,15 @@ use crate::manifests::{check_object, SourcedObject};
 use crate::parse::parse_located;
 use crate::scan::{plain_string, scan, Fields, ScannedDocument};
 use crate::slim::{keep_for, kept_paths, prune_document, Slim};
+use crate::stream;
 
 /// The text read at once: a window closes when its files reach this many bytes.
 const WINDOW_BYTES: u64 = 64 << 20;
 /// The work of one task of the parallel parse.
 const CHUNK_BYTES: usize = 1 << 20;
+/// JSON files up to this size are parsed in one pass on one thread ([`crate::stream`]),
+/// beside other files; larger ones are scanned and their items parsed on all threads.
+const SPLIT_BYTES: usize = 32 << 20;
 
 /// A file of a snapshot and whether it belongs to the Argo CD cluster (whose Argo CD
 /// objects, ConfigMaps, Secrets and custom resources are kept whole).
@@ -44,18 +49,36 @@ pub(crate) struct SnapshotFile {
 pub(crate) fn load_snapshot_files(
     files: &[SnapshotFile],
 ) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
+    load_files(files, SPLIT_BYTES)
+}
+
+/// [`load_snapshot_files`], splitting JSON files larger than `split_bytes`.
+fn load_files(
+    files: &[SnapshotFile],
+    split_bytes: usize,
+) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
     let workers = worker_count();
     let buffers = Buffers::default();
     let mut loaded = Vec::with_capacity(files.len());
     let mut start = 0;
     while start < files.len() {
+        // Only files that are split hold their bytes until the window's second pass;
+        // the others give their buffer back as soon as they are parsed.
         let mut end = start;
-        let mut bytes = 0;
-        while end < files.len() && (end == start || bytes < WINDOW_BYTES) {
-            bytes += fs::metadata(&files[end].path).map_or(0, |m| m.len());
+        let mut held = 0;
+        while end < files.len() && (end == start || held < WINDOW_BYTES) {
+            let size = fs::metadata(&files[end].path).map_or(0, |m| m.len());
+            if size > split_bytes as u64 {
+                held += size;
+            }
             end += 1;
         }
-        loaded.extend(load_window(&files[start..end], workers, &buffers)?);
+        loaded.extend(load_window(
+            &files[start..end],
+            workers,
+            split_bytes,
+            &buffers,
+        )?);
         start = end;
     }
     Ok(loaded)
@@ -126,11 +149,26 @@ struct Unit {
 fn load_window(
     files: &[SnapshotFile],
     workers: usize,
+    split_bytes: usize,
     buffers: &Buffers,
 ) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
-    let prepared = run_parallel(files.len(), workers, |index| {
-        prepare(&files[index], buffers)
-    });
+    // Largest first, so that no thread is left with a large file at the end.
+    let mut order: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| (fs::metadata(&file.path).map_or(0, |m| m.len()), index))
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut prepared: Vec<Option<Prepared>> = (0..files.len()).map(|_| None).collect();
+    for ((_, index), result) in order.iter().zip(run_parallel(files.len(), workers, |at| {
+        prepare(&files[order[at].1], split_bytes, buffers)
+    })) {
+        prepared[*index] = Some(result);
+    }
+    let prepared: Vec<Prepared> = prepared
+        .into_iter()
+        .map(|file| file.expect("every file prepared"))
+        .collect();
     // Chunks of units, each task within one file, in file order.
     let mut tasks: Vec<(usize, Range<usize>)> = Vec::new();
     for (index, file) in prepared.iter().enumerate() {
@@ -209,7 +247,7 @@ fn run_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T 
         .collect()
 }
 
-fn prepare(file: &SnapshotFile, buffers: &Buffers) -> Prepared {
+fn prepare(file: &SnapshotFile, split_bytes: usize, buffers: &Buffers) -> Prepared {
     let bytes = match read_file(&file.path, buffers) {
         Ok(bytes) => bytes,
         Err(source) => {
@@ -222,8 +260,13 @@ fn prepare(file: &SnapshotFile, buffers: &Buffers) -> Prepared {
     if is_json(&file.path) {
         let body = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
         let offset = bytes.len() - body.len();
-        if std::str::from_utf8(body).is_ok() {
-            if let Some(documents) = scan(body) {
+        if let Ok(text) = std::str::from_utf8(body) {
+            if bytes.len() <= split_bytes {
+                if let Some(objects) = stream::parse_file(file, text) {
+                    buffers.give(bytes);
+                    return Prepared::Done(Ok(objects));
+                }
+            } else if let Some(documents) = scan(body) {
                 if let Some(mut units) = units_of(body, &documents) {
                     let shift =
                         |span: &mut Range<usize>| *span = span.start + offset..span.end + offset;
@@ -382,7 +425,7 @@ fn parse_unit(
 
 /// Validates a document and wraps it as a slim object, pruning it when it was parsed
 /// whole.
-fn slim_object(
+pub(crate) fn slim_object(
     file: &SnapshotFile,
     value: Value,
     document: usize,
@@ -489,4 +532,129 @@ pub(crate) fn skip_parse_files(paths: &[PathBuf]) -> Result<usize, LoadError> {
         Ok(documents)
     });
     results.into_iter().sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files of every shape the fast paths take or refuse, with and without errors.
+    const FILES: &[(&str, &str)] = &[
+        (
+            "list.json",
+            r#"{"apiVersion": "v1", "items": [
+                {"apiVersion": "v1", "data": {"k": "v"}, "kind": "ConfigMap",
+                 "metadata": {"name": "c", "namespace": "n", "annotations": {"a": "b"}}},
+                null,
+                {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n",
+                 "managedFields": [{"manager": "kubectl"}]},
+                 "spec": {"nodeName": "node-1", "containers": [{"name": "c"}]},
+                 "status": {"phase": "Running", "podIP": "10.0.0.1"}}
+            ], "kind": "List", "metadata": {"resourceVersion": ""}}"#,
+        ),
+        (
+            "typed.json",
+            r#"{"apiVersion": "v1", "items": [{"metadata": {"name": "ns"}, "spec": {"finalizers": ["kubernetes"]}}],
+                "kind": "NamespaceList", "metadata": {}}"#,
+        ),
+        (
+            "stream.json",
+            r#"{"apiVersion": "example.com/v1", "items": [{"x": 1}], "kind": "ShoppingList", "metadata": {"name": "s"}}
+            null
+            {"metadata": {"name": "n1"}, "kind": "Node", "apiVersion": "v1", "spec": {"unschedulable": true}}"#,
+        ),
+        ("empty.json", ""),
+    ];
+
+    fn write(dir: &Path, files: &[(&str, &str)], argocd_cluster: bool) -> Vec<SnapshotFile> {
+        files
+            .iter()
+            .map(|(name, text)| {
+                let path = dir.join(name);
+                fs::write(&path, text).unwrap();
+                SnapshotFile {
+                    path: Arc::from(path.as_path()),
+                    argocd_cluster,
+                }
+            })
+            .collect()
+    }
+
+    fn summary(loaded: &[Vec<SourcedObject>]) -> Vec<(String, usize, Option<usize>, Value)> {
+        loaded
+            .iter()
+            .flatten()
+            .map(|o| {
+                let name = o.file.file_name().unwrap().to_string_lossy().into_owned();
+                (name, o.document, o.item, o.object.to_value())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_pass_split_and_whole_file_parses_agree() {
+        for argocd_cluster in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let files = write(dir.path(), FILES, argocd_cluster);
+            let one_pass = summary(&load_files(&files, usize::MAX).unwrap());
+            let split = summary(&load_files(&files, 0).unwrap());
+            for (a, b) in one_pass.iter().zip(&split) {
+                assert_eq!(a, b);
+            }
+            assert_eq!(one_pass, split);
+            let whole: Vec<_> = files
+                .iter()
+                .flat_map(|file| {
+                    let text = fs::read_to_string(&file.path).unwrap();
+                    parse_whole(file, &text).unwrap()
+                })
+                .collect();
+            assert_eq!(one_pass, summary(&[whole]));
+            let kinds: Vec<&str> = one_pass
+                .iter()
+                .map(|(_, _, _, v)| v["kind"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                kinds,
+                ["ConfigMap", "Pod", "Namespace", "ShoppingList", "Node"]
+            );
+            // Sorted largest first for the threads, returned in file order.
+            assert_eq!(one_pass[0].0, "list.json");
+            assert_eq!(one_pass[3].0, "stream.json");
+            // The `null` document between them is counted.
+            assert_eq!((one_pass[4].1, one_pass[4].2), (3, None));
+            assert_eq!(
+                one_pass[1].3["spec"],
+                serde_json::json!({"nodeName": "node-1"})
+            );
+            assert_eq!(
+                one_pass[0].3.get("data").is_some(),
+                argocd_cluster,
+                "ConfigMap data is kept in the Argo CD cluster only"
+            );
+        }
+    }
+
+    #[test]
+    fn every_path_reports_the_same_error() {
+        let broken = [
+            (
+                "a.json",
+                r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}"#,
+            ),
+            (
+                "b.json",
+                r#"{"apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 7}}], "kind": "List"}"#,
+            ),
+            ("c.json", "{\"apiVersion\": \"v1\",\n \"kind\": }"),
+        ];
+        for (name, text) in broken.iter().skip(1) {
+            let dir = tempfile::tempdir().unwrap();
+            let files = write(dir.path(), &[broken[0], (name, text)], false);
+            let one_pass = load_files(&files, usize::MAX).unwrap_err().to_string();
+            let split = load_files(&files, 0).unwrap_err().to_string();
+            assert_eq!(one_pass, split);
+            assert!(one_pass.contains(name), "{one_pass}");
+        }
+    }
 }

@@ -38,7 +38,7 @@ pub(crate) struct Fields {
 }
 
 /// Scans `bytes`, a stream of JSON values. `None` when the text is not a stream of
-/// well-formed mappings (or `null`s, which are skipped), as far as this scan can tell.
+/// well-formed mappings (or `null`s), as far as this scan can tell.
 pub(crate) fn scan(bytes: &[u8]) -> Option<Vec<ScannedDocument>> {
     let mut documents = Vec::new();
     let mut at = skip_whitespace(bytes, 0);
@@ -61,7 +61,15 @@ pub(crate) fn scan(bytes: &[u8]) -> Option<Vec<ScannedDocument>> {
                 });
                 at = end;
             }
-            b'n' if bytes[at..].starts_with(b"null") => at += 4,
+            // A `null` document is skipped, but counted as the full parser counts it.
+            b'n' if bytes[at..].starts_with(b"null") => {
+                documents.push(ScannedDocument {
+                    span: at..at + 4,
+                    fields: Fields::default(),
+                    items: None,
+                });
+                at += 4;
+            }
             _ => return None,
         }
         at = skip_whitespace(bytes, at);
@@ -240,7 +248,7 @@ mod tests {
         ], "kind": "List", "metadata": {"resourceVersion": ""}}
         null {"kind": "Namespace"}"#;
         let documents = scan(json).unwrap();
-        assert_eq!(documents.len(), 2);
+        assert_eq!(documents.len(), 3);
         let list = &documents[0];
         assert_eq!(text(json, &list.fields.kind), "\"List\"");
         assert_eq!(text(json, &list.fields.api_version), "\"v1\"");
@@ -250,7 +258,8 @@ mod tests {
         assert_eq!(text(json, &Some(items[1].span.clone())), "null");
         assert_eq!(text(json, &items[2].fields.kind), "\"Pod\"");
         assert_eq!(items[2].fields.metadata, None);
-        assert_eq!(text(json, &documents[1].fields.kind), "\"Namespace\"");
+        assert_eq!(text(json, &Some(documents[1].span.clone())), "null");
+        assert_eq!(text(json, &documents[2].fields.kind), "\"Namespace\"");
         assert_eq!(
             plain_string(json, items[0].fields.kind.as_ref().unwrap()),
             Some("ConfigMap")

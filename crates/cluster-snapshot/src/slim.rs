@@ -188,7 +188,7 @@ pub(crate) fn keep_for(api_version: &str, kind: &str, argocd_cluster: bool) -> &
 impl Keep {
     /// What to keep of field `key` of a mapping kept by `self`; `None` drops the field.
     /// A document-level tree (from [`keep_for`]) also keeps identity and metadata.
-    fn child(&self, key: &str, top_level: bool) -> Option<&Keep> {
+    pub(crate) fn child(&self, key: &str, top_level: bool) -> Option<&Keep> {
         if top_level {
             match key {
                 "apiVersion" | "kind" => return Some(&Keep::All),
@@ -305,13 +305,13 @@ impl<'de> DeserializeSeed<'de> for Slim {
 }
 
 /// A map key, borrowed from the input when it has no escapes.
-enum Key<'de> {
+pub(crate) enum Key<'de> {
     Borrowed(&'de str),
     Owned(String),
 }
 
 impl Key<'_> {
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(key) => key,
             Key::Owned(key) => key,

@@ -1,0 +1,409 @@
+//! One pass over a JSON file: documents and `List` items straight into their slim form.
+//!
+//! The split path ([`crate::scan`], then items parsed on all threads) reads every byte
+//! twice: once to find the items and their kinds, once to parse them. A file that does
+//! not need splitting (one thread parses it while the others parse other files) is read
+//! once here instead. The kind of a document is not known until its `kind` field, which
+//! Go writes after `apiVersion` and before `metadata`, `spec` and `status` (it sorts the
+//! keys of unstructured objects); the few fields that come before it (`data` of a
+//! ConfigMap) are held as borrowed raw text and parsed once the kind is known. The
+//! `items` of a top-level document are parsed as objects as soon as they come, before
+//! the document's own `kind` (which sorts after `items`) says whether it is a `List`.
+//!
+//! Anything unusual — a syntax error, a duplicate `apiVersion` or `kind`, a mistyped one,
+//! a document with `items` that turns out not to be a list — gives `None`, and the caller
+//! parses the file whole, which reports errors precisely and judges odd shapes.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::load::{slim_object, SnapshotFile};
+use crate::manifests::SourcedObject;
+use crate::slim::{keep_for, Keep, Key, Slim};
+
+/// The slim objects of the JSON `text` of `file`, or `None` when the file needs the
+/// whole-file parser.
+pub(crate) fn parse_file(file: &SnapshotFile, text: &str) -> Option<Vec<SourcedObject>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut objects = Vec::new();
+    let mut document = 0;
+    while deserializer.end().is_err() {
+        document += 1;
+        let parsed = TopLevel {
+            argocd_cluster: file.argocd_cluster,
+        }
+        .deserialize(&mut deserializer)
+        .ok()?;
+        let Some(fields) = parsed else {
+            continue;
+        };
+        collect(file, document, fields, &mut objects)?;
+    }
+    Some(objects)
+}
+
+/// What one mapping of the file held, as far as it was parsed.
+#[derive(Default)]
+struct Fields<'de> {
+    api_version: Option<Value>,
+    kind: Option<Value>,
+    /// What is kept of the document, known once `apiVersion` and `kind` are.
+    keep: Option<&'static Keep>,
+    /// The fields parsed with `keep`.
+    kept: Map<String, Value>,
+    /// The fields that came before `keep` was known.
+    pending: Vec<(String, &'de RawValue)>,
+    /// A top-level `items` array, parsed as objects (`None` for a `null` element).
+    items: Option<Vec<Option<Fields<'de>>>>,
+}
+
+impl Fields<'_> {
+    fn kind_str(&self) -> Option<&str> {
+        self.kind.as_ref().and_then(Value::as_str)
+    }
+}
+
+/// Turns one top-level document into objects: the items of a list, or the document.
+fn collect(
+    file: &SnapshotFile,
+    document: usize,
+    mut fields: Fields<'_>,
+    objects: &mut Vec<SourcedObject>,
+) -> Option<()> {
+    let Some(items) = fields.items.take() else {
+        let value = finish(file.argocd_cluster, fields, None)?;
+        objects.push(slim_object(file, value, document, None, false).ok()?);
+        return Some(());
+    };
+    // A `List`, or a typed list (`PodList`) without a name; anything else with `items`
+    // (a custom resource whose kind ends in `List`) is for the whole-file parser.
+    let kind = fields.kind_str()?;
+    if !kind.ends_with("List") || (kind != "List" && is_named(&fields)?) {
+        return None;
+    }
+    // The API server leaves `apiVersion` and `kind` out of the items of a typed list.
+    let defaults = kind
+        .strip_suffix("List")
+        .filter(|kind| !kind.is_empty())
+        .map(|kind| (fields.api_version.clone(), kind.to_string()));
+    objects.reserve(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let Some(item) = item else {
+            continue;
+        };
+        let value = finish(file.argocd_cluster, item, defaults.as_ref())?;
+        objects.push(slim_object(file, value, document, Some(index + 1), false).ok()?);
+    }
+    Some(())
+}
+
+/// Whether a document's `metadata.name` is a non-empty string; `None` when the metadata
+/// cannot be judged here.
+fn is_named(fields: &Fields<'_>) -> Option<bool> {
+    let metadata = match fields.kept.get("metadata") {
+        Some(metadata) => metadata.clone(),
+        None => match fields
+            .pending
+            .iter()
+            .rev()
+            .find(|(key, _)| key == "metadata")
+        {
+            Some((_, raw)) => serde_json::from_str(raw.get()).ok()?,
+            None => Value::Null,
+        },
+    };
+    Some(
+        metadata
+            .get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|name| !name.is_empty()),
+    )
+}
+
+/// The slim document of `fields`: pending fields parsed now that the kind is known.
+fn finish(
+    argocd_cluster: bool,
+    mut fields: Fields<'_>,
+    defaults: Option<&(Option<Value>, String)>,
+) -> Option<Value> {
+    if let Some((api_version, kind)) = defaults {
+        if fields.kind.is_none() {
+            fields.kind = Some(Value::String(kind.clone()));
+        }
+        if fields.api_version.is_none() {
+            fields.api_version = api_version.clone();
+        }
+    }
+    let keep = match fields.keep {
+        Some(keep) => keep,
+        None => keep_for(
+            fields.api_version.as_ref()?.as_str()?,
+            fields.kind_str()?,
+            argocd_cluster,
+        ),
+    };
+    let mut map = fields.kept;
+    for (key, raw) in fields.pending {
+        // Of duplicate keys the last wins, as in the whole-file parse.
+        let Some(child) = keep.child(&key, true).filter(|_| !map.contains_key(&key)) else {
+            continue;
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+        let value = Slim {
+            keep: child,
+            top_level: false,
+        }
+        .deserialize(&mut deserializer)
+        .ok()?;
+        map.insert(key, value);
+    }
+    map.insert("apiVersion".to_string(), fields.api_version?);
+    map.insert("kind".to_string(), fields.kind?);
+    Some(Value::Object(map))
+}
+
+/// A top-level value of the file: a mapping, or `null` (skipped).
+struct TopLevel {
+    argocd_cluster: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel {
+    type Value = Option<Fields<'de>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel {
+    type Value = Option<Fields<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a mapping or null")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+        read_mapping(access, self.argocd_cluster, true).map(Some)
+    }
+}
+
+/// An element of a top-level `items` array: a mapping, or `null`.
+struct Item {
+    argocd_cluster: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Item {
+    type Value = Option<Fields<'de>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Item {
+    type Value = Option<Fields<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a mapping or null")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+        read_mapping(access, self.argocd_cluster, false).map(Some)
+    }
+}
+
+/// A top-level `items` array of mappings.
+struct Items {
+    argocd_cluster: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Items {
+    type Value = Vec<Option<Fields<'de>>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Items {
+    type Value = Vec<Option<Fields<'de>>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = access.next_element_seed(Item {
+            argocd_cluster: self.argocd_cluster,
+        })? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+/// Reads a document's mapping, parsing each field with the kind's table once `apiVersion`
+/// and `kind` are known and holding the earlier ones as raw text.
+fn read_mapping<'de, A: MapAccess<'de>>(
+    mut access: A,
+    argocd_cluster: bool,
+    top_level: bool,
+) -> Result<Fields<'de>, A::Error> {
+    let mut fields = Fields::default();
+    while let Some(key) = access.next_key::<Key<'de>>()? {
+        let key = key.as_str();
+        match key {
+            "apiVersion" | "kind" => {
+                let slot = if key == "kind" {
+                    &mut fields.kind
+                } else {
+                    &mut fields.api_version
+                };
+                if slot.is_some() {
+                    return Err(de::Error::custom("duplicate apiVersion or kind"));
+                }
+                *slot = Some(access.next_value::<Value>()?);
+                if let (Some(Value::String(api_version)), Some(Value::String(kind))) =
+                    (&fields.api_version, &fields.kind)
+                {
+                    fields.keep = Some(keep_for(api_version, kind, argocd_cluster));
+                }
+                continue;
+            }
+            "items"
+                if top_level
+                    && fields.items.is_none()
+                    && fields.kind_str().is_none_or(|kind| kind.ends_with("List")) =>
+            {
+                fields.items = Some(access.next_value_seed(Items { argocd_cluster })?);
+                continue;
+            }
+            _ => {}
+        }
+        match fields.keep {
+            Some(keep) => match keep.child(key, true) {
+                Some(child) => {
+                    let value = access.next_value_seed(Slim {
+                        keep: child,
+                        top_level: false,
+                    })?;
+                    fields.kept.insert(key.to_string(), value);
+                }
+                None => {
+                    access.next_value::<IgnoredAny>()?;
+                }
+            },
+            None => {
+                let raw = access.next_value::<&'de RawValue>()?;
+                fields.pending.push((key.to_string(), raw));
+            }
+        }
+    }
+    Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::parse::parse_located;
+
+    fn file(argocd_cluster: bool) -> SnapshotFile {
+        SnapshotFile {
+            path: Arc::from(Path::new("cluster/objects.json")),
+            argocd_cluster,
+        }
+    }
+
+    /// The one-pass parse gives what the whole-file parse and the table give.
+    #[track_caller]
+    fn same_as_whole(text: &str, argocd_cluster: bool) -> Vec<SourcedObject> {
+        let file = file(argocd_cluster);
+        let fast = parse_file(&file, text).expect("parsed in one pass");
+        let whole: Vec<SourcedObject> = parse_located(&file.path, text)
+            .unwrap()
+            .into_iter()
+            .map(|parsed| {
+                slim_object(&file, parsed.value, parsed.document, parsed.item, true).unwrap()
+            })
+            .collect();
+        assert_eq!(fast.len(), whole.len());
+        for (fast, whole) in fast.iter().zip(&whole) {
+            assert_eq!(fast.object.to_value(), whole.object.to_value());
+            assert_eq!((fast.document, fast.item), (whole.document, whole.item));
+        }
+        fast
+    }
+
+    #[test]
+    fn lists_and_documents_in_any_key_order() {
+        let text = r#"{"apiVersion": "v1", "items": [
+            {"data": {"k": "v"}, "kind": "ConfigMap", "apiVersion": "v1",
+             "metadata": {"name": "c", "namespace": "n", "managedFields": [{"manager": "m"}]}},
+            null,
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"},
+             "spec": {"nodeName": "a", "containers": [{"name": "x"}]}, "status": {"phase": "Running"}}
+        ], "kind": "List", "metadata": {"resourceVersion": ""}}
+        null
+        {"spec": {"finalizers": ["kubernetes"]}, "metadata": {"name": "ns"}, "kind": "Namespace", "apiVersion": "v1"}"#;
+        let objects = same_as_whole(text, false);
+        assert_eq!(objects.len(), 3);
+        assert_eq!((objects[1].document, objects[1].item), (1, Some(3)));
+        assert_eq!(objects[1].object.str_at(&["spec", "nodeName"]), Some("a"));
+        assert_eq!((objects[2].document, objects[2].item), (3, None));
+        // The Argo CD cluster keeps ConfigMap data, even when it comes before the kind.
+        let objects = same_as_whole(text, true);
+        assert_eq!(objects[0].object.str_at(&["data", "k"]), Some("v"));
+    }
+
+    #[test]
+    fn typed_list_items_take_the_list_kind() {
+        let text = r#"{"apiVersion": "v1", "items": [
+            {"metadata": {"name": "p", "namespace": "n"}, "spec": {"nodeName": "a"}}
+        ], "kind": "PodList", "metadata": {}}"#;
+        let objects = same_as_whole(text, false);
+        assert_eq!(objects[0].object.kind(), "Pod");
+        assert_eq!(objects[0].object.str_at(&["spec", "nodeName"]), Some("a"));
+    }
+
+    #[test]
+    fn odd_shapes_go_to_the_whole_file_parser() {
+        for text in [
+            // A custom resource whose kind ends in List, with a name and items.
+            r#"{"apiVersion": "example.com/v1", "items": [{"a": 1}], "kind": "ShoppingList", "metadata": {"name": "s"}}"#,
+            // Duplicate and mistyped kinds.
+            r#"{"apiVersion": "v1", "kind": "Pod", "kind": "Node", "metadata": {"name": "p"}}"#,
+            r#"{"apiVersion": "v1", "kind": 5, "metadata": {"name": "p"}}"#,
+            // Not an object, a syntax error, a missing name.
+            r#"[1, 2]"#,
+            r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}"#,
+            r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {}}"#,
+            r#"{"apiVersion": "v1", "items": [7], "kind": "List"}"#,
+        ] {
+            assert!(parse_file(&file(false), text).is_none(), "{text}");
+        }
+    }
+}

@@ -41,36 +41,56 @@ impl ClusterSnapshot {
         settings: &ArgoSettings,
     ) -> Result<ClusterSnapshot, LoadError> {
         let name = name.into();
-        let mut entries: Vec<(ObjectKey, SourcedObject)> = objects
+        let mut objects: Vec<Option<SourcedObject>> = objects
             .into_iter()
             .map(|mut sourced| {
                 strip_secret_values(&mut sourced.object);
-                (sourced.object.key(), sourced)
+                Some(sourced)
             })
             .collect();
-        // Stable: of two objects with one key, the one loaded first is named first.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        if let Some(pair) = entries.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        let mut keys: Vec<Option<ObjectKey>> = objects
+            .iter()
+            .map(|sourced| sourced.as_ref().map(|s| s.object.key()))
+            .collect();
+        // Sorts positions, not the objects; of two objects with one key, the one loaded
+        // first is named first.
+        let mut order: Vec<u32> = (0..objects.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]).then(a.cmp(&b)));
+        if let Some(pair) = order
+            .windows(2)
+            .find(|pair| keys[pair[0] as usize] == keys[pair[1] as usize])
+        {
+            let source = |at: u32| {
+                let sourced = objects[at as usize].as_ref().expect("not taken yet");
+                Box::new(sourced.source())
+            };
             return Err(LoadError::DuplicateObject {
                 cluster: name,
-                key: Box::new(pair[0].0.clone()),
-                first: Box::new(pair[0].1.source()),
-                second: Box::new(pair[1].1.source()),
+                key: Box::new(keys[pair[0] as usize].clone().expect("every key is set")),
+                first: source(pair[0]),
+                second: source(pair[1]),
             });
         }
+        let count = objects.len();
+        let entries = order.into_iter().map(|at| {
+            let at = at as usize;
+            let key = keys[at].take().expect("each position once");
+            let sourced = objects[at].take().expect("each position once");
+            (key, sourced)
+        });
 
         let mut snapshot = ClusterSnapshot {
             name,
-            objects: Vec::with_capacity(entries.len()),
-            keys: Vec::with_capacity(entries.len()),
-            sources: Vec::with_capacity(entries.len()),
+            objects: Vec::with_capacity(count),
+            keys: Vec::with_capacity(count),
+            sources: Vec::with_capacity(count),
             by_uid: HashMap::new(),
             dependents: HashMap::new(),
             by_namespace: BTreeMap::new(),
             by_instance: BTreeMap::new(),
             by_application: BTreeMap::new(),
         };
-        for (index, (key, sourced)) in entries.into_iter().enumerate() {
+        for (index, (key, sourced)) in entries.enumerate() {
             let object = sourced.object;
             if let Some(uid) = object.uid() {
                 snapshot.by_uid.entry(uid.to_string()).or_insert(index);

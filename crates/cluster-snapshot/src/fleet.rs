@@ -3,14 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
 use preflight_model::{ArgoSettings, ClusterInfo, Object};
 
 use crate::cluster::ClusterSnapshot;
 use crate::error::LoadError;
-use crate::load::{load_snapshot_files, SnapshotFile};
+use crate::load::{load_snapshot_files, run_parallel, worker_count, SnapshotFile};
 use crate::manifests::{is_hidden, is_manifest_file, manifest_files, SourcedObject};
 use crate::secrets::{cluster_info, is_cluster_secret};
 use crate::settings::{is_argocd_cm, read_settings};
@@ -233,6 +233,28 @@ fn cluster_folders(snapshot: &Path) -> Result<BTreeMap<String, PathBuf>, LoadErr
     Ok(folders)
 }
 
+/// Each cluster's snapshot, indexed on all threads; of several errors, the one of the
+/// first cluster by name.
+fn index_clusters(
+    clusters: BTreeMap<String, Vec<SourcedObject>>,
+    settings: &ArgoSettings,
+) -> Result<BTreeMap<String, ClusterSnapshot>, LoadError> {
+    let clusters: Vec<Mutex<Option<(String, Vec<SourcedObject>)>>> = clusters
+        .into_iter()
+        .map(|cluster| Mutex::new(Some(cluster)))
+        .collect();
+    run_parallel(clusters.len(), worker_count(), |index| {
+        let (name, objects) = clusters[index]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .expect("each cluster is indexed once");
+        ClusterSnapshot::new(name.clone(), objects, settings).map(|snapshot| (name, snapshot))
+    })
+    .into_iter()
+    .collect()
+}
+
 impl Fleet {
     /// Builds a fleet from the objects of each cluster, secret values still in place:
     /// reads `argocd-cm` and the cluster secrets of `argocd_cluster`, then drops every
@@ -244,11 +266,7 @@ impl Fleet {
         let argocd_objects = clusters.get(argocd_cluster).map_or(&[][..], Vec::as_slice);
         let settings = settings_of(argocd_cluster, argocd_objects)?;
         let cluster_infos = cluster_infos_of(argocd_objects)?;
-        let mut snapshots = BTreeMap::new();
-        for (name, objects) in clusters {
-            let snapshot = ClusterSnapshot::new(name.clone(), objects, &settings)?;
-            snapshots.insert(name, snapshot);
-        }
+        let snapshots = index_clusters(clusters, &settings)?;
         Ok(Fleet {
             clusters: snapshots,
             argocd_cluster: argocd_cluster.to_string(),
@@ -274,10 +292,8 @@ impl Fleet {
             return Ok(());
         }
         let (clusters, server_versions) = read_folders(&folders, &self.argocd_cluster)?;
-        for (name, objects) in clusters {
-            let snapshot = ClusterSnapshot::new(name.clone(), objects, &self.settings)?;
-            self.clusters.insert(name, snapshot);
-        }
+        self.clusters
+            .extend(index_clusters(clusters, &self.settings)?);
         self.server_versions.extend(server_versions);
         Ok(())
     }

@@ -125,7 +125,7 @@ fn read_file(path: &Path, buffers: &Buffers) -> std::io::Result<Vec<u8>> {
     Ok(buffer)
 }
 
-fn worker_count() -> usize {
+pub(crate) fn worker_count() -> usize {
     thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
 
@@ -220,7 +220,11 @@ fn load_window(
 }
 
 /// Runs `job` for `0..count` on up to `workers` threads; results in index order.
-fn run_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+pub(crate) fn run_parallel<T: Send>(
+    count: usize,
+    workers: usize,
+    job: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
     let workers = workers.min(count);
     if workers <= 1 {
         return (0..count).map(job).collect();

@@ -492,7 +492,44 @@ impl Object {
 
     /// The owner reference marked `controller: true`, if any.
     pub fn controller_reference(&self) -> Option<OwnerReference> {
-        self.owner_references().into_iter().find(|r| r.controller)
+        match &self.slim {
+            Some(slim) => slim.owner_references.iter().find(|r| r.controller).cloned(),
+            None => self
+                .raw_owner_references()
+                .iter()
+                .filter(|entry| entry.get("controller").and_then(Value::as_bool) == Some(true))
+                .find_map(owner_reference),
+        }
+    }
+
+    /// Whether the controller owner reference names `name`, of `kind` in API `group`;
+    /// asked of every live Application for every ApplicationSet, so it builds nothing.
+    pub fn is_controlled_by(&self, group: &str, kind: &str, name: &str) -> bool {
+        let matches = |api_version: &str, owner_kind: &str, owner_name: &str| {
+            split_api_version(api_version).0 == group && owner_kind == kind && owner_name == name
+        };
+        match &self.slim {
+            Some(slim) => slim
+                .owner_references
+                .iter()
+                .find(|r| r.controller)
+                .is_some_and(|r| matches(&r.api_version, &r.kind, &r.name)),
+            None => self
+                .raw_owner_references()
+                .iter()
+                .find(|entry| entry.get("controller").and_then(Value::as_bool) == Some(true))
+                .is_some_and(|entry| {
+                    let text = |field: &str| entry.get(field).and_then(Value::as_str).unwrap_or("");
+                    matches(text("apiVersion"), text("kind"), text("name"))
+                }),
+        }
+    }
+
+    fn raw_owner_references(&self) -> &[Value] {
+        match value_at(&self.raw, &["metadata", "ownerReferences"]) {
+            Some(Value::Array(list)) => list,
+            _ => &[],
+        }
     }
 
     /// The value at a path of object keys.
@@ -651,6 +688,34 @@ mod tests {
         let owner = object.controller_reference().unwrap();
         assert_eq!(owner.group(), "argoproj.io");
         assert!(owner.block_owner_deletion);
+        assert!(object.is_controlled_by("argoproj.io", "ApplicationSet", "s"));
+        assert!(!object.is_controlled_by("argoproj.io", "ApplicationSet", "t"));
+        assert!(!object.is_controlled_by("", "ApplicationSet", "s"));
+    }
+
+    #[test]
+    fn only_the_controller_reference_controls() {
+        let metadata = json!({"name": "a", "ownerReferences": [
+            {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "name": "s", "uid": "1"},
+            {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "name": "t", "uid": "2",
+             "controller": true}
+        ]});
+        let document = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                              "metadata": metadata});
+        let whole = Object::from_value(document.clone());
+        let slim = Object::slim(document, KeptPaths::new(&AllPaths));
+        for object in [whole, slim] {
+            assert_eq!(object.controller_reference().unwrap().name, "t");
+            assert!(object.is_controlled_by("argoproj.io", "ApplicationSet", "t"));
+            assert!(!object.is_controlled_by("argoproj.io", "ApplicationSet", "s"));
+        }
+    }
+
+    struct AllPaths;
+    impl PathFilter for AllPaths {
+        fn keeps(&self, _: &[&str]) -> bool {
+            true
+        }
     }
 
     #[test]

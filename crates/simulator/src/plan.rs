@@ -514,11 +514,7 @@ impl<'a> Planner<'a> {
         self.live
             .iter()
             .filter(|((ns, _), _)| *ns == key.0)
-            .filter(|(_, app)| {
-                app.controller_reference().is_some_and(|r| {
-                    r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet" && r.name == key.1
-                })
-            })
+            .filter(|(_, app)| app.is_controlled_by(ARGOCD_GROUP, "ApplicationSet", &key.1))
             .map(|(_, app)| app.clone())
             .collect()
     }

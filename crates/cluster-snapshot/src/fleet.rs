@@ -239,7 +239,8 @@ fn index_clusters(
     clusters: BTreeMap<String, Vec<SourcedObject>>,
     settings: &ArgoSettings,
 ) -> Result<BTreeMap<String, ClusterSnapshot>, LoadError> {
-    let clusters: Vec<Mutex<Option<(String, Vec<SourcedObject>)>>> = clusters
+    type Unindexed = Mutex<Option<(String, Vec<SourcedObject>)>>;
+    let clusters: Vec<Unindexed> = clusters
         .into_iter()
         .map(|cluster| Mutex::new(Some(cluster)))
         .collect();

@@ -774,12 +774,12 @@ fn go_template_generators() {
     check_go_error(
         "clusters: {}",
         "{{ index .metadata.labels \"env\" }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ index .metadata.labels "env" }}: template: :1:18: executing "" at <.metadata.labels>: map has no entry for key "metadata""#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ index .metadata.labels "env" }}: template: base:1:18: executing "base" at <.metadata.labels>: map has no entry for key "metadata""#,
     );
     check_go_error(
         &git_dirs("{path: 'infra/*'}"),
         "{{ .path.nope }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .path.nope }}: template: :1:8: executing "" at <.path.nope>: map has no entry for key "nope""#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .path.nope }}: template: base:1:8: executing "base" at <.path.nope>: map has no entry for key "nope""#,
     );
 }
 

@@ -103,3 +103,26 @@ fn parsed_times_with_the_same_hour_offset_are_equal() {
         "false",
     );
 }
+
+/// Argo CD's `fromYaml`/`fromYamlArray` (argo-cd `applicationset/utils/template_functions.go`)
+/// call `sigs.k8s.io/yaml.Unmarshal`, which prefixes its errors (kubernetes-sigs/yaml
+/// `yaml.go`, `unmarshal` and `jsonUnmarshal`).
+#[test]
+fn from_yaml_errors_carry_the_sigs_yaml_prefixes() {
+    check_error(
+        "{{ fromYaml \"- a\" }}",
+        "error calling fromYaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}",
+    );
+    check_error(
+        "{{ fromYamlArray \"a: 1\" }}",
+        "error calling fromYamlArray: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}",
+    );
+    let params = json!({"a": 1});
+    let error = render("{{ fromYaml \"a: [\" }}", &params, &[])
+        .expect_err("fails")
+        .to_string();
+    assert!(
+        error.contains("error calling fromYaml: error converting YAML to JSON: yaml: "),
+        "{error}"
+    );
+}

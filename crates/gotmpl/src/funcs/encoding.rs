@@ -74,25 +74,19 @@ pub(crate) fn funcs() -> Vec<Func> {
             to_yaml(&a[0]).map(Value::string)
         }),
         f("fromYaml", &[S], None, |_, a| {
-            let value = crate::yaml::parse(arg_str(&a[0]))?;
+            let value = parse_sigs_yaml(arg_str(&a[0]))?;
             match value {
                 Value::Map(..) => Ok(value),
                 Value::Nil => Ok(Value::map(Default::default())),
-                other => Err(format!(
-                    "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                    json_kind(&other)
-                )),
+                other => Err(sigs_yaml_decode_error(&other, "map[string]interface {}")),
             }
         }),
         f("fromYamlArray", &[S], None, |_, a| {
-            let value = crate::yaml::parse(arg_str(&a[0]))?;
+            let value = parse_sigs_yaml(arg_str(&a[0]))?;
             match value {
                 Value::List(..) => Ok(value),
                 Value::Nil => Ok(Value::list(Vec::new())),
-                other => Err(format!(
-                    "json: cannot unmarshal {} into Go value of type []interface {{}}",
-                    json_kind(&other)
-                )),
+                other => Err(sigs_yaml_decode_error(&other, "[]interface {}")),
             }
         }),
     ]
@@ -449,4 +443,20 @@ fn base32_decode(text: &str) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out)
+}
+
+/// Argo CD's `fromYaml`/`fromYamlArray` call `sigs.k8s.io/yaml.Unmarshal`
+/// (argo-cd `applicationset/utils/template_functions.go`), which wraps a YAML error as
+/// `error converting YAML to JSON: …` (kubernetes-sigs/yaml `yaml.go`, `unmarshal`).
+fn parse_sigs_yaml(text: &str) -> Result<Value, String> {
+    crate::yaml::parse(text).map_err(|error| format!("error converting YAML to JSON: {error}"))
+}
+
+/// The JSON half of `sigs.k8s.io/yaml.Unmarshal`: a document of the wrong shape fails
+/// in `encoding/json`, wrapped twice (`jsonUnmarshal`, then `unmarshal`).
+fn sigs_yaml_decode_error(value: &Value, go_type: &str) -> String {
+    format!(
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type {go_type}",
+        json_kind(value)
+    )
 }

@@ -357,19 +357,23 @@ fn git_file_generator() {
     );
 }
 
+/// Argo CD's messages (argo-cd applicationset/generators/git.go: `GenerateParams` wraps
+/// every repository failure in `error generating params from git: `,
+/// `generateParamsForGitFiles` names the file and repository; files are read with
+/// sigs.k8s.io/yaml, whose errors carry its prefixes).
 #[test]
 fn git_errors() {
     check_error(
         &git_files("{path: 'config/broken.yaml'}"),
-        "spec.generators[0].git: unable to process file 'config/broken.yaml': unable to parse file: error: line 1 column 4: unclosed bracket '[' (repository `https://git.example.com/platform/deploy.git`)",
+        "spec.generators[0].git: error generating params from git: unable to process file 'config/broken.yaml' from repository 'https://git.example.com/platform/deploy.git': unable to parse file: error converting YAML to JSON: error: line 1 column 4: unclosed bracket '['",
     );
     check_error(
         &git_files("{path: 'config/scalar.yaml'}"),
-        "spec.generators[0].git: unable to process file 'config/scalar.yaml': unable to parse file: the file holds a string, not an object or a list of objects (repository `https://git.example.com/platform/deploy.git`)",
+        "spec.generators[0].git: error generating params from git: unable to process file 'config/scalar.yaml' from repository 'https://git.example.com/platform/deploy.git': unable to parse file: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type []map[string]interface {}",
     );
     check_error(
         "git: {repoURL: 'https://elsewhere.example.com/x.git', directories: [{path: '*'}]}",
-        "spec.generators[0].git: error getting directories from repo: no checkout of repository `https://elsewhere.example.com/x.git` is available",
+        "spec.generators[0].git: error generating params from git: error getting directories from repo: no checkout of repository `https://elsewhere.example.com/x.git` is available",
     );
     check_error(
         &format!("git: {{repoURL: '{REPO}'}}"),
@@ -377,7 +381,7 @@ fn git_errors() {
     );
     check_error(
         &git_files("{path: '../x'}"),
-        "spec.generators[0].git.files[0].path: unable to list files. repo https://git.example.com/platform/deploy.git with revision HEAD pattern ../x: ../x: '../x' is outside repository",
+        "spec.generators[0].git.files[0].path: error generating params from git: unable to list files. repo https://git.example.com/platform/deploy.git with revision HEAD pattern ../x: ../x: '../x' is outside repository",
     );
     let missing_project =
         appset(&git_dirs("{path: '*'}"), "x").replace("project: infra", "project: ghost");

@@ -842,8 +842,9 @@ fn go_matrix_interpolates_and_deep_merges() {
     // prints `<no value>`, or fails with missingkey=error.
     check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {list: {elements: [{x: '{{ .nope }}'}]}}]}", "{{ .x }}", &["<no value>"]);
     check_go_error(ERROR, "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {list: {elements: [{x: '{{ .nope }}'}]}}]}", "{{ .x }}", r#"spec.generators[0].matrix.generators[1].list.elements[0].x: invalid template: failed to replace parameters in generator: failed to execute go template {{ .nope }}: template: base:1:3: executing "base" at <.nope>: map has no entry for key "nope""#);
-    // A value failing for another reason than a missing key fails the matrix.
-    check_go_error("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {clusters: {values: {id: '{{ .env.x }}'}}}]}", "x", r#"spec.generators[0].matrix.generators[1].clusters.values.id: invalid template: failed to replace parameters in generator: failed to execute go template {{ .env.x }}: template: base:1:7: executing "base" at <.env.x>: can't evaluate field x in type interface {}"#);
+    // A value failing for another reason than a missing key fails the matrix, naming the
+    // key (argo-cd applicationset/utils/utils.go, `RenderGeneratorParams`).
+    check_go_error("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {clusters: {values: {id: '{{ .env.x }}'}}}]}", "x", r#"spec.generators[0].matrix.generators[1].clusters.values.id: invalid template: failed to replace parameters in generator: failed to pre-resolve Values key "id": failed to execute go template {{ .env.x }}: template: base:1:7: executing "base" at <.env.x>: can't evaluate field x in type interface {}"#);
     // elementsYaml of child 2 is rendered with child 1's parameters, then parsed.
     check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod, apps: [{app: a}, {app: b, n: 2}]}]}}, {list: {elementsYaml: '{{ .apps | toJson }}'}}]}", "{{ .env }}-{{ .app }}-{{ .n }}", &["prod-a-<no value>", "prod-b-2"]);
     check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod, apps: [{app: a}]}]}}, {list: {elementsYaml: '{{ .apps | toYaml }}'}}]}", "{{ .env }}-{{ .app }}", &["prod-a"]);

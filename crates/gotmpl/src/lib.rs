@@ -303,6 +303,11 @@ pub fn render(text: &str, params: &serde_json::Value, options: &[String]) -> Res
     })
 }
 
+/// Go's `strconv.Quote` (`%q` of a string), for callers that write Go's messages.
+pub fn go_quote(text: &str) -> String {
+    gofmt::quote(text)
+}
+
 /// The names of every function a template may call, sorted.
 pub fn function_names() -> Vec<&'static str> {
     funcs::names()

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::error::{type_name, FieldPath, GenerateError};
+use crate::error::{FieldPath, GenerateError};
 use crate::eval::Evaluator;
 use crate::fields::{list_of, optional_bool, optional_string};
 use crate::glob::doublestar::DoublestarPattern;

@@ -32,6 +32,7 @@ mod gofmt;
 mod hash;
 mod lex;
 mod parse;
+pub mod regexp;
 mod value;
 mod yaml;
 

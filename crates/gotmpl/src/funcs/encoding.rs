@@ -3,7 +3,7 @@
 
 use super::{arg_str, f, FnResult, Func, Ty};
 use crate::hash;
-use crate::value::{from_json, Value};
+use crate::value::{from_json, ElemType, Value};
 use std::fmt::Write;
 
 const A: Ty = Ty::Any;
@@ -222,6 +222,7 @@ fn write_json(
             json_string(out, &text, escape_html);
         }
         Value::Semver(v) => json_string(out, &v.canonical(), escape_html),
+        Value::List(_, ElemType::NilStr) => out.push_str("null"),
         Value::List(items, _) => {
             if items.is_empty() {
                 out.push_str("[]");

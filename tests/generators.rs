@@ -628,7 +628,7 @@ fn recorded_network_generators() {
     );
     check_error(
         &format!("{scm}}}, filters: [{{repositoryMatch: '('}}]}}"),
-        "spec.generators[0].scmProvider.filters[0].repositoryMatch: error compiling regexp `(`: regex parse error:",
+        "spec.generators[0].scmProvider.filters[0].repositoryMatch: error listing repos: error compiling RepositoryMatch regexp \"(\": error parsing regexp: missing closing ): `(`",
     );
     check("plugin: {configMapRef: {name: my-plugin}, input: {parameters: {a: b}}, values: {r: 'r-{{region}}'}}", "{{cluster.name}}-{{region}}-{{values.r}}", &["p1-eu-r-eu", "p2-us-r-us"]);
 }

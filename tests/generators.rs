@@ -357,19 +357,23 @@ fn git_file_generator() {
     );
 }
 
+/// Argo CD's messages (argo-cd applicationset/generators/git.go: `GenerateParams` wraps
+/// every repository failure in `error generating params from git: `,
+/// `generateParamsForGitFiles` names the file and repository; files are read with
+/// sigs.k8s.io/yaml, whose errors carry its prefixes).
 #[test]
 fn git_errors() {
     check_error(
         &git_files("{path: 'config/broken.yaml'}"),
-        "spec.generators[0].git: unable to process file 'config/broken.yaml': unable to parse file: error: line 1 column 4: unclosed bracket '[' (repository `https://git.example.com/platform/deploy.git`)",
+        "spec.generators[0].git: error generating params from git: unable to process file 'config/broken.yaml' from repository 'https://git.example.com/platform/deploy.git': unable to parse file: error converting YAML to JSON: error: line 1 column 4: unclosed bracket '['",
     );
     check_error(
         &git_files("{path: 'config/scalar.yaml'}"),
-        "spec.generators[0].git: unable to process file 'config/scalar.yaml': unable to parse file: the file holds a string, not an object or a list of objects (repository `https://git.example.com/platform/deploy.git`)",
+        "spec.generators[0].git: error generating params from git: unable to process file 'config/scalar.yaml' from repository 'https://git.example.com/platform/deploy.git': unable to parse file: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type []map[string]interface {}",
     );
     check_error(
         "git: {repoURL: 'https://elsewhere.example.com/x.git', directories: [{path: '*'}]}",
-        "spec.generators[0].git: error getting directories from repo: no checkout of repository `https://elsewhere.example.com/x.git` is available",
+        "spec.generators[0].git: error generating params from git: error getting directories from repo: no checkout of repository `https://elsewhere.example.com/x.git` is available",
     );
     check_error(
         &format!("git: {{repoURL: '{REPO}'}}"),
@@ -377,7 +381,7 @@ fn git_errors() {
     );
     check_error(
         &git_files("{path: '../x'}"),
-        "spec.generators[0].git.files[0].path: unable to list files. repo https://git.example.com/platform/deploy.git with revision HEAD pattern ../x: ../x: '../x' is outside repository",
+        "spec.generators[0].git.files[0].path: error generating params from git: unable to list files. repo https://git.example.com/platform/deploy.git with revision HEAD pattern ../x: ../x: '../x' is outside repository",
     );
     let missing_project =
         appset(&git_dirs("{path: '*'}"), "x").replace("project: infra", "project: ghost");
@@ -624,7 +628,7 @@ fn recorded_network_generators() {
     );
     check_error(
         &format!("{scm}}}, filters: [{{repositoryMatch: '('}}]}}"),
-        "spec.generators[0].scmProvider.filters[0].repositoryMatch: error compiling regexp `(`: regex parse error:",
+        "spec.generators[0].scmProvider.filters[0].repositoryMatch: error listing repos: error compiling RepositoryMatch regexp \"(\": error parsing regexp: missing closing ): `(`",
     );
     check("plugin: {configMapRef: {name: my-plugin}, input: {parameters: {a: b}}, values: {r: 'r-{{region}}'}}", "{{cluster.name}}-{{region}}-{{values.r}}", &["p1-eu-r-eu", "p2-us-r-us"]);
 }
@@ -774,12 +778,12 @@ fn go_template_generators() {
     check_go_error(
         "clusters: {}",
         "{{ index .metadata.labels \"env\" }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ index .metadata.labels "env" }}: template: :1:18: executing "" at <.metadata.labels>: map has no entry for key "metadata""#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ index .metadata.labels "env" }}: template: base:1:18: executing "base" at <.metadata.labels>: map has no entry for key "metadata""#,
     );
     check_go_error(
         &git_dirs("{path: 'infra/*'}"),
         "{{ .path.nope }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .path.nope }}: template: :1:8: executing "" at <.path.nope>: map has no entry for key "nope""#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .path.nope }}: template: base:1:8: executing "base" at <.path.nope>: map has no entry for key "nope""#,
     );
 }
 

@@ -335,6 +335,32 @@ mod tests {
         assert!(warnings[0].contains("`cluster-dup` and `second` both declare cluster `dup`"));
     }
 
+    /// Secrets are keyed by cluster name (argo-cd applicationset/generators/cluster.go,
+    /// `getSecretsByClusterName`): two names on one server are two clusters, one
+    /// parameter set each, with no warning.
+    #[test]
+    fn duplicate_servers_give_one_param_set_per_secret() {
+        let clusters = vec![
+            cluster("blue", "https://shared", &[]),
+            cluster("green", "https://shared", &[]),
+        ];
+        let mut warnings = Vec::new();
+        let params = cluster_params(
+            json!({"selector": {"matchLabels": {"argocd.argoproj.io/secret-type": "cluster"}}})
+                .as_object()
+                .unwrap(),
+            &FieldPath::of("clusters"),
+            &clusters,
+            &Renderer::Fast,
+            &mut warnings,
+        )
+        .unwrap();
+        let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["blue", "green"]);
+        assert!(params.iter().all(|p| p["server"] == "https://shared"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
     #[track_caller]
     fn check_error(generator: Value, expected: &str) {
         let mut warnings = Vec::new();

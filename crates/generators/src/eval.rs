@@ -328,13 +328,19 @@ impl<'c> Evaluator<'c> {
                 Ok(text) => text.into_owned(),
                 Err(failure) if failure.missing_key => text.clone(),
                 Err(failure) => {
+                    // argo-cd applicationset/utils/utils.go, `RenderGeneratorParams`: the
+                    // values filter names the key it could not pre-resolve.
                     return Err(wrap(
                         &[
                             crate::error::Segment::Key("values".into()),
                             crate::error::Segment::Key(key.clone()),
                         ],
-                        failure.message,
-                    ))
+                        format!(
+                            "failed to pre-resolve Values key {}: {}",
+                            preflight_gotmpl::go_quote(key),
+                            failure.message
+                        ),
+                    ));
                 }
             };
             rendered_values.insert(key.clone(), Value::String(kept));

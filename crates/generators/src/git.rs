@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::error::{type_name, FieldPath, GenerateError};
+use crate::error::{FieldPath, GenerateError};
 use crate::eval::Evaluator;
 use crate::fields::{list_of, optional_bool, optional_string};
 use crate::glob::doublestar::DoublestarPattern;
@@ -39,10 +39,20 @@ pub(crate) fn git_params(
     let directories = path_items(git, "directories", path)?;
     let files = path_items(git, "files", path)?;
 
+    // Whatever fails while reading the repository is reported under one prefix
+    // (argo-cd applicationset/generators/git.go, `GenerateParams`).
+    let from_git = |error: GenerateError| match error {
+        GenerateError::Repository { path, message } => GenerateError::Repository {
+            path,
+            message: format!("error generating params from git: {message}"),
+        },
+        other => other,
+    };
     let mut param_sets = if !directories.is_empty() {
-        directory_params(eval, &repo_url, &revision, &directories, &prefix, path)?
+        directory_params(eval, &repo_url, &revision, &directories, &prefix, path)
+            .map_err(from_git)?
     } else if !files.is_empty() {
-        file_params(eval, &repo_url, &revision, &files, &prefix, path)?
+        file_params(eval, &repo_url, &revision, &files, &prefix, path).map_err(from_git)?
     } else {
         return Err(GenerateError::generator(
             path,
@@ -163,8 +173,10 @@ fn file_params(
     let paths: Vec<&str> = selected.iter().map(String::as_str).collect();
     let objects = eval
         .parsed_files(repo_url, revision, &paths, |file, bytes| {
+            // argo-cd applicationset/generators/git.go, `generateParamsForGitFiles` and
+            // `generateParamsFromGitFile`.
             parse_file(bytes).map_err(|error| {
-                format!("unable to process file '{file}': unable to parse file: {error} (repository `{repo_url}`)")
+                format!("unable to process file '{file}' from repository '{repo_url}': unable to parse file: {error}")
             })
         })
         .map_err(|message| GenerateError::repository(path, message))?;
@@ -243,12 +255,21 @@ fn new_globbing(eval: &Evaluator) -> bool {
 }
 
 /// One file as the git file generator reads it: one object, else a list of objects; an
-/// empty file is one empty object.
+/// empty file is one empty object. Argo CD reads it with `sigs.k8s.io/yaml.Unmarshal`,
+/// first into an object, then into a list of objects, and reports the second attempt's
+/// error with that library's prefixes (kubernetes-sigs/yaml `yaml.go`).
 fn parse_file(bytes: &[u8]) -> Result<Vec<Value>, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8".to_string())?;
-    let parsed = crate::yaml::parse(text)?;
+    let parsed = crate::yaml::parse(text)
+        .map_err(|error| format!("error converting YAML to JSON: {error}"))?;
     crate::check_depth(&parsed, &FieldPath::default())
         .map_err(|_| format!("the file is nested deeper than {} levels", crate::MAX_DEPTH))?;
+    let cannot_unmarshal = |value: &Value, go_type: &str| {
+        format!(
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type {go_type}",
+            json_kind(value)
+        )
+    };
     match parsed {
         Value::Null => Ok(vec![Value::Object(Map::new())]),
         Value::Object(map) => Ok(vec![Value::Object(map)]),
@@ -257,16 +278,22 @@ fn parse_file(bytes: &[u8]) -> Result<Vec<Value>, String> {
             .map(|item| match item {
                 Value::Null => Ok(Value::Object(Map::new())),
                 Value::Object(map) => Ok(Value::Object(map)),
-                other => Err(format!(
-                    "a list item is a {}, not an object",
-                    type_name(&other)
-                )),
+                other => Err(cannot_unmarshal(&other, "map[string]interface {}")),
             })
             .collect(),
-        other => Err(format!(
-            "the file holds a {}, not an object or a list of objects",
-            type_name(&other)
-        )),
+        other => Err(cannot_unmarshal(&other, "[]map[string]interface {}")),
+    }
+}
+
+/// How `encoding/json` names the kind of a JSON value in its type errors.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
     }
 }
 

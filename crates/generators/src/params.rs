@@ -120,6 +120,10 @@ fn flatten_into<'v>(
         Value::Array(_) if hints.is_typed_slice(steps) => {
             flat.insert(key, go_value_string(value));
         }
+        // A nil typed slice (a pull request without labels on GitHub) prints as `[]`.
+        Value::Null if hints.is_typed_slice(steps) => {
+            flat.insert(key, "[]".to_string());
+        }
         Value::Object(map) => {
             for (child, child_value) in map {
                 steps.push(Step::Key(child));

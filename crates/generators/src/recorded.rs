@@ -39,6 +39,11 @@
 //! The first response whose `generator`, `applicationSet` and `request` match answers.
 //! `paths` lists every file of a branch (directories are implied), for `pathsExist` and
 //! `pathsDoNotExist`.
+//!
+//! Filter patterns are compiled as Go's `regexp.Compile` reads them, through
+//! [`preflight_gotmpl::regexp`] (the translation the template engine's regex functions
+//! use). A pull request's `labels` follow each provider's service (see
+//! `provider_labels`): a nil slice where GitHub's and Gitea's clients leave one.
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -204,18 +209,32 @@ fn answer_list<'a>(
     }
 }
 
-fn compile(pattern: Option<&Value>, path: &FieldPath) -> Result<Option<Regex>, GenerateError> {
+/// A filter's regular expression, compiled as Go's `regexp.Compile` reads it (RE2, through
+/// the template engine's one translation). The error is Argo CD's: the filter services
+/// name the field and quote the pattern, and the generator adds `error listing repos: `
+/// (argo-cd applicationset/services/scm_provider/utils.go and
+/// services/pull_request/utils.go `compileFilters`; generators/scm_provider.go and
+/// pull_request.go `GenerateParams`).
+fn compile(
+    pattern: Option<&Value>,
+    go_field: &str,
+    path: &FieldPath,
+) -> Result<Option<Regex>, GenerateError> {
     match pattern {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Regex::new(text).map(Some).map_err(|error| {
-            GenerateError::generator(
-                path,
-                format!(
-                    "error compiling regexp `{text}`: {}",
-                    crate::yaml::first_line(&error.to_string())
-                ),
-            )
-        }),
+        Some(Value::String(text)) => {
+            preflight_gotmpl::regexp::compile(text)
+                .map(Some)
+                .map_err(|error| {
+                    GenerateError::generator(
+                        path,
+                        format!(
+                            "error listing repos: error compiling {go_field} regexp {}: {error}",
+                            preflight_gotmpl::go_quote(text)
+                        ),
+                    )
+                })
+        }
         Some(other) => Err(GenerateError::wrong_type(path, "a string", other)),
     }
 }
@@ -307,14 +326,18 @@ impl ScmFilter {
                 return false;
             }
         }
+        // The provider is asked for the path with trailing `/` trimmed
+        // (services/scm_provider/utils.go `matchFilter`); the repository root (an empty
+        // path) always exists.
         let has_path = |wanted: &str| {
             let wanted = wanted.trim_end_matches('/');
-            repo.paths.iter().any(|path| {
-                path == wanted
-                    || path
-                        .strip_prefix(wanted)
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
+            wanted.is_empty()
+                || repo.paths.iter().any(|path| {
+                    path == wanted
+                        || path
+                            .strip_prefix(wanted)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
         };
         self.paths_exist.iter().all(|p| has_path(p))
             && !self.paths_do_not_exist.iter().any(|p| has_path(p))
@@ -335,10 +358,19 @@ pub(crate) fn scm_provider_params(
             Ok(ScmFilter {
                 repository: compile(
                     item.get("repositoryMatch"),
+                    "RepositoryMatch",
                     &item_path.key("repositoryMatch"),
                 )?,
-                label: compile(item.get("labelMatch"), &item_path.key("labelMatch"))?,
-                branch: compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
+                label: compile(
+                    item.get("labelMatch"),
+                    "LabelMatch",
+                    &item_path.key("labelMatch"),
+                )?,
+                branch: compile(
+                    item.get("branchMatch"),
+                    "BranchMatch",
+                    &item_path.key("branchMatch"),
+                )?,
                 paths_exist: strings_of(item.get("pathsExist")),
                 paths_do_not_exist: strings_of(item.get("pathsDoNotExist")),
                 is_branch_filter: present("branchMatch")
@@ -463,12 +495,21 @@ pub(crate) fn pull_request_params(
         &path.key("filters"),
         |item, item_path| {
             Ok([
-                compile(item.get("branchMatch"), &item_path.key("branchMatch"))?,
+                compile(
+                    item.get("branchMatch"),
+                    "BranchMatch",
+                    &item_path.key("branchMatch"),
+                )?,
                 compile(
                     item.get("targetBranchMatch"),
+                    "TargetBranchMatch",
                     &item_path.key("targetBranchMatch"),
                 )?,
-                compile(item.get("titleMatch"), &item_path.key("titleMatch"))?,
+                compile(
+                    item.get("titleMatch"),
+                    "TitleMatch",
+                    &item_path.key("titleMatch"),
+                )?,
             ])
         },
     )?;
@@ -479,6 +520,11 @@ pub(crate) fn pull_request_params(
     let required_labels: Vec<String> = provider(generator, &PULL_REQUEST_PROVIDERS)
         .map(|block| strings_of(block.get("labels")))
         .unwrap_or_default();
+    let pr_provider = PULL_REQUEST_PROVIDERS
+        .iter()
+        .copied()
+        .find(|name| generator.get(*name).is_some_and(Value::is_object))
+        .unwrap_or("github");
 
     let recorded = answer(eval, "pullRequest", "pull request", generator, path)?;
     if recorded.get("repositoryNotFound").and_then(Value::as_bool) == Some(true) {
@@ -535,16 +581,31 @@ pub(crate) fn pull_request_params(
         params.insert("head_short_sha_7".into(), first_chars(&sha, 7).into());
         params.insert("head_sha".into(), sha.into());
         params.insert("author".into(), text_of(pull, "author").into());
+        // Pull request labels are given to goTemplate ApplicationSets only.
         if eval.mode() == Mode::Go {
-            params.insert(
-                "labels".into(),
-                Value::Array(labels.into_iter().map(Value::from).collect()),
-            );
+            params.insert("labels".into(), provider_labels(pr_provider, pull, labels));
         }
         values.append_to(&mut params)?;
         param_sets.push(params);
     }
     Ok(param_sets)
+}
+
+/// A pull request's `labels` as each provider's service builds the Go slice
+/// (argo-cd applicationset/services/pull_request/*.go): GitHub and Gitea append label
+/// names to a nil slice, which stays nil (`null`) without labels; Bitbucket Cloud never
+/// sets labels (nil); Bitbucket Server always gives an empty slice; Azure DevOps gives
+/// an empty slice when the pull request has no tags; GitLab decodes the API's list as it
+/// is. A nil `[]string` prints `[]` and marshals as `null` in templates.
+fn provider_labels(provider: &str, pull: &Value, labels: Vec<String>) -> Value {
+    let list = |labels: Vec<String>| Value::Array(labels.into_iter().map(Value::from).collect());
+    match provider {
+        "github" | "gitea" if labels.is_empty() => Value::Null,
+        "bitbucket" => Value::Null,
+        "bitbucketServer" => list(Vec::new()),
+        "gitlab" if !matches!(pull.get("labels"), Some(Value::Array(_))) => Value::Null,
+        _ => list(labels),
+    }
 }
 
 pub(crate) fn plugin_params(
@@ -596,6 +657,193 @@ pub(crate) fn plugin_params(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use preflight_model::{ArgoSettings, Object};
+
+    const RESPONSES: &str = r#"
+responses:
+- generator: pullRequest
+  request: {github: {repo: web}}
+  pullRequests:
+  - {number: 1, title: "Fix ١٢ bugs", branch: "fix-١٢", targetBranch: main, headSha: "0123456789", author: a, labels: [preview]}
+  - {number: 2, title: "Fix 12 bugs", branch: "fix-12", targetBranch: "release&&1", headSha: "abc", author: b}
+  - {number: 3, title: "plan: café", branch: "feat_Ünïcode/x", targetBranch: "main", headSha: "fedcba9876543210", author: c, labels: []}
+- generator: pullRequest
+  request: {gitlab: {project: web}}
+  pullRequests:
+  - {number: 4, title: t, branch: b, targetBranch: main, headSha: "1", author: d, labels: []}
+  - {number: 5, title: t, branch: c, targetBranch: main, headSha: "2", author: d}
+- generator: pullRequest
+  request: {bitbucketServer: {repo: web}}
+  pullRequests:
+  - {number: 6, title: t, branch: b, targetBranch: main, headSha: "1", author: d, labels: [x]}
+- generator: pullRequest
+  request: {azuredevops: {repo: web}}
+  pullRequests:
+  - {number: 7, title: t, branch: b, targetBranch: main, headSha: "1", author: d}
+- generator: scmProvider
+  request: {github: {organization: acme}}
+  repositories:
+  - {organization: acme, repository: "wéb", repositoryId: 1, url: u1, labels: ["team-١"],
+     branches: [{name: main, sha: "0123456789abcdef", paths: [charts/web/Chart.yaml]}]}
+  - {organization: acme, repository: "api2", repositoryId: 2, url: u2, labels: [team-2],
+     branches: [{name: "rel-٣", sha: "abc", paths: []}, {name: main, sha: "def", paths: []}]}
+"#;
+
+    /// The names of the Applications a one-generator ApplicationSet generates from
+    /// [`RESPONSES`], or its error.
+    fn names(generator: &str, go_template: bool, name: &str) -> Result<Vec<String>, String> {
+        let responses = GeneratorResponses::from_value(
+            &serde_saphyr::from_str::<Value>(RESPONSES).expect("responses"),
+        )
+        .expect("response file");
+        let appset = format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: set, namespace: argocd}}\nspec:\n  goTemplate: {go_template}\n  generators:\n  - {generator}\n  template:\n    metadata: {{name: '{name}'}}\n    spec: {{project: infra, destination: {{server: https://kubernetes.default.svc, namespace: x}}}}\n"
+        );
+        let settings = ArgoSettings::default();
+        let mut ctx = crate::GenerationContext::new(&[], &settings);
+        ctx.responses = &responses;
+        let appset = Object::from_value(serde_saphyr::from_str(&appset).expect("appset"));
+        crate::generate(&appset, &ctx)
+            .map(|generated| {
+                generated
+                    .applications
+                    .iter()
+                    .map(|app| app.name().to_string())
+                    .collect()
+            })
+            .map_err(|error| error.to_string())
+    }
+
+    #[track_caller]
+    fn check(generator: &str, name: &str, expected: &[&str]) {
+        let got = names(generator, true, name).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(got, expected, "{generator}");
+    }
+
+    /// Filters are Go RE2 (`regexp.Compile` in argo-cd
+    /// applicationset/services/pull_request/utils.go and scm_provider/utils.go): `\d`,
+    /// `\w`, `\s`, `\b` are ASCII-only, `\Q…\E` is literal text, `&&` in a class is
+    /// two characters.
+    #[test]
+    fn filters_read_go_regular_expressions() {
+        let pr =
+            |filter: &str| format!("pullRequest: {{github: {{repo: web}}, filters: [{filter}]}}");
+        check(
+            &pr(r"{branchMatch: '^fix-\d+$'}"),
+            "pr-{{ .number }}",
+            &["pr-2"],
+        );
+        check(&pr(r"{titleMatch: '^\w+: \w+$'}"), "pr-{{ .number }}", &[]);
+        check(&pr(r"{titleMatch: '\bcaf'}"), "pr-{{ .number }}", &["pr-3"]);
+        check(
+            &pr(r"{titleMatch: '\Qplan:\E'}"),
+            "pr-{{ .number }}",
+            &["pr-3"],
+        );
+        check(
+            &pr(r"{targetBranchMatch: '^release[&]&1$'}"),
+            "pr-{{ .number }}",
+            &["pr-2"],
+        );
+        check(
+            &pr(r"{targetBranchMatch: '^release[a&&b]+1$'}"),
+            "pr-{{ .number }}",
+            &["pr-2"],
+        );
+        let scm = |filter: &str| {
+            format!("scmProvider: {{github: {{organization: acme, allBranches: true}}, filters: [{filter}]}}")
+        };
+        check(
+            &scm(r"{repositoryMatch: '^\w+$'}"),
+            "{{ .repository }}-{{ .branch }}",
+            &["api2-rel-٣", "api2-main"],
+        );
+        check(
+            &scm(r"{labelMatch: 'team-\d'}"),
+            "{{ .repository }}-{{ .branch }}",
+            &["api2-rel-٣", "api2-main"],
+        );
+        check(
+            &scm(r"{branchMatch: '-\d$'}"),
+            "{{ .repository }}-{{ .branch }}",
+            &[],
+        );
+    }
+
+    /// A pattern Go cannot compile fails the generator with Argo CD's message
+    /// (services/*/utils.go `compileFilters`, generators `error listing repos`).
+    #[test]
+    fn filter_compile_errors_read_as_argo_cd_writes_them() {
+        assert_eq!(
+            names("pullRequest: {github: {repo: web}, filters: [{titleMatch: '[a--b]'}]}", true, "x").unwrap_err(),
+            "spec.generators[0].pullRequest.filters[0].titleMatch: error listing repos: error compiling TitleMatch regexp \"[a--b]\": error parsing regexp: invalid character class range: `[a--b]`"
+        );
+        assert_eq!(
+            names("scmProvider: {github: {organization: acme}, filters: [{repositoryMatch: '(x'}]}", true, "x").unwrap_err(),
+            "spec.generators[0].scmProvider.filters[0].repositoryMatch: error listing repos: error compiling RepositoryMatch regexp \"(x\": error parsing regexp: missing closing ): `(x`"
+        );
+    }
+
+    /// `labels` as each provider's service builds the slice (argo-cd
+    /// applicationset/services/pull_request/github.go `getGithubPRLabelNames`: nil without
+    /// labels; gitlab.go: the API's list; bitbucket_server.go: always empty;
+    /// azure_devops.go `convertLabels`: empty without tags).
+    #[test]
+    fn pull_request_labels_are_the_providers_slices() {
+        let labels = "{{ .number }}-{{ toJson .labels }}-{{ len .labels }}-{{ .labels }}";
+        check(
+            "pullRequest: {github: {repo: web}}",
+            labels,
+            &[r#"1-["preview"]-1-[preview]"#, "2-null-0-[]", "3-null-0-[]"],
+        );
+        check(
+            "pullRequest: {gitlab: {project: web}}",
+            labels,
+            &["4-[]-0-[]", "5-null-0-[]"],
+        );
+        check(
+            "pullRequest: {bitbucketServer: {repo: web}}",
+            labels,
+            &["6-[]-0-[]"],
+        );
+        check(
+            "pullRequest: {azuredevops: {repo: web}}",
+            labels,
+            &["7-[]-0-[]"],
+        );
+        // A post-selector sees the nil slice as Go's `%v` prints it.
+        check(
+            "pullRequest: {github: {repo: web}}\n    selector: {matchLabels: {labels: '[]'}}",
+            "{{ .number }}",
+            &["2", "3"],
+        );
+    }
+
+    /// Parameters as generators/pull_request.go and scm_provider.go build them: slugs of
+    /// at most 50 characters with `_` as `-`, short SHAs of at most 8 and 7 bytes.
+    #[test]
+    fn parameters_as_argo_cd_builds_them() {
+        check(
+            "pullRequest: {github: {repo: web}, filters: [{branchMatch: '^(fix-12|feat)'}]}",
+            "{{ .branch_slug }}.{{ .head_short_sha }}.{{ .head_short_sha_7 }}.{{ .head_sha }}",
+            &[
+                "fix-12.abc.abc.abc",
+                "feat-unicode-x.fedcba98.fedcba9.fedcba9876543210",
+            ],
+        );
+        let scm = "scmProvider: {github: {organization: acme}}";
+        check(
+            scm,
+            "{{ .repository }}.{{ .branchNormalized }}.{{ .short_sha }}.{{ .short_sha_7 }}.{{ .labels }}.{{ .repository_id }}",
+            &["wéb.main.01234567.0123456.team-١.1", "api2.rel.abc.abc.team-2.2"],
+        );
+        // The repository root always exists (an empty path after trimming `/`).
+        check(
+            "scmProvider: {github: {organization: acme}, filters: [{pathsExist: ['/']}]}",
+            "{{ .repository }}",
+            &["wéb", "api2"],
+        );
+    }
 
     #[test]
     fn subset_matching() {

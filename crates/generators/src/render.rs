@@ -79,6 +79,12 @@ pub(crate) struct GoTemplates {
     parsed_strict: Mutex<HashMap<String, Arc<Result<Template, String>>>>,
 }
 
+/// The name of every Go template the controller parses: since Argo CD 3.3 each string is
+/// parsed into a clone of a template created as `template.New("base")`, so Go's
+/// messages read `template: base:1:3: executing "base" at …`
+/// (argo-cd `applicationset/utils/utils.go`, `baseTemplate`, `Render.Replace`).
+pub(crate) const TEMPLATE_NAME: &str = "base";
+
 impl GoTemplates {
     /// Reads `goTemplateOptions`; the error is Go's complaint about an option.
     pub(crate) fn new(go_options: &[String]) -> Result<GoTemplates, String> {
@@ -106,7 +112,7 @@ impl GoTemplates {
             return Arc::clone(template);
         }
         let template = Arc::new(
-            Template::parse("", text, options)
+            Template::parse(TEMPLATE_NAME, text, options)
                 .map_err(|error| format!("failed to parse template {text}: {error}")),
         );
         cache

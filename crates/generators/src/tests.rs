@@ -709,30 +709,33 @@ fn go_templates_render_with_go_semantics() {
 
 #[test]
 fn go_template_errors_freeze_the_appset_and_name_the_field() {
+    // Since Argo CD 3.3 every string is parsed into a clone of `template.New("base")`, so
+    // Go's messages name the template `base` (argo-cd applicationset/utils/utils.go,
+    // `baseTemplate`, `Render.Replace`).
     let list = "- list: {elements: [{cluster: a}, {cluster: b, extra: x}]}";
     check_go_error(
         ERROR,
         list,
         "{{ .extra }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .extra }}: template: :1:3: executing "" at <.extra>: map has no entry for key "extra""#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .extra }}: template: base:1:3: executing "base" at <.extra>: map has no entry for key "extra""#,
     );
     check_go_error(
         "[]",
         list,
         "{{ .cluster | nope }}",
-        r#"spec.template.metadata.name: invalid template: failed to parse template {{ .cluster | nope }}: template: :1: function "nope" not defined"#,
+        r#"spec.template.metadata.name: invalid template: failed to parse template {{ .cluster | nope }}: template: base:1: function "nope" not defined"#,
     );
     check_go_error(
         "[]",
         list,
         "{{ .cluster.x }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .cluster.x }}: template: :1:11: executing "" at <.cluster.x>: can't evaluate field x in type interface {}"#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ .cluster.x }}: template: base:1:11: executing "base" at <.cluster.x>: can't evaluate field x in type interface {}"#,
     );
     check_go_error(
         "[]",
         list,
         "{{ now }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ now }}: template: :1:3: executing "" at <now>: error calling now: the clock is not available: templates are evaluated offline, without the current time"#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ now }}: template: base:1:3: executing "base" at <now>: error calling now: the clock is not available: templates are evaluated offline, without the current time"#,
     );
     check_go_error(
         "[missingkey=maybe]",
@@ -753,7 +756,7 @@ fn go_template_errors_freeze_the_appset_and_name_the_field() {
     );
     assert_eq!(
         run(&source, &[]).unwrap_err().to_string(),
-        r#"spec.template.metadata.labels["{{ .extra }}"]: invalid template: failed to execute go template {{ .extra }}: template: :1:3: executing "" at <.extra>: map has no entry for key "extra" (in a map key)"#
+        r#"spec.template.metadata.labels["{{ .extra }}"]: invalid template: failed to execute go template {{ .extra }}: template: base:1:3: executing "base" at <.extra>: map has no entry for key "extra" (in a map key)"#
     );
 }
 
@@ -802,7 +805,7 @@ fn go_cluster_generator_sees_typed_labels() {
         "[]",
         clusters,
         "{{ index .metadata.labels \"env\" }}",
-        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ index .metadata.labels "env" }}: template: :1:3: executing "" at <index .metadata.labels "env">: error calling index: index of untyped nil"#,
+        r#"spec.template.metadata.name: invalid template: failed to execute go template {{ index .metadata.labels "env" }}: template: base:1:3: executing "base" at <index .metadata.labels "env">: error calling index: index of untyped nil"#,
     );
     // Values are rendered with the cluster's own parameters and nested under `values`.
     check_go("[]", "- clusters: {values: {rev: '{{ .name }}/{{ .metadata.labels.env }}', self: '{{ .values.rev }}'}}", "{{ .values.rev | replace \"/\" \"-\" }}.{{ .values.self }}", &["dev-dev.<no value>", "prod-eu-prod.<no value>", "in-cluster-<no value>.<no value>"]);
@@ -810,7 +813,7 @@ fn go_cluster_generator_sees_typed_labels() {
         ERROR,
         "- clusters: {values: {rev: '{{ .metadata.labels.env }}'}}",
         "x",
-        r#"spec.generators[0].clusters.values.rev: invalid template: failed to execute go template {{ .metadata.labels.env }}: template: :1:12: executing "" at <.metadata.labels.env>: map has no entry for key "metadata""#,
+        r#"spec.generators[0].clusters.values.rev: invalid template: failed to execute go template {{ .metadata.labels.env }}: template: base:1:12: executing "base" at <.metadata.labels.env>: map has no entry for key "metadata""#,
     );
     // The post-selector sees flattened labels and values (Argo CD 3.4).
     check_go("[]", "- clusters: {values: {tier: '{{ .metadata.labels.env }}'}}\n  selector: {matchLabels: {values.tier: prod, metadata.labels.env: prod}}", "{{ .name }}", &["prod-eu"]);
@@ -838,9 +841,10 @@ fn go_matrix_interpolates_and_deep_merges() {
     // Other fields of child 2 render with the ApplicationSet's options: a missing key
     // prints `<no value>`, or fails with missingkey=error.
     check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {list: {elements: [{x: '{{ .nope }}'}]}}]}", "{{ .x }}", &["<no value>"]);
-    check_go_error(ERROR, "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {list: {elements: [{x: '{{ .nope }}'}]}}]}", "{{ .x }}", r#"spec.generators[0].matrix.generators[1].list.elements[0].x: invalid template: failed to replace parameters in generator: failed to execute go template {{ .nope }}: template: :1:3: executing "" at <.nope>: map has no entry for key "nope""#);
-    // A value failing for another reason than a missing key fails the matrix.
-    check_go_error("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {clusters: {values: {id: '{{ .env.x }}'}}}]}", "x", r#"spec.generators[0].matrix.generators[1].clusters.values.id: invalid template: failed to replace parameters in generator: failed to execute go template {{ .env.x }}: template: :1:7: executing "" at <.env.x>: can't evaluate field x in type interface {}"#);
+    check_go_error(ERROR, "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {list: {elements: [{x: '{{ .nope }}'}]}}]}", "{{ .x }}", r#"spec.generators[0].matrix.generators[1].list.elements[0].x: invalid template: failed to replace parameters in generator: failed to execute go template {{ .nope }}: template: base:1:3: executing "base" at <.nope>: map has no entry for key "nope""#);
+    // A value failing for another reason than a missing key fails the matrix, naming the
+    // key (argo-cd applicationset/utils/utils.go, `RenderGeneratorParams`).
+    check_go_error("[]", "- matrix: {generators: [{list: {elements: [{env: prod}]}}, {clusters: {values: {id: '{{ .env.x }}'}}}]}", "x", r#"spec.generators[0].matrix.generators[1].clusters.values.id: invalid template: failed to replace parameters in generator: failed to pre-resolve Values key "id": failed to execute go template {{ .env.x }}: template: base:1:7: executing "base" at <.env.x>: can't evaluate field x in type interface {}"#);
     // elementsYaml of child 2 is rendered with child 1's parameters, then parsed.
     check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod, apps: [{app: a}, {app: b, n: 2}]}]}}, {list: {elementsYaml: '{{ .apps | toJson }}'}}]}", "{{ .env }}-{{ .app }}-{{ .n }}", &["prod-a-<no value>", "prod-b-2"]);
     check_go("[]", "- matrix: {generators: [{list: {elements: [{env: prod, apps: [{app: a}]}]}}, {list: {elementsYaml: '{{ .apps | toYaml }}'}}]}", "{{ .env }}-{{ .app }}", &["prod-a"]);
@@ -900,6 +904,6 @@ fn go_template_patch() {
     );
     assert_eq!(
         run(&broken, &[]).unwrap_err().to_string(),
-        r#"spec.templatePatch: invalid template: error replacing values in templatePatch: failed to execute go template metadata: {labels: {a: "{{ .nope }}"}}: template: :1:27: executing "" at <.nope>: map has no entry for key "nope""#
+        r#"spec.templatePatch: invalid template: error replacing values in templatePatch: failed to execute go template metadata: {labels: {a: "{{ .nope }}"}}: template: base:1:27: executing "base" at <.nope>: map has no entry for key "nope""#
     );
 }

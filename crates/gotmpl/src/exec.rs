@@ -294,6 +294,27 @@ impl<'t, 'c> State<'t, 'c> {
                     }
                 }
             }
+            // Go 1.22 ranges over an integer n as 0..n-1, with one variable only
+            // (text/template/exec.go, walkRange). Parameters from JSON are float64
+            // and cannot be ranged over; `int`, `len` or a literal can.
+            Value::Int(count, int_type) => {
+                if decls > 1 {
+                    return Err(self
+                        .errorf(format!(
+                            "can't use {} to iterate over more than one variable",
+                            crate::gofmt::to_v(&value)
+                        ))
+                        .into());
+                }
+                for number in 0..(*count).max(0) {
+                    iterated = true;
+                    // Each element has the type of the bound (reflect.Value.Seq).
+                    let elem = Slot::plain(Value::Int(number, *int_type));
+                    if !iteration(self, Value::Missing, elem)? {
+                        break;
+                    }
+                }
+            }
             Value::Missing | Value::Nil => {}
             other => {
                 return Err(self
@@ -691,6 +712,22 @@ impl<'t, 'c> State<'t, 'c> {
                 None => params[params.len() - 1],
             };
             argv.push(self.validate_type(final_value, Some(ty))?);
+        }
+        if name == "call" {
+            // Go hands `call` the text of its callee's node (or the piped value's
+            // `reflect.Value.String`) for its message (text/template/exec.go, evalCall).
+            if let Some(callee) = argv.first().filter(|value| !value.is_nilish()) {
+                let callee_name = match args.first() {
+                    Some(arg) => arg.to_string(),
+                    None => match callee {
+                        Value::Str(text) => text.to_string(),
+                        other => format!("<{} Value>", other.type_name()),
+                    },
+                };
+                let message = format!("non-function {callee_name} of type {}", callee.type_name());
+                self.at(call_loc);
+                return Err(self.errorf(format!("error calling {name}: {message}")));
+            }
         }
         match (function.call)(&mut self.ctx, argv) {
             Ok(value) => {

@@ -459,11 +459,14 @@ impl<'a> Lexer<'a> {
                 State::InsideAction
             }
             ')' => {
-                self.emit(ItemType::RightParen);
+                // Go 1.2x checks the depth before emitting the token, so an unmatched
+                // `)` is a lexer error rather than a token the parser complains about
+                // (text/template/parse/lex.go, lexInsideAction).
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
-                    return self.error(format!("unexpected right paren {}", sharp_u(c)));
+                    return self.error("unexpected right paren".to_string());
                 }
+                self.emit(ItemType::RightParen);
                 State::InsideAction
             }
             c if (c as u32) <= 0x7f && crate::gofmt::is_print(c) => {

@@ -32,6 +32,7 @@ mod gofmt;
 mod hash;
 mod lex;
 mod parse;
+pub mod regexp;
 mod value;
 mod yaml;
 
@@ -301,6 +302,11 @@ pub fn render(text: &str, params: &serde_json::Value, options: &[String]) -> Res
             format!("failed to execute go template {text}: {}", error.message),
         )
     })
+}
+
+/// Go's `strconv.Quote` (`%q` of a string), for callers that write Go's messages.
+pub fn go_quote(text: &str) -> String {
+    gofmt::quote(text)
 }
 
 /// The names of every function a template may call, sorted.

@@ -25,6 +25,10 @@ pub(crate) enum ElemType {
     Any,
     /// `[]string`
     Str,
+    /// A nil `[]string`: what a Go client leaves when it appends nothing (Argo CD's GitHub
+    /// and Gitea pull request services for a pull request without labels). It ranges,
+    /// prints (`[]`) and counts as an empty slice; JSON and YAML write it as `null`.
+    NilStr,
     /// `[]int`
     Int,
     /// `[][]interface {}`
@@ -108,7 +112,7 @@ impl Value {
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(_, ElemType::Any) => "[]interface {}",
-            Value::List(_, ElemType::Str) => "[]string",
+            Value::List(_, ElemType::Str | ElemType::NilStr) => "[]string",
             Value::List(_, ElemType::Int) => "[]int",
             Value::List(_, ElemType::AnyList) => "[][]interface {}",
             Value::Map(_, MapType::Any) => "map[string]interface {}",
@@ -242,6 +246,9 @@ pub(crate) fn apply_type(value: &mut Value, path: &[crate::PathStep], go_type: c
                 if items.iter().all(|item| matches!(item, Value::Str(_))) =>
             {
                 *elem_type = ElemType::Str;
+            }
+            (crate::GoType::StringSlice, Value::Nil) => {
+                *value = Value::List(Rc::new(Vec::new()), ElemType::NilStr);
             }
             _ => {}
         }

@@ -140,6 +140,7 @@ fn write_scalar(out: &mut String, value: &Value, level: usize, simple_key: bool)
         Value::Time(t) => write_string(out, &t.rfc3339().unwrap_or_default(), level, simple_key),
         Value::Semver(v) => write_string(out, &v.canonical(), level, simple_key),
         Value::Map(..) => out.push_str("{}"),
+        Value::List(_, crate::value::ElemType::NilStr) => out.push_str("null"),
         Value::List(..) => out.push_str("[]"),
     }
 }

@@ -177,3 +177,33 @@ fn clock_comes_from_the_env() {
         "{error}"
     );
 }
+
+/// A `[]string` hint on a JSON `null` is Go's nil slice, which Argo CD's GitHub and Gitea
+/// pull request services hand over for a pull request without labels (argo-cd
+/// applicationset/services/pull_request/github.go `getGithubPRLabelNames`, gitea.go
+/// `getGiteaPRLabelNames`: appending to a nil slice that stays nil). It prints and ranges
+/// as an empty slice, and JSON/YAML write it as `null`.
+#[test]
+fn a_string_slice_hint_on_null_is_a_nil_slice() {
+    let entries = [("labels".to_string(), json!(null))];
+    let hints = [TypeHint {
+        path: vec![PathStep::Key("labels".into())],
+        go_type: GoType::StringSlice,
+    }];
+    let params = Params::from_entries_typed(entries.iter().map(|(k, v)| (k.as_str(), v)), &hints);
+    let render = |text: &str| {
+        Template::parse("", text, &Options::default())
+            .unwrap()
+            .execute_params(&params, &Env::default())
+            .unwrap()
+    };
+    assert_eq!(
+        render("{{ .labels }}|{{ len .labels }}|{{ typeOf .labels }}|{{ join \",\" .labels }}|{{ range .labels }}x{{ else }}none{{ end }}"),
+        "[]|0|[]string||none"
+    );
+    assert_eq!(
+        render("{{ toJson .labels }}|{{ toYaml .labels }}"),
+        "null|null"
+    );
+    assert_eq!(render("{{ toJson . }}"), r#"{"labels":null}"#);
+}

@@ -177,7 +177,7 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
         let k2 = basic_kind(arg);
         let truth = if k1 != k2 {
             if is_valid(arg1) && is_valid(arg) {
-                return Err("incompatible types for comparison".to_string());
+                return Err(incompatible(arg1, arg));
             }
             false
         } else {
@@ -188,7 +188,7 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
                 (Value::Str(a), Value::Str(b)) => a == b,
                 // Go compares the location pointers too: every parsed time shares
                 // Local, while each parsed offset gets a zone of its own.
-                (Value::Time(a), Value::Time(b)) => a == b && &*a.zone == "UTC",
+                (Value::Time(a), Value::Time(b)) => a == b && same_location(a, b),
                 (Value::Semver(a), Value::Semver(b)) => std::rc::Rc::ptr_eq(a, b),
                 _ => {
                     let comparable =
@@ -221,6 +221,29 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
     Ok(false)
 }
 
+/// Since Go 1.25 the comparison functions name both types
+/// (text/template/funcs.go, `eq` and `lt`).
+fn incompatible(arg1: &Value, arg2: &Value) -> String {
+    format!(
+        "incompatible types for comparison: {} and {}",
+        arg1.type_name(),
+        arg2.type_name()
+    )
+}
+
+/// Go's `eq` on two `time.Time` compares their `*Location` pointers. Every parsed time
+/// without an offset shares `Local` (UTC here), and since Go 1.21 `time.FixedZone`
+/// hands out one shared location per whole-hour offset from -12h to +14h for unnamed
+/// zones (time/zoneinfo.go, `FixedZone`); any other zone is a location of its own.
+fn same_location(a: &super::time::GoTime, b: &super::time::GoTime) -> bool {
+    if &*a.zone == "UTC" {
+        return &*b.zone == "UTC";
+    }
+    let shared_hour =
+        a.zone.is_empty() && a.offset % 3600 == 0 && (-12 * 3600..=14 * 3600).contains(&a.offset);
+    shared_hour && b.zone.is_empty() && a.offset == b.offset
+}
+
 fn lt(arg1: &Value, arg2: &Value) -> Result<bool, String> {
     let k1 = basic_kind(arg1);
     if k1 == Kind::Invalid {
@@ -231,7 +254,7 @@ fn lt(arg1: &Value, arg2: &Value) -> Result<bool, String> {
         return Err("invalid type for comparison".to_string());
     }
     if k1 != k2 {
-        return Err("incompatible types for comparison".to_string());
+        return Err(incompatible(arg1, arg2));
     }
     Ok(match (arg1, arg2) {
         (Value::Int(a, _), Value::Int(b, _)) => a < b,

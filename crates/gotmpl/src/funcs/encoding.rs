@@ -3,7 +3,7 @@
 
 use super::{arg_str, f, FnResult, Func, Ty};
 use crate::hash;
-use crate::value::{from_json, Value};
+use crate::value::{from_json, ElemType, Value};
 use std::fmt::Write;
 
 const A: Ty = Ty::Any;
@@ -74,25 +74,19 @@ pub(crate) fn funcs() -> Vec<Func> {
             to_yaml(&a[0]).map(Value::string)
         }),
         f("fromYaml", &[S], None, |_, a| {
-            let value = crate::yaml::parse(arg_str(&a[0]))?;
+            let value = parse_sigs_yaml(arg_str(&a[0]))?;
             match value {
                 Value::Map(..) => Ok(value),
                 Value::Nil => Ok(Value::map(Default::default())),
-                other => Err(format!(
-                    "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                    json_kind(&other)
-                )),
+                other => Err(sigs_yaml_decode_error(&other, "map[string]interface {}")),
             }
         }),
         f("fromYamlArray", &[S], None, |_, a| {
-            let value = crate::yaml::parse(arg_str(&a[0]))?;
+            let value = parse_sigs_yaml(arg_str(&a[0]))?;
             match value {
                 Value::List(..) => Ok(value),
                 Value::Nil => Ok(Value::list(Vec::new())),
-                other => Err(format!(
-                    "json: cannot unmarshal {} into Go value of type []interface {{}}",
-                    json_kind(&other)
-                )),
+                other => Err(sigs_yaml_decode_error(&other, "[]interface {}")),
             }
         }),
     ]
@@ -228,6 +222,7 @@ fn write_json(
             json_string(out, &text, escape_html);
         }
         Value::Semver(v) => json_string(out, &v.canonical(), escape_html),
+        Value::List(_, ElemType::NilStr) => out.push_str("null"),
         Value::List(items, _) => {
             if items.is_empty() {
                 out.push_str("[]");
@@ -449,4 +444,20 @@ fn base32_decode(text: &str) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out)
+}
+
+/// Argo CD's `fromYaml`/`fromYamlArray` call `sigs.k8s.io/yaml.Unmarshal`
+/// (argo-cd `applicationset/utils/template_functions.go`), which wraps a YAML error as
+/// `error converting YAML to JSON: …` (kubernetes-sigs/yaml `yaml.go`, `unmarshal`).
+fn parse_sigs_yaml(text: &str) -> Result<Value, String> {
+    crate::yaml::parse(text).map_err(|error| format!("error converting YAML to JSON: {error}"))
+}
+
+/// The JSON half of `sigs.k8s.io/yaml.Unmarshal`: a document of the wrong shape fails
+/// in `encoding/json`, wrapped twice (`jsonUnmarshal`, then `unmarshal`).
+fn sigs_yaml_decode_error(value: &Value, go_type: &str) -> String {
+    format!(
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type {go_type}",
+        json_kind(value)
+    )
 }

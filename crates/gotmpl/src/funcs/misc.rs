@@ -370,85 +370,6 @@ fn path_ext(path: &str) -> String {
     String::new()
 }
 
-// Regular expressions: Go's RE2 syntax on Rust's regex engine. Go's `\d`, `\w`, `\s`
-// and `\b` are ASCII-only, so they are rewritten before compiling.
-
-fn translate(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 8);
-    let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                let Some(next) = chars.next() else {
-                    out.push('\\');
-                    break;
-                };
-                let replacement = match (next, in_class) {
-                    ('d', false) => Some("[0-9]"),
-                    ('D', false) => Some("[^0-9]"),
-                    ('w', false) => Some("[0-9A-Za-z_]"),
-                    ('W', false) => Some("[^0-9A-Za-z_]"),
-                    ('s', false) => Some("[\\t\\n\\f\\r ]"),
-                    ('S', false) => Some("[^\\t\\n\\f\\r ]"),
-                    ('b', false) => Some("(?-u:\\b)"),
-                    ('B', false) => Some("(?-u:\\B)"),
-                    ('d', true) => Some("0-9"),
-                    ('w', true) => Some("0-9A-Za-z_"),
-                    ('s', true) => Some("\\t\\n\\f\\r "),
-                    _ => None,
-                };
-                match replacement {
-                    Some(text) => out.push_str(text),
-                    None => {
-                        out.push('\\');
-                        out.push(next);
-                    }
-                }
-            }
-            '[' if !in_class => {
-                in_class = true;
-                out.push('[');
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                if chars.peek() == Some(&']') {
-                    out.push_str("\\]");
-                    chars.next();
-                }
-            }
-            '[' if in_class => {
-                if chars.peek() == Some(&':') {
-                    // A POSIX class such as [:alpha:] stays as it is.
-                    out.push('[');
-                    for inner in chars.by_ref() {
-                        out.push(inner);
-                        if inner == ']' {
-                            break;
-                        }
-                    }
-                } else {
-                    out.push_str("\\[");
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(']');
-            }
-            '&' | '~' | '-' if in_class => {
-                // Rust reserves `&&`, `~~` and `--` inside classes for set operations.
-                if c != '-' || chars.peek() == Some(&'-') {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 thread_local! {
     static REGEX_CACHE: RefCell<HashMap<String, Result<regex::Regex, String>>> =
         RefCell::new(HashMap::new());
@@ -459,10 +380,7 @@ fn compile(pattern: &str) -> Result<regex::Regex, String> {
         if let Some(found) = cache.borrow().get(pattern) {
             return found.clone();
         }
-        let compiled = regex::RegexBuilder::new(&translate(pattern))
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|error| go_regex_error(pattern, &error.to_string()));
+        let compiled = crate::regexp::compile(pattern);
         let mut cache = cache.borrow_mut();
         if cache.len() > 256 {
             cache.clear();
@@ -470,30 +388,6 @@ fn compile(pattern: &str) -> Result<regex::Regex, String> {
         cache.insert(pattern.to_string(), compiled.clone());
         compiled
     })
-}
-
-/// Words a pattern error as Go's regexp/syntax does, for the usual cases.
-fn go_regex_error(pattern: &str, detail: &str) -> String {
-    let last = detail.lines().last().unwrap_or("").trim();
-    let reason = last.trim_start_matches("error: ");
-    let code = if reason.contains("unclosed group") {
-        "missing closing )"
-    } else if reason.contains("unclosed character class") {
-        "missing closing ]"
-    } else if reason.contains("unopened group") {
-        "unexpected )"
-    } else if reason.contains("repetition operator missing expression") {
-        "missing argument to repetition operator"
-    } else if reason.contains("escape sequence") {
-        "invalid escape sequence"
-    } else if reason.contains("class range") {
-        "invalid character class range"
-    } else if reason.contains("repetition quantifier") || reason.contains("decimal") {
-        "invalid repeat count"
-    } else {
-        reason
-    };
-    format!("error parsing regexp: {code}: `{pattern}`")
 }
 
 fn must_compile(pattern: &str) -> Result<regex::Regex, String> {

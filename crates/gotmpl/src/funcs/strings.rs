@@ -416,49 +416,176 @@ fn is_connector(c: char) -> bool {
     c == '-' || c == '_' || c.is_whitespace()
 }
 
-/// xstrings' `ToSnakeCase` / `ToKebabCase`: words split at case changes, connectors
-/// (`-`, `_`, spaces) replaced, other punctuation kept.
+/// xstrings' `ToSnakeCase` / `ToKebabCase` (xstrings 1.3.3 to 1.5.0, `convert.go`,
+/// `camelCaseToLowerCase`): the text is cut into words (runs of capitals, capitalised or
+/// lower-case letters, digits, connectors, punctuation, anything else), words are
+/// lower-cased and joined with the connector. Digits stick to the letters before them
+/// when a capital follows (`Bld4Floor` -> `bld4_floor`) and start a word of their own
+/// when lower-case letters follow (`k8s` -> `k_8s`, `http2xx` -> `http_2xx`).
 fn snakecase(text: &str, connector: char) -> String {
-    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 4);
-    let mut after_symbol = false;
-    for (index, &c) in chars.iter().enumerate() {
-        let prev = index.checked_sub(1).map(|i| chars[i]);
-        let next = chars.get(index + 1).copied();
+    let (mut kind, mut word, mut rest) = next_word(text);
+    while !rest.is_empty() {
+        if kind != WordKind::Connector {
+            push_lowered(&mut out, kind, word, connector);
+        }
+        let previous = kind;
+        let previous_word = word;
+        (kind, word, rest) = next_word(rest);
+        match previous {
+            WordKind::Number => {
+                while matches!(kind, WordKind::Letters | WordKind::Number) {
+                    push_lowered(&mut out, kind, word, connector);
+                    (kind, word, rest) = next_word(rest);
+                }
+                if !matches!(kind, WordKind::End | WordKind::Punct | WordKind::Connector) {
+                    out.push(connector);
+                }
+            }
+            WordKind::Connector => push_lowered(&mut out, previous, previous_word, connector),
+            WordKind::Punct => {}
+            _ => {
+                if kind != WordKind::Number {
+                    if !matches!(kind, WordKind::Connector | WordKind::Punct) {
+                        out.push(connector);
+                    }
+                    continue;
+                }
+                if rest.is_empty() {
+                    continue;
+                }
+                let digits = word;
+                (kind, word, rest) = next_word(rest);
+                if kind != WordKind::Letters {
+                    // Digits followed by a capital or a symbol end the word before.
+                    push_lowered(&mut out, WordKind::Number, digits, connector);
+                    if !matches!(kind, WordKind::Connector | WordKind::Punct) {
+                        out.push(connector);
+                    }
+                    continue;
+                }
+                // Digits followed by lower-case letters start a word of their own.
+                out.push(connector);
+                push_lowered(&mut out, WordKind::Number, digits, connector);
+                while matches!(kind, WordKind::Letters | WordKind::Number) {
+                    push_lowered(&mut out, kind, word, connector);
+                    (kind, word, rest) = next_word(rest);
+                }
+                if !matches!(kind, WordKind::End | WordKind::Connector | WordKind::Punct) {
+                    out.push(connector);
+                }
+            }
+        }
+    }
+    push_lowered(&mut out, kind, word, connector);
+    out
+}
+
+/// The word classes of xstrings' `nextWord`; `End` is what is left of an empty text.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum WordKind {
+    End,
+    Number,
+    /// Starts with a capital: a run of capitals, or one capital and lower-case letters.
+    Capital,
+    /// Lower-case (or caseless) letters.
+    Letters,
+    Connector,
+    Punct,
+    Other,
+}
+
+/// Splits the first word off `text`: (class, word, rest).
+fn next_word(text: &str) -> (WordKind, &str, &str) {
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return (WordKind::End, "", "");
+    };
+    let mut end = first.len_utf8();
+    let extend = |end: &mut usize, keep: &dyn Fn(char) -> bool| {
+        for c in text[*end..].chars() {
+            if !keep(c) {
+                break;
+            }
+            *end += c.len_utf8();
+        }
+    };
+    let kind = if is_connector(first) {
+        extend(&mut end, &is_connector);
+        WordKind::Connector
+    } else if is_go_punct(first) {
+        extend(&mut end, &is_go_punct);
+        WordKind::Punct
+    } else if is_go_upper(first) {
+        match text[end..].chars().next() {
+            Some(second) if is_go_upper(second) => {
+                // A run of capitals; when letters follow, its last capital starts
+                // the next word (`HTTPServer` -> `HTTP`, `Server`).
+                let mut last_len = 0;
+                let mut stopped_at = None;
+                for c in text[end..].chars() {
+                    if !is_go_upper(c) {
+                        stopped_at = Some(c);
+                        break;
+                    }
+                    last_len = c.len_utf8();
+                    end += last_len;
+                }
+                if stopped_at.is_some_and(is_letter) {
+                    end -= last_len;
+                }
+            }
+            Some(second) if is_letter(second) => {
+                end += second.len_utf8();
+                extend(&mut end, &|c| is_letter(c) && !is_go_upper(c));
+            }
+            _ => {}
+        }
+        WordKind::Capital
+    } else if is_letter(first) {
+        extend(&mut end, &|c| is_letter(c) && !is_go_upper(c));
+        WordKind::Letters
+    } else if first.is_numeric() {
+        extend(&mut end, &char::is_numeric);
+        WordKind::Number
+    } else {
+        extend(&mut end, &|c| {
+            !(is_connector(c) || is_letter(c) || c.is_numeric() || is_go_punct(c))
+        });
+        WordKind::Other
+    };
+    (kind, &text[..end], &text[end..])
+}
+
+/// Writes a word lower-cased (capital words) or with its connectors replaced
+/// (connector words); other words are written as they are.
+fn push_lowered(out: &mut String, kind: WordKind, word: &str, connector: char) {
+    if !matches!(kind, WordKind::Capital | WordKind::Connector) {
+        out.push_str(word);
+        return;
+    }
+    for c in word.chars() {
         if is_connector(c) {
             out.push(connector);
-            after_symbol = false;
-            continue;
-        }
-        if !c.is_alphanumeric() && !is_go_punct(c) {
-            // A symbol such as `|` is a word of its own.
-            let last = out.chars().last();
-            if last.is_some_and(|l| l != connector && !is_go_punct(l)) {
-                out.push(connector);
-            }
-            out.push(c);
-            after_symbol = true;
-            continue;
-        }
-        if after_symbol && c.is_alphanumeric() {
-            out.push(connector);
-        }
-        after_symbol = false;
-        if c.is_uppercase() {
-            let boundary = match prev {
-                Some(p) if p.is_lowercase() || p.is_numeric() => true,
-                Some(p) if p.is_uppercase() => next.is_some_and(char::is_lowercase),
-                _ => false,
-            };
-            if boundary && !out.ends_with(connector) {
-                out.push(connector);
-            }
+        } else if is_go_upper(c) {
             out.push(to_lower(c));
         } else {
             out.push(c);
         }
     }
-    out
+}
+
+/// Go's `unicode.IsUpper` (category Lu).
+fn is_go_upper(c: char) -> bool {
+    c.is_uppercase() && to_lower(c) != c
+}
+
+/// xstrings' `isAlphabet`: a letter, except the common CJK ideographs.
+fn is_letter(c: char) -> bool {
+    let cjk = ('\u{4E00}'..='\u{9FCC}').contains(&c)
+        || ('\u{3400}'..='\u{4D85}').contains(&c)
+        || ('\u{20000}'..='\u{2B81D}').contains(&c);
+    c.is_alphabetic() && !c.is_numeric() && !cjk
 }
 
 /// Go's `unicode.IsPunct` (ASCII exactly; other scripts approximately).
@@ -469,7 +596,11 @@ fn is_go_punct(c: char) -> bool {
     !c.is_alphanumeric() && !c.is_whitespace()
 }
 
-/// xstrings' `ToCamelCase`.
+/// Sprig's `camelcase` as Argo CD 3.x builds it: Sprig 3.3.0 calls xstrings 1.5.0's
+/// `ToPascalCase`, kept by Sprig (its pull request #404) to return what `ToCamelCase`
+/// returned since xstrings 1.4.0: connectors dropped, the letter after each connector
+/// and the first letter upper-cased, every other letter left as written (xstrings
+/// commit 1707565 stopped lower-casing them: `GOLANG_IS_GREAT` -> `GOLANGISGREAT`).
 fn camelcase(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
@@ -494,7 +625,6 @@ fn camelcase(text: &str) -> String {
         if is_connector(r1) {
             r0 = to_upper(r0);
         } else {
-            r0 = to_lower(r0);
             out.push(r1);
         }
     }

@@ -801,6 +801,166 @@ def date_semver_url(count):
     return out
 
 
+# ApplicationSet-style templates: parameter sets shaped like the generators' output
+# and fields written the way ApplicationSets write them (names, namespaces, paths,
+# helm values, labels). The agreement on this suite is the number the README quotes.
+APPSET_PARAMS = {
+    "cluster": {"name": "prod-eu-west-1", "nameNormalized": "prod-eu-west-1",
+                "server": "https://10.0.12.7:6443", "project": "",
+                "metadata": {"labels": {"argocd.argoproj.io/secret-type": "cluster", "env": "prod",
+                                        "region": "eu-west-1", "tier": "k8s2"},
+                             "annotations": {"team": "Platform_Team"}}},
+    "gitdir": {"path": {"path": "apps/team-a/metrics-server", "basename": "metrics-server",
+                        "basenameNormalized": "metrics-server",
+                        "segments": ["apps", "team-a", "metrics-server"]}},
+    "gitfile": {"cluster": {"name": "k8s-01", "address": "https://k8s-01.example.com", "replicas": 3,
+                            "enabled": True},
+                "appName": "LogShipper2Loki", "version": "1.4.0", "values": {"image": {"tag": "v2"}},
+                "path": {"path": "clusters/k8s-01", "basename": "k8s-01", "filename": "config.json",
+                         "basenameNormalized": "k8s-01", "filenameNormalized": "config.json",
+                         "segments": ["clusters", "k8s-01"]}},
+    "list": {"name": "ingress-nginx", "namespace": "ingress", "chart": "ingress-nginx", "version": "4.10.0",
+             "replicas": 2, "env": "staging", "values": {"hpa": True, "port": 8080}},
+    "scm": {"organization": "acme", "repository": "Payments_API", "repository_id": 123456,
+            "url": "https://github.com/acme/Payments_API.git", "branch": "feature/JIRA-42_fix-k8s",
+            "branchNormalized": "feature-jira-42-fix-k8s", "sha": "0123456789abcdef0123456789abcdef01234567",
+            "short_sha": "01234567", "short_sha_7": "0123456", "labels": "team-a,prod"},
+    "pr": {"number": "1234", "title": "Bump chart to 2.0", "branch": "renovate/chart-2.x",
+           "branch_slug": "renovate-chart-2-x", "target_branch": "main", "target_branch_slug": "main",
+           "head_sha": "89abcdef0123456789abcdef0123456789abcdef", "head_short_sha": "89abcdef",
+           "head_short_sha_7": "89abcde", "author": "renovate[bot]", "labels": ["preview", "team-b"]},
+    "matrix": {"name": "in-cluster", "server": "https://kubernetes.default.svc", "nameNormalized": "in-cluster",
+               "metadata": {"labels": {"env": "dev"}},
+               "path": {"path": "infra/cert-manager", "basename": "cert-manager",
+                        "basenameNormalized": "cert-manager", "segments": ["infra", "cert-manager"]},
+               "values": {"revision": "HEAD", "namespace": "cert-manager"}},
+}
+
+
+def appset_fields(value, prefix=""):
+    """Every path into a parameter set as (`.a.b`, value)."""
+    out = [(prefix or ".", value)]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.replace("_", "a").isalnum() and not key[0].isdigit():
+                out += appset_fields(item, prefix + "." + key)
+    return out
+
+
+def appset_style(count):
+    """Random ApplicationSet-style templates: a few actions joined by name separators,
+    each a field of the parameter set piped through functions that suit its type (and
+    now and then one that does not, or a missing key), or a control structure."""
+    rng = random.Random(20261203)
+    string_funcs = ["lower", "upper", "title", "trim", "normalize", "snakecase", "kebabcase", "camelcase",
+                    "quote", "squote", "b64enc", "sha256sum", "toString", "nospace", "initials",
+                    "trunc 8", "trunc 63", "trunc -3", "replace \"/\" \"-\"", "replace \"_\" \"-\"",
+                    "trimPrefix \"apps/\"", "trimSuffix \"-\"", "trimAll \"-\"", "default \"none\"",
+                    "regexReplaceAll \"[^a-z0-9-]\" \"-\"", "regexFind \"[0-9]+\"", "substr 0 5",
+                    "printf \"%s-app\"", "printf \"%v\"", "splitList \"/\" | last", "splitList \"-\" | first",
+                    "base", "dir", "ext", "clean", "urlquery", "contains \"k8s\" | toString",
+                    "hasPrefix \"feature/\" | toString", "abbrev 10", "repeat 2", "indent 2", "nindent 4",
+                    "wrap 5", "sha1sum | trunc 7", "lower | replace \".\" \"-\"", "swapcase", "untitle",
+                    "regexReplaceAll \"(\\\\w+)-(\\\\d+)\" \"${2}_${1}\"", "splitn \"-\" 2 | toJson",
+                    "cat \"x\"", "len | toString", "toJson", "quote | upper"]
+    odd_funcs = ["atoi", "int", "float64", "add1", "toYaml", "fromYaml", "typeOf", "kindOf", "empty", "not",
+                 "len", "urlParse", "semver"]
+    any_funcs = ["toJson", "toYaml", "toRawJson", "typeOf", "default \"x\"", "toString", "empty", "kindOf",
+                 "printf \"%v\"", "print", "quote"]
+    list_funcs = ["join \",\"", "first", "last", "len", "uniq | toJson", "compact | toJson", "sortAlpha | toJson",
+                  "reverse | join \"-\"", "toStrings | toJson", "has \"prod\"", "rest | toJson", "initial | toJson",
+                  "without \"apps\" | toJson", "last | upper", "index 0", "toJson"]
+    map_funcs = ["toJson", "toYaml", "keys | sortAlpha | join \",\"", "len", "values | len", "hasKey \"name\"",
+                 "dig \"image\" \"tag\" \"latest\"", "deepCopy | toJson", "pick \"name\" \"env\" | toJson",
+                 "omit \"name\" | toJson", "get \"env\"", "toPrettyJson"]
+    seps = ["-", "/", "", ".", "_", " "]
+    out = []
+    names = sorted(APPSET_PARAMS)
+    for _ in range(count):
+        set_name = rng.choice(names)
+        params = APPSET_PARAMS[set_name]
+        all_fields = appset_fields(params)
+        leaves = [(f, v) for f, v in all_fields if not isinstance(v, (dict, list))]
+        containers = [(f, v) for f, v in all_fields if isinstance(v, (dict, list))]
+        pieces = []
+        for _ in range(rng.randint(1, 4)):
+            roll = rng.random()
+            if roll < 0.04:
+                field, value = rng.choice([".missing", ".metadata.labels.nope", ".values.nope"]), None
+            elif roll < 0.75:
+                field, value = rng.choice(leaves)
+            else:
+                field, value = rng.choice(all_fields)
+            if isinstance(value, str):
+                pool = string_funcs
+            elif isinstance(value, list):
+                pool = list_funcs
+            elif isinstance(value, dict):
+                pool = map_funcs
+            else:
+                pool = any_funcs
+            chain = [field]
+            for _ in range(rng.randint(0, 2)):
+                if rng.random() < 0.05:
+                    chain.append(rng.choice(odd_funcs))
+                else:
+                    chain.append(rng.choice(pool))
+                    pool = string_funcs if pool in (string_funcs, any_funcs) else any_funcs
+            pipe = " | ".join(chain)
+            other = rng.choice(leaves)[0]
+            container, items = rng.choice(containers)
+            if rng.random() < 0.1:
+                container, items = field, value
+            shape = rng.random()
+            if shape < 0.60:
+                pieces.append("{{ %s }}" % pipe)
+            elif shape < 0.65:
+                pieces.append("{{- %s -}}" % pipe)
+            elif shape < 0.73:
+                cond = rng.choice(["eq (toString %s) \"prod\"" % field, "ne (toString %s) \"\"" % field, field,
+                                   "not %s" % field, "hasKey . \"%s\"" % field.strip(".").split(".")[0],
+                                   "and %s %s" % (field, other), "or .missing %s" % field,
+                                   "contains \"k8s\" (toString %s)" % field])
+                pieces.append("{{ if %s }}%s{{ else }}no{{ end }}" % (cond, rng.choice(["yes", "{{ %s }}" % other])))
+            elif shape < 0.79:
+                pieces.append("{{ range $k, $v := %s }}{{ $k }}={{ $v }};{{ end }}" % container)
+            elif shape < 0.83:
+                pieces.append("{{ range $i, $v := %s }}{{ if $i }},{{ end }}{{ $v }}{{ end }}" % container)
+            elif shape < 0.86:
+                n = rng.choice(["3", "0", "(len %s)" % field, "(int \"2\")", "(until 2 | len)", "-1"])
+                pieces.append("{{ range %s }}{{ . }}{{ end }}" % n)
+            elif shape < 0.90:
+                pieces.append("{{ with %s }}{{ . }}{{ else }}none{{ end }}" % pipe)
+            elif shape < 0.93:
+                keys = ["0", "1", "5", "-1"] if isinstance(items, list) else ["\"name\"", "\"env\"", "\"path\""]
+                pieces.append("{{ index %s %s }}" % (container, rng.choice(keys)))
+            elif shape < 0.96:
+                pieces.append("{{ $x := %s }}{{ $x }}" % pipe)
+            else:
+                pieces.append(rng.choice(["{{ printf \"%%s-%%v\" %s %s }}" % (field, other),
+                                          "{{ ternary \"a\" \"b\" (eq (toString %s) \"x\") }}" % field,
+                                          "{{ coalesce %s \"fallback\" }}" % field,
+                                          "{{ list %s %s | toJson }}" % (field, other),
+                                          "{{ dict \"k\" %s | toYaml }}" % field]))
+        template = rng.choice(seps).join(pieces)
+        options = rng.choice([[], [], [], ["missingkey=error"], ["missingkey=zero"]])
+        out.append((template, set_name, options))
+    # Hand-written ApplicationSet-style cases for the known version differences.
+    for text in ["k8s", "K8sCluster", "abc123def", "Bld4Floor3rd", "http2xx", "HTTP20xOK", "ABC_123_DEF",
+                 "prod-eu-west-1", "app_v2_beta", "LogShipper2Loki", "team-a/metrics-server", "v1.2.3-rc1",
+                 "IPv6Enabled", "ID42x", "x9", "9x", "a-1-b", "HTTPServer", "  spaced  Out ", "über2Straße"]:
+        for fn in ["snakecase", "kebabcase"]:
+            out.append(("{{ %s %s }}" % (fn, json.dumps(text)), "list", []))
+    for text in ["{{ range 3 }}{{ . }}{{ end }}", "{{ range $i := 2 }}{{ $i }}{{ end }}",
+                 "{{ range 0 }}x{{ else }}none{{ end }}", "{{ range -2 }}x{{ else }}neg{{ end }}",
+                 "{{ range $i, $v := 3 }}{{ end }}", "{{ range .replicas }}x{{ end }}",
+                 "{{ range int .replicas }}{{ . }}{{ end }}", "{{ range len .name }}{{ break }}{{ end }}",
+                 "{{ range 5 }}{{ if eq . 2 }}{{ continue }}{{ end }}{{ . }}{{ end }}",
+                 "{{ range (int64 2) }}{{ typeOf . }}{{ end }}"]:
+        out.append((text, "list", []))
+    return out
+
+
 def main():
     oracle, version = sys.argv[1], sys.argv[2]
     rng = random.Random(20240611)
@@ -840,6 +1000,13 @@ def main():
                 "{{ .k-dash }}", "{{ index . \"\" }}", "{{ .unicode | upper }} {{ len .unicode }} {{ trunc 2 .unicode }}",
                 "{{ range $k, $v := . }}{{ $k }};{{ end }}", "{{ printf \"%v %.2f %e\" .int .float .big }}"]:
         cases.append({"template": tpl, "params": odd, "options": []})
+    for tpl, set_name, options in appset_style(2500):
+        key = (tpl, set_name, tuple(options))
+        if key in seen:
+            continue
+        seen.add(key)
+        cases.append({"template": tpl, "params": APPSET_PARAMS[set_name], "paramSet": set_name,
+                      "options": options, "suite": "appset"})
     for i, case in enumerate(cases):
         case["id"] = i
     lines = "\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n"
@@ -848,10 +1015,14 @@ def main():
     assert len(answers) == len(cases), (len(answers), len(cases))
     out_path = HERE / "cases.jsonl"
     with out_path.open("w") as out:
-        out.write(json.dumps({"oracle": version, "params": PARAMS}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"oracle": version, "params": PARAMS, "paramSets": APPSET_PARAMS},
+                             ensure_ascii=False) + "\n")
         for case, answer in zip(cases, answers):
             record = {"id": case["id"], "template": case["template"]}
-            if case["params"] is not PARAMS:
+            if "paramSet" in case:
+                record["paramSet"] = case["paramSet"]
+                record["suite"] = case["suite"]
+            elif case["params"] is not PARAMS:
                 record["params"] = case["params"]
             if case["options"]:
                 record["options"] = case["options"]

@@ -85,9 +85,9 @@ pub struct ApplicationChange {
     /// Why the action is what it is, when that is not obvious (a suppressed delete, a
     /// preserve flag that comes too late, a validation error).
     pub notes: Vec<String>,
-    /// The Application as it is now (live), when it exists.
+    /// The Application as it is now (live), when it exists and the action changes it.
     pub before: Option<Value>,
-    /// The Application as the controller would write it, when it is written.
+    /// The Application as the controller would write it, when it is written and differs.
     pub after: Option<Value>,
 }
 

@@ -1432,8 +1432,14 @@ fn change(change: Change, fleet: &Fleet) -> ApplicationChange {
         cascade: false,
         policy: Some(policy),
         notes,
-        before: before.map(|b| b.raw().clone()),
-        after: after.map(Object::into_raw),
+        // Only changes are shown as diffs or paired as replacements: an unchanged
+        // Application (most of a fleet's) keeps no copies.
+        before: before
+            .filter(|_| action != Action::Unchanged)
+            .map(|b| b.raw().clone()),
+        after: after
+            .filter(|_| action != Action::Unchanged)
+            .map(Object::into_raw),
     }
 }
 

@@ -389,13 +389,59 @@ pub(crate) fn plan(
             base,
             head,
             paths,
-        } => (
-            git::manifests_at(repo, base, paths)?,
-            git::manifests_at(repo, head, paths)?,
-            base.to_string(),
-            head.to_string(),
-        ),
+        } => {
+            let at_base = git::manifests_at(repo, base, paths)?;
+            let at_head = git::manifests_at(repo, head, paths)?;
+            // A glob that matches nothing at either revision is a typo (`*.yml` for
+            // `.yaml` files): planning without those files would read as "everything
+            // they held is gone".
+            let unmatched: Vec<String> = paths
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !at_base.glob_matched[*i] && !at_head.glob_matched[*i])
+                .map(|(_, glob)| format!("`{glob}`"))
+                .collect();
+            if !unmatched.is_empty() {
+                bail!(
+                    "`--path` {} matches no `.yaml`, `.yml` or `.json` file at `{base}` nor at `{head}` in `{}`",
+                    unmatched.join(", "),
+                    repo.display()
+                );
+            }
+            (
+                at_base.manifests,
+                at_head.manifests,
+                base.to_string(),
+                head.to_string(),
+            )
+        }
     };
+    let live_sets: Vec<&str> = fleet
+        .argocd()
+        .map(|snapshot| {
+            snapshot
+                .of_kind(preflight_model::argocd::ARGOCD_GROUP, "ApplicationSet")
+                .iter()
+                .map(|o| o.name())
+                .collect()
+        })
+        .unwrap_or_default();
+    let is_appset = |manifest: &SourcedObject| {
+        manifest.object.group() == preflight_model::argocd::ARGOCD_GROUP
+            && manifest.object.kind() == "ApplicationSet"
+    };
+    // Live ApplicationSets but none at base: the base files were not found (wrong
+    // `--path` or `--base`), and every live one would look removed.
+    if !live_sets.is_empty() && !base.iter().any(is_appset) {
+        let shown: Vec<String> = live_sets.iter().take(5).map(|n| format!("`{n}`")).collect();
+        let more = live_sets.len().saturating_sub(shown.len());
+        bail!(
+            "the base revision `{base_name}` holds no ApplicationSet, but the snapshot shows {} live ({}{}); point `--base` or `--path` at the files that define them",
+            live_sets.len(),
+            shown.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        );
+    }
     // An empty revision is legitimate (everything added or removed) but is far more
     // often a wrong path, and it reads as "delete everything": say so.
     for (manifests, name) in [(&base, &base_name), (&head, &head_name)] {

@@ -282,7 +282,76 @@ fn removed_applicationset_deletes_its_applications_and_their_resources() {
     assert!(objects.iter().all(|o| o["outcome"] == "deleted"));
     assert!(lab_a["namespaces"].as_array().unwrap().is_empty());
     assert!(findings(&report, "stuck-namespace").is_empty());
+    let sets = report["applicationSets"].as_array().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert_eq!(sets[0]["name"], "kube-metrics-server");
+    assert_eq!(sets[0]["fate"], "pruned");
+    assert_eq!(sets[0]["manager"]["name"], "platform-appsets");
     snapshot_all_formats("appset-removed");
+}
+
+/// Removing an ApplicationSet's file deletes it only when the Application that tracks it
+/// prunes: gitops-engine `pkg/sync/sync_context.go` prunes extraneous objects only with
+/// pruning on, and `pkg/apis/application/v1alpha1/types.go` `GetPrune` is false unless
+/// `prune: true`.
+#[test]
+fn removed_applicationset_without_prune_goes_out_of_sync_and_deletes_nothing() {
+    let (code, report) = plan_json("appset-removed-without-prune");
+    assert_eq!(code, 0);
+    assert!(applications(&report, "delete").is_empty(), "{report}");
+    assert!(report["clusters"].as_array().unwrap().is_empty());
+    let sets = report["applicationSets"].as_array().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert_eq!(sets[0]["fate"], "not-pruned");
+    assert_eq!(sets[0]["reason"], "prune-disabled");
+    assert_eq!(sets[0]["manager"]["name"], "platform-appsets");
+    snapshot_all_formats("appset-removed-without-prune");
+}
+
+/// A live ApplicationSet in neither revision is managed elsewhere: the merge leaves it
+/// and its Applications alone (issue #12: `--path` missing a live ApplicationSet).
+#[test]
+fn live_applicationset_in_neither_revision_is_left_alone() {
+    let (code, report) = plan_json("appset-not-in-revisions");
+    assert_eq!(code, 0);
+    assert!(applications(&report, "delete").is_empty(), "{report}");
+    let sets = report["applicationSets"].as_array().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert_eq!(sets[0]["name"], "kube-log");
+    assert_eq!(sets[0]["fate"], "not-in-revisions");
+    assert!(
+        report["drift"].as_array().unwrap().is_empty(),
+        "not reported as drift: {}",
+        report["drift"]
+    );
+    snapshot_all_formats("appset-not-in-revisions");
+}
+
+/// A base revision without any ApplicationSet while the snapshot has live ones is a
+/// wrong path, not "everything removed": exit 2 naming the revision.
+#[test]
+fn base_without_applicationsets_while_live_has_some_is_a_usage_error() {
+    let empty = std::env::temp_dir().join(format!("preflight-empty-base-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let result = run(&[
+        "plan",
+        "--snapshot",
+        "tests/scenarios/appset-removed/snapshot",
+        "--base",
+        empty.to_str().unwrap(),
+        "--head",
+        "tests/scenarios/appset-removed/head",
+    ]);
+    std::fs::remove_dir_all(&empty).unwrap();
+    assert_eq!(result.code, 2, "{}", result.stdout);
+    assert!(
+        result.stderr.contains("holds no ApplicationSet")
+            && result.stderr.contains(empty.to_str().unwrap())
+            && result.stderr.contains("`kube-log`"),
+        "{}",
+        result.stderr
+    );
+    assert!(result.stdout.is_empty());
 }
 
 #[test]
@@ -394,7 +463,30 @@ fn plan_reads_revisions_from_git() {
         "--format",
         "json",
     ]);
+    // A `--path` that matches no file at either revision is a usage error naming it.
+    let typo = run(&[
+        "plan",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--base-ref",
+        "base",
+        "--head-ref",
+        "HEAD",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--path",
+        "appsets/*.yaml",
+        "--path",
+        "appsets/*.yml",
+    ]);
     std::fs::remove_dir_all(&repo).unwrap();
+    assert_eq!(typo.code, 2, "{}", typo.stdout);
+    assert!(
+        typo.stderr.contains("`appsets/*.yml` matches no")
+            && !typo.stderr.contains("`appsets/*.yaml`"),
+        "{}",
+        typo.stderr
+    );
     assert_eq!(from_git.code, 1, "{}", from_git.stderr);
     let from_dirs = plan("rud-incident", "json");
     let strip_files = |text: &str| -> Value {

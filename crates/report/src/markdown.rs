@@ -960,6 +960,18 @@ fn mermaid_label(step: &str) -> String {
 }
 
 fn write_errors_and_drift(out: &mut String, outcome: &Outcome) {
+    if !outcome.application_sets.is_empty() {
+        let _ = writeln!(out, "### {}\n", crate::appsets::TITLE);
+        for change in &outcome.application_sets {
+            let _ = writeln!(
+                out,
+                "- ApplicationSet {}: {}",
+                code(&format!("{}/{}", change.namespace, change.name)),
+                text(&crate::appsets::describe(change))
+            );
+        }
+        out.push('\n');
+    }
     if !outcome.errors.is_empty() {
         out.push_str("### Could not be evaluated\n\n");
         out.push_str(

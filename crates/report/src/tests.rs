@@ -383,6 +383,7 @@ fn incident() -> Outcome {
                 "live `spec.template.spec.source.targetRevision` is `v2.1.0`, base has `v2.0.0`"
                     .to_string(),
         }],
+        application_sets: Vec::new(),
         clusters_read: vec![
             "e1-k8s-lab-a".to_string(),
             "e1-k8s-lab-b".to_string(),

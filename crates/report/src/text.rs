@@ -304,6 +304,20 @@ fn stuck(out: &mut String, outcome: &Outcome) {
 }
 
 fn errors_and_drift(out: &mut String, outcome: &Outcome) {
+    if !outcome.application_sets.is_empty() {
+        let _ = writeln!(out, "\n{}", crate::appsets::TITLE);
+        for change in &outcome.application_sets {
+            line(
+                out,
+                &format!(
+                    "  - ApplicationSet {}/{}: {}",
+                    change.namespace,
+                    change.name,
+                    one_line(&crate::appsets::describe(change))
+                ),
+            );
+        }
+    }
     if !outcome.errors.is_empty() {
         out.push_str("\nCould not be evaluated (left as it is)\n");
         for error in &outcome.errors {

@@ -8,6 +8,7 @@
 //! kube or an HTTP client.
 
 pub mod cascade;
+pub mod controller;
 pub mod deadlock;
 pub mod findings;
 pub mod outcome;

@@ -25,6 +25,9 @@ pub struct Outcome {
     /// ApplicationSets whose live spec differs from the base revision: merging applies
     /// that drift too.
     pub drift: Vec<Drift>,
+    /// What the merge does to ApplicationSet objects themselves, where that is not simply
+    /// "applied from head", sorted by namespace and name.
+    pub application_sets: Vec<ApplicationSetChange>,
     /// The cluster folders of the snapshot that were read, sorted.
     pub clusters_read: Vec<String>,
     /// The cluster folders left unread because nothing the change does reaches them,
@@ -237,4 +240,57 @@ pub struct Drift {
     pub namespace: String,
     /// Human-readable description of the difference.
     pub message: String,
+}
+
+/// What the merge does to one ApplicationSet object (not to its Applications).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationSetChange {
+    pub namespace: String,
+    pub name: String,
+    pub fate: ApplicationSetFate,
+}
+
+/// The Application that manages an ApplicationSet through Argo CD's resource tracking.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manager {
+    pub namespace: String,
+    pub name: String,
+}
+
+/// Why an ApplicationSet removed from git is not pruned.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase", tag = "reason")]
+pub enum NotPruned {
+    /// No live object tracks it, or the snapshot does not have it live.
+    NoManager,
+    /// The tracking names an Application the snapshot does not hold.
+    ManagerMissing,
+    /// The managing Application has no automated sync (or it is disabled).
+    ManualSync,
+    /// Automated sync without `prune: true`.
+    PruneDisabled,
+    /// The ApplicationSet's `argocd.argoproj.io/sync-options` say `Prune=false`.
+    PruneFalseOption,
+    /// The ApplicationSet's sync options say `Prune=confirm` and nobody approved.
+    PruneNeedsConfirmation,
+}
+
+/// What happens to an ApplicationSet object when head is merged.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum ApplicationSetFate {
+    /// Live, but in neither revision: it is managed elsewhere and the merge leaves it
+    /// (and its Applications) alone.
+    NotInRevisions,
+    /// In base, gone from head, and the Application that manages it prunes: it is
+    /// deleted.
+    Pruned { manager: Manager },
+    /// In base, gone from head, but nothing prunes it: the managing Application goes
+    /// OutOfSync and the ApplicationSet stays with its Applications.
+    NotPruned {
+        manager: Option<Manager>,
+        why: NotPruned,
+    },
 }

@@ -10,19 +10,22 @@ use serde_json::{json, Value};
 
 use preflight_cluster_snapshot::{ClusterSnapshot, Fleet, SourcedObject};
 use preflight_generators::{
-    effective_policy, normalize_application_spec, GenerationContext, GenerationInputs,
-    GeneratorResponses, NoRepositories, RepoFiles,
+    normalize_application_spec, GenerationContext, GenerationInputs, GeneratorResponses,
+    NoRepositories, RepoFiles,
 };
 use preflight_model::argocd::{
     self, ARGOCD_GROUP, HELM_RESOURCE_POLICY_ANNOTATION, POST_DELETE_FINALIZER_PREFIX,
     PRE_DELETE_FINALIZER_PREFIX, RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION,
     SYNC_WAVE_ANNOTATION,
 };
-use preflight_model::{ApplicationsSyncPolicy, CascadeMode, ClusterInfo, Object, ObjectKey};
+use preflight_model::{
+    ApplicationsSyncPolicy, CascadeMode, ClusterInfo, Object, ObjectKey, TrackingId, TrackingMethod,
+};
 
 use crate::cascade::{
     describe, DeclaredController, DeletionRequest, KubeVersion, Propagation, Simulation,
 };
+use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
 use crate::findings;
 use crate::outcome::*;
 
@@ -225,6 +228,9 @@ struct Planner<'a> {
     manual: BTreeMap<String, Vec<DeletionRequest>>,
     /// Objects replacement Applications fail to create: (cluster, application, object, error).
     sync_failures: Vec<(String, String, ObjectKey, String)>,
+    /// The ApplicationSet controller's flags (`argocd-cmd-params-cm`); `None` when they
+    /// stop it from starting, and then it does nothing at all.
+    controller: Option<ControllerSettings>,
 }
 
 /// Argo CD's progress through the waves of one deleting Application.
@@ -283,7 +289,29 @@ impl<'a> Planner<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let argocd_objects = argocd.map(|s| s.objects().collect()).unwrap_or_default();
+        let argocd_objects: Vec<&Object> =
+            argocd.map(|s| s.objects().collect()).unwrap_or_default();
+        let mut outcome = Outcome::default();
+        let controller =
+            ControllerSettings::read(argocd_objects.iter().copied(), fleet.argocd_namespace())
+                .map_err(|error| {
+                    let file = argocd.and_then(|snapshot| {
+                        let config_map = snapshot
+                            .of_kind("", "ConfigMap")
+                            .iter()
+                            .find(|o| o.name() == CMD_PARAMS_CONFIG_MAP)?;
+                        snapshot.source(&config_map.key()).map(|s| s.to_string())
+                    });
+                    outcome.errors.push(EvaluationError {
+                        file,
+                        application_set: None,
+                        message: format!(
+                            "ConfigMap `{CMD_PARAMS_CONFIG_MAP}`: field `data.{}`: {}",
+                            error.field, error.problem
+                        ),
+                    });
+                })
+                .ok();
         Planner {
             fleet,
             config,
@@ -291,11 +319,12 @@ impl<'a> Planner<'a> {
             app_projects: (!app_projects.is_empty()).then_some(app_projects),
             argocd_objects,
             generation: None,
-            outcome: Outcome::default(),
+            outcome,
             live: BTreeMap::new(),
             cascading: Vec::new(),
             sync_failures: Vec::new(),
             manual: BTreeMap::new(),
+            controller,
         }
     }
 
@@ -410,27 +439,35 @@ impl<'a> Planner<'a> {
         let base_sets = self.application_sets(base, &live_sets);
         let head_sets = self.application_sets(head, &live_sets);
         self.load_live_applications(&base_sets);
-        self.record_drift(&live_sets, &base_sets);
+        self.record_drift(&live_sets, &base_sets, &head_sets);
 
         let mut keys: BTreeSet<SetKey> = head_sets.keys().cloned().collect();
         keys.extend(base_sets.keys().cloned());
         keys.extend(live_sets.keys().cloned());
         let mut generated_by_set: BTreeMap<SetKey, Vec<Object>> = BTreeMap::new();
+        if self.controller.is_none() {
+            // The ApplicationSet controller does not start: it writes and deletes nothing.
+            keys.clear();
+        }
         for key in &keys {
-            match head_sets.get(key) {
-                Some(manifest) => {
+            match (head_sets.get(key), base_sets.get(key)) {
+                (Some(manifest), _) => {
                     let live_set = live_sets.get(key).copied();
                     if let Some(apps) = self.plan_application_set(key, manifest, live_set) {
                         generated_by_set.insert(key.clone(), apps);
                     }
                 }
-                None => {
-                    let previous = live_sets
-                        .get(key)
-                        .copied()
-                        .or_else(|| base_sets.get(key).map(|m| &m.object));
-                    self.plan_removed_application_set(key, previous);
+                (None, Some(base_manifest)) => {
+                    let live_set = live_sets.get(key).copied();
+                    self.plan_removed_application_set(key, live_set, &base_manifest.object);
                 }
+                // Live but in neither revision: the files that manage it are elsewhere
+                // (another path, another repository), and this merge does not touch it.
+                (None, None) => self.outcome.application_sets.push(ApplicationSetChange {
+                    namespace: key.0.clone(),
+                    name: key.1.clone(),
+                    fate: ApplicationSetFate::NotInRevisions,
+                }),
             }
         }
         self.plan_plain_applications(base, head);
@@ -481,9 +518,12 @@ impl<'a> Planner<'a> {
         &mut self,
         live_sets: &BTreeMap<SetKey, &Object>,
         base_sets: &BTreeMap<SetKey, &SourcedObject>,
+        head_sets: &BTreeMap<SetKey, &SourcedObject>,
     ) {
         for (key, live) in live_sets {
             let message = match base_sets.get(key) {
+                // In neither revision: reported as untouched, not as drift.
+                None if !head_sets.contains_key(key) => continue,
                 None => "the live ApplicationSet is not in the base revision".to_string(),
                 Some(base) => {
                     let live_spec = live.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
@@ -539,7 +579,8 @@ impl<'a> Planner<'a> {
         }
         let owned = self.owned_by(key);
         let file = manifest.file.display().to_string();
-        let policy = match effective_policy(&appset) {
+        let controller = self.controller.unwrap_or_default();
+        let policy = match controller.effective_policy(&appset) {
             Ok(policy) => policy,
             Err(error) => {
                 self.freeze(key, &file, &owned, error.to_string());
@@ -804,16 +845,44 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// An ApplicationSet that is live (or in base) but gone from head: when the
-    /// Application that manages it prunes, garbage collection deletes its Applications
-    /// (§9.8), whatever its policy, unless the policy forbids deletion and the
-    /// ApplicationSet carries a finalizer.
-    fn plan_removed_application_set(&mut self, key: &SetKey, previous: Option<&Object>) {
-        let owned = self.owned_by(key);
-        let Some(previous) = previous else {
-            return;
+    /// An ApplicationSet in base but gone from head. Removing a file from git deletes
+    /// nothing by itself: the Application that manages the ApplicationSet (Argo CD's
+    /// resource tracking) must prune it. When it does, garbage collection deletes the
+    /// Applications the ApplicationSet owns (§9.8), whatever its policy, unless the
+    /// policy forbids deletion and the ApplicationSet carries a finalizer. When nothing
+    /// prunes it, the managing Application goes OutOfSync and everything stays.
+    fn plan_removed_application_set(
+        &mut self,
+        key: &SetKey,
+        live_set: Option<&Object>,
+        base_set: &Object,
+    ) {
+        let pruning = self.pruning_of(live_set);
+        let manager = match pruning {
+            Ok(manager) => manager,
+            Err((manager, why)) => {
+                self.outcome.application_sets.push(ApplicationSetChange {
+                    namespace: key.0.clone(),
+                    name: key.1.clone(),
+                    fate: ApplicationSetFate::NotPruned { manager, why },
+                });
+                return;
+            }
         };
-        let policy = effective_policy(previous).unwrap_or_default();
+        self.outcome.application_sets.push(ApplicationSetChange {
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            fate: ApplicationSetFate::Pruned {
+                manager: manager.clone(),
+            },
+        });
+        let previous = live_set.unwrap_or(base_set);
+        let owned = self.owned_by(key);
+        let policy = self
+            .controller
+            .unwrap_or_default()
+            .effective_policy(previous)
+            .unwrap_or_default();
         if !previous.finalizers().is_empty() && !policy.allows_delete() {
             for live in &owned {
                 let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy, notes: vec![format!(
@@ -831,10 +900,80 @@ impl<'a> Planner<'a> {
                 Some(&key.1),
                 Some(policy),
                 vec![format!(
-                    "the ApplicationSet `{}` is removed from git: once it is pruned, garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
-                    key.1
+                    "the ApplicationSet `{}` is removed from git and Application `{}` prunes it: garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
+                    key.1, manager.name
                 )],
             );
+        }
+    }
+
+    /// Whether the Application that manages a live ApplicationSet prunes it once its
+    /// manifest is gone: the manager found through the tracking method of `argocd-cm`
+    /// (`util/argo/resource_tracking.go`, `GetAppName`), automated sync enabled with
+    /// `prune: true` (`pkg/apis/application/v1alpha1/types.go`, `IsAutomatedSyncEnabled`,
+    /// `GetPrune`), and no `Prune=false` or `Prune=confirm` sync option on the object,
+    /// else on the Application (`gitops-engine/pkg/sync/sync_context.go`,
+    /// `isPruningDisabled`, `objRequiresPruneConfirmation`).
+    fn pruning_of(
+        &self,
+        live_set: Option<&Object>,
+    ) -> Result<Manager, (Option<Manager>, NotPruned)> {
+        let live_set = live_set.ok_or((None, NotPruned::NoManager))?;
+        let settings = &self.fleet.settings;
+        let instance = match settings.tracking_method {
+            TrackingMethod::Annotation | TrackingMethod::AnnotationAndLabel => live_set
+                .annotation(argocd::TRACKING_ID_ANNOTATION)
+                .and_then(TrackingId::parse)
+                .filter(|id| id.matches(&live_set.key()))
+                .map(|id| id.application),
+            TrackingMethod::Label => live_set
+                .label(&settings.instance_label_key)
+                .filter(|value| !value.is_empty())
+                .map(str::to_string),
+        }
+        .ok_or((None, NotPruned::NoManager))?;
+        // An Application outside the control-plane namespace is tracked as
+        // `namespace_name` (`InstanceName`).
+        let manager = match instance.split_once('_') {
+            Some((namespace, name)) => Manager {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            },
+            None => Manager {
+                namespace: self.argocd_namespace.clone(),
+                name: instance,
+            },
+        };
+        let Some(app) = self
+            .live
+            .get(&(manager.namespace.clone(), manager.name.clone()))
+        else {
+            return Err((Some(manager), NotPruned::ManagerMissing));
+        };
+        let automated = app
+            .value_at(&["spec", "syncPolicy", "automated"])
+            .filter(|automated| automated.is_object());
+        let Some(automated) = automated else {
+            return Err((Some(manager), NotPruned::ManualSync));
+        };
+        if automated.get("enabled").and_then(Value::as_bool) == Some(false) {
+            return Err((Some(manager), NotPruned::ManualSync));
+        }
+        if automated.get("prune").and_then(Value::as_bool) != Some(true) {
+            return Err((Some(manager), NotPruned::PruneDisabled));
+        }
+        let app_options: Vec<String> = app
+            .string_list(&["spec", "syncPolicy", "syncOptions"])
+            .iter()
+            .flat_map(|o| argocd::sync_options(o).map(str::to_string))
+            .collect();
+        let resource = live_set.annotation(SYNC_OPTIONS_ANNOTATION).unwrap_or("");
+        let prune = sync_option(argocd::sync_options(resource), "Prune")
+            .or_else(|| sync_option(app_options.iter().map(String::as_str), "Prune"));
+        match prune.as_deref() {
+            Some("false") => Err((Some(manager), NotPruned::PruneFalseOption)),
+            Some("confirm") => Err((Some(manager), NotPruned::PruneNeedsConfirmation)),
+            _ => Ok(manager),
         }
     }
 

@@ -7,13 +7,14 @@
 //! first path segment says where the file goes: `base/…` and `head/…` are the two
 //! revisions of the ApplicationSets, anything else is the snapshot folder of the cluster
 //! it names. Argo CD runs in `in-cluster`, whose folder always starts with `argocd-cm`
-//! and the cluster secret of `lab-a` (server `https://lab-a.example`).
+//! and the cluster secret of `lab-a` (server `https://lab-a.example`): the file
+//! `in-cluster/prelude.yaml`, which a fixture may replace.
 //!
 //! The expectation prints, in order: each Application change (`<action> <namespace>/<name>
 //! set=<ApplicationSet> policy=<policy> -> <cluster>` with `cascade`, `replaces=` and
 //! `replaced-by=` when they apply, then its notes), each object and namespace the
 //! cascade touches per cluster, the APIServices it affects, the evaluation errors, the
-//! drift entries and the set of finding codes.
+//! drift entries, what happens to ApplicationSet objects and the set of finding codes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -56,6 +57,10 @@ fn check(fixture: &str, expected: &str) {
                 text.push('\n');
             }
         }
+    }
+    // A fixture may replace the prelude by giving a file of the same path.
+    if files[1..].iter().any(|(path, _)| *path == files[0].0) {
+        files.remove(0);
     }
     let mut clusters: BTreeMap<String, Vec<SourcedObject>> = BTreeMap::new();
     let mut base = Vec::new();
@@ -158,6 +163,12 @@ fn check(fixture: &str, expected: &str) {
         actual.push(format!(
             "drift {}/{}: {}",
             drift.namespace, drift.application_set, drift.message
+        ));
+    }
+    for set in &outcome.application_sets {
+        actual.push(format!(
+            "appset {}/{}: {:?}",
+            set.namespace, set.name, set.fate
         ));
     }
     let codes: BTreeSet<&str> = outcome.findings.iter().map(|f| f.code.as_str()).collect();
@@ -500,6 +511,59 @@ fn s9_2_policy_create_delete_never_updates() {
     );
 }
 
+/// The controller's own policy (`argocd-cmd-params-cm` `applicationsetcontroller.policy`)
+/// wins over the ApplicationSet's unless overrides are enabled; setting it turns the
+/// override default off (`applicationset/utils/policy.go`, `DefaultPolicy`;
+/// `cmd/argocd-applicationset-controller/commands/applicationset_controller.go`).
+#[test]
+fn s9_2_controller_policy_from_argocd_cmd_params_cm() {
+    let cmd_params = |data: &str| {
+        format!(
+            "//- in-cluster/cmd-params.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: argocd-cmd-params-cm, namespace: argocd}}\ndata: {data}\n"
+        )
+    };
+    check(
+        &format!(
+            "{}\n{}",
+            policy_case("sync"),
+            cmd_params("{applicationsetcontroller.policy: create-only}")
+        ),
+        r#"
+            unchanged argocd/a set=web policy=create-only -> lab-a
+              not updated: policy `create-only` forbids updates
+            unchanged argocd/b set=web policy=create-only -> lab-a
+              no longer generated but kept: policy `create-only` forbids deletion
+            create argocd/c set=web policy=create-only -> lab-a
+            findings: deletion-suppressed
+        "#,
+    );
+    check(
+        &format!(
+            "{}\n{}",
+            policy_case("create-update"),
+            cmd_params("{applicationsetcontroller.policy: create-only, applicationsetcontroller.enable.policy.override: 'true'}")
+        ),
+        r#"
+            update argocd/a set=web policy=create-update -> lab-a
+            unchanged argocd/b set=web policy=create-update -> lab-a
+              no longer generated but kept: policy `create-update` forbids deletion
+            create argocd/c set=web policy=create-update -> lab-a
+            findings: deletion-suppressed
+        "#,
+    );
+    check(
+        &format!(
+            "{}\n{}",
+            policy_case("sync"),
+            cmd_params("{applicationsetcontroller.policy: upsert}")
+        ),
+        // The controller exits on an unknown policy: it does nothing at all.
+        r#"
+            error in-cluster/cmd-params.yaml: document 1 (-): ConfigMap `argocd-cmd-params-cm`: field `data.applicationsetcontroller.policy`: unknown policy `upsert`, the ApplicationSet controller does not start; expected `sync`, `create-only`, `create-update` or `create-delete`
+        "#,
+    );
+}
+
 #[test]
 fn s9_4_create_only_still_adopts_an_unowned_existing_application() {
     check(
@@ -670,29 +734,217 @@ fn s9_6_application_owned_by_another_application_set_is_not_written_and_skips_th
     );
 }
 
+/// `web` live as in `set`, tracked (annotation tracking, the default) by the Application
+/// `appsets`, which deploys it with `sync_policy` (YAML flow map of `spec.syncPolicy`).
+/// `extra_annotations` and `extra_metadata` continue the annotations and metadata maps
+/// (`, key: value`).
+fn managed_set(
+    set: &str,
+    extra_annotations: &str,
+    extra_metadata: &str,
+    sync_policy: &str,
+) -> String {
+    format!(
+        "{}---\n{}",
+        set.replace(
+            "metadata: {name: web, namespace: argocd}",
+            &format!("metadata: {{name: web, namespace: argocd, annotations: {{argocd.argoproj.io/tracking-id: 'appsets:argoproj.io/ApplicationSet:argocd/web'{extra_annotations}}}{extra_metadata}}}"),
+        ),
+        manager_app(sync_policy)
+    )
+}
+
+fn manager_app(sync_policy: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: appsets, namespace: argocd}}
+spec:
+  project: default
+  source: {{repoURL: 'https://git.example/appsets.git', path: appsets}}
+  destination: {{server: 'https://kubernetes.default.svc', namespace: argocd}}
+  syncPolicy: {sync_policy}
+"
+    )
+}
+
 #[test]
 fn s9_8_application_set_removed_from_head_deletes_its_applications() {
+    let set = web(
+        &[("a", "a")],
+        "  syncPolicy: {applicationsSync: create-only}\n",
+    );
     check(
         &fixture(&[
             "//- base/web.yaml",
-            &web(
-                &[("a", "a")],
-                "  syncPolicy: {applicationsSync: create-only}\n",
-            ),
+            &set,
             "//- head/other.yaml",
             "",
+            "//- in-cluster/sets.yaml",
+            &managed_set(&set, "", "", "{automated: {prune: true}}"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
             "//- lab-a/objects.yaml",
             &tracked_namespace("a"),
         ]),
         r#"
             delete argocd/a set=web policy=create-only -> lab-a cascade
-              the ApplicationSet `web` is removed from git: once it is pruned, garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)
+              the ApplicationSet `web` is removed from git and Application `appsets` prunes it: garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)
             in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
             lab-a: deleted Namespace a: deleted by Application `a` (cascade)
             lab-a: deleted ConfigMap a/settings: content of namespace `a`, deleted by the namespace controller
             lab-a: namespace a deleted
+            appset argocd/web: Pruned { manager: Manager { namespace: "argocd", name: "appsets" } }
             findings: application-deleted
         "#,
+    );
+}
+
+/// Removing a manifest from git is a prune of the live object, which only happens when
+/// the Application that tracks it prunes: automated sync enabled
+/// (`pkg/apis/application/v1alpha1/types.go`, `IsAutomatedSyncEnabled`) with
+/// `prune: true` (`GetPrune`), and no `Prune=false` / `Prune=confirm` sync option on the
+/// object, else on the Application (`gitops-engine/pkg/sync/sync_context.go`,
+/// `isPruningDisabled`, `objRequiresPruneConfirmation`). Otherwise the Application goes
+/// OutOfSync and nothing is deleted.
+#[track_caller]
+fn check_not_pruned(extra_annotations: &str, sync_policy: &str, expected_fate: &str) {
+    let set = web(&[("a", "a")], "");
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/sets.yaml",
+            &managed_set(&set, extra_annotations, "", sync_policy),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            "//- lab-a/objects.yaml",
+            &tracked_namespace("a"),
+        ]),
+        &format!(
+            "{}appset argocd/web: {expected_fate}",
+            if expected_fate.starts_with("Pruned") {
+                concat!(
+                    "delete argocd/a set=web policy=sync -> lab-a cascade\n",
+                    "  the ApplicationSet `web` is removed from git and Application `appsets` prunes it: garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)\n",
+                    "in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)\n",
+                    "lab-a: deleted Namespace a: deleted by Application `a` (cascade)\n",
+                    "lab-a: deleted ConfigMap a/settings: content of namespace `a`, deleted by the namespace controller\n",
+                    "lab-a: namespace a deleted\n",
+                )
+            } else {
+                ""
+            }
+        ),
+    );
+}
+
+#[test]
+fn s9_8_application_set_removed_from_git_is_deleted_only_when_its_manager_prunes() {
+    let not_pruned = |why: &str| {
+        format!(
+            "NotPruned {{ manager: Some(Manager {{ namespace: \"argocd\", name: \"appsets\" }}), why: {why} }}"
+        )
+    };
+    check_not_pruned("", "{}", &not_pruned("ManualSync"));
+    check_not_pruned(
+        "",
+        "{automated: {prune: true, enabled: false}}",
+        &not_pruned("ManualSync"),
+    );
+    check_not_pruned(
+        "",
+        "{automated: {selfHeal: true}}",
+        &not_pruned("PruneDisabled"),
+    );
+    check_not_pruned(
+        ", argocd.argoproj.io/sync-options: 'Prune=false'",
+        "{automated: {prune: true}}",
+        &not_pruned("PruneFalseOption"),
+    );
+    check_not_pruned(
+        "",
+        "{automated: {prune: true}, syncOptions: [Prune=confirm]}",
+        &not_pruned("PruneNeedsConfirmation"),
+    );
+    // A resource-level option wins over the Application's.
+    check_not_pruned(
+        ", argocd.argoproj.io/sync-options: 'Prune=true'",
+        "{automated: {prune: true}, syncOptions: [Prune=false]}",
+        "Pruned { manager: Manager { namespace: \"argocd\", name: \"appsets\" } }\nfindings: application-deleted",
+    );
+}
+
+#[test]
+fn s9_8_application_set_removed_from_git_without_a_live_manager_is_not_pruned() {
+    let set = web(&[("a", "a")], "");
+    // Tracked by an Application the snapshot does not hold.
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/sets.yaml",
+            &set.replace(
+                "metadata: {name: web, namespace: argocd}",
+                "metadata: {name: web, namespace: argocd, annotations: {argocd.argoproj.io/tracking-id: 'gone:argoproj.io/ApplicationSet:argocd/web'}}",
+            ),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        r#"appset argocd/web: NotPruned { manager: Some(Manager { namespace: "argocd", name: "gone" }), why: ManagerMissing }"#,
+    );
+    // Not tracked at all, or a tracking id copied from another object.
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/sets.yaml",
+            &set.replace(
+                "metadata: {name: web, namespace: argocd}",
+                "metadata: {name: web, namespace: argocd, annotations: {argocd.argoproj.io/tracking-id: 'appsets:argoproj.io/ApplicationSet:argocd/other'}}",
+            ),
+            "---",
+            &manager_app("{automated: {prune: true}}"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        "appset argocd/web: NotPruned { manager: None, why: NoManager }",
+    );
+}
+
+/// With `application.resourceTrackingMethod: label` the instance label names the
+/// manager (`util/argo/resource_tracking.go`, `GetAppName`).
+#[test]
+fn s9_8_label_tracking_finds_the_manager_by_its_instance_label() {
+    let set = web(&[("a", "a")], "");
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/prelude.yaml",
+            &PRELUDE.replace(
+                "metadata: {name: argocd-cm, namespace: argocd}",
+                "metadata: {name: argocd-cm, namespace: argocd}\ndata: {application.resourceTrackingMethod: label}",
+            ),
+            "//- in-cluster/sets.yaml",
+            &set.replace(
+                "metadata: {name: web, namespace: argocd}",
+                "metadata: {name: web, namespace: argocd, labels: {app.kubernetes.io/instance: appsets}}",
+            ),
+            "---",
+            &manager_app("{automated: {selfHeal: true}}"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        r#"appset argocd/web: NotPruned { manager: Some(Manager { namespace: "argocd", name: "appsets" }), why: PruneDisabled }"#,
     );
 }
 
@@ -707,9 +959,11 @@ fn s9_8_application_set_removed_with_a_finalizer_under_create_only_orphans_its_a
             "//- base/web.yaml",
             &set,
             "//- in-cluster/sets.yaml",
-            &set.replace(
-                "metadata: {name: web, namespace: argocd}",
-                "metadata: {name: web, namespace: argocd, finalizers: [resources-finalizer.argocd.argoproj.io]}",
+            &managed_set(
+                &set,
+                "",
+                ", finalizers: [resources-finalizer.argocd.argoproj.io]",
+                "{automated: {prune: true}}",
             ),
             "//- in-cluster/apps.yaml",
             &live_app("a", "a", RESOURCES, "web"),
@@ -719,6 +973,7 @@ fn s9_8_application_set_removed_with_a_finalizer_under_create_only_orphans_its_a
         r#"
             unchanged argocd/a set=web policy=create-only -> lab-a
               the ApplicationSet is removed from git; its finalizer and policy `create-only` make the controller orphan this Application instead of deleting it
+            appset argocd/web: Pruned { manager: Manager { namespace: "argocd", name: "appsets" } }
         "#,
     );
 }
@@ -739,6 +994,8 @@ fn s1_without_live_applications_base_stands_in_for_live() {
 }
 
 #[test]
+/// A live ApplicationSet in neither revision is managed elsewhere: not drift, and not
+/// removed (issue #12).
 fn s1_live_application_set_differing_from_base_is_reported_as_drift() {
     check(
         &fixture(&[
@@ -753,8 +1010,8 @@ fn s1_live_application_set_differing_from_base_is_reported_as_drift() {
         ]),
         r#"
             unchanged argocd/a set=web policy=sync -> lab-a
-            drift argocd/stray: the live ApplicationSet is not in the base revision
             drift argocd/web: the live spec differs from the base revision in `spec.generators`; merging applies that difference too
+            appset argocd/stray: NotInRevisions
             findings: applicationset-drift
         "#,
     );

@@ -564,14 +564,13 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     }
     // Without a snapshot nothing is known of clusters and AppProjects: only names are
     // checked then.
-    let invalid: Vec<_> = preflight_generators::validate_applications(
-        appset.object.name(),
-        &generated.applications,
-        &context,
-    )
-    .into_iter()
-    .filter(|problem| fleet.is_some() || !problem.message.starts_with("application destination"))
-    .collect();
+    let invalid: Vec<_> =
+        preflight_generators::validate_generated(appset.object.name(), &generated, &context)
+            .into_iter()
+            .filter(|problem| {
+                fleet.is_some() || !problem.message.starts_with("application destination")
+            })
+            .collect();
     for problem in &invalid {
         eprintln!(
             "error: ApplicationSet `{}`: Application `{}` would not be written: {}",

@@ -563,3 +563,44 @@ fn generate_prints_the_applications_of_an_applicationset() {
     assert!(broken.stderr.contains("kube-log.yaml"), "{}", broken.stderr);
     assert!(broken.stderr.contains("`Gt`"), "{}", broken.stderr);
 }
+
+/// An empty template project is validated as empty, not as `default`:
+/// `validateGeneratedApplications` (applicationset/controllers/applicationset_controller.go)
+/// runs before `NormalizeApplicationSpec`, so `generate` says Argo CD refuses it, with
+/// the controller's message.
+#[test]
+fn generate_refuses_an_empty_project() {
+    let file = std::env::temp_dir().join(format!(
+        "preflight-empty-project-{}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(
+        &file,
+        "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: a}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec:
+      project: ''
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: 'https://kubernetes.default.svc', namespace: web}
+",
+    )
+    .unwrap();
+    let result = run(&["generate", file.to_str().unwrap(), "-o", "json"]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(
+        result
+            .stderr
+            .contains("Application `a` would not be written: application references project  which does not exist"),
+        "{}",
+        result.stderr
+    );
+    // The Application is printed as the controller would normalize it on write.
+    let list: Value = serde_json::from_str(&result.stdout).unwrap();
+    assert_eq!(list["items"][0]["spec"]["project"], "default");
+}

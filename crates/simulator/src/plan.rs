@@ -215,7 +215,6 @@ struct Planner<'a> {
     fleet: &'a Fleet,
     config: &'a PlanConfig,
     argocd_namespace: String,
-    app_projects: Option<BTreeSet<String>>,
     /// The objects of the Argo CD cluster, for generators that read them.
     argocd_objects: Vec<&'a Object>,
     /// Repositories and recorded answers for generators.
@@ -280,15 +279,6 @@ impl<'a> Planner<'a> {
     fn new(fleet: &'a Fleet, config: &'a PlanConfig) -> Planner<'a> {
         let argocd = fleet.argocd();
         let argocd_namespace = fleet.argocd_namespace().unwrap_or("argocd").to_string();
-        let app_projects: BTreeSet<String> = argocd
-            .map(|snapshot| {
-                snapshot
-                    .of_kind(ARGOCD_GROUP, "AppProject")
-                    .iter()
-                    .map(|o| o.name().to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
         let argocd_objects: Vec<&Object> =
             argocd.map(|s| s.objects().collect()).unwrap_or_default();
         let mut outcome = Outcome::default();
@@ -316,7 +306,6 @@ impl<'a> Planner<'a> {
             fleet,
             config,
             argocd_namespace,
-            app_projects: (!app_projects.is_empty()).then_some(app_projects),
             argocd_objects,
             generation: None,
             outcome,
@@ -595,8 +584,14 @@ impl<'a> Planner<'a> {
                 return None;
             }
         };
+        // Argo CD's validation, with its messages, as `generate` states them (§8).
+        let mut invalid: BTreeMap<String, String> = BTreeMap::new();
+        for problem in
+            preflight_generators::validate_generated(&key.1, &generated, &self.context(Side::Head))
+        {
+            invalid.entry(problem.name).or_insert(problem.message);
+        }
         let applications = generated.applications;
-        let invalid = self.validate(&applications);
         let generated_names: BTreeSet<&str> = applications.iter().map(Object::name).collect();
         let owned_names: BTreeSet<String> = owned.iter().map(|a| a.name().to_string()).collect();
         let preserved = preserved_fields(&appset);
@@ -1064,46 +1059,6 @@ impl<'a> Planner<'a> {
     fn plain(mut entry: ApplicationChange) -> ApplicationChange {
         entry.policy = None;
         entry
-    }
-
-    /// Marks generated Applications that validation rejects (§8), by name.
-    fn validate(&self, applications: &[Object]) -> BTreeMap<String, String> {
-        let mut invalid = BTreeMap::new();
-        let mut seen = BTreeSet::new();
-        for app in applications {
-            let name = app.name().to_string();
-            if name.is_empty() {
-                invalid.insert(
-                    name,
-                    "the generated Application has an empty name".to_string(),
-                );
-                continue;
-            }
-            if !seen.insert(name.clone()) {
-                invalid.insert(
-                    name.clone(),
-                    format!("ApplicationSet generates duplicate Application name `{name}`; no copy is written and an existing one is neither updated nor deleted"),
-                );
-                continue;
-            }
-            if invalid.contains_key(&name) {
-                continue;
-            }
-            let project = app.str_at(&["spec", "project"]).unwrap_or("default");
-            if let Some(projects) = &self.app_projects {
-                if !projects.contains(project) {
-                    invalid.insert(
-                        name.clone(),
-                        format!("application references project {project} which does not exist"),
-                    );
-                    continue;
-                }
-            }
-            if let Err(message) = check_destination(self.fleet, app) {
-                invalid.insert(name, message);
-            }
-        }
-        invalid
     }
 
     /// Applications that hand-made deletions on the Argo CD cluster remove (as namespace

@@ -622,7 +622,7 @@ fn s9_6_duplicate_generated_names_write_neither_and_keep_the_existing_one() {
         ]),
         r#"
             unchanged argocd/a set=web policy=sync -> lab-a
-              not written: ApplicationSet generates duplicate Application name `a`; no copy is written and an existing one is neither updated nor deleted
+              not written: ApplicationSet web contains applications with duplicate name: a
             delete argocd/b set=web policy=sync -> lab-a cascade
             in-cluster: deleted Application argocd/b: deleted by the ApplicationSet controller (ApplicationSet `web`)
             findings: application-deleted, application-not-written, cluster-not-in-snapshot
@@ -644,6 +644,31 @@ fn s8_3_unknown_app_project_is_not_written_when_the_snapshot_has_app_projects() 
         r#"
             unchanged argocd/a set=web policy=sync -> lab-a
               not written: application references project missing which does not exist
+            findings: application-not-written
+        "#,
+    );
+}
+
+/// `validateGeneratedApplications` (applicationset_controller.go) looks the project up
+/// as rendered; `NormalizeApplicationSpec` turns an empty one into `default` only later,
+/// when writing. An empty project is therefore refused, whether or not the snapshot lists
+/// AppProjects.
+#[test]
+fn s8_3_empty_project_is_refused_not_read_as_default() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("b", "b")], "").replace("project: default", "project: ''"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+              not written: application references project  which does not exist
+            unchanged argocd/b set=web policy=sync -> lab-a
+              not written: application references project  which does not exist
             findings: application-not-written
         "#,
     );
@@ -675,7 +700,7 @@ fn s8_4_unresolvable_destination_is_not_written() {
         ]),
         r#"
             unchanged argocd/a set=web policy=sync -> ?
-              not written: there are no clusters with this URL: https://gone.example
+              not written: application destination spec is invalid: error getting cluster by server "https://gone.example": cluster "https://gone.example" not found
             findings: application-not-written
         "#,
     );

@@ -985,10 +985,20 @@ fn write_errors_and_drift(out: &mut String, outcome: &Outcome) {
             if let Some(application_set) = &error.application_set {
                 place.push(format!("ApplicationSet {}", code(application_set)));
             }
-            if place.is_empty() {
-                let _ = writeln!(out, "- {}", text(&error.message));
+            let caveat = if error.freezes {
+                ""
             } else {
-                let _ = writeln!(out, "- {}: {}", place.join(", "), text(&error.message));
+                " (Argo CD acts on it; the plan predicts nothing for it)"
+            };
+            if place.is_empty() {
+                let _ = writeln!(out, "- {}{caveat}", text(&error.message));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "- {}: {}{caveat}",
+                    place.join(", "),
+                    text(&error.message)
+                );
             }
         }
         out.push('\n');

@@ -375,6 +375,7 @@ fn incident() -> Outcome {
             file: Some("appsets/ingress.yaml".to_string()),
             application_set: Some("ingress-nginx".to_string()),
             message: "the `scmProvider` generator cannot be evaluated offline".to_string(),
+            freezes: true,
         }],
         drift: vec![Drift {
             application_set: "logging".to_string(),
@@ -754,6 +755,7 @@ fn hostile() -> Outcome {
         file: Some(format!("appsets/{RLO}evil.yaml")),
         application_set: Some(set.clone()),
         message: format!("spec.generators[0]: `@here` {RLO}mailto:a@b.c"),
+        freezes: true,
     });
     outcome.clusters[0].namespaces[0].conditions[0].message =
         format!("@ns-owner {RLO} www.evil.example | x");

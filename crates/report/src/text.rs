@@ -328,11 +328,14 @@ fn errors_and_drift(out: &mut String, outcome: &Outcome) {
             if let Some(application_set) = &error.application_set {
                 place.push(format!("ApplicationSet {application_set}"));
             }
-            let text = if place.is_empty() {
+            let mut text = if place.is_empty() {
                 format!("  - {}", one_line(&error.message))
             } else {
                 format!("  - {}: {}", place.join(", "), one_line(&error.message))
             };
+            if !error.freezes {
+                text.push_str(" (Argo CD acts on it; the plan predicts nothing for it)");
+            }
             line(out, &text);
         }
     }

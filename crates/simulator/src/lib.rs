@@ -11,6 +11,7 @@ pub mod cascade;
 pub mod controller;
 pub mod deadlock;
 pub mod findings;
+pub mod ignore;
 pub mod outcome;
 pub mod plan;
 

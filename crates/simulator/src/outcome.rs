@@ -230,6 +230,9 @@ pub struct EvaluationError {
     pub file: Option<String>,
     pub application_set: Option<String>,
     pub message: String,
+    /// True when Argo CD itself stops on it (a generation error freezes the
+    /// ApplicationSet); false when only the plan cannot evaluate what Argo CD would do.
+    pub freezes: bool,
 }
 
 /// An ApplicationSet whose live spec differs from the base revision.

@@ -27,6 +27,7 @@ use crate::cascade::{
 };
 use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
 use crate::findings;
+use crate::ignore::{apply_merge_patch, merge_patch, IgnoreRules};
 use crate::outcome::*;
 
 /// Settings of a plan that are not inputs.
@@ -299,6 +300,7 @@ impl<'a> Planner<'a> {
                             "ConfigMap `{CMD_PARAMS_CONFIG_MAP}`: field `data.{}`: {}",
                             error.field, error.problem
                         ),
+                        freezes: true,
                     });
                 })
                 .ok();
@@ -398,6 +400,7 @@ impl<'a> Planner<'a> {
                         manifest.file.display(),
                         manifest.document
                     ),
+                    freezes: true,
                 });
                 continue;
             }
@@ -498,6 +501,7 @@ impl<'a> Planner<'a> {
                     message: format!(
                         "the snapshot holds no live Applications and the base revision cannot be generated, so what is live is unknown: {error}"
                     ),
+                    freezes: true,
                 }),
             }
         }
@@ -573,6 +577,18 @@ impl<'a> Planner<'a> {
             Ok(policy) => policy,
             Err(error) => {
                 self.freeze(key, &file, &owned, error.to_string());
+                return None;
+            }
+        };
+        let ignore = match IgnoreRules::of(appset.value_at(&["spec"])) {
+            Ok(rules) => rules,
+            Err(error) => {
+                self.not_evaluated(
+                    key,
+                    &file,
+                    &owned,
+                    format!("field `{}`: {}", error.field, error.message),
+                );
                 return None;
             }
         };
@@ -678,11 +694,24 @@ impl<'a> Planner<'a> {
                                 .to_string(),
                         );
                     }
-                    let after = mutate_live(&live, app, &preserved);
-                    let action = if same_application(&live, &after) {
-                        Action::Unchanged
+                    let mut after = mutate_live(&live, app, &preserved);
+                    let action = if ignore.is_empty() {
+                        if same_application(&live, &after) {
+                            Action::Unchanged
+                        } else {
+                            Action::Update
+                        }
                     } else {
-                        Action::Update
+                        match write_ignoring(&live, &after, &ignore, &name) {
+                            None => {
+                                after = live.clone().into_owned();
+                                Action::Unchanged
+                            }
+                            Some(written) => {
+                                after = written;
+                                Action::Update
+                            }
+                        }
                     };
                     self.outcome.applications.push(change(
                         Change {
@@ -830,11 +859,47 @@ impl<'a> Planner<'a> {
             file: Some(file.to_string()),
             application_set: Some(key.1.clone()),
             message: message.clone(),
+            freezes: true,
         });
         for live in owned {
             let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy: ApplicationsSyncPolicy::default(), notes: vec![format!(
                     "frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing ({message})"
                 )] }, self.fleet);
+            entry.policy = None;
+            self.outcome.applications.push(entry);
+        }
+    }
+
+    /// An ApplicationSet the plan cannot evaluate (not a generation error: Argo CD would
+    /// act, but the plan cannot say how): nothing is predicted for it.
+    fn not_evaluated(
+        &mut self,
+        key: &SetKey,
+        file: &str,
+        owned: &[Cow<'a, Object>],
+        message: String,
+    ) {
+        self.outcome.errors.push(EvaluationError {
+            file: Some(file.to_string()),
+            application_set: Some(key.1.clone()),
+            message: format!("the plan cannot evaluate this ApplicationSet: {message}"),
+            freezes: false,
+        });
+        for live in owned {
+            let mut entry = change(
+                Change {
+                    app: live,
+                    application_set: Some(&key.1),
+                    action: Action::Unchanged,
+                    before: Some(live),
+                    after: None,
+                    policy: ApplicationsSyncPolicy::default(),
+                    notes: vec![format!(
+                        "not predicted: the plan cannot evaluate its ApplicationSet ({message})"
+                    )],
+                },
+                self.fleet,
+            );
             entry.policy = None;
             self.outcome.applications.push(entry);
         }
@@ -1447,6 +1512,40 @@ fn mutate_live(
         .expect("objects are maps")
         .insert("spec".to_string(), spec);
     after
+}
+
+/// What the controller writes when the ApplicationSet has `ignoreApplicationDifferences`
+/// (`applicationset/utils/createOrUpdate.go`, `CreateOrUpdate` and
+/// `applyIgnoreDifferences`): both sides lose the ignored fields and are renormalized;
+/// equal means no write (`None`); otherwise the live object receives the JSON merge patch
+/// between them, so ignored fields keep their live values (and a list that differs
+/// elsewhere is replaced whole, ignored parts included).
+fn write_ignoring(
+    live: &Object,
+    mutated: &Object,
+    ignore: &IgnoreRules,
+    name: &str,
+) -> Option<Object> {
+    let prepare = |object: &Object| {
+        let mut raw = object.raw().clone();
+        if let Some(spec) = raw.get_mut("spec") {
+            normalize_application_spec(spec);
+        }
+        ignore.remove_ignored(&mut raw, name);
+        if let Some(spec) = raw.get_mut("spec") {
+            normalize_application_spec(spec);
+        }
+        Object::from_value(raw)
+    };
+    let live_ignoring = prepare(live);
+    let mutated_ignoring = prepare(mutated);
+    if same_application(&live_ignoring, &mutated_ignoring) {
+        return None;
+    }
+    let patch = merge_patch(live_ignoring.raw(), mutated_ignoring.raw());
+    let mut written = live.raw().clone();
+    apply_merge_patch(&mut written, &patch);
+    Some(Object::from_value(written))
 }
 
 /// `spec.preservedFields` of an ApplicationSet: (annotation keys, label keys).

@@ -42,6 +42,12 @@ data: {name: bGFiLWE=, server: aHR0cHM6Ly9sYWItYS5leGFtcGxl}
 
 #[track_caller]
 fn check(fixture: &str, expected: &str) {
+    let outcome = outcome_of(fixture);
+    check_outcome(&outcome, expected);
+}
+
+/// The plan of a fixture.
+fn outcome_of(fixture: &str) -> preflight_simulator::Outcome {
     let mut files: Vec<(String, String)> = vec![(
         format!("{ARGOCD_CLUSTER}/prelude.yaml"),
         PRELUDE.to_string(),
@@ -91,8 +97,11 @@ fn check(fixture: &str, expected: &str) {
         }
     }
     let fleet = Fleet::from_sourced(clusters, ARGOCD_CLUSTER).expect("the snapshot loads");
-    let outcome = plan(&fleet, &base, &head, &PlanConfig::default());
+    plan(&fleet, &base, &head, &PlanConfig::default())
+}
 
+#[track_caller]
+fn check_outcome(outcome: &preflight_simulator::Outcome, expected: &str) {
     let mut actual = Vec::new();
     for app in &outcome.applications {
         let mut line = format!("{} {}/{}", app.action.as_str(), app.namespace, app.name);
@@ -1272,6 +1281,78 @@ fn s10_delete_confirm_waits_for_approval() {
             delete argocd/a set=web policy=sync -> lab-a cascade
             in-cluster: stuck Application argocd/a: the Application waits for deletion approval: ConfigMap `a/precious` asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`
             findings: application-deleted
+        "#,
+    );
+}
+
+/// The ApplicationSet `web` with `ignoreApplicationDifferences` (YAML flow list) over a
+/// live Application `a` whose `targetRevision` someone pinned by hand.
+fn ignore_case(rules: &str, head_path: &str) -> String {
+    let extra = format!("  ignoreApplicationDifferences: {rules}\n");
+    fixture(&[
+        "//- base/web.yaml",
+        &web(&[("a", "a")], &extra),
+        "//- head/web.yaml",
+        &web(&[("a", head_path)], &extra),
+        "//- in-cluster/apps.yaml",
+        &live_app("a", "a", RESOURCES, "web")
+            .replace("path: a}", "path: a, targetRevision: pinned}"),
+    ])
+}
+
+/// `ignoreApplicationDifferences`: ignored fields are removed from both sides before
+/// comparing, and the write is a merge patch between them
+/// (`applicationset/utils/createOrUpdate.go`, `CreateOrUpdate`, `applyIgnoreDifferences`;
+/// `util/argo/normalizers/diff_normalizer.go`), so the live value of an ignored field stays
+/// and no update is written for it alone.
+#[test]
+fn s9_3_ignore_application_differences_keeps_live_values_and_writes_nothing_for_them() {
+    // Without a rule, the hand-pinned revision is reverted.
+    check(
+        &ignore_case("[]", "a"),
+        "update argocd/a set=web policy=sync -> lab-a",
+    );
+    for rules in [
+        "[{jsonPointers: [/spec/source/targetRevision]}]",
+        "[{jqPathExpressions: [.spec.source.targetRevision]}]",
+        "[{name: a, jqPathExpressions: ['.spec.source | select(.repoURL | contains(\"web\")) | .targetRevision']}]",
+    ] {
+        check(
+            &ignore_case(rules, "a"),
+            "unchanged argocd/a set=web policy=sync -> lab-a",
+        );
+    }
+    // A rule for another Application does not apply.
+    check(
+        &ignore_case(
+            "[{name: b, jsonPointers: [/spec/source/targetRevision]}]",
+            "a",
+        ),
+        "update argocd/a set=web policy=sync -> lab-a",
+    );
+    // Another change is written, and the ignored field keeps its live value.
+    let outcome = outcome_of(&ignore_case(
+        "[{jsonPointers: [/spec/source/targetRevision]}]",
+        "a2",
+    ));
+    let app = &outcome.applications[0];
+    assert_eq!(app.action, preflight_simulator::Action::Update);
+    let after = app.after.as_ref().unwrap();
+    assert_eq!(after["spec"]["source"]["path"], "a2");
+    assert_eq!(after["spec"]["source"]["targetRevision"], "pinned");
+}
+
+/// A jq expression the plan cannot evaluate is an error for its ApplicationSet, never
+/// ignored: nothing is predicted for it.
+#[test]
+fn s9_3_unsupported_jq_in_ignore_rules_is_an_error_not_a_silent_skip() {
+    check(
+        &ignore_case("[{jqPathExpressions: ['.spec | map(.x)']}]", "a2"),
+        r#"
+            unchanged argocd/a set=web -> lab-a
+              not predicted: the plan cannot evaluate its ApplicationSet (field `spec.ignoreApplicationDifferences[0].jqPathExpressions[0]`: `.spec | map(.x)`: unsupported expression at character 9: `map(.x)`; the plan evaluates paths, pipes and `select` with `==`, `!=`, `contains`, `startswith` or `endswith` only)
+            error head/web.yaml (web): the plan cannot evaluate this ApplicationSet: field `spec.ignoreApplicationDifferences[0].jqPathExpressions[0]`: `.spec | map(.x)`: unsupported expression at character 9: `map(.x)`; the plan evaluates paths, pipes and `select` with `==`, `!=`, `contains`, `startswith` or `endswith` only
+            findings: applicationset-not-evaluated
         "#,
     );
 }

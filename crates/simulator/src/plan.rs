@@ -228,6 +228,9 @@ struct Planner<'a> {
     manual: BTreeMap<String, Vec<DeletionRequest>>,
     /// Objects replacement Applications fail to create: (cluster, application, object, error).
     sync_failures: Vec<(String, String, ObjectKey, String)>,
+    /// Applications (namespace, name) that an ApplicationSet of this merge creates or
+    /// adopts, by the first ApplicationSet (in plan order) to write them.
+    claimed: BTreeMap<SetKey, String>,
     /// The ApplicationSet controller's flags (`argocd-cmd-params-cm`); `None` when they
     /// stop it from starting, and then it does nothing at all.
     controller: Option<ControllerSettings>,
@@ -315,6 +318,7 @@ impl<'a> Planner<'a> {
             cascading: Vec::new(),
             sync_failures: Vec::new(),
             manual: BTreeMap::new(),
+            claimed: BTreeMap::new(),
             controller,
         }
     }
@@ -659,6 +663,34 @@ impl<'a> Planner<'a> {
                     self.fleet,
                 ));
                 continue;
+            }
+            // Another ApplicationSet of this merge writes it first (§9.6): this write
+            // fails as "already owned by another controller", an error that also skips
+            // this ApplicationSet's delete step.
+            if let Some(first) = self.claimed.get(&app_key).filter(|first| **first != key.1) {
+                write_error = true;
+                let note = format!(
+                    "not written: ApplicationSet `{first}` also generates Application `{name}` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `{first}` goes first"
+                );
+                self.outcome.applications.push(change(
+                    Change {
+                        app,
+                        application_set: Some(&key.1),
+                        action: Action::Unchanged,
+                        before: live.as_deref(),
+                        after: None,
+                        policy,
+                        notes: vec![note],
+                    },
+                    self.fleet,
+                ));
+                continue;
+            }
+            if live
+                .as_ref()
+                .is_none_or(|l| l.controller_reference().is_none())
+            {
+                self.claimed.insert(app_key.clone(), key.1.clone());
             }
             match live {
                 None => self.outcome.applications.push(change(

@@ -1356,3 +1356,37 @@ fn s9_3_unsupported_jq_in_ignore_rules_is_an_error_not_a_silent_skip() {
         "#,
     );
 }
+
+/// Two ApplicationSets of one merge generating the same new Application: the first write
+/// creates it with its owner reference, the second fails with "already owned by another
+/// controller", and that error skips the second ApplicationSet's delete step
+/// (`applicationset_controller.go`: `createOrUpdateInCluster` returns the error before
+/// `deleteInCluster`; rulebook §9.6).
+#[test]
+fn s9_6_two_application_sets_generating_the_same_new_application() {
+    let web2 = |elements: &[(&str, &str)]| web(elements, "").replace("name: web,", "name: web2,");
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- base/web2.yaml",
+            &web2(&[("old", "old")]),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("shared", "shared")], ""),
+            "//- head/web2.yaml",
+            &web2(&[("shared", "shared")]),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("old", "old", RESOURCES, "web2"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+            unchanged argocd/old set=web2 policy=sync -> lab-a
+              no longer generated but kept: a write error in the same reconcile skips the delete step
+            create argocd/shared set=web policy=sync -> lab-a
+            unchanged argocd/shared set=web2 policy=sync -> lab-a
+              not written: ApplicationSet `web` also generates Application `shared` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `web` goes first
+            findings: application-not-written
+        "#,
+    );
+}

@@ -564,13 +564,25 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     }
     // Without a snapshot nothing is known of clusters and AppProjects: only names are
     // checked then.
-    let invalid: Vec<_> =
+    let mut invalid: Vec<_> =
         preflight_generators::validate_generated(appset.object.name(), &generated, &context)
             .into_iter()
             .filter(|problem| {
                 fleet.is_some() || !problem.message.starts_with("application destination")
             })
             .collect();
+    // What passes the controller's validation may still be refused by the API server.
+    for app in &generated.applications {
+        if invalid.iter().any(|problem| problem.name == app.name()) {
+            continue;
+        }
+        if let Some(message) = preflight_simulator::apiserver::application_name_error(app.name()) {
+            invalid.push(preflight_generators::InvalidApplication {
+                name: app.name().to_string(),
+                message,
+            });
+        }
+    }
     for problem in &invalid {
         eprintln!(
             "error: ApplicationSet `{}`: Application `{}` would not be written: {}",

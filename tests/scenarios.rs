@@ -604,3 +604,37 @@ spec:
     let list: Value = serde_json::from_str(&result.stdout).unwrap();
     assert_eq!(list["items"][0]["spec"]["project"], "default");
 }
+
+/// `generate` also says when the API server refuses an Application: a name that is not a
+/// DNS subdomain (apimachinery `IsDNS1123Subdomain`, as for every custom resource).
+#[test]
+fn generate_reports_names_the_api_server_refuses() {
+    let file = std::env::temp_dir().join(format!("preflight-bad-name-{}.yaml", std::process::id()));
+    std::fs::write(
+        &file,
+        "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: ok}, {app: Not_OK}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: 'https://kubernetes.default.svc', namespace: web}
+",
+    )
+    .unwrap();
+    let result = run(&["generate", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(
+        result.stderr.contains(
+            "Application `Not_OK` would not be written: Application.argoproj.io \"Not_OK\" is invalid: metadata.name: Invalid value"
+        ),
+        "{}",
+        result.stderr
+    );
+    assert!(!result.stderr.contains("`ok`"), "{}", result.stderr);
+}

@@ -4,7 +4,7 @@
 use preflight_simulator::{ApplicationSetChange, ApplicationSetFate, Manager, NotPruned};
 
 /// The section title both reports use.
-pub(crate) const TITLE: &str = "ApplicationSets removed or left alone";
+pub(crate) const TITLE: &str = "ApplicationSets removed, refused or left alone";
 
 /// One sentence for one ApplicationSet; user values in backticks.
 pub(crate) fn describe(change: &ApplicationSetChange) -> String {
@@ -13,6 +13,15 @@ pub(crate) fn describe(change: &ApplicationSetChange) -> String {
         ApplicationSetFate::Pruned { manager } => format!(
             "removed from git, and Application {} prunes it (automated sync with `prune: true`): it is deleted, and the Applications it owns with it",
             manager_name(manager)
+        ),
+        ApplicationSetFate::Refused { errors, live } => format!(
+            "the API server refuses head's manifest ({}), so it is never applied: {}",
+            errors.join("; "),
+            if *live {
+                "the live ApplicationSet stays as it is, and the plan shows what the controller does with it"
+            } else {
+                "it is not created, and neither are its Applications"
+            }
         ),
         ApplicationSetFate::NotPruned { manager, why } => {
             let manager = manager.as_ref().map(manager_name);
@@ -48,6 +57,7 @@ pub(crate) fn fate_code(fate: &ApplicationSetFate) -> &'static str {
         ApplicationSetFate::NotInRevisions => "not-in-revisions",
         ApplicationSetFate::Pruned { .. } => "pruned",
         ApplicationSetFate::NotPruned { .. } => "not-pruned",
+        ApplicationSetFate::Refused { .. } => "refused",
     }
 }
 

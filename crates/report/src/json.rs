@@ -428,13 +428,15 @@ impl<'a> DriftJson<'a> {
 struct ApplicationSetJson<'a> {
     name: &'a str,
     namespace: &'a str,
-    /// `not-in-revisions`, `pruned` or `not-pruned`.
+    /// `not-in-revisions`, `pruned`, `not-pruned` or `refused`.
     fate: &'static str,
     /// The Application that manages it, when known.
     manager: Option<ManagerJson<'a>>,
     /// Why it is not pruned: `no-manager`, `manager-missing`, `manual-sync`,
     /// `prune-disabled`, `prune-false`, `prune-confirm`.
     reason: Option<&'static str>,
+    /// For `refused`: the API server's field errors.
+    errors: &'a [String],
     message: String,
 }
 
@@ -453,6 +455,11 @@ impl<'a> ApplicationSetJson<'a> {
             ApplicationSetFate::NotPruned { manager, why } => {
                 (manager.as_ref(), Some(crate::appsets::not_pruned_code(why)))
             }
+            ApplicationSetFate::Refused { .. } => (None, None),
+        };
+        let errors = match &change.fate {
+            ApplicationSetFate::Refused { errors, .. } => errors.as_slice(),
+            _ => &[],
         };
         ApplicationSetJson {
             name: &change.name,
@@ -463,6 +470,7 @@ impl<'a> ApplicationSetJson<'a> {
                 name: &m.name,
             }),
             reason,
+            errors,
             message: crate::appsets::describe(change),
         }
     }

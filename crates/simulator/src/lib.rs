@@ -7,6 +7,7 @@
 //! This crate is pure: no I/O, no clock, no environment; it never depends on tokio,
 //! kube or an HTTP client.
 
+pub mod apiserver;
 pub mod cascade;
 pub mod controller;
 pub mod deadlock;

@@ -296,4 +296,12 @@ pub enum ApplicationSetFate {
         manager: Option<Manager>,
         why: NotPruned,
     },
+    /// The API server refuses head's manifest (it breaks the CRD schema): it is never
+    /// applied, and the live ApplicationSet, if any, stays as it is.
+    Refused {
+        /// The API server's field errors.
+        errors: Vec<String>,
+        /// Whether a live ApplicationSet keeps running in its place.
+        live: bool,
+    },
 }

@@ -22,6 +22,7 @@ use preflight_model::{
     ApplicationsSyncPolicy, CascadeMode, ClusterInfo, Object, ObjectKey, TrackingId, TrackingMethod,
 };
 
+use crate::apiserver;
 use crate::cascade::{
     describe, DeclaredController, DeletionRequest, KubeVersion, Propagation, Simulation,
 };
@@ -449,8 +450,32 @@ impl<'a> Planner<'a> {
             match (head_sets.get(key), base_sets.get(key)) {
                 (Some(manifest), _) => {
                     let live_set = live_sets.get(key).copied();
-                    if let Some(apps) = self.plan_application_set(key, manifest, live_set) {
-                        generated_by_set.insert(key.clone(), apps);
+                    let refusal = apiserver::application_set_schema_errors(&manifest.object);
+                    if refusal.is_empty() {
+                        if let Some(apps) = self.plan_application_set(key, manifest, live_set) {
+                            generated_by_set.insert(key.clone(), apps);
+                        }
+                        continue;
+                    }
+                    // The API server refuses head's manifest: the controller goes on with
+                    // the live ApplicationSet, if there is one.
+                    self.outcome.application_sets.push(ApplicationSetChange {
+                        namespace: key.0.clone(),
+                        name: key.1.clone(),
+                        fate: ApplicationSetFate::Refused {
+                            errors: refusal,
+                            live: live_set.is_some(),
+                        },
+                    });
+                    if let Some(live_set) = live_set {
+                        let as_live = SourcedObject {
+                            object: live_set.clone(),
+                            ..(*manifest).clone()
+                        };
+                        if let Some(apps) = self.plan_application_set(key, &as_live, Some(live_set))
+                        {
+                            generated_by_set.insert(key.clone(), apps);
+                        }
                     }
                 }
                 (None, Some(base_manifest)) => {
@@ -691,6 +716,25 @@ impl<'a> Planner<'a> {
                 .is_none_or(|l| l.controller_reference().is_none())
             {
                 self.claimed.insert(app_key.clone(), key.1.clone());
+            }
+            // The API server refuses the create; a failed write skips the delete step.
+            if let (None, Some(refusal)) = (&live, apiserver::application_name_error(&name)) {
+                write_error = true;
+                self.outcome.applications.push(change(
+                    Change {
+                        app,
+                        application_set: Some(&key.1),
+                        action: Action::Unchanged,
+                        before: None,
+                        after: None,
+                        policy,
+                        notes: vec![format!(
+                            "not written: {refusal}; this error also skips the delete step of the ApplicationSet"
+                        )],
+                    },
+                    self.fleet,
+                ));
+                continue;
             }
             match live {
                 None => self.outcome.applications.push(change(

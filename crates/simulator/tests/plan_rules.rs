@@ -1390,3 +1390,70 @@ fn s9_6_two_application_sets_generating_the_same_new_application() {
         "#,
     );
 }
+
+/// The API server refuses to create an Application whose name is not a DNS subdomain
+/// (custom resources validate `metadata.name` with apimachinery's `IsDNS1123Subdomain`);
+/// the failed write is an error of the ApplicationSet, which skips its delete step
+/// (`applicationset_controller.go`, `createOrUpdateInCluster` before `deleteInCluster`).
+#[test]
+fn s9_3_application_name_the_api_server_refuses_skips_the_delete_step() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a"), ("old", "old")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("Lab_B", "b")], ""),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("old", "old", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/Lab_B set=web policy=sync -> lab-a
+              not written: Application.argoproj.io "Lab_B" is invalid: metadata.name: Invalid value: "Lab_B": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'); this error also skips the delete step of the ApplicationSet
+            unchanged argocd/a set=web policy=sync -> lab-a
+            unchanged argocd/old set=web policy=sync -> lab-a
+              no longer generated but kept: a write error in the same reconcile skips the delete step
+            findings: application-not-written
+        "#,
+    );
+}
+
+/// An ApplicationSet that breaks its CRD schema (Argo CD's
+/// `manifests/crds/applicationset-crd.yaml`: the `applicationsSync` enum, the required
+/// `template.spec.project` and `destination`) is refused by the API server: it is never
+/// applied and the live one goes on as it is.
+#[test]
+fn s9_2_application_set_breaking_its_schema_is_refused_and_live_stays() {
+    let live = web(&[("a", "a"), ("b", "b")], "");
+    let head = web(&[("a", "a")], "  syncPolicy: {applicationsSync: upsert}\n");
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &live,
+            "//- head/web.yaml",
+            &head,
+            "//- in-cluster/sets.yaml",
+            &live,
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("b", "b", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+            unchanged argocd/b set=web policy=sync -> lab-a
+            appset argocd/web: Refused { errors: ["spec.syncPolicy.applicationsSync: Unsupported value: \"upsert\": supported values: \"create-only\", \"create-update\", \"create-delete\", \"sync\""], live: true }
+        "#,
+    );
+    // A new ApplicationSet without a project is not created at all.
+    check(
+        &fixture(&[
+            "//- base/other.yaml",
+            "",
+            "//- head/web.yaml",
+            &web(&[("a", "a")], "").replace("      project: default\n", ""),
+        ]),
+        r#"
+            appset argocd/web: Refused { errors: ["spec.template.spec.project: Required value"], live: false }
+        "#,
+    );
+}

@@ -548,7 +548,19 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
         responses: &responses,
         workers: workers(),
     };
-    let generated = match preflight_generators::generate(&appset.object, &context) {
+    let controller = preflight_simulator::controller::ControllerSettings::read(
+        argocd_objects.iter().copied(),
+        context.argocd_namespace,
+    )
+    .map_err(|error| {
+        anyhow::anyhow!(
+            "ConfigMap `{}`: field `data.{}`: {}",
+            preflight_simulator::controller::CMD_PARAMS_CONFIG_MAP,
+            error.field,
+            error.problem
+        )
+    })?;
+    let mut generated = match preflight_generators::generate(&appset.object, &context) {
         Ok(generated) => generated,
         Err(error) => {
             eprintln!(
@@ -561,6 +573,22 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     };
     for warning in &generated.warnings {
         eprintln!("warning: {warning}");
+    }
+    if preflight_simulator::progressive::rolling_sync_enabled(&appset.object) {
+        let name = appset.object.name();
+        if controller.progressive_syncs {
+            // `SyncDesiredApplications` writes them with automated sync disabled.
+            for app in &mut generated.applications {
+                preflight_simulator::progressive::disable_automated_sync(app);
+            }
+            eprintln!("note: ApplicationSet `{name}` uses progressive sync (RollingSync): its Applications are written with automated sync disabled, and the ApplicationSet controller syncs them step by step");
+            if preflight_simulator::progressive::deletion_order_reversed(&appset.object) {
+                eprintln!("note: ApplicationSet `{name}` has `deletionOrder: Reverse`: deleting it deletes its Applications in reverse step order");
+            }
+        } else {
+            eprintln!("note: ApplicationSet `{name}` asks for progressive sync (RollingSync), which the controller ignores unless `argocd-cmd-params-cm` sets `applicationsetcontroller.enable.progressive.syncs: \"true\"`{}",
+                if fleet.is_some() { "" } else { " (give `--snapshot` to read it)" });
+        }
     }
     // Without a snapshot nothing is known of clusters and AppProjects: only names are
     // checked then.

@@ -638,3 +638,88 @@ spec:
     );
     assert!(!result.stderr.contains("`ok`"), "{}", result.stderr);
 }
+
+/// `generate` shows progressive sync as the controller writes it: automated sync
+/// disabled when the snapshot's `argocd-cmd-params-cm` enables progressive syncs
+/// (`applicationset/progressivesync/progressive_sync.go`, `disableAutomatedSync`), and
+/// says what `deletionOrder: Reverse` does.
+#[test]
+fn generate_writes_automated_sync_disabled_under_progressive_sync() {
+    let dir = std::env::temp_dir().join(format!("preflight-progressive-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("snapshot/in-cluster")).unwrap();
+    std::fs::write(
+        dir.join("snapshot/in-cluster/argocd.yaml"),
+        "apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm, namespace: argocd}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cmd-params-cm, namespace: argocd}
+data: {applicationsetcontroller.enable.progressive.syncs: 'true'}
+",
+    )
+    .unwrap();
+    let appset = dir.join("appset.yaml");
+    std::fs::write(
+        &appset,
+        "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: a, env: dev}]}}]
+  strategy:
+    type: RollingSync
+    deletionOrder: Reverse
+    rollingSync:
+      steps: [{matchExpressions: [{key: env, operator: In, values: [dev]}]}]
+  template:
+    metadata: {name: '{{app}}', labels: {env: '{{env}}'}}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: 'https://kubernetes.default.svc', namespace: web}
+      syncPolicy: {automated: {prune: true}}
+",
+    )
+    .unwrap();
+    let with = run(&[
+        "generate",
+        appset.to_str().unwrap(),
+        "--snapshot",
+        dir.join("snapshot").to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    let without = run(&["generate", appset.to_str().unwrap(), "-o", "json"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(with.code, 0, "{}", with.stderr);
+    let list: Value = serde_json::from_str(&with.stdout).unwrap();
+    assert_eq!(
+        list["items"][0]["spec"]["syncPolicy"]["automated"],
+        serde_json::json!({"prune": true, "enabled": false})
+    );
+    assert!(
+        with.stderr.contains("written with automated sync disabled"),
+        "{}",
+        with.stderr
+    );
+    assert!(
+        with.stderr.contains("reverse step order"),
+        "{}",
+        with.stderr
+    );
+    // Without the flag the controller ignores the strategy.
+    assert_eq!(without.code, 0, "{}", without.stderr);
+    let list: Value = serde_json::from_str(&without.stdout).unwrap();
+    assert_eq!(
+        list["items"][0]["spec"]["syncPolicy"]["automated"],
+        serde_json::json!({"prune": true})
+    );
+    assert!(
+        without.stderr.contains("which the controller ignores"),
+        "{}",
+        without.stderr
+    );
+}

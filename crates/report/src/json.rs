@@ -214,6 +214,9 @@ struct ApplicationJson<'a> {
     notes: &'a [String],
     /// For updates: the paths of the fields that change.
     changes: Vec<String>,
+    /// `automated-sync-disabled` or `reverse-deletion` under progressive sync.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progressive_sync: Option<&'static str>,
 }
 
 impl<'a> ApplicationJson<'a> {
@@ -238,6 +241,7 @@ impl<'a> ApplicationJson<'a> {
             policy: application.policy.map(|policy| policy.as_str()),
             notes: &application.notes,
             changes,
+            progressive_sync: application.progressive.map(crate::progressive::code),
         }
     }
 }

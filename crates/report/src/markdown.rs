@@ -670,6 +670,9 @@ fn details_cell(application: &ApplicationChange) -> String {
         }
     }
     details.extend(application.notes.iter().map(|note| cell(note)));
+    if let Some(progressive) = application.progressive {
+        details.push(cell(crate::progressive::note(progressive)));
+    }
     details.join("<br>")
 }
 

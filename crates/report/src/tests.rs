@@ -81,6 +81,7 @@ fn application(name: &str, application_set: Option<&str>, action: Action) -> App
         notes: Vec::new(),
         before: None,
         after: None,
+        progressive: None,
     }
 }
 
@@ -882,5 +883,58 @@ fn words_forges_act_on_are_code() {
     assert_eq!(
         html("ApplicationSet @x: 1 <b>"),
         "ApplicationSet <code>@x:</code> 1 &lt;b&gt;"
+    );
+}
+
+#[test]
+fn progressive_sync_and_application_set_facts_are_rendered_in_every_format() {
+    let mut outcome = all_clear();
+    outcome.applications[0].progressive =
+        Some(preflight_simulator::ProgressiveSync::AutomatedSyncDisabled);
+    let mut kept = application("web-a", Some("web"), Action::Unchanged);
+    kept.progressive = Some(preflight_simulator::ProgressiveSync::AutomatedSyncDisabled);
+    outcome.applications.push(kept);
+    outcome
+        .application_sets
+        .push(preflight_simulator::ApplicationSetChange {
+            namespace: "argocd".to_string(),
+            name: "web".to_string(),
+            fate: preflight_simulator::ApplicationSetFate::Refused {
+                errors: vec!["spec.template.spec.project: Required value".to_string()],
+                live: true,
+            },
+        });
+    let text = render_text(&outcome);
+    assert!(
+        text.contains("note: progressive sync (RollingSync): written with automated sync disabled"),
+        "{text}"
+    );
+    // An unchanged Application with a progressive note is listed by name.
+    assert!(text.contains("web-a"), "{text}");
+    assert!(
+        text.contains("ApplicationSet argocd/web: the API server refuses head's manifest (spec.template.spec.project: Required value)"),
+        "{text}"
+    );
+    let markdown = render_markdown(&outcome);
+    assert!(
+        markdown.contains("written with automated sync disabled"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("### ApplicationSets removed, refused or left alone"),
+        "{markdown}"
+    );
+    let json: Value = serde_json::from_str(&render_json(&outcome)).unwrap();
+    let progressive: Vec<&Value> = json["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.get("progressiveSync"))
+        .collect();
+    assert_eq!(progressive, [&json!("automated-sync-disabled"); 2]);
+    assert_eq!(json["applicationSets"][0]["fate"], "refused");
+    assert_eq!(
+        json["applicationSets"][0]["errors"],
+        json!(["spec.template.spec.project: Required value"])
     );
 }

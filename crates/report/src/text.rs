@@ -230,6 +230,12 @@ fn application_line(out: &mut String, application: &ApplicationChange, widths: W
     for note in &application.notes {
         line(out, &format!("      note: {}", one_line(note)));
     }
+    if let Some(progressive) = application.progressive {
+        line(
+            out,
+            &format!("      note: {}", crate::progressive::note(progressive)),
+        );
+    }
 }
 
 fn stuck(out: &mut String, outcome: &Outcome) {

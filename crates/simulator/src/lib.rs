@@ -15,6 +15,7 @@ pub mod findings;
 pub mod ignore;
 pub mod outcome;
 pub mod plan;
+pub mod progressive;
 
 pub use cascade::{DeclaredController, KubeVersion, Propagation};
 pub use outcome::*;

@@ -92,6 +92,20 @@ pub struct ApplicationChange {
     pub before: Option<Value>,
     /// The Application as the controller would write it, when it is written.
     pub after: Option<Value>,
+    /// What progressive sync (RollingSync) changes for it, when it applies.
+    pub progressive: Option<ProgressiveSync>,
+}
+
+/// What a RollingSync ApplicationSet's progressive sync does to one Application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProgressiveSync {
+    /// Written with `automated.enabled: false`: the ApplicationSet controller syncs it
+    /// itself, step by step.
+    AutomatedSyncDisabled,
+    /// Deleted by the ApplicationSet controller in reverse step order
+    /// (`deletionOrder: Reverse`) before the ApplicationSet goes.
+    ReverseDeletion,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

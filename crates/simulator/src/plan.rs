@@ -30,6 +30,7 @@ use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
 use crate::findings;
 use crate::ignore::{apply_merge_patch, merge_patch, IgnoreRules};
 use crate::outcome::*;
+use crate::progressive;
 
 /// Settings of a plan that are not inputs.
 #[derive(Debug, Clone, Default)]
@@ -622,7 +623,7 @@ impl<'a> Planner<'a> {
             }
         };
         let result = preflight_generators::generate(&appset, &self.context(Side::Head));
-        let generated = match result {
+        let mut generated = match result {
             Ok(generated) => generated,
             Err(error) => {
                 self.freeze(key, &file, &owned, error.to_string());
@@ -636,6 +637,15 @@ impl<'a> Planner<'a> {
         {
             invalid.entry(problem.name).or_insert(problem.message);
         }
+        // Progressive sync writes automated sync disabled (`SyncDesiredApplications`).
+        let mut automated_disabled = BTreeSet::new();
+        if controller.progressive_syncs && progressive::rolling_sync_enabled(&appset) {
+            for app in &mut generated.applications {
+                if progressive::disable_automated_sync(app) {
+                    automated_disabled.insert(app.name().to_string());
+                }
+            }
+        }
         let applications = generated.applications;
         let generated_names: BTreeSet<&str> = applications.iter().map(Object::name).collect();
         let owned_names: BTreeSet<String> = owned.iter().map(|a| a.name().to_string()).collect();
@@ -646,6 +656,7 @@ impl<'a> Planner<'a> {
             .unwrap_or(false);
 
         // Create-or-update, sorted by name (§9.3, §9.4).
+        let first_entry = self.outcome.applications.len();
         let mut write_error = false;
         let mut sorted: Vec<&Object> = applications.iter().collect();
         sorted.sort_by(|a, b| a.name().cmp(b.name()));
@@ -802,6 +813,12 @@ impl<'a> Planner<'a> {
                         self.fleet,
                     ));
                 }
+            }
+        }
+
+        for entry in &mut self.outcome.applications[first_entry..] {
+            if entry.after.is_some() && automated_disabled.contains(&entry.name) {
+                entry.progressive = Some(ProgressiveSync::AutomatedSyncDisabled);
             }
         }
 
@@ -1030,16 +1047,31 @@ impl<'a> Planner<'a> {
             }
             return;
         }
+        // With its finalizer and `deletionOrder: Reverse`, the controller deletes the
+        // Applications itself, step by step in reverse order, before it lets the
+        // ApplicationSet go (`PerformReverseDeletion`); the result is the same deletions.
+        let reverse = previous
+            .finalizers()
+            .iter()
+            .any(|f| f == RESOURCES_FINALIZER)
+            && progressive::deletion_order_reversed(previous);
         for live in &owned {
             self.delete_application(
                 live,
                 Some(&key.1),
                 Some(policy),
                 vec![format!(
-                    "the ApplicationSet `{}` is removed from git and Application `{}` prunes it: garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
-                    key.1, manager.name
+                    "the ApplicationSet `{}` is removed from git and Application `{}` prunes it: {} deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
+                    key.1,
+                    manager.name,
+                    if reverse { "the ApplicationSet controller" } else { "garbage collection" }
                 )],
             );
+            if reverse {
+                if let Some(entry) = self.outcome.applications.last_mut() {
+                    entry.progressive = Some(ProgressiveSync::ReverseDeletion);
+                }
+            }
         }
     }
 
@@ -1707,6 +1739,7 @@ fn change(change: Change, fleet: &Fleet) -> ApplicationChange {
         notes,
         before: before.map(|b| b.raw().clone()),
         after: after.map(Object::into_raw),
+        progressive: None,
     }
 }
 

@@ -126,6 +126,9 @@ fn check_outcome(outcome: &preflight_simulator::Outcome, expected: &str) {
         }
         actual.push(line);
         actual.extend(app.notes.iter().map(|n| format!("  {n}")));
+        if let Some(progressive) = app.progressive {
+            actual.push(format!("  progressive: {progressive:?}"));
+        }
     }
     for cluster in &outcome.clusters {
         for object in &cluster.objects {
@@ -1454,6 +1457,104 @@ fn s9_2_application_set_breaking_its_schema_is_refused_and_live_stays() {
         ]),
         r#"
             appset argocd/web: Refused { errors: ["spec.template.spec.project: Required value"], live: false }
+        "#,
+    );
+}
+
+/// `rollingSync` with steps and `deletionOrder: Reverse`, automated sync in the template.
+const ROLLING_SYNC: &str = "  strategy: {type: RollingSync, deletionOrder: Reverse, rollingSync: {steps: [{matchExpressions: [{key: env, operator: In, values: [dev]}]}]}}\n";
+
+fn progressive_syncs_enabled() -> &'static str {
+    "//- in-cluster/cmd-params.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cmd-params-cm, namespace: argocd}
+data: {applicationsetcontroller.enable.progressive.syncs: 'true'}
+"
+}
+
+/// Progressive sync (`applicationset/progressivesync/progressive_sync.go`,
+/// `SyncDesiredApplications` and `disableAutomatedSync`): with the controller flag on,
+/// a RollingSync ApplicationSet writes its Applications with automated sync disabled;
+/// with it off the strategy is ignored.
+#[test]
+fn s9_9_rolling_sync_writes_automated_sync_disabled_when_enabled() {
+    let head = web(&[("a", "a"), ("b", "b")], ROLLING_SYNC).replace(
+        "      project: default\n",
+        "      project: default\n      syncPolicy: {automated: {prune: true}}\n",
+    );
+    let base = web(&[("a", "a")], "");
+    let live = live_app("a", "a", RESOURCES, "web");
+    let with_flag = fixture(&[
+        "//- base/web.yaml",
+        &base,
+        "//- head/web.yaml",
+        &head,
+        "//- in-cluster/apps.yaml",
+        &live,
+        progressive_syncs_enabled(),
+    ]);
+    check(
+        &with_flag,
+        r#"
+            update argocd/a set=web policy=sync -> lab-a
+              progressive: AutomatedSyncDisabled
+            create argocd/b set=web policy=sync -> lab-a
+              progressive: AutomatedSyncDisabled
+        "#,
+    );
+    let outcome = outcome_of(&with_flag);
+    for app in &outcome.applications {
+        assert_eq!(
+            app.after.as_ref().unwrap()["spec"]["syncPolicy"]["automated"],
+            serde_json::json!({"prune": true, "enabled": false})
+        );
+    }
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &base,
+            "//- head/web.yaml",
+            &head,
+            "//- in-cluster/apps.yaml",
+            &live,
+        ]),
+        r#"
+            update argocd/a set=web policy=sync -> lab-a
+            create argocd/b set=web policy=sync -> lab-a
+        "#,
+    );
+}
+
+/// `deletionOrder: Reverse`: the controller keeps its finalizer on the ApplicationSet
+/// and, once it is deleted, deletes the Applications step by step in reverse order
+/// (`applicationset_controller.go` `Reconcile`, `PerformReverseDeletion`).
+#[test]
+fn s9_8_pruned_application_set_with_reverse_deletion_order() {
+    let set = web(&[("a", "a")], ROLLING_SYNC);
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/sets.yaml",
+            &managed_set(
+                &set,
+                "",
+                ", finalizers: [resources-finalizer.argocd.argoproj.io]",
+                "{automated: {prune: true}}",
+            ),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", "", "web"),
+            progressive_syncs_enabled(),
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a
+              the ApplicationSet `web` is removed from git and Application `appsets` prunes it: the ApplicationSet controller deletes every Application it owns (its `applicationsSync` policy does not prevent this)
+              progressive: ReverseDeletion
+            in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            appset argocd/web: Pruned { manager: Manager { namespace: "argocd", name: "appsets" } }
         "#,
     );
 }

@@ -1558,3 +1558,42 @@ fn s9_8_pruned_application_set_with_reverse_deletion_order() {
         "#,
     );
 }
+
+/// Two cluster secrets for one server: the cluster generator keys secrets by name and
+/// yields one parameter set per secret (`applicationset/generators/cluster.go`,
+/// `getSecretsByClusterName`), so both Applications are generated, and both resolve.
+#[test]
+fn s4_2_cluster_secrets_sharing_a_server_each_generate_an_application() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            "",
+            "//- head/web.yaml",
+            "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{clusters: {selector: {matchLabels: {argocd.argoproj.io/secret-type: cluster}}}}]
+  template:
+    metadata: {name: '{{name}}-web'}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: '{{server}}', namespace: web}
+",
+            "//- in-cluster/alias.yaml",
+            "apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-lab-a-alias
+  namespace: argocd
+  labels: {argocd.argoproj.io/secret-type: cluster}
+stringData: {name: lab-a-alias, server: 'https://lab-a.example/'}
+",
+        ]),
+        r#"
+            create argocd/lab-a-alias-web set=web policy=sync -> lab-a
+            create argocd/lab-a-web set=web policy=sync -> lab-a
+        "#,
+    );
+}

@@ -28,6 +28,7 @@ pub(crate) fn describe(change: &ApplicationSetChange) -> String {
             let manager = manager.as_deref().unwrap_or("");
             let stays = "the ApplicationSet stays live with its Applications";
             match why {
+                NotPruned::NotLive => "removed from git, but the snapshot does not hold it live, so no Application is known to prune it: nothing is deleted".to_string(),
                 NotPruned::NoManager => format!(
                     "removed from git, but no Application tracks it in the snapshot, so nothing prunes it: {stays}"
                 ),
@@ -64,6 +65,7 @@ pub(crate) fn fate_code(fate: &ApplicationSetFate) -> &'static str {
 /// The kebab-case reason an ApplicationSet removed from git stays, for the JSON report.
 pub(crate) fn not_pruned_code(why: &NotPruned) -> &'static str {
     match why {
+        NotPruned::NotLive => "not-live",
         NotPruned::NoManager => "no-manager",
         NotPruned::ManagerMissing => "manager-missing",
         NotPruned::ManualSync => "manual-sync",

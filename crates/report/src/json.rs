@@ -436,7 +436,7 @@ struct ApplicationSetJson<'a> {
     fate: &'static str,
     /// The Application that manages it, when known.
     manager: Option<ManagerJson<'a>>,
-    /// Why it is not pruned: `no-manager`, `manager-missing`, `manual-sync`,
+    /// Why it is not pruned: `not-live`, `no-manager`, `manager-missing`, `manual-sync`,
     /// `prune-disabled`, `prune-false`, `prune-confirm`.
     reason: Option<&'static str>,
     /// For `refused`: the API server's field errors.

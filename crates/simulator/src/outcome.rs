@@ -280,7 +280,9 @@ pub struct Manager {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase", tag = "reason")]
 pub enum NotPruned {
-    /// No live object tracks it, or the snapshot does not have it live.
+    /// The snapshot does not hold it live, so nothing is known to manage it.
+    NotLive,
+    /// The live object carries no tracking that names an Application.
     NoManager,
     /// The tracking names an Application the snapshot does not hold.
     ManagerMissing,

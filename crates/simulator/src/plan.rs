@@ -1086,7 +1086,7 @@ impl<'a> Planner<'a> {
         &self,
         live_set: Option<&Object>,
     ) -> Result<Manager, (Option<Manager>, NotPruned)> {
-        let live_set = live_set.ok_or((None, NotPruned::NoManager))?;
+        let live_set = live_set.ok_or((None, NotPruned::NotLive))?;
         let settings = &self.fleet.settings;
         let instance = match settings.tracking_method {
             TrackingMethod::Annotation | TrackingMethod::AnnotationAndLabel => live_set

@@ -957,6 +957,22 @@ fn s9_8_application_set_removed_from_git_without_a_live_manager_is_not_pruned() 
 
 /// With `application.resourceTrackingMethod: label` the instance label names the
 /// manager (`util/argo/resource_tracking.go`, `GetAppName`).
+/// Without the ApplicationSet live in the snapshot, nothing is known to prune it.
+#[test]
+fn s9_8_application_set_removed_from_git_but_not_live_is_not_pruned() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        "appset argocd/web: NotPruned { manager: None, why: NotLive }",
+    );
+}
+
 #[test]
 fn s9_8_label_tracking_finds_the_manager_by_its_instance_label() {
     let set = web(&[("a", "a")], "");

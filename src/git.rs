@@ -28,16 +28,33 @@ pub(crate) fn git(repo: &Path, args: &[&str]) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
+/// The manifests of one revision, and which `--path` globs matched a file there.
+pub struct RevisionManifests {
+    pub manifests: Vec<SourcedObject>,
+    /// Per glob, in the order given: whether it matched at least one manifest file.
+    pub glob_matched: Vec<bool>,
+}
+
 /// The manifests (`.yaml`, `.yml`, `.json`) of `repo` at `revision` whose paths match one
 /// of `globs` (all when empty), in path order.
-pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<Vec<SourcedObject>> {
+pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<RevisionManifests> {
     let listing = git(repo, &["ls-tree", "-r", "-z", "--name-only", revision])?;
+    let mut glob_matched = vec![false; globs.len()];
     let mut paths: Vec<String> = listing
         .split(|b| *b == 0)
         .filter(|p| !p.is_empty())
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .filter(|p| p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json"))
-        .filter(|p| globs.is_empty() || globs.iter().any(|g| glob_match(g, p)))
+        .filter(|p| {
+            let mut any = globs.is_empty();
+            for (glob, matched) in globs.iter().zip(glob_matched.iter_mut()) {
+                if glob_match(glob, p) {
+                    *matched = true;
+                    any = true;
+                }
+            }
+            any
+        })
         .collect();
     paths.sort();
     let blobs = read_blobs(repo, revision, &paths)?;
@@ -48,7 +65,10 @@ pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<Vec
         let shown = PathBuf::from(format!("{revision}:{path}"));
         manifests.extend(manifests_from_text(&shown, &text)?);
     }
-    Ok(manifests)
+    Ok(RevisionManifests {
+        manifests,
+        glob_matched,
+    })
 }
 
 /// The contents of `paths` at `revision`, read with one `git cat-file --batch`.

@@ -390,13 +390,59 @@ pub(crate) fn plan(
             base,
             head,
             paths,
-        } => (
-            git::manifests_at(repo, base, paths)?,
-            git::manifests_at(repo, head, paths)?,
-            base.to_string(),
-            head.to_string(),
-        ),
+        } => {
+            let at_base = git::manifests_at(repo, base, paths)?;
+            let at_head = git::manifests_at(repo, head, paths)?;
+            // A glob that matches nothing at either revision is a typo (`*.yml` for
+            // `.yaml` files): planning without those files would read as "everything
+            // they held is gone".
+            let unmatched: Vec<String> = paths
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !at_base.glob_matched[*i] && !at_head.glob_matched[*i])
+                .map(|(_, glob)| format!("`{glob}`"))
+                .collect();
+            if !unmatched.is_empty() {
+                bail!(
+                    "`--path` {} matches no `.yaml`, `.yml` or `.json` file at `{base}` nor at `{head}` in `{}`",
+                    unmatched.join(", "),
+                    repo.display()
+                );
+            }
+            (
+                at_base.manifests,
+                at_head.manifests,
+                base.to_string(),
+                head.to_string(),
+            )
+        }
     };
+    let live_sets: Vec<&str> = fleet
+        .argocd()
+        .map(|snapshot| {
+            snapshot
+                .of_kind(preflight_model::argocd::ARGOCD_GROUP, "ApplicationSet")
+                .iter()
+                .map(|o| o.name())
+                .collect()
+        })
+        .unwrap_or_default();
+    let is_appset = |manifest: &SourcedObject| {
+        manifest.object.group() == preflight_model::argocd::ARGOCD_GROUP
+            && manifest.object.kind() == "ApplicationSet"
+    };
+    // Live ApplicationSets but none at base: the base files were not found (wrong
+    // `--path` or `--base`), and every live one would look removed.
+    if !live_sets.is_empty() && !base.iter().any(is_appset) {
+        let shown: Vec<String> = live_sets.iter().take(5).map(|n| format!("`{n}`")).collect();
+        let more = live_sets.len().saturating_sub(shown.len());
+        bail!(
+            "the base revision `{base_name}` holds no ApplicationSet, but the snapshot shows {} live ({}{}); point `--base` or `--path` at the files that define them",
+            live_sets.len(),
+            shown.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        );
+    }
     // An empty revision is legitimate (everything added or removed) but is far more
     // often a wrong path, and it reads as "delete everything": say so.
     for (manifests, name) in [(&base, &base_name), (&head, &head_name)] {
@@ -506,7 +552,19 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
         responses: &responses,
         workers: workers(),
     };
-    let generated = match preflight_generators::generate(&appset.object, &context) {
+    let controller = preflight_simulator::controller::ControllerSettings::read(
+        argocd_objects.iter().copied(),
+        context.argocd_namespace,
+    )
+    .map_err(|error| {
+        anyhow::anyhow!(
+            "ConfigMap `{}`: field `data.{}`: {}",
+            preflight_simulator::controller::CMD_PARAMS_CONFIG_MAP,
+            error.field,
+            error.problem
+        )
+    })?;
+    let mut generated = match preflight_generators::generate(&appset.object, &context) {
         Ok(generated) => generated,
         Err(error) => {
             eprintln!(
@@ -520,16 +578,43 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     for warning in &generated.warnings {
         eprintln!("warning: {warning}");
     }
+    if preflight_simulator::progressive::rolling_sync_enabled(&appset.object) {
+        let name = appset.object.name();
+        if controller.progressive_syncs {
+            // `SyncDesiredApplications` writes them with automated sync disabled.
+            for app in &mut generated.applications {
+                preflight_simulator::progressive::disable_automated_sync(app);
+            }
+            eprintln!("note: ApplicationSet `{name}` uses progressive sync (RollingSync): its Applications are written with automated sync disabled, and the ApplicationSet controller syncs them step by step");
+            if preflight_simulator::progressive::deletion_order_reversed(&appset.object) {
+                eprintln!("note: ApplicationSet `{name}` has `deletionOrder: Reverse`: deleting it deletes its Applications in reverse step order");
+            }
+        } else {
+            eprintln!("note: ApplicationSet `{name}` asks for progressive sync (RollingSync), which the controller ignores unless `argocd-cmd-params-cm` sets `applicationsetcontroller.enable.progressive.syncs: \"true\"`{}",
+                if fleet.is_some() { "" } else { " (give `--snapshot` to read it)" });
+        }
+    }
     // Without a snapshot nothing is known of clusters and AppProjects: only names are
     // checked then.
-    let invalid: Vec<_> = preflight_generators::validate_applications(
-        appset.object.name(),
-        &generated.applications,
-        &context,
-    )
-    .into_iter()
-    .filter(|problem| fleet.is_some() || !problem.message.starts_with("application destination"))
-    .collect();
+    let mut invalid: Vec<_> =
+        preflight_generators::validate_generated(appset.object.name(), &generated, &context)
+            .into_iter()
+            .filter(|problem| {
+                fleet.is_some() || !problem.message.starts_with("application destination")
+            })
+            .collect();
+    // What passes the controller's validation may still be refused by the API server.
+    for app in &generated.applications {
+        if invalid.iter().any(|problem| problem.name == app.name()) {
+            continue;
+        }
+        if let Some(message) = preflight_simulator::apiserver::application_name_error(app.name()) {
+            invalid.push(preflight_generators::InvalidApplication {
+                name: app.name().to_string(),
+                message,
+            });
+        }
+    }
     for problem in &invalid {
         eprintln!(
             "error: ApplicationSet `{}`: Application `{}` would not be written: {}",

@@ -282,7 +282,76 @@ fn removed_applicationset_deletes_its_applications_and_their_resources() {
     assert!(objects.iter().all(|o| o["outcome"] == "deleted"));
     assert!(lab_a["namespaces"].as_array().unwrap().is_empty());
     assert!(findings(&report, "stuck-namespace").is_empty());
+    let sets = report["applicationSets"].as_array().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert_eq!(sets[0]["name"], "kube-metrics-server");
+    assert_eq!(sets[0]["fate"], "pruned");
+    assert_eq!(sets[0]["manager"]["name"], "platform-appsets");
     snapshot_all_formats("appset-removed");
+}
+
+/// Removing an ApplicationSet's file deletes it only when the Application that tracks it
+/// prunes: gitops-engine `pkg/sync/sync_context.go` prunes extraneous objects only with
+/// pruning on, and `pkg/apis/application/v1alpha1/types.go` `GetPrune` is false unless
+/// `prune: true`.
+#[test]
+fn removed_applicationset_without_prune_goes_out_of_sync_and_deletes_nothing() {
+    let (code, report) = plan_json("appset-removed-without-prune");
+    assert_eq!(code, 0);
+    assert!(applications(&report, "delete").is_empty(), "{report}");
+    assert!(report["clusters"].as_array().unwrap().is_empty());
+    let sets = report["applicationSets"].as_array().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert_eq!(sets[0]["fate"], "not-pruned");
+    assert_eq!(sets[0]["reason"], "prune-disabled");
+    assert_eq!(sets[0]["manager"]["name"], "platform-appsets");
+    snapshot_all_formats("appset-removed-without-prune");
+}
+
+/// A live ApplicationSet in neither revision is managed elsewhere: the merge leaves it
+/// and its Applications alone (issue #12: `--path` missing a live ApplicationSet).
+#[test]
+fn live_applicationset_in_neither_revision_is_left_alone() {
+    let (code, report) = plan_json("appset-not-in-revisions");
+    assert_eq!(code, 0);
+    assert!(applications(&report, "delete").is_empty(), "{report}");
+    let sets = report["applicationSets"].as_array().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert_eq!(sets[0]["name"], "kube-log");
+    assert_eq!(sets[0]["fate"], "not-in-revisions");
+    assert!(
+        report["drift"].as_array().unwrap().is_empty(),
+        "not reported as drift: {}",
+        report["drift"]
+    );
+    snapshot_all_formats("appset-not-in-revisions");
+}
+
+/// A base revision without any ApplicationSet while the snapshot has live ones is a
+/// wrong path, not "everything removed": exit 2 naming the revision.
+#[test]
+fn base_without_applicationsets_while_live_has_some_is_a_usage_error() {
+    let empty = std::env::temp_dir().join(format!("preflight-empty-base-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let result = run(&[
+        "plan",
+        "--snapshot",
+        "tests/scenarios/appset-removed/snapshot",
+        "--base",
+        empty.to_str().unwrap(),
+        "--head",
+        "tests/scenarios/appset-removed/head",
+    ]);
+    std::fs::remove_dir_all(&empty).unwrap();
+    assert_eq!(result.code, 2, "{}", result.stdout);
+    assert!(
+        result.stderr.contains("holds no ApplicationSet")
+            && result.stderr.contains(empty.to_str().unwrap())
+            && result.stderr.contains("`kube-log`"),
+        "{}",
+        result.stderr
+    );
+    assert!(result.stdout.is_empty());
 }
 
 #[test]
@@ -394,7 +463,30 @@ fn plan_reads_revisions_from_git() {
         "--format",
         "json",
     ]);
+    // A `--path` that matches no file at either revision is a usage error naming it.
+    let typo = run(&[
+        "plan",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--base-ref",
+        "base",
+        "--head-ref",
+        "HEAD",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--path",
+        "appsets/*.yaml",
+        "--path",
+        "appsets/*.yml",
+    ]);
     std::fs::remove_dir_all(&repo).unwrap();
+    assert_eq!(typo.code, 2, "{}", typo.stdout);
+    assert!(
+        typo.stderr.contains("`appsets/*.yml` matches no")
+            && !typo.stderr.contains("`appsets/*.yaml`"),
+        "{}",
+        typo.stderr
+    );
     assert_eq!(from_git.code, 1, "{}", from_git.stderr);
     let from_dirs = plan("rud-incident", "json");
     let strip_files = |text: &str| -> Value {
@@ -470,4 +562,164 @@ fn generate_prints_the_applications_of_an_applicationset() {
     assert_eq!(broken.code, 2);
     assert!(broken.stderr.contains("kube-log.yaml"), "{}", broken.stderr);
     assert!(broken.stderr.contains("`Gt`"), "{}", broken.stderr);
+}
+
+/// An empty template project is validated as empty, not as `default`:
+/// `validateGeneratedApplications` (applicationset/controllers/applicationset_controller.go)
+/// runs before `NormalizeApplicationSpec`, so `generate` says Argo CD refuses it, with
+/// the controller's message.
+#[test]
+fn generate_refuses_an_empty_project() {
+    let file = std::env::temp_dir().join(format!(
+        "preflight-empty-project-{}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(
+        &file,
+        "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: a}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec:
+      project: ''
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: 'https://kubernetes.default.svc', namespace: web}
+",
+    )
+    .unwrap();
+    let result = run(&["generate", file.to_str().unwrap(), "-o", "json"]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(
+        result
+            .stderr
+            .contains("Application `a` would not be written: application references project  which does not exist"),
+        "{}",
+        result.stderr
+    );
+    // The Application is printed as the controller would normalize it on write.
+    let list: Value = serde_json::from_str(&result.stdout).unwrap();
+    assert_eq!(list["items"][0]["spec"]["project"], "default");
+}
+
+/// `generate` also says when the API server refuses an Application: a name that is not a
+/// DNS subdomain (apimachinery `IsDNS1123Subdomain`, as for every custom resource).
+#[test]
+fn generate_reports_names_the_api_server_refuses() {
+    let file = std::env::temp_dir().join(format!("preflight-bad-name-{}.yaml", std::process::id()));
+    std::fs::write(
+        &file,
+        "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: ok}, {app: Not_OK}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: 'https://kubernetes.default.svc', namespace: web}
+",
+    )
+    .unwrap();
+    let result = run(&["generate", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(
+        result.stderr.contains(
+            "Application `Not_OK` would not be written: Application.argoproj.io \"Not_OK\" is invalid: metadata.name: Invalid value"
+        ),
+        "{}",
+        result.stderr
+    );
+    assert!(!result.stderr.contains("`ok`"), "{}", result.stderr);
+}
+
+/// `generate` shows progressive sync as the controller writes it: automated sync
+/// disabled when the snapshot's `argocd-cmd-params-cm` enables progressive syncs
+/// (`applicationset/progressivesync/progressive_sync.go`, `disableAutomatedSync`), and
+/// says what `deletionOrder: Reverse` does.
+#[test]
+fn generate_writes_automated_sync_disabled_under_progressive_sync() {
+    let dir = std::env::temp_dir().join(format!("preflight-progressive-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("snapshot/in-cluster")).unwrap();
+    std::fs::write(
+        dir.join("snapshot/in-cluster/argocd.yaml"),
+        "apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm, namespace: argocd}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cmd-params-cm, namespace: argocd}
+data: {applicationsetcontroller.enable.progressive.syncs: 'true'}
+",
+    )
+    .unwrap();
+    let appset = dir.join("appset.yaml");
+    std::fs::write(
+        &appset,
+        "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: a, env: dev}]}}]
+  strategy:
+    type: RollingSync
+    deletionOrder: Reverse
+    rollingSync:
+      steps: [{matchExpressions: [{key: env, operator: In, values: [dev]}]}]
+  template:
+    metadata: {name: '{{app}}', labels: {env: '{{env}}'}}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: 'https://kubernetes.default.svc', namespace: web}
+      syncPolicy: {automated: {prune: true}}
+",
+    )
+    .unwrap();
+    let with = run(&[
+        "generate",
+        appset.to_str().unwrap(),
+        "--snapshot",
+        dir.join("snapshot").to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    let without = run(&["generate", appset.to_str().unwrap(), "-o", "json"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(with.code, 0, "{}", with.stderr);
+    let list: Value = serde_json::from_str(&with.stdout).unwrap();
+    assert_eq!(
+        list["items"][0]["spec"]["syncPolicy"]["automated"],
+        serde_json::json!({"prune": true, "enabled": false})
+    );
+    assert!(
+        with.stderr.contains("written with automated sync disabled"),
+        "{}",
+        with.stderr
+    );
+    assert!(
+        with.stderr.contains("reverse step order"),
+        "{}",
+        with.stderr
+    );
+    // Without the flag the controller ignores the strategy.
+    assert_eq!(without.code, 0, "{}", without.stderr);
+    let list: Value = serde_json::from_str(&without.stdout).unwrap();
+    assert_eq!(
+        list["items"][0]["spec"]["syncPolicy"]["automated"],
+        serde_json::json!({"prune": true})
+    );
+    assert!(
+        without.stderr.contains("which the controller ignores"),
+        "{}",
+        without.stderr
+    );
 }

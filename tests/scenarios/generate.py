@@ -277,8 +277,34 @@ def write_documents(path, objects):
             f.write("\n")
 
 
+def manager_application(prune):
+    """The Application that deploys the ApplicationSets themselves (app of apps)."""
+    automated = {"selfHeal": True}
+    if prune:
+        automated["prune"] = True
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": MANAGER, "namespace": ARGOCD_NS, "uid": uid("app", MANAGER)},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": REPO, "path": "appsets", "targetRevision": "main"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": ARGOCD_NS},
+            "syncPolicy": {"automated": automated},
+        },
+        "status": {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}},
+    }
+
+
+MANAGER = "platform-appsets"
+
+
 def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer=True,
-             drop_from_head=(), live_revision_drift=None, head_override=None):
+             drop_from_head=(), live_revision_drift=None, head_override=None,
+             manager=None, drop_from_both=()):
+    """`manager`: None, "prune" or "no-prune": a live Application that tracks the live
+    ApplicationSets (annotation tracking) and syncs automatically, with or without prune.
+    `drop_from_both`: ApplicationSets that are live but in neither revision."""
     base_kwargs = base_kwargs or {}
     head_kwargs = head_kwargs or {}
     root = os.path.join(ROOT, name)
@@ -299,6 +325,10 @@ def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer
     for set_name, suffix, path, ns in APPSETS:
         live = appset(set_name, suffix, path, ns, **base_kwargs)
         live["metadata"]["uid"] = uid("appset", set_name)
+        if manager:
+            live["metadata"]["annotations"] = {
+                "argocd.argoproj.io/tracking-id":
+                    f"{MANAGER}:argoproj.io/ApplicationSet:{ARGOCD_NS}/{set_name}"}
         if live_revision_drift and set_name == live_revision_drift:
             live["spec"]["template"]["spec"]["source"]["targetRevision"] = "release-2023.10"
         live_sets.append(live)
@@ -310,12 +340,16 @@ def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer
                 revision = "release-2023.10"
             apps.append(live_application(set_name, suffix, path, ns, cluster, stage,
                                          finalizer=live_finalizer, revision=revision))
+    if manager:
+        apps.append(manager_application(manager == "prune"))
     write_documents(os.path.join(root, "snapshot", "in-cluster", "argocd", "config.yaml"), argocd)
     write_documents(os.path.join(root, "snapshot", "in-cluster", "argocd", "applicationsets.yaml"), live_sets)
     write_yaml_list(os.path.join(root, "snapshot", "in-cluster", "argocd", "applications.json"), apps)
     for cluster, _ in CLUSTERS:
         write_documents(os.path.join(root, "snapshot", cluster, "objects.yaml"), cluster_objects(cluster))
     for set_name, suffix, path, ns in APPSETS:
+        if set_name in drop_from_both:
+            continue
         write_documents(os.path.join(root, "base", f"{set_name}.yaml"),
                         [appset(set_name, suffix, path, ns, **base_kwargs)])
         if set_name in drop_from_head:
@@ -400,12 +434,40 @@ cannot evaluate. The other ApplicationSets are unchanged.
         """
 # appset-removed
 
-Head removes the `kube-metrics-server` ApplicationSet from git. Once it is pruned, garbage
-collection deletes its Applications (appset rulebook §9.8), which cascade: metrics-server and
-the APIService it backs are deleted together (the APIService is tracked by the same
-Application), no namespace is deleted, and nothing gets stuck.
+Head removes the `kube-metrics-server` ApplicationSet from git. The Application
+`platform-appsets` tracks it (annotation tracking) and syncs automatically with
+`prune: true`, so it prunes the ApplicationSet; garbage collection then deletes its
+Applications (appset rulebook §9.8), which cascade: metrics-server and the APIService it
+backs are deleted together (the APIService is tracked by the same Application), no
+namespace is deleted, and nothing gets stuck.
 """,
         drop_from_head=("kube-metrics-server",),
+        manager="prune",
+    )
+    scenario(
+        "appset-removed-without-prune",
+        """
+# appset-removed-without-prune
+
+Head removes the `kube-metrics-server` ApplicationSet from git, but the Application
+`platform-appsets` that manages it syncs automatically without `prune: true`. Removing a
+manifest from git is a prune (gitops-engine `sync_context.go`: extraneous live objects are
+deleted only when pruning is on), so the Application goes OutOfSync and nothing is
+deleted: the ApplicationSet and its Applications stay.
+""",
+        drop_from_head=("kube-metrics-server",),
+        manager="no-prune",
+    )
+    scenario(
+        "appset-not-in-revisions",
+        """
+# appset-not-in-revisions
+
+The live `kube-log` ApplicationSet is in neither revision: its file lives elsewhere (another
+path, or `--path` that does not select it). The merge does not touch it, so the plan says
+so and predicts no deletion of its Applications. The other ApplicationSets are unchanged.
+""",
+        drop_from_both=("kube-log",),
     )
 
 

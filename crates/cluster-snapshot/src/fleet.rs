@@ -338,9 +338,18 @@ impl Fleet {
         if server == IN_CLUSTER_SERVER && !self.settings.in_cluster_enabled {
             return None;
         }
-        self.cluster_infos
+        // Several secrets may declare one server: any of them is that cluster, so the
+        // one with a snapshot folder is the one to simulate.
+        let mut matching = self
+            .cluster_infos
             .iter()
-            .find(|info| trimmed_server(info) == server)
+            .filter(|info| trimmed_server(info) == server);
+        let first = matching.clone().next();
+        matching
+            .find(|info| {
+                self.clusters.contains_key(&info.name) || self.unread.contains_key(&info.name)
+            })
+            .or(first)
             .or_else(|| (server == IN_CLUSTER_SERVER).then(|| &*IN_CLUSTER))
     }
 
@@ -429,13 +438,18 @@ fn cluster_infos_of(objects: &[SourcedObject]) -> Result<Vec<ClusterInfo>, LoadE
         infos.push((info, secret_id(&sourced.object)));
     }
     infos.sort();
+    // Two secrets for one server are not ambiguous: the cluster generator keys secrets by
+    // name (`applicationset/generators/cluster.go`, `getSecretsByClusterName`) and yields
+    // one parameter set per name, and a destination by server resolves to that server
+    // whichever secret the informer returns (`util/settings/cluster_informer.go`,
+    // `GetClusterByURL`). Two for one name are: the generator keeps one of them,
+    // unspecified which, and so would the snapshot folder of that name.
     check_unique(&infos, "name", |info| info.name.as_str())?;
-    check_unique(&infos, "server", trimmed_server)?;
     Ok(infos.into_iter().map(|(info, _)| info).collect())
 }
 
-/// Two secrets for one cluster name or server make Argo CD's choice arbitrary, and the
-/// prediction with it.
+/// Two secrets for one cluster name make Argo CD's choice arbitrary, and the prediction
+/// with it.
 fn check_unique(
     infos: &[(ClusterInfo, String)],
     what: &'static str,

@@ -316,15 +316,30 @@ fn duplicate_clusters_are_errors() {
         &LoadOptions::default(),
         "cluster secrets `argocd/a` and `argocd/b` both declare the cluster name `prod`; Argo CD would pick one of them arbitrarily",
     );
-    check_snapshot_error(
-        &format!(
-            "//- in-cluster/c.yaml\n{}{}",
-            secret("a", "one", "https://a/"),
-            secret("b", "two", "https://a")
-        ),
-        &LoadOptions::default(),
-        "cluster secrets `argocd/a` and `argocd/b` both declare the cluster server `https://a`; Argo CD would pick one of them arbitrarily",
-    );
+}
+
+/// Duplicate servers are not ambiguous: the cluster generator keys secrets by name
+/// (`applicationset/generators/cluster.go`, `getSecretsByClusterName`), and a destination
+/// by server resolves to that server whichever secret answers. They load, and a server
+/// resolves to the name that has a snapshot folder.
+#[test]
+fn duplicate_cluster_servers_load() {
+    let secret = |secret: &str, name: &str, server: &str| {
+        format!("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {secret}\n  namespace: argocd\n  labels: {{argocd.argoproj.io/secret-type: cluster}}\nstringData:\n  name: {name}\n  server: {server}\n")
+    };
+    let dir = fixture(&format!(
+        "//- in-cluster/c.yaml\n{}{}//- two/objects.yaml\napiVersion: v1\nkind: Namespace\nmetadata: {{name: x}}\n",
+        secret("a", "one", "https://a/"),
+        secret("b", "two", "https://a")
+    ));
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    let names: Vec<&str> = fleet
+        .cluster_infos
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["one", "two"]);
+    assert_eq!(fleet.cluster_for_server("https://a").unwrap().name, "two");
 }
 
 #[test]

@@ -63,7 +63,7 @@ pub use error::GenerateError;
 pub use normalize::normalize_application_spec;
 pub use recorded::GeneratorResponses;
 pub use repo::{InMemoryRepos, NoRepositories, RepoFiles};
-pub use validate::{validate_applications, InvalidApplication};
+pub use validate::{validate_applications, validate_generated, InvalidApplication};
 
 use error::{type_name, FieldPath, Segment};
 use eval::{AppSetFacts, Evaluator, Level, Transformed};
@@ -156,6 +156,10 @@ pub struct Generated {
     /// Argo CD does not recognize (it produces nothing), cluster secrets that collapse
     /// into one cluster.
     pub warnings: Vec<String>,
+    /// Positions in `applications` of those whose rendered `spec.project` was empty.
+    /// Their spec shows `default` (normalized), but the controller validates before it
+    /// normalizes and refuses them (rulebook 8, [`validate_generated`]).
+    pub empty_projects: BTreeSet<usize>,
 }
 
 /// Evaluates an ApplicationSet into the Applications the ApplicationSet controller would
@@ -222,24 +226,26 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
     };
     let evaluator = Evaluator::new(*ctx, renderer, facts);
     let mut applications = Vec::new();
+    let mut empty_projects = BTreeSet::new();
     for (index, entry) in entries.iter().enumerate() {
         let entry_path = generators_path.index(index);
         let outputs =
             evaluator.transform(entry, &entry_path, Some(spec_template), None, Level::Top)?;
         for output in &outputs {
             let prepared = PreparedTemplate::new(output, &evaluator.renderer);
-            applications.extend(build_all(
-                &owner,
-                output,
-                &prepared,
-                &evaluator.renderer,
-                ctx.workers,
-            )?);
+            let built = build_all(&owner, output, &prepared, &evaluator.renderer, ctx.workers)?;
+            for (application, empty_project) in built {
+                if empty_project {
+                    empty_projects.insert(applications.len());
+                }
+                applications.push(application);
+            }
         }
     }
     Ok(Generated {
         applications,
         warnings: evaluator.into_warnings(),
+        empty_projects,
     })
 }
 
@@ -340,7 +346,7 @@ fn build_all(
     prepared: &PreparedTemplate,
     renderer: &Renderer,
     workers: usize,
-) -> Result<Vec<Object>, GenerateError> {
+) -> Result<Vec<(Object, bool)>, GenerateError> {
     /// Below this many parameter sets, threads cost more than they save.
     const PARALLEL_FROM: usize = 256;
     let sets = &output.param_sets;
@@ -354,7 +360,7 @@ fn build_all(
             .collect();
     }
     let chunk = sets.len().div_ceil(workers);
-    let parts: Vec<Vec<Result<Object, GenerateError>>> = std::thread::scope(|scope| {
+    let parts: Vec<Vec<Result<(Object, bool), GenerateError>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = sets
             .chunks(chunk)
             .map(|part| {
@@ -383,7 +389,7 @@ fn build_application(
     prepared: &PreparedTemplate,
     renderer: &Renderer,
     params: &ParamSet,
-) -> Result<Object, GenerateError> {
+) -> Result<(Object, bool), GenerateError> {
     // One conversion of the parameters for every field and the patch, as the controller
     // passes one map to all of them.
     let bound = renderer.bind(params, &output.hints);
@@ -495,6 +501,8 @@ fn build_application(
         Value::Array(vec![Value::Object(owner_reference)]),
     );
 
+    // Validation sees the project as rendered, before normalization makes it `default`.
+    let empty_project = spec.get("project").is_none_or(fields::is_go_zero);
     normalize_application_spec(&mut spec);
 
     let mut application = Map::new();
@@ -502,7 +510,10 @@ fn build_application(
     application.insert("kind".into(), "Application".into());
     application.insert("metadata".into(), Value::Object(metadata_out));
     application.insert("spec".into(), spec);
-    Ok(Object::from_value(Value::Object(application)))
+    Ok((
+        Object::from_value(Value::Object(application)),
+        empty_project,
+    ))
 }
 
 /// Renders `spec.templatePatch` with the parameter set, parses it and applies it as a

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
 use preflight_model::Object;
 
-use crate::GenerationContext;
+use crate::{Generated, GenerationContext};
 
 /// A generated Application Argo CD would not write, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +23,36 @@ pub fn validate_applications(
     applications: &[Object],
     ctx: &GenerationContext,
 ) -> Vec<InvalidApplication> {
+    check_all(appset_name, applications, &BTreeSet::new(), ctx)
+}
+
+/// [`validate_applications`] over a generation's result, which also knows the
+/// Applications whose rendered project was empty: the controller validates before it
+/// normalizes the spec (`validateGeneratedApplications` runs before
+/// `NormalizeApplicationSpec`), so it looks up the AppProject named `` and refuses them.
+pub fn validate_generated(
+    appset_name: &str,
+    generated: &Generated,
+    ctx: &GenerationContext,
+) -> Vec<InvalidApplication> {
+    check_all(
+        appset_name,
+        &generated.applications,
+        &generated.empty_projects,
+        ctx,
+    )
+}
+
+fn check_all(
+    appset_name: &str,
+    applications: &[Object],
+    empty_projects: &BTreeSet<usize>,
+    ctx: &GenerationContext,
+) -> Vec<InvalidApplication> {
     let projects = ctx.app_project_names();
     let mut seen = BTreeSet::new();
     let mut invalid = Vec::new();
-    for app in applications {
+    for (index, app) in applications.iter().enumerate() {
         let name = app.name();
         let message = if name.is_empty() {
             Some("application name is empty".to_string())
@@ -35,8 +61,13 @@ pub fn validate_applications(
                 "ApplicationSet {appset_name} contains applications with duplicate name: {name}"
             ))
         } else {
-            let project = app.str_at(&["spec", "project"]).unwrap_or("default");
-            if !projects.is_empty() && !projects.contains(project) {
+            let project = if empty_projects.contains(&index) {
+                ""
+            } else {
+                app.str_at(&["spec", "project"]).unwrap_or("default")
+            };
+            // No AppProject has an empty name, whatever the snapshot holds.
+            if project.is_empty() || (!projects.is_empty() && !projects.contains(project)) {
                 Some(format!(
                     "application references project {project} which does not exist"
                 ))

@@ -7,8 +7,9 @@
 use serde::Serialize;
 
 use preflight_simulator::{
-    Action, ApiServiceOutcome, ApplicationChange, ClusterOutcome, Drift, EvaluationError, Finding,
-    NamespaceCondition, NamespaceOutcome, ObjectOutcome, Outcome, Severity,
+    Action, ApiServiceOutcome, ApplicationChange, ApplicationSetChange, ApplicationSetFate,
+    ClusterOutcome, Drift, EvaluationError, Finding, NamespaceCondition, NamespaceOutcome,
+    ObjectOutcome, Outcome, Severity,
 };
 
 use crate::changes::changed_paths;
@@ -55,6 +56,8 @@ struct Report<'a> {
     findings: Vec<FindingJson<'a>>,
     errors: Vec<ErrorJson<'a>>,
     drift: Vec<DriftJson<'a>>,
+    /// What the merge does to ApplicationSet objects that it does not simply apply.
+    application_sets: Vec<ApplicationSetJson<'a>>,
     /// The snapshot's cluster folders that were read, and those left unread because the
     /// change deletes nothing there.
     clusters_read: &'a [String],
@@ -85,6 +88,11 @@ impl<'a> Report<'a> {
                 .collect(),
             errors: outcome.errors.iter().map(ErrorJson::of).collect(),
             drift: outcome.drift.iter().map(DriftJson::of).collect(),
+            application_sets: outcome
+                .application_sets
+                .iter()
+                .map(ApplicationSetJson::of)
+                .collect(),
             clusters_read: &outcome.clusters_read,
             clusters_not_read: &outcome.clusters_not_read,
         }
@@ -206,6 +214,9 @@ struct ApplicationJson<'a> {
     notes: &'a [String],
     /// For updates: the paths of the fields that change.
     changes: Vec<String>,
+    /// `automated-sync-disabled` or `reverse-deletion` under progressive sync.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progressive_sync: Option<&'static str>,
 }
 
 impl<'a> ApplicationJson<'a> {
@@ -230,6 +241,7 @@ impl<'a> ApplicationJson<'a> {
             policy: application.policy.map(|policy| policy.as_str()),
             notes: &application.notes,
             changes,
+            progressive_sync: application.progressive.map(crate::progressive::code),
         }
     }
 }
@@ -411,6 +423,59 @@ impl<'a> DriftJson<'a> {
             application_set: &drift.application_set,
             namespace: &drift.namespace,
             message: &drift.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApplicationSetJson<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    /// `not-in-revisions`, `pruned`, `not-pruned` or `refused`.
+    fate: &'static str,
+    /// The Application that manages it, when known.
+    manager: Option<ManagerJson<'a>>,
+    /// Why it is not pruned: `not-live`, `no-manager`, `manager-missing`, `manual-sync`,
+    /// `prune-disabled`, `prune-false`, `prune-confirm`.
+    reason: Option<&'static str>,
+    /// For `refused`: the API server's field errors.
+    errors: &'a [String],
+    message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ManagerJson<'a> {
+    namespace: &'a str,
+    name: &'a str,
+}
+
+impl<'a> ApplicationSetJson<'a> {
+    fn of(change: &'a ApplicationSetChange) -> ApplicationSetJson<'a> {
+        let (manager, reason) = match &change.fate {
+            ApplicationSetFate::NotInRevisions => (None, None),
+            ApplicationSetFate::Pruned { manager } => (Some(manager), None),
+            ApplicationSetFate::NotPruned { manager, why } => {
+                (manager.as_ref(), Some(crate::appsets::not_pruned_code(why)))
+            }
+            ApplicationSetFate::Refused { .. } => (None, None),
+        };
+        let errors = match &change.fate {
+            ApplicationSetFate::Refused { errors, .. } => errors.as_slice(),
+            _ => &[],
+        };
+        ApplicationSetJson {
+            name: &change.name,
+            namespace: &change.namespace,
+            fate: crate::appsets::fate_code(&change.fate),
+            manager: manager.map(|m| ManagerJson {
+                namespace: &m.namespace,
+                name: &m.name,
+            }),
+            reason,
+            errors,
+            message: crate::appsets::describe(change),
         }
     }
 }

@@ -10,10 +10,12 @@
 //! This crate depends on the simulator's outcome types only. It must not depend on I/O,
 //! the clock, the environment, tokio, kube, an HTTP client, or the simulator's internals.
 
+mod appsets;
 mod changes;
 mod escape;
 mod json;
 mod markdown;
+mod progressive;
 mod summary;
 mod text;
 

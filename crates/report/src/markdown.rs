@@ -670,6 +670,9 @@ fn details_cell(application: &ApplicationChange) -> String {
         }
     }
     details.extend(application.notes.iter().map(|note| cell(note)));
+    if let Some(progressive) = application.progressive {
+        details.push(cell(crate::progressive::note(progressive)));
+    }
     details.join("<br>")
 }
 
@@ -960,6 +963,18 @@ fn mermaid_label(step: &str) -> String {
 }
 
 fn write_errors_and_drift(out: &mut String, outcome: &Outcome) {
+    if !outcome.application_sets.is_empty() {
+        let _ = writeln!(out, "### {}\n", crate::appsets::TITLE);
+        for change in &outcome.application_sets {
+            let _ = writeln!(
+                out,
+                "- ApplicationSet {}: {}",
+                code(&format!("{}/{}", change.namespace, change.name)),
+                text(&crate::appsets::describe(change))
+            );
+        }
+        out.push('\n');
+    }
     if !outcome.errors.is_empty() {
         out.push_str("### Could not be evaluated\n\n");
         out.push_str(
@@ -973,10 +988,20 @@ fn write_errors_and_drift(out: &mut String, outcome: &Outcome) {
             if let Some(application_set) = &error.application_set {
                 place.push(format!("ApplicationSet {}", code(application_set)));
             }
-            if place.is_empty() {
-                let _ = writeln!(out, "- {}", text(&error.message));
+            let caveat = if error.freezes {
+                ""
             } else {
-                let _ = writeln!(out, "- {}: {}", place.join(", "), text(&error.message));
+                " (Argo CD acts on it; the plan predicts nothing for it)"
+            };
+            if place.is_empty() {
+                let _ = writeln!(out, "- {}{caveat}", text(&error.message));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "- {}: {}{caveat}",
+                    place.join(", "),
+                    text(&error.message)
+                );
             }
         }
         out.push('\n');

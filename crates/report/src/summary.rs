@@ -364,7 +364,9 @@ fn action_rank(action: Action) -> u8 {
 /// Whether an Application is listed by name: a change, or an unchanged one with a note
 /// that explains it (a suppressed delete, for instance). The rest are only counted.
 fn worth_listing(application: &ApplicationChange) -> bool {
-    application.action != Action::Unchanged || !application.notes.is_empty()
+    application.action != Action::Unchanged
+        || !application.notes.is_empty()
+        || application.progressive.is_some()
 }
 
 /// A group of [`applications_by_set`] with at least one Application worth listing.

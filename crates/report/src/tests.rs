@@ -81,6 +81,7 @@ fn application(name: &str, application_set: Option<&str>, action: Action) -> App
         notes: Vec::new(),
         before: None,
         after: None,
+        progressive: None,
     }
 }
 
@@ -375,6 +376,7 @@ fn incident() -> Outcome {
             file: Some("appsets/ingress.yaml".to_string()),
             application_set: Some("ingress-nginx".to_string()),
             message: "the `scmProvider` generator cannot be evaluated offline".to_string(),
+            freezes: true,
         }],
         drift: vec![Drift {
             application_set: "logging".to_string(),
@@ -383,6 +385,7 @@ fn incident() -> Outcome {
                 "live `spec.template.spec.source.targetRevision` is `v2.1.0`, base has `v2.0.0`"
                     .to_string(),
         }],
+        application_sets: Vec::new(),
         clusters_read: vec![
             "e1-k8s-lab-a".to_string(),
             "e1-k8s-lab-b".to_string(),
@@ -753,6 +756,7 @@ fn hostile() -> Outcome {
         file: Some(format!("appsets/{RLO}evil.yaml")),
         application_set: Some(set.clone()),
         message: format!("spec.generators[0]: `@here` {RLO}mailto:a@b.c"),
+        freezes: true,
     });
     outcome.clusters[0].namespaces[0].conditions[0].message =
         format!("@ns-owner {RLO} www.evil.example | x");
@@ -879,5 +883,58 @@ fn words_forges_act_on_are_code() {
     assert_eq!(
         html("ApplicationSet @x: 1 <b>"),
         "ApplicationSet <code>@x:</code> 1 &lt;b&gt;"
+    );
+}
+
+#[test]
+fn progressive_sync_and_application_set_facts_are_rendered_in_every_format() {
+    let mut outcome = all_clear();
+    outcome.applications[0].progressive =
+        Some(preflight_simulator::ProgressiveSync::AutomatedSyncDisabled);
+    let mut kept = application("web-a", Some("web"), Action::Unchanged);
+    kept.progressive = Some(preflight_simulator::ProgressiveSync::AutomatedSyncDisabled);
+    outcome.applications.push(kept);
+    outcome
+        .application_sets
+        .push(preflight_simulator::ApplicationSetChange {
+            namespace: "argocd".to_string(),
+            name: "web".to_string(),
+            fate: preflight_simulator::ApplicationSetFate::Refused {
+                errors: vec!["spec.template.spec.project: Required value".to_string()],
+                live: true,
+            },
+        });
+    let text = render_text(&outcome);
+    assert!(
+        text.contains("note: progressive sync (RollingSync): written with automated sync disabled"),
+        "{text}"
+    );
+    // An unchanged Application with a progressive note is listed by name.
+    assert!(text.contains("web-a"), "{text}");
+    assert!(
+        text.contains("ApplicationSet argocd/web: the API server refuses head's manifest (spec.template.spec.project: Required value)"),
+        "{text}"
+    );
+    let markdown = render_markdown(&outcome);
+    assert!(
+        markdown.contains("written with automated sync disabled"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("### ApplicationSets removed, refused or left alone"),
+        "{markdown}"
+    );
+    let json: Value = serde_json::from_str(&render_json(&outcome)).unwrap();
+    let progressive: Vec<&Value> = json["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.get("progressiveSync"))
+        .collect();
+    assert_eq!(progressive, [&json!("automated-sync-disabled"); 2]);
+    assert_eq!(json["applicationSets"][0]["fate"], "refused");
+    assert_eq!(
+        json["applicationSets"][0]["errors"],
+        json!(["spec.template.spec.project: Required value"])
     );
 }

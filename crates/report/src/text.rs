@@ -230,6 +230,12 @@ fn application_line(out: &mut String, application: &ApplicationChange, widths: W
     for note in &application.notes {
         line(out, &format!("      note: {}", one_line(note)));
     }
+    if let Some(progressive) = application.progressive {
+        line(
+            out,
+            &format!("      note: {}", crate::progressive::note(progressive)),
+        );
+    }
 }
 
 fn stuck(out: &mut String, outcome: &Outcome) {
@@ -304,6 +310,20 @@ fn stuck(out: &mut String, outcome: &Outcome) {
 }
 
 fn errors_and_drift(out: &mut String, outcome: &Outcome) {
+    if !outcome.application_sets.is_empty() {
+        let _ = writeln!(out, "\n{}", crate::appsets::TITLE);
+        for change in &outcome.application_sets {
+            line(
+                out,
+                &format!(
+                    "  - ApplicationSet {}/{}: {}",
+                    change.namespace,
+                    change.name,
+                    one_line(&crate::appsets::describe(change))
+                ),
+            );
+        }
+    }
     if !outcome.errors.is_empty() {
         out.push_str("\nCould not be evaluated (left as it is)\n");
         for error in &outcome.errors {
@@ -314,11 +334,14 @@ fn errors_and_drift(out: &mut String, outcome: &Outcome) {
             if let Some(application_set) = &error.application_set {
                 place.push(format!("ApplicationSet {application_set}"));
             }
-            let text = if place.is_empty() {
+            let mut text = if place.is_empty() {
                 format!("  - {}", one_line(&error.message))
             } else {
                 format!("  - {}: {}", place.join(", "), one_line(&error.message))
             };
+            if !error.freezes {
+                text.push_str(" (Argo CD acts on it; the plan predicts nothing for it)");
+            }
             line(out, &text);
         }
     }

@@ -20,6 +20,7 @@ pub fn code_rank(code: &str) -> usize {
         "apiservice-unavailable",
         "stuck-object",
         "applicationset-frozen",
+        "applicationset-not-evaluated",
         "preserve-added-too-late",
         "application-replaced",
         "application-deleted",
@@ -214,7 +215,24 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         }
     }
     for error in &outcome.errors {
-        if let Some(set) = &error.application_set {
+        let Some(set) = &error.application_set else {
+            continue;
+        };
+        if !error.freezes {
+            findings.push(Finding {
+                severity: Severity::High,
+                code: "applicationset-not-evaluated".to_string(),
+                cluster: None,
+                message: format!(
+                    "the plan cannot evaluate ApplicationSet `{set}`, so it predicts nothing for it (Argo CD will act on it): {}",
+                    error.message
+                ),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+            });
+            continue;
+        }
+        {
             findings.push(Finding {
                 severity: Severity::High,
                 code: "applicationset-frozen".to_string(),

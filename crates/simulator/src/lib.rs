@@ -7,11 +7,15 @@
 //! This crate is pure: no I/O, no clock, no environment; it never depends on tokio,
 //! kube or an HTTP client.
 
+pub mod apiserver;
 pub mod cascade;
+pub mod controller;
 pub mod deadlock;
 pub mod findings;
+pub mod ignore;
 pub mod outcome;
 pub mod plan;
+pub mod progressive;
 
 pub use cascade::{DeclaredController, KubeVersion, Propagation};
 pub use outcome::*;

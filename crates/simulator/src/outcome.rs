@@ -25,6 +25,9 @@ pub struct Outcome {
     /// ApplicationSets whose live spec differs from the base revision: merging applies
     /// that drift too.
     pub drift: Vec<Drift>,
+    /// What the merge does to ApplicationSet objects themselves, where that is not simply
+    /// "applied from head", sorted by namespace and name.
+    pub application_sets: Vec<ApplicationSetChange>,
     /// The cluster folders of the snapshot that were read, sorted.
     pub clusters_read: Vec<String>,
     /// The cluster folders left unread because nothing the change does reaches them,
@@ -87,8 +90,23 @@ pub struct ApplicationChange {
     pub notes: Vec<String>,
     /// The Application as it is now (live), when it exists and the action changes it.
     pub before: Option<Value>,
-    /// The Application as the controller would write it, when it is written and differs.
+    /// The Application as the controller would write it, when it is written and differs
+    /// from the live one.
     pub after: Option<Value>,
+    /// What progressive sync (RollingSync) changes for it, when it applies.
+    pub progressive: Option<ProgressiveSync>,
+}
+
+/// What a RollingSync ApplicationSet's progressive sync does to one Application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProgressiveSync {
+    /// Written with `automated.enabled: false`: the ApplicationSet controller syncs it
+    /// itself, step by step.
+    AutomatedSyncDisabled,
+    /// Deleted by the ApplicationSet controller in reverse step order
+    /// (`deletionOrder: Reverse`) before the ApplicationSet goes.
+    ReverseDeletion,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -227,6 +245,9 @@ pub struct EvaluationError {
     pub file: Option<String>,
     pub application_set: Option<String>,
     pub message: String,
+    /// True when Argo CD itself stops on it (a generation error freezes the
+    /// ApplicationSet); false when only the plan cannot evaluate what Argo CD would do.
+    pub freezes: bool,
 }
 
 /// An ApplicationSet whose live spec differs from the base revision.
@@ -237,4 +258,67 @@ pub struct Drift {
     pub namespace: String,
     /// Human-readable description of the difference.
     pub message: String,
+}
+
+/// What the merge does to one ApplicationSet object (not to its Applications).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationSetChange {
+    pub namespace: String,
+    pub name: String,
+    pub fate: ApplicationSetFate,
+}
+
+/// The Application that manages an ApplicationSet through Argo CD's resource tracking.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manager {
+    pub namespace: String,
+    pub name: String,
+}
+
+/// Why an ApplicationSet removed from git is not pruned.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase", tag = "reason")]
+pub enum NotPruned {
+    /// The snapshot does not hold it live, so nothing is known to manage it.
+    NotLive,
+    /// The live object carries no tracking that names an Application.
+    NoManager,
+    /// The tracking names an Application the snapshot does not hold.
+    ManagerMissing,
+    /// The managing Application has no automated sync (or it is disabled).
+    ManualSync,
+    /// Automated sync without `prune: true`.
+    PruneDisabled,
+    /// The ApplicationSet's `argocd.argoproj.io/sync-options` say `Prune=false`.
+    PruneFalseOption,
+    /// The ApplicationSet's sync options say `Prune=confirm` and nobody approved.
+    PruneNeedsConfirmation,
+}
+
+/// What happens to an ApplicationSet object when head is merged.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum ApplicationSetFate {
+    /// Live, but in neither revision: it is managed elsewhere and the merge leaves it
+    /// (and its Applications) alone.
+    NotInRevisions,
+    /// In base, gone from head, and the Application that manages it prunes: it is
+    /// deleted.
+    Pruned { manager: Manager },
+    /// In base, gone from head, but nothing prunes it: the managing Application goes
+    /// OutOfSync and the ApplicationSet stays with its Applications.
+    NotPruned {
+        manager: Option<Manager>,
+        why: NotPruned,
+    },
+    /// The API server refuses head's manifest (it breaks the CRD schema): it is never
+    /// applied, and the live ApplicationSet, if any, stays as it is.
+    Refused {
+        /// The API server's field errors.
+        errors: Vec<String>,
+        /// Whether a live ApplicationSet keeps running in its place.
+        live: bool,
+    },
 }

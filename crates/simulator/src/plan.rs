@@ -10,21 +10,27 @@ use serde_json::{json, Value};
 
 use preflight_cluster_snapshot::{ClusterSnapshot, Fleet, SourcedObject};
 use preflight_generators::{
-    effective_policy, normalize_application_spec, GenerationContext, GenerationInputs,
-    GeneratorResponses, NoRepositories, RepoFiles,
+    normalize_application_spec, GenerationContext, GenerationInputs, GeneratorResponses,
+    NoRepositories, RepoFiles,
 };
 use preflight_model::argocd::{
     self, ARGOCD_GROUP, HELM_RESOURCE_POLICY_ANNOTATION, POST_DELETE_FINALIZER_PREFIX,
     PRE_DELETE_FINALIZER_PREFIX, RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION,
     SYNC_WAVE_ANNOTATION,
 };
-use preflight_model::{ApplicationsSyncPolicy, CascadeMode, ClusterInfo, Object, ObjectKey};
+use preflight_model::{
+    ApplicationsSyncPolicy, CascadeMode, ClusterInfo, Object, ObjectKey, TrackingId, TrackingMethod,
+};
 
+use crate::apiserver;
 use crate::cascade::{
     describe, DeclaredController, DeletionRequest, KubeVersion, Propagation, Simulation,
 };
+use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
 use crate::findings;
+use crate::ignore::{apply_merge_patch, merge_patch, IgnoreRules};
 use crate::outcome::*;
+use crate::progressive;
 
 /// Settings of a plan that are not inputs.
 #[derive(Debug, Clone, Default)]
@@ -212,7 +218,6 @@ struct Planner<'a> {
     fleet: &'a Fleet,
     config: &'a PlanConfig,
     argocd_namespace: String,
-    app_projects: Option<BTreeSet<String>>,
     /// The objects of the Argo CD cluster, for generators that read them.
     argocd_objects: Vec<&'a Object>,
     /// Repositories and recorded answers for generators.
@@ -225,6 +230,12 @@ struct Planner<'a> {
     manual: BTreeMap<String, Vec<DeletionRequest>>,
     /// Objects replacement Applications fail to create: (cluster, application, object, error).
     sync_failures: Vec<(String, String, ObjectKey, String)>,
+    /// Applications (namespace, name) that an ApplicationSet of this merge creates or
+    /// adopts, by the first ApplicationSet (in plan order) to write them.
+    claimed: BTreeMap<SetKey, String>,
+    /// The ApplicationSet controller's flags (`argocd-cmd-params-cm`); `None` when they
+    /// stop it from starting, and then it does nothing at all.
+    controller: Option<ControllerSettings>,
 }
 
 /// Argo CD's progress through the waves of one deleting Application.
@@ -274,28 +285,43 @@ impl<'a> Planner<'a> {
     fn new(fleet: &'a Fleet, config: &'a PlanConfig) -> Planner<'a> {
         let argocd = fleet.argocd();
         let argocd_namespace = fleet.argocd_namespace().unwrap_or("argocd").to_string();
-        let app_projects: BTreeSet<String> = argocd
-            .map(|snapshot| {
-                snapshot
-                    .of_kind(ARGOCD_GROUP, "AppProject")
-                    .iter()
-                    .map(|o| o.name().to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let argocd_objects = argocd.map(|s| s.objects().collect()).unwrap_or_default();
+        let argocd_objects: Vec<&Object> =
+            argocd.map(|s| s.objects().collect()).unwrap_or_default();
+        let mut outcome = Outcome::default();
+        let controller =
+            ControllerSettings::read(argocd_objects.iter().copied(), fleet.argocd_namespace())
+                .map_err(|error| {
+                    let file = argocd.and_then(|snapshot| {
+                        let config_map = snapshot
+                            .of_kind("", "ConfigMap")
+                            .iter()
+                            .find(|o| o.name() == CMD_PARAMS_CONFIG_MAP)?;
+                        snapshot.source(&config_map.key()).map(|s| s.to_string())
+                    });
+                    outcome.errors.push(EvaluationError {
+                        file,
+                        application_set: None,
+                        message: format!(
+                            "ConfigMap `{CMD_PARAMS_CONFIG_MAP}`: field `data.{}`: {}",
+                            error.field, error.problem
+                        ),
+                        freezes: true,
+                    });
+                })
+                .ok();
         Planner {
             fleet,
             config,
             argocd_namespace,
-            app_projects: (!app_projects.is_empty()).then_some(app_projects),
             argocd_objects,
             generation: None,
-            outcome: Outcome::default(),
+            outcome,
             live: BTreeMap::new(),
             cascading: Vec::new(),
             sync_failures: Vec::new(),
             manual: BTreeMap::new(),
+            claimed: BTreeMap::new(),
+            controller,
         }
     }
 
@@ -380,6 +406,7 @@ impl<'a> Planner<'a> {
                         manifest.file.display(),
                         manifest.document
                     ),
+                    freezes: true,
                 });
                 continue;
             }
@@ -390,6 +417,11 @@ impl<'a> Planner<'a> {
 
     fn run(&mut self, base: &[SourcedObject], head: &[SourcedObject]) {
         self.plan_applications(base, head);
+        for application in &mut self.outcome.applications {
+            if application.action == Action::Unchanged {
+                application.after = None;
+            }
+        }
         self.run_cascades();
         findings::application_findings(self.fleet, &self.argocd_namespace, &mut self.outcome);
     }
@@ -410,27 +442,59 @@ impl<'a> Planner<'a> {
         let base_sets = self.application_sets(base, &live_sets);
         let head_sets = self.application_sets(head, &live_sets);
         self.load_live_applications(&base_sets);
-        self.record_drift(&live_sets, &base_sets);
+        self.record_drift(&live_sets, &base_sets, &head_sets);
 
         let mut keys: BTreeSet<SetKey> = head_sets.keys().cloned().collect();
         keys.extend(base_sets.keys().cloned());
         keys.extend(live_sets.keys().cloned());
         let mut generated_by_set: BTreeMap<SetKey, Vec<Object>> = BTreeMap::new();
+        if self.controller.is_none() {
+            // The ApplicationSet controller does not start: it writes and deletes nothing.
+            keys.clear();
+        }
         for key in &keys {
-            match head_sets.get(key) {
-                Some(manifest) => {
+            match (head_sets.get(key), base_sets.get(key)) {
+                (Some(manifest), _) => {
                     let live_set = live_sets.get(key).copied();
-                    if let Some(apps) = self.plan_application_set(key, manifest, live_set) {
-                        generated_by_set.insert(key.clone(), apps);
+                    let refusal = apiserver::application_set_schema_errors(&manifest.object);
+                    if refusal.is_empty() {
+                        if let Some(apps) = self.plan_application_set(key, manifest, live_set) {
+                            generated_by_set.insert(key.clone(), apps);
+                        }
+                        continue;
+                    }
+                    // The API server refuses head's manifest: the controller goes on with
+                    // the live ApplicationSet, if there is one.
+                    self.outcome.application_sets.push(ApplicationSetChange {
+                        namespace: key.0.clone(),
+                        name: key.1.clone(),
+                        fate: ApplicationSetFate::Refused {
+                            errors: refusal,
+                            live: live_set.is_some(),
+                        },
+                    });
+                    if let Some(live_set) = live_set {
+                        let as_live = SourcedObject {
+                            object: live_set.clone(),
+                            ..(*manifest).clone()
+                        };
+                        if let Some(apps) = self.plan_application_set(key, &as_live, Some(live_set))
+                        {
+                            generated_by_set.insert(key.clone(), apps);
+                        }
                     }
                 }
-                None => {
-                    let previous = live_sets
-                        .get(key)
-                        .copied()
-                        .or_else(|| base_sets.get(key).map(|m| &m.object));
-                    self.plan_removed_application_set(key, previous);
+                (None, Some(base_manifest)) => {
+                    let live_set = live_sets.get(key).copied();
+                    self.plan_removed_application_set(key, live_set, &base_manifest.object);
                 }
+                // Live but in neither revision: the files that manage it are elsewhere
+                // (another path, another repository), and this merge does not touch it.
+                (None, None) => self.outcome.application_sets.push(ApplicationSetChange {
+                    namespace: key.0.clone(),
+                    name: key.1.clone(),
+                    fate: ApplicationSetFate::NotInRevisions,
+                }),
             }
         }
         self.plan_plain_applications(base, head);
@@ -472,6 +536,7 @@ impl<'a> Planner<'a> {
                     message: format!(
                         "the snapshot holds no live Applications and the base revision cannot be generated, so what is live is unknown: {error}"
                     ),
+                    freezes: true,
                 }),
             }
         }
@@ -481,9 +546,12 @@ impl<'a> Planner<'a> {
         &mut self,
         live_sets: &BTreeMap<SetKey, &Object>,
         base_sets: &BTreeMap<SetKey, &SourcedObject>,
+        head_sets: &BTreeMap<SetKey, &SourcedObject>,
     ) {
         for (key, live) in live_sets {
             let message = match base_sets.get(key) {
+                // In neither revision: reported as untouched, not as drift.
+                None if !head_sets.contains_key(key) => continue,
                 None => "the live ApplicationSet is not in the base revision".to_string(),
                 Some(base) => {
                     let live_spec = live.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
@@ -535,23 +603,51 @@ impl<'a> Planner<'a> {
         }
         let owned = self.owned_by(key);
         let file = manifest.file.display().to_string();
-        let policy = match effective_policy(&appset) {
+        let controller = self.controller.unwrap_or_default();
+        let policy = match controller.effective_policy(&appset) {
             Ok(policy) => policy,
             Err(error) => {
                 self.freeze(key, &file, &owned, error.to_string());
                 return None;
             }
         };
+        let ignore = match IgnoreRules::of(appset.value_at(&["spec"])) {
+            Ok(rules) => rules,
+            Err(error) => {
+                self.not_evaluated(
+                    key,
+                    &file,
+                    &owned,
+                    format!("field `{}`: {}", error.field, error.message),
+                );
+                return None;
+            }
+        };
         let result = preflight_generators::generate(&appset, &self.context(Side::Head));
-        let generated = match result {
+        let mut generated = match result {
             Ok(generated) => generated,
             Err(error) => {
                 self.freeze(key, &file, &owned, error.to_string());
                 return None;
             }
         };
+        // Argo CD's validation, with its messages, as `generate` states them (§8).
+        let mut invalid: BTreeMap<String, String> = BTreeMap::new();
+        for problem in
+            preflight_generators::validate_generated(&key.1, &generated, &self.context(Side::Head))
+        {
+            invalid.entry(problem.name).or_insert(problem.message);
+        }
+        // Progressive sync writes automated sync disabled (`SyncDesiredApplications`).
+        let mut automated_disabled = BTreeSet::new();
+        if controller.progressive_syncs && progressive::rolling_sync_enabled(&appset) {
+            for app in &mut generated.applications {
+                if progressive::disable_automated_sync(app) {
+                    automated_disabled.insert(app.name().to_string());
+                }
+            }
+        }
         let applications = generated.applications;
-        let invalid = self.validate(&applications);
         let generated_names: BTreeSet<&str> = applications.iter().map(Object::name).collect();
         let owned_names: BTreeSet<String> = owned.iter().map(|a| a.name().to_string()).collect();
         let preserved = preserved_fields(&appset);
@@ -561,6 +657,7 @@ impl<'a> Planner<'a> {
             .unwrap_or(false);
 
         // Create-or-update, sorted by name (§9.3, §9.4).
+        let first_entry = self.outcome.applications.len();
         let mut write_error = false;
         let mut sorted: Vec<&Object> = applications.iter().collect();
         sorted.sort_by(|a, b| a.name().cmp(b.name()));
@@ -604,6 +701,53 @@ impl<'a> Planner<'a> {
                 ));
                 continue;
             }
+            // Another ApplicationSet of this merge writes it first (§9.6): this write
+            // fails as "already owned by another controller", an error that also skips
+            // this ApplicationSet's delete step.
+            if let Some(first) = self.claimed.get(&app_key).filter(|first| **first != key.1) {
+                write_error = true;
+                let note = format!(
+                    "not written: ApplicationSet `{first}` also generates Application `{name}` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `{first}` goes first"
+                );
+                self.outcome.applications.push(change(
+                    Change {
+                        app,
+                        application_set: Some(&key.1),
+                        action: Action::Unchanged,
+                        before: live.as_deref(),
+                        after: None,
+                        policy,
+                        notes: vec![note],
+                    },
+                    self.fleet,
+                ));
+                continue;
+            }
+            if live
+                .as_ref()
+                .is_none_or(|l| l.controller_reference().is_none())
+            {
+                self.claimed.insert(app_key.clone(), key.1.clone());
+            }
+            // The API server refuses the create; a failed write skips the delete step.
+            if let (None, Some(refusal)) = (&live, apiserver::application_name_error(&name)) {
+                write_error = true;
+                self.outcome.applications.push(change(
+                    Change {
+                        app,
+                        application_set: Some(&key.1),
+                        action: Action::Unchanged,
+                        before: None,
+                        after: None,
+                        policy,
+                        notes: vec![format!(
+                            "not written: {refusal}; this error also skips the delete step of the ApplicationSet"
+                        )],
+                    },
+                    self.fleet,
+                ));
+                continue;
+            }
             match live {
                 None => self.outcome.applications.push(change(
                     Change {
@@ -638,11 +782,24 @@ impl<'a> Planner<'a> {
                                 .to_string(),
                         );
                     }
-                    let after = mutate_live(&live, app, &preserved);
-                    let action = if same_application(&live, &after) {
-                        Action::Unchanged
+                    let mut after = mutate_live(&live, app, &preserved);
+                    let action = if ignore.is_empty() {
+                        if same_application(&live, &after) {
+                            Action::Unchanged
+                        } else {
+                            Action::Update
+                        }
                     } else {
-                        Action::Update
+                        match write_ignoring(&live, &after, &ignore, &name) {
+                            None => {
+                                after = live.clone().into_owned();
+                                Action::Unchanged
+                            }
+                            Some(written) => {
+                                after = written;
+                                Action::Update
+                            }
+                        }
                     };
                     self.outcome.applications.push(change(
                         Change {
@@ -657,6 +814,12 @@ impl<'a> Planner<'a> {
                         self.fleet,
                     ));
                 }
+            }
+        }
+
+        for entry in &mut self.outcome.applications[first_entry..] {
+            if entry.after.is_some() && automated_disabled.contains(&entry.name) {
+                entry.progressive = Some(ProgressiveSync::AutomatedSyncDisabled);
             }
         }
 
@@ -790,6 +953,7 @@ impl<'a> Planner<'a> {
             file: Some(file.to_string()),
             application_set: Some(key.1.clone()),
             message: message.clone(),
+            freezes: true,
         });
         for live in owned {
             let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy: ApplicationsSyncPolicy::default(), notes: vec![format!(
@@ -800,16 +964,79 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// An ApplicationSet that is live (or in base) but gone from head: when the
-    /// Application that manages it prunes, garbage collection deletes its Applications
-    /// (§9.8), whatever its policy, unless the policy forbids deletion and the
-    /// ApplicationSet carries a finalizer.
-    fn plan_removed_application_set(&mut self, key: &SetKey, previous: Option<&Object>) {
-        let owned = self.owned_by(key);
-        let Some(previous) = previous else {
-            return;
+    /// An ApplicationSet the plan cannot evaluate (not a generation error: Argo CD would
+    /// act, but the plan cannot say how): nothing is predicted for it.
+    fn not_evaluated(
+        &mut self,
+        key: &SetKey,
+        file: &str,
+        owned: &[Cow<'a, Object>],
+        message: String,
+    ) {
+        self.outcome.errors.push(EvaluationError {
+            file: Some(file.to_string()),
+            application_set: Some(key.1.clone()),
+            message: format!("the plan cannot evaluate this ApplicationSet: {message}"),
+            freezes: false,
+        });
+        for live in owned {
+            let mut entry = change(
+                Change {
+                    app: live,
+                    application_set: Some(&key.1),
+                    action: Action::Unchanged,
+                    before: Some(live),
+                    after: None,
+                    policy: ApplicationsSyncPolicy::default(),
+                    notes: vec![format!(
+                        "not predicted: the plan cannot evaluate its ApplicationSet ({message})"
+                    )],
+                },
+                self.fleet,
+            );
+            entry.policy = None;
+            self.outcome.applications.push(entry);
+        }
+    }
+
+    /// An ApplicationSet in base but gone from head. Removing a file from git deletes
+    /// nothing by itself: the Application that manages the ApplicationSet (Argo CD's
+    /// resource tracking) must prune it. When it does, garbage collection deletes the
+    /// Applications the ApplicationSet owns (§9.8), whatever its policy, unless the
+    /// policy forbids deletion and the ApplicationSet carries a finalizer. When nothing
+    /// prunes it, the managing Application goes OutOfSync and everything stays.
+    fn plan_removed_application_set(
+        &mut self,
+        key: &SetKey,
+        live_set: Option<&Object>,
+        base_set: &Object,
+    ) {
+        let pruning = self.pruning_of(live_set);
+        let manager = match pruning {
+            Ok(manager) => manager,
+            Err((manager, why)) => {
+                self.outcome.application_sets.push(ApplicationSetChange {
+                    namespace: key.0.clone(),
+                    name: key.1.clone(),
+                    fate: ApplicationSetFate::NotPruned { manager, why },
+                });
+                return;
+            }
         };
-        let policy = effective_policy(previous).unwrap_or_default();
+        self.outcome.application_sets.push(ApplicationSetChange {
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            fate: ApplicationSetFate::Pruned {
+                manager: manager.clone(),
+            },
+        });
+        let previous = live_set.unwrap_or(base_set);
+        let owned = self.owned_by(key);
+        let policy = self
+            .controller
+            .unwrap_or_default()
+            .effective_policy(previous)
+            .unwrap_or_default();
         if !previous.finalizers().is_empty() && !policy.allows_delete() {
             for live in &owned {
                 let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy, notes: vec![format!(
@@ -821,16 +1048,101 @@ impl<'a> Planner<'a> {
             }
             return;
         }
+        // With its finalizer and `deletionOrder: Reverse`, the controller deletes the
+        // Applications itself, step by step in reverse order, before it lets the
+        // ApplicationSet go (`PerformReverseDeletion`); the result is the same deletions.
+        let reverse = previous
+            .finalizers()
+            .iter()
+            .any(|f| f == RESOURCES_FINALIZER)
+            && progressive::deletion_order_reversed(previous);
         for live in &owned {
             self.delete_application(
                 live,
                 Some(&key.1),
                 Some(policy),
                 vec![format!(
-                    "the ApplicationSet `{}` is removed from git: once it is pruned, garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
-                    key.1
+                    "the ApplicationSet `{}` is removed from git and Application `{}` prunes it: {} deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
+                    key.1,
+                    manager.name,
+                    if reverse { "the ApplicationSet controller" } else { "garbage collection" }
                 )],
             );
+            if reverse {
+                if let Some(entry) = self.outcome.applications.last_mut() {
+                    entry.progressive = Some(ProgressiveSync::ReverseDeletion);
+                }
+            }
+        }
+    }
+
+    /// Whether the Application that manages a live ApplicationSet prunes it once its
+    /// manifest is gone: the manager found through the tracking method of `argocd-cm`
+    /// (`util/argo/resource_tracking.go`, `GetAppName`), automated sync enabled with
+    /// `prune: true` (`pkg/apis/application/v1alpha1/types.go`, `IsAutomatedSyncEnabled`,
+    /// `GetPrune`), and no `Prune=false` or `Prune=confirm` sync option on the object,
+    /// else on the Application (`gitops-engine/pkg/sync/sync_context.go`,
+    /// `isPruningDisabled`, `objRequiresPruneConfirmation`).
+    fn pruning_of(
+        &self,
+        live_set: Option<&Object>,
+    ) -> Result<Manager, (Option<Manager>, NotPruned)> {
+        let live_set = live_set.ok_or((None, NotPruned::NotLive))?;
+        let settings = &self.fleet.settings;
+        let instance = match settings.tracking_method {
+            TrackingMethod::Annotation | TrackingMethod::AnnotationAndLabel => live_set
+                .annotation(argocd::TRACKING_ID_ANNOTATION)
+                .and_then(TrackingId::parse)
+                .filter(|id| id.matches(&live_set.key()))
+                .map(|id| id.application),
+            TrackingMethod::Label => live_set
+                .label(&settings.instance_label_key)
+                .filter(|value| !value.is_empty())
+                .map(str::to_string),
+        }
+        .ok_or((None, NotPruned::NoManager))?;
+        // An Application outside the control-plane namespace is tracked as
+        // `namespace_name` (`InstanceName`).
+        let manager = match instance.split_once('_') {
+            Some((namespace, name)) => Manager {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            },
+            None => Manager {
+                namespace: self.argocd_namespace.clone(),
+                name: instance,
+            },
+        };
+        let Some(app) = self
+            .live
+            .get(&(manager.namespace.clone(), manager.name.clone()))
+        else {
+            return Err((Some(manager), NotPruned::ManagerMissing));
+        };
+        let automated = app
+            .value_at(&["spec", "syncPolicy", "automated"])
+            .filter(|automated| automated.is_object());
+        let Some(automated) = automated else {
+            return Err((Some(manager), NotPruned::ManualSync));
+        };
+        if automated.get("enabled").and_then(Value::as_bool) == Some(false) {
+            return Err((Some(manager), NotPruned::ManualSync));
+        }
+        if automated.get("prune").and_then(Value::as_bool) != Some(true) {
+            return Err((Some(manager), NotPruned::PruneDisabled));
+        }
+        let app_options: Vec<String> = app
+            .string_list(&["spec", "syncPolicy", "syncOptions"])
+            .iter()
+            .flat_map(|o| argocd::sync_options(o).map(str::to_string))
+            .collect();
+        let resource = live_set.annotation(SYNC_OPTIONS_ANNOTATION).unwrap_or("");
+        let prune = sync_option(argocd::sync_options(resource), "Prune")
+            .or_else(|| sync_option(app_options.iter().map(String::as_str), "Prune"));
+        match prune.as_deref() {
+            Some("false") => Err((Some(manager), NotPruned::PruneFalseOption)),
+            Some("confirm") => Err((Some(manager), NotPruned::PruneNeedsConfirmation)),
+            _ => Ok(manager),
         }
     }
 
@@ -921,46 +1233,6 @@ impl<'a> Planner<'a> {
     fn plain(mut entry: ApplicationChange) -> ApplicationChange {
         entry.policy = None;
         entry
-    }
-
-    /// Marks generated Applications that validation rejects (§8), by name.
-    fn validate(&self, applications: &[Object]) -> BTreeMap<String, String> {
-        let mut invalid = BTreeMap::new();
-        let mut seen = BTreeSet::new();
-        for app in applications {
-            let name = app.name().to_string();
-            if name.is_empty() {
-                invalid.insert(
-                    name,
-                    "the generated Application has an empty name".to_string(),
-                );
-                continue;
-            }
-            if !seen.insert(name.clone()) {
-                invalid.insert(
-                    name.clone(),
-                    format!("ApplicationSet generates duplicate Application name `{name}`; no copy is written and an existing one is neither updated nor deleted"),
-                );
-                continue;
-            }
-            if invalid.contains_key(&name) {
-                continue;
-            }
-            let project = app.str_at(&["spec", "project"]).unwrap_or("default");
-            if let Some(projects) = &self.app_projects {
-                if !projects.contains(project) {
-                    invalid.insert(
-                        name.clone(),
-                        format!("application references project {project} which does not exist"),
-                    );
-                    continue;
-                }
-            }
-            if let Err(message) = check_destination(self.fleet, app) {
-                invalid.insert(name, message);
-            }
-        }
-        invalid
     }
 
     /// Applications that hand-made deletions on the Argo CD cluster remove (as namespace
@@ -1351,6 +1623,40 @@ fn mutate_live(
     after
 }
 
+/// What the controller writes when the ApplicationSet has `ignoreApplicationDifferences`
+/// (`applicationset/utils/createOrUpdate.go`, `CreateOrUpdate` and
+/// `applyIgnoreDifferences`): both sides lose the ignored fields and are renormalized;
+/// equal means no write (`None`); otherwise the live object receives the JSON merge patch
+/// between them, so ignored fields keep their live values (and a list that differs
+/// elsewhere is replaced whole, ignored parts included).
+fn write_ignoring(
+    live: &Object,
+    mutated: &Object,
+    ignore: &IgnoreRules,
+    name: &str,
+) -> Option<Object> {
+    let prepare = |object: &Object| {
+        let mut raw = object.raw().clone();
+        if let Some(spec) = raw.get_mut("spec") {
+            normalize_application_spec(spec);
+        }
+        ignore.remove_ignored(&mut raw, name);
+        if let Some(spec) = raw.get_mut("spec") {
+            normalize_application_spec(spec);
+        }
+        Object::from_value(raw)
+    };
+    let live_ignoring = prepare(live);
+    let mutated_ignoring = prepare(mutated);
+    if same_application(&live_ignoring, &mutated_ignoring) {
+        return None;
+    }
+    let patch = merge_patch(live_ignoring.raw(), mutated_ignoring.raw());
+    let mut written = live.raw().clone();
+    apply_merge_patch(&mut written, &patch);
+    Some(Object::from_value(written))
+}
+
 /// `spec.preservedFields` of an ApplicationSet: (annotation keys, label keys).
 fn preserved_fields(appset: &Object) -> (Vec<String>, Vec<String>) {
     (
@@ -1433,13 +1739,13 @@ fn change(change: Change, fleet: &Fleet) -> ApplicationChange {
         policy: Some(policy),
         notes,
         // Only changes are shown as diffs or paired as replacements: an unchanged
-        // Application (most of a fleet's) keeps no copies.
+        // Application (most of a fleet's) keeps no copy of the live one, and its written
+        // form is dropped once planning has read it (see `Planner::run`).
         before: before
             .filter(|_| action != Action::Unchanged)
             .map(|b| b.raw().clone()),
-        after: after
-            .filter(|_| action != Action::Unchanged)
-            .map(Object::into_raw),
+        after: after.map(Object::into_raw),
+        progressive: None,
     }
 }
 

@@ -7,13 +7,14 @@
 //! first path segment says where the file goes: `base/…` and `head/…` are the two
 //! revisions of the ApplicationSets, anything else is the snapshot folder of the cluster
 //! it names. Argo CD runs in `in-cluster`, whose folder always starts with `argocd-cm`
-//! and the cluster secret of `lab-a` (server `https://lab-a.example`).
+//! and the cluster secret of `lab-a` (server `https://lab-a.example`): the file
+//! `in-cluster/prelude.yaml`, which a fixture may replace.
 //!
 //! The expectation prints, in order: each Application change (`<action> <namespace>/<name>
 //! set=<ApplicationSet> policy=<policy> -> <cluster>` with `cascade`, `replaces=` and
 //! `replaced-by=` when they apply, then its notes), each object and namespace the
 //! cascade touches per cluster, the APIServices it affects, the evaluation errors, the
-//! drift entries and the set of finding codes.
+//! drift entries, what happens to ApplicationSet objects and the set of finding codes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -41,6 +42,12 @@ data: {name: bGFiLWE=, server: aHR0cHM6Ly9sYWItYS5leGFtcGxl}
 
 #[track_caller]
 fn check(fixture: &str, expected: &str) {
+    let outcome = outcome_of(fixture);
+    check_outcome(&outcome, expected);
+}
+
+/// The plan of a fixture.
+fn outcome_of(fixture: &str) -> preflight_simulator::Outcome {
     let mut files: Vec<(String, String)> = vec![(
         format!("{ARGOCD_CLUSTER}/prelude.yaml"),
         PRELUDE.to_string(),
@@ -56,6 +63,10 @@ fn check(fixture: &str, expected: &str) {
                 text.push('\n');
             }
         }
+    }
+    // A fixture may replace the prelude by giving a file of the same path.
+    if files[1..].iter().any(|(path, _)| *path == files[0].0) {
+        files.remove(0);
     }
     let mut clusters: BTreeMap<String, Vec<SourcedObject>> = BTreeMap::new();
     let mut base = Vec::new();
@@ -86,8 +97,11 @@ fn check(fixture: &str, expected: &str) {
         }
     }
     let fleet = Fleet::from_sourced(clusters, ARGOCD_CLUSTER).expect("the snapshot loads");
-    let outcome = plan(&fleet, &base, &head, &PlanConfig::default());
+    plan(&fleet, &base, &head, &PlanConfig::default())
+}
 
+#[track_caller]
+fn check_outcome(outcome: &preflight_simulator::Outcome, expected: &str) {
     let mut actual = Vec::new();
     for app in &outcome.applications {
         let mut line = format!("{} {}/{}", app.action.as_str(), app.namespace, app.name);
@@ -112,6 +126,9 @@ fn check(fixture: &str, expected: &str) {
         }
         actual.push(line);
         actual.extend(app.notes.iter().map(|n| format!("  {n}")));
+        if let Some(progressive) = app.progressive {
+            actual.push(format!("  progressive: {progressive:?}"));
+        }
     }
     for cluster in &outcome.clusters {
         for object in &cluster.objects {
@@ -158,6 +175,12 @@ fn check(fixture: &str, expected: &str) {
         actual.push(format!(
             "drift {}/{}: {}",
             drift.namespace, drift.application_set, drift.message
+        ));
+    }
+    for set in &outcome.application_sets {
+        actual.push(format!(
+            "appset {}/{}: {:?}",
+            set.namespace, set.name, set.fate
         ));
     }
     let codes: BTreeSet<&str> = outcome.findings.iter().map(|f| f.code.as_str()).collect();
@@ -500,6 +523,59 @@ fn s9_2_policy_create_delete_never_updates() {
     );
 }
 
+/// The controller's own policy (`argocd-cmd-params-cm` `applicationsetcontroller.policy`)
+/// wins over the ApplicationSet's unless overrides are enabled; setting it turns the
+/// override default off (`applicationset/utils/policy.go`, `DefaultPolicy`;
+/// `cmd/argocd-applicationset-controller/commands/applicationset_controller.go`).
+#[test]
+fn s9_2_controller_policy_from_argocd_cmd_params_cm() {
+    let cmd_params = |data: &str| {
+        format!(
+            "//- in-cluster/cmd-params.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: argocd-cmd-params-cm, namespace: argocd}}\ndata: {data}\n"
+        )
+    };
+    check(
+        &format!(
+            "{}\n{}",
+            policy_case("sync"),
+            cmd_params("{applicationsetcontroller.policy: create-only}")
+        ),
+        r#"
+            unchanged argocd/a set=web policy=create-only -> lab-a
+              not updated: policy `create-only` forbids updates
+            unchanged argocd/b set=web policy=create-only -> lab-a
+              no longer generated but kept: policy `create-only` forbids deletion
+            create argocd/c set=web policy=create-only -> lab-a
+            findings: deletion-suppressed
+        "#,
+    );
+    check(
+        &format!(
+            "{}\n{}",
+            policy_case("create-update"),
+            cmd_params("{applicationsetcontroller.policy: create-only, applicationsetcontroller.enable.policy.override: 'true'}")
+        ),
+        r#"
+            update argocd/a set=web policy=create-update -> lab-a
+            unchanged argocd/b set=web policy=create-update -> lab-a
+              no longer generated but kept: policy `create-update` forbids deletion
+            create argocd/c set=web policy=create-update -> lab-a
+            findings: deletion-suppressed
+        "#,
+    );
+    check(
+        &format!(
+            "{}\n{}",
+            policy_case("sync"),
+            cmd_params("{applicationsetcontroller.policy: upsert}")
+        ),
+        // The controller exits on an unknown policy: it does nothing at all.
+        r#"
+            error in-cluster/cmd-params.yaml: document 1 (-): ConfigMap `argocd-cmd-params-cm`: field `data.applicationsetcontroller.policy`: unknown policy `upsert`, the ApplicationSet controller does not start; expected `sync`, `create-only`, `create-update` or `create-delete`
+        "#,
+    );
+}
+
 #[test]
 fn s9_4_create_only_still_adopts_an_unowned_existing_application() {
     check(
@@ -558,7 +634,7 @@ fn s9_6_duplicate_generated_names_write_neither_and_keep_the_existing_one() {
         ]),
         r#"
             unchanged argocd/a set=web policy=sync -> lab-a
-              not written: ApplicationSet generates duplicate Application name `a`; no copy is written and an existing one is neither updated nor deleted
+              not written: ApplicationSet web contains applications with duplicate name: a
             delete argocd/b set=web policy=sync -> lab-a cascade
             in-cluster: deleted Application argocd/b: deleted by the ApplicationSet controller (ApplicationSet `web`)
             findings: application-deleted, application-not-written, cluster-not-in-snapshot
@@ -580,6 +656,31 @@ fn s8_3_unknown_app_project_is_not_written_when_the_snapshot_has_app_projects() 
         r#"
             unchanged argocd/a set=web policy=sync -> lab-a
               not written: application references project missing which does not exist
+            findings: application-not-written
+        "#,
+    );
+}
+
+/// `validateGeneratedApplications` (applicationset_controller.go) looks the project up
+/// as rendered; `NormalizeApplicationSpec` turns an empty one into `default` only later,
+/// when writing. An empty project is therefore refused, whether or not the snapshot lists
+/// AppProjects.
+#[test]
+fn s8_3_empty_project_is_refused_not_read_as_default() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("b", "b")], "").replace("project: default", "project: ''"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+              not written: application references project  which does not exist
+            unchanged argocd/b set=web policy=sync -> lab-a
+              not written: application references project  which does not exist
             findings: application-not-written
         "#,
     );
@@ -611,7 +712,7 @@ fn s8_4_unresolvable_destination_is_not_written() {
         ]),
         r#"
             unchanged argocd/a set=web policy=sync -> ?
-              not written: there are no clusters with this URL: https://gone.example
+              not written: application destination spec is invalid: error getting cluster by server "https://gone.example": cluster "https://gone.example" not found
             findings: application-not-written
         "#,
     );
@@ -670,29 +771,233 @@ fn s9_6_application_owned_by_another_application_set_is_not_written_and_skips_th
     );
 }
 
+/// `web` live as in `set`, tracked (annotation tracking, the default) by the Application
+/// `appsets`, which deploys it with `sync_policy` (YAML flow map of `spec.syncPolicy`).
+/// `extra_annotations` and `extra_metadata` continue the annotations and metadata maps
+/// (`, key: value`).
+fn managed_set(
+    set: &str,
+    extra_annotations: &str,
+    extra_metadata: &str,
+    sync_policy: &str,
+) -> String {
+    format!(
+        "{}---\n{}",
+        set.replace(
+            "metadata: {name: web, namespace: argocd}",
+            &format!("metadata: {{name: web, namespace: argocd, annotations: {{argocd.argoproj.io/tracking-id: 'appsets:argoproj.io/ApplicationSet:argocd/web'{extra_annotations}}}{extra_metadata}}}"),
+        ),
+        manager_app(sync_policy)
+    )
+}
+
+fn manager_app(sync_policy: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: appsets, namespace: argocd}}
+spec:
+  project: default
+  source: {{repoURL: 'https://git.example/appsets.git', path: appsets}}
+  destination: {{server: 'https://kubernetes.default.svc', namespace: argocd}}
+  syncPolicy: {sync_policy}
+"
+    )
+}
+
 #[test]
 fn s9_8_application_set_removed_from_head_deletes_its_applications() {
+    let set = web(
+        &[("a", "a")],
+        "  syncPolicy: {applicationsSync: create-only}\n",
+    );
     check(
         &fixture(&[
             "//- base/web.yaml",
-            &web(
-                &[("a", "a")],
-                "  syncPolicy: {applicationsSync: create-only}\n",
-            ),
+            &set,
             "//- head/other.yaml",
             "",
+            "//- in-cluster/sets.yaml",
+            &managed_set(&set, "", "", "{automated: {prune: true}}"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
             "//- lab-a/objects.yaml",
             &tracked_namespace("a"),
         ]),
         r#"
             delete argocd/a set=web policy=create-only -> lab-a cascade
-              the ApplicationSet `web` is removed from git: once it is pruned, garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)
+              the ApplicationSet `web` is removed from git and Application `appsets` prunes it: garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)
             in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
             lab-a: deleted Namespace a: deleted by Application `a` (cascade)
             lab-a: deleted ConfigMap a/settings: content of namespace `a`, deleted by the namespace controller
             lab-a: namespace a deleted
+            appset argocd/web: Pruned { manager: Manager { namespace: "argocd", name: "appsets" } }
             findings: application-deleted
         "#,
+    );
+}
+
+/// Removing a manifest from git is a prune of the live object, which only happens when
+/// the Application that tracks it prunes: automated sync enabled
+/// (`pkg/apis/application/v1alpha1/types.go`, `IsAutomatedSyncEnabled`) with
+/// `prune: true` (`GetPrune`), and no `Prune=false` / `Prune=confirm` sync option on the
+/// object, else on the Application (`gitops-engine/pkg/sync/sync_context.go`,
+/// `isPruningDisabled`, `objRequiresPruneConfirmation`). Otherwise the Application goes
+/// OutOfSync and nothing is deleted.
+#[track_caller]
+fn check_not_pruned(extra_annotations: &str, sync_policy: &str, expected_fate: &str) {
+    let set = web(&[("a", "a")], "");
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/sets.yaml",
+            &managed_set(&set, extra_annotations, "", sync_policy),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            "//- lab-a/objects.yaml",
+            &tracked_namespace("a"),
+        ]),
+        &format!(
+            "{}appset argocd/web: {expected_fate}",
+            if expected_fate.starts_with("Pruned") {
+                concat!(
+                    "delete argocd/a set=web policy=sync -> lab-a cascade\n",
+                    "  the ApplicationSet `web` is removed from git and Application `appsets` prunes it: garbage collection deletes every Application it owns (its `applicationsSync` policy does not prevent this)\n",
+                    "in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)\n",
+                    "lab-a: deleted Namespace a: deleted by Application `a` (cascade)\n",
+                    "lab-a: deleted ConfigMap a/settings: content of namespace `a`, deleted by the namespace controller\n",
+                    "lab-a: namespace a deleted\n",
+                )
+            } else {
+                ""
+            }
+        ),
+    );
+}
+
+#[test]
+fn s9_8_application_set_removed_from_git_is_deleted_only_when_its_manager_prunes() {
+    let not_pruned = |why: &str| {
+        format!(
+            "NotPruned {{ manager: Some(Manager {{ namespace: \"argocd\", name: \"appsets\" }}), why: {why} }}"
+        )
+    };
+    check_not_pruned("", "{}", &not_pruned("ManualSync"));
+    check_not_pruned(
+        "",
+        "{automated: {prune: true, enabled: false}}",
+        &not_pruned("ManualSync"),
+    );
+    check_not_pruned(
+        "",
+        "{automated: {selfHeal: true}}",
+        &not_pruned("PruneDisabled"),
+    );
+    check_not_pruned(
+        ", argocd.argoproj.io/sync-options: 'Prune=false'",
+        "{automated: {prune: true}}",
+        &not_pruned("PruneFalseOption"),
+    );
+    check_not_pruned(
+        "",
+        "{automated: {prune: true}, syncOptions: [Prune=confirm]}",
+        &not_pruned("PruneNeedsConfirmation"),
+    );
+    // A resource-level option wins over the Application's.
+    check_not_pruned(
+        ", argocd.argoproj.io/sync-options: 'Prune=true'",
+        "{automated: {prune: true}, syncOptions: [Prune=false]}",
+        "Pruned { manager: Manager { namespace: \"argocd\", name: \"appsets\" } }\nfindings: application-deleted",
+    );
+}
+
+#[test]
+fn s9_8_application_set_removed_from_git_without_a_live_manager_is_not_pruned() {
+    let set = web(&[("a", "a")], "");
+    // Tracked by an Application the snapshot does not hold.
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/sets.yaml",
+            &set.replace(
+                "metadata: {name: web, namespace: argocd}",
+                "metadata: {name: web, namespace: argocd, annotations: {argocd.argoproj.io/tracking-id: 'gone:argoproj.io/ApplicationSet:argocd/web'}}",
+            ),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        r#"appset argocd/web: NotPruned { manager: Some(Manager { namespace: "argocd", name: "gone" }), why: ManagerMissing }"#,
+    );
+    // Not tracked at all, or a tracking id copied from another object.
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/sets.yaml",
+            &set.replace(
+                "metadata: {name: web, namespace: argocd}",
+                "metadata: {name: web, namespace: argocd, annotations: {argocd.argoproj.io/tracking-id: 'appsets:argoproj.io/ApplicationSet:argocd/other'}}",
+            ),
+            "---",
+            &manager_app("{automated: {prune: true}}"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        "appset argocd/web: NotPruned { manager: None, why: NoManager }",
+    );
+}
+
+/// With `application.resourceTrackingMethod: label` the instance label names the
+/// manager (`util/argo/resource_tracking.go`, `GetAppName`).
+/// Without the ApplicationSet live in the snapshot, nothing is known to prune it.
+#[test]
+fn s9_8_application_set_removed_from_git_but_not_live_is_not_pruned() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        "appset argocd/web: NotPruned { manager: None, why: NotLive }",
+    );
+}
+
+#[test]
+fn s9_8_label_tracking_finds_the_manager_by_its_instance_label() {
+    let set = web(&[("a", "a")], "");
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/prelude.yaml",
+            &PRELUDE.replace(
+                "metadata: {name: argocd-cm, namespace: argocd}",
+                "metadata: {name: argocd-cm, namespace: argocd}\ndata: {application.resourceTrackingMethod: label}",
+            ),
+            "//- in-cluster/sets.yaml",
+            &set.replace(
+                "metadata: {name: web, namespace: argocd}",
+                "metadata: {name: web, namespace: argocd, labels: {app.kubernetes.io/instance: appsets}}",
+            ),
+            "---",
+            &manager_app("{automated: {selfHeal: true}}"),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+        ]),
+        r#"appset argocd/web: NotPruned { manager: Some(Manager { namespace: "argocd", name: "appsets" }), why: PruneDisabled }"#,
     );
 }
 
@@ -707,9 +1012,11 @@ fn s9_8_application_set_removed_with_a_finalizer_under_create_only_orphans_its_a
             "//- base/web.yaml",
             &set,
             "//- in-cluster/sets.yaml",
-            &set.replace(
-                "metadata: {name: web, namespace: argocd}",
-                "metadata: {name: web, namespace: argocd, finalizers: [resources-finalizer.argocd.argoproj.io]}",
+            &managed_set(
+                &set,
+                "",
+                ", finalizers: [resources-finalizer.argocd.argoproj.io]",
+                "{automated: {prune: true}}",
             ),
             "//- in-cluster/apps.yaml",
             &live_app("a", "a", RESOURCES, "web"),
@@ -719,6 +1026,7 @@ fn s9_8_application_set_removed_with_a_finalizer_under_create_only_orphans_its_a
         r#"
             unchanged argocd/a set=web policy=create-only -> lab-a
               the ApplicationSet is removed from git; its finalizer and policy `create-only` make the controller orphan this Application instead of deleting it
+            appset argocd/web: Pruned { manager: Manager { namespace: "argocd", name: "appsets" } }
         "#,
     );
 }
@@ -739,6 +1047,8 @@ fn s1_without_live_applications_base_stands_in_for_live() {
 }
 
 #[test]
+/// A live ApplicationSet in neither revision is managed elsewhere: not drift, and not
+/// removed (issue #12).
 fn s1_live_application_set_differing_from_base_is_reported_as_drift() {
     check(
         &fixture(&[
@@ -753,8 +1063,8 @@ fn s1_live_application_set_differing_from_base_is_reported_as_drift() {
         ]),
         r#"
             unchanged argocd/a set=web policy=sync -> lab-a
-            drift argocd/stray: the live ApplicationSet is not in the base revision
             drift argocd/web: the live spec differs from the base revision in `spec.generators`; merging applies that difference too
+            appset argocd/stray: NotInRevisions
             findings: applicationset-drift
         "#,
     );
@@ -990,6 +1300,316 @@ fn s10_delete_confirm_waits_for_approval() {
             delete argocd/a set=web policy=sync -> lab-a cascade
             in-cluster: stuck Application argocd/a: the Application waits for deletion approval: ConfigMap `a/precious` asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`
             findings: application-deleted
+        "#,
+    );
+}
+
+/// The ApplicationSet `web` with `ignoreApplicationDifferences` (YAML flow list) over a
+/// live Application `a` whose `targetRevision` someone pinned by hand.
+fn ignore_case(rules: &str, head_path: &str) -> String {
+    let extra = format!("  ignoreApplicationDifferences: {rules}\n");
+    fixture(&[
+        "//- base/web.yaml",
+        &web(&[("a", "a")], &extra),
+        "//- head/web.yaml",
+        &web(&[("a", head_path)], &extra),
+        "//- in-cluster/apps.yaml",
+        &live_app("a", "a", RESOURCES, "web")
+            .replace("path: a}", "path: a, targetRevision: pinned}"),
+    ])
+}
+
+/// `ignoreApplicationDifferences`: ignored fields are removed from both sides before
+/// comparing, and the write is a merge patch between them
+/// (`applicationset/utils/createOrUpdate.go`, `CreateOrUpdate`, `applyIgnoreDifferences`;
+/// `util/argo/normalizers/diff_normalizer.go`), so the live value of an ignored field stays
+/// and no update is written for it alone.
+#[test]
+fn s9_3_ignore_application_differences_keeps_live_values_and_writes_nothing_for_them() {
+    // Without a rule, the hand-pinned revision is reverted.
+    check(
+        &ignore_case("[]", "a"),
+        "update argocd/a set=web policy=sync -> lab-a",
+    );
+    for rules in [
+        "[{jsonPointers: [/spec/source/targetRevision]}]",
+        "[{jqPathExpressions: [.spec.source.targetRevision]}]",
+        "[{name: a, jqPathExpressions: ['.spec.source | select(.repoURL | contains(\"web\")) | .targetRevision']}]",
+    ] {
+        check(
+            &ignore_case(rules, "a"),
+            "unchanged argocd/a set=web policy=sync -> lab-a",
+        );
+    }
+    // A rule for another Application does not apply.
+    check(
+        &ignore_case(
+            "[{name: b, jsonPointers: [/spec/source/targetRevision]}]",
+            "a",
+        ),
+        "update argocd/a set=web policy=sync -> lab-a",
+    );
+    // Another change is written, and the ignored field keeps its live value.
+    let outcome = outcome_of(&ignore_case(
+        "[{jsonPointers: [/spec/source/targetRevision]}]",
+        "a2",
+    ));
+    let app = &outcome.applications[0];
+    assert_eq!(app.action, preflight_simulator::Action::Update);
+    let after = app.after.as_ref().unwrap();
+    assert_eq!(after["spec"]["source"]["path"], "a2");
+    assert_eq!(after["spec"]["source"]["targetRevision"], "pinned");
+}
+
+/// A jq expression the plan cannot evaluate is an error for its ApplicationSet, never
+/// ignored: nothing is predicted for it.
+#[test]
+fn s9_3_unsupported_jq_in_ignore_rules_is_an_error_not_a_silent_skip() {
+    check(
+        &ignore_case("[{jqPathExpressions: ['.spec | map(.x)']}]", "a2"),
+        r#"
+            unchanged argocd/a set=web -> lab-a
+              not predicted: the plan cannot evaluate its ApplicationSet (field `spec.ignoreApplicationDifferences[0].jqPathExpressions[0]`: `.spec | map(.x)`: unsupported expression at character 9: `map(.x)`; the plan evaluates paths, pipes and `select` with `==`, `!=`, `contains`, `startswith` or `endswith` only)
+            error head/web.yaml (web): the plan cannot evaluate this ApplicationSet: field `spec.ignoreApplicationDifferences[0].jqPathExpressions[0]`: `.spec | map(.x)`: unsupported expression at character 9: `map(.x)`; the plan evaluates paths, pipes and `select` with `==`, `!=`, `contains`, `startswith` or `endswith` only
+            findings: applicationset-not-evaluated
+        "#,
+    );
+}
+
+/// Two ApplicationSets of one merge generating the same new Application: the first write
+/// creates it with its owner reference, the second fails with "already owned by another
+/// controller", and that error skips the second ApplicationSet's delete step
+/// (`applicationset_controller.go`: `createOrUpdateInCluster` returns the error before
+/// `deleteInCluster`; rulebook §9.6).
+#[test]
+fn s9_6_two_application_sets_generating_the_same_new_application() {
+    let web2 = |elements: &[(&str, &str)]| web(elements, "").replace("name: web,", "name: web2,");
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a")], ""),
+            "//- base/web2.yaml",
+            &web2(&[("old", "old")]),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("shared", "shared")], ""),
+            "//- head/web2.yaml",
+            &web2(&[("shared", "shared")]),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("old", "old", RESOURCES, "web2"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+            unchanged argocd/old set=web2 policy=sync -> lab-a
+              no longer generated but kept: a write error in the same reconcile skips the delete step
+            create argocd/shared set=web policy=sync -> lab-a
+            unchanged argocd/shared set=web2 policy=sync -> lab-a
+              not written: ApplicationSet `web` also generates Application `shared` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `web` goes first
+            findings: application-not-written
+        "#,
+    );
+}
+
+/// The API server refuses to create an Application whose name is not a DNS subdomain
+/// (custom resources validate `metadata.name` with apimachinery's `IsDNS1123Subdomain`);
+/// the failed write is an error of the ApplicationSet, which skips its delete step
+/// (`applicationset_controller.go`, `createOrUpdateInCluster` before `deleteInCluster`).
+#[test]
+fn s9_3_application_name_the_api_server_refuses_skips_the_delete_step() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &web(&[("a", "a"), ("old", "old")], ""),
+            "//- head/web.yaml",
+            &web(&[("a", "a"), ("Lab_B", "b")], ""),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("old", "old", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/Lab_B set=web policy=sync -> lab-a
+              not written: Application.argoproj.io "Lab_B" is invalid: metadata.name: Invalid value: "Lab_B": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'); this error also skips the delete step of the ApplicationSet
+            unchanged argocd/a set=web policy=sync -> lab-a
+            unchanged argocd/old set=web policy=sync -> lab-a
+              no longer generated but kept: a write error in the same reconcile skips the delete step
+            findings: application-not-written
+        "#,
+    );
+}
+
+/// An ApplicationSet that breaks its CRD schema (Argo CD's
+/// `manifests/crds/applicationset-crd.yaml`: the `applicationsSync` enum, the required
+/// `template.spec.project` and `destination`) is refused by the API server: it is never
+/// applied and the live one goes on as it is.
+#[test]
+fn s9_2_application_set_breaking_its_schema_is_refused_and_live_stays() {
+    let live = web(&[("a", "a"), ("b", "b")], "");
+    let head = web(&[("a", "a")], "  syncPolicy: {applicationsSync: upsert}\n");
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &live,
+            "//- head/web.yaml",
+            &head,
+            "//- in-cluster/sets.yaml",
+            &live,
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("b", "b", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+            unchanged argocd/b set=web policy=sync -> lab-a
+            appset argocd/web: Refused { errors: ["spec.syncPolicy.applicationsSync: Unsupported value: \"upsert\": supported values: \"create-only\", \"create-update\", \"create-delete\", \"sync\""], live: true }
+        "#,
+    );
+    // A new ApplicationSet without a project is not created at all.
+    check(
+        &fixture(&[
+            "//- base/other.yaml",
+            "",
+            "//- head/web.yaml",
+            &web(&[("a", "a")], "").replace("      project: default\n", ""),
+        ]),
+        r#"
+            appset argocd/web: Refused { errors: ["spec.template.spec.project: Required value"], live: false }
+        "#,
+    );
+}
+
+/// `rollingSync` with steps and `deletionOrder: Reverse`, automated sync in the template.
+const ROLLING_SYNC: &str = "  strategy: {type: RollingSync, deletionOrder: Reverse, rollingSync: {steps: [{matchExpressions: [{key: env, operator: In, values: [dev]}]}]}}\n";
+
+fn progressive_syncs_enabled() -> &'static str {
+    "//- in-cluster/cmd-params.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cmd-params-cm, namespace: argocd}
+data: {applicationsetcontroller.enable.progressive.syncs: 'true'}
+"
+}
+
+/// Progressive sync (`applicationset/progressivesync/progressive_sync.go`,
+/// `SyncDesiredApplications` and `disableAutomatedSync`): with the controller flag on,
+/// a RollingSync ApplicationSet writes its Applications with automated sync disabled;
+/// with it off the strategy is ignored.
+#[test]
+fn s9_9_rolling_sync_writes_automated_sync_disabled_when_enabled() {
+    let head = web(&[("a", "a"), ("b", "b")], ROLLING_SYNC).replace(
+        "      project: default\n",
+        "      project: default\n      syncPolicy: {automated: {prune: true}}\n",
+    );
+    let base = web(&[("a", "a")], "");
+    let live = live_app("a", "a", RESOURCES, "web");
+    let with_flag = fixture(&[
+        "//- base/web.yaml",
+        &base,
+        "//- head/web.yaml",
+        &head,
+        "//- in-cluster/apps.yaml",
+        &live,
+        progressive_syncs_enabled(),
+    ]);
+    check(
+        &with_flag,
+        r#"
+            update argocd/a set=web policy=sync -> lab-a
+              progressive: AutomatedSyncDisabled
+            create argocd/b set=web policy=sync -> lab-a
+              progressive: AutomatedSyncDisabled
+        "#,
+    );
+    let outcome = outcome_of(&with_flag);
+    for app in &outcome.applications {
+        assert_eq!(
+            app.after.as_ref().unwrap()["spec"]["syncPolicy"]["automated"],
+            serde_json::json!({"prune": true, "enabled": false})
+        );
+    }
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &base,
+            "//- head/web.yaml",
+            &head,
+            "//- in-cluster/apps.yaml",
+            &live,
+        ]),
+        r#"
+            update argocd/a set=web policy=sync -> lab-a
+            create argocd/b set=web policy=sync -> lab-a
+        "#,
+    );
+}
+
+/// `deletionOrder: Reverse`: the controller keeps its finalizer on the ApplicationSet
+/// and, once it is deleted, deletes the Applications step by step in reverse order
+/// (`applicationset_controller.go` `Reconcile`, `PerformReverseDeletion`).
+#[test]
+fn s9_8_pruned_application_set_with_reverse_deletion_order() {
+    let set = web(&[("a", "a")], ROLLING_SYNC);
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &set,
+            "//- head/other.yaml",
+            "",
+            "//- in-cluster/sets.yaml",
+            &managed_set(
+                &set,
+                "",
+                ", finalizers: [resources-finalizer.argocd.argoproj.io]",
+                "{automated: {prune: true}}",
+            ),
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", "", "web"),
+            progressive_syncs_enabled(),
+        ]),
+        r#"
+            delete argocd/a set=web policy=sync -> lab-a
+              the ApplicationSet `web` is removed from git and Application `appsets` prunes it: the ApplicationSet controller deletes every Application it owns (its `applicationsSync` policy does not prevent this)
+              progressive: ReverseDeletion
+            in-cluster: deleted Application argocd/a: deleted by the ApplicationSet controller (ApplicationSet `web`)
+            appset argocd/web: Pruned { manager: Manager { namespace: "argocd", name: "appsets" } }
+        "#,
+    );
+}
+
+/// Two cluster secrets for one server: the cluster generator keys secrets by name and
+/// yields one parameter set per secret (`applicationset/generators/cluster.go`,
+/// `getSecretsByClusterName`), so both Applications are generated, and both resolve.
+#[test]
+fn s4_2_cluster_secrets_sharing_a_server_each_generate_an_application() {
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            "",
+            "//- head/web.yaml",
+            "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{clusters: {selector: {matchLabels: {argocd.argoproj.io/secret-type: cluster}}}}]
+  template:
+    metadata: {name: '{{name}}-web'}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: '{{server}}', namespace: web}
+",
+            "//- in-cluster/alias.yaml",
+            "apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-lab-a-alias
+  namespace: argocd
+  labels: {argocd.argoproj.io/secret-type: cluster}
+stringData: {name: lab-a-alias, server: 'https://lab-a.example/'}
+",
+        ]),
+        r#"
+            create argocd/lab-a-alias-web set=web policy=sync -> lab-a
+            create argocd/lab-a-web set=web policy=sync -> lab-a
         "#,
     );
 }

@@ -397,6 +397,11 @@ fn parse_unit(
     let mut value = match (api_version, kind) {
         (Some(api_version), Some(kind)) => {
             let keep = keep_for(api_version, kind, file.argocd_cluster);
+            if keep.skips_document() {
+                // Not loaded, but still well-formed JSON, as on the other paths.
+                serde_json::from_slice::<IgnoredAny>(text).map_err(json_error)?;
+                return Ok(None);
+            }
             let mut deserializer = serde_json::Deserializer::from_slice(text);
             let value = Slim {
                 keep,
@@ -424,33 +429,35 @@ fn parse_unit(
     }
     // Values parsed through the slim seed are pruned already; the rest are whole.
     let whole = !matches!((api_version, kind), (Some(_), Some(_)));
-    slim_object(file, value, unit.document, unit.item, whole).map(Some)
+    slim_object(file, value, unit.document, unit.item, whole)
 }
 
 /// Validates a document and wraps it as a slim object, pruning it when it was parsed
-/// whole.
+/// whole; `None` for a kind the loader does not load.
 pub(crate) fn slim_object(
     file: &SnapshotFile,
     value: Value,
     document: usize,
     item: Option<usize>,
     whole: bool,
-) -> Result<SourcedObject, LoadError> {
+) -> Result<Option<SourcedObject>, LoadError> {
+    let keep = match (value["apiVersion"].as_str(), value["kind"].as_str()) {
+        (Some(api_version), Some(kind)) => keep_for(api_version, kind, file.argocd_cluster),
+        _ => keep_for("", "", file.argocd_cluster),
+    };
+    if keep.skips_document() {
+        return Ok(None);
+    }
     check_object(&value).map_err(|problem| LoadError::InvalidObject {
         at: Source::new(&file.path, document, item),
         problem,
     })?;
-    let keep = keep_for(
-        value["apiVersion"].as_str().unwrap_or(""),
-        value["kind"].as_str().unwrap_or(""),
-        file.argocd_cluster,
-    );
     let value = if whole {
         prune_document(value, keep)
     } else {
         value
     };
-    Ok(SourcedObject {
+    Ok(Some(SourcedObject {
         object: match kept_paths(keep) {
             Some(kept) => Object::slim(value, kept),
             None => Object::from_value(value),
@@ -458,14 +465,16 @@ pub(crate) fn slim_object(
         file: file.path.clone(),
         document,
         item,
-    })
+    }))
 }
 
 /// The slow path: the whole file parsed as the manifest loader does, then pruned.
 fn parse_whole(file: &SnapshotFile, text: &str) -> Result<Vec<SourcedObject>, LoadError> {
     parse_located(&file.path, text)?
         .into_iter()
-        .map(|parsed| slim_object(file, parsed.value, parsed.document, parsed.item, true))
+        .filter_map(|parsed| {
+            slim_object(file, parsed.value, parsed.document, parsed.item, true).transpose()
+        })
         .collect()
 }
 
@@ -550,6 +559,9 @@ mod tests {
                 {"apiVersion": "v1", "data": {"k": "v"}, "kind": "ConfigMap",
                  "metadata": {"name": "c", "namespace": "n", "annotations": {"a": "b"}}},
                 null,
+                {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e", "namespace": "n"},
+                 "involvedObject": {"kind": "Pod", "name": "p"}, "reason": "Pulled"},
+                {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {}},
                 {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n",
                  "managedFields": [{"manager": "kubectl"}]},
                  "spec": {"nodeName": "node-1", "containers": [{"name": "c"}]},
@@ -614,6 +626,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(one_pass, summary(&[whole]));
+            // Events are not loaded, whatever the path (even one without a name).
             let kinds: Vec<&str> = one_pass
                 .iter()
                 .map(|(_, _, _, v)| v["kind"].as_str().unwrap())
@@ -622,6 +635,7 @@ mod tests {
                 kinds,
                 ["ConfigMap", "Pod", "Namespace", "ShoppingList", "Node"]
             );
+            assert_eq!(one_pass[1].2, Some(5), "items are counted with the events");
             // Sorted largest first for the threads, returned in file order.
             assert_eq!(one_pass[0].0, "list.json");
             assert_eq!(one_pass[3].0, "stream.json");
@@ -651,6 +665,11 @@ mod tests {
                 r#"{"apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 7}}], "kind": "List"}"#,
             ),
             ("c.json", "{\"apiVersion\": \"v1\",\n \"kind\": }"),
+            // A syntax error in a document the loader does not keep is still one.
+            (
+                "d.json",
+                r#"{"apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Event", "count": 01}], "kind": "List"}"#,
+            ),
         ];
         for (name, text) in broken.iter().skip(1) {
             let dir = tempfile::tempdir().unwrap();

@@ -33,6 +33,7 @@
 //! | Deployment, StatefulSet, DaemonSet, ReplicaSet | `spec.replicas`, `spec.selector`, `spec.serviceName`, `spec.template.metadata.labels`, `spec.template.spec.serviceAccountName`/`serviceAccount`, `spec.persistentVolumeClaimRetentionPolicy`, `spec.volumeClaimTemplates[].metadata.name`, `status.replicas`/`readyReplicas`/`availableReplicas` |
 //! | PersistentVolume | `spec.claimRef`, `spec.persistentVolumeReclaimPolicy`, `spec.storageClassName`, `spec.capacity`, `spec.csi.driver`, `status.phase` |
 //! | PersistentVolumeClaim | `spec.volumeName`, `spec.storageClassName`, `spec.resources.requests`, `status.phase`, `status.capacity` |
+//! | Event (`v1` and `events.k8s.io/v1`) | nothing: not loaded (no deletion waits for an event; `capture` skips them too) |
 //! | every other kind | metadata only |
 //!
 //! A rule that needs a field not in this table must add it here first: in debug builds
@@ -71,6 +72,8 @@ pub(crate) enum Keep {
     ToolAnnotations,
     /// Every annotation but the last-applied copy.
     AnnotationsButLastApplied,
+    /// Nothing: the document is not loaded at all.
+    Nothing,
 }
 
 /// A readable way to write a [`Keep::Fields`] tree: `keep!({ spec: { nodeName } })`.
@@ -158,6 +161,10 @@ const PERSISTENT_VOLUME_CLAIM: Keep = keep!({
 pub(crate) fn keep_for(api_version: &str, kind: &str, argocd_cluster: bool) -> &'static Keep {
     let group = split_api_version(api_version).0;
     match (group, kind) {
+        // Events record what happened; no deletion waits for one and none is needed to
+        // tell what a deletion does (`capture` does not record them either). They are
+        // half the objects of a busy cluster.
+        ("" | "events.k8s.io", "Event") => &Keep::Nothing,
         ("argoproj.io", "Application") => &Keep::Application,
         ("argoproj.io", _) => &Keep::Document,
         ("", "Secret" | "ConfigMap") if argocd_cluster => &Keep::Document,
@@ -225,6 +232,7 @@ impl Keep {
             Keep::AnnotationsButLastApplied => {
                 (key != LAST_APPLIED_ANNOTATION).then_some(&Keep::All)
             }
+            Keep::Nothing => None,
         }
     }
 
@@ -252,6 +260,13 @@ impl PathFilter for Keep {
 }
 
 /// The [`KeptPaths`] of a slim document, for the model's debug check.
+impl Keep {
+    /// Whether documents kept with `self` are not loaded at all.
+    pub(crate) fn skips_document(&self) -> bool {
+        matches!(self, Keep::Nothing)
+    }
+}
+
 pub(crate) fn kept_paths(keep: &'static Keep) -> Option<KeptPaths> {
     match keep {
         Keep::Document | Keep::Application => None,

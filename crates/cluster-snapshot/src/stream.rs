@@ -74,8 +74,9 @@ fn collect(
     objects: &mut Vec<SourcedObject>,
 ) -> Option<()> {
     let Some(items) = fields.items.take() else {
-        let value = finish(file.argocd_cluster, fields, None)?;
-        objects.push(slim_object(file, value, document, None, false).ok()?);
+        if let Some(value) = finish(file.argocd_cluster, fields, None)? {
+            objects.extend(slim_object(file, value, document, None, false).ok()?);
+        }
         return Some(());
     };
     // A `List`, or a typed list (`PodList`) without a name; anything else with `items`
@@ -94,8 +95,9 @@ fn collect(
         let Some(item) = item else {
             continue;
         };
-        let value = finish(file.argocd_cluster, item, defaults.as_ref())?;
-        objects.push(slim_object(file, value, document, Some(index + 1), false).ok()?);
+        if let Some(value) = finish(file.argocd_cluster, item, defaults.as_ref())? {
+            objects.extend(slim_object(file, value, document, Some(index + 1), false).ok()?);
+        }
     }
     Some(())
 }
@@ -124,11 +126,12 @@ fn is_named(fields: &Fields<'_>) -> Option<bool> {
 }
 
 /// The slim document of `fields`: pending fields parsed now that the kind is known.
+/// `Some(None)` for a kind the loader does not load.
 fn finish(
     argocd_cluster: bool,
     mut fields: Fields<'_>,
     defaults: Option<&(Option<Value>, String)>,
-) -> Option<Value> {
+) -> Option<Option<Value>> {
     if let Some((api_version, kind)) = defaults {
         if fields.kind.is_none() {
             fields.kind = Some(Value::String(kind.clone()));
@@ -145,6 +148,9 @@ fn finish(
             argocd_cluster,
         ),
     };
+    if keep.skips_document() {
+        return Some(None);
+    }
     let mut map = fields.kept;
     for (key, raw) in fields.pending {
         // Of duplicate keys the last wins, as in the whole-file parse.
@@ -162,7 +168,7 @@ fn finish(
     }
     map.insert("apiVersion".to_string(), fields.api_version?);
     map.insert("kind".to_string(), fields.kind?);
-    Some(Value::Object(map))
+    Some(Some(Value::Object(map)))
 }
 
 /// A top-level value of the file: a mapping, or `null` (skipped).
@@ -346,7 +352,7 @@ mod tests {
         let whole: Vec<SourcedObject> = parse_located(&file.path, text)
             .unwrap()
             .into_iter()
-            .map(|parsed| {
+            .filter_map(|parsed| {
                 slim_object(&file, parsed.value, parsed.document, parsed.item, true).unwrap()
             })
             .collect();

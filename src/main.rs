@@ -271,12 +271,23 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// Reads the snapshot's Argo CD cluster and the cluster folders `clusters` selects; the
 /// others wait until a command asks for them ([`Fleet::load_clusters`]).
 fn load_fleet(snapshot: &Path, argocd_cluster: &str, clusters: ClusterSelection) -> Result<Fleet> {
+    load_fleet_with(snapshot, argocd_cluster, clusters, false)
+}
+
+/// [`load_fleet`], leaving Argo CD's Applications out when `without_applications`.
+fn load_fleet_with(
+    snapshot: &Path,
+    argocd_cluster: &str,
+    clusters: ClusterSelection,
+    without_applications: bool,
+) -> Result<Fleet> {
     let options = LoadOptions {
         // The default needs no folder of its own: a snapshot of clusters without Argo CD
         // (for `what-if`) is fine; a name given explicitly must exist.
         argocd_cluster: (argocd_cluster != preflight_model::argocd::IN_CLUSTER_NAME)
             .then(|| argocd_cluster.to_string()),
         clusters,
+        without_applications,
     };
     Ok(load_snapshot(snapshot, &options)?)
 }
@@ -513,7 +524,14 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn) -> ExitCode {
 
 fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     let fleet = match &args.snapshot {
-        Some(snapshot) => Some(load_fleet(snapshot, &args.argocd_cluster, argocd_and([]))?),
+        // Generating reads cluster secrets, settings and custom resources, never the
+        // live Applications.
+        Some(snapshot) => Some(load_fleet_with(
+            snapshot,
+            &args.argocd_cluster,
+            argocd_and([]),
+            true,
+        )?),
         None => None,
     };
     let manifests = load_manifests(&args.file)?;

@@ -24,6 +24,10 @@ pub struct LoadOptions {
     /// Which cluster folders to read now; the others can be read later with
     /// [`Fleet::load_clusters`].
     pub clusters: ClusterSelection,
+    /// Leaves Argo CD Applications out: `generate` reads the cluster secrets, settings
+    /// and custom resources of the Argo CD cluster, never its Applications, which are
+    /// most of its bytes.
+    pub without_applications: bool,
 }
 
 /// The cluster folders [`load_snapshot`] reads.
@@ -98,7 +102,8 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
             ClusterSelection::All => true,
             ClusterSelection::ArgoCdAnd(names) => *name == argocd_cluster || names.contains(name),
         });
-    let (clusters, server_versions) = read_folders(&read, &argocd_cluster)?;
+    let (clusters, server_versions) =
+        read_folders(&read, &argocd_cluster, options.without_applications)?;
     let mut fleet = Fleet::from_sourced(clusters, &argocd_cluster)?;
     fleet.server_versions = server_versions;
     fleet.unread = unread;
@@ -115,6 +120,7 @@ type FolderContents = (
 fn read_folders(
     folders: &BTreeMap<String, PathBuf>,
     argocd_cluster: &str,
+    without_applications: bool,
 ) -> Result<FolderContents, LoadError> {
     let mut files = Vec::new();
     let mut file_counts = Vec::new();
@@ -142,6 +148,7 @@ fn read_folders(
         .map(|(argocd_cluster, path)| SnapshotFile {
             path: path.into(),
             argocd_cluster,
+            without_applications,
         })
         .collect();
     let mut loaded = load_snapshot_files(&files)?.into_iter();
@@ -292,7 +299,7 @@ impl Fleet {
         if folders.is_empty() {
             return Ok(());
         }
-        let (clusters, server_versions) = read_folders(&folders, &self.argocd_cluster)?;
+        let (clusters, server_versions) = read_folders(&folders, &self.argocd_cluster, false)?;
         self.clusters
             .extend(index_clusters(clusters, &self.settings)?);
         self.server_versions.extend(server_versions);

@@ -26,7 +26,7 @@ use crate::error::{LoadError, Source};
 use crate::manifests::{check_object, SourcedObject};
 use crate::parse::parse_located;
 use crate::scan::{plain_string, scan, Fields, ScannedDocument};
-use crate::slim::{keep_for, kept_paths, prune_document, Slim};
+use crate::slim::{keep_for, kept_paths, prune_document, Keep, Slim};
 use crate::stream;
 
 /// The text read at once: a window closes when its files reach this many bytes.
@@ -43,6 +43,19 @@ const SPLIT_BYTES: usize = 32 << 20;
 pub(crate) struct SnapshotFile {
     pub path: Arc<Path>,
     pub argocd_cluster: bool,
+    /// Argo CD Applications are not loaded (see `LoadOptions::without_applications`).
+    pub without_applications: bool,
+}
+
+impl SnapshotFile {
+    /// What is kept of a document of this file (see [`keep_for`]).
+    pub(crate) fn keep(&self, api_version: &str, kind: &str) -> &'static Keep {
+        let keep = keep_for(api_version, kind, self.argocd_cluster);
+        if self.without_applications && matches!(keep, Keep::Application) {
+            return &Keep::Nothing;
+        }
+        keep
+    }
 }
 
 /// The slim objects of each file, in the order of `files`.
@@ -396,7 +409,7 @@ fn parse_unit(
     let json_error = |error: serde_json::Error| json_error(file, bytes, unit, error);
     let mut value = match (api_version, kind) {
         (Some(api_version), Some(kind)) => {
-            let keep = keep_for(api_version, kind, file.argocd_cluster);
+            let keep = file.keep(api_version, kind);
             if keep.skips_document() {
                 // Not loaded, but still well-formed JSON, as on the other paths.
                 serde_json::from_slice::<IgnoredAny>(text).map_err(json_error)?;
@@ -442,8 +455,8 @@ pub(crate) fn slim_object(
     whole: bool,
 ) -> Result<Option<SourcedObject>, LoadError> {
     let keep = match (value["apiVersion"].as_str(), value["kind"].as_str()) {
-        (Some(api_version), Some(kind)) => keep_for(api_version, kind, file.argocd_cluster),
-        _ => keep_for("", "", file.argocd_cluster),
+        (Some(api_version), Some(kind)) => file.keep(api_version, kind),
+        _ => file.keep("", ""),
     };
     if keep.skips_document() {
         return Ok(None);
@@ -591,6 +604,7 @@ mod tests {
                 SnapshotFile {
                     path: Arc::from(path.as_path()),
                     argocd_cluster,
+                    without_applications: false,
                 }
             })
             .collect()

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::load::{slim_object, SnapshotFile};
 use crate::manifests::SourcedObject;
-use crate::slim::{keep_for, Keep, Key, Slim};
+use crate::slim::{Keep, Key, Slim};
 
 /// The slim objects of the JSON `text` of `file`, or `None` when the file needs the
 /// whole-file parser.
@@ -32,11 +32,7 @@ pub(crate) fn parse_file(file: &SnapshotFile, text: &str) -> Option<Vec<SourcedO
     let mut document = 0;
     while deserializer.end().is_err() {
         document += 1;
-        let parsed = TopLevel {
-            argocd_cluster: file.argocd_cluster,
-        }
-        .deserialize(&mut deserializer)
-        .ok()?;
+        let parsed = TopLevel { file }.deserialize(&mut deserializer).ok()?;
         let Some(fields) = parsed else {
             continue;
         };
@@ -74,7 +70,7 @@ fn collect(
     objects: &mut Vec<SourcedObject>,
 ) -> Option<()> {
     let Some(items) = fields.items.take() else {
-        if let Some(value) = finish(file.argocd_cluster, fields, None)? {
+        if let Some(value) = finish(file, fields, None)? {
             objects.extend(slim_object(file, value, document, None, false).ok()?);
         }
         return Some(());
@@ -95,7 +91,7 @@ fn collect(
         let Some(item) = item else {
             continue;
         };
-        if let Some(value) = finish(file.argocd_cluster, item, defaults.as_ref())? {
+        if let Some(value) = finish(file, item, defaults.as_ref())? {
             objects.extend(slim_object(file, value, document, Some(index + 1), false).ok()?);
         }
     }
@@ -128,7 +124,7 @@ fn is_named(fields: &Fields<'_>) -> Option<bool> {
 /// The slim document of `fields`: pending fields parsed now that the kind is known.
 /// `Some(None)` for a kind the loader does not load.
 fn finish(
-    argocd_cluster: bool,
+    file: &SnapshotFile,
     mut fields: Fields<'_>,
     defaults: Option<&(Option<Value>, String)>,
 ) -> Option<Option<Value>> {
@@ -142,11 +138,7 @@ fn finish(
     }
     let keep = match fields.keep {
         Some(keep) => keep,
-        None => keep_for(
-            fields.api_version.as_ref()?.as_str()?,
-            fields.kind_str()?,
-            argocd_cluster,
-        ),
+        None => file.keep(fields.api_version.as_ref()?.as_str()?, fields.kind_str()?),
     };
     if keep.skips_document() {
         return Some(None);
@@ -172,11 +164,11 @@ fn finish(
 }
 
 /// A top-level value of the file: a mapping, or `null` (skipped).
-struct TopLevel {
-    argocd_cluster: bool,
+struct TopLevel<'f> {
+    file: &'f SnapshotFile,
 }
 
-impl<'de> DeserializeSeed<'de> for TopLevel {
+impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
     type Value = Option<Fields<'de>>;
 
     fn deserialize<D: de::Deserializer<'de>>(
@@ -187,7 +179,7 @@ impl<'de> DeserializeSeed<'de> for TopLevel {
     }
 }
 
-impl<'de> Visitor<'de> for TopLevel {
+impl<'de> Visitor<'de> for TopLevel<'_> {
     type Value = Option<Fields<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -199,16 +191,16 @@ impl<'de> Visitor<'de> for TopLevel {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
-        read_mapping(access, self.argocd_cluster, true).map(Some)
+        read_mapping(access, self.file, true).map(Some)
     }
 }
 
 /// An element of a top-level `items` array: a mapping, or `null`.
-struct Item {
-    argocd_cluster: bool,
+struct Item<'f> {
+    file: &'f SnapshotFile,
 }
 
-impl<'de> DeserializeSeed<'de> for Item {
+impl<'de> DeserializeSeed<'de> for Item<'_> {
     type Value = Option<Fields<'de>>;
 
     fn deserialize<D: de::Deserializer<'de>>(
@@ -219,7 +211,7 @@ impl<'de> DeserializeSeed<'de> for Item {
     }
 }
 
-impl<'de> Visitor<'de> for Item {
+impl<'de> Visitor<'de> for Item<'_> {
     type Value = Option<Fields<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -231,16 +223,16 @@ impl<'de> Visitor<'de> for Item {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
-        read_mapping(access, self.argocd_cluster, false).map(Some)
+        read_mapping(access, self.file, false).map(Some)
     }
 }
 
 /// A top-level `items` array of mappings.
-struct Items {
-    argocd_cluster: bool,
+struct Items<'f> {
+    file: &'f SnapshotFile,
 }
 
-impl<'de> DeserializeSeed<'de> for Items {
+impl<'de> DeserializeSeed<'de> for Items<'_> {
     type Value = Vec<Option<Fields<'de>>>;
 
     fn deserialize<D: de::Deserializer<'de>>(
@@ -251,7 +243,7 @@ impl<'de> DeserializeSeed<'de> for Items {
     }
 }
 
-impl<'de> Visitor<'de> for Items {
+impl<'de> Visitor<'de> for Items<'_> {
     type Value = Vec<Option<Fields<'de>>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -260,9 +252,7 @@ impl<'de> Visitor<'de> for Items {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = access.next_element_seed(Item {
-            argocd_cluster: self.argocd_cluster,
-        })? {
+        while let Some(item) = access.next_element_seed(Item { file: self.file })? {
             items.push(item);
         }
         Ok(items)
@@ -273,7 +263,7 @@ impl<'de> Visitor<'de> for Items {
 /// and `kind` are known and holding the earlier ones as raw text.
 fn read_mapping<'de, A: MapAccess<'de>>(
     mut access: A,
-    argocd_cluster: bool,
+    file: &SnapshotFile,
     top_level: bool,
 ) -> Result<Fields<'de>, A::Error> {
     let mut fields = Fields::default();
@@ -293,7 +283,7 @@ fn read_mapping<'de, A: MapAccess<'de>>(
                 if let (Some(Value::String(api_version)), Some(Value::String(kind))) =
                     (&fields.api_version, &fields.kind)
                 {
-                    fields.keep = Some(keep_for(api_version, kind, argocd_cluster));
+                    fields.keep = Some(file.keep(api_version, kind));
                 }
                 continue;
             }
@@ -302,7 +292,7 @@ fn read_mapping<'de, A: MapAccess<'de>>(
                     && fields.items.is_none()
                     && fields.kind_str().is_none_or(|kind| kind.ends_with("List")) =>
             {
-                fields.items = Some(access.next_value_seed(Items { argocd_cluster })?);
+                fields.items = Some(access.next_value_seed(Items { file })?);
                 continue;
             }
             _ => {}
@@ -341,6 +331,7 @@ mod tests {
         SnapshotFile {
             path: Arc::from(Path::new("cluster/objects.json")),
             argocd_cluster,
+            without_applications: false,
         }
     }
 

@@ -439,6 +439,7 @@ fn cluster_folders_are_read_when_asked_for() {
     let options = LoadOptions {
         argocd_cluster: Some("mgmt".to_string()),
         clusters: ClusterSelection::ArgoCdAnd(BTreeSet::new()),
+        ..LoadOptions::default()
     };
     // The broken folder is never read unless asked for.
     let mut fleet = load_snapshot(dir.path(), &options).unwrap();
@@ -455,6 +456,34 @@ fn cluster_folders_are_read_when_asked_for() {
 
     let error = fleet.load_clusters(["test"]).unwrap_err().to_string();
     assert!(error.contains("broken.yaml"), "{error}");
+}
+
+#[test]
+fn applications_are_left_out_when_asked() {
+    let dir = fixture(
+        "//- mgmt/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm, namespace: argocd}\ndata: {application.resourceTrackingMethod: label}\n\
+         //- mgmt/apps.json\n{\"apiVersion\": \"argoproj.io/v1alpha1\", \"kind\": \"Application\", \"metadata\": {\"name\": \"web\", \"namespace\": \"argocd\"}}\n\
+         //- mgmt/sets.yaml\napiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: web, namespace: argocd}\n",
+    );
+    let kinds = |fleet: &Fleet| -> Vec<String> {
+        fleet.clusters["mgmt"]
+            .objects()
+            .map(|object| object.kind().to_string())
+            .collect()
+    };
+    let mut options = LoadOptions {
+        argocd_cluster: Some("mgmt".to_string()),
+        ..LoadOptions::default()
+    };
+    let fleet = load_snapshot(dir.path(), &options).unwrap();
+    assert_eq!(
+        kinds(&fleet),
+        ["ConfigMap", "Application", "ApplicationSet"]
+    );
+    options.without_applications = true;
+    let fleet = load_snapshot(dir.path(), &options).unwrap();
+    assert_eq!(kinds(&fleet), ["ConfigMap", "ApplicationSet"]);
+    assert_eq!(fleet.settings.tracking_method, TrackingMethod::Label);
 }
 
 #[test]

@@ -26,8 +26,8 @@ use crate::error::{LoadError, Source};
 use crate::manifests::{check_object, SourcedObject};
 use crate::parse::parse_located;
 use crate::scan::{plain_string, scan, Fields, ScannedDocument};
-use crate::slim::{keep_for, kept_paths, prune_document, Keep, Slim};
-use crate::stream;
+use crate::slim::{keep_for, kept_paths, prune_document, Keep};
+use crate::stream::{self, Item};
 
 /// The text read at once: a window closes when its files reach this many bytes.
 const WINDOW_BYTES: u64 = 64 << 20;
@@ -156,7 +156,7 @@ struct Unit {
     /// Where its own `apiVersion` and `kind` are, if it has them.
     fields: Fields,
     /// `apiVersion` and `kind` of a typed list's items, which may leave them out.
-    list_defaults: Option<(Value, String)>,
+    list_defaults: Option<(Option<Value>, String)>,
 }
 
 fn load_window(
@@ -365,8 +365,8 @@ fn units_of(bytes: &[u8], documents: &[ScannedDocument]) -> Option<Vec<Unit>> {
         let defaults = match kind.strip_suffix("List").filter(|k| !k.is_empty()) {
             Some(item_kind) => {
                 let api_version = match &document.fields.api_version {
-                    Some(span) => serde_json::from_slice(&bytes[span.clone()]).ok()?,
-                    None => Value::Null,
+                    Some(span) => Some(serde_json::from_slice(&bytes[span.clone()]).ok()?),
+                    None => None,
                 };
                 Some((api_version, item_kind.to_string()))
             }
@@ -385,7 +385,8 @@ fn units_of(bytes: &[u8], documents: &[ScannedDocument]) -> Option<Vec<Unit>> {
     Some(units)
 }
 
-/// Parses one unit into its slim object; `None` for a `null` item.
+/// Parses one unit into its slim object; `None` for a `null` item or a kind the loader
+/// does not load.
 fn parse_unit(
     file: &SnapshotFile,
     bytes: &[u8],
@@ -395,64 +396,48 @@ fn parse_unit(
     if text == b"null" {
         return Ok(None);
     }
-    let api_version = match &unit.fields.api_version {
-        Some(span) => plain_string(bytes, span),
-        None => unit
-            .list_defaults
-            .as_ref()
-            .and_then(|(api_version, _)| api_version.as_str()),
-    };
-    let kind = match &unit.fields.kind {
-        Some(span) => plain_string(bytes, span),
-        None => unit.list_defaults.as_ref().map(|(_, kind)| kind.as_str()),
-    };
-    let json_error = |error: serde_json::Error| json_error(file, bytes, unit, error);
-    let mut value = match (api_version, kind) {
-        (Some(api_version), Some(kind)) => {
-            let keep = file.keep(api_version, kind);
-            if keep.skips_document() {
-                // Not loaded, but still well-formed JSON, as on the other paths.
-                serde_json::from_slice::<IgnoredAny>(text).map_err(json_error)?;
-                return Ok(None);
+    // As the one-pass parser does; anything unusual is parsed whole below.
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let fast = Item { file }
+        .deserialize(&mut deserializer)
+        .ok()
+        .filter(|_| deserializer.end().is_ok())
+        .flatten()
+        .and_then(|fields| stream::finish(file, fields, unit.list_defaults.as_ref()));
+    match fast {
+        Some(None) => return Ok(None),
+        Some(Some((value, body))) => {
+            if let Ok(object) = slim_object(file, value, body, unit.document, unit.item) {
+                return Ok(object);
             }
-            let mut deserializer = serde_json::Deserializer::from_slice(text);
-            let value = Slim {
-                keep,
-                top_level: true,
-            }
-            .deserialize(&mut deserializer)
-            .map_err(json_error)?;
-            deserializer.end().map_err(json_error)?;
-            value
         }
-        // An odd `apiVersion` or `kind` (escaped, or not a string): parse it whole and
-        // let the table, or validation, judge the value.
-        _ => serde_json::from_slice::<Value>(text).map_err(json_error)?,
-    };
+        None => {}
+    }
+    let json_error = |error: serde_json::Error| json_error(file, bytes, unit, error);
+    let mut value = serde_json::from_slice::<Value>(text).map_err(json_error)?;
     if let (Some((api_version, item_kind)), Some(map)) =
         (&unit.list_defaults, value.as_object_mut())
     {
         if !map.contains_key("kind") {
             map.insert("kind".to_string(), Value::String(item_kind.clone()));
         }
-        if !api_version.is_null() {
+        if let Some(api_version) = api_version {
             map.entry("apiVersion")
                 .or_insert_with(|| api_version.clone());
         }
     }
-    // Values parsed through the slim seed are pruned already; the rest are whole.
-    let whole = !matches!((api_version, kind), (Some(_), Some(_)));
-    slim_object(file, value, unit.document, unit.item, whole)
+    whole_object(file, value, unit.document, unit.item)
 }
 
-/// Validates a document and wraps it as a slim object, pruning it when it was parsed
-/// whole; `None` for a kind the loader does not load.
+/// Validates a document the fast parsers made (its fields beside the metadata in `body`
+/// for a slim kind) and wraps it as an object; `None` for a kind the loader does not
+/// load.
 pub(crate) fn slim_object(
     file: &SnapshotFile,
     value: Value,
+    body: Option<String>,
     document: usize,
     item: Option<usize>,
-    whole: bool,
 ) -> Result<Option<SourcedObject>, LoadError> {
     let keep = match (value["apiVersion"].as_str(), value["kind"].as_str()) {
         (Some(api_version), Some(kind)) => file.keep(api_version, kind),
@@ -465,14 +450,9 @@ pub(crate) fn slim_object(
         at: Source::new(&file.path, document, item),
         problem,
     })?;
-    let value = if whole {
-        prune_document(value, keep)
-    } else {
-        value
-    };
     Ok(Some(SourcedObject {
         object: match kept_paths(keep) {
-            Some(kept) => Object::slim(value, kept),
+            Some(kept) => Object::slim_with_body(value, body, kept),
             None => Object::from_value(value),
         },
         file: file.path.clone(),
@@ -481,12 +461,34 @@ pub(crate) fn slim_object(
     }))
 }
 
+/// [`slim_object`] of a document parsed whole: pruned with the table first.
+pub(crate) fn whole_object(
+    file: &SnapshotFile,
+    value: Value,
+    document: usize,
+    item: Option<usize>,
+) -> Result<Option<SourcedObject>, LoadError> {
+    let keep = match (value["apiVersion"].as_str(), value["kind"].as_str()) {
+        (Some(api_version), Some(kind)) => file.keep(api_version, kind),
+        _ => file.keep("", ""),
+    };
+    if keep.skips_document() {
+        return Ok(None);
+    }
+    // Validated before pruning: the table may drop what validation names.
+    check_object(&value).map_err(|problem| LoadError::InvalidObject {
+        at: Source::new(&file.path, document, item),
+        problem,
+    })?;
+    slim_object(file, prune_document(value, keep), None, document, item)
+}
+
 /// The slow path: the whole file parsed as the manifest loader does, then pruned.
 fn parse_whole(file: &SnapshotFile, text: &str) -> Result<Vec<SourcedObject>, LoadError> {
     parse_located(&file.path, text)?
         .into_iter()
         .filter_map(|parsed| {
-            slim_object(file, parsed.value, parsed.document, parsed.item, true).transpose()
+            whole_object(file, parsed.value, parsed.document, parsed.item).transpose()
         })
         .collect()
 }

@@ -5,8 +5,10 @@
 //! container lists, `ConfigMap` and `Secret` data, CRD schemas. The loader deserializes
 //! every snapshot document straight into the slim form below ([`Slim`], a
 //! `DeserializeSeed` that skips everything else with `serde::de::IgnoredAny`), so those
-//! bytes are never materialised. YAML, and JSON the fast path cannot split, is parsed
-//! whole and pruned with the same table ([`prune`]); both paths give the same value.
+//! bytes are never materialised. YAML, and JSON the fast paths cannot parse, is parsed
+//! whole and pruned with the same table ([`prune`]); every path gives the same value.
+//! The kept fields beside the metadata are written straight to compact JSON text
+//! ([`Write`]), which the object parses only when a rule reads them.
 //!
 //! Every kind keeps `apiVersion`, `kind` and this `metadata`: `name`, `generateName`,
 //! `namespace`, `uid`, `labels`, `finalizers`, `ownerReferences`, `deletionTimestamp`,
@@ -265,6 +267,12 @@ impl Keep {
     pub(crate) fn skips_document(&self) -> bool {
         matches!(self, Keep::Nothing)
     }
+
+    /// Whether documents kept with `self` become slim objects, whose fields beside the
+    /// metadata are kept as text (see [`Write`]); the others are whole documents.
+    pub(crate) fn is_slim(&self) -> bool {
+        !matches!(self, Keep::Document | Keep::Application | Keep::Nothing)
+    }
 }
 
 pub(crate) fn kept_paths(keep: &'static Keep) -> Option<KeptPaths> {
@@ -434,6 +442,124 @@ impl<'de> Visitor<'de> for Slim {
     }
 }
 
+/// Writes what `keep` keeps of a value as compact JSON to `out`, without building it:
+/// the form slim objects keep their fields in (see `preflight_model::Object`).
+pub(crate) struct Write<'o> {
+    pub keep: &'static Keep,
+    pub out: &'o mut Vec<u8>,
+}
+
+/// Writes a scalar or a key as JSON; writing to memory cannot fail.
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let _ = serde_json::to_writer(out, value);
+}
+
+impl<'de> DeserializeSeed<'de> for Write<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Write<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        self.out.push(b'{');
+        let mut first = true;
+        while let Some(key) = access.next_key::<Key<'de>>()? {
+            match self.keep.child(key.as_str(), false) {
+                Some(child) => {
+                    if !first {
+                        self.out.push(b',');
+                    }
+                    first = false;
+                    write_json(self.out, key.as_str());
+                    self.out.push(b':');
+                    access.next_value_seed(Write {
+                        keep: child,
+                        out: &mut *self.out,
+                    })?;
+                }
+                None => {
+                    access.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        self.out.push(b'[');
+        let mut first = true;
+        loop {
+            let mark = self.out.len();
+            if !first {
+                self.out.push(b',');
+            }
+            let seed = Write {
+                keep: self.keep,
+                out: &mut *self.out,
+            };
+            if access.next_element_seed(seed)?.is_none() {
+                self.out.truncate(mark);
+                break;
+            }
+            first = false;
+        }
+        self.out.push(b']');
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<(), E> {
+        write_json(self.out, &value);
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<(), E> {
+        write_json(self.out, &value);
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<(), E> {
+        write_json(self.out, &value);
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<(), E> {
+        write_json(
+            self.out,
+            &Number::from_f64(value).map_or(Value::Null, Value::Number),
+        );
+        Ok(())
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<(), E> {
+        write_json(self.out, value);
+        Ok(())
+    }
+
+    fn visit_none<E>(self) -> Result<(), E> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        de::Deserializer::deserialize_any(deserializer, self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,6 +586,19 @@ mod tests {
         );
         let slim = slim_parse(&document.to_string(), keep);
         assert_eq!(slim, expected, "parsed slim");
+        // Written as text, the same value.
+        let pretty = serde_json::to_string_pretty(&document).unwrap();
+        let mut out = Vec::new();
+        let mut deserializer = serde_json::Deserializer::from_str(&pretty);
+        Write {
+            keep: &Keep::All,
+            out: &mut out,
+        }
+        .deserialize(&mut deserializer)
+        .unwrap();
+        let written: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(written, document, "written whole");
+        assert!(!out.contains(&b'\n'), "compact");
         assert_eq!(prune_document(document, keep), expected, "pruned");
     }
 

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::load::{slim_object, SnapshotFile};
 use crate::manifests::SourcedObject;
-use crate::slim::{Keep, Key, Slim};
+use crate::slim::{Keep, Key, Slim, Write};
 
 /// The slim objects of the JSON `text` of `file`, or `None` when the file needs the
 /// whole-file parser.
@@ -43,13 +43,16 @@ pub(crate) fn parse_file(file: &SnapshotFile, text: &str) -> Option<Vec<SourcedO
 
 /// What one mapping of the file held, as far as it was parsed.
 #[derive(Default)]
-struct Fields<'de> {
+pub(crate) struct Fields<'de> {
     api_version: Option<Value>,
     kind: Option<Value>,
     /// What is kept of the document, known once `apiVersion` and `kind` are.
     keep: Option<&'static Keep>,
-    /// The fields parsed with `keep`.
+    /// The fields parsed with `keep`: all of a whole document, the metadata of a slim one.
     kept: Map<String, Value>,
+    /// The other fields of a slim document, written as `"key":value` entries separated
+    /// by commas.
+    body: Vec<u8>,
     /// The fields that came before `keep` was known.
     pending: Vec<(String, &'de RawValue)>,
     /// A top-level `items` array, parsed as objects (`None` for a `null` element).
@@ -70,8 +73,8 @@ fn collect(
     objects: &mut Vec<SourcedObject>,
 ) -> Option<()> {
     let Some(items) = fields.items.take() else {
-        if let Some(value) = finish(file, fields, None)? {
-            objects.extend(slim_object(file, value, document, None, false).ok()?);
+        if let Some((value, body)) = finish(file, fields, None)? {
+            objects.extend(slim_object(file, value, body, document, None).ok()?);
         }
         return Some(());
     };
@@ -91,8 +94,8 @@ fn collect(
         let Some(item) = item else {
             continue;
         };
-        if let Some(value) = finish(file, item, defaults.as_ref())? {
-            objects.extend(slim_object(file, value, document, Some(index + 1), false).ok()?);
+        if let Some((value, body)) = finish(file, item, defaults.as_ref())? {
+            objects.extend(slim_object(file, value, body, document, Some(index + 1)).ok()?);
         }
     }
     Some(())
@@ -121,13 +124,18 @@ fn is_named(fields: &Fields<'_>) -> Option<bool> {
     )
 }
 
+/// What [`finish`] makes of a document: its identity and metadata (all of a whole
+/// document), and for a slim document the text of its other fields.
+pub(crate) type Finished = (Value, Option<String>);
+
 /// The slim document of `fields`: pending fields parsed now that the kind is known.
-/// `Some(None)` for a kind the loader does not load.
-fn finish(
+/// `Some(None)` for a kind the loader does not load; `None` when the document needs the
+/// whole-document parser.
+pub(crate) fn finish(
     file: &SnapshotFile,
     mut fields: Fields<'_>,
     defaults: Option<&(Option<Value>, String)>,
-) -> Option<Option<Value>> {
+) -> Option<Option<Finished>> {
     if let Some((api_version, kind)) = defaults {
         if fields.kind.is_none() {
             fields.kind = Some(Value::String(kind.clone()));
@@ -143,24 +151,61 @@ fn finish(
     if keep.skips_document() {
         return Some(None);
     }
+    let slim = keep.is_slim();
     let mut map = fields.kept;
+    // The pending fields came first: written first, so that of duplicate keys the last
+    // wins, as in the whole-file parse.
+    let mut body = Vec::new();
+    if slim {
+        body.push(b'{');
+    }
     for (key, raw) in fields.pending {
-        // Of duplicate keys the last wins, as in the whole-file parse.
         let Some(child) = keep.child(&key, true).filter(|_| !map.contains_key(&key)) else {
             continue;
         };
         let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-        let value = Slim {
-            keep: child,
-            top_level: false,
+        if slim && !is_identity(&key) {
+            if body.len() > 1 {
+                body.push(b',');
+            }
+            let _ = serde_json::to_writer(&mut body, &key);
+            body.push(b':');
+            Write {
+                keep: child,
+                out: &mut body,
+            }
+            .deserialize(&mut deserializer)
+            .ok()?;
+        } else {
+            let value = Slim {
+                keep: child,
+                top_level: false,
+            }
+            .deserialize(&mut deserializer)
+            .ok()?;
+            map.insert(key, value);
         }
-        .deserialize(&mut deserializer)
-        .ok()?;
-        map.insert(key, value);
     }
     map.insert("apiVersion".to_string(), fields.api_version?);
     map.insert("kind".to_string(), fields.kind?);
-    Some(Some(Value::Object(map)))
+    let body = if slim {
+        if !fields.body.is_empty() {
+            if body.len() > 1 {
+                body.push(b',');
+            }
+            body.extend_from_slice(&fields.body);
+        }
+        body.push(b'}');
+        Some(String::from_utf8(body).ok()?)
+    } else {
+        None
+    };
+    Some(Some((Value::Object(map), body)))
+}
+
+/// The fields every document keeps as they are: identity and metadata.
+fn is_identity(key: &str) -> bool {
+    matches!(key, "apiVersion" | "kind" | "metadata")
 }
 
 /// A top-level value of the file: a mapping, or `null` (skipped).
@@ -195,9 +240,10 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
     }
 }
 
-/// An element of a top-level `items` array: a mapping, or `null`.
-struct Item<'f> {
-    file: &'f SnapshotFile,
+/// An element of a top-level `items` array (or one unit of a split file): a mapping,
+/// or `null`.
+pub(crate) struct Item<'f> {
+    pub file: &'f SnapshotFile,
 }
 
 impl<'de> DeserializeSeed<'de> for Item<'_> {
@@ -299,6 +345,17 @@ fn read_mapping<'de, A: MapAccess<'de>>(
         }
         match fields.keep {
             Some(keep) => match keep.child(key, true) {
+                Some(child) if keep.is_slim() && !is_identity(key) => {
+                    if !fields.body.is_empty() {
+                        fields.body.push(b',');
+                    }
+                    let _ = serde_json::to_writer(&mut fields.body, key);
+                    fields.body.push(b':');
+                    access.next_value_seed(Write {
+                        keep: child,
+                        out: &mut fields.body,
+                    })?;
+                }
                 Some(child) => {
                     let value = access.next_value_seed(Slim {
                         keep: child,
@@ -325,6 +382,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::load::whole_object;
     use crate::parse::parse_located;
 
     fn file(argocd_cluster: bool) -> SnapshotFile {
@@ -344,7 +402,7 @@ mod tests {
             .unwrap()
             .into_iter()
             .filter_map(|parsed| {
-                slim_object(&file, parsed.value, parsed.document, parsed.item, true).unwrap()
+                whole_object(&file, parsed.value, parsed.document, parsed.item).unwrap()
             })
             .collect();
         assert_eq!(fast.len(), whole.len());

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -127,16 +128,38 @@ impl fmt::Debug for KeptPaths {
 /// ApplicationSet templates are rendered over arbitrary string fields and map keys.
 ///
 /// Snapshot objects are slim ([`Object::slim`]): their metadata is typed, parsed once at
-/// load, and their JSON holds only the kind's fields the rules read (`spec.nodeName` of a
-/// Pod, `webhooks` of a webhook configuration), so a fleet of hundreds of thousands of
-/// objects stays small. Manifests, Argo CD's own objects and everything the tool writes
+/// load, and they hold only the kind's fields the rules read (`spec.nodeName` of a Pod,
+/// `webhooks` of a webhook configuration), as compact JSON text parsed the first time a
+/// rule reads one, so a fleet of hundreds of thousands of objects stays small. Manifests, Argo CD's own objects and everything the tool writes
 /// are whole documents ([`Object::from_value`]).
 #[derive(Debug, Clone)]
 pub struct Object {
-    /// The whole document, or for a slim object the fields beside `apiVersion`, `kind`
-    /// and `metadata`.
+    /// The whole document; `null` for a slim object, whose fields are in its [`Body`].
     raw: Value,
     slim: Option<Box<SlimMeta>>,
+}
+
+/// The fields of a slim object beside `apiVersion`, `kind` and `metadata`, as compact
+/// JSON text, parsed the first time a rule reads one of them. Most snapshot objects are
+/// never read beyond their metadata, and a small JSON mapping costs several times its
+/// text once parsed.
+#[derive(Debug, Clone, Default)]
+struct Body {
+    /// Empty when the kind keeps nothing beside the metadata.
+    text: Box<str>,
+    parsed: OnceLock<Value>,
+}
+
+impl Body {
+    fn value(&self) -> &Value {
+        self.parsed.get_or_init(|| {
+            if self.text.is_empty() {
+                return Value::Object(Map::new());
+            }
+            // The loader wrote the text from parsed JSON; it parses.
+            serde_json::from_str(&self.text).unwrap_or_else(|_| Value::Object(Map::new()))
+        })
+    }
 }
 
 /// The typed identity and metadata of a slim object, and which paths of its JSON the
@@ -154,6 +177,7 @@ struct SlimMeta {
     owner_references: Box<[OwnerReference]>,
     deletion_timestamp: Option<Box<str>>,
     kept: KeptPaths,
+    body: Body,
 }
 
 impl PartialEq for Object {
@@ -190,6 +214,13 @@ impl Object {
     /// A slim object from a validated document of which the loader kept only the paths
     /// `kept` accepts: its metadata becomes typed, the rest stays JSON.
     pub fn slim(document: Value, kept: KeptPaths) -> Object {
+        Object::slim_with_body(document, None, kept)
+    }
+
+    /// [`Object::slim`] of a document whose fields beside `apiVersion`, `kind` and
+    /// `metadata` the loader already wrote as compact JSON text: `body`, a mapping
+    /// (empty for none). Fields of that kind left in `document` are moved into it.
+    pub fn slim_with_body(document: Value, body: Option<String>, kept: KeptPaths) -> Object {
         let Value::Object(mut fields) = document else {
             return Object::from_value(document);
         };
@@ -243,17 +274,30 @@ impl Object {
             owner_references,
             deletion_timestamp: text(metadata.remove("deletionTimestamp")),
             kept,
+            body: Body::default(),
         };
-        // A map keeps its first node when emptied: most kinds keep nothing beside the
-        // metadata, and a fresh empty map allocates nothing.
-        let raw = if fields.is_empty() {
-            Map::new()
-        } else {
-            fields
+        let text = match body {
+            Some(text) if fields.is_empty() => text,
+            Some(text) => {
+                // Both: merge (only the tests build objects this way).
+                let mut merged: Map<String, Value> =
+                    serde_json::from_str(&text).unwrap_or_default();
+                merged.extend(fields);
+                Value::Object(merged).to_string()
+            }
+            None if fields.is_empty() => String::new(),
+            None => Value::Object(fields).to_string(),
         };
+        let text = if text == "{}" { String::new() } else { text };
         Object {
-            raw: Value::Object(raw),
-            slim: Some(Box::new(slim)),
+            raw: Value::Null,
+            slim: Some(Box::new(SlimMeta {
+                body: Body {
+                    text: text.into_boxed_str(),
+                    parsed: OnceLock::new(),
+                },
+                ..slim
+            })),
         }
     }
 
@@ -286,7 +330,10 @@ impl Object {
     /// The whole document. For a slim object, only its kind's fields beside the
     /// metadata (see [`Object::to_value`]).
     pub fn raw(&self) -> &Value {
-        &self.raw
+        match &self.slim {
+            Some(slim) => slim.body.value(),
+            None => &self.raw,
+        }
     }
 
     /// The whole document, to change it. Slim objects come from snapshots, which no
@@ -349,7 +396,7 @@ impl Object {
                 Value::String(timestamp.to_string()),
             );
         }
-        let mut document = self.raw.as_object().cloned().unwrap_or_default();
+        let mut document = slim.body.value().as_object().cloned().unwrap_or_default();
         document.insert(
             "apiVersion".into(),
             Value::String(slim.api_version.to_string()),
@@ -550,6 +597,7 @@ impl Object {
             if identity {
                 return None;
             }
+            return value_at(slim.body.value(), path);
         }
         value_at(&self.raw, path)
     }

@@ -31,6 +31,7 @@ pub(crate) fn git(repo: &Path, args: &[&str]) -> Result<Vec<u8>> {
 /// The manifests (`.yaml`, `.yml`, `.json`) of `repo` at `revision` whose paths match one
 /// of `globs` (all when empty), in path order.
 pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<Vec<SourcedObject>> {
+    check_checkout(repo, revision)?;
     let listing = git(repo, &["ls-tree", "-r", "-z", "--name-only", revision])?;
     let mut paths: Vec<String> = listing
         .split(|b| *b == 0)
@@ -49,6 +50,43 @@ pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<Vec
         manifests.extend(manifests_from_text(&shown, &text)?);
     }
     Ok(manifests)
+}
+
+/// Refuses, in the project's words, a `--repo` that is not a directory or not a git
+/// checkout, and a revision the checkout does not have: git's own messages for these
+/// name none of the options the user typed.
+fn check_checkout(repo: &Path, revision: &str) -> Result<()> {
+    if !repo.is_dir() {
+        bail!(
+            "`--repo {}`: no such directory; run from a git checkout or pass `--repo DIR`",
+            repo.display()
+        );
+    }
+    if git(repo, &["rev-parse", "--git-dir"]).is_err() {
+        bail!(
+            "`{}` is not a git repository; run from a git checkout or pass `--repo DIR`",
+            repo.display()
+        );
+    }
+    let commit = format!("{revision}^{{commit}}");
+    if git(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &commit,
+        ],
+    )
+    .is_err()
+    {
+        bail!(
+            "revision `{revision}` does not exist in the git repository `{}` (in a shallow CI checkout, fetch it first)",
+            repo.display()
+        );
+    }
+    Ok(())
 }
 
 /// The contents of `paths` at `revision`, read with one `git cat-file --batch`.

@@ -990,3 +990,32 @@ fn issue_14_a_matrix_whose_second_child_reads_the_first_is_counted_as_it_grows()
         12
     );
 }
+
+/// Issue 14: an alias bomb in `elementsYaml` is refused in the project's words, not
+/// with the parser's `budget breached: Nodes { … }`.
+#[test]
+fn issue_14_an_alias_bomb_in_elements_yaml_is_refused_in_our_words() {
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..10 {
+        let aliases = vec![format!("*a{}", level - 1); 10].join(", ");
+        bomb.push_str(&format!("a{level}: &a{level} [{aliases}]\n"));
+    }
+    let error = generate_with_limit(
+        &appset_with(json!([{"list": {"elementsYaml": bomb}}])),
+        crate::DEFAULT_MAX_APPLICATIONS,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("spec.generators[0].list.elementsYaml: "),
+        "{error}"
+    );
+    assert!(
+        error.ends_with("it is larger than the loader reads")
+            || error.ends_with(
+                "its aliases expand to more than the loader reads (a YAML alias bomb is refused)"
+            ),
+        "{error}"
+    );
+    assert!(!error.contains("budget breached"), "{error}");
+}

@@ -112,10 +112,22 @@ pub(crate) fn read_blobs(repo: &Path, revision: &str, paths: &[String]) -> Resul
         let mut header = String::new();
         reader.read_line(&mut header)?;
         let fields: Vec<&str> = header.split_whitespace().collect();
-        let size: usize = match fields.as_slice() {
-            [_, "blob", size] => size.parse()?,
+        let size: u64 = match fields.as_slice() {
+            [_, "blob", size] => size.parse().with_context(|| {
+                format!("cannot read `{path}` at `{revision}`: {}", header.trim())
+            })?,
             _ => bail!("cannot read `{path}` at `{revision}`: {}", header.trim()),
         };
+        // The same bound as a manifest file on disk, checked before the blob is read.
+        let limit = preflight_cluster_snapshot::FileLimit::MANIFEST;
+        if size > limit.bytes {
+            bail!(
+                "cannot read `{path}` at `{revision}`: it holds {size} bytes, more than the limit of {} bytes for {}",
+                limit.bytes,
+                limit.what
+            );
+        }
+        let size = usize::try_from(size)?;
         let mut bytes = vec![0; size + 1];
         reader.read_exact(&mut bytes)?;
         bytes.pop();

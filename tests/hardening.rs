@@ -279,3 +279,41 @@ fn issue_14_plan_reports_an_applicationset_over_the_limit_as_an_error() {
         "{errors}"
     );
 }
+
+#[test]
+fn issue_14_a_file_at_a_git_revision_is_bounded_like_a_file_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let output = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .arg("-C")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "base"]);
+    // Zeros compress to almost nothing in git, and are more than the limit.
+    let big = std::fs::File::create(dir.path().join("big.yaml")).unwrap();
+    big.set_len(64 * 1024 * 1024 + 1).unwrap();
+    git(&["add", "big.yaml"]);
+    git(&["commit", "-q", "-m", "head"]);
+    let output = preflight(&[
+        "plan",
+        "--snapshot",
+        &scenario("snapshot"),
+        "--base-ref",
+        "HEAD~1",
+        "--head-ref",
+        "HEAD",
+        "--repo",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: cannot read `big.yaml` at `HEAD`: it holds 67108865 bytes, more than the limit of 67108864 bytes for a manifest file\n"
+    );
+}

@@ -75,6 +75,11 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
         path: path.to_path_buf(),
         source,
     })?;
+    if !metadata.is_dir() && !metadata.is_file() {
+        return Err(LoadError::NotARegularFile {
+            path: path.to_path_buf(),
+        });
+    }
     if !metadata.is_dir() {
         return Err(LoadError::SingleFileSnapshot {
             path: path.to_path_buf(),

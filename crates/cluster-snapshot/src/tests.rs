@@ -1007,6 +1007,12 @@ fn issue_14_only_regular_files_of_bounded_size_are_read() {
         error.to_string(),
         "cannot read `/dev/zero`: it is not a regular file (a device, FIFO or socket is never read as manifests)"
     );
+    let error =
+        load_snapshot(std::path::Path::new("/dev/zero"), &LoadOptions::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot read `/dev/zero`: it is not a regular file (a device, FIFO or socket is never read as manifests)"
+    );
 
     let dir = fixture(&format!("//- a/ns.yaml\n{NS_A}\n"));
     std::os::unix::fs::symlink("/dev/zero", dir.path().join("a/zero.yaml")).unwrap();

@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use preflight_cluster_snapshot::{load_manifests, load_snapshot, manifests_from_text, LoadOptions};
+use preflight_model::Object;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -158,19 +159,69 @@ const KINDS: &[(&str, &str)] = &[
     ("v1", "List"),
 ];
 
+/// A value the API server accepts for the metadata field `field`, or (one time in
+/// ten) any value at all, so that loading succeeds often enough to compare results.
+fn metadata_value(field: &'static str) -> BoxedStrategy<Value> {
+    let owner = (
+        prop::sample::select(vec!["v1", "apps/v1", "argoproj.io/v1alpha1"]),
+        "[a-z]{1,3}",
+        any::<Option<bool>>(),
+    )
+        .prop_map(|(api_version, name, controller)| {
+            json!({"apiVersion": api_version, "kind": "Owner", "name": name, "uid": format!("u-{name}"), "controller": controller})
+        });
+    let valid: BoxedStrategy<Value> = match field {
+        "labels" | "annotations" => prop_oneof![
+            prop::collection::btree_map("[a-z./-]{1,10}", "[a-z0-9]{0,4}", 0..3)
+                .prop_map(|map| json!(map)),
+            Just(json!({"argocd.argoproj.io/sync-wave": "-1", "a": null})),
+        ]
+        .boxed(),
+        "finalizers" => prop::collection::vec(
+            prop::sample::select(vec!["kubernetes", "foregroundDeletion", "x.io/y", "orphan"]),
+            0..3,
+        )
+        .prop_map(|list| json!(list))
+        .boxed(),
+        "ownerReferences" => prop::collection::vec(owner, 0..3)
+            .prop_map(Value::Array)
+            .boxed(),
+        "deletionTimestamp" | "creationTimestamp" => prop_oneof![
+            Just(json!("2024-05-01T12:00:00Z")),
+            Just(json!("2024-02-29T23:59:59.5+01:00")),
+            Just(Value::Null),
+        ]
+        .boxed(),
+        "deletionGracePeriodSeconds" | "generation" => (0i64..100).prop_map(Value::from).boxed(),
+        "managedFields" => Just(json!([])).boxed(),
+        _ => "[a-z0-9-]{0,8}".prop_map(Value::String).boxed(),
+    };
+    prop_oneof![9 => valid, 1 => json_value()].boxed()
+}
+
 /// A Kubernetes-shaped object with arbitrary values in its metadata and spec.
 fn object() -> impl Strategy<Value = Value> {
-    (
-        prop::sample::select(KINDS),
-        prop::collection::btree_map(prop::sample::select(METADATA_FIELDS), json_value(), 0..5),
-        json_value(),
-    )
-        .prop_map(|((api_version, kind), metadata, spec)| {
-            let mut metadata: serde_json::Map<String, Value> =
-                metadata.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let metadata: Vec<BoxedStrategy<Option<(&'static str, Value)>>> = METADATA_FIELDS
+        .iter()
+        .map(|field| {
+            prop::option::weighted(
+                0.3,
+                metadata_value(field).prop_map(move |value| (*field, value)),
+            )
+            .boxed()
+        })
+        .collect();
+    (prop::sample::select(KINDS), metadata, json_value()).prop_map(
+        |((api_version, kind), metadata, spec)| {
+            let mut metadata: serde_json::Map<String, Value> = metadata
+                .into_iter()
+                .flatten()
+                .map(|(field, value)| (field.to_string(), value))
+                .collect();
             metadata.entry("name").or_insert_with(|| json!("o"));
             json!({"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec, "items": []})
-        })
+        },
+    )
 }
 
 /// The outcome of a load, as a comparable value.
@@ -251,4 +302,74 @@ proptest! {
         });
         prop_assert_eq!(first, second);
     }
+
+    /// What the simulator reads of an object is the same whether it was loaded as a
+    /// manifest (whole) or from a snapshot (slim, its metadata typed at load): metadata
+    /// the loader accepts is never silently read as something else.
+    #[test]
+    fn snapshot_objects_read_as_manifests_do(objects in prop::collection::vec(object(), 1..6)) {
+        let dir = tempfile::tempdir().unwrap();
+        let objects: Vec<Value> = objects
+            .into_iter()
+            .enumerate()
+            .filter(|(_, object)| object["kind"] != "List")
+            .map(|(index, mut object)| {
+                object["metadata"]["name"] = json!(format!("o{index}"));
+                object
+            })
+            .collect();
+        let yaml: String = objects
+            .iter()
+            .map(|object| format!("---\n{}", serde_saphyr::to_string(object).unwrap()))
+            .collect();
+        let json: String = objects.iter().map(|object| format!("{object}\n")).collect();
+        write(dir.path(), "manifests.yaml", &yaml);
+        write(dir.path(), "snapshot/in-cluster/objects.yaml", &yaml);
+        write(dir.path(), "snapshot/c1/objects.json", &json);
+        let root = dir.path().to_path_buf();
+        let (manifests, from_yaml, from_json) = within(LIMIT, move || {
+            let manifests = load_manifests(&root.join("manifests.yaml")).map(|objects| {
+                let objects: Vec<Object> = objects.into_iter().map(|sourced| sourced.object).collect();
+                read(objects.iter())
+            });
+            let snapshot = load_snapshot(&root.join("snapshot"), &LoadOptions::default());
+            let (from_yaml, from_json) = match snapshot {
+                Ok(fleet) => (
+                    Ok(read(fleet.clusters["in-cluster"].objects())),
+                    Ok(read(fleet.clusters["c1"].objects())),
+                ),
+                Err(error) => (Err(error.to_string()), Err(error.to_string())),
+            };
+            (manifests.map_err(|error| error.to_string()), from_yaml, from_json)
+        });
+        // Secrets lose their values, and an Argo CD cluster's Secrets and ConfigMaps are
+        // read for settings: compare what succeeded on both sides.
+        if let (Ok(manifests), Ok(from_yaml), Ok(from_json)) = (&manifests, &from_yaml, &from_json) {
+            prop_assert_eq!(manifests, from_yaml);
+            prop_assert_eq!(manifests, from_json);
+        } else {
+            prop_assert_eq!(manifests.is_ok(), from_yaml.is_ok(), "{:?} {:?}", manifests, from_yaml);
+        }
+    }
+}
+
+/// The metadata rules read, through the accessors, sorted by key.
+fn read<'a>(objects: impl Iterator<Item = &'a Object>) -> Vec<String> {
+    let mut read: Vec<String> = objects
+        .map(|object| {
+            format!(
+                "{} ns={:?} uid={:?} labels={:?} finalizers={:?} owners={:?} deleting={:?} wave={:?}",
+                object.key(),
+                object.namespace(),
+                object.uid(),
+                object.labels(),
+                object.finalizers(),
+                object.owner_references(),
+                object.deletion_timestamp(),
+                object.annotation("argocd.argoproj.io/sync-wave"),
+            )
+        })
+        .collect();
+    read.sort();
+    read
 }

@@ -347,7 +347,7 @@ fn report_failure(
     revisions: Option<&Revisions>,
     error: &anyhow::Error,
 ) -> Result<ExitCode> {
-    eprintln!("error: {error:#}");
+    eprintln!("error: {}", crate::error_message(error));
     let (head, footer) = match revisions {
         Some(revisions) => (
             revisions.head_short.clone(),
@@ -366,7 +366,7 @@ fn report_failure(
         markdown_code(&head),
     );
     let room = limit.saturating_sub(body.chars().count() + footer.chars().count() + 64);
-    let mut text = format!("{error:#}");
+    let mut text = crate::error_message(error);
     let cut = room.min(MAX_ERROR_CHARS);
     if let Some((end, _)) = text.char_indices().nth(cut) {
         text.truncate(end);

@@ -38,6 +38,7 @@ pub struct RevisionManifests {
 /// The manifests (`.yaml`, `.yml`, `.json`) of `repo` at `revision` whose paths match one
 /// of `globs` (all when empty), in path order.
 pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<RevisionManifests> {
+    check_checkout(repo, revision)?;
     let listing = git(repo, &["ls-tree", "-r", "-z", "--name-only", revision])?;
     let mut glob_matched = vec![false; globs.len()];
     let mut paths: Vec<String> = listing
@@ -71,6 +72,43 @@ pub fn manifests_at(repo: &Path, revision: &str, globs: &[String]) -> Result<Rev
     })
 }
 
+/// Refuses, in the project's words, a `--repo` that is not a directory or not a git
+/// checkout, and a revision the checkout does not have: git's own messages for these
+/// name none of the options the user typed.
+fn check_checkout(repo: &Path, revision: &str) -> Result<()> {
+    if !repo.is_dir() {
+        bail!(
+            "`--repo {}`: no such directory; run from a git checkout or pass `--repo DIR`",
+            repo.display()
+        );
+    }
+    if git(repo, &["rev-parse", "--git-dir"]).is_err() {
+        bail!(
+            "`{}` is not a git repository; run from a git checkout or pass `--repo DIR`",
+            repo.display()
+        );
+    }
+    let commit = format!("{revision}^{{commit}}");
+    if git(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &commit,
+        ],
+    )
+    .is_err()
+    {
+        bail!(
+            "revision `{revision}` does not exist in the git repository `{}` (in a shallow CI checkout, fetch it first)",
+            repo.display()
+        );
+    }
+    Ok(())
+}
+
 /// The contents of `paths` at `revision`, read with one `git cat-file --batch`.
 pub(crate) fn read_blobs(repo: &Path, revision: &str, paths: &[String]) -> Result<Vec<Vec<u8>>> {
     if paths.is_empty() {
@@ -94,10 +132,22 @@ pub(crate) fn read_blobs(repo: &Path, revision: &str, paths: &[String]) -> Resul
         let mut header = String::new();
         reader.read_line(&mut header)?;
         let fields: Vec<&str> = header.split_whitespace().collect();
-        let size: usize = match fields.as_slice() {
-            [_, "blob", size] => size.parse()?,
+        let size: u64 = match fields.as_slice() {
+            [_, "blob", size] => size.parse().with_context(|| {
+                format!("cannot read `{path}` at `{revision}`: {}", header.trim())
+            })?,
             _ => bail!("cannot read `{path}` at `{revision}`: {}", header.trim()),
         };
+        // The same bound as a manifest file on disk, checked before the blob is read.
+        let limit = preflight_cluster_snapshot::FileLimit::MANIFEST;
+        if size > limit.bytes {
+            bail!(
+                "cannot read `{path}` at `{revision}`: it holds {size} bytes, more than the limit of {} bytes for {}",
+                limit.bytes,
+                limit.what
+            );
+        }
+        let size = usize::try_from(size)?;
         let mut bytes = vec![0; size + 1];
         reader.read_exact(&mut bytes)?;
         bytes.pop();

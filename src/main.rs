@@ -227,10 +227,29 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_message(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, `: `-separated, each cause once: the loaders' errors
+/// already end with the I/O error they keep as their source, which `{:#}` would print a
+/// second time (`(os error 2): … (os error 2)`). The YAML parser's messages that name
+/// its own configuration are reworded ([`preflight_cluster_snapshot::plain_parser_message`]).
+pub(crate) fn error_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = preflight_cluster_snapshot::plain_parser_message(&cause.to_string());
+        if message.ends_with(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 fn run_debug(command: &DebugCommand) -> Result<ExitCode> {
@@ -302,11 +321,15 @@ fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
+/// `--kube-version`: a Kubernetes 1.x version (every release so far is one; `0.1` or
+/// `2.0` is a typo, not a version to simulate).
 fn parse_kube_version(text: Option<&str>) -> Result<KubeVersion> {
-    match text {
-        Some(text) => KubeVersion::parse(text)
-            .with_context(|| format!("invalid `--kube-version` `{text}`: expected e.g. `1.28`")),
-        None => Ok(KubeVersion::NEWEST),
+    let Some(text) = text else {
+        return Ok(KubeVersion::NEWEST);
+    };
+    match KubeVersion::parse(text) {
+        Some(version) if version.major == 1 => Ok(version),
+        _ => bail!("invalid `--kube-version` `{text}`: expected a Kubernetes version such as `1.28` or `v1.28.3`"),
     }
 }
 
@@ -569,6 +592,7 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
         repos: &repos,
         responses: &responses,
         workers: workers(),
+        max_applications: args.generation.max_applications,
     };
     let controller = preflight_simulator::controller::ControllerSettings::read(
         argocd_objects.iter().copied(),

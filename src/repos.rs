@@ -412,6 +412,20 @@ pub struct GenerationArgs {
     /// or JSON; the format is in the README).
     #[arg(long = "generator-response", value_name = "FILE")]
     pub generator_response: Option<PathBuf>,
+    /// The most Applications one ApplicationSet may generate (and parameter sets one
+    /// generator may produce); more is an error for that ApplicationSet.
+    #[arg(long, value_name = "N", default_value_t = preflight_generators::DEFAULT_MAX_APPLICATIONS,
+          value_parser = positive_count)]
+    pub max_applications: usize,
+}
+
+/// A count of one or more, as `--max-applications` takes it.
+fn positive_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(count) => Ok(count),
+        Err(_) => Err(format!("expected a whole number, found `{text}`")),
+    }
 }
 
 impl GenerationArgs {
@@ -426,8 +440,10 @@ impl GenerationArgs {
         let Some(path) = &self.generator_response else {
             return Ok(preflight_generators::GeneratorResponses::new());
         };
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let text = preflight_cluster_snapshot::read_text_file(
+            path,
+            preflight_cluster_snapshot::FileLimit::MANIFEST,
+        )?;
         let value: serde_json::Value = serde_saphyr::from_str(&text)
             .with_context(|| format!("{}: not YAML or JSON", path.display()))?;
         preflight_generators::GeneratorResponses::from_value(&value)
@@ -458,6 +474,7 @@ impl GenerationArgs {
             repos_at_base: Some(Arc::new(base)),
             repos_at_head: Some(Arc::new(head)),
             responses: Arc::new(self.responses()?),
+            max_applications: self.max_applications,
         })
     }
 }

@@ -205,8 +205,10 @@ pub fn cluster<'f>(fleet: &'f Fleet, name: &str) -> Result<&'f ClusterSnapshot> 
 /// Reads a `--controllers` file: a YAML list of
 /// `{workload: {apiVersion, kind, namespace, name}, removesFinalizers: [...], serves: [...]}`.
 pub fn load_controllers(path: &Path) -> Result<Vec<DeclaredController>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let text = preflight_cluster_snapshot::read_text_file(
+        path,
+        preflight_cluster_snapshot::FileLimit::MANIFEST,
+    )?;
     let value: Value = serde_saphyr::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: invalid YAML: {e}", path.display()))?;
     let Some(entries) = value.as_array() else {

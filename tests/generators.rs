@@ -182,6 +182,7 @@ impl Env {
             repos: &self.repos as &dyn RepoFiles,
             responses: &self.responses,
             workers: 1,
+            max_applications: preflight_generators::DEFAULT_MAX_APPLICATIONS,
         };
         generate(&Object::from_value(yaml(appset)), &ctx)
             .map(|generated| generated.applications)
@@ -1079,6 +1080,7 @@ fn wrong_types_anywhere_never_panic() {
         repos: &env.repos as &dyn RepoFiles,
         responses: &env.responses,
         workers: 1,
+        max_applications: preflight_generators::DEFAULT_MAX_APPLICATIONS,
     };
     let mut mutations = 0;
     for source in &sources {

@@ -50,6 +50,18 @@ pub enum LoadError {
         source: std::io::Error,
     },
 
+    #[error("cannot read `{}`: it is not a regular file (a device, FIFO or socket is never read as manifests)", path.display())]
+    NotARegularFile { path: PathBuf },
+
+    #[error("cannot read `{}`: it holds {size} bytes, more than the limit of {limit} bytes for {what}", path.display())]
+    FileTooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+        /// What the file is to the user, from [`crate::FileLimit`].
+        what: &'static str,
+    },
+
     #[error("cannot list directory `{}`: {source}", path.display())]
     ReadDirectory {
         path: PathBuf,
@@ -151,6 +163,16 @@ pub enum ObjectProblem {
     MistypedField {
         field: &'static str,
         expected: &'static str,
+    },
+    /// A metadata field the API server would not decode into `ObjectMeta`, or would
+    /// refuse in its validation.
+    #[error("{object}: field `{field}` {problem}")]
+    InvalidMetadata {
+        /// `Kind `namespace/name`` as a user reads it.
+        object: String,
+        /// The path of the field: `metadata.ownerReferences[1].uid`.
+        field: String,
+        problem: String,
     },
 }
 

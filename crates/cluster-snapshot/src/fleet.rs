@@ -11,7 +11,7 @@ use preflight_model::{ArgoSettings, ClusterInfo, Object};
 use crate::cluster::ClusterSnapshot;
 use crate::error::LoadError;
 use crate::load::{load_snapshot_files, run_parallel, worker_count, SnapshotFile};
-use crate::manifests::{is_hidden, is_manifest_file, manifest_files, SourcedObject};
+use crate::manifests::{is_hidden, is_manifest_file, manifest_files, FileLimit, SourcedObject};
 use crate::secrets::{cluster_info, is_cluster_secret};
 use crate::settings::{is_argocd_cm, read_settings};
 
@@ -79,6 +79,11 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
         path: path.to_path_buf(),
         source,
     })?;
+    if !metadata.is_dir() && !metadata.is_file() {
+        return Err(LoadError::NotARegularFile {
+            path: path.to_path_buf(),
+        });
+    }
     if !metadata.is_dir() {
         return Err(LoadError::SingleFileSnapshot {
             path: path.to_path_buf(),
@@ -126,7 +131,7 @@ fn read_folders(
     let mut file_counts = Vec::new();
     let mut server_versions = BTreeMap::new();
     for (name, folder) in folders {
-        let mut cluster_files = manifest_files(folder)?;
+        let mut cluster_files = manifest_files(folder, FileLimit::SNAPSHOT)?;
         let version_files: Vec<PathBuf> = cluster_files
             .iter()
             .filter(|file| is_version_file(folder, file))
@@ -166,7 +171,7 @@ fn read_folders(
 pub fn skip_parse(path: &Path) -> Result<usize, LoadError> {
     let mut files = Vec::new();
     for folder in cluster_folders(path)?.values() {
-        files.extend(manifest_files(folder)?);
+        files.extend(manifest_files(folder, FileLimit::SNAPSHOT)?);
     }
     crate::load::skip_parse_files(&files)
 }

@@ -39,5 +39,9 @@ mod tests;
 pub use cluster::ClusterSnapshot;
 pub use error::{ClusterSecretProblem, LoadError, ObjectProblem, Source};
 pub use fleet::{load_snapshot, skip_parse, ClusterSelection, Fleet, LoadOptions};
-pub use manifests::{load_manifests, manifests_from_text, SourcedObject};
+pub use manifests::{
+    load_manifests, manifests_from_text, read_text_file, FileLimit, SourcedObject,
+    MAX_MANIFEST_FILE_BYTES, MAX_SNAPSHOT_FILE_BYTES,
+};
 pub use parse::parse_documents;
+pub use preflight_model::plain_parser_message;

@@ -1,6 +1,7 @@
 //! Files and directories of manifests to validated [`Object`]s, with secret values removed.
 
 use std::fs;
+use std::io::Read;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -13,6 +14,35 @@ use serde_json::Value;
 use crate::error::{LoadError, ObjectProblem, Source};
 use crate::parse::parse_located;
 use crate::secrets::strip_secret_values;
+
+/// The largest manifest file (`--base`, `--head`, `generate FILE`, or any file of a
+/// directory of them) the loader reads: ApplicationSet repositories hold files of
+/// kilobytes, and a bound keeps a mistaken path from filling the memory.
+pub const MAX_MANIFEST_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The largest file of a snapshot folder the loader reads. A whole cluster listed by
+/// `kubectl get -o yaml` into one file stays well below it.
+pub const MAX_SNAPSHOT_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// A bound on the size of the files of one kind of input, and what to call them in the
+/// error that refuses a larger one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileLimit {
+    pub bytes: u64,
+    /// `a manifest file`, `a snapshot file`.
+    pub what: &'static str,
+}
+
+impl FileLimit {
+    pub const MANIFEST: FileLimit = FileLimit {
+        bytes: MAX_MANIFEST_FILE_BYTES,
+        what: "a manifest file",
+    };
+    pub const SNAPSHOT: FileLimit = FileLimit {
+        bytes: MAX_SNAPSHOT_FILE_BYTES,
+        what: "a snapshot file",
+    };
+}
 
 /// An object and the document it was read from.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +83,9 @@ pub(crate) fn load_unsanitized(path: &Path) -> Result<Vec<SourcedObject>, LoadEr
         source,
     })?;
     let files = if metadata.is_dir() {
-        manifest_files(path)?
+        manifest_files(path, FileLimit::MANIFEST)?
     } else {
+        check_regular_file(path, &metadata, FileLimit::MANIFEST)?;
         vec![path.to_path_buf()]
     };
     Ok(load_files(&files)?.into_iter().flatten().collect())
@@ -112,11 +143,59 @@ pub(crate) fn load_files(files: &[PathBuf]) -> Result<Vec<Vec<SourcedObject>>, L
 }
 
 fn load_file(file: &Path) -> Result<Vec<SourcedObject>, LoadError> {
-    let text = fs::read_to_string(file).map_err(|source| LoadError::ReadFile {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    let text = read_text_file(file, FileLimit::MANIFEST)?;
     objects_from_text(file, &text)
+}
+
+/// The text of the file at `path`, refused with an error naming it when it is not a
+/// regular file (`/dev/zero`, a FIFO) or holds more than `limit` bytes. The bound holds
+/// even when the file grows while it is read.
+pub fn read_text_file(path: &Path, limit: FileLimit) -> Result<String, LoadError> {
+    let read_error = |source| LoadError::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let metadata = fs::metadata(path).map_err(read_error)?;
+    check_regular_file(path, &metadata, limit)?;
+    let file = fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.take(limit.bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    let size = bytes.len() as u64;
+    check_size(path, size, limit)?;
+    String::from_utf8(bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not UTF-8 text",
+        ))
+    })
+}
+
+/// Refuses what is not a regular file, or a file over `limit` bytes.
+pub(crate) fn check_regular_file(
+    path: &Path,
+    metadata: &fs::Metadata,
+    limit: FileLimit,
+) -> Result<(), LoadError> {
+    if !metadata.is_file() {
+        return Err(LoadError::NotARegularFile {
+            path: path.to_path_buf(),
+        });
+    }
+    check_size(path, metadata.len(), limit)
+}
+
+fn check_size(path: &Path, size: u64, limit: FileLimit) -> Result<(), LoadError> {
+    if size <= limit.bytes {
+        return Ok(());
+    }
+    Err(LoadError::FileTooLarge {
+        path: path.to_path_buf(),
+        size,
+        limit: limit.bytes,
+        what: limit.what,
+    })
 }
 
 /// The objects of one file's text, `file` naming it in errors: for manifests that do
@@ -150,15 +229,21 @@ pub fn manifests_from_text(file: &Path, text: &str) -> Result<Vec<SourcedObject>
     Ok(objects)
 }
 
-/// The manifest files under `dir`, sorted by path.
-pub(crate) fn manifest_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// The manifest files under `dir`, sorted by path. A manifest name (`.yaml`, `.yml`,
+/// `.json`) that is not a regular file (a FIFO, a device, or a link to one) or holds
+/// more than `limit` allows is an error naming it, before anything reads it.
+pub(crate) fn manifest_files(dir: &Path, limit: FileLimit) -> Result<Vec<PathBuf>, LoadError> {
     let mut files = Vec::new();
-    collect_manifest_files(dir, &mut files)?;
+    collect_manifest_files(dir, limit, &mut files)?;
     files.sort();
     Ok(files)
 }
 
-fn collect_manifest_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+fn collect_manifest_files(
+    dir: &Path,
+    limit: FileLimit,
+    files: &mut Vec<PathBuf>,
+) -> Result<(), LoadError> {
     let read_error = |source| LoadError::ReadDirectory {
         path: dir.to_path_buf(),
         source,
@@ -171,14 +256,19 @@ fn collect_manifest_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Lo
         }
         let file_type = entry.file_type().map_err(read_error)?;
         if file_type.is_dir() {
-            collect_manifest_files(&path, files)?;
+            collect_manifest_files(&path, limit, files)?;
         } else if is_manifest_file(&path) {
             // Symbolic links to files are followed when read; links to directories are
-            // not followed, which keeps a link cycle from looping forever.
-            let is_file = file_type.is_file() || path.metadata().is_ok_and(|m| m.is_file());
-            if is_file {
-                files.push(path);
+            // not followed, which keeps a link cycle from looping forever. A dangling
+            // link is skipped, as before.
+            let Ok(metadata) = path.metadata() else {
+                continue;
+            };
+            if metadata.is_dir() {
+                continue;
             }
+            check_regular_file(&path, &metadata, limit)?;
+            files.push(path);
         }
     }
     Ok(())
@@ -200,10 +290,11 @@ pub(crate) fn is_manifest_file(path: &Path) -> bool {
         })
 }
 
-/// [`Object::validate`], telling a missing field from one of the wrong type.
+/// [`Object::validate`], telling a missing field from one of the wrong type, then the
+/// metadata as the API server reads it (see [`check_metadata`]).
 pub(crate) fn check_object(value: &Value) -> Result<(), ObjectProblem> {
     let Err(field) = Object::validate(value) else {
-        return Ok(());
+        return check_metadata(value);
     };
     if !value.is_object() {
         return Err(ObjectProblem::NotAnObject {
@@ -232,5 +323,249 @@ fn json_type(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "a mapping",
+    }
+}
+
+/// The metadata fields the API server would not accept, as it would not: an object whose
+/// metadata Kubernetes cannot decode into `ObjectMeta` never exists in a cluster, and
+/// the slim object reading it would silently drop the field (a `finalizers: 5` would
+/// become "no finalizers" and the object "deletable").
+///
+/// Types follow `metav1.ObjectMeta` (k8s.io/apimachinery `pkg/apis/meta/v1/types.go`):
+/// strings, `int64`s, `metav1.Time` (an RFC 3339 string, `Time.UnmarshalJSON` in
+/// `time.go`), `map[string]string` labels and annotations, `[]string` finalizers and
+/// `[]OwnerReference`. A JSON `null` decodes to the zero value there, so it is accepted
+/// everywhere. Beyond types, the checks of `ValidateObjectMetaAccessor`
+/// (`pkg/api/validation/objectmeta.go`) that rules of this tool depend on: owner
+/// references name their owner (`apiVersion` with a version, `kind`, `name`, `uid`), at
+/// most one is the controller, `orphan` and `foregroundDeletion` are not both set, and
+/// `generation` is not negative. Name, label and annotation syntax is not checked:
+/// it is kind-specific, and no rule here depends on it.
+fn check_metadata(value: &Value) -> Result<(), ObjectProblem> {
+    let Some(metadata) = value.get("metadata").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let object = || {
+        let kind = value["kind"].as_str().unwrap_or_default();
+        let name = metadata
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        match metadata.get("namespace").and_then(Value::as_str) {
+            Some(namespace) if !namespace.is_empty() => format!("{kind} `{namespace}/{name}`"),
+            _ => format!("{kind} `{name}`"),
+        }
+    };
+    let invalid = |field: String, problem: String| ObjectProblem::InvalidMetadata {
+        object: object(),
+        field,
+        problem,
+    };
+    let wrong_type = |field: String, expected: &str, found: &Value| {
+        invalid(
+            field,
+            format!("must be {expected}, found {}", json_type(found)),
+        )
+    };
+
+    for (field, found) in metadata {
+        let path = format!("metadata.{field}");
+        if found.is_null() {
+            continue;
+        }
+        match field.as_str() {
+            "name" | "generateName" | "namespace" | "selfLink" | "uid" | "resourceVersion"
+                if !found.is_string() =>
+            {
+                return Err(wrong_type(path, "a string", found));
+            }
+            "generation" | "deletionGracePeriodSeconds" => {
+                let Some(number) = found.as_i64() else {
+                    return Err(wrong_type(path, "a whole number", found));
+                };
+                if field == "generation" && number < 0 {
+                    return Err(invalid(
+                        path,
+                        format!("must be greater than or equal to 0, found `{number}`"),
+                    ));
+                }
+            }
+            "creationTimestamp" | "deletionTimestamp" => {
+                let Some(text) = found.as_str() else {
+                    return Err(wrong_type(path, "an RFC 3339 time", found));
+                };
+                if !is_rfc3339(text) {
+                    return Err(invalid(
+                        path,
+                        format!(
+                            "must be an RFC 3339 time such as `2024-05-01T12:00:00Z`, found `{text}`"
+                        ),
+                    ));
+                }
+            }
+            "labels" | "annotations" => {
+                let Some(map) = found.as_object() else {
+                    return Err(wrong_type(path, "a mapping of strings", found));
+                };
+                for (key, entry) in map {
+                    if !(entry.is_string() || entry.is_null()) {
+                        return Err(wrong_type(format!("{path}.{key}"), "a string", entry));
+                    }
+                }
+            }
+            "finalizers" => {
+                let Some(list) = found.as_array() else {
+                    return Err(wrong_type(path, "a list of strings", found));
+                };
+                for (index, entry) in list.iter().enumerate() {
+                    if !entry.is_string() {
+                        return Err(wrong_type(format!("{path}[{index}]"), "a string", entry));
+                    }
+                }
+                let has = |name: &str| list.iter().any(|entry| entry.as_str() == Some(name));
+                if has("orphan") && has("foregroundDeletion") {
+                    return Err(invalid(
+                        path,
+                        "must not hold both `orphan` and `foregroundDeletion`".to_string(),
+                    ));
+                }
+            }
+            "ownerReferences" => check_owner_references(found, &path, &invalid, &wrong_type)?,
+            "managedFields" if !found.is_array() => {
+                return Err(wrong_type(path, "a list", found));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_owner_references(
+    found: &Value,
+    path: &str,
+    invalid: &dyn Fn(String, String) -> ObjectProblem,
+    wrong_type: &dyn Fn(String, &str, &Value) -> ObjectProblem,
+) -> Result<(), ObjectProblem> {
+    let Some(list) = found.as_array() else {
+        return Err(wrong_type(path.to_string(), "a list of mappings", found));
+    };
+    let mut controller: Option<String> = None;
+    for (index, entry) in list.iter().enumerate() {
+        let entry_path = format!("{path}[{index}]");
+        let Some(reference) = entry.as_object() else {
+            return Err(wrong_type(entry_path, "a mapping", entry));
+        };
+        for field in ["apiVersion", "kind", "name", "uid"] {
+            let field_path = format!("{entry_path}.{field}");
+            match reference.get(field) {
+                Some(Value::String(text)) if !text.is_empty() => {}
+                None | Some(Value::Null) | Some(Value::String(_)) => {
+                    return Err(invalid(field_path, "must not be empty".to_string()))
+                }
+                Some(other) => return Err(wrong_type(field_path, "a string", other)),
+            }
+        }
+        // `schema.FromAPIVersionAndKind`: `apps/` or `/v1` has no version.
+        let api_version = reference["apiVersion"].as_str().unwrap_or_default();
+        if api_version.ends_with('/') || api_version.split('/').count() > 2 {
+            return Err(invalid(
+                format!("{entry_path}.apiVersion"),
+                format!("must be `VERSION` or `GROUP/VERSION`, found `{api_version}`"),
+            ));
+        }
+        for field in ["controller", "blockOwnerDeletion"] {
+            match reference.get(field) {
+                None | Some(Value::Null) | Some(Value::Bool(_)) => {}
+                Some(other) => {
+                    return Err(wrong_type(
+                        format!("{entry_path}.{field}"),
+                        "a boolean",
+                        other,
+                    ))
+                }
+            }
+        }
+        if reference.get("controller") == Some(&Value::Bool(true)) {
+            let this = format!(
+                "{}/{}",
+                reference["kind"].as_str().unwrap_or_default(),
+                reference["name"].as_str().unwrap_or_default()
+            );
+            if let Some(first) = &controller {
+                return Err(invalid(
+                    path.to_string(),
+                    format!("has more than one controller reference: `{first}` and `{this}`"),
+                ));
+            }
+            controller = Some(this);
+        }
+    }
+    Ok(())
+}
+
+/// Go's `time.Parse(time.RFC3339, text)`, which `metav1.Time` uses:
+/// `2006-01-02T15:04:05Z07:00`, with optional fractional seconds.
+fn is_rfc3339(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    let number = |range: std::ops::Range<usize>| -> u32 {
+        text.get(range)
+            .and_then(|part| part.parse().ok())
+            .unwrap_or(u32::MAX)
+    };
+    if !(digits(0..4)
+        && bytes.get(4) == Some(&b'-')
+        && digits(5..7)
+        && bytes.get(7) == Some(&b'-')
+        && digits(8..10)
+        && bytes.get(10) == Some(&b'T')
+        && digits(11..13)
+        && bytes.get(13) == Some(&b':')
+        && digits(14..16)
+        && bytes.get(16) == Some(&b':')
+        && digits(17..19))
+    {
+        return false;
+    }
+    let (month, day) = (number(5..7), number(8..10));
+    let (hour, minute, second) = (number(11..13), number(14..16), number(17..19));
+    let year = number(0..4);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=12).contains(&month)
+        || !(1..=days_in_month).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return false;
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let count = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if count == 0 {
+            return false;
+        }
+        rest = &fraction[count..];
+    }
+    match rest.as_bytes() {
+        [b'Z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2]
+            if [h1, h2, m1, m2].iter().all(|b| b.is_ascii_digit()) =>
+        {
+            let hours = u32::from(h1 - b'0') * 10 + u32::from(h2 - b'0');
+            let minutes = u32::from(m1 - b'0') * 10 + u32::from(m2 - b'0');
+            hours < 24 && minutes < 60
+        }
+        _ => false,
     }
 }

@@ -923,3 +923,175 @@ fn the_capture_record_at_a_cluster_folder_root_is_not_loaded_as_objects() {
     let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
     assert_eq!(names(fleet.clusters["lab"].objects()), ["web"]);
 }
+
+/// Issue 14: metadata the API server would not decode into `ObjectMeta` (or would refuse
+/// in `ValidateObjectMetaAccessor`, k8s.io/apimachinery
+/// `pkg/api/validation/objectmeta.go`) is an error naming file, object and field, on
+/// every path: manifests, snapshot YAML, snapshot JSON documents and JSON `List` items.
+/// (The snapshot's JSON fast path never materialises the metadata no rule reads —
+/// `generation`, other tools' annotations — so those are checked on the other paths;
+/// see [`issue_14_metadata_the_fast_path_drops_is_checked_where_it_is_read`].)
+#[test]
+fn issue_14_mistyped_metadata_is_refused_as_the_api_server_refuses_it() {
+    let cases: &[(&str, &str)] = &[
+        ("finalizers: 5", "field `metadata.finalizers` must be a list of strings, found a number"),
+        ("finalizers: [a, 5]", "field `metadata.finalizers[1]` must be a string, found a number"),
+        ("finalizers: [orphan, foregroundDeletion]", "field `metadata.finalizers` must not hold both `orphan` and `foregroundDeletion`"),
+        ("deletionTimestamp: 7", "field `metadata.deletionTimestamp` must be an RFC 3339 time, found a number"),
+        ("deletionTimestamp: yesterday", "field `metadata.deletionTimestamp` must be an RFC 3339 time such as `2024-05-01T12:00:00Z`, found `yesterday`"),
+        ("deletionTimestamp: '2024-02-30T00:00:00Z'", "field `metadata.deletionTimestamp` must be an RFC 3339 time such as `2024-05-01T12:00:00Z`, found `2024-02-30T00:00:00Z`"),
+        ("creationTimestamp: '2024-05-01 12:00:00'", "field `metadata.creationTimestamp` must be an RFC 3339 time such as `2024-05-01T12:00:00Z`, found `2024-05-01 12:00:00`"),
+        ("labels: [a, b]", "field `metadata.labels` must be a mapping of strings, found a list"),
+        ("labels: {app: {x: 1}}", "field `metadata.labels.app` must be a string, found a mapping"),
+        ("annotations: {argocd.argoproj.io/sync-wave: 5}", "field `metadata.annotations.argocd.argoproj.io/sync-wave` must be a string, found a number"),
+        ("annotations: [a]", "field `metadata.annotations` must be a mapping of strings, found a list"),
+        ("namespace: 5", "field `metadata.namespace` must be a string, found a number"),
+        ("uid: [1]", "field `metadata.uid` must be a string, found a list"),
+        ("deletionGracePeriodSeconds: '30'", "field `metadata.deletionGracePeriodSeconds` must be a whole number, found a string"),
+        ("ownerReferences: {kind: A}", "field `metadata.ownerReferences` must be a list of mappings, found a mapping"),
+        ("ownerReferences: [x]", "field `metadata.ownerReferences[0]` must be a mapping, found a string"),
+        ("ownerReferences: [{apiVersion: v1, kind: A, name: a}]", "field `metadata.ownerReferences[0].uid` must not be empty"),
+        ("ownerReferences: [{apiVersion: v1, kind: A, name: a, uid: 7}]", "field `metadata.ownerReferences[0].uid` must be a string, found a number"),
+        ("ownerReferences: [{apiVersion: 'apps/', kind: A, name: a, uid: u}]", "field `metadata.ownerReferences[0].apiVersion` must be `VERSION` or `GROUP/VERSION`, found `apps/`"),
+        ("ownerReferences: [{apiVersion: v1, kind: A, name: a, uid: u, controller: 'yes'}]", "field `metadata.ownerReferences[0].controller` must be a boolean, found a string"),
+        ("ownerReferences: [{apiVersion: v1, kind: A, name: a, uid: u, controller: true}, {apiVersion: v1, kind: B, name: b, uid: v, controller: true}]", "field `metadata.ownerReferences` has more than one controller reference: `A/a` and `B/b`"),
+    ];
+    for (metadata, problem) in cases {
+        // The namespace comes last, so that a mistyped one is the case's own.
+        let namespace = if metadata.starts_with("namespace") {
+            ""
+        } else {
+            "\n  namespace: ns"
+        };
+        let yaml = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  {metadata}{namespace}\n"
+        );
+        let object = if namespace.is_empty() {
+            "ConfigMap `c`"
+        } else {
+            "ConfigMap `ns/c`"
+        };
+        let expected = format!("{object}: {problem}");
+        check_manifests_error(
+            &format!("//- m.yaml\n{yaml}"),
+            &format!("m.yaml: document 1: {expected}"),
+        );
+        check_snapshot_error(
+            &format!("//- a/objects.yaml\n{yaml}"),
+            &LoadOptions::default(),
+            &format!("a/objects.yaml: document 1: {expected}"),
+        );
+        let value: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+        check_snapshot_error(
+            &format!("//- a/objects.json\n{value}"),
+            &LoadOptions::default(),
+            &format!("a/objects.json: document 1: {expected}"),
+        );
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": [NS_A_JSON.clone(), value]});
+        check_snapshot_error(
+            &format!("//- a/list.json\n{list}"),
+            &LoadOptions::default(),
+            &format!("a/list.json: document 1, item 2: {expected}"),
+        );
+    }
+}
+
+#[test]
+fn issue_14_metadata_the_fast_path_drops_is_checked_where_it_is_read() {
+    for (metadata, problem) in [
+        (
+            "generation: -1",
+            "field `metadata.generation` must be greater than or equal to 0, found `-1`",
+        ),
+        (
+            "annotations: {a: true}",
+            "field `metadata.annotations.a` must be a string, found a boolean",
+        ),
+        (
+            "resourceVersion: 5",
+            "field `metadata.resourceVersion` must be a string, found a number",
+        ),
+    ] {
+        let yaml = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: ns\n  {metadata}\n"
+        );
+        let expected = format!("ConfigMap `ns/c`: {problem}");
+        check_manifests_error(
+            &format!("//- m.yaml\n{yaml}"),
+            &format!("m.yaml: document 1: {expected}"),
+        );
+        check_snapshot_error(
+            &format!("//- a/objects.yaml\n{yaml}"),
+            &LoadOptions::default(),
+            &format!("a/objects.yaml: document 1: {expected}"),
+        );
+    }
+}
+
+static NS_A_JSON: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(
+    || json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+);
+
+/// What the API server accepts is accepted: `null` decodes to the zero value, times
+/// may carry fractions and offsets, label values may be empty.
+#[test]
+fn issue_14_metadata_the_api_server_accepts_still_loads() {
+    check_manifests(
+        "//- m.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: ns\n  labels: {a: '', b: null}\n  finalizers: null\n  deletionTimestamp: '2024-02-29T23:59:59.123456+05:30'\n  creationTimestamp: null\n  generation: 3\n  ownerReferences: [{apiVersion: apps/v1, kind: A, name: a, uid: u, controller: true, blockOwnerDeletion: null}]\n",
+        &[("m.yaml", 1, "c")],
+    );
+}
+
+/// Issue 14: `--head /dev/zero` read 3.1 GB before failing. A device, a FIFO or a link
+/// to one is refused before it is read, and so is a file over the documented size.
+#[test]
+fn issue_14_only_regular_files_of_bounded_size_are_read() {
+    let error = load_manifests(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot read `/dev/zero`: it is not a regular file (a device, FIFO or socket is never read as manifests)"
+    );
+    let error =
+        load_snapshot(std::path::Path::new("/dev/zero"), &LoadOptions::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot read `/dev/zero`: it is not a regular file (a device, FIFO or socket is never read as manifests)"
+    );
+
+    let dir = fixture(&format!("//- a/ns.yaml\n{NS_A}\n"));
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("a/zero.yaml")).unwrap();
+    let error = load_snapshot(dir.path(), &LoadOptions::default()).unwrap_err();
+    assert_eq!(
+        message(&dir, error),
+        "cannot read `a/zero.yaml`: it is not a regular file (a device, FIFO or socket is never read as manifests)"
+    );
+    let error = load_manifests(&dir.path().join("a")).unwrap_err();
+    assert_eq!(
+        message(&dir, error),
+        "cannot read `a/zero.yaml`: it is not a regular file (a device, FIFO or socket is never read as manifests)"
+    );
+
+    // Sparse files: as large as they say, without the disk space.
+    let dir = fixture(&format!("//- a/ns.yaml\n{NS_A}\n"));
+    let big = fs::File::create(dir.path().join("a/big.yaml")).unwrap();
+    big.set_len(crate::MAX_SNAPSHOT_FILE_BYTES + 1).unwrap();
+    let error = load_snapshot(dir.path(), &LoadOptions::default()).unwrap_err();
+    assert_eq!(
+        message(&dir, error),
+        format!(
+            "cannot read `a/big.yaml`: it holds {} bytes, more than the limit of {} bytes for a snapshot file",
+            crate::MAX_SNAPSHOT_FILE_BYTES + 1,
+            crate::MAX_SNAPSHOT_FILE_BYTES
+        )
+    );
+    big.set_len(crate::MAX_MANIFEST_FILE_BYTES + 1).unwrap();
+    let error = load_manifests(&dir.path().join("a/big.yaml")).unwrap_err();
+    assert_eq!(
+        message(&dir, error),
+        format!(
+            "cannot read `a/big.yaml`: it holds {} bytes, more than the limit of {} bytes for a manifest file",
+            crate::MAX_MANIFEST_FILE_BYTES + 1,
+            crate::MAX_MANIFEST_FILE_BYTES
+        )
+    );
+}

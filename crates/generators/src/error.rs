@@ -39,6 +39,14 @@ pub enum GenerateError {
     /// clusterDecisionResource lookup, a recorded provider error.
     #[error("{path}: {message}")]
     Generator { path: String, message: String },
+    /// The ApplicationSet would generate more Applications (or a generator more
+    /// parameter sets) than the limit of [`crate::GenerationContext::max_applications`].
+    #[error("{path}: generates at least {count} Applications, more than the limit of {limit}; if that many are intended, raise the limit with `--max-applications`")]
+    TooManyApplications {
+        path: String,
+        count: usize,
+        limit: usize,
+    },
 }
 
 impl GenerateError {
@@ -51,7 +59,8 @@ impl GenerateError {
             | GenerateError::Unsupported { path, .. }
             | GenerateError::Repository { path, .. }
             | GenerateError::NotOffline { path, .. }
-            | GenerateError::Generator { path, .. } => path,
+            | GenerateError::Generator { path, .. }
+            | GenerateError::TooManyApplications { path, .. } => path,
         }
     }
 

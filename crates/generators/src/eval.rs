@@ -119,6 +119,13 @@ impl<'c> Evaluator<'c> {
         self.warnings.into_inner()
     }
 
+    /// Refuses `count` parameter sets (or Applications) at `path` when they exceed the
+    /// context's limit, so that an ApplicationSet cannot make the tool build millions of
+    /// values before anything checks their number.
+    pub(crate) fn check_count(&self, count: usize, path: &FieldPath) -> Result<(), GenerateError> {
+        check_limit(count, self.ctx.max_applications, path)
+    }
+
     /// The namespace where Argo CD looks up its own objects (AppProjects, ConfigMaps,
     /// duck-typed resources).
     pub(crate) fn argocd_namespace(&self) -> &str {
@@ -260,6 +267,7 @@ impl<'c> Evaluator<'c> {
                 None => Value::Null,
             };
             let mut param_sets = self.generate_params(kind, generator, &generator_path, level)?;
+            self.check_count(param_sets.len(), &generator_path)?;
             let hints = type_hints(kind, generator, level, self.mode());
             if let Some(post_selector) = &post_selector {
                 param_sets.retain(|params| {
@@ -359,7 +367,14 @@ impl<'c> Evaluator<'c> {
         level: Level,
     ) -> Result<Vec<ParamSet>, GenerateError> {
         match kind {
-            "list" => list::list_params(generator, path, self.mode()),
+            "list" => {
+                // Counted before a parameter set is built: a long list is refused in
+                // the time it takes to measure it.
+                if let Some(Value::Array(elements)) = generator.get("elements") {
+                    self.check_count(elements.len(), &path.key("elements"))?;
+                }
+                list::list_params(generator, path, self.mode())
+            }
             "clusters" => {
                 let mut warnings = Vec::new();
                 let result = clusters::cluster_params(
@@ -478,6 +493,12 @@ impl<'c> Evaluator<'c> {
                 )?;
                 &computed
             };
+            // The product is checked before its elements are built: two lists of 2,000
+            // make four million parameter sets, which are refused here at once.
+            self.check_count(combined.len().saturating_add(seconds.len()), path)?;
+            if second_is_fixed {
+                self.check_count(first.len().saturating_mul(seconds.len()), path)?;
+            }
             for b in seconds {
                 combined.push(match self.mode() {
                     Mode::Fast => combine_strings(a, b, path)?,
@@ -712,4 +733,20 @@ fn index_by_merge_keys(
         }
     }
     Ok(index)
+}
+
+/// The error of more than `limit` parameter sets or Applications at `path`.
+pub(crate) fn check_limit(
+    count: usize,
+    limit: usize,
+    path: &FieldPath,
+) -> Result<(), GenerateError> {
+    if count <= limit {
+        return Ok(());
+    }
+    Err(GenerateError::TooManyApplications {
+        path: path.to_string(),
+        count,
+        limit,
+    })
 }

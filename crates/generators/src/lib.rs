@@ -92,7 +92,16 @@ pub struct GenerationContext<'a> {
     /// How many threads may render Applications at once (1: one after the other). The
     /// output does not depend on it; the caller, which may look at the machine, picks it.
     pub workers: usize,
+    /// The most Applications one ApplicationSet may generate, and the most parameter
+    /// sets one generator may produce ([`DEFAULT_MAX_APPLICATIONS`] unless the user
+    /// raised it). More is [`GenerateError::TooManyApplications`], checked before the
+    /// values are built: a matrix's product before its elements.
+    pub max_applications: usize,
 }
+
+/// The default of [`GenerationContext::max_applications`]: ten times the largest fleets
+/// we know of, and little enough that generating it stays within a few gigabytes.
+pub const DEFAULT_MAX_APPLICATIONS: usize = 100_000;
 
 static NO_RESPONSES: GeneratorResponses = GeneratorResponses::new();
 
@@ -108,6 +117,7 @@ impl<'a> GenerationContext<'a> {
             repos: &NoRepositories,
             responses: &NO_RESPONSES,
             workers: 1,
+            max_applications: DEFAULT_MAX_APPLICATIONS,
         }
     }
 }
@@ -137,13 +147,26 @@ impl fmt::Debug for GenerationContext<'_> {
 /// What a plan gives generation besides the snapshot: repository contents as of the base
 /// revision and as of head (the plan's own repository differs between them), and
 /// recorded answers of network generators.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct GenerationInputs {
     /// Repositories as of the base revision (when base stands in for live).
     pub repos_at_base: Option<Arc<dyn RepoFiles>>,
     /// Repositories as of head.
     pub repos_at_head: Option<Arc<dyn RepoFiles>>,
     pub responses: Arc<GeneratorResponses>,
+    /// [`GenerationContext::max_applications`] for every ApplicationSet of the plan.
+    pub max_applications: usize,
+}
+
+impl Default for GenerationInputs {
+    fn default() -> GenerationInputs {
+        GenerationInputs {
+            repos_at_base: None,
+            repos_at_head: None,
+            responses: Arc::default(),
+            max_applications: DEFAULT_MAX_APPLICATIONS,
+        }
+    }
 }
 
 /// The outcome of a successful generation.
@@ -232,6 +255,11 @@ pub fn generate(appset: &Object, ctx: &GenerationContext) -> Result<Generated, G
         let outputs =
             evaluator.transform(entry, &entry_path, Some(spec_template), None, Level::Top)?;
         for output in &outputs {
+            eval::check_limit(
+                applications.len().saturating_add(output.param_sets.len()),
+                ctx.max_applications,
+                &generators_path,
+            )?;
             let prepared = PreparedTemplate::new(output, &evaluator.renderer);
             let built = build_all(&owner, output, &prepared, &evaluator.renderer, ctx.workers)?;
             for (application, empty_project) in built {

@@ -907,3 +907,115 @@ fn go_template_patch() {
         r#"spec.templatePatch: invalid template: error replacing values in templatePatch: failed to execute go template metadata: {labels: {a: "{{ .nope }}"}}: template: base:1:27: executing "base" at <.nope>: map has no entry for key "nope""#
     );
 }
+
+/// A `list` generator of `count` elements `{cluster: c<i>, url: https://c<i>}`.
+fn long_list(count: usize) -> Value {
+    let elements: Vec<Value> = (0..count)
+        .map(|i| json!({"cluster": format!("c{i}"), "url": format!("https://c{i}")}))
+        .collect();
+    json!({"list": {"elements": elements}})
+}
+
+fn appset_with(generators: Value) -> Object {
+    let mut document = yaml(&appset("- list: {elements: []}\n", TEMPLATE));
+    document["spec"]["generators"] = generators;
+    Object::from_value(document)
+}
+
+fn generate_with_limit(appset: &Object, limit: usize) -> Result<Generated, GenerateError> {
+    let settings = ArgoSettings::default();
+    let clusters = fleet();
+    let mut ctx = GenerationContext::new(&clusters, &settings);
+    ctx.max_applications = limit;
+    generate(appset, &ctx)
+}
+
+/// Issue 14: a matrix of two lists of 2,000 elements grew to 7.8 GB before aborting.
+/// The product is refused before any combined parameter set is built.
+#[test]
+fn issue_14_matrix_product_is_refused_before_it_is_built() {
+    let matrix = json!([{"matrix": {"generators": [long_list(2_000), {"list": {"elements": (0..2_000).map(|i| json!({"n": i.to_string()})).collect::<Vec<_>>()}}]}}]);
+    let started = std::time::Instant::now();
+    let error = generate_with_limit(&appset_with(matrix), crate::DEFAULT_MAX_APPLICATIONS)
+        .expect_err("four million Applications are over the default limit");
+    assert_eq!(
+        error.to_string(),
+        "spec.generators[0].matrix: generates at least 4000000 Applications, more than the limit of 100000; if that many are intended, raise the limit with `--max-applications`"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn issue_14_a_list_longer_than_the_limit_is_refused_by_its_length() {
+    let error = generate_with_limit(&appset_with(json!([long_list(11)])), 10).unwrap_err();
+    assert_eq!(
+        error,
+        GenerateError::TooManyApplications {
+            path: "spec.generators[0].list.elements".into(),
+            count: 11,
+            limit: 10
+        }
+    );
+    let generated = generate_with_limit(&appset_with(json!([long_list(10)])), 10).unwrap();
+    assert_eq!(generated.applications.len(), 10);
+}
+
+#[test]
+fn issue_14_the_limit_counts_every_generator_entry_together() {
+    let entries = json!([long_list(6), long_list(5)]);
+    let error = generate_with_limit(&appset_with(entries.clone()), 10).unwrap_err();
+    assert_eq!(error.path(), "spec.generators");
+    assert_eq!(
+        generate_with_limit(&appset_with(entries), 11)
+            .unwrap()
+            .applications
+            .len(),
+        11
+    );
+}
+
+#[test]
+fn issue_14_a_matrix_whose_second_child_reads_the_first_is_counted_as_it_grows() {
+    // The second child uses the first's parameters, so it is evaluated once per set of
+    // the first: the running total is what stops it.
+    let second = json!({"list": {"elements": [{"n": "{{cluster}}-a"}, {"n": "{{cluster}}-b"}, {"n": "{{cluster}}-c"}]}});
+    let matrix = json!([{"matrix": {"generators": [long_list(4), second]}}]);
+    let error = generate_with_limit(&appset_with(matrix.clone()), 11).unwrap_err();
+    assert_eq!(error.path(), "spec.generators[0].matrix");
+    assert_eq!(
+        generate_with_limit(&appset_with(matrix), 12)
+            .unwrap()
+            .applications
+            .len(),
+        12
+    );
+}
+
+/// Issue 14: an alias bomb in `elementsYaml` is refused in the project's words, not
+/// with the parser's `budget breached: Nodes { … }`.
+#[test]
+fn issue_14_an_alias_bomb_in_elements_yaml_is_refused_in_our_words() {
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..10 {
+        let aliases = vec![format!("*a{}", level - 1); 10].join(", ");
+        bomb.push_str(&format!("a{level}: &a{level} [{aliases}]\n"));
+    }
+    let error = generate_with_limit(
+        &appset_with(json!([{"list": {"elementsYaml": bomb}}])),
+        crate::DEFAULT_MAX_APPLICATIONS,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("spec.generators[0].list.elementsYaml: "),
+        "{error}"
+    );
+    assert!(
+        error.ends_with("it is larger than the loader reads")
+            || error.ends_with(
+                "its aliases expand to more than the loader reads (a YAML alias bomb is refused)"
+            ),
+        "{error}"
+    );
+    assert!(!error.contains("budget breached"), "{error}");
+}

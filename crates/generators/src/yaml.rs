@@ -17,7 +17,7 @@ pub(crate) fn parse_keeping_numbers(text: &str) -> Result<Value, String> {
     options.legacy_octal_numbers = true;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
     let documents: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
-        .map_err(|error| first_line(&error.to_string()).to_string())?;
+        .map_err(|error| preflight_model::plain_parser_message(first_line(&error.to_string())))?;
     Ok(documents.into_iter().next().unwrap_or(Value::Null))
 }
 

@@ -1,17 +1,20 @@
 //! Types shared by every argocd-preflight crate: Kubernetes objects and their keys
 //! ([`Object`], [`ObjectKey`], [`OwnerReference`]) and Argo CD's vocabulary
 //! ([`ClusterInfo`], [`TrackingId`], [`CascadeMode`], [`ApplicationsSyncPolicy`],
-//! [`ArgoSettings`]).
+//! [`ArgoSettings`]); and [`plain_parser_message`], which rewords the YAML parser's
+//! messages that name its own configuration, for the crates that parse YAML.
 //!
 //! This crate is pure: it does no I/O, reads no clock or environment, and depends on
 //! nothing but serde. Every other crate may depend on it; it depends on none of them.
 
 pub mod argocd;
+mod messages;
 pub mod object;
 
 pub use argocd::{
     ApplicationsSyncPolicy, ArgoSettings, CascadeMode, ClusterInfo, TrackingId, TrackingMethod,
 };
+pub use messages::plain_parser_message;
 pub use object::{
     split_api_version, value_at, GroupKind, KeptPaths, Object, ObjectKey, OwnerReference,
     PathFilter,

@@ -343,6 +343,10 @@ impl<'a> Planner<'a> {
                 .generation
                 .map_or(&NO_RESPONSES, |generation| &generation.responses),
             workers: self.config.workers.max(1),
+            max_applications: self.generation.map_or(
+                preflight_generators::DEFAULT_MAX_APPLICATIONS,
+                |generation| generation.max_applications,
+            ),
         }
     }
 

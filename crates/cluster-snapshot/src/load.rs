@@ -475,11 +475,8 @@ pub(crate) fn whole_object(
     if keep.skips_document() {
         return Ok(None);
     }
-    // Validated before pruning: the table may drop what validation names.
-    check_object(&value).map_err(|problem| LoadError::InvalidObject {
-        at: Source::new(&file.path, document, item),
-        problem,
-    })?;
+    // Validated after pruning, as the fast paths validate what they keep: metadata the
+    // loader drops unread (`managedFields`, `generation`) is judged on no path.
     slim_object(file, prune_document(value, keep), None, document, item)
 }
 

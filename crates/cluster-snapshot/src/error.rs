@@ -140,6 +140,14 @@ pub enum LoadError {
     #[error("{}: invalid Kubernetes version: {message}", path.display())]
     ServerVersion { path: PathBuf, message: String },
 
+    #[error("{}: invalid capture record: field `{field}` {problem}", path.display())]
+    CaptureRecord {
+        path: PathBuf,
+        /// The path of the field: `unavailableGroupVersions[0].groupVersion`.
+        field: String,
+        problem: String,
+    },
+
     #[error("`{}`: single-file snapshots are not supported yet; pass a directory with one folder per cluster", path.display())]
     SingleFileSnapshot { path: PathBuf },
 

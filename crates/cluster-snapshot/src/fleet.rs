@@ -8,6 +8,7 @@ use std::sync::{LazyLock, Mutex};
 use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
 use preflight_model::{ArgoSettings, ClusterInfo, Object};
 
+use crate::capture_record::{read_capture_record, CaptureRecord};
 use crate::cluster::ClusterSnapshot;
 use crate::error::LoadError;
 use crate::load::{load_snapshot_files, run_parallel, worker_count, SnapshotFile};
@@ -58,6 +59,10 @@ pub struct Fleet {
     /// `version.json` or `version.yaml` at the root of its folder (what
     /// `kubectl version -o json` writes).
     pub server_versions: BTreeMap<String, String>,
+    /// What `capture` recorded of each cluster it captured, from the `capture.json` at the
+    /// root of its folder: the state its objects cannot show (the group/versions whose
+    /// discovery was already failing). Clusters without the file have no entry.
+    pub capture_records: BTreeMap<String, CaptureRecord>,
     /// The cluster folders of the snapshot not read yet, by cluster name.
     pub unread: BTreeMap<String, PathBuf>,
 }
@@ -107,21 +112,24 @@ pub fn load_snapshot(path: &Path, options: &LoadOptions) -> Result<Fleet, LoadEr
             ClusterSelection::All => true,
             ClusterSelection::ArgoCdAnd(names) => *name == argocd_cluster || names.contains(name),
         });
-    let (clusters, server_versions) =
-        read_folders(&read, &argocd_cluster, options.without_applications)?;
-    let mut fleet = Fleet::from_sourced(clusters, &argocd_cluster)?;
-    fleet.server_versions = server_versions;
+    let contents = read_folders(&read, &argocd_cluster, options.without_applications)?;
+    let mut fleet = Fleet::from_sourced(contents.objects, &argocd_cluster)?;
+    fleet.server_versions = contents.server_versions;
+    fleet.capture_records = contents.capture_records;
     fleet.unread = unread;
     Ok(fleet)
 }
 
-/// The objects and server version of each cluster folder, every file of every folder
-/// in one batch so that they load in parallel. Secret values are still in place.
-type FolderContents = (
-    BTreeMap<String, Vec<SourcedObject>>,
-    BTreeMap<String, String>,
-);
+/// What the cluster folders hold, by cluster name: objects (secret values still in
+/// place), server versions and capture records.
+struct FolderContents {
+    objects: BTreeMap<String, Vec<SourcedObject>>,
+    server_versions: BTreeMap<String, String>,
+    capture_records: BTreeMap<String, CaptureRecord>,
+}
 
+/// Reads the cluster folders, every file of every folder in one batch so that they load
+/// in parallel.
 fn read_folders(
     folders: &BTreeMap<String, PathBuf>,
     argocd_cluster: &str,
@@ -130,6 +138,7 @@ fn read_folders(
     let mut files = Vec::new();
     let mut file_counts = Vec::new();
     let mut server_versions = BTreeMap::new();
+    let mut capture_records = BTreeMap::new();
     for (name, folder) in folders {
         let mut cluster_files = manifest_files(folder, FileLimit::SNAPSHOT)?;
         let version_files: Vec<PathBuf> = cluster_files
@@ -137,6 +146,12 @@ fn read_folders(
             .filter(|file| is_version_file(folder, file))
             .cloned()
             .collect();
+        if let Some(file) = cluster_files
+            .iter()
+            .find(|file| is_capture_record(folder, file))
+        {
+            capture_records.insert(name.clone(), read_capture_record(file)?);
+        }
         cluster_files
             .retain(|file| !is_version_file(folder, file) && !is_capture_record(folder, file));
         if let Some(file) = version_files.first() {
@@ -162,7 +177,11 @@ fn read_folders(
         let objects: Vec<SourcedObject> = loaded.by_ref().take(count).flatten().collect();
         clusters.insert(name.clone(), objects);
     }
-    Ok((clusters, server_versions))
+    Ok(FolderContents {
+        objects: clusters,
+        server_versions,
+        capture_records,
+    })
 }
 
 /// The bare cost of reading the snapshot at `path`: its manifest files parsed into
@@ -186,7 +205,7 @@ fn is_version_file(folder: &Path, file: &Path) -> bool {
 }
 
 /// `capture.json` directly in a cluster folder is the record `argocd-preflight capture`
-/// writes beside the objects, not a manifest.
+/// writes beside the objects, not a manifest: it is read as a [`CaptureRecord`].
 fn is_capture_record(folder: &Path, file: &Path) -> bool {
     file.parent() == Some(folder) && file.file_name().is_some_and(|name| name == "capture.json")
 }
@@ -286,6 +305,7 @@ impl Fleet {
             cluster_infos,
             settings,
             server_versions: BTreeMap::new(),
+            capture_records: BTreeMap::new(),
             unread: BTreeMap::new(),
         })
     }
@@ -304,10 +324,11 @@ impl Fleet {
         if folders.is_empty() {
             return Ok(());
         }
-        let (clusters, server_versions) = read_folders(&folders, &self.argocd_cluster, false)?;
+        let contents = read_folders(&folders, &self.argocd_cluster, false)?;
         self.clusters
-            .extend(index_clusters(clusters, &self.settings)?);
-        self.server_versions.extend(server_versions);
+            .extend(index_clusters(contents.objects, &self.settings)?);
+        self.server_versions.extend(contents.server_versions);
+        self.capture_records.extend(contents.capture_records);
         Ok(())
     }
 

@@ -8,7 +8,8 @@
 //!   into a [`Fleet`]: one [`ClusterSnapshot`] per cluster, indexed by key, uid, owner,
 //!   namespace, kind and Argo CD tracking; the clusters Argo CD knows ([`ClusterInfo`],
 //!   decoded from its cluster secrets); and the settings of `argocd-cm`
-//!   ([`ArgoSettings`]).
+//!   ([`ArgoSettings`]); and what `capture` recorded of each cluster in its
+//!   `capture.json` ([`CaptureRecord`]: the group/versions whose discovery failed).
 //! - [`LoadError`] names the file, document, object and field of every problem.
 //!
 //! Invariants: no secret value survives loading (`data` and `stringData` of every
@@ -21,6 +22,7 @@
 //! [`ArgoSettings`]: preflight_model::ArgoSettings
 //! [`ObjectKey`]: preflight_model::ObjectKey
 
+mod capture_record;
 mod cluster;
 mod error;
 mod fleet;
@@ -36,6 +38,7 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
+pub use capture_record::CaptureRecord;
 pub use cluster::ClusterSnapshot;
 pub use error::{ClusterSecretProblem, LoadError, ObjectProblem, Source};
 pub use fleet::{load_snapshot, skip_parse, ClusterSelection, Fleet, LoadOptions};

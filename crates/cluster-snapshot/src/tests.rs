@@ -924,6 +924,114 @@ fn the_capture_record_at_a_cluster_folder_root_is_not_loaded_as_objects() {
     assert_eq!(names(fleet.clusters["lab"].objects()), ["web"]);
 }
 
+/// Issue 11: the group/versions `capture` found stale or failing are read from the
+/// record, per cluster; a folder without the record has none, and a record in a deeper
+/// folder is an ordinary file.
+#[test]
+fn the_capture_record_gives_each_cluster_its_unavailable_group_versions() {
+    let dir = fixture(
+        r#"
+//- lab/capture.json
+{"schemaVersion": 1, "cluster": "lab", "complete": false, "unavailableGroupVersions": [
+  {"groupVersion": "metrics.k8s.io/v1beta1", "reason": "stale GroupVersion discovery: metrics.k8s.io/v1beta1"},
+  {"groupVersion": "custom.metrics.k8s.io/v1beta2", "reason": "the server is currently unable to handle the request"}
+], "someFieldAddedLater": {"x": 1}}
+//- other/core/namespaces.json
+{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}}]}
+"#,
+    );
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    let lab: Vec<(&str, &str)> = fleet.capture_records["lab"]
+        .unavailable_group_versions
+        .iter()
+        .map(|(gv, reason)| (gv.as_str(), reason.as_str()))
+        .collect();
+    assert_eq!(
+        lab,
+        [
+            (
+                "custom.metrics.k8s.io/v1beta2",
+                "the server is currently unable to handle the request"
+            ),
+            (
+                "metrics.k8s.io/v1beta1",
+                "stale GroupVersion discovery: metrics.k8s.io/v1beta1"
+            ),
+        ]
+    );
+    assert!(!fleet.capture_records.contains_key("other"));
+
+    // A cluster read later gets its record too.
+    let options = LoadOptions {
+        clusters: ClusterSelection::ArgoCdAnd(BTreeSet::new()),
+        ..LoadOptions::default()
+    };
+    let mut fleet = load_snapshot(dir.path(), &options).unwrap();
+    assert!(fleet.capture_records.is_empty());
+    fleet.load_clusters(["lab"]).unwrap();
+    assert_eq!(
+        fleet.capture_records["lab"]
+            .unavailable_group_versions
+            .len(),
+        2
+    );
+}
+
+/// Issue 11: a record the loader cannot read is an error naming the file and the field,
+/// never a record read as "nothing unavailable".
+#[test]
+fn a_malformed_capture_record_names_the_file_and_the_field() {
+    let cases = [
+        (
+            "[]",
+            "lab/capture.json: invalid capture record: field `schemaVersion` is missing: the file must hold one JSON object, as `capture` writes it",
+        ),
+        (
+            r#"{"unavailableGroupVersions": []}"#,
+            "lab/capture.json: invalid capture record: field `schemaVersion` is missing",
+        ),
+        (
+            r#"{"schemaVersion": 2, "unavailableGroupVersions": []}"#,
+            "lab/capture.json: invalid capture record: field `schemaVersion` is `2`; this version of argocd-preflight reads `capture.json` of schema version 1",
+        ),
+        (
+            r#"{"schemaVersion": 1}"#,
+            "lab/capture.json: invalid capture record: field `unavailableGroupVersions` is missing",
+        ),
+        (
+            r#"{"schemaVersion": 1, "unavailableGroupVersions": {}}"#,
+            "lab/capture.json: invalid capture record: field `unavailableGroupVersions` must be a list",
+        ),
+        (
+            r#"{"schemaVersion": 1, "unavailableGroupVersions": ["metrics.k8s.io/v1beta1"]}"#,
+            "lab/capture.json: invalid capture record: field `unavailableGroupVersions[0]` must be an object with `groupVersion` and `reason`",
+        ),
+        (
+            r#"{"schemaVersion": 1, "unavailableGroupVersions": [{"groupVersion": "a/v1", "reason": "x"}, {"reason": "x"}]}"#,
+            "lab/capture.json: invalid capture record: field `unavailableGroupVersions[1].groupVersion` is missing",
+        ),
+        (
+            r#"{"schemaVersion": 1, "unavailableGroupVersions": [{"groupVersion": "v1", "reason": "x"}]}"#,
+            "lab/capture.json: invalid capture record: field `unavailableGroupVersions[0].groupVersion` is `v1`; expected `group/version`, as in `metrics.k8s.io/v1beta1`",
+        ),
+        (
+            r#"{"schemaVersion": 1, "unavailableGroupVersions": [{"groupVersion": "a/v1", "reason": 503}]}"#,
+            "lab/capture.json: invalid capture record: field `unavailableGroupVersions[0].reason` must be a string",
+        ),
+    ];
+    for (text, expected) in cases {
+        let dir = fixture(&format!("//- lab/capture.json\n{text}\n"));
+        let error = load_snapshot(dir.path(), &LoadOptions::default()).unwrap_err();
+        assert_eq!(message(&dir, error), expected, "{text}");
+    }
+    let dir = fixture("//- lab/capture.json\n{\"schemaVersion\": 1,\n");
+    let error = load_snapshot(dir.path(), &LoadOptions::default()).unwrap_err();
+    assert!(
+        message(&dir, error).starts_with("lab/capture.json: document 1: invalid JSON at line"),
+        "a record that is not JSON is a JSON error naming the file"
+    );
+}
+
 /// Issue 14: metadata the API server would not decode into `ObjectMeta` (or would refuse
 /// in `ValidateObjectMetaAccessor`, k8s.io/apimachinery
 /// `pkg/api/validation/objectmeta.go`) is an error naming file, object and field, on

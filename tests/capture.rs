@@ -1,6 +1,7 @@
 //! `capture` end to end through the binary, against fake API servers on 127.0.0.1
 //! (`crates/capture/tests/fake_apiserver/`): the captured snapshot plans exactly as the
-//! same objects written as files, and never holds a credential. Plus an opt-in capture
+//! same objects written as files beside the same `capture.json` records, the records'
+//! stale group/versions count, and it never holds a credential. Plus an opt-in capture
 //! of a real cluster.
 
 #[path = "../crates/capture/tests/fake_apiserver/mod.rs"]
@@ -45,6 +46,20 @@ fn all_text(dir: &Path) -> String {
     text
 }
 
+/// Copies the tree `from` to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
 fn plan(snapshot: &Path) -> (Option<i32>, String) {
     let output = preflight(&[
         "plan",
@@ -68,7 +83,7 @@ fn plan(snapshot: &Path) -> (Option<i32>, String) {
 const PLANTED: &str = "SECRET-TOKEN-MUST-NOT-LEAK";
 
 #[test]
-fn capture_then_plan_gives_the_report_of_the_same_objects_as_files() {
+fn capture_then_plan_gives_the_report_of_the_same_objects_and_records_as_files() {
     let ca = TestCa::new();
     let clusters = [
         ("argocd", "in-cluster", "kubeconfig-token-argocd-PLANTED-1"),
@@ -135,8 +150,18 @@ fn capture_then_plan_gives_the_report_of_the_same_objects_as_files() {
         assert_eq!(record["failedResources"].as_array().unwrap().len(), 2);
     }
 
+    // The same objects as files, beside the records `capture` wrote.
+    let files_and_records = dir.path().join("files-and-records");
+    copy_tree(&scenario("snapshot"), &files_and_records);
+    for (_, folder, _) in &clusters {
+        std::fs::copy(
+            out.join(folder).join("capture.json"),
+            files_and_records.join(folder).join("capture.json"),
+        )
+        .unwrap();
+    }
     let (captured_code, captured) = plan(&out);
-    let (files_code, files) = plan(&scenario("snapshot"));
+    let (files_code, files) = plan(&files_and_records);
     assert_eq!(captured_code, files_code);
     assert_eq!(
         captured_code,
@@ -146,6 +171,32 @@ fn capture_then_plan_gives_the_report_of_the_same_objects_as_files() {
     let captured: Value = serde_json::from_str(&captured).unwrap();
     let files: Value = serde_json::from_str(&files).unwrap();
     assert_eq!(captured, files);
+    // Issue 11: the fake servers answer `metrics.k8s.io` stale, and the plan starts from
+    // that: the APIService was already unavailable on every cluster before the change,
+    // which the objects alone (a healthy metrics-server) do not show.
+    let (_, objects_only) = plan(&scenario("snapshot"));
+    let objects_only: Value = serde_json::from_str(&objects_only).unwrap();
+    let already_unavailable = |report: &Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "apiservice-unavailable")
+            .filter(|f| {
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("already unavailable before the change")
+            })
+            .map(|f| f["cluster"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        already_unavailable(&captured),
+        ["e1-k8s-lab-a", "e1-k8s-lab-b", "e1-k8s-test-a"],
+        "{captured}"
+    );
+    assert!(already_unavailable(&objects_only).is_empty());
     // And a hand-made deletion on one cluster.
     let what_if = |snapshot: &Path| {
         let output = preflight(&[
@@ -168,7 +219,11 @@ fn capture_then_plan_gives_the_report_of_the_same_objects_as_files() {
     };
     let (captured_code, captured) = what_if(&out);
     assert!(captured.contains("\"kube-metrics\""), "{captured}");
-    assert_eq!((captured_code, captured), what_if(&scenario("snapshot")));
+    assert!(
+        captured.contains("already unavailable before the change"),
+        "{captured}"
+    );
+    assert_eq!((captured_code, captured), what_if(&files_and_records));
 
     // Argo CD's cluster secrets keep their names, never their config.
     let text = all_text(&out);

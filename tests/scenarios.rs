@@ -327,6 +327,51 @@ fn live_applicationset_in_neither_revision_is_left_alone() {
     snapshot_all_formats("appset-not-in-revisions");
 }
 
+/// Issue 11: a group/version `capture` recorded as stale makes its APIService already
+/// unavailable, so the namespace the change deletes on that cluster stays terminating —
+/// though the APIService object says `Available=True` — and only there.
+#[test]
+fn captured_stale_group_version_holds_the_namespace_deleted_on_that_cluster() {
+    let (code, report) = plan_json("captured-apiservice-unavailable");
+    assert_eq!(code, 1, "a stuck namespace fails the default --fail-on");
+    let namespace = |cluster_name: &str| {
+        cluster(&report, cluster_name)["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == "kube-log")
+            .unwrap_or_else(|| panic!("kube-log on {cluster_name}"))
+            .clone()
+    };
+    let lab_a = namespace("e1-k8s-lab-a");
+    assert_eq!(lab_a["outcome"], "stuck", "{lab_a}");
+    let discovery = lab_a["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "NamespaceDeletionDiscoveryFailure")
+        .unwrap();
+    assert_eq!(
+        discovery["message"],
+        "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1"
+    );
+    for other in ["e1-k8s-lab-b", "e1-k8s-test-a"] {
+        assert_eq!(namespace(other)["outcome"], "deleted", "{other}");
+    }
+    let stuck = findings(&report, "stuck-namespace");
+    assert_eq!(stuck.len(), 1, "{stuck:?}");
+    assert_eq!(stuck[0]["cluster"], "e1-k8s-lab-a");
+    let unavailable = findings(&report, "apiservice-unavailable");
+    assert_eq!(unavailable.len(), 1, "{unavailable:?}");
+    let message = unavailable[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("already unavailable before the change")
+            && message.contains("stale GroupVersion discovery: metrics.k8s.io/v1beta1"),
+        "{message}"
+    );
+    snapshot_all_formats("captured-apiservice-unavailable");
+}
+
 /// A base revision without any ApplicationSet while the snapshot has live ones is a
 /// wrong path, not "everything removed": exit 2 naming the revision.
 #[test]

@@ -299,12 +299,41 @@ def manager_application(prune):
 MANAGER = "platform-appsets"
 
 
+def capture_record(cluster, unavailable):
+    """The `capture.json` that `argocd-preflight capture` writes beside a cluster's objects
+    (crates/capture/src/record.rs), with `unavailable` as the group/versions whose
+    discovery was stale."""
+    return {
+        "schemaVersion": 1,
+        "cluster": cluster,
+        "context": cluster,
+        "server": server(cluster),
+        "credentials": "kubeconfig",
+        "startedAt": "2026-11-30T02:00:00Z",
+        "finishedAt": "2026-11-30T02:00:09Z",
+        "serverVersion": "v1.31.4",
+        "complete": True,
+        "discovery": "aggregated",
+        "unavailableGroupVersions": [
+            {"groupVersion": gv, "reason": f"stale GroupVersion discovery: {gv}"}
+            for gv in unavailable
+        ],
+        "resources": [],
+        "failedResources": [],
+        "skipped": [{"groupVersion": "events.k8s.io/v1", "resource": "events",
+                     "reason": "events are never read by the model"}],
+        "warnings": [],
+    }
+
+
 def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer=True,
              drop_from_head=(), live_revision_drift=None, head_override=None,
-             manager=None, drop_from_both=()):
+             manager=None, drop_from_both=(), captured_unavailable=None):
     """`manager`: None, "prune" or "no-prune": a live Application that tracks the live
     ApplicationSets (annotation tracking) and syncs automatically, with or without prune.
-    `drop_from_both`: ApplicationSets that are live but in neither revision."""
+    `drop_from_both`: ApplicationSets that are live but in neither revision.
+    `captured_unavailable`: cluster -> group/versions a `capture.json` in its folder
+    records as stale."""
     base_kwargs = base_kwargs or {}
     head_kwargs = head_kwargs or {}
     root = os.path.join(ROOT, name)
@@ -347,6 +376,10 @@ def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer
     write_yaml_list(os.path.join(root, "snapshot", "in-cluster", "argocd", "applications.json"), apps)
     for cluster, _ in CLUSTERS:
         write_documents(os.path.join(root, "snapshot", cluster, "objects.yaml"), cluster_objects(cluster))
+    for cluster, unavailable in (captured_unavailable or {}).items():
+        with open(os.path.join(root, "snapshot", cluster, "capture.json"), "w") as f:
+            json.dump(capture_record(cluster, unavailable), f, indent=2, sort_keys=True)
+            f.write("\n")
     for set_name, suffix, path, ns in APPSETS:
         if set_name in drop_from_both:
             continue
@@ -468,6 +501,23 @@ path, or `--path` that does not select it). The merge does not touch it, so the 
 so and predicts no deletion of its Applications. The other ApplicationSets are unchanged.
 """,
         drop_from_both=("kube-log",),
+    )
+    scenario(
+        "captured-apiservice-unavailable",
+        """
+# captured-apiservice-unavailable
+
+Head renames only the `kube-log` Applications, so the ApplicationSet controller deletes the
+old ones with their resources and the namespace `kube-log` on every cluster; metrics-server
+is untouched. `e1-k8s-lab-a` was captured while the aggregator marked
+`metrics.k8s.io/v1beta1` stale (its `capture.json` records it, issue 11), although the
+APIService object there still says `Available=True` and its backend looks healthy. An
+APIService whose discovery fails is already unavailable (R-DISC-5), and no namespace on
+that cluster can finish deleting (R-DISC-4): `kube-log` stays `Terminating` on
+`e1-k8s-lab-a` and is deleted on the other clusters.
+""",
+        head_override={"kube-log": {"old_names": False}},
+        captured_unavailable={"e1-k8s-lab-a": ["metrics.k8s.io/v1beta1"]},
     )
 
 

@@ -1,6 +1,7 @@
 //! `capture.json`: the capture's own record of a cluster, beside its objects.
 //!
-//! The snapshot loader skips it; it is for people and for the model. Fields are added,
+//! The snapshot loader reads `schemaVersion` and `unavailableGroupVersions`
+//! (`preflight-cluster-snapshot`'s `CaptureRecord`); the rest is for people. Fields are added,
 //! never renamed (`schemaVersion`). `unavailableGroupVersions` is the state the model
 //! must start from: each entry is an APIService that was already unavailable when the
 //! cluster was captured, so namespaces already terminating there are stuck, and any

@@ -200,6 +200,9 @@ struct Cluster<'a> {
     crds: HashMap<(String, String), usize>,
     /// APIServices with `spec.service` (the only ones that can fail, R-DISC-2).
     remote_api_services: Vec<usize>,
+    /// Group/version → why its discovery failed when the cluster was captured (issue 11):
+    /// an APIService already unavailable, whatever its object in the snapshot shows.
+    recorded_unavailable: BTreeMap<String, String>,
     /// Deployments, StatefulSets and DaemonSets: the workloads controllers run in.
     workloads: Vec<usize>,
     /// RBAC grants per service account, computed when first needed.
@@ -237,20 +240,23 @@ impl<'a> Simulation<'a> {
         version: KubeVersion,
     ) -> Simulation<'a> {
         let cluster = Cluster::new(objects, version);
-        let initially_available = cluster
-            .api_services()
-            .into_iter()
-            .map(|i| {
-                (
-                    cluster.keys[i].name.clone(),
-                    cluster.availability(i).available,
-                )
-            })
-            .collect();
+        let initially_available = cluster.availability_now();
         Simulation {
             cluster,
             initially_available,
         }
+    }
+
+    /// Declares the group/versions whose discovery was stale or failing when the
+    /// cluster was captured (`capture.json`), each with why: their APIServices are
+    /// unavailable before any deletion (R-DISC-4 then holds every terminating namespace).
+    pub fn with_unavailable_group_versions(
+        mut self,
+        recorded: &BTreeMap<String, String>,
+    ) -> Simulation<'a> {
+        self.cluster.recorded_unavailable = recorded.clone();
+        self.initially_available = self.cluster.availability_now();
+        self
     }
 
     /// Declares third-party controllers (which workload removes which finalizers).
@@ -402,6 +408,7 @@ impl<'a> Cluster<'a> {
             declared: Vec::new(),
             crds: HashMap::new(),
             remote_api_services: Vec::new(),
+            recorded_unavailable: BTreeMap::new(),
             workloads: Vec::new(),
             grants: std::cell::OnceCell::new(),
             webhooks: Vec::new(),
@@ -555,6 +562,14 @@ impl<'a> Cluster<'a> {
 
     fn api_services(&self) -> Vec<usize> {
         self.remote_api_services.clone()
+    }
+
+    /// Whether each APIService with `spec.service` is available, by name.
+    fn availability_now(&self) -> BTreeMap<String, bool> {
+        self.api_services()
+            .into_iter()
+            .map(|i| (self.keys[i].name.clone(), self.availability(i).available))
+            .collect()
     }
 
     /// The indexes of the objects of one group and kind (keys are sorted, so they are
@@ -1080,6 +1095,19 @@ impl<'a> Cluster<'a> {
                 }
             })
             .collect();
+        // A group/version recorded unavailable without an APIService object in the
+        // snapshot fails discovery all the same, and nothing in the cascade can end it.
+        failures.extend(
+            self.recorded_unavailable
+                .iter()
+                .filter(|(gv, _)| {
+                    !self
+                        .api_services()
+                        .into_iter()
+                        .any(|a| self.group_version(a) == **gv)
+                })
+                .map(|(gv, reason)| format!("{gv}: {reason}")),
+        );
         failures.sort();
         failures.dedup();
         failures
@@ -1092,9 +1120,32 @@ impl<'a> Cluster<'a> {
         format!("{group}/{version}")
     }
 
+    /// Availability of an APIService with `spec.service`: what the snapshot shows
+    /// (R-APISVC-1), unless discovery of its group/version was recorded as failing when
+    /// the cluster was captured and nothing in the snapshot explains it — then it was
+    /// already unavailable, whatever its object's status says (issue 11, R-DISC-5).
+    fn availability(&self, api_service: usize) -> Availability {
+        let derived = self.derived_availability(api_service);
+        if !derived.available {
+            return derived;
+        }
+        match self
+            .recorded_unavailable
+            .get(&self.group_version(api_service))
+        {
+            Some(reason) => Availability {
+                available: false,
+                reason: "UnavailableAtCapture".to_string(),
+                message: format!("its discovery failed when the cluster was captured: {reason}"),
+                lost_backend: None,
+            },
+            None => derived,
+        }
+    }
+
     /// R-APISVC-1: availability of an APIService with `spec.service`, as the remote
     /// availability controller computes it in the current state.
-    fn availability(&self, api_service: usize) -> Availability {
+    fn derived_availability(&self, api_service: usize) -> Availability {
         let object = self.objects[api_service];
         let namespace = object
             .str_at(&["spec", "service", "namespace"])

@@ -1249,7 +1249,8 @@ impl<'a> Planner<'a> {
             return;
         };
         let mut simulation = Simulation::new(snapshot.objects(), self.kube_version_of(cluster))
-            .with_controllers(&self.config.controllers);
+            .with_controllers(&self.config.controllers)
+            .with_unavailable_group_versions(self.recorded_unavailable(cluster));
         for request in self.manual.get(cluster).into_iter().flatten() {
             simulation.delete_and_settle(std::slice::from_ref(request));
         }
@@ -1303,7 +1304,8 @@ impl<'a> Planner<'a> {
             };
             let version = self.kube_version_of(cluster_name);
             let mut simulation = Simulation::new(snapshot.objects(), version)
-                .with_controllers(&self.config.controllers);
+                .with_controllers(&self.config.controllers)
+                .with_unavailable_group_versions(self.recorded_unavailable(cluster_name));
             // Hand-made deletions first, in the order given, each settled.
             for request in self.manual.get(cluster_name).into_iter().flatten() {
                 simulation.delete_and_settle(std::slice::from_ref(request));
@@ -1501,6 +1503,16 @@ impl<'a> Planner<'a> {
             }
         }
         failures
+    }
+
+    /// The group/versions whose discovery `capture` recorded as failing on a cluster,
+    /// with why; none for a cluster not captured by `capture`.
+    fn recorded_unavailable(&self, cluster: &str) -> &'a BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        self.fleet
+            .capture_records
+            .get(cluster)
+            .map_or(&NONE, |record| &record.unavailable_group_versions)
     }
 
     /// The version a cluster's behaviour and texts follow: `--kube-version` when given,

@@ -11,7 +11,9 @@
 //! * `//- hold` / `//- release`: hold or release namespace finalization;
 //! * `//- reapply <ref>`: a replacement Application applies the object again;
 //! * `//- controller <ref> <finalizer>`: a controller declared with `--controllers` (the
-//!   workload `<ref>` removes `<finalizer>`).
+//!   workload `<ref>` removes `<finalizer>`);
+//! * `//- unavailable <group/version> <reason>`: `capture` recorded the group/version's
+//!   discovery as failing (`capture.json`, issue 11).
 //!
 //! `<ref>` is `Kind[.group] [namespace/]name`, the way the expectation prints keys.
 //!
@@ -33,6 +35,7 @@ fn check(fixture: &str, expected: &str) {
     let fixture = trim_indent(fixture);
     let mut version = KubeVersion::NEWEST;
     let mut declared = Vec::new();
+    let mut recorded = std::collections::BTreeMap::new();
     let mut yaml = String::new();
     let mut steps = Vec::new();
     for line in fixture.lines() {
@@ -45,6 +48,9 @@ fn check(fixture: &str, expected: &str) {
                         workload: parse_ref(&[kind, name]),
                         removes_finalizers: vec![finalizer.to_string()],
                     }),
+                    ["unavailable", group_version, reason @ ..] => {
+                        recorded.insert(group_version.to_string(), reason.join(" "));
+                    }
                     _ => steps.push(words.iter().map(|w| w.to_string()).collect::<Vec<_>>()),
                 }
             }
@@ -61,7 +67,9 @@ fn check(fixture: &str, expected: &str) {
         .map(Object::from_value)
         .collect();
 
-    let mut simulation = Simulation::new(&objects, version).with_controllers(&declared);
+    let mut simulation = Simulation::new(&objects, version)
+        .with_controllers(&declared)
+        .with_unavailable_group_versions(&recorded);
     let mut batch = Vec::new();
     let mut answers = Vec::new();
     let flush = |simulation: &mut Simulation, batch: &mut Vec<DeletionRequest>| {
@@ -937,6 +945,99 @@ fn r_disc_4_already_terminating_namespace_is_reported_and_held_by_discovery() {
               NamespaceDeletionDiscoveryFailure DiscoveryFailed: Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
             apiservice v1beta1.metrics.k8s.io (metrics.k8s.io/v1beta1 -> kube-metrics/metrics-server) available=False ServiceNotFound: service/metrics-server in "kube-metrics" is not present, lost Service kube-metrics/metrics-server
             discovery metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+        "#,
+    );
+}
+
+/// Issue 11: a group/version `capture` recorded as stale is an APIService already
+/// unavailable, although its backend looks healthy in the snapshot and its object has no
+/// condition saying so; a namespace the change deletes is held (R-DISC-4).
+#[test]
+fn r_disc_4_recorded_stale_group_version_holds_a_namespace_deleted_later() {
+    check(
+        &with(&[
+            "//- unavailable metrics.k8s.io/v1beta1 stale GroupVersion discovery: metrics.k8s.io/v1beta1",
+            "//- delete background Namespace team",
+            METRICS,
+            TEAM,
+        ]),
+        r#"
+            deleted ConfigMap team/settings <- Namespace team
+            stuck Namespace team: API discovery fails for metrics.k8s.io/v1beta1 (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)
+            namespace team stuck, blocked by discovery of metrics.k8s.io/v1beta1
+              NamespaceDeletionDiscoveryFailure DiscoveryFailed: Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+            apiservice v1beta1.metrics.k8s.io (metrics.k8s.io/v1beta1 -> kube-metrics/metrics-server) available=False UnavailableAtCapture: its discovery failed when the cluster was captured: stale GroupVersion discovery: metrics.k8s.io/v1beta1, unavailable before
+            discovery metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+        "#,
+    );
+}
+
+/// Issue 11: a namespace already terminating at capture time stays stuck while the
+/// recorded group/version fails, even when the change deletes nothing in it.
+#[test]
+fn r_disc_4_recorded_stale_group_version_holds_an_already_terminating_namespace() {
+    check(
+        &with(&[
+            "//- unavailable metrics.k8s.io/v1beta1 stale GroupVersion discovery: metrics.k8s.io/v1beta1",
+            "//- delete background ConfigMap team/settings",
+            METRICS,
+            TEAM,
+            r#"
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: old, uid: ns-old, deletionTimestamp: "2026-01-01T00:00:00Z"}
+            spec: {finalizers: [kubernetes]}
+            status: {phase: Terminating}
+            "#,
+        ]),
+        r#"
+            deleted ConfigMap team/settings <- request
+            namespace old stuck, already terminating, blocked by discovery of metrics.k8s.io/v1beta1
+              NamespaceDeletionDiscoveryFailure DiscoveryFailed: Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+            apiservice v1beta1.metrics.k8s.io (metrics.k8s.io/v1beta1 -> kube-metrics/metrics-server) available=False UnavailableAtCapture: its discovery failed when the cluster was captured: stale GroupVersion discovery: metrics.k8s.io/v1beta1, unavailable before
+            discovery metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+        "#,
+    );
+}
+
+/// Issue 11, R-DISC-6: deleting the recorded-unavailable APIService lifts the block, as
+/// on a real cluster.
+#[test]
+fn r_disc_6_deleting_a_recorded_unavailable_apiservice_leaves_nothing_stuck() {
+    check(
+        &with(&[
+            "//- unavailable metrics.k8s.io/v1beta1 stale GroupVersion discovery: metrics.k8s.io/v1beta1",
+            "//- delete background APIService.apiregistration.k8s.io v1beta1.metrics.k8s.io",
+            "//- delete background Namespace team",
+            METRICS,
+            TEAM,
+        ]),
+        r#"
+            deleted ConfigMap team/settings <- Namespace team
+            deleted Namespace team <- request
+            deleted APIService.apiregistration.k8s.io v1beta1.metrics.k8s.io <- request
+            namespace team deleted
+        "#,
+    );
+}
+
+/// Issue 11: a recorded group/version whose APIService the snapshot lacks still fails
+/// discovery (R-DISC-4 holds for every failing group/version), with the recorded words.
+#[test]
+fn r_disc_4_recorded_group_version_without_its_apiservice_object_still_fails_discovery() {
+    check(
+        &with(&[
+            "//- kube 1.26",
+            "//- unavailable custom.metrics.k8s.io/v1beta2 the server is currently unable to handle the request",
+            "//- delete background Namespace team",
+            TEAM,
+        ]),
+        r#"
+            deleted ConfigMap team/settings <- Namespace team
+            stuck Namespace team: API discovery fails for custom.metrics.k8s.io/v1beta2 (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)
+            namespace team stuck, blocked by discovery of custom.metrics.k8s.io/v1beta2
+              NamespaceDeletionDiscoveryFailure DiscoveryFailed: Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: custom.metrics.k8s.io/v1beta2: the server is currently unable to handle the request
+            discovery custom.metrics.k8s.io/v1beta2: the server is currently unable to handle the request
         "#,
     );
 }

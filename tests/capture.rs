@@ -139,6 +139,32 @@ fn capture_then_plan_gives_the_report_of_the_same_objects_and_records_as_files()
             stderr.contains(&format!("capture: {folder}: ")),
             "{folder}: {stderr}"
         );
+        // Not a terminal: progress as plain lines (no cursor movement), each quarter of
+        // the resources with the objects listed and the resources left.
+        assert!(!stderr.contains('\x1b'), "{stderr}");
+        let quarters: Vec<&str> = stderr
+            .lines()
+            .filter_map(|line| line.strip_prefix(&format!("capture: {folder}: ")))
+            .filter(|line| line.contains(" resources listed, "))
+            .collect();
+        assert_eq!(quarters.len(), 3, "{folder}: {stderr}");
+        for line in quarters {
+            let words: Vec<&str> = line.split(' ').collect();
+            let (done, total) = words[0].split_once('/').unwrap();
+            let (done, total): (usize, usize) = (done.parse().unwrap(), total.parse().unwrap());
+            assert!(words[3].parse::<usize>().is_ok(), "{line}");
+            assert_eq!(
+                [words[2], words[4], words[5], words[6]],
+                [
+                    "listed,",
+                    "objects,",
+                    &(total - done).to_string(),
+                    "resources"
+                ],
+                "{line}"
+            );
+            assert_eq!(words[7], "left", "{line}");
+        }
         let record: Value = serde_json::from_str(
             &std::fs::read_to_string(out.join(folder).join("capture.json")).unwrap(),
         )

@@ -77,6 +77,42 @@ pub struct CaptureOptions {
     pub retry: RetryConfig,
     /// Objects per page (`limit`).
     pub page_size: u32,
+    /// Where per-cluster progress goes, for a display that redraws it (a terminal).
+    /// Without it, progress is logged as plain lines: each quarter of the resources.
+    pub progress: Option<ProgressSink>,
+}
+
+/// How far the capture of one cluster is: one report after discovery and one per
+/// resource listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterProgress {
+    /// The folder, as Argo CD names the cluster.
+    pub cluster: String,
+    /// Resources whose lists have ended (written or failed).
+    pub resources_listed: usize,
+    /// Every resource to list on the cluster.
+    pub resources_total: usize,
+    /// Objects written so far.
+    pub objects_listed: usize,
+    /// Lists that failed so far.
+    pub failed: usize,
+}
+
+impl ClusterProgress {
+    /// Resources still to list.
+    pub fn resources_left(&self) -> usize {
+        self.resources_total.saturating_sub(self.resources_listed)
+    }
+}
+
+/// Receives [`ClusterProgress`] reports, from the capture's threads.
+#[derive(Clone)]
+pub struct ProgressSink(pub Arc<dyn Fn(&ClusterProgress) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressSink")
+    }
 }
 
 impl CaptureOptions {
@@ -94,6 +130,7 @@ impl CaptureOptions {
             request_timeout: Duration::from_secs(30),
             retry: RetryConfig::default(),
             page_size: 500,
+            progress: None,
         }
     }
 
@@ -197,6 +234,7 @@ async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSumm
     let redactor = Redactor::default();
     let logger = Logger {
         log,
+        progress: options.progress.clone(),
         redactor: redactor.clone(),
     };
     let namespaces = options.argocd_namespaces();
@@ -495,12 +533,31 @@ fn prepare_output(out: &Path) -> Result<(), CaptureError> {
 #[derive(Clone)]
 struct Logger {
     log: Log,
+    progress: Option<ProgressSink>,
     redactor: Redactor,
 }
 
 impl Logger {
     fn line(&self, text: &str) {
         (self.log)(&format!("capture: {}", self.redactor.redact(text)));
+    }
+
+    /// Reports progress to the sink, or, without one, logs it as a line at each
+    /// quarter of the resources (never the last: the total follows it).
+    fn progress(&self, progress: &ClusterProgress) {
+        if let Some(sink) = &self.progress {
+            (sink.0)(progress);
+            return;
+        }
+        let (done, total) = (progress.resources_listed, progress.resources_total);
+        if total >= 8 && done > 0 && (done * 4) % total < 4 && done < total {
+            self.line(&format!(
+                "{}: {done}/{total} resources listed, {} objects, {} resources left",
+                progress.cluster,
+                progress.objects_listed,
+                progress.resources_left()
+            ));
+        }
     }
 }
 
@@ -638,20 +695,19 @@ async fn capture_cluster(target: Target, shared: &Shared) -> Result<ClusterSumma
     }
     let mut records: Vec<Option<ResourceRecord>> = vec![None; plans.len()];
     let mut failed_resources = Vec::new();
-    let mut listed = 0usize;
-    let mut done = 0usize;
+    let mut progress = ClusterProgress {
+        cluster: folder.clone(),
+        resources_listed: 0,
+        resources_total: plans.len(),
+        objects_listed: 0,
+        failed: 0,
+    };
+    logger.progress(&progress);
     while let Some(joined) = lists.join_next().await {
         let Ok((index, mut items, failures)) = joined else {
             continue;
         };
         let plan = &plans[index];
-        done += 1;
-        if plans.len() >= 8 && (done * 4) % plans.len() < 4 && done < plans.len() {
-            logger.line(&format!(
-                "{folder}: {done}/{} resources listed",
-                plans.len()
-            ));
-        }
         if target.is_argocd && is_secrets(&plan.resource) {
             merge_cluster_secrets(&mut items, &shared.secret_objects, &mut failed_resources);
         }
@@ -681,7 +737,10 @@ async fn capture_cluster(target: Target, shared: &Shared) -> Result<ClusterSumma
             write_list(&cluster_dir.join(&relative), &items)?;
             Some(relative)
         };
-        listed += items.len();
+        progress.resources_listed += 1;
+        progress.objects_listed += items.len();
+        progress.failed = failed_resources.len();
+        logger.progress(&progress);
         records[index] = Some(ResourceRecord {
             group_version: plan.resource.api_version(),
             resource: plan.resource.resource.clone(),
@@ -721,7 +780,8 @@ async fn capture_cluster(target: Target, shared: &Shared) -> Result<ClusterSumma
         &redact_value(record, &shared.redactor),
     )?;
     logger.line(&format!(
-        "{folder}: {listed} objects written{}",
+        "{folder}: {} objects written{}",
+        progress.objects_listed,
         if complete {
             String::new()
         } else {

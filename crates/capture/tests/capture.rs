@@ -261,3 +261,56 @@ fn an_unreachable_cluster_is_named_with_the_reason_and_the_others_are_captured()
     // Nothing is written for it: an empty folder would read as a cluster without objects.
     assert!(!out.join("e1-k8s-lab-b").exists());
 }
+
+/// Issue 11: with a progress sink (a terminal), each cluster reports after discovery and
+/// after each list — resources listed and left, objects listed, failures — and the plain
+/// quarter lines are left out of the log.
+#[test]
+fn a_progress_sink_gets_every_step_and_replaces_the_quarter_lines() {
+    let ca = TestCa::new();
+    let server = FakeApiServer::start(
+        &ca,
+        TOKEN,
+        read_objects(&scenario_cluster("e1-k8s-lab-a")),
+        Faults::all(),
+    );
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let sink = reports.clone();
+    let run = run(&ca, &[("lab-a", &server.url, TOKEN)], |options| {
+        options.progress = Some(preflight_capture::ProgressSink(Arc::new(move |progress| {
+            sink.lock().unwrap().push(progress.clone())
+        })));
+    });
+    let reports = reports.lock().unwrap().clone();
+    // The only context is the Argo CD cluster's: `in-cluster`.
+    let record = record(&run.out, "in-cluster");
+    let resources = record["resources"].as_array().unwrap();
+    let failed = record["failedResources"].as_array().unwrap().len();
+    let objects: u64 = resources
+        .iter()
+        .map(|r| r["objects"].as_u64().unwrap())
+        .sum();
+    // Every resource planned is reported, listed or failed, one report each.
+    let total = reports[0].resources_total;
+    assert_eq!(reports.len(), total + 1, "{reports:?}");
+    assert_eq!(
+        (reports[0].resources_listed, reports[0].objects_listed),
+        (0, 0)
+    );
+    assert!(reports.iter().all(|r| r.cluster == "in-cluster"));
+    for (step, report) in reports.iter().enumerate() {
+        assert_eq!(report.resources_listed, step);
+        assert_eq!(report.resources_left(), total - step);
+    }
+    let last = reports.last().unwrap();
+    assert_eq!(last.objects_listed as u64, objects);
+    assert_eq!(last.failed, failed);
+    assert!(failed > 0, "the faults fail some lists");
+    assert!(
+        !run.log
+            .iter()
+            .any(|line| line.contains(" resources listed, ")),
+        "{:?}",
+        run.log
+    );
+}

@@ -115,6 +115,9 @@ struct BoardState<W> {
 
 /// Width of the bar, in characters.
 const BAR_WIDTH: usize = 24;
+/// DECAWM: the terminal clips lines at its width instead of wrapping them.
+const AUTOWRAP_OFF: &str = "\x1b[?7l";
+const AUTOWRAP_ON: &str = "\x1b[?7h";
 
 impl<W: Write> ProgressBoard<W> {
     fn new(out: W) -> ProgressBoard<W> {
@@ -152,8 +155,10 @@ impl<W: Write> ProgressBoard<W> {
 
 impl<W: Write> BoardState<W> {
     /// Moves to the first progress line, clears to the end of the screen, writes `log`
-    /// if given, then every progress line. Write errors are ignored: progress is
-    /// decoration, and stderr going away must not stop the capture.
+    /// if given, then every progress line with autowrap off, so that a line wider than
+    /// the terminal is clipped rather than wrapped (a wrapped line would throw off the
+    /// count of lines to move up). Write errors are ignored: progress is decoration, and
+    /// stderr going away must not stop the capture.
     fn redraw(&mut self, log: Option<&str>) {
         let mut text = String::new();
         if self.drawn > 0 {
@@ -164,10 +169,12 @@ impl<W: Write> BoardState<W> {
             text.push_str(line);
             text.push('\n');
         }
+        text.push_str(AUTOWRAP_OFF);
         for line in self.lines.values() {
             text.push_str(line);
             text.push('\n');
         }
+        text.push_str(AUTOWRAP_ON);
         self.drawn = self.lines.len();
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
@@ -219,18 +226,19 @@ mod tests {
         board.update(&progress("lab-a", 8, 120, 1));
         let screen = String::from_utf8(board.into_inner()).unwrap();
         let expected = [
-            "\r\x1b[J",
+            "\r\x1b[J\x1b[?7l",
             "lab-b  [------------------------]  0/8 resources, 8 left, 0 objects\n",
-            "\x1b[1A\r\x1b[J",
+            "\x1b[?7h\x1b[1A\r\x1b[J\x1b[?7l",
             "lab-a  [######------------------]  2/8 resources, 6 left, 40 objects\n",
             "lab-b  [------------------------]  0/8 resources, 8 left, 0 objects\n",
-            "\x1b[2A\r\x1b[J",
-            "capture: lab-a: cannot list leases: 403\n",
+            "\x1b[?7h\x1b[2A\r\x1b[J",
+            "capture: lab-a: cannot list leases: 403\n\x1b[?7l",
             "lab-a  [######------------------]  2/8 resources, 6 left, 40 objects\n",
             "lab-b  [------------------------]  0/8 resources, 8 left, 0 objects\n",
-            "\x1b[2A\r\x1b[J",
+            "\x1b[?7h\x1b[2A\r\x1b[J\x1b[?7l",
             "lab-a  [########################]  8/8 resources, 0 left, 120 objects, 1 failed\n",
             "lab-b  [------------------------]  0/8 resources, 8 left, 0 objects\n",
+            "\x1b[?7h",
         ]
         .concat();
         assert_eq!(screen, expected);

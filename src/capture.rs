@@ -35,8 +35,9 @@ pub(crate) struct CaptureArgs {
     /// The context of the cluster Argo CD runs in (default: the current context).
     #[arg(long, value_name = "CTX")]
     argocd_context: Option<String>,
-    /// A namespace Argo CD watches for Applications (default `argocd`; the first holds
-    /// its configuration and cluster secrets); repeatable.
+    /// A namespace Argo CD watches for Applications (default `argocd`; the first, a name,
+    /// holds its configuration and cluster secrets; the others may be globs such as
+    /// `team-*` or `/regular expressions/`, as `application.namespaces`); repeatable.
     #[arg(long = "argocd-namespace", value_name = "NS")]
     argocd_namespaces: Vec<String>,
     /// Privileged: reach every cluster Argo CD knows with the credentials of its cluster

@@ -17,6 +17,7 @@
 mod api;
 mod discovery;
 mod list;
+mod namespaces;
 mod record;
 mod redact;
 mod select;
@@ -35,11 +36,13 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 pub use api::RetryConfig;
+pub use namespaces::NamespacePatternError;
 pub use targets::ContextArg;
 
 use api::{Api, RequestError, RetryOn};
 use discovery::{discover, ResourceType};
 use list::{list_all, ListRequest};
+use namespaces::NamespacePattern;
 use record::{CaptureRecord, FailedResource, ResourceRecord, SCHEMA_VERSION};
 use redact::Redactor;
 use select::{is_secrets, plan_lists, ArgoCdScope, Form, ListPlan};
@@ -66,7 +69,10 @@ pub struct CaptureOptions {
     pub all_contexts: bool,
     /// The context of the cluster Argo CD runs in (default: the current context).
     pub argocd_context: Option<String>,
-    /// The namespaces Argo CD watches (default: `argocd`); the first is its own.
+    /// The namespaces Argo CD watches (default: `argocd`); the first is its own, a name;
+    /// the others may be patterns as `application.namespaces` accepts them (globs, or
+    /// regular expressions between `/`), matched against the Argo CD cluster's
+    /// namespaces.
     pub argocd_namespaces: Vec<String>,
     /// Reach every cluster Argo CD knows with the credentials of its cluster secret.
     pub via_argocd: bool,
@@ -166,6 +172,8 @@ pub enum CaptureError {
     ArgoCdCluster { context: String, message: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(io::Error),
+    #[error(transparent)]
+    ArgoCdNamespace(#[from] NamespacePatternError),
 }
 
 /// How the capture of one cluster went.
@@ -230,6 +238,7 @@ pub fn capture(options: &CaptureOptions, log: Log) -> Result<CaptureSummary, Cap
 }
 
 async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSummary, CaptureError> {
+    let patterns = argocd_namespace_patterns(&options.argocd_namespaces())?;
     prepare_output(&options.out)?;
     let redactor = Redactor::default();
     let logger = Logger {
@@ -237,8 +246,6 @@ async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSumm
         progress: options.progress.clone(),
         redactor: redactor.clone(),
     };
-    let namespaces = options.argocd_namespaces();
-
     // The Argo CD cluster first: its cluster secrets name the others.
     let kubeconfig = targets::read_kubeconfig(options.kubeconfig.as_deref(), &redactor);
     let (kubeconfig, argocd_context, argocd_config) = match kubeconfig {
@@ -273,6 +280,17 @@ async fn capture_async(options: &CaptureOptions, log: Log) -> Result<CaptureSumm
         context: argocd_context.clone().unwrap_or_default(),
         message: error.to_string(),
     })?;
+    let namespaces = match expand_namespaces(&argocd_api, &patterns, &logger).await {
+        Ok(namespaces) => namespaces,
+        Err(error) => {
+            return Err(CaptureError::ArgoCdCluster {
+                context: argocd_context.clone().unwrap_or_default(),
+                message: format!(
+                    "cannot list namespaces to match the `--argocd-namespace` patterns: {error}"
+                ),
+            })
+        }
+    };
     // Argo CD reads cluster secrets in its own namespace only (the first one).
     let secrets = read_cluster_secrets(&argocd_api, &namespaces[..1]).await;
     let (secret_objects, cluster_secrets) = match secrets {
@@ -527,6 +545,95 @@ fn prepare_output(out: &Path) -> Result<(), CaptureError> {
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(error) => Err(write_error(error)),
     }
+}
+
+/// The `--argocd-namespace` entries, parsed; the first, Argo CD's own namespace, must be
+/// a name.
+fn argocd_namespace_patterns(
+    entries: &[String],
+) -> Result<Vec<NamespacePattern>, NamespacePatternError> {
+    let patterns = entries
+        .iter()
+        .map(|entry| NamespacePattern::parse(entry))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(NamespacePattern::Pattern { text, .. }) = patterns.first() {
+        return Err(NamespacePatternError {
+            pattern: text.clone(),
+            problem: "the first `--argocd-namespace` is Argo CD's own namespace, which holds its cluster secrets and `argocd-cm`: give its name, and patterns after it".to_string(),
+        });
+    }
+    Ok(patterns)
+}
+
+/// The namespaces Argo CD watches: its own first, then every other entry's matches
+/// among the Argo CD cluster's namespaces (listed only when some entry is a pattern),
+/// each once, in the order given (a pattern's matches sorted).
+async fn expand_namespaces(
+    api: &Api,
+    patterns: &[NamespacePattern],
+    logger: &Logger,
+) -> Result<Vec<String>, RequestError> {
+    let mut namespaces: Vec<String> = Vec::new();
+    let add = |namespace: &str, namespaces: &mut Vec<String>| {
+        if !namespaces.iter().any(|n| n == namespace) {
+            namespaces.push(namespace.to_string());
+        }
+    };
+    if patterns
+        .iter()
+        .all(|p| matches!(p, NamespacePattern::Name(_)))
+    {
+        for pattern in patterns {
+            add(pattern.text(), &mut namespaces);
+        }
+        return Ok(namespaces);
+    }
+    let resource = ResourceType {
+        group: String::new(),
+        version: "v1".to_string(),
+        resource: "namespaces".to_string(),
+        kind: "Namespace".to_string(),
+        namespaced: false,
+    };
+    let request = ListRequest {
+        resource: &resource,
+        namespace: None,
+        label_selector: None,
+        form: Form::Metadata,
+        page_size: 500,
+    };
+    let mut existing: Vec<String> = list_all(api, &request)
+        .await?
+        .iter()
+        .filter_map(|item| item.pointer("/metadata/name")?.as_str().map(str::to_string))
+        .collect();
+    existing.sort();
+    for pattern in patterns {
+        match pattern {
+            NamespacePattern::Name(name) => add(name, &mut namespaces),
+            NamespacePattern::Pattern { text, .. } => {
+                let matched: Vec<&String> =
+                    existing.iter().filter(|n| pattern.matches(n)).collect();
+                if matched.is_empty() {
+                    logger.line(&format!(
+                        "warning: `--argocd-namespace` `{text}` matches no namespace of the Argo CD cluster"
+                    ));
+                }
+                for namespace in matched {
+                    add(namespace, &mut namespaces);
+                }
+            }
+        }
+    }
+    logger.line(&format!(
+        "Argo CD namespaces: {}",
+        namespaces
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    Ok(namespaces)
 }
 
 /// Progress lines, redacted, prefixed with `capture: `.

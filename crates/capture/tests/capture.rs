@@ -314,3 +314,74 @@ fn a_progress_sink_gets_every_step_and_replaces_the_quarter_lines() {
         run.log
     );
 }
+
+/// Issue 11: `--argocd-namespace` takes the patterns Argo CD's `application.namespaces`
+/// takes (argoproj/argo-cd `util/glob/list.go`, `MatchStringInList` with `REGEXP`, as
+/// `util/security/application_namespaces.go` calls it): Applications are captured in
+/// every namespace of the Argo CD cluster a glob or `/regular expression/` matches.
+#[test]
+fn argocd_namespace_patterns_select_the_namespaces_of_the_argocd_cluster() {
+    let ca = TestCa::new();
+    let mut objects = Vec::new();
+    for namespace in ["argocd", "team-a", "team-b", "teams", "prod-apps", "other"] {
+        objects.push(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": namespace, "uid": format!("ns-{namespace}")}}));
+        objects.push(serde_json::json!({"apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": format!("app-{namespace}"), "namespace": namespace,
+                "uid": format!("app-{namespace}")},
+            "spec": {"project": "default"}}));
+    }
+    let server = FakeApiServer::start(&ca, TOKEN, objects, Faults::default());
+    let run = run(&ca, &[("argocd", &server.url, TOKEN)], |options| {
+        options.argocd_namespaces = ["argocd", "team-?", "/^prod-/", "missing-*"]
+            .map(str::to_string)
+            .to_vec();
+    });
+    assert_eq!(run.summary.exit_code(false), 0, "{:?}", run.log);
+    let record = record(&run.out, "in-cluster");
+    let applications = resource(&record, "argoproj.io/v1alpha1", "applications");
+    assert_eq!(
+        applications["namespaces"],
+        serde_json::json!(["argocd", "team-a", "team-b", "prod-apps"])
+    );
+    assert_eq!(applications["objects"], 4);
+    assert!(
+        run.log
+            .iter()
+            .any(|line| line == "capture: warning: `--argocd-namespace` `missing-*` matches no namespace of the Argo CD cluster"),
+        "{:?}",
+        run.log
+    );
+    assert!(
+        run.log
+            .iter()
+            .any(|line| line
+                == "capture: Argo CD namespaces: `argocd`, `team-a`, `team-b`, `prod-apps`"),
+        "{:?}",
+        run.log
+    );
+}
+
+/// Argo CD's own namespace holds its cluster secrets and `argocd-cm`: it is a name, and a
+/// pattern Argo CD could not match the same way is refused before anything is read.
+#[test]
+fn argocd_namespace_patterns_that_cannot_be_used_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (entries, expected) in [
+        (
+            vec!["team-*"],
+            "`--argocd-namespace` `team-*`: the first `--argocd-namespace` is Argo CD's own namespace, which holds its cluster secrets and `argocd-cm`: give its name, and patterns after it",
+        ),
+        (
+            vec!["argocd", "team-[a"],
+            "`--argocd-namespace` `team-[a`: has a `[` without its `]`",
+        ),
+    ] {
+        let mut options = options(&dir.path().join("out"), &dir.path().join("kubeconfig"));
+        options.argocd_namespaces = entries.into_iter().map(str::to_string).collect();
+        let error = capture(&options, Arc::new(|_: &str| {})).unwrap_err();
+        assert_eq!(error.to_string(), expected);
+        assert!(!dir.path().join("out").exists(), "nothing is written");
+    }
+}

@@ -266,6 +266,139 @@ fn capture_then_plan_gives_the_report_of_the_same_objects_and_records_as_files()
     );
 }
 
+/// `--via-argocd` with the other credentials Argo CD's cluster secrets hold, used as
+/// Argo CD uses them (`Cluster.RawRestConfig`, argoproj/argo-cd
+/// `pkg/apis/application/v1alpha1/types.go`): basic auth as such, and `awsAuthConfig`
+/// as `argocd-k8s-auth aws --cluster-name NAME [--role-arn ARN]`, which wins over a
+/// `bearerToken` in the same secret. Without `argocd-k8s-auth` on PATH that cluster is
+/// not captured, with a message saying why, and the others are. No credential is
+/// written or printed either way.
+#[test]
+fn via_argocd_uses_basic_auth_and_aws_auth_as_argo_cd_does() {
+    let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let ca = TestCa::new();
+    let kube_token = "kubeconfig-token-PLANTED-c0ffee";
+    let basic_password = "basic-password-PLANTED-41d9";
+    let stale_token = "stale-bearer-token-PLANTED-77aa";
+    let aws_token = "aws-exec-token-PLANTED-e5b2";
+    let basic = FakeApiServer::start_with_basic_auth(
+        &ca,
+        "admin",
+        basic_password,
+        read_objects(&scenario("snapshot/e1-k8s-lab-a")),
+        Faults::default(),
+    );
+    let aws = FakeApiServer::start(
+        &ca,
+        aws_token,
+        read_objects(&scenario("snapshot/e1-k8s-lab-b")),
+        Faults::default(),
+    );
+    let cluster_secret = |name: &str, server: &str, config: Value| {
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": format!("cluster-{name}"), "namespace": "argocd",
+                "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+            "data": {"name": b64(name), "server": b64(server),
+                "config": b64(&config.to_string())}})
+    };
+    let tls = json!({"caData": b64(&ca.pem())});
+    let secrets = vec![
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "argocd-cm", "namespace": "argocd"}, "data": {}}),
+        cluster_secret(
+            "e1-k8s-lab-a",
+            &basic.url,
+            json!({"username": "admin", "password": basic_password, "tlsClientConfig": tls}),
+        ),
+        cluster_secret(
+            "e1-k8s-lab-b",
+            &aws.url,
+            json!({"bearerToken": stale_token, "tlsClientConfig": tls,
+                "awsAuthConfig": {"clusterName": "lab-b-eks",
+                    "roleARN": "arn:aws:iam::123456789012:role/argocd"}}),
+        ),
+    ];
+    let argocd = FakeApiServer::start(&ca, kube_token, secrets, Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in for argocd-k8s-auth that answers only to the arguments Argo CD passes.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let plugin = bin.join("argocd-k8s-auth");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\n[ \"$*\" = 'aws --cluster-name lab-b-eks --role-arn arn:aws:iam::123456789012:role/argocd' ] || {{ echo \"unexpected arguments: $*\" >&2; exit 1; }}\nprintf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{aws_token}\"}}}}'\n"
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let kubeconfig_path = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig_path,
+        kubeconfig(&ca, &[("argocd", &argocd.url, kube_token)], "argocd"),
+    )
+    .unwrap();
+    let system_path = std::env::var("PATH").unwrap_or_default();
+    let capture = |out: &Path, search_path: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_argocd-preflight"))
+            .args(["capture", "--out", path(out), "--kubeconfig"])
+            .arg(&kubeconfig_path)
+            .arg("--via-argocd")
+            .env_remove("KUBECONFIG")
+            .env("PATH", search_path)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let planted = [kube_token, basic_password, stale_token, aws_token];
+
+    let out = dir.path().join("with-plugin");
+    let (code, stderr) = capture(&out, &format!("{}:{system_path}", bin.display()));
+    assert_eq!(code, Some(0), "{stderr}");
+    // Each destination answers only to its own credentials.
+    for folder in ["e1-k8s-lab-a", "e1-k8s-lab-b"] {
+        let deployments =
+            std::fs::read_to_string(out.join(folder).join("apps/deployments.json")).unwrap();
+        assert!(deployments.contains("metrics-server"), "{folder}");
+    }
+    let text = all_text(&out);
+    for planted in planted {
+        assert!(
+            !text.contains(planted) && !stderr.contains(planted),
+            "{planted}"
+        );
+    }
+
+    // A PATH without `argocd-k8s-auth`, even where the machine has one.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = dir.path().join("without-plugin");
+    let (code, stderr) = capture(&out, path(&empty));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot use the credentials of cluster secret `cluster-e1-k8s-lab-b`: the cluster secret authenticates with `argocd-k8s-auth`, which is not on PATH"),
+        "{stderr}"
+    );
+    assert!(out.join("e1-k8s-lab-a/apps/deployments.json").is_file());
+    assert!(
+        !out.join("e1-k8s-lab-b").exists(),
+        "no folder for a cluster not read"
+    );
+    let text = all_text(&out);
+    for planted in planted {
+        assert!(
+            !text.contains(planted) && !stderr.contains(planted),
+            "{planted}"
+        );
+    }
+}
+
 #[test]
 fn via_argocd_reaches_clusters_with_their_secret_and_never_writes_a_credential() {
     let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);

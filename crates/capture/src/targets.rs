@@ -183,10 +183,12 @@ pub(crate) fn context_folder(
     }
 }
 
-/// kube's client configuration from an Argo CD cluster secret's `config`, in memory:
-/// bearer token or basic auth, the TLS client config, an exec provider (or
-/// `awsAuthConfig`, which Argo CD runs as `argocd-k8s-auth aws`) when its command is on
-/// `PATH`.
+/// kube's client configuration from an Argo CD cluster secret's `config`, in memory,
+/// built as Argo CD builds it (`Cluster.RawRestConfig`,
+/// `pkg/apis/application/v1alpha1/types.go`): the TLS client config, and either
+/// `awsAuthConfig` (run as `argocd-k8s-auth aws`), else `execProviderConfig` — each only
+/// when its command is on `PATH` — else the bearer token and basic auth. With an exec
+/// provider, Argo CD ignores `bearerToken`, `username` and `password`, and so does this.
 pub(crate) async fn cluster_secret_config(
     secret: &ClusterSecret,
     redactor: &Redactor,
@@ -215,18 +217,25 @@ pub(crate) async fn cluster_secret_config(
         cluster.insert("tls-server-name".into(), json!(name));
     }
     let mut user = Map::new();
-    for (field, key) in [
-        ("/bearerToken", "token"),
-        ("/username", "username"),
-        ("/password", "password"),
+    let exec = exec_config(config)?;
+    let static_credentials: &[(&str, &str)] = if exec.is_some() {
+        &[]
+    } else {
+        &[
+            ("/bearerToken", "token"),
+            ("/username", "username"),
+            ("/password", "password"),
+        ]
+    };
+    for (field, key) in static_credentials.iter().chain(&[
         ("/tlsClientConfig/certData", "client-certificate-data"),
         ("/tlsClientConfig/keyData", "client-key-data"),
-    ] {
+    ]) {
         if let Some(value) = text(field) {
-            user.insert(key.into(), json!(value));
+            user.insert((*key).into(), json!(value));
         }
     }
-    if let Some(exec) = exec_config(config)? {
+    if let Some(exec) = exec {
         user.insert("exec".into(), exec);
     }
     let kubeconfig = json!({
@@ -242,9 +251,18 @@ pub(crate) async fn cluster_secret_config(
     context_config(&kubeconfig, "argocd", redactor).await
 }
 
-/// The kubeconfig `exec` entry for `execProviderConfig` or `awsAuthConfig`.
+/// The kubeconfig `exec` entry for `awsAuthConfig` or `execProviderConfig`, in Argo CD's
+/// order (the first wins).
 fn exec_config(config: &Value) -> Result<Option<Value>, String> {
-    let (command, args, env, api_version) = if let Some(exec) = config.get("execProviderConfig") {
+    let (command, args, env, api_version) = if let Some(aws) = config.get("awsAuthConfig") {
+        let api_version = "client.authentication.k8s.io/v1beta1".to_string();
+        (
+            "argocd-k8s-auth".to_string(),
+            aws_args(aws),
+            Vec::new(),
+            api_version,
+        )
+    } else if let Some(exec) = config.get("execProviderConfig") {
         let command = exec
             .get("command")
             .and_then(Value::as_str)
@@ -270,24 +288,6 @@ fn exec_config(config: &Value) -> Result<Option<Value>, String> {
             .unwrap_or("client.authentication.k8s.io/v1beta1")
             .to_string();
         (command, args, env, api_version)
-    } else if let Some(aws) = config.get("awsAuthConfig") {
-        let mut args = vec![json!("aws")];
-        for (field, flag) in [
-            ("clusterName", "--cluster-name"),
-            ("roleARN", "--role-arn"),
-            ("profile", "--profile"),
-        ] {
-            if let Some(value) = aws
-                .get(field)
-                .and_then(Value::as_str)
-                .filter(|v| !v.is_empty())
-            {
-                args.push(json!(flag));
-                args.push(json!(value));
-            }
-        }
-        let api_version = "client.authentication.k8s.io/v1beta1".to_string();
-        ("argocd-k8s-auth".to_string(), args, Vec::new(), api_version)
     } else {
         return Ok(None);
     };
@@ -306,6 +306,24 @@ fn exec_config(config: &Value) -> Result<Option<Value>, String> {
         "env": env,
         "interactiveMode": "Never",
     })))
+}
+
+/// The arguments of `argocd-k8s-auth` for an `awsAuthConfig`: Argo CD always passes
+/// `--cluster-name`, `--role-arn` and `--profile` only when set.
+fn aws_args(aws: &Value) -> Vec<Value> {
+    let text = |field: &str| aws.get(field).and_then(Value::as_str).unwrap_or_default();
+    let mut args = vec![
+        json!("aws"),
+        json!("--cluster-name"),
+        json!(text("clusterName")),
+    ];
+    for (field, flag) in [("roleARN", "--role-arn"), ("profile", "--profile")] {
+        if !text(field).is_empty() {
+            args.push(json!(flag));
+            args.push(json!(text(field)));
+        }
+    }
+    args
 }
 
 fn on_path(command: &str) -> bool {
@@ -404,5 +422,42 @@ mod tests {
             "{error}"
         );
         assert_eq!(exec_config(&json!({"bearerToken": "x"})), Ok(None));
+    }
+
+    /// argoproj/argo-cd `Cluster.RawRestConfig`: `awsAuthConfig` is checked before
+    /// `execProviderConfig`, and `--cluster-name` is passed even when empty.
+    #[test]
+    fn aws_auth_comes_first_and_always_names_its_cluster() {
+        // `/bin/sh` exists: were the exec provider chosen, this would succeed with it.
+        let config = json!({
+            "awsAuthConfig": {"profile": "ops"},
+            "execProviderConfig": {"command": "/bin/sh"},
+        });
+        match exec_config(&config) {
+            Ok(Some(exec)) => assert_eq!(exec["command"], "argocd-k8s-auth"),
+            Ok(None) => panic!("no exec entry"),
+            Err(error) => assert!(
+                error.contains("`argocd-k8s-auth`, which is not on PATH"),
+                "{error}"
+            ),
+        }
+        assert_eq!(
+            aws_args(&config["awsAuthConfig"]),
+            ["aws", "--cluster-name", "", "--profile", "ops"].map(|a| json!(a))
+        );
+        let full = json!({"clusterName": "eks", "roleARN": "arn:r", "profile": "p"});
+        assert_eq!(
+            aws_args(&full),
+            [
+                "aws",
+                "--cluster-name",
+                "eks",
+                "--role-arn",
+                "arn:r",
+                "--profile",
+                "p"
+            ]
+            .map(|a| json!(a))
+        );
     }
 }

@@ -132,7 +132,8 @@ pub struct FakeApiServer {
 struct State {
     objects: Vec<Value>,
     faults: Faults,
-    token: String,
+    /// The `Authorization` header a client must present.
+    authorization: String,
     /// `group/version/resource` (`core/v1/pods`) → what it serves, from the legacy
     /// documents.
     resources: BTreeMap<String, Resource>,
@@ -154,6 +155,30 @@ impl FakeApiServer {
     /// Serves `objects` (as stored: with `apiVersion` and `kind`) to clients presenting
     /// `token`.
     pub fn start(ca: &TestCa, token: &str, objects: Vec<Value>, faults: Faults) -> FakeApiServer {
+        FakeApiServer::start_with_authorization(ca, format!("Bearer {token}"), objects, faults)
+    }
+
+    /// Serves `objects` to clients presenting HTTP basic credentials.
+    pub fn start_with_basic_auth(
+        ca: &TestCa,
+        username: &str,
+        password: &str,
+        objects: Vec<Value>,
+        faults: Faults,
+    ) -> FakeApiServer {
+        use base64::Engine;
+        let credentials =
+            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+        FakeApiServer::start_with_authorization(ca, format!("Basic {credentials}"), objects, faults)
+    }
+
+    /// Serves `objects` to clients whose `Authorization` header is `authorization`.
+    fn start_with_authorization(
+        ca: &TestCa,
+        authorization: String,
+        objects: Vec<Value>,
+        faults: Faults,
+    ) -> FakeApiServer {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let url = format!("https://{}", listener.local_addr().unwrap());
         let (certificate, key) = ca.server_certificate();
@@ -168,7 +193,7 @@ impl FakeApiServer {
         let state = Arc::new(State {
             objects,
             faults,
-            token: token.to_string(),
+            authorization,
             resources: resource_index(),
             requests: Mutex::new(Vec::new()),
             fired: Mutex::new(BTreeSet::new()),
@@ -434,7 +459,7 @@ fn percent_decode(text: &str) -> String {
 
 /// The answer to `request`, or `None` for a request never to be answered.
 fn respond(request: &Request, state: &State) -> Option<Response> {
-    if request.authorization != format!("Bearer {}", state.token) {
+    if request.authorization != state.authorization {
         return Some(Response::status(401, "Unauthorized", "Unauthorized"));
     }
     let faults = &state.faults;

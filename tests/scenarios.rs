@@ -372,6 +372,62 @@ fn captured_stale_group_version_holds_the_namespace_deleted_on_that_cluster() {
     snapshot_all_formats("captured-apiservice-unavailable");
 }
 
+/// Issue 11: a `capture.json` the loader cannot read stops `plan` with exit 2, naming the
+/// file and the field, rather than planning as if nothing were unavailable.
+#[test]
+fn a_malformed_capture_record_is_exit_2_naming_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("snapshot");
+    let source = scenario_dir("captured-apiservice-unavailable").join("snapshot");
+    for entry in walk(&source) {
+        let target = snapshot.join(entry.strip_prefix(&source).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &target).unwrap();
+    }
+    let record = snapshot.join("e1-k8s-lab-a/capture.json");
+    std::fs::write(
+        &record,
+        r#"{"schemaVersion": 1, "unavailableGroupVersions": [{"groupVersion": "metrics.k8s.io/v1beta1"}]}"#,
+    )
+    .unwrap();
+    let run = run(&[
+        "plan",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--base",
+        "tests/scenarios/captured-apiservice-unavailable/base",
+        "--head",
+        "tests/scenarios/captured-apiservice-unavailable/head",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{}: invalid capture record: field `unavailableGroupVersions[0].reason` is missing",
+            record.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Every file under `dir`, sorted.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
 /// A base revision without any ApplicationSet while the snapshot has live ones is a
 /// wrong path, not "everything removed": exit 2 naming the revision.
 #[test]

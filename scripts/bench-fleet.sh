@@ -13,7 +13,8 @@
 #
 # Each figure is the median of 3 runs (1 run at scale >= 5), measured with
 # /usr/bin/time -f '%e %M': `plan` on both forms, `what-if` deleting namespace
-# kube-metrics on one cluster, `generate` of one ApplicationSet, and the bare
+# kube-metrics on one cluster, `generate` of one ApplicationSet of the fleet and of one
+# that generates about 15,000 (scripts/bench-big-appset.py), and the bare
 # skip-parse baseline `BINARY debug skip-parse --snapshot DIR` (every file parsed into
 # serde's IgnoredAny on the same threads), with the ratio plan / skip-parse.
 set -euo pipefail
@@ -24,7 +25,7 @@ keep=""
 binary=""
 
 usage() {
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -142,6 +143,12 @@ measure plan_capture "0 1" "$binary" plan --snapshot "$capture/snapshot" \
 measure what_if "0 1" "$binary" what-if --snapshot "$kubectl/snapshot" --cluster "$cluster" \
     --delete namespace/kube-metrics
 measure generate "0" "$binary" generate "$appset_file" --snapshot "$kubectl/snapshot" -o json
+# About 15,000 Applications from one ApplicationSet: every cluster crossed with a list.
+large_appset="$work/large-appset.yaml"
+python3 "$repo/scripts/bench-big-appset.py" "$kubectl/fleet.json" "$large_appset"
+large_apps="$("$binary" generate "$large_appset" --snapshot "$kubectl/snapshot" -o json |
+    python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
+measure generate_large "0" "$binary" generate "$large_appset" --snapshot "$kubectl/snapshot" -o json
 
 skip_parse=yes
 if ! "$binary" debug skip-parse --snapshot "$capture/snapshot" >/dev/null 2>&1; then
@@ -175,6 +182,7 @@ row "plan, kubectl-style JSON" plan_kubectl
 row "plan, capture-sized" plan_capture
 row "what-if --cluster $cluster --delete namespace/kube-metrics" what_if
 row "generate $appset ($appset_apps Applications)" generate
+row "generate clusters x list ($large_apps Applications)" generate_large
 if [ "$skip_parse" = yes ]; then
     row "debug skip-parse, kubectl-style JSON" skip_kubectl
     row "debug skip-parse, capture-sized" skip_capture

@@ -146,3 +146,42 @@ fn the_fleet_generator_is_deterministic_and_plans_the_incident() {
     assert!(codes.contains(&"stuck-namespace"), "{codes:?}");
     assert!(codes.contains(&"apiservice-unavailable"), "{codes:?}");
 }
+
+/// The benchmark's large ApplicationSet (scripts/bench-big-appset.py) generates what it
+/// is sized for, from every cluster of the fleet, and `generate` accepts all of them.
+#[test]
+fn the_large_benchmark_application_set_generates_its_size() {
+    let dir = TempDir::new("large");
+    generate(&dir.0, "1");
+    let appset = dir.0.join("large.yaml");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench-big-appset.py");
+    let status = Command::new("python3")
+        .arg(&script)
+        .arg(dir.0.join("fleet.json"))
+        .arg(&appset)
+        .args(["--applications", "100"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = Command::new(env!("CARGO_BIN_EXE_argocd-preflight"))
+        .arg("generate")
+        .arg(&appset)
+        .arg("--snapshot")
+        .arg(dir.0.join("snapshot"))
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let generated: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = generated["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|app| app["metadata"]["name"].as_str().unwrap())
+        .collect();
+    // One cluster secret and the local cluster, 50 list elements each.
+    assert_eq!(names.len(), 100);
+    assert!(names.contains(&"in-cluster-app-00049"), "{names:?}");
+    assert!(names.contains(&"e1-k8s-lab-000-app-00000"), "{names:?}");
+}

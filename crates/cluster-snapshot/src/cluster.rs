@@ -52,10 +52,11 @@ impl ClusterSnapshot {
             .iter()
             .map(|sourced| sourced.as_ref().map(|s| s.object.key()))
             .collect();
-        // Sorts positions, not the objects; of two objects with one key, the one loaded
-        // first is named first.
+        // Sorts positions, not the objects. Stable: of two objects with one key, the one
+        // loaded first is named first; and a merge sort takes the runs already sorted
+        // (a kind's `List` comes sorted by namespace and name) as they are.
         let mut order: Vec<u32> = (0..objects.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
         if let Some(pair) = order
             .windows(2)
             .find(|pair| keys[pair[0] as usize] == keys[pair[1] as usize])

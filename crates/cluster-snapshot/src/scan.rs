@@ -1,32 +1,26 @@
-//! A structural scan of a JSON file: where each top-level document and each item of a
-//! `List` starts and ends, and where their `apiVersion` and `kind` are, without building
-//! anything.
+//! Where each top-level document of a JSON file and each item of a `List` start and
+//! end, and where a document's `apiVersion`, `kind` and `metadata` are, found by
+//! serde_json's own skipping (nothing is built).
 //!
 //! It is what lets a large `List` file (`kubectl get pods -A -o json`) be parsed on all
-//! cores: the items are independent once their boundaries are known, and knowing an
-//! item's kind before parsing it lets the slim parser skip what that kind does not keep
-//! even when `kind` comes after the fields (Go writes unstructured objects with sorted
-//! keys: `data` before `kind`). The scan is lenient: on anything it does not expect it
-//! gives up, and the file is parsed whole, which reports the error precisely.
+//! cores: the items are independent once their boundaries are known. On anything it does
+//! not expect (a syntax error, a top-level value that is not a mapping) it gives up, and
+//! the file is parsed whole, which reports the error precisely.
 
+use std::fmt;
 use std::ops::Range;
 
-/// Documents nested deeper than this are left to the full parser, which has its own limit.
-const MAX_DEPTH: usize = 128;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
-/// One top-level JSON value of a file that is a mapping.
+/// One top-level JSON value of a file that is a mapping (or `null`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ScannedDocument {
     pub span: Range<usize>,
     pub fields: Fields,
-    /// The element spans of `items` when it is an array, with their own fields.
-    pub items: Option<Vec<ScannedItem>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ScannedItem {
-    pub span: Range<usize>,
-    pub fields: Fields,
+    /// The element spans of `items` when it is an array.
+    pub items: Option<Vec<Range<usize>>>,
 }
 
 /// Spans of the values of the fields that decide how a document is parsed.
@@ -37,188 +31,142 @@ pub(crate) struct Fields {
     pub metadata: Option<Range<usize>>,
 }
 
-/// Scans `bytes`, a stream of JSON values. `None` when the text is not a stream of
-/// well-formed mappings (or `null`s), as far as this scan can tell.
-pub(crate) fn scan(bytes: &[u8]) -> Option<Vec<ScannedDocument>> {
+/// Scans `text`, a stream of JSON values. `None` when the text is not a stream of
+/// well-formed mappings (or `null`s).
+pub(crate) fn scan(text: &str) -> Option<Vec<ScannedDocument>> {
+    let base = text.as_ptr() as usize;
+    let span = |raw: &RawValue| {
+        let start = raw.get().as_ptr() as usize - base;
+        start..start + raw.get().len()
+    };
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Probe>();
     let mut documents = Vec::new();
-    let mut at = skip_whitespace(bytes, 0);
-    while at < bytes.len() {
-        match bytes[at] {
-            b'{' => {
-                let mut fields = Fields::default();
-                let mut items = None;
-                let end = mapping(bytes, at, 1, |key, value| {
-                    record(&mut fields, key, value.clone());
-                    if key == b"items" && bytes[value.start] == b'[' {
-                        items = Some(list_items(bytes, value)?);
-                    }
-                    Some(())
-                })?;
-                documents.push(ScannedDocument {
-                    span: at..end,
-                    fields,
-                    items,
-                });
-                at = end;
-            }
-            // A `null` document is skipped, but counted as the full parser counts it.
-            b'n' if bytes[at..].starts_with(b"null") => {
-                documents.push(ScannedDocument {
-                    span: at..at + 4,
-                    fields: Fields::default(),
-                    items: None,
-                });
-                at += 4;
-            }
-            _ => return None,
-        }
-        at = skip_whitespace(bytes, at);
+    let mut end = 0;
+    while let Some(probe) = stream.next() {
+        let probe = probe.ok()?;
+        let start = end + text[end..].len() - text[end..].trim_start().len();
+        end = stream.byte_offset();
+        let (fields, items) = match probe {
+            Probe::Null => (Fields::default(), None),
+            Probe::Mapping {
+                api_version,
+                kind,
+                metadata,
+                items,
+            } => (
+                Fields {
+                    api_version: api_version.map(span),
+                    kind: kind.map(span),
+                    metadata: metadata.map(span),
+                },
+                items.map(|items| items.into_iter().map(span).collect()),
+            ),
+        };
+        documents.push(ScannedDocument {
+            span: start..end,
+            fields,
+            items,
+        });
     }
     Some(documents)
 }
 
-fn record(fields: &mut Fields, key: &[u8], value: Range<usize>) {
-    let slot = match key {
-        b"apiVersion" => &mut fields.api_version,
-        b"kind" => &mut fields.kind,
-        b"metadata" => &mut fields.metadata,
-        _ => return,
-    };
-    // Of duplicate keys the parser keeps the last, and so does this.
-    *slot = Some(value);
+/// What the scan reads of a top-level value.
+enum Probe<'de> {
+    Null,
+    Mapping {
+        api_version: Option<&'de RawValue>,
+        kind: Option<&'de RawValue>,
+        metadata: Option<&'de RawValue>,
+        items: Option<Vec<&'de RawValue>>,
+    },
 }
 
-/// The items of the array at `span`, each a mapping (or `null`, kept as a span too).
-fn list_items(bytes: &[u8], span: Range<usize>) -> Option<Vec<ScannedItem>> {
-    let mut items = Vec::new();
-    let mut at = span.start + 1;
-    loop {
-        at = skip_whitespace(bytes, at);
-        match *bytes.get(at)? {
-            b']' if items.is_empty() => return Some(items),
-            b'{' => {
-                let mut fields = Fields::default();
-                let end = mapping(bytes, at, 3, |key, value| {
-                    record(&mut fields, key, value);
-                    Some(())
-                })?;
-                items.push(ScannedItem {
-                    span: at..end,
-                    fields,
-                });
-                at = end;
-            }
-            _ => {
-                let end = value(bytes, at, 3)?;
-                items.push(ScannedItem {
-                    span: at..end,
-                    fields: Fields::default(),
-                });
-                at = end;
-            }
-        }
-        at = skip_whitespace(bytes, at);
-        match *bytes.get(at)? {
-            b',' => at += 1,
-            b']' => return Some(items),
-            _ => return None,
-        }
+impl<'de> Deserialize<'de> for Probe<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ProbeVisitor)
     }
 }
 
-/// Walks the mapping starting at `start`, calling `field` with each key's raw bytes
-/// (between the quotes) and its value's span; returns the end of the mapping.
-fn mapping(
-    bytes: &[u8],
-    start: usize,
-    depth: usize,
-    mut field: impl FnMut(&[u8], Range<usize>) -> Option<()>,
-) -> Option<usize> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let mut at = skip_whitespace(bytes, start + 1);
-    if *bytes.get(at)? == b'}' {
-        return Some(at + 1);
-    }
-    loop {
-        if *bytes.get(at)? != b'"' {
-            return None;
-        }
-        let key_end = string(bytes, at)?;
-        let key = &bytes[at + 1..key_end - 1];
-        at = skip_whitespace(bytes, key_end);
-        if *bytes.get(at)? != b':' {
-            return None;
-        }
-        at = skip_whitespace(bytes, at + 1);
-        let value_end = value(bytes, at, depth + 1)?;
-        field(key, at..value_end)?;
-        at = skip_whitespace(bytes, value_end);
-        match *bytes.get(at)? {
-            b',' => at = skip_whitespace(bytes, at + 1),
-            b'}' => return Some(at + 1),
-            _ => return None,
-        }
-    }
-}
+struct ProbeVisitor;
 
-/// The end of the value starting at `start`.
-fn value(bytes: &[u8], start: usize, depth: usize) -> Option<usize> {
-    match *bytes.get(start)? {
-        b'"' => string(bytes, start),
-        b'{' => mapping(bytes, start, depth, |_, _| Some(())),
-        b'[' => {
-            if depth > MAX_DEPTH {
-                return None;
-            }
-            let mut at = skip_whitespace(bytes, start + 1);
-            if *bytes.get(at)? == b']' {
-                return Some(at + 1);
-            }
-            loop {
-                at = value(bytes, at, depth + 1)?;
-                at = skip_whitespace(bytes, at);
-                match *bytes.get(at)? {
-                    b',' => at = skip_whitespace(bytes, at + 1),
-                    b']' => return Some(at + 1),
-                    _ => return None,
+impl<'de> Visitor<'de> for ProbeVisitor {
+    type Value = Probe<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a mapping or null")
+    }
+
+    fn visit_unit<E>(self) -> Result<Probe<'de>, E> {
+        Ok(Probe::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Probe<'de>, A::Error> {
+        let (mut api_version, mut kind, mut metadata, mut items) = (None, None, None, None);
+        // Of duplicate keys the parser keeps the last, and so does this.
+        while let Some(key) = access.next_key::<crate::slim::Key<'de>>()? {
+            match key.as_str() {
+                "apiVersion" => api_version = Some(access.next_value()?),
+                "kind" => kind = Some(access.next_value()?),
+                "metadata" => metadata = Some(access.next_value()?),
+                "items" => items = access.next_value::<Items>()?.0,
+                _ => {
+                    access.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        _ => {
-            // A number, `true`, `false` or `null`: up to the next delimiter. The parser
-            // checks the token itself.
-            let length = bytes[start..]
-                .iter()
-                .position(|&b| matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
-                .unwrap_or(bytes.len() - start);
-            (length > 0).then_some(start + length)
-        }
+        Ok(Probe::Mapping {
+            api_version,
+            kind,
+            metadata,
+            items,
+        })
     }
 }
 
-/// The end (after the closing quote) of the string starting at `start`.
-fn string(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut at = start + 1;
-    loop {
-        at += memchr::memchr2(b'"', b'\\', &bytes[at..])?;
-        if bytes[at] == b'"' {
-            return Some(at + 1);
-        }
-        // An escape: skip the backslash and the character it escapes.
-        at += 2;
-        if at > bytes.len() {
-            return None;
-        }
-    }
-}
+/// The elements of an `items` array, left unparsed; `None` when it is not an array.
+struct Items<'de>(Option<Vec<&'de RawValue>>);
 
-fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
-    while at < bytes.len() && matches!(bytes[at], b' ' | b'\n' | b'\r' | b'\t') {
-        at += 1;
+impl<'de> Deserialize<'de> for Items<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemsVisitor;
+        impl<'de> Visitor<'de> for ItemsVisitor {
+            type Value = Items<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Items<'de>, A::Error> {
+                let mut items = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+                while let Some(item) = access.next_element()? {
+                    items.push(item);
+                }
+                Ok(Items(Some(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Items<'de>, A::Error> {
+                while access.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Items(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Items<'de>, E> {
+                Ok(Items(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Items<'de>, E> {
+                Ok(Items(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Items<'de>, E> {
+                Ok(Items(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Items<'de>, E> {
+                Ok(Items(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Items<'de>, E> {
+                Ok(Items(None))
+            }
+            fn visit_unit<E>(self) -> Result<Items<'de>, E> {
+                Ok(Items(None))
+            }
+        }
+        deserializer.deserialize_any(ItemsVisitor)
     }
-    at
 }
 
 /// The string value at `span` when it is a plain JSON string without escapes.
@@ -235,52 +183,60 @@ pub(crate) fn plain_string<'a>(bytes: &'a [u8], span: &Range<usize>) -> Option<&
 mod tests {
     use super::*;
 
-    fn text<'a>(bytes: &'a [u8], span: &Option<Range<usize>>) -> &'a str {
-        std::str::from_utf8(&bytes[span.clone().unwrap()]).unwrap()
+    fn text<'a>(json: &'a str, span: &Option<Range<usize>>) -> &'a str {
+        &json[span.clone().unwrap()]
     }
 
     #[test]
-    fn finds_items_and_their_kinds_in_any_key_order() {
-        let json = br#" {"apiVersion": "v1", "items": [
+    fn finds_items_and_fields_in_any_key_order() {
+        let json = r#" {"apiVersion": "v1", "items": [
             {"data": {"k": "a \"quoted\" }"}, "kind": "ConfigMap", "metadata": {"name": "c"}},
             null,
             {"apiVersion": "v1", "kind": "Pod", "spec": [1, 2, {"x": [true, false]}]}
         ], "kind": "List", "metadata": {"resourceVersion": ""}}
-        null {"kind": "Namespace"}"#;
+        null {"kind": "Namespace", "items": {"not": "a list"}}"#;
         let documents = scan(json).unwrap();
         assert_eq!(documents.len(), 3);
         let list = &documents[0];
         assert_eq!(text(json, &list.fields.kind), "\"List\"");
         assert_eq!(text(json, &list.fields.api_version), "\"v1\"");
+        assert_eq!(
+            text(json, &list.fields.metadata),
+            "{\"resourceVersion\": \"\"}"
+        );
+        assert!(text(json, &Some(list.span.clone())).starts_with("{\"apiVersion\""));
+        assert!(text(json, &Some(list.span.clone())).ends_with("\"\"}}"));
         let items = list.items.as_ref().unwrap();
         assert_eq!(items.len(), 3);
-        assert_eq!(text(json, &items[0].fields.kind), "\"ConfigMap\"");
-        assert_eq!(text(json, &Some(items[1].span.clone())), "null");
-        assert_eq!(text(json, &items[2].fields.kind), "\"Pod\"");
-        assert_eq!(items[2].fields.metadata, None);
+        assert!(json[items[0].clone()].starts_with("{\"data\""));
+        assert_eq!(&json[items[1].clone()], "null");
+        assert!(json[items[2].clone()].ends_with("[true, false]}]}"));
         assert_eq!(text(json, &Some(documents[1].span.clone())), "null");
         assert_eq!(text(json, &documents[2].fields.kind), "\"Namespace\"");
+        assert_eq!(documents[2].items, None);
         assert_eq!(
-            plain_string(json, items[0].fields.kind.as_ref().unwrap()),
-            Some("ConfigMap")
+            plain_string(json.as_bytes(), list.fields.kind.as_ref().unwrap()),
+            Some("List")
         );
     }
 
     #[test]
     fn gives_up_on_what_it_does_not_expect() {
         for bad in [
-            &b"[1, 2]"[..],
-            b"{\"a\": 1",
-            b"{\"a\" 1}",
-            b"{\"a\": 1,}x",
-            b"{\"items\": [1, }",
-            b"{\"a\": \"unterminated}",
-            b"{} 7",
+            "[1, 2]",
+            "{\"a\": 1",
+            "{\"a\" 1}",
+            "{\"a\": 1,}x",
+            "{\"items\": [1, }",
+            "{\"a\": \"unterminated}",
+            "{} 7",
         ] {
-            assert_eq!(scan(bad), None, "{}", String::from_utf8_lossy(bad));
+            assert_eq!(scan(bad), None, "{bad}");
         }
-        assert_eq!(scan(b"").unwrap(), vec![]);
+        assert_eq!(scan("").unwrap(), vec![]);
+        // Skipping does not recurse, so deep nesting is no risk here; the parser that
+        // reads the document later refuses it.
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        assert_eq!(scan(format!("{{\"a\": {deep}}}").as_bytes()), None);
+        assert_eq!(scan(&format!("{{\"a\": {deep}}}")).unwrap().len(), 1);
     }
 }

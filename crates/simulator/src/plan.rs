@@ -225,6 +225,10 @@ struct Planner<'a> {
     outcome: Outcome,
     /// Live Applications by (namespace, name): from the snapshot, or generated from base.
     live: BTreeMap<SetKey, Cow<'a, Object>>,
+    /// The keys of `live` by the ApplicationSet that controls them (namespace, name),
+    /// made on first use: asked for every ApplicationSet, a scan of every live
+    /// Application each time was quadratic in the fleet.
+    owned: std::cell::OnceCell<BTreeMap<SetKey, Vec<SetKey>>>,
     cascading: Vec<CascadingApp>,
     /// Hand-made deletions (`what-if`) per cluster, each step settled before the next.
     manual: BTreeMap<String, Vec<DeletionRequest>>,
@@ -317,6 +321,7 @@ impl<'a> Planner<'a> {
             generation: None,
             outcome,
             live: BTreeMap::new(),
+            owned: std::cell::OnceCell::new(),
             cascading: Vec::new(),
             sync_failures: Vec::new(),
             manual: BTreeMap::new(),
@@ -583,11 +588,26 @@ impl<'a> Planner<'a> {
     }
 
     fn owned_by(&self, key: &SetKey) -> Vec<Cow<'a, Object>> {
-        self.live
-            .iter()
-            .filter(|((ns, _), _)| *ns == key.0)
-            .filter(|(_, app)| app.is_controlled_by(ARGOCD_GROUP, "ApplicationSet", &key.1))
-            .map(|(_, app)| app.clone())
+        let owned = self.owned.get_or_init(|| {
+            let mut owned: BTreeMap<SetKey, Vec<SetKey>> = BTreeMap::new();
+            for (app_key, app) in &self.live {
+                let Some(owner) = app.controller_reference() else {
+                    continue;
+                };
+                if owner.group() == ARGOCD_GROUP && owner.kind == "ApplicationSet" {
+                    owned
+                        .entry((app_key.0.clone(), owner.name))
+                        .or_default()
+                        .push(app_key.clone());
+                }
+            }
+            owned
+        });
+        owned
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|app_key| self.live.get(app_key).cloned())
             .collect()
     }
 

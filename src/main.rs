@@ -497,9 +497,10 @@ pub(crate) fn plan(
     let generation = generation.plan_inputs(plan_repo)?;
     // Plan the Applications on the Argo CD cluster alone, then read the destination
     // clusters their deletions reach.
-    let clusters = preflight_simulator::plan_clusters(&fleet, &base, &head, &config, &generation);
-    fleet.load_clusters(clusters.iter().map(String::as_str))?;
-    let outcome = preflight_simulator::plan_with_inputs(&fleet, &base, &head, &config, &generation);
+    let planned =
+        preflight_simulator::plan_applications(&fleet, &base, &head, &config, &generation);
+    fleet.load_clusters(planned.clusters().iter().map(String::as_str))?;
+    let outcome = preflight_simulator::plan_cascades(&fleet, &config, planned);
     keep_until_exit(fleet);
     Ok(outcome)
 }

@@ -19,4 +19,7 @@ pub mod progressive;
 
 pub use cascade::{DeclaredController, KubeVersion, Propagation};
 pub use outcome::*;
-pub use plan::{plan, plan_clusters, plan_with_inputs, what_if, what_if_clusters, PlanConfig};
+pub use plan::{
+    plan, plan_applications, plan_cascades, plan_clusters, plan_with_inputs, what_if,
+    what_if_clusters, PlanConfig, PlannedApplications,
+};

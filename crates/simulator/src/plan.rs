@@ -124,10 +124,63 @@ pub fn plan_clusters(
     config: &PlanConfig,
     generation: &GenerationInputs,
 ) -> BTreeSet<String> {
+    plan_applications(fleet, base, head, config, generation).clusters()
+}
+
+/// The first half of [`plan_with_inputs`]: what the ApplicationSet controller does, from
+/// the Argo CD cluster alone. It owns its results, so that the caller can read the
+/// clusters it names ([`PlannedApplications::clusters`]) before [`plan_cascades`]
+/// finishes the plan, without planning the Applications a second time.
+pub fn plan_applications(
+    fleet: &Fleet,
+    base: &[SourcedObject],
+    head: &[SourcedObject],
+    config: &PlanConfig,
+    generation: &GenerationInputs,
+) -> PlannedApplications {
     let mut planner = Planner::new(fleet, config);
     planner.generation = Some(generation);
-    planner.plan_applications(base, head);
-    planner.cascade_clusters()
+    planner.plan_applications_and_forget_unchanged(base, head);
+    PlannedApplications {
+        argocd_namespace: planner.argocd_namespace,
+        outcome: planner.outcome,
+        cascading: planner.cascading,
+        manual: planner.manual,
+        sync_failures: planner.sync_failures,
+    }
+}
+
+/// The second half of [`plan_with_inputs`]: the cascades on the destination clusters
+/// and the findings, with `fleet` holding those clusters by now.
+pub fn plan_cascades(fleet: &Fleet, config: &PlanConfig, planned: PlannedApplications) -> Outcome {
+    let mut planner = Planner::new(fleet, config);
+    planner.argocd_namespace = planned.argocd_namespace;
+    planner.outcome = planned.outcome;
+    planner.cascading = planned.cascading;
+    planner.manual = planned.manual;
+    planner.sync_failures = planned.sync_failures;
+    planner.after_applications();
+    planner.finish()
+}
+
+/// What [`plan_applications`] leaves for [`plan_cascades`].
+pub struct PlannedApplications {
+    argocd_namespace: String,
+    outcome: Outcome,
+    cascading: Vec<CascadingApp>,
+    manual: BTreeMap<String, Vec<DeletionRequest>>,
+    sync_failures: Vec<(String, String, ObjectKey, String)>,
+}
+
+impl PlannedApplications {
+    /// The destination clusters the cascades run on.
+    pub fn clusters(&self) -> BTreeSet<String> {
+        self.cascading
+            .iter()
+            .map(|app| app.cluster.clone())
+            .chain(self.manual.keys().cloned())
+            .collect()
+    }
 }
 
 static NO_RESPONSES: GeneratorResponses = GeneratorResponses::new();
@@ -425,12 +478,25 @@ impl<'a> Planner<'a> {
     }
 
     fn run(&mut self, base: &[SourcedObject], head: &[SourcedObject]) {
+        self.plan_applications_and_forget_unchanged(base, head);
+        self.after_applications();
+    }
+
+    fn plan_applications_and_forget_unchanged(
+        &mut self,
+        base: &[SourcedObject],
+        head: &[SourcedObject],
+    ) {
         self.plan_applications(base, head);
         for application in &mut self.outcome.applications {
             if application.action == Action::Unchanged {
                 application.after = None;
             }
         }
+    }
+
+    /// Everything after planning the Applications: the cascades and the findings.
+    fn after_applications(&mut self) {
         self.run_cascades();
         findings::application_findings(self.fleet, &self.argocd_namespace, &mut self.outcome);
     }

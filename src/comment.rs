@@ -667,7 +667,7 @@ fn critical_thread(outcome: &Outcome) -> Option<String> {
     // in the comment.
     for finding in critical.iter().take(THREAD_FINDINGS) {
         let message = markdown_text(&finding.message);
-        let code = markdown_code(&finding.code);
+        let code = markdown_code(finding.code.as_str());
         match &finding.cluster {
             Some(cluster) => body.push_str(&format!(
                 "- {code} on {}: {message}\n",
@@ -706,7 +706,7 @@ fn report_thread(outcome: &ThreadOutcome) {
 
 #[cfg(test)]
 mod tests {
-    use preflight_simulator::{Finding, Outcome, Severity};
+    use preflight_simulator::{Finding, FindingCode, Outcome, Severity};
 
     use super::{critical_thread, longest_within_characters};
 
@@ -714,8 +714,10 @@ mod tests {
     fn the_critical_thread_shows_hostile_names_inert() {
         let outcome = Outcome {
             findings: vec![Finding {
+                clusters: Vec::new(),
+                cycle: false,
                 severity: Severity::Critical,
-                code: "stuck-namespace".to_string(),
+                code: FindingCode::StuckNamespace,
                 cluster: Some("lab`a\u{202e}".to_string()),
                 message: "@sre-team see https://evil.example [x](y) <b>".to_string(),
                 remediation: Vec::new(),

@@ -106,7 +106,7 @@ fn rud_incident_predicts_stuck_namespaces_on_every_cluster() {
         code, 1,
         "a stuck namespace is critical and fails the default --fail-on"
     );
-    assert_eq!(report["schemaVersion"], 1);
+    assert_eq!(report["schemaVersion"], 2);
     assert_eq!(applications(&report, "create").len(), 12);
     let deleted = applications(&report, "delete");
     assert_eq!(deleted.len(), 12);

@@ -482,7 +482,7 @@ fn group_findings<'a>(findings: &[&'a Finding]) -> Vec<FindingGroup<'a>> {
         let index = *index_of.entry(key).or_insert_with(|| {
             groups.push(FindingGroup {
                 severity: finding.severity,
-                code: &finding.code,
+                code: finding.code.as_str(),
                 message: &finding.message,
                 clusters: Vec::new(),
                 remediation: Vec::new(),
@@ -669,7 +669,7 @@ fn details_cell(application: &ApplicationChange) -> String {
             details.push(format!("changes {}", paths.join(", ")));
         }
     }
-    details.extend(application.notes.iter().map(|note| cell(note)));
+    details.extend(application.notes.iter().map(|note| cell(&note.to_string())));
     if let Some(progressive) = application.progressive {
         details.push(cell(crate::progressive::note(progressive)));
     }
@@ -754,7 +754,7 @@ fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
         .objects
         .iter()
         .filter(|object| !is_namespace(&object.kind))
-        .partition(|object| object.outcome == Fate::Stuck);
+        .partition(|object| object.outcome.remains());
     let summary = format!(
         "Cluster {}: {} stuck, {} deleted; {} stuck, {} deleted",
         cluster.name,
@@ -775,7 +775,11 @@ fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
                 "| {} | {} | {} | {}: {} |",
                 code_cell(&api_service.name),
                 code_cell(&api_service.service),
-                cell(&api_service.available),
+                if api_service.available {
+                    "True"
+                } else {
+                    "False"
+                },
                 cell(&api_service.reason),
                 cell(&api_service.message)
             );
@@ -828,6 +832,7 @@ fn count_namespaces(cluster: &ClusterOutcome, fate: Fate) -> usize {
 fn fate_cell(fate: Fate) -> &'static str {
     match fate {
         Fate::Stuck => "**stuck**",
+        Fate::Refused => "**refused**",
         Fate::Deleted => "deleted",
     }
 }
@@ -887,9 +892,9 @@ fn diagram_blocks(blocks: &mut Vec<Block>, findings: &[&Finding]) {
         let _ = writeln!(
             out,
             "{}\n",
-            title(finding.severity, &finding.code, &clusters)
+            title(finding.severity, finding.code.as_str(), &clusters)
         );
-        out.push_str(&fence("mermaid", &mermaid(&finding.chain)));
+        out.push_str(&fence("mermaid", &mermaid(&finding.chain, finding.cycle)));
         out.push('\n');
         if index >= DIAGRAMS_SHOWN && index == with_chain.len() - 1 {
             out.push_str("</details>\n\n");
@@ -910,14 +915,11 @@ fn diagram_blocks(blocks: &mut Vec<Block>, findings: &[&Finding]) {
 }
 
 /// A top-down flowchart: the symptom first, each step caused by the next.
-pub(crate) fn mermaid(chain: &[String]) -> String {
+pub(crate) fn mermaid(chain: &[String], cycle: bool) -> String {
     let mut out = String::from("flowchart TD\n");
     // A chain that ends back at its start is a cycle: draw the edge back, not the
     // start twice.
-    let cycle = chain.len() > 2
-        && chain
-            .last()
-            .is_some_and(|last| last.starts_with(preflight_simulator::CHAIN_CYCLE_MARKER));
+    let cycle = cycle && chain.len() > 2;
     let nodes = if cycle {
         &chain[..chain.len() - 1]
     } else {

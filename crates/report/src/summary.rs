@@ -93,13 +93,13 @@ impl Tally {
             }) {
                 match object.outcome {
                     Fate::Deleted => found.deleted_objects += 1,
-                    Fate::Stuck => found.stuck_objects += 1,
+                    Fate::Stuck | Fate::Refused => found.stuck_objects += 1,
                 }
             }
             for namespace in &cluster.namespaces {
                 match namespace.outcome {
                     Fate::Deleted => found.deleted_namespaces += 1,
-                    Fate::Stuck => found.stuck_namespaces += 1,
+                    Fate::Stuck | Fate::Refused => found.stuck_namespaces += 1,
                 }
             }
             for counts in [

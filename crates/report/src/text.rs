@@ -228,7 +228,7 @@ fn application_line(out: &mut String, application: &ApplicationChange, widths: W
         }
     }
     for note in &application.notes {
-        line(out, &format!("      note: {}", one_line(note)));
+        line(out, &format!("      note: {}", one_line(&note.to_string())));
     }
     if let Some(progressive) = application.progressive {
         line(
@@ -248,12 +248,12 @@ fn stuck(out: &mut String, outcome: &Outcome) {
         let objects: Vec<_> = cluster
             .objects
             .iter()
-            .filter(|object| object.outcome == Fate::Stuck && !is_namespace(&object.kind))
+            .filter(|object| object.outcome.remains() && !is_namespace(&object.kind))
             .collect();
         let api_services: Vec<_> = cluster
             .api_services
             .iter()
-            .filter(|api_service| api_service.available != "True")
+            .filter(|api_service| !api_service.available)
             .collect();
         if namespaces.is_empty() && objects.is_empty() && api_services.is_empty() {
             continue;
@@ -265,7 +265,11 @@ fn stuck(out: &mut String, outcome: &Outcome) {
                 &format!(
                     "  apiservice {}  Available={} ({}): {}",
                     api_service.name,
-                    api_service.available,
+                    if api_service.available {
+                        "True"
+                    } else {
+                        "False"
+                    },
                     api_service.reason,
                     one_line(&api_service.message)
                 ),

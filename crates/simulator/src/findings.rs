@@ -8,25 +8,9 @@ use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::ObjectKey;
 
 use crate::cascade::{describe, CascadeResult, ObjectResult};
+use crate::causes::{CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure};
+use crate::deadlock::Cut;
 use crate::outcome::*;
-
-/// Where a finding code sorts among findings of the same severity: causes and symptoms
-/// a reviewer must see first come first.
-pub fn code_rank(code: &str) -> usize {
-    const ORDER: &[&str] = &[
-        "deadlock",
-        "stuck-namespace",
-        "replacement-blocked",
-        "apiservice-unavailable",
-        "stuck-object",
-        "applicationset-frozen",
-        "applicationset-not-evaluated",
-        "preserve-added-too-late",
-        "application-replaced",
-        "application-deleted",
-    ];
-    ORDER.iter().position(|c| *c == code).unwrap_or(ORDER.len())
-}
 
 /// `1 namespace`, `3 namespaces`.
 fn count_of(n: usize, noun: &str) -> String {
@@ -62,8 +46,10 @@ fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 pub fn missing_cluster<'a>(cluster: &str, applications: impl Iterator<Item = &'a str>) -> Finding {
     let applications: Vec<&str> = applications.collect();
     Finding {
+        clusters: Vec::new(),
+        cycle: false,
         severity: Severity::Warning,
-        code: "cluster-not-in-snapshot".to_string(),
+        code: FindingCode::ClusterNotInSnapshot,
         cluster: Some(cluster.to_string()),
         message: format!(
             "the snapshot has no folder for cluster `{cluster}`, so what the cascade of {} deletes there cannot be predicted",
@@ -121,12 +107,14 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
                 Vec::new()
             };
             findings.push(Finding {
+                clusters: Vec::new(),
+                cycle: false,
                 severity: if cascading > 0 {
                     Severity::High
                 } else {
                     Severity::Info
                 },
-                code: "application-replaced".to_string(),
+                code: FindingCode::ApplicationReplaced,
                 cluster: None,
                 message,
                 remediation,
@@ -140,8 +128,10 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
             .collect();
         if !deleted_alone.is_empty() {
             findings.push(Finding {
+                clusters: Vec::new(),
+                cycle: false,
                 severity: Severity::High,
-                code: "application-deleted".to_string(),
+                code: FindingCode::ApplicationDeleted,
                 cluster: None,
                 message: format!(
                     "ApplicationSet `{set}` deletes {} Applications with their resources and creates nothing in their place: {}",
@@ -157,14 +147,16 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
             .filter(|a| {
                 a.notes
                     .iter()
-                    .any(|n| n.contains("preserveResourcesOnDeletion: true` is added"))
+                    .any(|n| matches!(n, Note::PreserveAddedTooLate))
             })
             .map(|a| a.name.as_str())
             .collect();
         if !too_late.is_empty() {
             findings.push(Finding {
+                clusters: Vec::new(),
+                cycle: false,
                 severity: Severity::High,
-                code: "preserve-added-too-late".to_string(),
+                code: FindingCode::PreserveAddedTooLate,
                 cluster: None,
                 message: format!(
                     "ApplicationSet `{set}` adds `preserveResourcesOnDeletion: true` in the same change that deletes {}: the controller deletes the live Applications, which still carry `{RESOURCES_FINALIZER}`, so their resources are deleted anyway",
@@ -178,13 +170,19 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         }
         let suppressed: Vec<&str> = apps
             .iter()
-            .filter(|a| a.notes.iter().any(|n| n.contains("forbids deletion")))
+            .filter(|a| {
+                a.notes
+                    .iter()
+                    .any(|n| matches!(n, Note::DeletionForbidden(_)))
+            })
             .map(|a| a.name.as_str())
             .collect();
         if !suppressed.is_empty() {
             findings.push(Finding {
+                clusters: Vec::new(),
+                cycle: false,
                 severity: Severity::Info,
-                code: "deletion-suppressed".to_string(),
+                code: FindingCode::DeletionSuppressed,
                 cluster: None,
                 message: format!(
                     "ApplicationSet `{set}` no longer generates {}, but its policy keeps them",
@@ -197,16 +195,18 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         let invalid: Vec<String> = apps
             .iter()
             .flat_map(|a| {
-                a.notes
-                    .iter()
-                    .filter(|n| n.starts_with("not written: "))
-                    .map(move |n| format!("`{}`: {}", a.name, &n["not written: ".len()..]))
+                a.notes.iter().filter_map(move |n| match n {
+                    Note::NotWritten(why) => Some(format!("`{}`: {why}", a.name)),
+                    _ => None,
+                })
             })
             .collect();
         for message in invalid {
             findings.push(Finding {
+                clusters: Vec::new(),
+                cycle: false,
                 severity: Severity::Warning,
-                code: "application-not-written".to_string(),
+                code: FindingCode::ApplicationNotWritten,
                 cluster: None,
                 message: format!("ApplicationSet `{set}` cannot write Application {message}"),
                 remediation: Vec::new(),
@@ -220,8 +220,10 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         };
         if !error.freezes {
             findings.push(Finding {
+                clusters: Vec::new(),
+                cycle: false,
                 severity: Severity::High,
-                code: "applicationset-not-evaluated".to_string(),
+                code: FindingCode::ApplicationsetNotEvaluated,
                 cluster: None,
                 message: format!(
                     "the plan cannot evaluate ApplicationSet `{set}`, so it predicts nothing for it (Argo CD will act on it): {}",
@@ -234,8 +236,10 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         }
         {
             findings.push(Finding {
+                clusters: Vec::new(),
+                cycle: false,
                 severity: Severity::High,
-                code: "applicationset-frozen".to_string(),
+                code: FindingCode::ApplicationsetFrozen,
                 cluster: None,
                 message: format!(
                     "ApplicationSet `{set}` cannot be evaluated, so the controller will create, update and delete nothing for it until it is fixed: {}",
@@ -248,8 +252,10 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
     }
     for drift in &outcome.drift {
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: false,
             severity: Severity::Warning,
-            code: "applicationset-drift".to_string(),
+            code: FindingCode::ApplicationsetDrift,
             cluster: Some(fleet.argocd_cluster.clone()),
             message: format!(
                 "ApplicationSet `{}/{}`: {}",
@@ -272,11 +278,13 @@ pub fn cluster_findings(
     result: &CascadeResult,
     applications: &[ApplicationChange],
     argocd_namespace: &str,
-    sync_failures: &[(String, String, ObjectKey, String)],
+    sync_failures: &[SyncFailure],
     findings: &mut Vec<Finding>,
 ) {
-    let sync_failures: Vec<&(String, String, ObjectKey, String)> =
-        sync_failures.iter().filter(|f| f.0 == cluster).collect();
+    let sync_failures: Vec<&SyncFailure> = sync_failures
+        .iter()
+        .filter(|f| f.cluster == cluster)
+        .collect();
     let objects: BTreeMap<&ObjectKey, &ObjectResult> =
         result.objects.iter().map(|o| (&o.key, o)).collect();
     let stuck_namespaces: Vec<&str> = result
@@ -290,7 +298,7 @@ pub fn cluster_findings(
     let unavailable: Vec<_> = result
         .api_services
         .iter()
-        .filter(|a| a.outcome.available != "True")
+        .filter(|a| !a.outcome.available)
         .collect();
     let mut discovery_remediation = Vec::new();
     let mut discovery_chain = Vec::new();
@@ -303,8 +311,8 @@ pub fn cluster_findings(
         if let Some(replacement) = &api_service.recreated_by {
             let refused: Vec<String> = sync_failures
                 .iter()
-                .filter(|f| f.1 == *replacement)
-                .map(|f| describe(&f.2))
+                .filter(|f| f.application == *replacement)
+                .map(|f| describe(&f.object))
                 .collect();
             chain.push(format!(
                 "the replacement Application `{replacement}` re-creates the APIService, but its sync cannot create {} in the terminating namespace",
@@ -324,8 +332,10 @@ pub fn cluster_findings(
             "it is already unavailable before the change"
         };
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: false,
             severity: Severity::High,
-            code: "apiservice-unavailable".to_string(),
+            code: FindingCode::ApiserviceUnavailable,
             cluster: Some(cluster.to_string()),
             message: format!(
                 "APIService `{name}` ({}) becomes unavailable on `{cluster}` because {cause}: {} — {}; while it is, API discovery fails and no namespace on the cluster can finish deleting",
@@ -367,8 +377,10 @@ pub fn cluster_findings(
     // Leaks: cluster-scoped objects "owned" by a namespaced object that goes (C-13).
     for (object, owner) in &result.leaked {
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: false,
             severity: Severity::Warning,
-            code: "leaked-object".to_string(),
+            code: FindingCode::LeakedObject,
             cluster: Some(cluster.to_string()),
             message: format!(
                 "{} stays on `{cluster}`: its owner reference names {}, which is deleted, but the garbage collector never collects a cluster-scoped object for a namespaced owner (R-GC-8)",
@@ -391,8 +403,10 @@ pub fn cluster_findings(
     // Volumes whose provisioner goes with their claims (C-12).
     for (volume, claim, provisioners) in &result.leaked_volumes {
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: false,
             severity: Severity::Warning,
-            code: "leaked-volume".to_string(),
+            code: FindingCode::LeakedVolume,
             cluster: Some(cluster.to_string()),
             message: format!(
                 "{} stays `Released` on `{cluster}` and its backend volume is never deleted: its claim {} is deleted and its reclaim policy is `Delete`, but the provisioner that reclaims it ({}, inferred from RBAC) is deleted in the same cascade (R-VOL-3)",
@@ -411,39 +425,39 @@ pub fn cluster_findings(
     // Deadlocks: cycles in what waits for what.
     let refused: Vec<(ObjectKey, String)> = sync_failures
         .iter()
-        .filter(|f| f.3.contains("because it is being terminated"))
-        .filter_map(|f| Some((f.2.clone(), f.2.namespace.clone()?)))
+        .filter(|f| matches!(f.refusal, CreateRefusal::NamespaceTerminating { .. }))
+        .filter_map(|f| Some((f.object.clone(), f.object.namespace.clone()?)))
         .collect();
     for deadlock in crate::deadlock::find(result, &refused) {
         let mut chain = deadlock.steps.clone();
         if let Some(first) = deadlock.steps.first() {
-            chain.push(format!("{CHAIN_CYCLE_MARKER}{first}"));
+            chain.push(format!("(back to the start) {first}"));
         }
-        let remediation: Vec<String> = if deadlock.break_how.starts_with("delete the APIService") {
-            discovery_remediation.clone()
-        } else if let Some(object) = &deadlock.break_object {
-            vec![finalizer_patch(cluster, object)]
-        } else {
-            deadlock
-                .break_reason
-                .as_deref()
-                .map(|reason| break_commands(fleet, cluster, reason))
-                .unwrap_or_default()
+        let remediation: Vec<String> = match &deadlock.cut {
+            Cut::DeleteApiService(_) => discovery_remediation.clone(),
+            Cut::RemoveFinalizers { object, .. } => vec![finalizer_patch(cluster, object)],
+            Cut::DeleteWebhookConfiguration { object, .. } => objects
+                .get(object)
+                .map(|o| break_commands(fleet, cluster, &o.stuck))
+                .unwrap_or_default(),
+            Cut::Unknown => Vec::new(),
         };
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: true,
             severity: Severity::Critical,
-            code: "deadlock".to_string(),
+            code: FindingCode::Deadlock,
             cluster: Some(cluster.to_string()),
             message: format!(
                 "deadlock on `{cluster}`: {} waits for itself through {}; break the cycle at {}: {} (predicted for the worst order of a race: the replacement syncs before the old namespace is gone)",
-                deadlock.nodes.first().cloned().unwrap_or_default(),
+                deadlock.nodes[0],
                 deadlock.nodes[1..]
                     .iter()
-                    .map(String::as_str)
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(" → "),
                 deadlock.nodes[deadlock.break_at],
-                deadlock.break_how
+                deadlock.cut
             ),
             remediation,
             chain,
@@ -481,8 +495,10 @@ pub fn cluster_findings(
             "kubectl --context {cluster} get namespaces --field-selector status.phase=Terminating"
         ));
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: false,
             severity: Severity::Critical,
-            code: "stuck-namespace".to_string(),
+            code: FindingCode::StuckNamespace,
             cluster: Some(cluster.to_string()),
             message: format!(
                 "{} will stay Terminating on `{cluster}` ({}): API discovery of {} fails, and the namespace controller finalizes no namespace while any aggregated API is unavailable",
@@ -500,26 +516,25 @@ pub fn cluster_findings(
         .filter(|n| n.fate == Fate::Stuck && n.blocked_by_discovery.is_empty())
     {
         let key = ObjectKey::namespace_object(&namespace.name);
-        let reason = objects
-            .get(&key)
-            .map(|o| o.reason.clone())
-            .unwrap_or_default();
+        let namespace_object = objects.get(&key);
+        let reason = namespace_object.map(|o| o.reason()).unwrap_or_default();
+        let namespace_causes: &[StuckCause] = namespace_object.map_or(&[], |o| &o.stuck);
         let remaining: Vec<&ObjectResult> = result
             .objects
             .iter()
             .filter(|o| {
-                o.fate == Fate::Stuck && o.key.namespace.as_deref() == Some(namespace.name.as_str())
+                o.fate.remains() && o.key.namespace.as_deref() == Some(namespace.name.as_str())
             })
             .collect();
-        let mut remediation = break_commands(fleet, cluster, &reason);
+        let mut remediation = break_commands(fleet, cluster, namespace_causes);
         for object in &remaining {
-            for command in break_commands(fleet, cluster, &object.reason) {
+            for command in break_commands(fleet, cluster, &object.stuck) {
                 if !remediation.contains(&command) {
                     remediation.push(command);
                 }
             }
         }
-        for object in remaining.iter().filter(|o| o.reason.contains("(R-POD-1)")) {
+        for object in remaining.iter().filter(|o| node_not_ready(o)) {
             remediation.push(format!(
                 "kubectl --context {cluster} -n {} delete pod {} --grace-period=0 --force  # containers may still run on the unreachable node",
                 namespace.name, object.key.name
@@ -529,15 +544,21 @@ pub fn cluster_findings(
         remediation.extend(
             remaining
                 .iter()
-                .filter(|o| o.reason.contains("finalizer"))
+                .filter(|o| o.stuck.iter().any(StuckCause::finalizer_never_removed))
                 .map(|o| finalizer_patch(cluster, &o.key)),
         );
-        if remaining.is_empty() && reason.contains("finalizer") {
+        if remaining.is_empty()
+            && namespace_causes
+                .iter()
+                .any(StuckCause::finalizer_never_removed)
+        {
             remediation.push(finalizer_patch(cluster, &key));
         }
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: false,
             severity: Severity::Critical,
-            code: "stuck-namespace".to_string(),
+            code: FindingCode::StuckNamespace,
             cluster: Some(cluster.to_string()),
             message: format!(
                 "namespace `{}` will stay Terminating on `{cluster}`: {reason}",
@@ -549,16 +570,16 @@ pub fn cluster_findings(
     }
 
     // Stuck objects outside stuck namespaces' own story.
-    for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
+    for object in result.objects.iter().filter(|o| o.fate.remains()) {
         // Terminating namespaces have their own finding; a namespace whose DELETE is
         // refused never terminates and is reported like any other object.
         let terminating = result.namespaces.iter().any(|n| n.name == object.key.name);
         if object.key.kind == "Namespace" && object.key.group.is_empty() && terminating {
             continue;
         }
-        let refused = object.reason.starts_with("its DELETE is refused");
-        let mut remediation = break_commands(fleet, cluster, &object.reason);
-        if object.reason.contains("(R-POD-1)") {
+        let refused = object.delete_refusal().is_some();
+        let mut remediation = break_commands(fleet, cluster, &object.stuck);
+        if node_not_ready(object) {
             // R-POD-2: force deletion, or the out-of-service taint on the node.
             remediation.push(format!(
                 "kubectl --context {cluster} -n {} delete pod {} --grace-period=0 --force  # containers may still run on the unreachable node",
@@ -569,20 +590,22 @@ pub fn cluster_findings(
             remediation.push(finalizer_patch(cluster, &object.key));
         }
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: false,
             severity: Severity::High,
-            code: "stuck-object".to_string(),
+            code: FindingCode::StuckObject,
             cluster: Some(cluster.to_string()),
             message: if refused {
                 format!(
                     "{} is not deleted on `{cluster}`: {}",
                     describe(&object.key),
-                    object.reason
+                    object.reason()
                 )
             } else {
                 format!(
                     "{} stays in deletion on `{cluster}`: {}",
                     describe(&object.key),
-                    object.reason
+                    object.reason()
                 )
             },
             remediation,
@@ -635,8 +658,10 @@ pub fn cluster_findings(
         ));
         remediation.extend(sync_commands);
         findings.push(Finding {
+            clusters: Vec::new(),
+            cycle: false,
             severity: Severity::Critical,
-            code: "replacement-blocked".to_string(),
+            code: FindingCode::ReplacementBlocked,
             cluster: Some(cluster.to_string()),
             message: format!(
                 "{} replacement Applications cannot sync on `{cluster}` because their namespace stays Terminating and creating content there is forbidden ({refused} objects refused): {}; workloads that stay down: {}; automated sync does not retry a failed sync of the same revision unless `syncPolicy.retry` is set. This assumes the worst order, as real clusters race: the new Applications sync within seconds, while the old namespaces still terminate (pods have grace periods)",
@@ -667,15 +692,13 @@ fn trace(
             chain.push(format!("{} is missing", describe(&key)));
             break;
         };
-        chain.push(format!("{}: {}", describe(&key), object.deleted_because));
+        chain.push(format!("{}: {}", describe(&key), object.cause));
         match &object.deleted_with {
             Some(next) => current = Some(next.clone()),
             None => {
                 if let Some(app) = applications.iter().find(|a| {
                     a.action == Action::Delete
-                        && object
-                            .deleted_because
-                            .contains(&format!("Application `{}`", a.name))
+                        && matches!(&object.cause, DeleteCause::Application(name) if *name == a.name)
                 }) {
                     let why = match (&app.application_set, &app.replaced_by) {
                         (Some(set), Some(new)) => format!(
@@ -734,23 +757,35 @@ fn self_healing_manager(
     self_heal.then_some((namespace, name, owner))
 }
 
-/// Commands that remove the cause named in a reason: the webhook configuration whose
-/// unreachable webhook refuses requests (R-WH-9), or the conversion webhook of a CRD
-/// (R-CRD-5, only safe when the versions' schemas are compatible).
-fn break_commands(fleet: &Fleet, cluster: &str, reason: &str) -> Vec<String> {
+/// Whether a pod stays because its node is not Ready (R-POD-1).
+fn node_not_ready(object: &ObjectResult) -> bool {
+    object
+        .stuck
+        .iter()
+        .any(|cause| matches!(cause, StuckCause::NodeNotReady(_)))
+}
+
+/// Commands that remove the first webhook refusal and the first conversion failure
+/// among `causes`: the configuration of the unreachable webhook (R-WH-9), or the
+/// conversion webhook of the CRD (R-CRD-5, only safe when the versions' schemas are
+/// compatible).
+fn break_commands(fleet: &Fleet, cluster: &str, causes: &[StuckCause]) -> Vec<String> {
     let Some(snapshot) = fleet.clusters.get(cluster) else {
         return Vec::new();
     };
+    let refusals: Vec<&Refusal> = causes.iter().flat_map(StuckCause::refusals).collect();
     let mut commands = Vec::new();
-    let quoted_after = |marker: &str| -> Option<String> {
-        let start = reason.find(marker)? + marker.len();
-        let end = reason[start..].find('"')?;
-        Some(reason[start..start + end].to_string())
-    };
-    if let Some(webhook) = quoted_after("failed calling webhook \"") {
+    let webhook = refusals.iter().find_map(|refusal| match refusal {
+        Refusal::Webhook { webhook, .. } => Some(webhook),
+        Refusal::Conversion { .. } => None,
+    });
+    if let Some(webhook) = webhook {
         for config in snapshot.objects().filter(|o| {
             o.group() == "admissionregistration.k8s.io"
-                && o.kind().ends_with("WebhookConfiguration")
+                && matches!(
+                    o.kind(),
+                    "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration"
+                )
         }) {
             let names_it = config
                 .value_at(&["webhooks"])
@@ -769,18 +804,15 @@ fn break_commands(fleet: &Fleet, cluster: &str, reason: &str) -> Vec<String> {
             }
         }
     }
-    if let Some(start) = reason.find("conversion webhook for ") {
-        let rest = &reason[start + "conversion webhook for ".len()..];
-        let group = rest.split('/').next().unwrap_or("");
-        let kind = rest
-            .split("Kind=")
-            .nth(1)
-            .and_then(|k| k.split_whitespace().next())
-            .unwrap_or("");
+    let conversion = refusals.iter().find_map(|refusal| match refusal {
+        Refusal::Conversion { group, kind, .. } => Some((group, kind)),
+        Refusal::Webhook { .. } => None,
+    });
+    if let Some((group, kind)) = conversion {
         for crd in snapshot.objects().filter(|o| {
             o.kind() == "CustomResourceDefinition"
-                && o.str_at(&["spec", "group"]) == Some(group)
-                && o.str_at(&["spec", "names", "kind"]) == Some(kind)
+                && o.str_at(&["spec", "group"]) == Some(group.as_str())
+                && o.str_at(&["spec", "names", "kind"]) == Some(kind.as_str())
         }) {
             commands.push(format!(
                 "kubectl --context {cluster} patch customresourcedefinition {} --type merge -p '{{\"spec\":{{\"conversion\":{{\"strategy\":\"None\"}}}}}}'  # only if the versions' schemas are compatible",

@@ -157,7 +157,11 @@ fn check_outcome(outcome: &preflight_simulator::Outcome, expected: &str) {
                 "{}: apiservice {} available={} {}: {}",
                 cluster.name,
                 api_service.name,
-                api_service.available,
+                if api_service.available {
+                    "True"
+                } else {
+                    "False"
+                },
                 api_service.reason,
                 api_service.message
             ));

@@ -668,12 +668,15 @@ fn critical_thread(outcome: &Outcome) -> Option<String> {
     for finding in critical.iter().take(THREAD_FINDINGS) {
         let message = markdown_text(&finding.message);
         let code = markdown_code(finding.code.as_str());
-        match &finding.cluster {
-            Some(cluster) => body.push_str(&format!(
-                "- {code} on {}: {message}\n",
-                markdown_code(cluster)
-            )),
-            None => body.push_str(&format!("- {code}: {message}\n")),
+        if finding.clusters.is_empty() {
+            body.push_str(&format!("- {code}: {message}\n"));
+        } else {
+            let clusters: Vec<String> = finding
+                .clusters
+                .iter()
+                .map(|cluster| markdown_code(cluster))
+                .collect();
+            body.push_str(&format!("- {code} on {}: {message}\n", clusters.join(", ")));
         }
     }
     if critical.len() > THREAD_FINDINGS {
@@ -714,8 +717,10 @@ mod tests {
     fn the_critical_thread_shows_hostile_names_inert() {
         let outcome = Outcome {
             findings: vec![Finding {
-                clusters: Vec::new(),
+                clusters: vec!["lab`a\u{202e}".to_string()],
+                consequences: Vec::new(),
                 cycle: false,
+                root_cause: None,
                 severity: Severity::Critical,
                 code: FindingCode::StuckNamespace,
                 cluster: Some("lab`a\u{202e}".to_string()),

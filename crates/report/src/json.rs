@@ -381,6 +381,8 @@ struct FindingJson<'a> {
     cluster: Option<&'a str>,
     /// Every cluster the finding concerns.
     clusters: &'a [String],
+    /// The codes of what the same cause also leads to, told in this finding.
+    consequences: Vec<&'static str>,
     message: &'a str,
     remediation: &'a [String],
     chain: &'a [String],
@@ -393,6 +395,7 @@ impl<'a> FindingJson<'a> {
             code: finding.code.as_str(),
             cluster: finding.cluster.as_deref(),
             clusters: &finding.clusters,
+            consequences: finding.consequences.iter().map(|c| c.as_str()).collect(),
             message: &finding.message,
             remediation: &finding.remediation,
             chain: &finding.chain,

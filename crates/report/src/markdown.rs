@@ -490,7 +490,7 @@ fn group_findings<'a>(findings: &[&'a Finding]) -> Vec<FindingGroup<'a>> {
             groups.len() - 1
         });
         let group = &mut groups[index];
-        if let Some(cluster) = &finding.cluster {
+        for cluster in &finding.clusters {
             if !group.clusters.contains(&cluster.as_str()) {
                 group.clusters.push(cluster);
             }
@@ -885,7 +885,7 @@ fn diagram_blocks(blocks: &mut Vec<Block>, findings: &[&Finding]) {
             let _ = writeln!(out, "<details><summary>{more} more {noun}</summary>\n");
         }
         let clusters: Vec<String> = finding
-            .cluster
+            .clusters
             .iter()
             .map(|cluster| code(cluster))
             .collect();

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use preflight_simulator::{
     Action, ApplicationChange, Fate, Finding, NamespaceCondition, NamespaceOutcome, Outcome,
-    Severity,
+    RootCause, Severity,
 };
 
 /// The cluster column for an Application whose destination resolves to no snapshot folder
@@ -253,6 +253,26 @@ impl Verdict {
                 plural(total.changed_applications(), "Application change")
             )
         };
+        // Name the root cause when the findings know one: what to fix first.
+        let mut root_causes: Vec<&RootCause> = Vec::new();
+        for cause in findings
+            .iter()
+            .filter_map(|finding| finding.root_cause.as_ref())
+        {
+            if !root_causes.contains(&cause) {
+                root_causes.push(cause);
+            }
+        }
+        if let Some(first) = root_causes.first() {
+            let _ = write!(headline, " because {first}");
+            if root_causes.len() > 1 {
+                let _ = write!(
+                    headline,
+                    " (and {} more)",
+                    plural(root_causes.len() - 1, "root cause")
+                );
+            }
+        }
         if level != Level::Incomplete && !outcome.errors.is_empty() {
             let _ = write!(
                 headline,

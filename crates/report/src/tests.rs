@@ -190,7 +190,9 @@ fn metrics_api_service() -> ApiServiceOutcome {
 fn apiservice_finding(cluster: &str) -> Finding {
     Finding {
         clusters: vec![cluster.to_string()],
+        consequences: Vec::new(),
         cycle: false,
+        root_cause: None,
         severity: Severity::Critical,
         code: FindingCode::ApiserviceUnavailable,
         cluster: Some(cluster.to_string()),
@@ -349,7 +351,9 @@ fn incident() -> Outcome {
         apiservice_finding(LAB_B),
         Finding {
             clusters: Vec::new(),
+            consequences: Vec::new(),
             cycle: false,
+            root_cause: None,
             severity: Severity::High,
             code: FindingCode::StuckNamespace,
             cluster: Some(LAB_A.to_string()),
@@ -364,7 +368,9 @@ fn incident() -> Outcome {
         },
         Finding {
             clusters: Vec::new(),
+            consequences: Vec::new(),
             cycle: false,
+            root_cause: None,
             severity: Severity::Warning,
             code: FindingCode::ApplicationReplaced,
             cluster: None,
@@ -754,7 +760,9 @@ fn hostile() -> Outcome {
     outcome.applications.push(updated);
     outcome.findings.push(Finding {
         clusters: Vec::new(),
+        consequences: Vec::new(),
         cycle: false,
+        root_cause: None,
         severity: Severity::Critical,
         code: FindingCode::StuckNamespace,
         cluster: Some(format!("lab{RLO}a")),

@@ -110,8 +110,18 @@ fn findings(out: &mut String, outcome: &Outcome) {
             finding.severity.as_str().to_uppercase(),
             finding.code
         );
-        if let Some(cluster) = &finding.cluster {
-            let _ = write!(heading, " on {cluster}");
+        match finding.clusters.as_slice() {
+            [] => {}
+            [one] => {
+                let _ = write!(heading, " on {one}");
+            }
+            many => {
+                let _ = write!(heading, " on {} clusters: {}", many.len(), many.join(", "));
+            }
+        }
+        if !finding.consequences.is_empty() {
+            let consequences: Vec<&str> = finding.consequences.iter().map(|c| c.as_str()).collect();
+            let _ = write!(heading, " (with {})", consequences.join(", "));
         }
         line(out, &heading);
         line(out, &format!("  {}", one_line(&finding.message)));

@@ -349,6 +349,10 @@ pub struct Finding {
     /// Every cluster the finding concerns, sorted: one finding tells a cause that
     /// several clusters share.
     pub clusters: Vec<String>,
+    /// What the same cause also leads to, told in this finding rather than in findings
+    /// of their own (an unavailable APIService keeps namespaces Terminating, which
+    /// blocks replacements, which closes a deadlock).
+    pub consequences: Vec<FindingCode>,
     pub message: String,
     /// Commands that break the deadlock or avoid it, in the order to run them.
     pub remediation: Vec<String>,
@@ -358,6 +362,32 @@ pub struct Finding {
     /// True when the chain is a cycle: its last step leads back to its first (a
     /// deadlock).
     pub cycle: bool,
+    /// The cause at the root of the finding, when it is one a verdict can name.
+    pub root_cause: Option<RootCause>,
+}
+
+/// A cause at the root of many consequences, named in the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RootCause {
+    /// Aggregated APIServices (by name) lose their backend: discovery fails and no
+    /// namespace on the cluster can finish deleting.
+    ApiServicesUnavailable(Vec<String>),
+}
+
+impl fmt::Display for RootCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootCause::ApiServicesUnavailable(names) => {
+                let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                if names.len() == 1 {
+                    write!(f, "APIService {} loses its backend", names[0])
+                } else {
+                    write!(f, "APIServices {} lose their backends", names.join(", "))
+                }
+            }
+        }
+    }
 }
 
 /// What could not be evaluated.

@@ -1354,17 +1354,25 @@ impl<'a> Planner<'a> {
         }
         // Findings are derived from the plan and the settled clusters; they read the
         // results and never change them.
-        for (cluster_name, result) in &results {
-            findings::cluster_findings(
-                self.fleet,
-                cluster_name,
-                result,
-                &self.outcome.applications,
-                &self.argocd_namespace,
-                &self.sync_failures,
-                &mut self.outcome.findings,
-            );
-        }
+        // Clusters where the same cause has the same consequences share one finding.
+        let per_cluster: Vec<(String, findings::ClusterFinding)> = results
+            .iter()
+            .flat_map(|(cluster_name, result)| {
+                findings::cluster_findings(
+                    self.fleet,
+                    cluster_name,
+                    result,
+                    &self.outcome.applications,
+                    &self.argocd_namespace,
+                    &self.sync_failures,
+                )
+                .into_iter()
+                .map(|finding| (cluster_name.clone(), finding))
+            })
+            .collect();
+        self.outcome
+            .findings
+            .extend(findings::fleet_findings(per_cluster));
         for (cluster_name, result) in &results {
             let outcome = clusters
                 .entry(cluster_name.clone())

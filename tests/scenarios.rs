@@ -183,6 +183,84 @@ fn rud_incident_predicts_stuck_namespaces_on_every_cluster() {
     assert_eq!(api_service["reason"], "ServiceNotFound");
 }
 
+/// The incident at the talk's size reads as one story: one finding for the cause the 30
+/// clusters share, one loop to break it, a text report of a few screens, and a GitHub
+/// comment (the Markdown report, at most 65,536 bytes) that keeps every critical and high
+/// finding and names every affected cluster.
+#[test]
+fn rud_incident_at_30_clusters_reads_at_fleet_size() {
+    let name = "rud-incident-30-clusters";
+    let (code, report) = plan_json(name);
+    assert_eq!(code, 1);
+    assert_eq!(applications(&report, "create").len(), 120);
+    assert_eq!(applications(&report, "delete").len(), 120);
+    let clusters: Vec<&str> = report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["namespaces"].as_array().unwrap().is_empty())
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(clusters.len(), 30);
+    let story = findings(&report, "apiservice-unavailable");
+    assert_eq!(story.len(), 1, "one finding for the fleet");
+    assert_eq!(story[0]["clusters"].as_array().unwrap().len(), 30);
+    assert_eq!(story[0]["severity"], "critical");
+    let serious: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical" || f["severity"] == "high")
+        .collect();
+    assert_eq!(
+        serious.len(),
+        5,
+        "the story and one replacement per ApplicationSet"
+    );
+
+    let text = plan(name, "text").stdout;
+    assert!(
+        text.lines().count() < 250,
+        "text report: {} lines",
+        text.lines().count()
+    );
+    assert!(text.starts_with(
+        "CRITICAL: 90 namespaces will stay Terminating on 30 clusters because APIService `v1beta1.metrics.k8s.io` loses its backend\n"
+    ));
+
+    let comment = plan(name, "markdown").stdout;
+    assert!(
+        comment.chars().count() <= 65_536,
+        "{} characters",
+        comment.chars().count()
+    );
+    for finding in &serious {
+        let opening: String = finding["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .take(60)
+            .collect();
+        let opening = opening.split('`').next().unwrap();
+        assert!(
+            comment.contains(&format!("`{}`", finding["code"].as_str().unwrap())),
+            "{finding}"
+        );
+        assert!(comment.contains(opening), "{opening}");
+    }
+    for cluster in &clusters {
+        assert!(comment.contains(&format!("`{cluster}`")), "{cluster}");
+    }
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(format!("scenario__{name}__txt"), text);
+        insta::assert_snapshot!(format!("scenario__{name}__github_comment"), comment);
+    });
+}
+
 #[test]
 fn rud_incident_reports_are_stable() {
     snapshot_all_formats("rud-incident");

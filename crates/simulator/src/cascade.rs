@@ -96,11 +96,13 @@ pub struct ObjectResult {
 }
 
 impl ObjectResult {
-    /// Why it is deleted or why it stays, as one sentence.
+    /// Why it is deleted or why it stays, as one sentence; for a refused DELETE, the
+    /// API server's answer (the fate already says it is refused).
     pub fn reason(&self) -> String {
-        match self.fate {
-            Fate::Deleted => self.cause.to_string(),
-            Fate::Stuck | Fate::Refused => stuck_sentence(&self.stuck),
+        match (self.fate, self.delete_refusal()) {
+            (Fate::Deleted, _) => self.cause.to_string(),
+            (Fate::Refused, Some(refusal)) => refusal.to_string(),
+            (Fate::Stuck | Fate::Refused, _) => stuck_sentence(&self.stuck),
         }
     }
 

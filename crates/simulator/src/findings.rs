@@ -809,7 +809,7 @@ pub fn cluster_findings(
         if object.key.kind == "Namespace" && object.key.group.is_empty() && terminating {
             continue;
         }
-        let refused = object.delete_refusal().is_some();
+        let refused = object.delete_refusal();
         let mut remediation = break_commands(fleet, cluster, &object.stuck);
         if node_not_ready(object) {
             // R-POD-2: force deletion, or the out-of-service taint on the node.
@@ -818,17 +818,16 @@ pub fn cluster_findings(
                 object.key.namespace.as_deref().unwrap_or("default"),
                 object.key.name
             )));
-        } else if !refused {
+        } else if refused.is_none() {
             remediation.push(finalizer_patch(&object.key));
         }
         let mut finding = ClusterFinding::new(
             Severity::High,
             FindingCode::StuckObject,
-            if refused {
+            if let Some(refusal) = refused {
                 format!(
-                    "{} is not deleted: {}",
-                    describe(&object.key),
-                    object.reason()
+                    "{} is not deleted: its DELETE is refused: {refusal}",
+                    describe(&object.key)
                 )
             } else {
                 format!(

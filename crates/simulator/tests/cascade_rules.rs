@@ -1369,7 +1369,7 @@ fn c_03_delete_webhook_without_backend_fails_content_deletion() {
             &fixture,
         ]),
         r#"
-            refused ConfigMap web/settings: its DELETE is refused: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+            refused ConfigMap web/settings: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
             deleted Namespace policy <- request
             stuck Namespace web: deleting its content fails: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
             deleted Pod policy/policy-0 <- Namespace policy
@@ -1472,7 +1472,7 @@ fn c_05_namespace_delete_webhook_without_backend_keeps_the_namespace_active() {
         ]),
         r#"
             deleted Namespace policy <- request
-            refused Namespace web: its DELETE is refused: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+            refused Namespace web: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
             deleted Pod policy/policy-0 <- Namespace policy
             deleted Service policy/policy-webhook <- Namespace policy
             namespace policy deleted
@@ -1541,7 +1541,7 @@ fn c_06_conversion_webhook_without_backend_fails_content_deletion() {
             deleted Namespace policy <- request
             stuck Namespace web: deleting its content fails: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
             deleted Service policy/convert <- Namespace policy
-            refused Gadget.example.com web/g: its DELETE is refused: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
+            refused Gadget.example.com web/g: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
             namespace policy deleted
             namespace web stuck
               NamespaceDeletionContentFailure ContentDeletionFailed: Failed to delete all resource types, 1 remaining: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found

@@ -815,3 +815,34 @@ spec:
         without.stderr
     );
 }
+
+/// Every rule ID a report cites is explained in `docs/rules.md`, and a report cites no
+/// section of a document users do not have.
+#[test]
+fn every_rule_id_the_reports_cite_is_explained_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = std::fs::read_to_string(root.join("docs/rules.md")).unwrap();
+    let mut cited = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(root.join("snapshots")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains('§'), "a report cites a section sign");
+        for (start, _) in text.match_indices("R-") {
+            let id: String = text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')
+                .collect();
+            let id = id.trim_end_matches('-');
+            let parts: Vec<&str> = id.split('-').collect();
+            if parts.len() == 3 && parts[2].chars().all(|c| c.is_ascii_digit()) {
+                cited.insert(id.to_string());
+            }
+        }
+    }
+    assert!(cited.contains("R-DISC-4"), "{cited:?}");
+    for id in &cited {
+        assert!(
+            rules.contains(&format!("## {id} — ")),
+            "{id} is cited but not explained in docs/rules.md"
+        );
+    }
+}

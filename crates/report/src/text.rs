@@ -129,13 +129,13 @@ fn findings(out: &mut String, outcome: &Outcome) {
             let consequences: Vec<&str> = finding.consequences.iter().map(|c| c.as_str()).collect();
             let _ = write!(heading, " (with {})", consequences.join(", "));
         }
-        line(out, &heading);
-        line(out, &format!("  {}", one_line(&finding.message)));
+        wrapped(out, "", "    ", &heading);
+        wrapped(out, "  ", "  ", &finding.message);
         if !finding.chain.is_empty() {
             line(out, "  why:");
             for (index, step) in finding.chain.iter().enumerate() {
                 let arrow = if index == 0 { "  " } else { "<-" };
-                line(out, &format!("    {arrow} {}", one_line(step)));
+                wrapped(out, &format!("    {arrow} "), "       ", step);
             }
         }
         if !finding.remediation.is_empty() {
@@ -353,19 +353,20 @@ fn stuck(out: &mut String, outcome: &Outcome) {
             [one] => {
                 let _ = write!(out, "\nStuck on {}\n", one.name);
                 for text in stuck_lines(one, true) {
-                    line(out, &text);
+                    wrap_indented(out, &text);
                 }
             }
             many => {
                 let names: Vec<&str> = many.iter().map(|c| c.name.as_str()).collect();
-                let _ = write!(
+                out.push('\n');
+                wrapped(
                     out,
-                    "\nStuck on each of {} clusters: {}\n",
-                    many.len(),
-                    names.join(", ")
+                    &format!("Stuck on each of {} clusters: ", many.len()),
+                    "  ",
+                    &names.join(", "),
                 );
                 for text in &key {
-                    line(out, text);
+                    wrap_indented(out, text);
                 }
             }
         }
@@ -425,6 +426,39 @@ fn errors_and_drift(out: &mut String, outcome: &Outcome) {
 }
 
 /// User text on one line, so that a message cannot break the layout.
+/// Lines of prose wrap at this width; commands, tables and the verdict do not, so that
+/// they can be copied whole.
+const WIDTH: usize = 100;
+
+/// `text` on one or more lines of at most [`WIDTH`] columns (a word longer than that
+/// keeps its own line): the first starts with `first`, the others with `rest`.
+fn wrapped(out: &mut String, first: &str, rest: &str, text: &str) {
+    let mut current = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let width = current.chars().count() + 1 + word.chars().count();
+        if !empty && width > WIDTH {
+            line(out, &current);
+            current = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            current.push(' ');
+        }
+        current.push_str(word);
+        empty = false;
+    }
+    line(out, &current);
+}
+
+/// A line of the stuck section, wrapped under its own indentation.
+fn wrap_indented(out: &mut String, text: &str) {
+    let indent = text.len() - text.trim_start().len();
+    let first = &text[..indent];
+    let rest = " ".repeat(indent + 2);
+    wrapped(out, first, &rest, text.trim_start());
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -325,7 +325,8 @@ impl fmt::Display for StuckCause {
                 ),
                 FinalizerBlocker::InstancesRemain { count, first } => write!(
                     f,
-                    "`{finalizer}` waits for {count} custom resources to be deleted: {}",
+                    "`{finalizer}` waits for {count} custom {} to be deleted: {}",
+                    if *count == 1 { "resource" } else { "resources" },
                     keys(first, ", ")
                 ),
                 FinalizerBlocker::ControllerNotRunning(workloads) => write!(

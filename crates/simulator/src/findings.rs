@@ -88,14 +88,15 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
                 .collect();
             let message = if cascading > 0 {
                 format!(
-                    "ApplicationSet `{set}` replaces {} Applications: the new names delete the old Applications and create new ones; {cascading} of the old ones carry `{RESOURCES_FINALIZER}`, so their resources are deleted before the new Applications can recreate them ({})",
-                    replaced.len(),
+                    "ApplicationSet `{set}` replaces {}: the new names delete the old Applications and create new ones; {cascading} of the old ones {} `{RESOURCES_FINALIZER}`, so their resources are deleted before the new Applications can recreate them ({})",
+                    count_of(replaced.len(), "Application"),
+                    if cascading == 1 { "carries" } else { "carry" },
                     list_names(pairs.iter().map(String::as_str))
                 )
             } else {
                 format!(
-                    "ApplicationSet `{set}` replaces {} Applications; none cascades, so their resources stay and the new Applications adopt them ({})",
-                    replaced.len(),
+                    "ApplicationSet `{set}` replaces {}; none cascades, so their resources stay and the new Applications adopt them ({})",
+                    count_of(replaced.len(), "Application"),
                     list_names(pairs.iter().map(String::as_str))
                 )
             };
@@ -141,8 +142,8 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
                 code: FindingCode::ApplicationDeleted,
                 cluster: None,
                 message: format!(
-                    "ApplicationSet `{set}` deletes {} Applications with their resources and creates nothing in their place: {}",
-                    deleted_alone.len(),
+                    "ApplicationSet `{set}` deletes {} with their resources and creates nothing in their place: {}",
+                    count_of(deleted_alone.len(), "Application"),
                     list_names(deleted_alone.iter().copied())
                 ),
                 remediation: Vec::new(),

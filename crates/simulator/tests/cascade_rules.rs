@@ -1307,7 +1307,7 @@ fn r_crd_3_instances_with_an_orphaned_finalizer_keep_the_crd_terminating() {
             "---\napiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g, namespace: web, uid: g, finalizers: [example.com/cleanup]}",
         ]),
         r#"
-            stuck CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com: `customresourcecleanup.apiextensions.k8s.io` waits for 1 custom resources to be deleted: Gadget `web/g`
+            stuck CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com: `customresourcecleanup.apiextensions.k8s.io` waits for 1 custom resource to be deleted: Gadget `web/g`
             stuck Gadget.example.com web/g: finalizer `example.com/cleanup` is never removed: no controller known to remove it (declare it with `--controllers`)
         "#,
     );

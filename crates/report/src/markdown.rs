@@ -99,6 +99,8 @@ struct Block {
     rank: Rank,
     /// What the section is about, as Markdown, for the note that says what was cut.
     label: String,
+    /// How many Applications' diffs the section leaves out (a document built to fit).
+    diffs_left_out: usize,
 }
 
 #[derive(Clone)]
@@ -130,6 +132,7 @@ impl Document {
                 text: lesser_findings(&lesser),
                 rank: Rank::LesserFindings,
                 label: "findings below high".to_string(),
+                diffs_left_out: 0,
             });
         }
         application_set_blocks(&mut blocks, outcome, diffs);
@@ -194,7 +197,7 @@ impl Document {
         let diffs = self
             .blocks
             .iter()
-            .map(|block| block.text.matches(DIFF_LEFT_OUT).count())
+            .map(|block| block.diffs_left_out)
             .sum::<usize>();
         let mut dropped: Vec<Block> = Vec::new();
         let mut total = self.len();
@@ -296,8 +299,6 @@ fn left_out_note(sections: usize) -> String {
         plural(sections, "section")
     )
 }
-
-const DIFF_LEFT_OUT: &str = "_Diff left out to fit the comment size limit._\n\n";
 
 const CUT_NOTICE: &str =
     "\n> The report is cut here to fit the comment size limit; run `argocd-preflight plan` for the rest.\n";
@@ -611,8 +612,20 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
             let _ = writeln!(out, "\nAnd {} unchanged.", plural(quiet, "Application"));
         }
         out.push('\n');
+        let mut diffs_left_out = 0;
         for application in listed {
-            write_application_diff(&mut out, application, applications, diffs);
+            if write_application_diff(&mut out, application, applications, diffs) {
+                diffs_left_out += 1;
+            }
+        }
+        if diffs_left_out > 0 {
+            // Said once for the ApplicationSet: at fleet size a line per Application
+            // would fill the comment.
+            let _ = writeln!(
+                out,
+                "_The diffs of {} are left out to fit the comment size limit._\n",
+                plural(diffs_left_out, "Application")
+            );
         }
         out.push_str("</details>\n\n");
         blocks.push(Block {
@@ -622,6 +635,7 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
                 Some(name) => code(name),
                 None => "the Applications without an ApplicationSet".to_string(),
             },
+            diffs_left_out,
         });
     }
     if let Some(unchanged) = groups.unchanged_phrase(code) {
@@ -634,6 +648,7 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
             text: out,
             rank: Rank::ApplicationSet,
             label: "the list of unchanged Applications".to_string(),
+            diffs_left_out: 0,
         });
     }
 }
@@ -678,12 +693,14 @@ fn details_cell(application: &ApplicationChange) -> String {
 
 /// A unified diff for an update, and for a created Application that replaces a deleted
 /// one (which shows why Argo CD sees a new Application rather than a changed one).
+/// Writes the diff of one Application, or nothing when `diffs` leaves them out; returns
+/// whether it had a diff to leave out.
 fn write_application_diff(
     out: &mut String,
     application: &ApplicationChange,
     group: &[&ApplicationChange],
     diffs: Diffs,
-) {
+) -> bool {
     let (before, after, title) = match application.action {
         Action::Update => (
             application.before.as_ref(),
@@ -692,7 +709,7 @@ fn write_application_diff(
         ),
         Action::Create => {
             let Some(previous) = &application.replaces else {
-                return;
+                return false;
             };
             let replaced = group
                 .iter()
@@ -703,16 +720,15 @@ fn write_application_diff(
                 format!("{} replaces {}:", code(&application.name), code(previous)),
             )
         }
-        Action::Delete | Action::Unchanged => return,
+        Action::Delete | Action::Unchanged => return false,
     };
     let (Some(before), Some(after)) = (before, after) else {
-        return;
+        return false;
     };
-    let _ = writeln!(out, "{title}\n");
     if diffs == Diffs::LeftOut {
-        out.push_str(DIFF_LEFT_OUT);
-        return;
+        return true;
     }
+    let _ = writeln!(out, "{title}\n");
     let before_text = yamlish(before);
     let after_text = yamlish(after);
     let diff = TextDiff::from_lines(&before_text, &after_text)
@@ -722,6 +738,7 @@ fn write_application_diff(
         .to_string();
     out.push_str(&fence("diff", diff.trim_end_matches('\n')));
     out.push('\n');
+    false
 }
 
 fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
@@ -743,6 +760,7 @@ fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
             text: out,
             rank: Rank::Cluster,
             label: code(&cluster.name),
+            diffs_left_out: 0,
         });
     }
 }
@@ -909,6 +927,7 @@ fn diagram_blocks(blocks: &mut Vec<Block>, findings: &[&Finding]) {
                 text: out,
                 rank: Rank::Diagram,
                 label: String::new(),
+                diffs_left_out: 0,
             });
         }
     }

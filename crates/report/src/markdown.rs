@@ -19,8 +19,8 @@ use crate::changes::{changed_paths, yamlish};
 use crate::escape::visible;
 use crate::summary::{
     applications_line, counts_of, destination_label, group_counts_phrase, is_namespace, plural,
-    snapshot_line, sorted_findings, stuck_groups, true_conditions, ApplicationGroups, Level,
-    ListedGroup, Tally, Verdict,
+    snapshot_line, sorted_findings, stuck_applications, stuck_applications_line, stuck_groups,
+    true_conditions, ApplicationGroups, Level, ListedGroup, Tally, Verdict,
 };
 use crate::COMMENT_MARKER;
 
@@ -395,6 +395,9 @@ fn write_head(out: &mut String, outcome: &Outcome, tally: &Tally, verdict: &Verd
                 counts.replaced,
                 bold_if_positive(counts.stuck_namespaces)
             );
+        }
+        for (cluster, count) in stuck_applications(outcome) {
+            let _ = writeln!(out, "\n{}", text(&stuck_applications_line(cluster, count)));
         }
         out.push('\n');
     }

@@ -185,6 +185,43 @@ impl Level {
     }
 }
 
+/// Argo CD's Applications, as the plan reports the deleted ones.
+const APPLICATION_API_VERSION: &str = "argoproj.io/v1alpha1";
+
+/// Per cluster, how many of its stuck objects are Argo CD Applications that stay in
+/// deletion: what explains the stuck objects of the Argo CD cluster's row.
+pub(crate) fn stuck_applications(outcome: &Outcome) -> Vec<(&str, usize)> {
+    outcome
+        .clusters
+        .iter()
+        .map(|cluster| {
+            let count = cluster
+                .objects
+                .iter()
+                .filter(|object| {
+                    object.kind == "Application"
+                        && object.api_version == APPLICATION_API_VERSION
+                        && object.outcome.remains()
+                })
+                .count();
+            (cluster.name.as_str(), count)
+        })
+        .filter(|(_, count)| *count > 0)
+        .collect()
+}
+
+/// `in-cluster: 9 stuck Argo CD Applications stay in deletion until …`
+pub(crate) fn stuck_applications_line(cluster: &str, count: usize) -> String {
+    let (noun, verb, pronoun, deletes) = if count == 1 {
+        ("Application", "stays", "it", "deletes")
+    } else {
+        ("Applications", "stay", "they", "delete")
+    };
+    format!(
+        "{cluster}: {count} stuck Argo CD {noun} {verb} in deletion until the resources {pronoun} {deletes} are gone"
+    )
+}
+
 pub(crate) struct Verdict {
     pub level: Level,
     pub headline: String,

@@ -12,7 +12,8 @@ use crate::changes::changed_paths;
 use crate::escape::visible;
 use crate::summary::{
     applications_line, counts_of, destination_label, group_counts_phrase, is_namespace,
-    snapshot_line, sorted_findings, true_conditions, ApplicationGroups, Tally, Verdict,
+    snapshot_line, sorted_findings, stuck_applications, stuck_applications_line, true_conditions,
+    ApplicationGroups, Tally, Verdict,
 };
 
 /// How many changed field paths an update lists before summarising the rest.
@@ -32,6 +33,9 @@ pub(crate) fn render(outcome: &Outcome) -> String {
     if tally.clusters.values().any(|counts| !counts.is_quiet()) {
         out.push('\n');
         cluster_table(&mut out, &tally);
+        for (cluster, count) in stuck_applications(outcome) {
+            wrapped(&mut out, "", "  ", &stuck_applications_line(cluster, count));
+        }
     }
     findings(&mut out, outcome);
     applications(&mut out, outcome);

@@ -1050,3 +1050,62 @@ fn finalizer_patch(key: &ObjectKey) -> Step {
         key.name
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stuck(message: &str, sync: &[&str]) -> ClusterFinding {
+        let mut finding = ClusterFinding::new(
+            Severity::Critical,
+            FindingCode::StuckNamespace,
+            message.to_string(),
+        );
+        finding.remediation = vec![
+            Step::Literal("# first".to_string()),
+            Step::OnCluster("delete apiservice v1beta1.metrics.k8s.io".to_string()),
+            Step::SyncReplacements,
+        ];
+        finding.sync = sync.iter().map(|s| s.to_string()).collect();
+        finding
+    }
+
+    #[test]
+    fn clusters_that_say_the_same_share_one_finding_and_one_loop() {
+        let findings = fleet_findings(vec![
+            ("lab-b".to_string(), stuck("same", &["argocd/x-lab-b"])),
+            ("lab-a".to_string(), stuck("same", &["argocd/x-lab-a"])),
+            ("test-a".to_string(), stuck("other", &["argocd/x-test-a"])),
+        ]);
+        assert_eq!(findings.len(), 2);
+        let shared = findings.iter().find(|f| f.message == "same").unwrap();
+        assert_eq!(shared.clusters, ["lab-a", "lab-b"]);
+        assert_eq!(shared.cluster, None, "several clusters");
+        assert_eq!(
+            shared.remediation,
+            [
+                "# first",
+                "for ctx in lab-a lab-b; do kubectl --context \"$ctx\" delete apiservice v1beta1.metrics.k8s.io; done",
+                "argocd app sync argocd/x-lab-a argocd/x-lab-b",
+            ]
+        );
+        let alone = findings.iter().find(|f| f.message == "other").unwrap();
+        assert_eq!(alone.cluster.as_deref(), Some("test-a"));
+        assert_eq!(alone.clusters, ["test-a"]);
+        assert_eq!(
+            alone.remediation[1],
+            "kubectl --context test-a delete apiservice v1beta1.metrics.k8s.io"
+        );
+    }
+
+    #[test]
+    fn nothing_to_sync_leaves_no_sync_command() {
+        let findings = fleet_findings(vec![("lab-a".to_string(), stuck("same", &[]))]);
+        assert_eq!(
+            findings[0].remediation.len(),
+            2,
+            "{:?}",
+            findings[0].remediation
+        );
+    }
+}

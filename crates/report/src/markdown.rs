@@ -745,7 +745,9 @@ fn write_application_diff(
 }
 
 fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
-    let mut first = true;
+    // Clusters where the same things happen are one section. Who deleted each object
+    // names per-cluster Applications, so a shared section leaves that column out.
+    let mut groups: Vec<(String, Vec<&ClusterOutcome>)> = Vec::new();
     for cluster in &outcome.clusters {
         if cluster.objects.is_empty()
             && cluster.namespaces.is_empty()
@@ -753,38 +755,91 @@ fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
         {
             continue;
         }
+        let mut body = String::new();
+        write_cluster_body(&mut body, cluster, false);
+        match groups.iter_mut().find(|(key, _)| *key == body) {
+            Some((_, members)) => members.push(cluster),
+            None => groups.push((body, vec![cluster])),
+        }
+    }
+    let mut first = true;
+    for (body, members) in groups {
         let mut out = String::new();
         if first {
             out.push_str("### Clusters\n\n");
             first = false;
         }
-        write_cluster(&mut out, cluster);
+        let names: Vec<String> = members.iter().map(|c| code(&c.name)).collect();
+        match members.as_slice() {
+            [one] => {
+                let _ = writeln!(
+                    out,
+                    "<details><summary>{}</summary>\n",
+                    html(&format!("Cluster {}: {}", one.name, cluster_counts(one)))
+                );
+                write_cluster_body(&mut out, one, true);
+            }
+            many => {
+                let listed: Vec<&str> = many.iter().map(|c| c.name.as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    "<details><summary>{}</summary>\n",
+                    html(&format!(
+                        "{} clusters, each: {}",
+                        many.len(),
+                        cluster_counts(many[0])
+                    ))
+                );
+                let _ = writeln!(
+                    out,
+                    "The same on each of {}.\n",
+                    listed
+                        .iter()
+                        .map(|name| code(name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                out.push_str(&body);
+            }
+        }
+        out.push_str("</details>\n\n");
         blocks.push(Block {
             text: out,
             rank: Rank::Cluster,
-            label: code(&cluster.name),
+            label: names.join(", "),
             diffs_left_out: 0,
         });
     }
 }
 
-fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
+/// `3 namespaces stuck, 0 deleted; 0 objects stuck, 14 deleted`
+fn cluster_counts(cluster: &ClusterOutcome) -> String {
     let stuck_namespaces = count_namespaces(cluster, Fate::Stuck);
     let deleted_namespaces = count_namespaces(cluster, Fate::Deleted);
+    let objects = || {
+        cluster
+            .objects
+            .iter()
+            .filter(|object| !is_namespace(&object.kind))
+    };
+    let stuck = objects().filter(|object| object.outcome.remains()).count();
+    let deleted = objects().count() - stuck;
+    format!(
+        "{} stuck, {} deleted; {} stuck, {} deleted",
+        plural(stuck_namespaces, "namespace"),
+        deleted_namespaces,
+        plural(stuck, "object"),
+        deleted
+    )
+}
+
+/// The tables of one cluster; `with_causes` adds who deleted each namespace and object.
+fn write_cluster_body(out: &mut String, cluster: &ClusterOutcome, with_causes: bool) {
     let (stuck, deleted): (Vec<&ObjectOutcome>, Vec<&ObjectOutcome>) = cluster
         .objects
         .iter()
         .filter(|object| !is_namespace(&object.kind))
         .partition(|object| object.outcome.remains());
-    let summary = format!(
-        "Cluster {}: {} stuck, {} deleted; {} stuck, {} deleted",
-        cluster.name,
-        plural(stuck_namespaces, "namespace"),
-        deleted_namespaces,
-        plural(stuck.len(), "object"),
-        deleted.len()
-    );
-    let _ = writeln!(out, "<details><summary>{}</summary>\n", html(&summary));
 
     if !cluster.api_services.is_empty() {
         out.push_str("**APIServices**\n\n");
@@ -810,8 +865,13 @@ fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
 
     if !cluster.namespaces.is_empty() {
         out.push_str("**Namespaces**\n\n");
-        out.push_str("| Namespace | Outcome | Conditions that are True | Deleted because |\n");
-        out.push_str("| --- | --- | --- | --- |\n");
+        if with_causes {
+            out.push_str("| Namespace | Outcome | Conditions that are True | Deleted because |\n");
+            out.push_str("| --- | --- | --- | --- |\n");
+        } else {
+            out.push_str("| Namespace | Outcome | Conditions that are True |\n");
+            out.push_str("| --- | --- | --- |\n");
+        }
         for namespace in &cluster.namespaces {
             let conditions = true_conditions(namespace)
                 .iter()
@@ -825,21 +885,23 @@ fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
                 })
                 .collect::<Vec<_>>()
                 .join("<br>");
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} |",
                 code_cell(&namespace.name),
                 fate_cell(namespace.outcome),
                 conditions,
-                cell(&namespace.reason)
             );
+            if with_causes {
+                let _ = write!(out, " {} |", cell(&namespace.reason));
+            }
+            out.push('\n');
         }
         out.push('\n');
     }
 
-    write_objects(out, "Objects that stay stuck", &stuck);
-    write_objects(out, "Objects deleted", &deleted);
-    out.push_str("</details>\n\n");
+    write_objects(out, "Objects that stay stuck", &stuck, true);
+    write_objects(out, "Objects deleted", &deleted, with_causes);
 }
 
 fn count_namespaces(cluster: &ClusterOutcome, fate: Fate) -> usize {
@@ -858,17 +920,22 @@ fn fate_cell(fate: Fate) -> &'static str {
     }
 }
 
-fn write_objects(out: &mut String, title: &str, objects: &[&ObjectOutcome]) {
+fn write_objects(out: &mut String, title: &str, objects: &[&ObjectOutcome], with_why: bool) {
     if objects.is_empty() {
         return;
     }
     let _ = writeln!(out, "**{title}** ({})\n", objects.len());
-    out.push_str("| Kind | Namespace | Name | Why |\n");
-    out.push_str("| --- | --- | --- | --- |\n");
+    if with_why {
+        out.push_str("| Kind | Namespace | Name | Why |\n");
+        out.push_str("| --- | --- | --- | --- |\n");
+    } else {
+        out.push_str("| Kind | Namespace | Name |\n");
+        out.push_str("| --- | --- | --- |\n");
+    }
     for object in objects.iter().take(MAX_OBJECT_ROWS) {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} |",
             code_cell(&format!("{} {}", object.api_version, object.kind)),
             object
                 .namespace
@@ -876,8 +943,11 @@ fn write_objects(out: &mut String, title: &str, objects: &[&ObjectOutcome]) {
                 .map(code_cell)
                 .unwrap_or_default(),
             code_cell(&object.name),
-            cell(&object.reason)
         );
+        if with_why {
+            let _ = write!(out, " {} |", cell(&object.reason));
+        }
+        out.push('\n');
     }
     if objects.len() > MAX_OBJECT_ROWS {
         let _ = writeln!(

@@ -667,13 +667,16 @@ fn critical_thread(outcome: &Outcome) -> Option<String> {
     // in the comment.
     for finding in critical.iter().take(THREAD_FINDINGS) {
         let message = markdown_text(&finding.message);
-        let code = markdown_code(&finding.code);
-        match &finding.cluster {
-            Some(cluster) => body.push_str(&format!(
-                "- {code} on {}: {message}\n",
-                markdown_code(cluster)
-            )),
-            None => body.push_str(&format!("- {code}: {message}\n")),
+        let code = markdown_code(finding.code.as_str());
+        if finding.clusters.is_empty() {
+            body.push_str(&format!("- {code}: {message}\n"));
+        } else {
+            let clusters: Vec<String> = finding
+                .clusters
+                .iter()
+                .map(|cluster| markdown_code(cluster))
+                .collect();
+            body.push_str(&format!("- {code} on {}: {message}\n", clusters.join(", ")));
         }
     }
     if critical.len() > THREAD_FINDINGS {
@@ -706,7 +709,7 @@ fn report_thread(outcome: &ThreadOutcome) {
 
 #[cfg(test)]
 mod tests {
-    use preflight_simulator::{Finding, Outcome, Severity};
+    use preflight_simulator::{Finding, FindingCode, Outcome, Severity};
 
     use super::{critical_thread, longest_within_characters};
 
@@ -714,8 +717,12 @@ mod tests {
     fn the_critical_thread_shows_hostile_names_inert() {
         let outcome = Outcome {
             findings: vec![Finding {
+                clusters: vec!["lab`a\u{202e}".to_string()],
+                consequences: Vec::new(),
+                cycle: false,
+                root_cause: None,
                 severity: Severity::Critical,
-                code: "stuck-namespace".to_string(),
+                code: FindingCode::StuckNamespace,
                 cluster: Some("lab`a\u{202e}".to_string()),
                 message: "@sre-team see https://evil.example [x](y) <b>".to_string(),
                 remediation: Vec::new(),

@@ -214,7 +214,9 @@ fn capture_then_plan_gives_the_report_of_the_same_objects_and_records_as_files()
                     .unwrap()
                     .contains("already unavailable before the change")
             })
-            .map(|f| f["cluster"].as_str().unwrap().to_string())
+            // One finding for the fleet names every cluster it spans (`clusters`).
+            .flat_map(|f| f["clusters"].as_array().unwrap().iter())
+            .map(|cluster| cluster.as_str().unwrap().to_string())
             .collect()
     };
     assert_eq!(

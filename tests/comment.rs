@@ -368,7 +368,7 @@ fn the_gitlab_job_twice_leaves_one_comment_with_the_latest_report() {
     assert!(threads[0]
         .note
         .body
-        .contains("`stuck-namespace` on `e1-k8s-lab-a`"));
+        .contains("`apiservice-unavailable` on `e1-k8s-lab-a`, `e1-k8s-lab-b`, `e1-k8s-test-a`"));
 
     // With --fail-on the job fails on the plan, and still leaves one comment.
     let mut failing = job.clone();
@@ -952,14 +952,14 @@ fn incident_comments_are_stable() {
     let github = dry_run(&["--provider", "github"], &none);
     assert!(github.len() <= 65_536);
     assert!(github.starts_with(&format!(
-        "{MARKER}\n## 🛑 CRITICAL: 9 namespaces will stay Terminating on 3 clusters\n"
+        "{MARKER}\n## 🛑 CRITICAL: 9 namespaces will stay Terminating on 3 clusters because APIService `v1beta1.metrics.k8s.io` loses its backend\n"
     )));
     assert!(
         github.contains("```mermaid\nflowchart TD"),
         "the deadlock diagram"
     );
     assert!(
-        github.contains("kubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io")
+        github.contains("for ctx in e1-k8s-lab-a e1-k8s-lab-b e1-k8s-test-a; do kubectl --context \"$ctx\" delete apiservice v1beta1.metrics.k8s.io; done")
     );
     snapshot("comment__rud-incident__github", &github);
 

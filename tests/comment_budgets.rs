@@ -51,7 +51,7 @@ fn scaled_fleet(count: usize) -> PathBuf {
 
 #[test]
 fn comments_fit_each_forge_budget_and_keep_the_verdict() {
-    let snapshot = scaled_fleet(90);
+    let snapshot = scaled_fleet(360);
     let fleet = load_snapshot(&snapshot, &LoadOptions::default()).unwrap();
     let base = load_manifests(&incident().join("base")).unwrap();
     let head = load_manifests(&incident().join("head")).unwrap();
@@ -64,7 +64,7 @@ fn comments_fit_each_forge_budget_and_keep_the_verdict() {
         "the fleet must exceed both budgets: {} bytes",
         full.len()
     );
-    let verdict = "## 🛑 CRITICAL: 270 namespaces will stay Terminating on 90 clusters";
+    let verdict = "## 🛑 CRITICAL: 1080 namespaces will stay Terminating on 360 clusters";
     let pointer = "the job artifact `preflight-report.md`";
     let mut github = String::new();
     for budget in [GITHUB, GITLAB] {
@@ -95,5 +95,5 @@ fn comments_fit_each_forge_budget_and_keep_the_verdict() {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../snapshots");
     settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!("comment_budget__github_90_clusters", github));
+    settings.bind(|| insta::assert_snapshot!("comment_budget__github_360_clusters", github));
 }

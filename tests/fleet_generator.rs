@@ -137,11 +137,15 @@ fn the_fleet_generator_is_deterministic_and_plans_the_incident() {
         .find(|n| n["name"] == "kube-metrics")
         .expect("kube-metrics is deleted");
     assert_eq!(kube_metrics["outcome"], "stuck");
+    // A finding tells its consequences too: every code the report tells about counts.
     let codes: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["code"].as_str().unwrap())
+        .flat_map(|f| {
+            std::iter::once(&f["code"]).chain(f["consequences"].as_array().unwrap().iter())
+        })
+        .map(|code| code.as_str().unwrap())
         .collect();
     assert!(codes.contains(&"stuck-namespace"), "{codes:?}");
     assert!(codes.contains(&"apiservice-unavailable"), "{codes:?}");

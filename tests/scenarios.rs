@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn scenario_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -81,12 +81,21 @@ fn applications<'a>(report: &'a Value, action: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The findings that tell about `code`: as their own code, or as a consequence of
+/// another (an unavailable APIService keeps namespaces Terminating).
 fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
     report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["code"] == code)
+        .filter(|f| {
+            f["code"] == code
+                || f["consequences"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c == code)
+        })
         .collect()
 }
 
@@ -106,7 +115,7 @@ fn rud_incident_predicts_stuck_namespaces_on_every_cluster() {
         code, 1,
         "a stuck namespace is critical and fails the default --fail-on"
     );
-    assert_eq!(report["schemaVersion"], 1);
+    assert_eq!(report["schemaVersion"], 2);
     assert_eq!(applications(&report, "create").len(), 12);
     let deleted = applications(&report, "delete");
     assert_eq!(deleted.len(), 12);
@@ -138,37 +147,118 @@ fn rud_incident_predicts_stuck_namespaces_on_every_cluster() {
     }
     // The tenant namespace nobody deletes is not touched.
     assert!(!names.contains(&"payments"));
-    let stuck = findings(&report, "stuck-namespace");
-    assert_eq!(stuck.len(), 3, "one per cluster");
-    assert!(stuck.iter().all(|f| f["severity"] == "critical"));
-    let lab_a_stuck = stuck
-        .iter()
-        .find(|f| f["cluster"] == "e1-k8s-lab-a")
-        .unwrap();
+    // One root cause, one finding: the APIService loses its backend on all three
+    // clusters, which keeps every deleted namespace Terminating, which blocks the
+    // replacements, which cannot bring the backend back — the snake biting its tail.
+    let story = findings(&report, "apiservice-unavailable");
+    assert_eq!(story.len(), 1, "one finding for the fleet");
+    let story = story[0];
+    assert_eq!(story["severity"], "critical");
     assert_eq!(
-        lab_a_stuck["remediation"][0],
-        "kubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io"
+        story["clusters"],
+        json!(["e1-k8s-lab-a", "e1-k8s-lab-b", "e1-k8s-test-a"])
     );
-    assert_eq!(findings(&report, "apiservice-unavailable").len(), 3);
-    assert_eq!(findings(&report, "replacement-blocked").len(), 3);
-    // The snake biting its tail: the namespace waits for discovery, discovery for the
-    // APIService, the APIService for metrics-server, which cannot come back into the
-    // terminating namespace; the safe cut is deleting the APIService.
-    let deadlocks = findings(&report, "deadlock");
-    assert_eq!(deadlocks.len(), 3, "one per cluster");
-    let lab_a_deadlock = deadlocks
-        .iter()
-        .find(|f| f["cluster"] == "e1-k8s-lab-a")
-        .unwrap();
-    assert_eq!(lab_a_deadlock["severity"], "critical");
+    assert!(story["cluster"].is_null(), "several clusters: {story}");
     assert_eq!(
-        lab_a_deadlock["remediation"][0],
-        "kubectl --context e1-k8s-lab-a delete apiservice v1beta1.metrics.k8s.io"
+        story["consequences"],
+        json!(["stuck-namespace", "replacement-blocked", "deadlock"])
     );
-    assert_eq!(lab_a_deadlock["chain"].as_array().unwrap().len(), 5);
+    for code in ["stuck-namespace", "replacement-blocked", "deadlock"] {
+        assert_eq!(
+            findings(&report, code).len(),
+            1,
+            "{code} is told in the story"
+        );
+    }
+    // The safe cut is deleting the APIService, on every cluster in one loop.
+    assert_eq!(
+        story["remediation"][0],
+        "for ctx in e1-k8s-lab-a e1-k8s-lab-b e1-k8s-test-a; do kubectl --context \"$ctx\" delete apiservice v1beta1.metrics.k8s.io; done"
+    );
+    // The namespace waits for discovery, discovery for the APIService, the APIService
+    // for metrics-server, which cannot come back into the terminating namespace.
+    assert_eq!(story["chain"].as_array().unwrap().len(), 5);
     assert_eq!(findings(&report, "applicationset-drift").len(), 1);
     let api_service = &lab_a["apiServices"][0];
     assert_eq!(api_service["reason"], "ServiceNotFound");
+}
+
+/// The incident at the talk's size reads as one story: one finding for the cause the 30
+/// clusters share, one loop to break it, a text report of a few screens, and a GitHub
+/// comment (the Markdown report, at most 65,536 bytes) that keeps every critical and high
+/// finding and names every affected cluster.
+#[test]
+fn rud_incident_at_30_clusters_reads_at_fleet_size() {
+    let name = "rud-incident-30-clusters";
+    let (code, report) = plan_json(name);
+    assert_eq!(code, 1);
+    assert_eq!(applications(&report, "create").len(), 120);
+    assert_eq!(applications(&report, "delete").len(), 120);
+    let clusters: Vec<&str> = report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["namespaces"].as_array().unwrap().is_empty())
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(clusters.len(), 30);
+    let story = findings(&report, "apiservice-unavailable");
+    assert_eq!(story.len(), 1, "one finding for the fleet");
+    assert_eq!(story[0]["clusters"].as_array().unwrap().len(), 30);
+    assert_eq!(story[0]["severity"], "critical");
+    let serious: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical" || f["severity"] == "high")
+        .collect();
+    assert_eq!(
+        serious.len(),
+        5,
+        "the story and one replacement per ApplicationSet"
+    );
+
+    let text = plan(name, "text").stdout;
+    assert!(
+        text.lines().count() < 250,
+        "text report: {} lines",
+        text.lines().count()
+    );
+    assert!(text.starts_with(
+        "CRITICAL: 90 namespaces will stay Terminating on 30 clusters because APIService `v1beta1.metrics.k8s.io` loses its backend\n"
+    ));
+
+    let comment = plan(name, "markdown").stdout;
+    assert!(
+        comment.chars().count() <= 65_536,
+        "{} characters",
+        comment.chars().count()
+    );
+    for finding in &serious {
+        let opening: String = finding["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .take(60)
+            .collect();
+        let opening = opening.split('`').next().unwrap();
+        assert!(
+            comment.contains(&format!("`{}`", finding["code"].as_str().unwrap())),
+            "{finding}"
+        );
+        assert!(comment.contains(opening), "{opening}");
+    }
+    for cluster in &clusters {
+        assert!(comment.contains(&format!("`{cluster}`")), "{cluster}");
+    }
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(format!("scenario__{name}__txt"), text);
+        insta::assert_snapshot!(format!("scenario__{name}__github_comment"), comment);
+    });
 }
 
 #[test]
@@ -222,7 +312,9 @@ fn preserve_added_in_the_same_change_still_cascades() {
         .all(|a| a["cascade"] == true));
     let too_late = findings(&report, "preserve-added-too-late");
     assert_eq!(too_late.len(), 4, "one per ApplicationSet");
-    assert_eq!(findings(&report, "stuck-namespace").len(), 3);
+    let stuck = findings(&report, "stuck-namespace");
+    assert_eq!(stuck.len(), 1, "one finding for the fleet");
+    assert_eq!(stuck[0]["clusters"].as_array().unwrap().len(), 3);
     snapshot_all_formats("preserve-added-same-change");
 }
 
@@ -823,4 +915,35 @@ spec:
         "{}",
         without.stderr
     );
+}
+
+/// Every rule ID a report cites is explained in `docs/rules.md`, and a report cites no
+/// section of a document users do not have.
+#[test]
+fn every_rule_id_the_reports_cite_is_explained_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = std::fs::read_to_string(root.join("docs/rules.md")).unwrap();
+    let mut cited = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(root.join("snapshots")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains('§'), "a report cites a section sign");
+        for (start, _) in text.match_indices("R-") {
+            let id: String = text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')
+                .collect();
+            let id = id.trim_end_matches('-');
+            let parts: Vec<&str> = id.split('-').collect();
+            if parts.len() == 3 && parts[2].chars().all(|c| c.is_ascii_digit()) {
+                cited.insert(id.to_string());
+            }
+        }
+    }
+    assert!(cited.contains("R-DISC-4"), "{cited:?}");
+    for id in &cited {
+        assert!(
+            rules.contains(&format!("## {id} — ")),
+            "{id} is cited but not explained in docs/rules.md"
+        );
+    }
 }

@@ -25,6 +25,13 @@ CLUSTERS = [
     ("e1-k8s-lab-b", "lab"),
     ("e1-k8s-test-a", "test"),
 ]
+# The talk's fleet size: 30 clusters, three regions, lab and test stages.
+FLEET_30 = [
+    (f"{region}-k8s-{stage}-{letter}", stage)
+    for region in ("e1", "e2", "w1")
+    for stage in ("lab", "test")
+    for letter in "abcde"
+]
 # (ApplicationSet, name suffix, repo path, destination namespace)
 APPSETS = [
     ("kube-metrics-ns", "kube-metrics-ns", "kube-metrics/namespace", "kube-metrics"),
@@ -328,7 +335,7 @@ def capture_record(cluster, unavailable):
 
 def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer=True,
              drop_from_head=(), live_revision_drift=None, head_override=None,
-             manager=None, drop_from_both=(), captured_unavailable=None):
+             manager=None, drop_from_both=(), captured_unavailable=None, clusters=None):
     """`manager`: None, "prune" or "no-prune": a live Application that tracks the live
     ApplicationSets (annotation tracking) and syncs automatically, with or without prune.
     `drop_from_both`: ApplicationSets that are live but in neither revision.
@@ -336,6 +343,7 @@ def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer
     records as stale."""
     base_kwargs = base_kwargs or {}
     head_kwargs = head_kwargs or {}
+    clusters = clusters or CLUSTERS
     root = os.path.join(ROOT, name)
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
@@ -349,7 +357,7 @@ def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer
          "metadata": {"name": "infrastructure", "namespace": ARGOCD_NS},
          "spec": {"destinations": [{"server": "*", "namespace": "*"}], "sourceRepos": ["*"]}},
     ]
-    argocd += [cluster_secret(c, s) for c, s in CLUSTERS]
+    argocd += [cluster_secret(c, s) for c, s in clusters]
     live_sets = []
     for set_name, suffix, path, ns in APPSETS:
         live = appset(set_name, suffix, path, ns, **base_kwargs)
@@ -363,7 +371,7 @@ def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer
         live_sets.append(live)
     apps = []
     for set_name, suffix, path, ns in APPSETS:
-        for cluster, stage in CLUSTERS:
+        for cluster, stage in clusters:
             revision = "main"
             if live_revision_drift and set_name == live_revision_drift:
                 revision = "release-2023.10"
@@ -374,7 +382,7 @@ def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer
     write_documents(os.path.join(root, "snapshot", "in-cluster", "argocd", "config.yaml"), argocd)
     write_documents(os.path.join(root, "snapshot", "in-cluster", "argocd", "applicationsets.yaml"), live_sets)
     write_yaml_list(os.path.join(root, "snapshot", "in-cluster", "argocd", "applications.json"), apps)
-    for cluster, _ in CLUSTERS:
+    for cluster, _ in clusters:
         write_documents(os.path.join(root, "snapshot", cluster, "objects.yaml"), cluster_objects(cluster))
     for cluster, unavailable in (captured_unavailable or {}).items():
         with open(os.path.join(root, "snapshot", cluster, "capture.json"), "w") as f:
@@ -414,6 +422,25 @@ talk's "out of sync ApplicationSets").
 """,
         head_kwargs=rename,
         live_revision_drift="kube-contour",
+    )
+    scenario(
+        "rud-incident-30-clusters",
+        """
+# rud-incident-30-clusters
+
+The incident of the seed talk at the talk's size: rud-incident on 30 clusters (three
+regions, lab and test stages). Head renames the Applications of four ApplicationSets, the
+live Applications carry `resources-finalizer.argocd.argoproj.io`, and deleting
+`kube-metrics` takes away the backend of the aggregated APIService
+`v1beta1.metrics.k8s.io` on every cluster, so every deleted namespace stays `Terminating`
+(R-ARGO-1, R-OBJ-9, R-DISC-4, C-01). It pins what a reviewer reads at fleet size: one
+finding for the cause shared by all 30 clusters, one command loop to break it, a text
+report of a few screens and a GitHub comment within 65,536 characters that keeps every
+critical and high finding and names every affected cluster.
+""",
+        head_kwargs=rename,
+        live_revision_drift="kube-contour",
+        clusters=FLEET_30,
     )
     scenario(
         "preserve-already-live",

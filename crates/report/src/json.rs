@@ -211,7 +211,7 @@ struct ApplicationJson<'a> {
     destination: DestinationJson<'a>,
     cascade: bool,
     policy: Option<&'static str>,
-    notes: &'a [String],
+    notes: Vec<String>,
     /// For updates: the paths of the fields that change.
     changes: Vec<String>,
     /// `automated-sync-disabled` or `reverse-deletion` under progressive sync.
@@ -239,7 +239,7 @@ impl<'a> ApplicationJson<'a> {
             },
             cascade: application.cascade,
             policy: application.policy.map(|policy| policy.as_str()),
-            notes: &application.notes,
+            notes: application.notes.iter().map(ToString::to_string).collect(),
             changes,
             progressive_sync: application.progressive.map(crate::progressive::code),
         }
@@ -349,7 +349,8 @@ struct ApiServiceJson<'a> {
     name: &'a str,
     group_version: &'a str,
     service: &'a str,
-    available: &'a str,
+    /// `True` or `False`, as the APIService's `Available` condition says it.
+    available: &'static str,
     reason: &'a str,
     message: &'a str,
 }
@@ -360,7 +361,11 @@ impl<'a> ApiServiceJson<'a> {
             name: &api_service.name,
             group_version: &api_service.group_version,
             service: &api_service.service,
-            available: &api_service.available,
+            available: if api_service.available {
+                "True"
+            } else {
+                "False"
+            },
             reason: &api_service.reason,
             message: &api_service.message,
         }
@@ -371,8 +376,13 @@ impl<'a> ApiServiceJson<'a> {
 #[serde(rename_all = "camelCase")]
 struct FindingJson<'a> {
     severity: &'static str,
-    code: &'a str,
+    code: &'static str,
+    /// The cluster, when the finding concerns exactly one.
     cluster: Option<&'a str>,
+    /// Every cluster the finding concerns.
+    clusters: &'a [String],
+    /// The codes of what the same cause also leads to, told in this finding.
+    consequences: Vec<&'static str>,
     message: &'a str,
     remediation: &'a [String],
     chain: &'a [String],
@@ -382,8 +392,10 @@ impl<'a> FindingJson<'a> {
     fn of(finding: &'a Finding) -> FindingJson<'a> {
         FindingJson {
             severity: finding.severity.as_str(),
-            code: &finding.code,
+            code: finding.code.as_str(),
             cluster: finding.cluster.as_deref(),
+            clusters: &finding.clusters,
+            consequences: finding.consequences.iter().map(|c| c.as_str()).collect(),
             message: &finding.message,
             remediation: &finding.remediation,
             chain: &finding.chain,

@@ -25,7 +25,10 @@ mod tests;
 use preflight_simulator::{Outcome, Severity};
 
 /// The version of the JSON report's shape; bumped only when a contract field changes.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: objects whose DELETE the API server refuses have the outcome `refused` (they were
+/// `stuck`); findings list every cluster they concern in `clusters`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The hidden first line of the merge-request comment, by which the bot finds its own
 /// comment to update instead of adding another.

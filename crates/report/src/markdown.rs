@@ -19,8 +19,8 @@ use crate::changes::{changed_paths, yamlish};
 use crate::escape::visible;
 use crate::summary::{
     applications_line, counts_of, destination_label, group_counts_phrase, is_namespace, plural,
-    snapshot_line, sorted_findings, stuck_groups, true_conditions, ApplicationGroups, Level,
-    ListedGroup, Tally, Verdict,
+    snapshot_line, sorted_findings, stuck_applications, stuck_applications_line, stuck_groups,
+    true_conditions, ApplicationGroups, Level, ListedGroup, Tally, Verdict,
 };
 use crate::COMMENT_MARKER;
 
@@ -99,6 +99,8 @@ struct Block {
     rank: Rank,
     /// What the section is about, as Markdown, for the note that says what was cut.
     label: String,
+    /// How many Applications' diffs the section leaves out (a document built to fit).
+    diffs_left_out: usize,
 }
 
 #[derive(Clone)]
@@ -130,6 +132,7 @@ impl Document {
                 text: lesser_findings(&lesser),
                 rank: Rank::LesserFindings,
                 label: "findings below high".to_string(),
+                diffs_left_out: 0,
             });
         }
         application_set_blocks(&mut blocks, outcome, diffs);
@@ -194,7 +197,7 @@ impl Document {
         let diffs = self
             .blocks
             .iter()
-            .map(|block| block.text.matches(DIFF_LEFT_OUT).count())
+            .map(|block| block.diffs_left_out)
             .sum::<usize>();
         let mut dropped: Vec<Block> = Vec::new();
         let mut total = self.len();
@@ -297,8 +300,6 @@ fn left_out_note(sections: usize) -> String {
     )
 }
 
-const DIFF_LEFT_OUT: &str = "_Diff left out to fit the comment size limit._\n\n";
-
 const CUT_NOTICE: &str =
     "\n> The report is cut here to fit the comment size limit; run `argocd-preflight plan` for the rest.\n";
 
@@ -395,6 +396,9 @@ fn write_head(out: &mut String, outcome: &Outcome, tally: &Tally, verdict: &Verd
                 bold_if_positive(counts.stuck_namespaces)
             );
         }
+        for (cluster, count) in stuck_applications(outcome) {
+            let _ = writeln!(out, "\n{}", text(&stuck_applications_line(cluster, count)));
+        }
         out.push('\n');
     }
 
@@ -482,7 +486,7 @@ fn group_findings<'a>(findings: &[&'a Finding]) -> Vec<FindingGroup<'a>> {
         let index = *index_of.entry(key).or_insert_with(|| {
             groups.push(FindingGroup {
                 severity: finding.severity,
-                code: &finding.code,
+                code: finding.code.as_str(),
                 message: &finding.message,
                 clusters: Vec::new(),
                 remediation: Vec::new(),
@@ -490,7 +494,7 @@ fn group_findings<'a>(findings: &[&'a Finding]) -> Vec<FindingGroup<'a>> {
             groups.len() - 1
         });
         let group = &mut groups[index];
-        if let Some(cluster) = &finding.cluster {
+        for cluster in &finding.clusters {
             if !group.clusters.contains(&cluster.as_str()) {
                 group.clusters.push(cluster);
             }
@@ -611,8 +615,20 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
             let _ = writeln!(out, "\nAnd {} unchanged.", plural(quiet, "Application"));
         }
         out.push('\n');
+        let mut diffs_left_out = 0;
         for application in listed {
-            write_application_diff(&mut out, application, applications, diffs);
+            if write_application_diff(&mut out, application, applications, diffs) {
+                diffs_left_out += 1;
+            }
+        }
+        if diffs_left_out > 0 {
+            // Said once for the ApplicationSet: at fleet size a line per Application
+            // would fill the comment.
+            let _ = writeln!(
+                out,
+                "_The diffs of {} are left out to fit the comment size limit._\n",
+                plural(diffs_left_out, "Application")
+            );
         }
         out.push_str("</details>\n\n");
         blocks.push(Block {
@@ -622,6 +638,7 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
                 Some(name) => code(name),
                 None => "the Applications without an ApplicationSet".to_string(),
             },
+            diffs_left_out,
         });
     }
     if let Some(unchanged) = groups.unchanged_phrase(code) {
@@ -634,6 +651,7 @@ fn application_set_blocks(blocks: &mut Vec<Block>, outcome: &Outcome, diffs: Dif
             text: out,
             rank: Rank::ApplicationSet,
             label: "the list of unchanged Applications".to_string(),
+            diffs_left_out: 0,
         });
     }
 }
@@ -669,7 +687,7 @@ fn details_cell(application: &ApplicationChange) -> String {
             details.push(format!("changes {}", paths.join(", ")));
         }
     }
-    details.extend(application.notes.iter().map(|note| cell(note)));
+    details.extend(application.notes.iter().map(|note| cell(&note.to_string())));
     if let Some(progressive) = application.progressive {
         details.push(cell(crate::progressive::note(progressive)));
     }
@@ -678,12 +696,14 @@ fn details_cell(application: &ApplicationChange) -> String {
 
 /// A unified diff for an update, and for a created Application that replaces a deleted
 /// one (which shows why Argo CD sees a new Application rather than a changed one).
+/// Writes the diff of one Application, or nothing when `diffs` leaves them out; returns
+/// whether it had a diff to leave out.
 fn write_application_diff(
     out: &mut String,
     application: &ApplicationChange,
     group: &[&ApplicationChange],
     diffs: Diffs,
-) {
+) -> bool {
     let (before, after, title) = match application.action {
         Action::Update => (
             application.before.as_ref(),
@@ -692,7 +712,7 @@ fn write_application_diff(
         ),
         Action::Create => {
             let Some(previous) = &application.replaces else {
-                return;
+                return false;
             };
             let replaced = group
                 .iter()
@@ -703,16 +723,15 @@ fn write_application_diff(
                 format!("{} replaces {}:", code(&application.name), code(previous)),
             )
         }
-        Action::Delete | Action::Unchanged => return,
+        Action::Delete | Action::Unchanged => return false,
     };
     let (Some(before), Some(after)) = (before, after) else {
-        return;
+        return false;
     };
-    let _ = writeln!(out, "{title}\n");
     if diffs == Diffs::LeftOut {
-        out.push_str(DIFF_LEFT_OUT);
-        return;
+        return true;
     }
+    let _ = writeln!(out, "{title}\n");
     let before_text = yamlish(before);
     let after_text = yamlish(after);
     let diff = TextDiff::from_lines(&before_text, &after_text)
@@ -722,10 +741,13 @@ fn write_application_diff(
         .to_string();
     out.push_str(&fence("diff", diff.trim_end_matches('\n')));
     out.push('\n');
+    false
 }
 
 fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
-    let mut first = true;
+    // Clusters where the same things happen are one section. Who deleted each object
+    // names per-cluster Applications, so a shared section leaves that column out.
+    let mut groups: Vec<(String, Vec<&ClusterOutcome>)> = Vec::new();
     for cluster in &outcome.clusters {
         if cluster.objects.is_empty()
             && cluster.namespaces.is_empty()
@@ -733,37 +755,91 @@ fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
         {
             continue;
         }
+        let mut body = String::new();
+        write_cluster_body(&mut body, cluster, false);
+        match groups.iter_mut().find(|(key, _)| *key == body) {
+            Some((_, members)) => members.push(cluster),
+            None => groups.push((body, vec![cluster])),
+        }
+    }
+    let mut first = true;
+    for (body, members) in groups {
         let mut out = String::new();
         if first {
             out.push_str("### Clusters\n\n");
             first = false;
         }
-        write_cluster(&mut out, cluster);
+        let names: Vec<String> = members.iter().map(|c| code(&c.name)).collect();
+        match members.as_slice() {
+            [one] => {
+                let _ = writeln!(
+                    out,
+                    "<details><summary>{}</summary>\n",
+                    html(&format!("Cluster {}: {}", one.name, cluster_counts(one)))
+                );
+                write_cluster_body(&mut out, one, true);
+            }
+            many => {
+                let listed: Vec<&str> = many.iter().map(|c| c.name.as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    "<details><summary>{}</summary>\n",
+                    html(&format!(
+                        "{} clusters, each: {}",
+                        many.len(),
+                        cluster_counts(many[0])
+                    ))
+                );
+                let _ = writeln!(
+                    out,
+                    "The same on each of {}.\n",
+                    listed
+                        .iter()
+                        .map(|name| code(name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                out.push_str(&body);
+            }
+        }
+        out.push_str("</details>\n\n");
         blocks.push(Block {
             text: out,
             rank: Rank::Cluster,
-            label: code(&cluster.name),
+            label: names.join(", "),
+            diffs_left_out: 0,
         });
     }
 }
 
-fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
+/// `3 namespaces stuck, 0 deleted; 0 objects stuck, 14 deleted`
+fn cluster_counts(cluster: &ClusterOutcome) -> String {
     let stuck_namespaces = count_namespaces(cluster, Fate::Stuck);
     let deleted_namespaces = count_namespaces(cluster, Fate::Deleted);
+    let objects = || {
+        cluster
+            .objects
+            .iter()
+            .filter(|object| !is_namespace(&object.kind))
+    };
+    let stuck = objects().filter(|object| object.outcome.remains()).count();
+    let deleted = objects().count() - stuck;
+    format!(
+        "{} stuck, {} deleted; {} stuck, {} deleted",
+        plural(stuck_namespaces, "namespace"),
+        deleted_namespaces,
+        plural(stuck, "object"),
+        deleted
+    )
+}
+
+/// The tables of one cluster; `with_causes` adds who deleted each namespace and object.
+fn write_cluster_body(out: &mut String, cluster: &ClusterOutcome, with_causes: bool) {
     let (stuck, deleted): (Vec<&ObjectOutcome>, Vec<&ObjectOutcome>) = cluster
         .objects
         .iter()
         .filter(|object| !is_namespace(&object.kind))
-        .partition(|object| object.outcome == Fate::Stuck);
-    let summary = format!(
-        "Cluster {}: {} stuck, {} deleted; {} stuck, {} deleted",
-        cluster.name,
-        plural(stuck_namespaces, "namespace"),
-        deleted_namespaces,
-        plural(stuck.len(), "object"),
-        deleted.len()
-    );
-    let _ = writeln!(out, "<details><summary>{}</summary>\n", html(&summary));
+        .partition(|object| object.outcome.remains());
 
     if !cluster.api_services.is_empty() {
         out.push_str("**APIServices**\n\n");
@@ -775,7 +851,11 @@ fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
                 "| {} | {} | {} | {}: {} |",
                 code_cell(&api_service.name),
                 code_cell(&api_service.service),
-                cell(&api_service.available),
+                if api_service.available {
+                    "True"
+                } else {
+                    "False"
+                },
                 cell(&api_service.reason),
                 cell(&api_service.message)
             );
@@ -785,8 +865,13 @@ fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
 
     if !cluster.namespaces.is_empty() {
         out.push_str("**Namespaces**\n\n");
-        out.push_str("| Namespace | Outcome | Conditions that are True | Deleted because |\n");
-        out.push_str("| --- | --- | --- | --- |\n");
+        if with_causes {
+            out.push_str("| Namespace | Outcome | Conditions that are True | Deleted because |\n");
+            out.push_str("| --- | --- | --- | --- |\n");
+        } else {
+            out.push_str("| Namespace | Outcome | Conditions that are True |\n");
+            out.push_str("| --- | --- | --- |\n");
+        }
         for namespace in &cluster.namespaces {
             let conditions = true_conditions(namespace)
                 .iter()
@@ -800,21 +885,23 @@ fn write_cluster(out: &mut String, cluster: &ClusterOutcome) {
                 })
                 .collect::<Vec<_>>()
                 .join("<br>");
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} |",
                 code_cell(&namespace.name),
                 fate_cell(namespace.outcome),
                 conditions,
-                cell(&namespace.reason)
             );
+            if with_causes {
+                let _ = write!(out, " {} |", cell(&namespace.reason));
+            }
+            out.push('\n');
         }
         out.push('\n');
     }
 
-    write_objects(out, "Objects that stay stuck", &stuck);
-    write_objects(out, "Objects deleted", &deleted);
-    out.push_str("</details>\n\n");
+    write_objects(out, "Objects that stay stuck", &stuck, true);
+    write_objects(out, "Objects deleted", &deleted, with_causes);
 }
 
 fn count_namespaces(cluster: &ClusterOutcome, fate: Fate) -> usize {
@@ -828,21 +915,27 @@ fn count_namespaces(cluster: &ClusterOutcome, fate: Fate) -> usize {
 fn fate_cell(fate: Fate) -> &'static str {
     match fate {
         Fate::Stuck => "**stuck**",
+        Fate::Refused => "**refused**",
         Fate::Deleted => "deleted",
     }
 }
 
-fn write_objects(out: &mut String, title: &str, objects: &[&ObjectOutcome]) {
+fn write_objects(out: &mut String, title: &str, objects: &[&ObjectOutcome], with_why: bool) {
     if objects.is_empty() {
         return;
     }
     let _ = writeln!(out, "**{title}** ({})\n", objects.len());
-    out.push_str("| Kind | Namespace | Name | Why |\n");
-    out.push_str("| --- | --- | --- | --- |\n");
+    if with_why {
+        out.push_str("| Kind | Namespace | Name | Why |\n");
+        out.push_str("| --- | --- | --- | --- |\n");
+    } else {
+        out.push_str("| Kind | Namespace | Name |\n");
+        out.push_str("| --- | --- | --- |\n");
+    }
     for object in objects.iter().take(MAX_OBJECT_ROWS) {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} |",
             code_cell(&format!("{} {}", object.api_version, object.kind)),
             object
                 .namespace
@@ -850,8 +943,11 @@ fn write_objects(out: &mut String, title: &str, objects: &[&ObjectOutcome]) {
                 .map(code_cell)
                 .unwrap_or_default(),
             code_cell(&object.name),
-            cell(&object.reason)
         );
+        if with_why {
+            let _ = write!(out, " {} |", cell(&object.reason));
+        }
+        out.push('\n');
     }
     if objects.len() > MAX_OBJECT_ROWS {
         let _ = writeln!(
@@ -880,16 +976,16 @@ fn diagram_blocks(blocks: &mut Vec<Block>, findings: &[&Finding]) {
             let _ = writeln!(out, "<details><summary>{more} more {noun}</summary>\n");
         }
         let clusters: Vec<String> = finding
-            .cluster
+            .clusters
             .iter()
             .map(|cluster| code(cluster))
             .collect();
         let _ = writeln!(
             out,
             "{}\n",
-            title(finding.severity, &finding.code, &clusters)
+            title(finding.severity, finding.code.as_str(), &clusters)
         );
-        out.push_str(&fence("mermaid", &mermaid(&finding.chain)));
+        out.push_str(&fence("mermaid", &mermaid(&finding.chain, finding.cycle)));
         out.push('\n');
         if index >= DIAGRAMS_SHOWN && index == with_chain.len() - 1 {
             out.push_str("</details>\n\n");
@@ -904,20 +1000,18 @@ fn diagram_blocks(blocks: &mut Vec<Block>, findings: &[&Finding]) {
                 text: out,
                 rank: Rank::Diagram,
                 label: String::new(),
+                diffs_left_out: 0,
             });
         }
     }
 }
 
 /// A top-down flowchart: the symptom first, each step caused by the next.
-pub(crate) fn mermaid(chain: &[String]) -> String {
+pub(crate) fn mermaid(chain: &[String], cycle: bool) -> String {
     let mut out = String::from("flowchart TD\n");
     // A chain that ends back at its start is a cycle: draw the edge back, not the
     // start twice.
-    let cycle = chain.len() > 2
-        && chain
-            .last()
-            .is_some_and(|last| last.starts_with(preflight_simulator::CHAIN_CYCLE_MARKER));
+    let cycle = cycle && chain.len() > 2;
     let nodes = if cycle {
         &chain[..chain.len() - 1]
     } else {

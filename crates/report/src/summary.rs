@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use preflight_simulator::{
     Action, ApplicationChange, Fate, Finding, NamespaceCondition, NamespaceOutcome, Outcome,
-    Severity,
+    RootCause, Severity,
 };
 
 /// The cluster column for an Application whose destination resolves to no snapshot folder
@@ -93,13 +93,13 @@ impl Tally {
             }) {
                 match object.outcome {
                     Fate::Deleted => found.deleted_objects += 1,
-                    Fate::Stuck => found.stuck_objects += 1,
+                    Fate::Stuck | Fate::Refused => found.stuck_objects += 1,
                 }
             }
             for namespace in &cluster.namespaces {
                 match namespace.outcome {
                     Fate::Deleted => found.deleted_namespaces += 1,
-                    Fate::Stuck => found.stuck_namespaces += 1,
+                    Fate::Stuck | Fate::Refused => found.stuck_namespaces += 1,
                 }
             }
             for counts in [
@@ -185,6 +185,43 @@ impl Level {
     }
 }
 
+/// Argo CD's Applications, as the plan reports the deleted ones.
+const APPLICATION_API_VERSION: &str = "argoproj.io/v1alpha1";
+
+/// Per cluster, how many of its stuck objects are Argo CD Applications that stay in
+/// deletion: what explains the stuck objects of the Argo CD cluster's row.
+pub(crate) fn stuck_applications(outcome: &Outcome) -> Vec<(&str, usize)> {
+    outcome
+        .clusters
+        .iter()
+        .map(|cluster| {
+            let count = cluster
+                .objects
+                .iter()
+                .filter(|object| {
+                    object.kind == "Application"
+                        && object.api_version == APPLICATION_API_VERSION
+                        && object.outcome.remains()
+                })
+                .count();
+            (cluster.name.as_str(), count)
+        })
+        .filter(|(_, count)| *count > 0)
+        .collect()
+}
+
+/// `in-cluster: 9 stuck Argo CD Applications stay in deletion until …`
+pub(crate) fn stuck_applications_line(cluster: &str, count: usize) -> String {
+    let (noun, verb, pronoun, deletes) = if count == 1 {
+        ("Application", "stays", "it", "deletes")
+    } else {
+        ("Applications", "stay", "they", "delete")
+    };
+    format!(
+        "{cluster}: {count} stuck Argo CD {noun} {verb} in deletion until the resources {pronoun} {deletes} are gone"
+    )
+}
+
 pub(crate) struct Verdict {
     pub level: Level,
     pub headline: String,
@@ -253,6 +290,26 @@ impl Verdict {
                 plural(total.changed_applications(), "Application change")
             )
         };
+        // Name the root cause when the findings know one: what to fix first.
+        let mut root_causes: Vec<&RootCause> = Vec::new();
+        for cause in findings
+            .iter()
+            .filter_map(|finding| finding.root_cause.as_ref())
+        {
+            if !root_causes.contains(&cause) {
+                root_causes.push(cause);
+            }
+        }
+        if let Some(first) = root_causes.first() {
+            let _ = write!(headline, " because {first}");
+            if root_causes.len() > 1 {
+                let _ = write!(
+                    headline,
+                    " (and {} more)",
+                    plural(root_causes.len() - 1, "root cause")
+                );
+            }
+        }
         if level != Level::Incomplete && !outcome.errors.is_empty() {
             let _ = write!(
                 headline,

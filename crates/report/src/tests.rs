@@ -5,8 +5,8 @@
 use preflight_model::ApplicationsSyncPolicy;
 use preflight_simulator::{
     Action, ApiServiceOutcome, ApplicationChange, ClusterOutcome, Destination, Drift,
-    EvaluationError, Fate, Finding, NamespaceCondition, NamespaceOutcome, ObjectOutcome, Outcome,
-    Severity,
+    EvaluationError, Fate, Finding, FindingCode, NamespaceCondition, NamespaceOutcome, Note,
+    ObjectOutcome, Outcome, Severity,
 };
 use serde_json::{json, Value};
 
@@ -181,7 +181,7 @@ fn metrics_api_service() -> ApiServiceOutcome {
         name: "v1beta1.metrics.k8s.io".to_string(),
         group_version: "metrics.k8s.io/v1beta1".to_string(),
         service: "kube-metrics/metrics-server".to_string(),
-        available: "False".to_string(),
+        available: false,
         reason: "ServiceNotFound".to_string(),
         message: "service/metrics-server in \"kube-metrics\" is not present".to_string(),
     }
@@ -189,8 +189,12 @@ fn metrics_api_service() -> ApiServiceOutcome {
 
 fn apiservice_finding(cluster: &str) -> Finding {
     Finding {
+        clusters: vec![cluster.to_string()],
+        consequences: Vec::new(),
+        cycle: false,
+        root_cause: None,
         severity: Severity::Critical,
-        code: "apiservice-unavailable".to_string(),
+        code: FindingCode::ApiserviceUnavailable,
         cluster: Some(cluster.to_string()),
         message: "APIService `v1beta1.metrics.k8s.io` loses its backing Service `kube-metrics/metrics-server`: API discovery fails and no namespace can finish deleting".to_string(),
         remediation: vec![format!(
@@ -234,7 +238,9 @@ fn incident() -> Outcome {
     updated.cascade = true;
     updated.before = Some(live(manifest(&updated.name, LAB_B, "logging", "v2.0.0")));
     updated.after = Some(manifest(&updated.name, LAB_B, "logging", "v2.1.0"));
-    updated.notes = vec!["targetRevision `v2.1.0` | comes from live drift".to_string()];
+    updated.notes = vec![Note::Explained(
+        "targetRevision `v2.1.0` | comes from live drift".to_string(),
+    )];
     applications.push(updated);
     let mut plain = application("argocd-self", None, Action::Unchanged);
     plain.destination = Destination {
@@ -344,8 +350,12 @@ fn incident() -> Outcome {
         apiservice_finding(LAB_A),
         apiservice_finding(LAB_B),
         Finding {
+            clusters: Vec::new(),
+            consequences: Vec::new(),
+            cycle: false,
+            root_cause: None,
             severity: Severity::High,
-            code: "stuck-namespace".to_string(),
+            code: FindingCode::StuckNamespace,
             cluster: Some(LAB_A.to_string()),
             message: "namespace `logging` stays Terminating".to_string(),
             remediation: vec![format!(
@@ -357,8 +367,12 @@ fn incident() -> Outcome {
             ],
         },
         Finding {
+            clusters: Vec::new(),
+            consequences: Vec::new(),
+            cycle: false,
+            root_cause: None,
             severity: Severity::Warning,
-            code: "application-replaced".to_string(),
+            code: FindingCode::ApplicationReplaced,
             cluster: None,
             message: "3 Applications are deleted and re-created under new names: the name template of ApplicationSets `logging` and `metrics-server` changed".to_string(),
             remediation: vec![
@@ -511,7 +525,7 @@ fn json_keeps_the_contract() {
         .nth(1)
         .map(str::trim)
         .map(str::to_string);
-    assert_eq!(first_key.as_deref(), Some("\"schemaVersion\": 1,"));
+    assert_eq!(first_key.as_deref(), Some("\"schemaVersion\": 2,"));
 
     let plain = report["applications"]
         .as_array()
@@ -740,11 +754,17 @@ fn hostile() -> Outcome {
     after["metadata"]["labels"]["team"] = json!("```\n</details> @everyone");
     updated.before = Some(before);
     updated.after = Some(after);
-    updated.notes = vec!["see www.evil.example and #1, !2, ~bug, ping @oncall".to_string()];
+    updated.notes = vec![Note::Explained(
+        "see www.evil.example and #1, !2, ~bug, ping @oncall".to_string(),
+    )];
     outcome.applications.push(updated);
     outcome.findings.push(Finding {
+        clusters: Vec::new(),
+        consequences: Vec::new(),
+        cycle: false,
+        root_cause: None,
         severity: Severity::Critical,
-        code: "stuck-namespace".to_string(),
+        code: FindingCode::StuckNamespace,
         cluster: Some(format!("lab{RLO}a")),
         message: format!(
             "namespace `kube{RLO}log` stays: @security-team read https://evil.example/x </details><script>x</script> \u{1b}[2J"

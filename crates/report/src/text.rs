@@ -4,17 +4,24 @@
 
 use std::fmt::Write as _;
 
-use preflight_simulator::{Action, ApplicationChange, Fate, Outcome};
+use std::collections::BTreeMap;
+
+use preflight_simulator::{Action, ApplicationChange, ClusterOutcome, Fate, Outcome};
 
 use crate::changes::changed_paths;
 use crate::escape::visible;
 use crate::summary::{
     applications_line, counts_of, destination_label, group_counts_phrase, is_namespace,
-    snapshot_line, sorted_findings, true_conditions, ApplicationGroups, Tally, Verdict,
+    snapshot_line, sorted_findings, stuck_applications, stuck_applications_line, true_conditions,
+    ApplicationGroups, Tally, Verdict,
 };
 
 /// How many changed field paths an update lists before summarising the rest.
 const MAX_CHANGED_PATHS: usize = 6;
+/// How many Applications of one ApplicationSet are listed before the rest are counted.
+const MAX_APPLICATIONS_PER_SET: usize = 12;
+/// How many names a line of objects that stay for the same reason lists.
+const MAX_NAMES_PER_LINE: usize = 3;
 
 pub(crate) fn render(outcome: &Outcome) -> String {
     let tally = Tally::of(outcome);
@@ -26,6 +33,9 @@ pub(crate) fn render(outcome: &Outcome) -> String {
     if tally.clusters.values().any(|counts| !counts.is_quiet()) {
         out.push('\n');
         cluster_table(&mut out, &tally);
+        for (cluster, count) in stuck_applications(outcome) {
+            wrapped(&mut out, "", "  ", &stuck_applications_line(cluster, count));
+        }
     }
     findings(&mut out, outcome);
     applications(&mut out, outcome);
@@ -110,16 +120,26 @@ fn findings(out: &mut String, outcome: &Outcome) {
             finding.severity.as_str().to_uppercase(),
             finding.code
         );
-        if let Some(cluster) = &finding.cluster {
-            let _ = write!(heading, " on {cluster}");
+        match finding.clusters.as_slice() {
+            [] => {}
+            [one] => {
+                let _ = write!(heading, " on {one}");
+            }
+            many => {
+                let _ = write!(heading, " on {} clusters: {}", many.len(), many.join(", "));
+            }
         }
-        line(out, &heading);
-        line(out, &format!("  {}", one_line(&finding.message)));
+        if !finding.consequences.is_empty() {
+            let consequences: Vec<&str> = finding.consequences.iter().map(|c| c.as_str()).collect();
+            let _ = write!(heading, " (with {})", consequences.join(", "));
+        }
+        wrapped(out, "", "    ", &heading);
+        wrapped(out, "  ", "  ", &finding.message);
         if !finding.chain.is_empty() {
             line(out, "  why:");
             for (index, step) in finding.chain.iter().enumerate() {
                 let arrow = if index == 0 { "  " } else { "<-" };
-                line(out, &format!("    {arrow} {}", one_line(step)));
+                wrapped(out, &format!("    {arrow} "), "       ", step);
             }
         }
         if !finding.remediation.is_empty() {
@@ -167,8 +187,17 @@ fn applications(out: &mut String, outcome: &Outcome) {
                 .max()
                 .unwrap_or(0),
         };
-        for application in &group.listed {
+        for application in group.listed.iter().take(MAX_APPLICATIONS_PER_SET) {
             application_line(out, application, widths);
+        }
+        if group.listed.len() > MAX_APPLICATIONS_PER_SET {
+            line(
+                out,
+                &format!(
+                    "  ... and {} more (`--format json` lists them all)",
+                    group.listed.len() - MAX_APPLICATIONS_PER_SET
+                ),
+            );
         }
     }
     if let Some(unchanged) = groups.unchanged_phrase(str::to_string) {
@@ -228,7 +257,7 @@ fn application_line(out: &mut String, application: &ApplicationChange, widths: W
         }
     }
     for note in &application.notes {
-        line(out, &format!("      note: {}", one_line(note)));
+        line(out, &format!("      note: {}", one_line(&note.to_string())));
     }
     if let Some(progressive) = application.progressive {
         line(
@@ -238,73 +267,112 @@ fn application_line(out: &mut String, application: &ApplicationChange, widths: W
     }
 }
 
+/// What stays on one cluster, as the report's lines: `with_reasons` adds who deleted
+/// each namespace, which names per-cluster Applications and so is left out where
+/// clusters are told together.
+fn stuck_lines(cluster: &ClusterOutcome, with_reasons: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    for api_service in cluster.api_services.iter().filter(|a| !a.available) {
+        lines.push(format!(
+            "  apiservice {}  Available=False ({}): {}",
+            api_service.name,
+            api_service.reason,
+            one_line(&api_service.message)
+        ));
+    }
+    for namespace in cluster
+        .namespaces
+        .iter()
+        .filter(|namespace| namespace.outcome == Fate::Stuck)
+    {
+        let mut text = format!("  namespace {}  Terminating", namespace.name);
+        if with_reasons && !namespace.reason.is_empty() {
+            let _ = write!(text, "  ({})", one_line(&namespace.reason));
+        }
+        lines.push(text);
+        for condition in true_conditions(namespace) {
+            lines.push(format!(
+                "    {} ({}): {}",
+                condition.type_,
+                condition.reason,
+                one_line(&condition.message)
+            ));
+        }
+    }
+    // Objects that stay for the same reason are one line: the Argo CD cluster holds one
+    // stuck Application per deleted Application, and they wait for the same things.
+    let mut by_reason: BTreeMap<(String, &str, &str), Vec<String>> = BTreeMap::new();
+    for object in cluster
+        .objects
+        .iter()
+        .filter(|object| object.outcome.remains() && !is_namespace(&object.kind))
+    {
+        let namespace = object
+            .namespace
+            .as_deref()
+            .map(|namespace| format!("{namespace}/"))
+            .unwrap_or_default();
+        by_reason
+            .entry((
+                object.kind.to_lowercase(),
+                object.outcome.as_str(),
+                object.reason.as_str(),
+            ))
+            .or_default()
+            .push(format!("{namespace}{}", object.name));
+    }
+    for ((kind, fate, reason), names) in by_reason {
+        let shown = names.len().min(MAX_NAMES_PER_LINE);
+        let mut listed = names[..shown].join(", ");
+        if names.len() > shown {
+            let _ = write!(listed, " and {} more", names.len() - shown);
+        }
+        let kind = if names.len() == 1 {
+            kind
+        } else {
+            format!("{} {kind}s", names.len())
+        };
+        lines.push(format!("  {kind} {listed}  {fate}: {}", one_line(reason)));
+    }
+    lines
+}
+
 fn stuck(out: &mut String, outcome: &Outcome) {
+    // Clusters where the same things stay are told once.
+    let mut groups: BTreeMap<Vec<String>, Vec<&ClusterOutcome>> = BTreeMap::new();
+    let mut order = Vec::new();
     for cluster in &outcome.clusters {
-        let namespaces: Vec<_> = cluster
-            .namespaces
-            .iter()
-            .filter(|namespace| namespace.outcome == Fate::Stuck)
-            .collect();
-        let objects: Vec<_> = cluster
-            .objects
-            .iter()
-            .filter(|object| object.outcome == Fate::Stuck && !is_namespace(&object.kind))
-            .collect();
-        let api_services: Vec<_> = cluster
-            .api_services
-            .iter()
-            .filter(|api_service| api_service.available != "True")
-            .collect();
-        if namespaces.is_empty() && objects.is_empty() && api_services.is_empty() {
+        let key = stuck_lines(cluster, false);
+        if key.is_empty() {
             continue;
         }
-        let _ = write!(out, "\nStuck on {}\n", cluster.name);
-        for api_service in api_services {
-            line(
-                out,
-                &format!(
-                    "  apiservice {}  Available={} ({}): {}",
-                    api_service.name,
-                    api_service.available,
-                    api_service.reason,
-                    one_line(&api_service.message)
-                ),
-            );
+        if !groups.contains_key(&key) {
+            order.push(key.clone());
         }
-        for namespace in namespaces {
-            let mut text = format!("  namespace {}  Terminating", namespace.name);
-            if !namespace.reason.is_empty() {
-                let _ = write!(text, "  ({})", one_line(&namespace.reason));
+        groups.entry(key).or_default().push(cluster);
+    }
+    for key in order {
+        let clusters = &groups[&key];
+        match clusters.as_slice() {
+            [one] => {
+                let _ = write!(out, "\nStuck on {}\n", one.name);
+                for text in stuck_lines(one, true) {
+                    wrap_indented(out, &text);
+                }
             }
-            line(out, &text);
-            for condition in true_conditions(namespace) {
-                line(
+            many => {
+                let names: Vec<&str> = many.iter().map(|c| c.name.as_str()).collect();
+                out.push('\n');
+                wrapped(
                     out,
-                    &format!(
-                        "    {} ({}): {}",
-                        condition.type_,
-                        condition.reason,
-                        one_line(&condition.message)
-                    ),
+                    &format!("Stuck on each of {} clusters: ", many.len()),
+                    "  ",
+                    &names.join(", "),
                 );
+                for text in &key {
+                    wrap_indented(out, text);
+                }
             }
-        }
-        for object in objects {
-            let namespace = object
-                .namespace
-                .as_deref()
-                .map(|namespace| format!("{namespace}/"))
-                .unwrap_or_default();
-            line(
-                out,
-                &format!(
-                    "  {} {}{}  stuck: {}",
-                    object.kind.to_lowercase(),
-                    namespace,
-                    object.name,
-                    one_line(&object.reason)
-                ),
-            );
         }
     }
 }
@@ -362,6 +430,39 @@ fn errors_and_drift(out: &mut String, outcome: &Outcome) {
 }
 
 /// User text on one line, so that a message cannot break the layout.
+/// Lines of prose wrap at this width; commands, tables and the verdict do not, so that
+/// they can be copied whole.
+const WIDTH: usize = 100;
+
+/// `text` on one or more lines of at most [`WIDTH`] columns (a word longer than that
+/// keeps its own line): the first starts with `first`, the others with `rest`.
+fn wrapped(out: &mut String, first: &str, rest: &str, text: &str) {
+    let mut current = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let width = current.chars().count() + 1 + word.chars().count();
+        if !empty && width > WIDTH {
+            line(out, &current);
+            current = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            current.push(' ');
+        }
+        current.push_str(word);
+        empty = false;
+    }
+    line(out, &current);
+}
+
+/// A line of the stuck section, wrapped under its own indentation.
+fn wrap_indented(out: &mut String, text: &str) {
+    let indent = text.len() - text.trim_start().len();
+    let first = &text[..indent];
+    let rest = " ".repeat(indent + 2);
+    wrapped(out, first, &rest, text.trim_start());
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

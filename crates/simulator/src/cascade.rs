@@ -12,6 +12,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use preflight_model::{Object, ObjectKey};
 
+use crate::causes::{
+    stuck_sentence, CreateRefusal, DeleteCause, DiscoveryFailure, FinalizerBlocker,
+    NamespaceBlocker, Refusal, StuckCause,
+};
 use crate::outcome::{ApiServiceOutcome, Fate, NamespaceCondition};
 
 mod controllers;
@@ -73,8 +77,8 @@ pub enum Propagation {
 pub struct DeletionRequest {
     pub key: ObjectKey,
     pub propagation: Propagation,
-    /// Who asks, in words (`Application e1-k8s-lab-a-kube-log (cascade)`).
-    pub cause: String,
+    /// Who asks.
+    pub cause: DeleteCause,
 }
 
 /// The settled state of one object the cascade touched.
@@ -83,12 +87,32 @@ pub struct ObjectResult {
     pub key: ObjectKey,
     pub api_version: String,
     pub fate: Fate,
-    /// Why it is deleted, or why it is stuck.
-    pub reason: String,
-    /// What made it go: the Application or request (in words) when it was requested.
-    pub deleted_because: String,
+    /// Why it stays, when it does (its fate is `Stuck` or `Refused`), in order.
+    pub stuck: Vec<StuckCause>,
+    /// Who deleted it, or tried to.
+    pub cause: DeleteCause,
     /// The object whose deletion deleted it (its namespace, or its owner), when any.
     pub deleted_with: Option<ObjectKey>,
+}
+
+impl ObjectResult {
+    /// Why it is deleted or why it stays, as one sentence; for a refused DELETE, the
+    /// API server's answer (the fate already says it is refused).
+    pub fn reason(&self) -> String {
+        match (self.fate, self.delete_refusal()) {
+            (Fate::Deleted, _) => self.cause.to_string(),
+            (Fate::Refused, Some(refusal)) => refusal.to_string(),
+            (Fate::Stuck | Fate::Refused, _) => stuck_sentence(&self.stuck),
+        }
+    }
+
+    /// The refusal of its DELETE, when the API server refuses it.
+    pub fn delete_refusal(&self) -> Option<&Refusal> {
+        self.stuck.iter().find_map(|cause| match cause {
+            StuckCause::DeleteRefused(refusal) => Some(refusal),
+            _ => None,
+        })
+    }
 }
 
 /// The settled state of one namespace whose deletion started.
@@ -98,7 +122,8 @@ pub struct NamespaceResult {
     pub fate: Fate,
     /// The five conditions, when the namespace is stuck; empty when it is gone.
     pub conditions: Vec<NamespaceCondition>,
-    pub reason: String,
+    /// Who deleted it.
+    pub cause: DeleteCause,
     /// Whether it was already terminating before the change.
     pub already_terminating: bool,
     /// Group/versions whose discovery failure alone keeps it.
@@ -109,6 +134,8 @@ pub struct NamespaceResult {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiServiceResult {
     pub outcome: ApiServiceOutcome,
+    /// The backing Service.
+    pub service: ObjectKey,
     /// Available before the change.
     pub was_available: bool,
     /// The object whose deletion took the backend away (Service or workload), when known.
@@ -126,8 +153,8 @@ pub struct CascadeResult {
     pub namespaces: Vec<NamespaceResult>,
     /// Sorted by name.
     pub api_services: Vec<ApiServiceResult>,
-    /// `"<gv>: <cause>"` entries of the discovery failure at the fixed point, sorted.
-    pub discovery_failures: Vec<String>,
+    /// The failing group/versions of discovery at the fixed point, sorted.
+    pub discovery_failures: Vec<DiscoveryFailure>,
     /// Cluster-scoped objects that name a namespaced owner the cascade deleted: the
     /// garbage collector never collects them (R-GC-8, C-13). (object, owner), sorted.
     pub leaked: Vec<(ObjectKey, ObjectKey)>,
@@ -180,7 +207,7 @@ struct Cluster<'a> {
     /// Namespace name → objects in it.
     in_namespace: HashMap<&'a str, Vec<usize>>,
     state: Vec<State>,
-    cause: Vec<Option<String>>,
+    cause: Vec<Option<DeleteCause>>,
     cause_key: Vec<Option<ObjectKey>>,
     /// Propagation each deleting object was deleted with.
     propagation: Vec<Propagation>,
@@ -210,9 +237,9 @@ struct Cluster<'a> {
     /// Admission webhooks of the cluster's webhook configurations.
     webhooks: Vec<webhooks::Webhook>,
     /// The error that refused the last DELETE of an object, if one did.
-    refused: Vec<Option<String>>,
-    /// Per terminating namespace: resource (`plural.group`) → the error deleting it.
-    content_errors: HashMap<usize, BTreeMap<String, String>>,
+    refused: Vec<Option<Refusal>>,
+    /// Per terminating namespace: resource (`plural.group`) → the refusal deleting it.
+    content_errors: HashMap<usize, BTreeMap<String, Refusal>>,
 }
 
 /// Runs the cascade of `requests` over `objects`: all requests are sent, then the
@@ -286,14 +313,14 @@ impl<'a> Simulation<'a> {
 
     /// A replacement Application applies `key` again (create or update). Returns why the
     /// API server refuses it, if it does (R-OBJ-9).
-    pub fn reapply(&mut self, key: &ObjectKey, application: &str) -> Result<(), String> {
+    pub fn reapply(&mut self, key: &ObjectKey, application: &str) -> Result<(), CreateRefusal> {
         let cluster = &mut self.cluster;
         let Some(&i) = cluster.by_key.get(key) else {
             return Ok(());
         };
         if cluster.state[i] == State::Gone {
-            if let Some(error) = cluster.admission_error(Operation::Create, i) {
-                return Err(error);
+            if let Some(refusal) = cluster.admission_error(Operation::Create, i) {
+                return Err(CreateRefusal::Refused(refusal));
             }
         }
         if let Some(ns) = &key.namespace {
@@ -303,13 +330,13 @@ impl<'a> Simulation<'a> {
                 .copied();
             match namespace.map(|n| cluster.state[n]) {
                 Some(State::Deleting) => {
-                    return Err(format!(
-                        "{} \"{}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
-                        resource_name(&key.kind),
-                        key.name
-                    ))
+                    return Err(CreateRefusal::NamespaceTerminating {
+                        resource: resource_name(&key.kind),
+                        name: key.name.clone(),
+                        namespace: ns.clone(),
+                    })
                 }
-                Some(State::Gone) => return Err(format!("namespaces \"{ns}\" not found")),
+                Some(State::Gone) => return Err(CreateRefusal::NamespaceNotFound(ns.clone())),
                 _ => {}
             }
         }
@@ -438,7 +465,7 @@ impl<'a> Cluster<'a> {
         }
         for i in 0..count {
             if cluster.state[i] == State::Deleting {
-                cluster.cause[i] = Some("already being deleted before the change".to_string());
+                cluster.cause[i] = Some(DeleteCause::AlreadyDeleting);
                 cluster.preexisting[i] = true;
             }
         }
@@ -458,15 +485,15 @@ impl<'a> Cluster<'a> {
         &mut self,
         i: usize,
         propagation: Propagation,
-        cause: &str,
+        cause: &DeleteCause,
         cause_key: Option<ObjectKey>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Refusal> {
         if self.state[i] == State::Gone {
             return Ok(());
         }
         if let Some(error) = self.admission_error(Operation::Delete, i) {
             if self.cause[i].is_none() {
-                self.cause[i] = Some(cause.to_string());
+                self.cause[i] = Some(cause.clone());
                 self.cause_key[i] = cause_key;
             }
             self.refused[i] = Some(error.clone());
@@ -482,7 +509,7 @@ impl<'a> Cluster<'a> {
         &mut self,
         i: usize,
         propagation: Propagation,
-        cause: &str,
+        cause: &DeleteCause,
         cause_key: Option<ObjectKey>,
     ) {
         if self.state[i] == State::Gone {
@@ -503,7 +530,7 @@ impl<'a> Cluster<'a> {
         }
         if self.state[i] == State::Present {
             self.state[i] = State::Deleting;
-            self.cause[i] = Some(cause.to_string());
+            self.cause[i] = Some(cause.clone());
             self.cause_key[i] = cause_key;
         }
         // A namespace is never removed by the DELETE itself; everything else without
@@ -659,9 +686,7 @@ impl<'a> Cluster<'a> {
             .and_then(|crd| self.conversion_error(crd));
         if let Some(error) = conversion {
             if self.cause[i].is_none() {
-                self.cause[i] = Some(format!(
-                    "content of namespace `{name}`, deleted by the namespace controller"
-                ));
+                self.cause[i] = Some(DeleteCause::NamespaceContent(name.to_string()));
                 self.cause_key[i] = Some(self.keys[ns].clone());
             }
             self.refused[i] = Some(error.clone());
@@ -672,7 +697,7 @@ impl<'a> Cluster<'a> {
             return false;
         }
         let before = (self.state[i], self.finalizers[i].clone());
-        let cause = format!("content of namespace `{name}`, deleted by the namespace controller");
+        let cause = DeleteCause::NamespaceContent(name.to_string());
         if let Err(error) = self.api_delete(
             i,
             Propagation::Background,
@@ -700,10 +725,7 @@ impl<'a> Cluster<'a> {
             })
             .collect();
         for crd in deleting {
-            let cause = format!(
-                "deleted with its CustomResourceDefinition `{}`",
-                self.keys[crd].name
-            );
+            let cause = DeleteCause::CustomResourceDefinition(self.keys[crd].name.clone());
             for instance in self.instances_of_crd(crd) {
                 if self.state[instance] == State::Present {
                     self.start_deletion(
@@ -779,10 +801,9 @@ impl<'a> Cluster<'a> {
                 continue;
             }
             let owner = foreground_owner.or(first_owner).expect("resolved > 0");
-            let cause = format!(
-                "garbage collected: owner {} deleted",
-                describe(&self.keys[owner])
-            );
+            let cause = DeleteCause::GarbageCollected {
+                owner: self.keys[owner].clone(),
+            };
             // R-GC-3: a dependent that has dependents of its own is deleted in the
             // foreground when an owner waits for it, so the owner keeps waiting until the
             // whole subtree is gone; otherwise its own GC finalizer decides.
@@ -858,7 +879,7 @@ impl<'a> Cluster<'a> {
     }
 
     /// Why finalizer `finalizer` stays on object `i`, or `None` when it is removed.
-    fn finalizer_blocker(&self, i: usize, finalizer: &str) -> Option<String> {
+    fn finalizer_blocker(&self, i: usize, finalizer: &str) -> Option<FinalizerBlocker> {
         match finalizer {
             FOREGROUND => {
                 // The namespace controller's Background DELETE strips it from content
@@ -870,13 +891,8 @@ impl<'a> Cluster<'a> {
                 if blocking.is_empty() {
                     None
                 } else {
-                    Some(format!(
-                        "`foregroundDeletion` waits for blocking dependents: {}",
-                        blocking
-                            .iter()
-                            .map(|&d| describe(&self.keys[d]))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    Some(FinalizerBlocker::BlockingDependents(
+                        blocking.iter().map(|&d| self.keys[d].clone()).collect(),
                     ))
                 }
             }
@@ -886,37 +902,24 @@ impl<'a> Cluster<'a> {
                 if users.is_empty() {
                     None
                 } else {
-                    Some(format!(
-                        "`{PVC_PROTECTION}` waits for pods still using the claim: {}",
-                        users.join(", ")
-                    ))
+                    Some(FinalizerBlocker::ClaimInUse(users))
                 }
             }
-            PV_PROTECTION => {
-                let bound = self.claim_bound_to_volume(i);
-                bound.map(|claim| {
-                    format!("`{PV_PROTECTION}` waits while the volume is bound to claim {claim}")
-                })
-            }
+            PV_PROTECTION => self
+                .claim_bound_to_volume(i)
+                .map(FinalizerBlocker::VolumeBound),
             CRD_CLEANUP => {
-                if let Some(error) = self.conversion_error(i) {
-                    return Some(format!(
-                        "the CRD finalizer could not list instances: {error} (InstanceDeletionFailed)"
-                    ));
+                if let Some(refusal) = self.conversion_error(i) {
+                    return Some(FinalizerBlocker::InstancesUnreadable(refusal));
                 }
                 let left = self.instances_of_crd(i);
                 if left.is_empty() {
                     None
                 } else {
-                    Some(format!(
-                        "`{CRD_CLEANUP}` waits for {} custom resources to be deleted: {}",
-                        left.len(),
-                        left.iter()
-                            .take(5)
-                            .map(|&c| describe(&self.keys[c]))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
+                    Some(FinalizerBlocker::InstancesRemain {
+                        count: left.len(),
+                        first: left.iter().take(5).map(|&c| self.keys[c].clone()).collect(),
+                    })
                 }
             }
             f if ALWAYS_SERVED.contains(&f) => None,
@@ -967,7 +970,7 @@ impl<'a> Cluster<'a> {
             .collect()
     }
 
-    fn pods_using_claim(&self, claim: usize) -> Vec<String> {
+    fn pods_using_claim(&self, claim: usize) -> Vec<ObjectKey> {
         let Some(ns) = self.keys[claim].namespace.as_deref() else {
             return Vec::new();
         };
@@ -998,7 +1001,7 @@ impl<'a> Cluster<'a> {
                     })
                 });
             if uses {
-                users.push(describe(&self.keys[p]));
+                users.push(self.keys[p].clone());
             }
         }
         users
@@ -1007,7 +1010,7 @@ impl<'a> Cluster<'a> {
     /// R-VOL-2: the PV protection controller lets go once the volume's phase is not
     /// `Bound`. A bound volume becomes `Released` when its claim goes, so the volume is
     /// held while it is `Bound` (or records no phase) and its claim still exists.
-    fn claim_bound_to_volume(&self, volume: usize) -> Option<String> {
+    fn claim_bound_to_volume(&self, volume: usize) -> Option<ObjectKey> {
         let phase = self.objects[volume].str_at(&["status", "phase"]);
         if phase.is_some_and(|phase| phase != "Bound") {
             return None;
@@ -1016,36 +1019,29 @@ impl<'a> Cluster<'a> {
         let claim_name = self.objects[volume].str_at(&["spec", "claimRef", "name"])?;
         let key = ObjectKey::new("", "PersistentVolumeClaim", Some(claim_ns), claim_name);
         let &c = self.by_key.get(&key)?;
-        (self.state[c] != State::Gone).then(|| describe(&key))
+        (self.state[c] != State::Gone).then_some(key)
     }
 
     /// Why the namespace controller cannot remove `kubernetes` from namespace `i`.
-    fn namespace_blocker(&self, i: usize, failures: &[String]) -> Option<String> {
+    fn namespace_blocker(
+        &self,
+        i: usize,
+        failures: &[DiscoveryFailure],
+    ) -> Option<NamespaceBlocker> {
         if !failures.is_empty() {
-            return Some(format!(
-                "API discovery fails for {} (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)",
-                failures
-                    .iter()
-                    .map(|f| f.split(": ").next().unwrap_or(f))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            return Some(NamespaceBlocker::Discovery(
+                failures.iter().map(|f| f.group_version.clone()).collect(),
             ));
         }
         if let Some(errors) = self.content_errors.get(&i).filter(|e| !e.is_empty()) {
-            return Some(format!(
-                "deleting its content fails: {}",
-                errors.values().cloned().collect::<Vec<_>>().join(", ")
+            return Some(NamespaceBlocker::ContentRefused(
+                errors.values().cloned().collect(),
             ));
         }
         let remaining = self.remaining_content(&self.keys[i].name);
         if !remaining.is_empty() {
-            return Some(format!(
-                "content remains: {}",
-                remaining
-                    .iter()
-                    .map(|&r| describe(&self.keys[r]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            return Some(NamespaceBlocker::ContentRemains(
+                remaining.iter().map(|&r| self.keys[r].clone()).collect(),
             ));
         }
         let spec_tokens: Vec<String> = self.objects[i]
@@ -1054,14 +1050,7 @@ impl<'a> Cluster<'a> {
             .filter(|t| t != "kubernetes")
             .collect();
         if !spec_tokens.is_empty() {
-            return Some(format!(
-                "spec.finalizers {} must be removed by their owner",
-                spec_tokens
-                    .iter()
-                    .map(|t| format!("`{t}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            return Some(NamespaceBlocker::SpecFinalizers(spec_tokens));
         }
         None
     }
@@ -1079,20 +1068,17 @@ impl<'a> Cluster<'a> {
             .unwrap_or_default()
     }
 
-    /// R-DISC-3: the `"<gv>: <cause>"` entries of the discovery error, sorted.
-    fn discovery_failures(&self) -> Vec<String> {
-        let mut failures: Vec<String> = self
+    /// R-DISC-3: the failing group/versions of the discovery error, sorted.
+    fn discovery_failures(&self) -> Vec<DiscoveryFailure> {
+        let mut failures: Vec<DiscoveryFailure> = self
             .api_services()
             .into_iter()
             .filter(|&a| self.state[a] != State::Gone)
             .filter(|&a| !self.availability(a).available)
-            .map(|a| {
-                let gv = self.group_version(a);
-                if self.version.at_least(27) {
-                    format!("{gv}: stale GroupVersion discovery: {gv}")
-                } else {
-                    format!("{gv}: the server is currently unable to handle the request")
-                }
+            .map(|a| DiscoveryFailure {
+                group_version: self.group_version(a),
+                stale: self.version.at_least(27),
+                recorded: None,
             })
             .collect();
         // A group/version recorded unavailable without an APIService object in the
@@ -1106,7 +1092,11 @@ impl<'a> Cluster<'a> {
                         .into_iter()
                         .any(|a| self.group_version(a) == **gv)
                 })
-                .map(|(gv, reason)| format!("{gv}: {reason}")),
+                .map(|(gv, reason)| DiscoveryFailure {
+                    group_version: gv.clone(),
+                    stale: self.version.at_least(27),
+                    recorded: Some(reason.clone()),
+                }),
         );
         failures.sort();
         failures.dedup();
@@ -1458,10 +1448,13 @@ impl<'a> Cluster<'a> {
             } else {
                 Fate::Stuck
             };
-            let reason = match fate {
-                Fate::Deleted => self.cause[i].clone().unwrap_or_default(),
-                Fate::Stuck => self.stuck_reason(i, &failures),
+            let stuck = match fate {
+                Fate::Deleted => Vec::new(),
+                _ => self.stuck_causes(i, &failures),
             };
+            let cause = self.cause[i]
+                .clone()
+                .expect("only objects with a cause are reported");
             // A namespace whose DELETE is refused never starts terminating (R-WH-7).
             if self.is_namespace(i) && !refused {
                 result.namespaces.push(NamespaceResult {
@@ -1472,13 +1465,10 @@ impl<'a> Cluster<'a> {
                     } else {
                         Vec::new()
                     },
-                    reason: self.cause[i].clone().unwrap_or_default(),
+                    cause: cause.clone(),
                     already_terminating: preexisting,
                     blocked_by_discovery: if fate == Fate::Stuck {
-                        failures
-                            .iter()
-                            .map(|f| f.split(": ").next().unwrap_or(f).to_string())
-                            .collect()
+                        failures.iter().map(|f| f.group_version.clone()).collect()
                     } else {
                         Vec::new()
                     },
@@ -1490,9 +1480,9 @@ impl<'a> Cluster<'a> {
             result.objects.push(ObjectResult {
                 key: self.keys[i].clone(),
                 api_version: self.objects[i].api_version().to_string(),
-                fate,
-                reason,
-                deleted_because: self.cause[i].clone().unwrap_or_default(),
+                fate: if refused { Fate::Refused } else { fate },
+                stuck,
+                cause,
                 deleted_with: self.cause_key[i].clone(),
             });
         }
@@ -1554,21 +1544,20 @@ impl<'a> Cluster<'a> {
                 continue;
             }
             let object = self.objects[a];
+            let service_namespace = object
+                .str_at(&["spec", "service", "namespace"])
+                .unwrap_or("");
+            let service_name = object.str_at(&["spec", "service", "name"]).unwrap_or("");
             result.api_services.push(ApiServiceResult {
                 outcome: ApiServiceOutcome {
                     name,
                     group_version: self.group_version(a),
-                    service: format!(
-                        "{}/{}",
-                        object
-                            .str_at(&["spec", "service", "namespace"])
-                            .unwrap_or(""),
-                        object.str_at(&["spec", "service", "name"]).unwrap_or("")
-                    ),
-                    available: if now.available { "True" } else { "False" }.to_string(),
+                    service: format!("{service_namespace}/{service_name}"),
+                    available: now.available,
                     reason: now.reason,
                     message: now.message,
                 },
+                service: ObjectKey::new("", "Service", Some(service_namespace), service_name),
                 was_available,
                 lost_backend: now.lost_backend.map(|i| self.keys[i].clone()),
                 recreated_by: self.recreated_by[a].clone(),
@@ -1577,41 +1566,43 @@ impl<'a> Cluster<'a> {
         result
     }
 
-    fn stuck_reason(&self, i: usize, failures: &[String]) -> String {
-        if let Some(error) = &self.refused[i] {
-            return format!("its DELETE is refused: {error}");
+    fn stuck_causes(&self, i: usize, failures: &[DiscoveryFailure]) -> Vec<StuckCause> {
+        if let Some(refusal) = &self.refused[i] {
+            return vec![StuckCause::DeleteRefused(refusal.clone())];
         }
-        let mut reasons: Vec<String> = self.finalizers[i]
-            .iter()
-            .filter_map(|f| self.finalizer_blocker(i, f))
-            .collect();
-        if let Some(node) = self.pod_node_down(i) {
-            reasons.push(format!(
-                "node `{node}` is not Ready, so no kubelet confirms the pod gone (R-POD-1)"
-            ));
-        }
-        if !self.finalizers[i].is_empty() && !self.is_namespace(i) {
-            if let Some(error) = self.admission_error(Operation::Update, i) {
-                reasons.insert(
-                    0,
-                    format!("no finalizer can be removed, the UPDATE is refused: {error}"),
-                );
-            }
-        }
+        let mut causes: Vec<StuckCause> = Vec::new();
         if self.is_namespace(i) {
             if let Some(blocker) = self.namespace_blocker(i, failures) {
-                reasons.insert(0, blocker);
+                causes.push(StuckCause::Namespace(blocker));
             }
         }
-        if reasons.is_empty() {
-            "waits for its finalizers".to_string()
-        } else {
-            reasons.join("; ")
+        if !self.finalizers[i].is_empty() && !self.is_namespace(i) {
+            if let Some(refusal) = self.admission_error(Operation::Update, i) {
+                causes.push(StuckCause::UpdateRefused(refusal));
+            }
         }
+        causes.extend(self.finalizers[i].iter().filter_map(|finalizer| {
+            self.finalizer_blocker(i, finalizer)
+                .map(|blocker| StuckCause::Finalizer {
+                    finalizer: finalizer.clone(),
+                    blocker,
+                })
+        }));
+        if let Some(node) = self.pod_node_down(i) {
+            causes.push(StuckCause::NodeNotReady(node));
+        }
+        if causes.is_empty() {
+            causes.push(StuckCause::WaitsForFinalizers);
+        }
+        causes
     }
 
     /// R-NSC-8: the five conditions of a namespace that stays Terminating.
-    fn namespace_conditions(&self, i: usize, failures: &[String]) -> Vec<NamespaceCondition> {
+    fn namespace_conditions(
+        &self,
+        i: usize,
+        failures: &[DiscoveryFailure],
+    ) -> Vec<NamespaceCondition> {
         let condition =
             |type_: &str, status: bool, reason: &str, message: String| NamespaceCondition {
                 type_: type_.to_string(),
@@ -1635,7 +1626,11 @@ impl<'a> Cluster<'a> {
                 format!(
                     "Discovery failed for some groups, {} failing: unable to retrieve the complete list of server APIs: {}",
                     failures.len(),
-                    failures.join(", ")
+                    failures
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         });
@@ -1645,7 +1640,13 @@ impl<'a> Cluster<'a> {
             "ParsedGroupVersions",
             "All legacy kube types successfully parsed".to_string(),
         ));
-        let mut errors = self.content_errors.get(&i).cloned().unwrap_or_default();
+        let mut errors: BTreeMap<String, String> = self
+            .content_errors
+            .get(&i)
+            .into_iter()
+            .flatten()
+            .map(|(resource, refusal)| (resource.clone(), refusal.to_string()))
+            .collect();
         // R-NSC-4 step 3: pods that remain without finalizers once their grace period is
         // over are an error for the pods resource (they stay counted as remaining).
         let namespace_name = self.keys[i].name.clone();

@@ -4,6 +4,7 @@
 //! cut it.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -11,24 +12,88 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use preflight_model::ObjectKey;
 
 use crate::cascade::{describe, CascadeResult};
-use crate::outcome::Fate;
+use crate::causes::{FinalizerBlocker, Refusal, StuckCause};
+
+/// One thing that waits, or is waited for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WaitNode {
+    /// A namespace that stays Terminating.
+    Namespace(String),
+    /// API discovery of a group/version.
+    Discovery(String),
+    /// An aggregated APIService.
+    ApiService(String),
+    /// Any object (a Service, a workload, a stuck object).
+    Object(ObjectKey),
+}
+
+impl WaitNode {
+    /// Namespaces come first when a cycle is walked: they are the symptom people see.
+    fn is_namespace(&self) -> bool {
+        match self {
+            WaitNode::Namespace(_) => true,
+            WaitNode::Object(key) => key.kind == "Namespace",
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for WaitNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitNode::Namespace(name) => write!(f, "Namespace `{name}` (Terminating)"),
+            WaitNode::Discovery(group_version) => write!(f, "discovery of `{group_version}`"),
+            WaitNode::ApiService(name) => write!(f, "APIService `{name}`"),
+            WaitNode::Object(key) => f.write_str(&describe(key)),
+        }
+    }
+}
+
+/// Where a person can cut a cycle, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cut {
+    /// Delete the APIService: loses no data (R-DISC-6).
+    DeleteApiService(String),
+    /// Delete the configuration of a webhook that refuses `object`'s requests (R-WH-1).
+    DeleteWebhookConfiguration { webhook: String, object: ObjectKey },
+    /// Remove the finalizers of an object; `skips` is whose cleanup that skips.
+    RemoveFinalizers {
+        object: ObjectKey,
+        skips: &'static str,
+    },
+    /// No cut is known to be safe.
+    Unknown,
+}
+
+impl fmt::Display for Cut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cut::DeleteApiService(name) => write!(f, "delete the APIService `{name}`"),
+            Cut::DeleteWebhookConfiguration { webhook, .. } => {
+                write!(f, "delete the configuration of webhook `{webhook}`")
+            }
+            Cut::RemoveFinalizers { object, skips } => write!(
+                f,
+                "remove the finalizers of {} (skips {skips} cleanup)",
+                describe(object)
+            ),
+            Cut::Unknown => f.write_str("no safe cut is known"),
+        }
+    }
+}
 
 /// One deadlock: the cycle's steps in order (the first waits for the second, …, the last
 /// for the first), and the step whose wait is the one to break.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deadlock {
     /// The cycle's nodes, in order.
-    pub nodes: Vec<String>,
+    pub nodes: Vec<WaitNode>,
     /// Each node with why it waits for the next.
     pub steps: Vec<String>,
-    /// Index in `steps` of the node whose outgoing wait the remediation cuts.
+    /// Index in `nodes` of the node whose outgoing wait the remediation cuts.
     pub break_at: usize,
-    /// What cutting it means, in words.
-    pub break_how: String,
-    /// The reason text of the wait that is cut (an API server error), for commands.
-    pub break_reason: Option<String>,
-    /// The object whose finalizers the cut removes, when the cut is that.
-    pub break_object: Option<ObjectKey>,
+    /// How to cut it.
+    pub cut: Cut,
 }
 
 /// Why an edge exists and whether a person can cut it without losing data.
@@ -37,11 +102,17 @@ struct Wait {
     why: String,
     /// Lower is a better place to cut.
     cut_rank: u8,
-    cut_how: Option<String>,
-    /// The error behind this wait, when it comes from one.
-    reason: Option<String>,
-    /// The object whose finalizers a cut here removes.
-    object: Option<ObjectKey>,
+    cut: Cut,
+}
+
+impl Wait {
+    fn uncuttable(why: &str) -> Wait {
+        Wait {
+            why: why.to_string(),
+            cut_rank: 9,
+            cut: Cut::Unknown,
+        }
+    }
 }
 
 /// Builds the waits-for graph of a settled cluster and returns its cycles.
@@ -49,65 +120,46 @@ struct Wait {
 /// `refused` lists objects a replacement Application could not re-create, with the
 /// namespace that refused them.
 pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Deadlock> {
-    let mut graph: DiGraph<String, Wait> = DiGraph::new();
-    let mut nodes: BTreeMap<String, NodeIndex> = BTreeMap::new();
-    let mut node = |graph: &mut DiGraph<String, Wait>, label: String| -> NodeIndex {
+    let mut graph: DiGraph<WaitNode, Wait> = DiGraph::new();
+    let mut nodes: BTreeMap<WaitNode, NodeIndex> = BTreeMap::new();
+    let mut node = |graph: &mut DiGraph<WaitNode, Wait>, wait_node: WaitNode| -> NodeIndex {
         *nodes
-            .entry(label.clone())
-            .or_insert_with(|| graph.add_node(label))
+            .entry(wait_node.clone())
+            .or_insert_with(|| graph.add_node(wait_node))
     };
-    let namespace_label = |name: &str| format!("Namespace `{name}` (Terminating)");
+    let stuck_namespace = |name: &str| {
+        result
+            .namespaces
+            .iter()
+            .any(|n| n.name == name && n.fate.remains())
+    };
 
     // A terminating namespace waits for API discovery (R-DISC-4).
-    for namespace in result.namespaces.iter().filter(|n| n.fate == Fate::Stuck) {
+    for namespace in result.namespaces.iter().filter(|n| n.fate.remains()) {
         for group_version in &namespace.blocked_by_discovery {
-            let from = node(&mut graph, namespace_label(&namespace.name));
-            let to = node(&mut graph, format!("discovery of `{group_version}`"));
+            let from = node(&mut graph, WaitNode::Namespace(namespace.name.clone()));
+            let to = node(&mut graph, WaitNode::Discovery(group_version.clone()));
             graph.update_edge(
                 from,
                 to,
-                Wait {
-                    why: "cannot be finalized while discovery fails".to_string(),
-                    cut_rank: 9,
-                    cut_how: None,
-                    reason: None,
-                    object: None,
-                },
+                Wait::uncuttable("cannot be finalized while discovery fails"),
             );
         }
     }
     // Discovery waits for the APIService, which waits for its backend (R-APISVC-1).
-    for api_service in result
-        .api_services
-        .iter()
-        .filter(|a| a.outcome.available != "True")
-    {
+    for api_service in result.api_services.iter().filter(|a| !a.outcome.available) {
         let name = &api_service.outcome.name;
         let discovery = node(
             &mut graph,
-            format!("discovery of `{}`", api_service.outcome.group_version),
+            WaitNode::Discovery(api_service.outcome.group_version.clone()),
         );
-        let service_node = node(&mut graph, format!("APIService `{name}`"));
+        let service_node = node(&mut graph, WaitNode::ApiService(name.clone()));
         graph.update_edge(
             discovery,
             service_node,
-            Wait {
-                why: "fails while the APIService is unavailable".to_string(),
-                cut_rank: 9,
-                cut_how: None,
-                reason: None,
-                object: None,
-            },
+            Wait::uncuttable("fails while the APIService is unavailable"),
         );
-        let (namespace, service) = api_service
-            .outcome
-            .service
-            .split_once('/')
-            .unwrap_or(("", ""));
-        let backend = node(
-            &mut graph,
-            describe(&ObjectKey::new("", "Service", Some(namespace), service)),
-        );
+        let backend = node(&mut graph, WaitNode::Object(api_service.service.clone()));
         graph.update_edge(
             service_node,
             backend,
@@ -116,72 +168,60 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 // Deleting the APIService loses no data: the cut the rulebook names
                 // first (R-DISC-6).
                 cut_rank: 0,
-                cut_how: Some(format!("delete the APIService `{name}`")),
-                reason: None,
-                object: None,
+                cut: Cut::DeleteApiService(name.clone()),
             },
         );
     }
     // A backend that a replacement cannot re-create waits for its namespace (R-OBJ-9).
     for (key, namespace) in refused {
-        let from = node(&mut graph, describe(key));
-        let to = node(&mut graph, namespace_label(namespace));
+        let from = node(&mut graph, WaitNode::Object(key.clone()));
+        let to = node(&mut graph, WaitNode::Namespace(namespace.clone()));
         graph.update_edge(
             from,
             to,
-            Wait {
-                why: "cannot be re-created while its namespace terminates".to_string(),
-                cut_rank: 9,
-                cut_how: None,
-                reason: None,
-                object: None,
-            },
+            Wait::uncuttable("cannot be re-created while its namespace terminates"),
         );
     }
+    let remaining = || result.objects.iter().filter(|o| o.fate.remains());
     // A namespace waits for the content that stays in it.
-    for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
+    for object in remaining() {
         let Some(namespace) = &object.key.namespace else {
             continue;
         };
-        if !result
-            .namespaces
-            .iter()
-            .any(|n| n.name == *namespace && n.fate == Fate::Stuck)
-        {
+        if !stuck_namespace(namespace) {
             continue;
         }
-        let from = node(&mut graph, namespace_label(namespace));
-        let to = node(&mut graph, describe(&object.key));
+        let from = node(&mut graph, WaitNode::Namespace(namespace.clone()));
+        let to = node(&mut graph, WaitNode::Object(object.key.clone()));
         graph.update_edge(
             from,
             to,
             Wait {
                 why: "waits for its content".to_string(),
                 cut_rank: 5,
-                cut_how: Some(format!(
-                    "remove the finalizers of {} (skips its owner's cleanup)",
-                    describe(&object.key)
-                )),
-                reason: None,
-                object: Some(object.key.clone()),
+                cut: Cut::RemoveFinalizers {
+                    object: object.key.clone(),
+                    skips: "its owner's",
+                },
             },
         );
     }
 
     // An object refused by a webhook waits for the webhook's backend Service (R-WH-4).
-    for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
-        let Some(service) = webhook_service(&object.reason) else {
+    for object in remaining() {
+        let webhook = object
+            .stuck
+            .iter()
+            .flat_map(StuckCause::refusals)
+            .find_map(|refusal| match refusal {
+                Refusal::Webhook { webhook, call } => Some((webhook, &call.service)),
+                Refusal::Conversion { .. } => None,
+            });
+        let Some((webhook, service)) = webhook else {
             continue;
         };
-        let webhook = object
-            .reason
-            .split("failed calling webhook \"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or("")
-            .to_string();
-        let from = node(&mut graph, describe(&object.key));
-        let to = node(&mut graph, describe(&service));
+        let from = node(&mut graph, WaitNode::Object(object.key.clone()));
+        let to = node(&mut graph, WaitNode::Object(service.clone()));
         graph.update_edge(
             from,
             to,
@@ -189,32 +229,38 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 why: format!("is refused while webhook `{webhook}` cannot be reached"),
                 // Deleting a webhook configuration always works (R-WH-1) and loses no data.
                 cut_rank: 1,
-                cut_how: Some(format!("delete the configuration of webhook `{webhook}`")),
-                reason: Some(object.reason.clone()),
-                object: None,
+                cut: Cut::DeleteWebhookConfiguration {
+                    webhook: webhook.clone(),
+                    object: object.key.clone(),
+                },
             },
         );
     }
     // An object whose finalizer's controller is gone waits for that controller (R-FIN-1);
     // a replacement that cannot re-create the controller closes the cycle.
-    for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
-        let Some(controller) = deleted_controller(&object.reason) else {
+    for object in remaining() {
+        let controller = object.stuck.iter().find_map(|cause| match cause {
+            StuckCause::Finalizer {
+                blocker: FinalizerBlocker::ControllerDeleted { workloads, .. },
+                ..
+            } => workloads.first(),
+            _ => None,
+        });
+        let Some(controller) = controller else {
             continue;
         };
-        let from = node(&mut graph, describe(&object.key));
-        let to = node(&mut graph, controller);
+        let from = node(&mut graph, WaitNode::Object(object.key.clone()));
+        let to = node(&mut graph, WaitNode::Object(controller.clone()));
         graph.update_edge(
             from,
             to,
             Wait {
                 why: "keeps its finalizer while its controller is gone".to_string(),
                 cut_rank: 5,
-                cut_how: Some(format!(
-                    "remove the finalizers of {} (skips its controller's cleanup)",
-                    describe(&object.key)
-                )),
-                reason: Some(object.reason.clone()),
-                object: Some(object.key.clone()),
+                cut: Cut::RemoveFinalizers {
+                    object: object.key.clone(),
+                    skips: "its controller's",
+                },
             },
         );
     }
@@ -228,18 +274,16 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
         // from the smallest label, so the output is stable.
         let start = *component
             .iter()
-            .min_by_key(|&&n| (!graph[n].starts_with("Namespace "), graph[n].clone()))
+            .min_by_key(|&&n| (!graph[n].is_namespace(), graph[n].to_string()))
             .expect("a component has nodes");
-        let mut steps = Vec::new();
         let mut order = Vec::new();
         let mut current = start;
         loop {
-            steps.push(graph[current].clone());
             order.push(current);
             let next = graph
                 .neighbors(current)
                 .filter(|n| component.contains(n))
-                .min_by_key(|&n| graph[n].clone());
+                .min_by_key(|&n| graph[n].to_string());
             match next {
                 Some(next) if !order.contains(&next) => current = next,
                 _ => break,
@@ -254,60 +298,25 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 Some((i, graph[edge].clone()))
             })
             .min_by_key(|(i, wait)| (wait.cut_rank, *i));
-        let (break_at, wait) = best.unwrap_or((
-            0,
-            Wait {
-                why: String::new(),
-                cut_rank: 9,
-                cut_how: None,
-                reason: None,
-                object: None,
-            },
-        ));
-        let annotated: Vec<String> = order
+        let (break_at, wait) = best.unwrap_or((0, Wait::uncuttable("")));
+        let steps: Vec<String> = order
             .iter()
             .enumerate()
             .map(|(i, &from)| {
                 let to = order[(i + 1) % order.len()];
                 match graph.find_edge(from, to) {
-                    Some(edge) => format!("{} {}", steps[i], graph[edge].why),
-                    None => steps[i].clone(),
+                    Some(edge) => format!("{} {}", graph[from], graph[edge].why),
+                    None => graph[from].to_string(),
                 }
             })
             .collect();
         deadlocks.push(Deadlock {
-            nodes: steps.clone(),
-            steps: annotated,
+            nodes: order.iter().map(|&n| graph[n].clone()).collect(),
+            steps,
             break_at,
-            break_how: wait
-                .cut_how
-                .unwrap_or_else(|| "no safe cut is known".to_string()),
-            break_reason: wait.reason,
-            break_object: wait.object,
+            cut: wait.cut,
         });
     }
     deadlocks.sort_by(|a, b| a.steps.cmp(&b.steps));
     deadlocks
-}
-
-/// The Service an admission webhook error names (`Post "https://<svc>.<ns>.svc:…"`).
-fn webhook_service(reason: &str) -> Option<ObjectKey> {
-    if !reason.contains("failed calling webhook") {
-        return None;
-    }
-    let host = reason.split("Post \"https://").nth(1)?.split(':').next()?;
-    let host = host.strip_suffix(".svc")?;
-    let (name, namespace) = host.split_once('.')?;
-    Some(ObjectKey::new("", "Service", Some(namespace), name))
-}
-
-/// The controller a finalizer reason names as deleted (`its controller Deployment
-/// `ns/name` (…) is deleted in the same cascade`), as the graph labels it.
-fn deleted_controller(reason: &str) -> Option<String> {
-    if !reason.contains("is deleted in the same cascade") {
-        return None;
-    }
-    let rest = reason.split("its controller ").nth(1)?;
-    let label = rest.split(" (").next()?.split(", ").next()?;
-    Some(label.to_string())
 }

@@ -2,31 +2,16 @@
 //! commands that break or avoid each problem.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use preflight_cluster_snapshot::Fleet;
 use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::ObjectKey;
 
 use crate::cascade::{describe, CascadeResult, ObjectResult};
+use crate::causes::{CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure};
+use crate::deadlock::{Cut, WaitNode};
 use crate::outcome::*;
-
-/// Where a finding code sorts among findings of the same severity: causes and symptoms
-/// a reviewer must see first come first.
-pub fn code_rank(code: &str) -> usize {
-    const ORDER: &[&str] = &[
-        "deadlock",
-        "stuck-namespace",
-        "replacement-blocked",
-        "apiservice-unavailable",
-        "stuck-object",
-        "applicationset-frozen",
-        "applicationset-not-evaluated",
-        "preserve-added-too-late",
-        "application-replaced",
-        "application-deleted",
-    ];
-    ORDER.iter().position(|c| *c == code).unwrap_or(ORDER.len())
-}
 
 /// `1 namespace`, `3 namespaces`.
 fn count_of(n: usize, noun: &str) -> String {
@@ -62,8 +47,12 @@ fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 pub fn missing_cluster<'a>(cluster: &str, applications: impl Iterator<Item = &'a str>) -> Finding {
     let applications: Vec<&str> = applications.collect();
     Finding {
+        clusters: Vec::new(),
+        consequences: Vec::new(),
+        cycle: false,
+        root_cause: None,
         severity: Severity::Warning,
-        code: "cluster-not-in-snapshot".to_string(),
+        code: FindingCode::ClusterNotInSnapshot,
         cluster: Some(cluster.to_string()),
         message: format!(
             "the snapshot has no folder for cluster `{cluster}`, so what the cascade of {} deletes there cannot be predicted",
@@ -99,14 +88,15 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
                 .collect();
             let message = if cascading > 0 {
                 format!(
-                    "ApplicationSet `{set}` replaces {} Applications: the new names delete the old Applications and create new ones; {cascading} of the old ones carry `{RESOURCES_FINALIZER}`, so their resources are deleted before the new Applications can recreate them ({})",
-                    replaced.len(),
+                    "ApplicationSet `{set}` replaces {}: the new names delete the old Applications and create new ones; {cascading} of the old ones {} `{RESOURCES_FINALIZER}`, so their resources are deleted before the new Applications can recreate them ({})",
+                    count_of(replaced.len(), "Application"),
+                    if cascading == 1 { "carries" } else { "carry" },
                     list_names(pairs.iter().map(String::as_str))
                 )
             } else {
                 format!(
-                    "ApplicationSet `{set}` replaces {} Applications; none cascades, so their resources stay and the new Applications adopt them ({})",
-                    replaced.len(),
+                    "ApplicationSet `{set}` replaces {}; none cascades, so their resources stay and the new Applications adopt them ({})",
+                    count_of(replaced.len(), "Application"),
                     list_names(pairs.iter().map(String::as_str))
                 )
             };
@@ -121,12 +111,16 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
                 Vec::new()
             };
             findings.push(Finding {
+                clusters: Vec::new(),
+                consequences: Vec::new(),
+                cycle: false,
+                root_cause: None,
                 severity: if cascading > 0 {
                     Severity::High
                 } else {
                     Severity::Info
                 },
-                code: "application-replaced".to_string(),
+                code: FindingCode::ApplicationReplaced,
                 cluster: None,
                 message,
                 remediation,
@@ -140,12 +134,16 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
             .collect();
         if !deleted_alone.is_empty() {
             findings.push(Finding {
+                clusters: Vec::new(),
+                consequences: Vec::new(),
+                cycle: false,
+                root_cause: None,
                 severity: Severity::High,
-                code: "application-deleted".to_string(),
+                code: FindingCode::ApplicationDeleted,
                 cluster: None,
                 message: format!(
-                    "ApplicationSet `{set}` deletes {} Applications with their resources and creates nothing in their place: {}",
-                    deleted_alone.len(),
+                    "ApplicationSet `{set}` deletes {} with their resources and creates nothing in their place: {}",
+                    count_of(deleted_alone.len(), "Application"),
                     list_names(deleted_alone.iter().copied())
                 ),
                 remediation: Vec::new(),
@@ -157,14 +155,18 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
             .filter(|a| {
                 a.notes
                     .iter()
-                    .any(|n| n.contains("preserveResourcesOnDeletion: true` is added"))
+                    .any(|n| matches!(n, Note::PreserveAddedTooLate))
             })
             .map(|a| a.name.as_str())
             .collect();
         if !too_late.is_empty() {
             findings.push(Finding {
+                clusters: Vec::new(),
+                consequences: Vec::new(),
+                cycle: false,
+                root_cause: None,
                 severity: Severity::High,
-                code: "preserve-added-too-late".to_string(),
+                code: FindingCode::PreserveAddedTooLate,
                 cluster: None,
                 message: format!(
                     "ApplicationSet `{set}` adds `preserveResourcesOnDeletion: true` in the same change that deletes {}: the controller deletes the live Applications, which still carry `{RESOURCES_FINALIZER}`, so their resources are deleted anyway",
@@ -178,13 +180,21 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         }
         let suppressed: Vec<&str> = apps
             .iter()
-            .filter(|a| a.notes.iter().any(|n| n.contains("forbids deletion")))
+            .filter(|a| {
+                a.notes
+                    .iter()
+                    .any(|n| matches!(n, Note::DeletionForbidden(_)))
+            })
             .map(|a| a.name.as_str())
             .collect();
         if !suppressed.is_empty() {
             findings.push(Finding {
+                clusters: Vec::new(),
+                consequences: Vec::new(),
+                cycle: false,
+                root_cause: None,
                 severity: Severity::Info,
-                code: "deletion-suppressed".to_string(),
+                code: FindingCode::DeletionSuppressed,
                 cluster: None,
                 message: format!(
                     "ApplicationSet `{set}` no longer generates {}, but its policy keeps them",
@@ -197,16 +207,20 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         let invalid: Vec<String> = apps
             .iter()
             .flat_map(|a| {
-                a.notes
-                    .iter()
-                    .filter(|n| n.starts_with("not written: "))
-                    .map(move |n| format!("`{}`: {}", a.name, &n["not written: ".len()..]))
+                a.notes.iter().filter_map(move |n| match n {
+                    Note::NotWritten(why) => Some(format!("`{}`: {why}", a.name)),
+                    _ => None,
+                })
             })
             .collect();
         for message in invalid {
             findings.push(Finding {
+                clusters: Vec::new(),
+                consequences: Vec::new(),
+                cycle: false,
+                root_cause: None,
                 severity: Severity::Warning,
-                code: "application-not-written".to_string(),
+                code: FindingCode::ApplicationNotWritten,
                 cluster: None,
                 message: format!("ApplicationSet `{set}` cannot write Application {message}"),
                 remediation: Vec::new(),
@@ -220,8 +234,12 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         };
         if !error.freezes {
             findings.push(Finding {
+                clusters: Vec::new(),
+                consequences: Vec::new(),
+                cycle: false,
+                root_cause: None,
                 severity: Severity::High,
-                code: "applicationset-not-evaluated".to_string(),
+                code: FindingCode::ApplicationsetNotEvaluated,
                 cluster: None,
                 message: format!(
                     "the plan cannot evaluate ApplicationSet `{set}`, so it predicts nothing for it (Argo CD will act on it): {}",
@@ -234,8 +252,12 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
         }
         {
             findings.push(Finding {
+                clusters: Vec::new(),
+                consequences: Vec::new(),
+                cycle: false,
+                root_cause: None,
                 severity: Severity::High,
-                code: "applicationset-frozen".to_string(),
+                code: FindingCode::ApplicationsetFrozen,
                 cluster: None,
                 message: format!(
                     "ApplicationSet `{set}` cannot be evaluated, so the controller will create, update and delete nothing for it until it is fixed: {}",
@@ -248,8 +270,12 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
     }
     for drift in &outcome.drift {
         findings.push(Finding {
+            clusters: Vec::new(),
+            consequences: Vec::new(),
+            cycle: false,
+            root_cause: None,
             severity: Severity::Warning,
-            code: "applicationset-drift".to_string(),
+            code: FindingCode::ApplicationsetDrift,
             cluster: Some(fleet.argocd_cluster.clone()),
             message: format!(
                 "ApplicationSet `{}/{}`: {}",
@@ -265,18 +291,120 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
     outcome.findings.extend(findings);
 }
 
-/// Findings about one destination cluster after its cascade settled.
+/// One step of a remediation, before it is known on which clusters it runs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// `kubectl` arguments, run against each cluster of the finding.
+    OnCluster(String),
+    /// A command or comment, run as written (on Argo CD's cluster, or `argocd`).
+    Literal(String),
+    /// Sync the replacement Applications again, once the cause is gone: one `argocd app
+    /// sync` over every cluster's replacements.
+    SyncReplacements,
+}
+
+/// A finding on one cluster, worded without the cluster's name, so that clusters where
+/// the same cause has the same consequences share one finding ([`fleet_findings`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClusterFinding {
+    pub severity: Severity,
+    pub code: FindingCode,
+    /// What the same cause also leads to, told in this finding rather than in its own.
+    pub consequences: Vec<FindingCode>,
+    pub message: String,
+    pub remediation: Vec<Step>,
+    pub chain: Vec<String>,
+    pub cycle: bool,
+    pub root_cause: Option<RootCause>,
+    /// Replacement Applications (`namespace/name`) that [`Step::SyncReplacements`] syncs.
+    pub sync: Vec<String>,
+}
+
+impl ClusterFinding {
+    fn new(severity: Severity, code: FindingCode, message: String) -> ClusterFinding {
+        ClusterFinding {
+            severity,
+            code,
+            consequences: Vec::new(),
+            message,
+            remediation: Vec::new(),
+            chain: Vec::new(),
+            cycle: false,
+            root_cause: None,
+            sync: Vec::new(),
+        }
+    }
+}
+
+/// Findings of several clusters as fleet findings: those that say the same (all but the
+/// Applications to sync) become one finding with the list of its clusters, whose
+/// commands run over every cluster in one loop.
+pub fn fleet_findings(per_cluster: Vec<(String, ClusterFinding)>) -> Vec<Finding> {
+    let mut groups: BTreeMap<ClusterFinding, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for (cluster, mut finding) in per_cluster {
+        let sync = std::mem::take(&mut finding.sync);
+        let (clusters, to_sync) = groups.entry(finding).or_default();
+        if !clusters.contains(&cluster) {
+            clusters.push(cluster);
+        }
+        to_sync.extend(sync);
+    }
+    groups
+        .into_iter()
+        .map(|(finding, (mut clusters, mut to_sync))| {
+            clusters.sort();
+            to_sync.sort();
+            to_sync.dedup();
+            let remediation = finding
+                .remediation
+                .iter()
+                .filter_map(|step| match step {
+                    Step::OnCluster(args) => Some(match clusters.as_slice() {
+                        [one] => format!("kubectl --context {one} {args}"),
+                        many => format!(
+                            "for ctx in {}; do kubectl --context \"$ctx\" {args}; done",
+                            many.join(" ")
+                        ),
+                    }),
+                    Step::Literal(command) => Some(command.clone()),
+                    Step::SyncReplacements => (!to_sync.is_empty())
+                        .then(|| format!("argocd app sync {}", to_sync.join(" "))),
+                })
+                .collect();
+            Finding {
+                severity: finding.severity,
+                code: finding.code,
+                cluster: match clusters.as_slice() {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                },
+                clusters,
+                consequences: finding.consequences,
+                message: finding.message,
+                remediation,
+                chain: finding.chain,
+                cycle: finding.cycle,
+                root_cause: finding.root_cause,
+            }
+        })
+        .collect()
+}
+
+/// Findings about one destination cluster after its cascade settled, worded without
+/// the cluster's name.
 pub fn cluster_findings(
     fleet: &Fleet,
     cluster: &str,
     result: &CascadeResult,
     applications: &[ApplicationChange],
     argocd_namespace: &str,
-    sync_failures: &[(String, String, ObjectKey, String)],
-    findings: &mut Vec<Finding>,
-) {
-    let sync_failures: Vec<&(String, String, ObjectKey, String)> =
-        sync_failures.iter().filter(|f| f.0 == cluster).collect();
+    sync_failures: &[SyncFailure],
+) -> Vec<ClusterFinding> {
+    let mut findings = Vec::new();
+    let sync_failures: Vec<&SyncFailure> = sync_failures
+        .iter()
+        .filter(|f| f.cluster == cluster)
+        .collect();
     let objects: BTreeMap<&ObjectKey, &ObjectResult> =
         result.objects.iter().map(|o| (&o.key, o)).collect();
     let stuck_namespaces: Vec<&str> = result
@@ -286,14 +414,18 @@ pub fn cluster_findings(
         .map(|n| n.name.as_str())
         .collect();
 
-    // Unavailable aggregated APIs: the cluster-wide block (R-DISC-4).
+    // Unavailable aggregated APIs: the cluster-wide block (R-DISC-4). They are the root
+    // cause of every namespace that discovery keeps, of the replacements that cannot
+    // sync into those namespaces and of the cycle when a replacement cannot bring the
+    // backend back: one story.
     let unavailable: Vec<_> = result
         .api_services
         .iter()
-        .filter(|a| a.outcome.available != "True")
+        .filter(|a| !a.outcome.available)
         .collect();
     let mut discovery_remediation = Vec::new();
     let mut discovery_chain = Vec::new();
+    let mut api_phrases = Vec::new();
     for api_service in &unavailable {
         let name = &api_service.outcome.name;
         let mut chain = vec![format!(
@@ -303,11 +435,11 @@ pub fn cluster_findings(
         if let Some(replacement) = &api_service.recreated_by {
             let refused: Vec<String> = sync_failures
                 .iter()
-                .filter(|f| f.1 == *replacement)
-                .map(|f| describe(&f.2))
+                .filter(|f| f.application == *replacement)
+                .map(|f| describe(&f.object))
                 .collect();
             chain.push(format!(
-                "the replacement Application `{replacement}` re-creates the APIService, but its sync cannot create {} in the terminating namespace",
+                "its replacement Application re-creates the APIService, but its sync cannot create {} in the terminating namespace",
                 if refused.is_empty() {
                     "its backend".to_string()
                 } else {
@@ -318,283 +450,150 @@ pub fn cluster_findings(
         if let Some(lost) = &api_service.lost_backend {
             chain.extend(trace(lost, &objects, applications));
         }
-        let cause = if api_service.was_available {
-            "the change takes its backend away"
-        } else {
-            "it is already unavailable before the change"
+        let cause = match (api_service.was_available, &api_service.lost_backend) {
+            (true, Some(lost)) => match origin(lost, &objects, applications) {
+                Some(origin) => format!(
+                    "the change takes its backend away ({} is {origin})",
+                    describe(lost)
+                ),
+                None => "the change takes its backend away".to_string(),
+            },
+            (true, None) => "the change takes its backend away".to_string(),
+            (false, _) => "it is already unavailable before the change".to_string(),
         };
-        findings.push(Finding {
-            severity: Severity::High,
-            code: "apiservice-unavailable".to_string(),
-            cluster: Some(cluster.to_string()),
-            message: format!(
-                "APIService `{name}` ({}) becomes unavailable on `{cluster}` because {cause}: {} — {}; while it is, API discovery fails and no namespace on the cluster can finish deleting",
-                api_service.outcome.group_version, api_service.outcome.reason, api_service.outcome.message
-            ),
-            remediation: vec![format!("kubectl --context {cluster} delete apiservice {name}")],
-            chain: chain.clone(),
-        });
+        api_phrases.push(format!(
+            "APIService `{name}` ({}) becomes unavailable because {cause}: {} — {}",
+            api_service.outcome.group_version,
+            api_service.outcome.reason,
+            api_service.outcome.message
+        ));
         let manager = if api_service.recreated_by.is_some() {
             // A replacement whose sync failed does not self-heal (R-ARGO-5).
             None
         } else {
             self_healing_manager(fleet, cluster, name, argocd_namespace)
         };
-        if let Some((_, app, _)) = &manager {
-            discovery_remediation.push(format!(
-                "# Application `{app}` self-heals and would re-create the APIService within seconds (R-DISC-6): pause its automated sync first"
-            ));
-        }
         match manager {
             // The ApplicationSet controller reverts edits of the Applications it owns
             // (appset rulebook §11.7), so self-heal is turned off in its template.
-            Some((namespace, _, Some(set))) => discovery_remediation.push(format!(
-                "kubectl --context {} -n {namespace} patch applicationset {set} --type merge -p '{{\"spec\":{{\"template\":{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}}}}}'",
-                fleet.argocd_cluster
-            )),
-            Some((namespace, app, None)) => discovery_remediation.push(format!(
-                "kubectl --context {} -n {namespace} patch application {app} --type merge -p '{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}'",
-                fleet.argocd_cluster
-            )),
+            Some((namespace, _, Some(set))) => {
+                discovery_remediation.push(Step::Literal(format!(
+                    "# the Applications of ApplicationSet `{set}` self-heal and would re-create the APIService within seconds (R-DISC-6): pause their automated sync first"
+                )));
+                discovery_remediation.push(Step::Literal(format!(
+                    "kubectl --context {} -n {namespace} patch applicationset {set} --type merge -p '{{\"spec\":{{\"template\":{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}}}}}'",
+                    fleet.argocd_cluster
+                )));
+            }
+            Some((namespace, app, None)) => {
+                discovery_remediation.push(Step::Literal(format!(
+                    "# Application `{app}` self-heals and would re-create the APIService within seconds (R-DISC-6): pause its automated sync first"
+                )));
+                discovery_remediation.push(Step::Literal(format!(
+                    "kubectl --context {} -n {namespace} patch application {app} --type merge -p '{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}'",
+                    fleet.argocd_cluster
+                )));
+            }
             None => {}
         }
-        discovery_remediation.push(format!(
-            "kubectl --context {cluster} delete apiservice {name}"
-        ));
+        discovery_remediation.push(Step::OnCluster(format!("delete apiservice {name}")));
         discovery_chain.extend(chain);
     }
 
     // Leaks: cluster-scoped objects "owned" by a namespaced object that goes (C-13).
     for (object, owner) in &result.leaked {
-        findings.push(Finding {
-            severity: Severity::Warning,
-            code: "leaked-object".to_string(),
-            cluster: Some(cluster.to_string()),
-            message: format!(
-                "{} stays on `{cluster}`: its owner reference names {}, which is deleted, but the garbage collector never collects a cluster-scoped object for a namespaced owner (R-GC-8)",
+        let mut finding = ClusterFinding::new(
+            Severity::Warning,
+            FindingCode::LeakedObject,
+            format!(
+                "{} stays: its owner reference names {}, which is deleted, but the garbage collector never collects a cluster-scoped object for a namespaced owner (R-GC-8)",
                 describe(object),
                 describe(owner)
             ),
-            remediation: vec![format!(
-                "kubectl --context {cluster} delete {} {}",
-                if object.group.is_empty() {
-                    object.kind.to_ascii_lowercase()
-                } else {
-                    format!("{}.{}", object.kind.to_ascii_lowercase(), object.group)
-                },
-                object.name
-            )],
-            chain: Vec::new(),
-        });
+        );
+        finding.remediation = vec![Step::OnCluster(format!(
+            "delete {} {}",
+            resource_of(object),
+            object.name
+        ))];
+        findings.push(finding);
     }
 
     // Volumes whose provisioner goes with their claims (C-12).
     for (volume, claim, provisioners) in &result.leaked_volumes {
-        findings.push(Finding {
-            severity: Severity::Warning,
-            code: "leaked-volume".to_string(),
-            cluster: Some(cluster.to_string()),
-            message: format!(
-                "{} stays `Released` on `{cluster}` and its backend volume is never deleted: its claim {} is deleted and its reclaim policy is `Delete`, but the provisioner that reclaims it ({}, inferred from RBAC) is deleted in the same cascade (R-VOL-3)",
+        let mut finding = ClusterFinding::new(
+            Severity::Warning,
+            FindingCode::LeakedVolume,
+            format!(
+                "{} stays `Released` and its backend volume is never deleted: its claim {} is deleted and its reclaim policy is `Delete`, but the provisioner that reclaims it ({}, inferred from RBAC) is deleted in the same cascade (R-VOL-3)",
                 describe(volume),
                 describe(claim),
                 provisioners.iter().map(describe).collect::<Vec<_>>().join(", ")
             ),
-            remediation: vec![
-                "# restore the provisioner outside the deleted namespaces, or delete the backend volume by hand, then:".to_string(),
-                format!("kubectl --context {cluster} delete persistentvolume {}", volume.name),
-            ],
-            chain: Vec::new(),
-        });
+        );
+        finding.remediation = vec![
+            Step::Literal("# restore the provisioner outside the deleted namespaces, or delete the backend volume by hand, then:".to_string()),
+            Step::OnCluster(format!("delete persistentvolume {}", volume.name)),
+        ];
+        findings.push(finding);
     }
 
-    // Deadlocks: cycles in what waits for what.
+    // Deadlocks: cycles in what waits for what. A cycle through discovery belongs to
+    // the APIService's story.
     let refused: Vec<(ObjectKey, String)> = sync_failures
         .iter()
-        .filter(|f| f.3.contains("because it is being terminated"))
-        .filter_map(|f| Some((f.2.clone(), f.2.namespace.clone()?)))
+        .filter(|f| matches!(f.refusal, CreateRefusal::NamespaceTerminating { .. }))
+        .filter_map(|f| Some((f.object.clone(), f.object.namespace.clone()?)))
         .collect();
+    let mut discovery_cycle = None;
     for deadlock in crate::deadlock::find(result, &refused) {
         let mut chain = deadlock.steps.clone();
         if let Some(first) = deadlock.steps.first() {
-            chain.push(format!("{CHAIN_CYCLE_MARKER}{first}"));
+            chain.push(format!("(back to the start) {first}"));
         }
-        let remediation: Vec<String> = if deadlock.break_how.starts_with("delete the APIService") {
-            discovery_remediation.clone()
-        } else if let Some(object) = &deadlock.break_object {
-            vec![finalizer_patch(cluster, object)]
-        } else {
-            deadlock
-                .break_reason
-                .as_deref()
-                .map(|reason| break_commands(fleet, cluster, reason))
-                .unwrap_or_default()
+        let through_discovery = deadlock
+            .nodes
+            .iter()
+            .any(|n| matches!(n, WaitNode::Discovery(_) | WaitNode::ApiService(_)));
+        if through_discovery && !unavailable.is_empty() {
+            discovery_cycle.get_or_insert((chain, deadlock));
+            continue;
+        }
+        let remediation: Vec<Step> = match &deadlock.cut {
+            Cut::DeleteApiService(_) => discovery_remediation.clone(),
+            Cut::RemoveFinalizers { object, .. } => vec![finalizer_patch(object)],
+            Cut::DeleteWebhookConfiguration { object, .. } => objects
+                .get(object)
+                .map(|o| break_commands(fleet, cluster, &o.stuck))
+                .unwrap_or_default(),
+            Cut::Unknown => Vec::new(),
         };
-        findings.push(Finding {
-            severity: Severity::Critical,
-            code: "deadlock".to_string(),
-            cluster: Some(cluster.to_string()),
-            message: format!(
-                "deadlock on `{cluster}`: {} waits for itself through {}; break the cycle at {}: {} (predicted for the worst order of a race: the replacement syncs before the old namespace is gone)",
-                deadlock.nodes.first().cloned().unwrap_or_default(),
+        let mut finding = ClusterFinding::new(
+            Severity::Critical,
+            FindingCode::Deadlock,
+            format!(
+                "{} waits for itself through {}; break the cycle at {}: {} (predicted for the worst order of a race: the replacement syncs before the old namespace is gone)",
+                deadlock.nodes[0],
                 deadlock.nodes[1..]
                     .iter()
-                    .map(String::as_str)
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(" → "),
                 deadlock.nodes[deadlock.break_at],
-                deadlock.break_how
+                deadlock.cut
             ),
-            remediation,
-            chain,
-        });
-    }
-
-    // Stuck namespaces.
-    let discovery_blocked: Vec<&str> = result
-        .namespaces
-        .iter()
-        .filter(|n| n.fate == Fate::Stuck && !n.blocked_by_discovery.is_empty())
-        .map(|n| n.name.as_str())
-        .collect();
-    if !discovery_blocked.is_empty() {
-        let gvs: BTreeSet<&str> = result
-            .namespaces
-            .iter()
-            .flat_map(|n| n.blocked_by_discovery.iter().map(String::as_str))
-            .collect();
-        let mut chain = vec![
-            format!(
-                "{} {} Terminating on `{cluster}`: {}",
-                count_of(discovery_blocked.len(), "namespace"),
-                if discovery_blocked.len() == 1 { "stays" } else { "stay" },
-                list_names(discovery_blocked.iter().copied())
-            ),
-            format!(
-                "the namespace controller cannot finish any deletion: discovery of {} fails (NamespaceDeletionDiscoveryFailure)",
-                gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
-            ),
-        ];
-        chain.extend(discovery_chain.iter().cloned());
-        let mut remediation = discovery_remediation.clone();
-        remediation.push(format!(
-            "kubectl --context {cluster} get namespaces --field-selector status.phase=Terminating"
-        ));
-        findings.push(Finding {
-            severity: Severity::Critical,
-            code: "stuck-namespace".to_string(),
-            cluster: Some(cluster.to_string()),
-            message: format!(
-                "{} will stay Terminating on `{cluster}` ({}): API discovery of {} fails, and the namespace controller finalizes no namespace while any aggregated API is unavailable",
-                count_of(discovery_blocked.len(), "namespace"),
-                list_names(discovery_blocked.iter().copied()),
-                gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
-            ),
-            remediation,
-            chain,
-        });
-    }
-    for namespace in result
-        .namespaces
-        .iter()
-        .filter(|n| n.fate == Fate::Stuck && n.blocked_by_discovery.is_empty())
-    {
-        let key = ObjectKey::namespace_object(&namespace.name);
-        let reason = objects
-            .get(&key)
-            .map(|o| o.reason.clone())
-            .unwrap_or_default();
-        let remaining: Vec<&ObjectResult> = result
-            .objects
-            .iter()
-            .filter(|o| {
-                o.fate == Fate::Stuck && o.key.namespace.as_deref() == Some(namespace.name.as_str())
-            })
-            .collect();
-        let mut remediation = break_commands(fleet, cluster, &reason);
-        for object in &remaining {
-            for command in break_commands(fleet, cluster, &object.reason) {
-                if !remediation.contains(&command) {
-                    remediation.push(command);
-                }
-            }
-        }
-        for object in remaining.iter().filter(|o| o.reason.contains("(R-POD-1)")) {
-            remediation.push(format!(
-                "kubectl --context {cluster} -n {} delete pod {} --grace-period=0 --force  # containers may still run on the unreachable node",
-                namespace.name, object.key.name
-            ));
-        }
-        // Removing finalizers by hand comes last: it skips the owners' cleanup.
-        remediation.extend(
-            remaining
-                .iter()
-                .filter(|o| o.reason.contains("finalizer"))
-                .map(|o| finalizer_patch(cluster, &o.key)),
         );
-        if remaining.is_empty() && reason.contains("finalizer") {
-            remediation.push(finalizer_patch(cluster, &key));
-        }
-        findings.push(Finding {
-            severity: Severity::Critical,
-            code: "stuck-namespace".to_string(),
-            cluster: Some(cluster.to_string()),
-            message: format!(
-                "namespace `{}` will stay Terminating on `{cluster}`: {reason}",
-                namespace.name
-            ),
-            remediation,
-            chain: Vec::new(),
-        });
+        finding.remediation = remediation;
+        finding.chain = chain;
+        finding.cycle = true;
+        findings.push(finding);
     }
 
-    // Stuck objects outside stuck namespaces' own story.
-    for object in result.objects.iter().filter(|o| o.fate == Fate::Stuck) {
-        // Terminating namespaces have their own finding; a namespace whose DELETE is
-        // refused never terminates and is reported like any other object.
-        let terminating = result.namespaces.iter().any(|n| n.name == object.key.name);
-        if object.key.kind == "Namespace" && object.key.group.is_empty() && terminating {
-            continue;
-        }
-        let refused = object.reason.starts_with("its DELETE is refused");
-        let mut remediation = break_commands(fleet, cluster, &object.reason);
-        if object.reason.contains("(R-POD-1)") {
-            // R-POD-2: force deletion, or the out-of-service taint on the node.
-            remediation.push(format!(
-                "kubectl --context {cluster} -n {} delete pod {} --grace-period=0 --force  # containers may still run on the unreachable node",
-                object.key.namespace.as_deref().unwrap_or("default"),
-                object.key.name
-            ));
-        } else if !refused {
-            remediation.push(finalizer_patch(cluster, &object.key));
-        }
-        findings.push(Finding {
-            severity: Severity::High,
-            code: "stuck-object".to_string(),
-            cluster: Some(cluster.to_string()),
-            message: if refused {
-                format!(
-                    "{} is not deleted on `{cluster}`: {}",
-                    describe(&object.key),
-                    object.reason
-                )
-            } else {
-                format!(
-                    "{} stays in deletion on `{cluster}`: {}",
-                    describe(&object.key),
-                    object.reason
-                )
-            },
-            remediation,
-            chain: Vec::new(),
-        });
-    }
-
-    // Replacements that cannot sync into a terminating namespace (R-OBJ-9), one
-    // finding per cluster.
-    let mut blocked = Vec::new();
+    // Replacements that cannot sync into a terminating namespace (R-OBJ-9).
+    let mut blocked_sets = BTreeSet::new();
+    let mut blocked_count = 0;
     let mut down = BTreeSet::new();
-    let mut sync_commands = Vec::new();
+    let mut sync = Vec::new();
     for app in applications.iter().filter(|a| a.action == Action::Create) {
         if app.destination.cluster.as_deref() != Some(cluster) {
             continue;
@@ -605,7 +604,11 @@ pub fn cluster_findings(
         if !stuck_namespaces.contains(&namespace) {
             continue;
         }
-        blocked.push(format!("`{}` (namespace `{namespace}`)", app.name));
+        blocked_count += 1;
+        blocked_sets.insert(match &app.application_set {
+            Some(set) => format!("ApplicationSet `{set}` (namespace `{namespace}`)"),
+            None => format!("Application `{}` (namespace `{namespace}`)", app.name),
+        });
         for object in result
             .objects
             .iter()
@@ -623,30 +626,268 @@ pub fn cluster_findings(
                 ));
             }
         }
-        sync_commands.push(format!("argocd app sync {}/{}", app.namespace, app.name));
+        sync.push(format!("{}/{}", app.namespace, app.name));
     }
-    if !blocked.is_empty() {
-        let refused = sync_failures.len();
-        let down: Vec<String> = down.into_iter().collect();
-        let mut remediation = discovery_remediation.clone();
-        remediation.push(format!(
-            "kubectl --context {cluster} wait --for=delete namespace/{} --timeout=5m",
-            stuck_namespaces.join(" namespace/")
-        ));
-        remediation.extend(sync_commands);
-        findings.push(Finding {
-            severity: Severity::Critical,
-            code: "replacement-blocked".to_string(),
-            cluster: Some(cluster.to_string()),
-            message: format!(
-                "{} replacement Applications cannot sync on `{cluster}` because their namespace stays Terminating and creating content there is forbidden ({refused} objects refused): {}; workloads that stay down: {}; automated sync does not retry a failed sync of the same revision unless `syncPolicy.retry` is set. This assumes the worst order, as real clusters race: the new Applications sync within seconds, while the old namespaces still terminate (pods have grace periods)",
-                blocked.len(),
-                blocked.join(", "),
-                if down.is_empty() { "none".to_string() } else { down.join(", ") }
+    let down: Vec<String> = down.into_iter().collect();
+    let down_phrase = if down.is_empty() {
+        "none".to_string()
+    } else {
+        down.join(", ")
+    };
+    let replacements_phrase = format!(
+        "{} cannot sync because {} Terminating and creating content there is forbidden ({} refused): the replacements of {}; workloads that stay down: {down_phrase}; automated sync does not retry a failed sync of the same revision unless `syncPolicy.retry` is set",
+        count_of(blocked_count, "replacement Application"),
+        if blocked_count == 1 {
+            "its namespace stays"
+        } else {
+            "their namespaces stay"
+        },
+        count_of(sync_failures.len(), "object"),
+        blocked_sets.iter().cloned().collect::<Vec<_>>().join(", "),
+    );
+    let wait_step = Step::OnCluster(format!(
+        "wait --for=delete namespace/{} --timeout=5m",
+        stuck_namespaces.join(" namespace/")
+    ));
+
+    // Namespaces that discovery keeps, with their cause.
+    let discovery_blocked: Vec<&str> = result
+        .namespaces
+        .iter()
+        .filter(|n| n.fate == Fate::Stuck && !n.blocked_by_discovery.is_empty())
+        .map(|n| n.name.as_str())
+        .collect();
+    if !unavailable.is_empty() {
+        let mut story = api_phrases.join("; ");
+        let mut finding = ClusterFinding::new(
+            Severity::High,
+            FindingCode::ApiserviceUnavailable,
+            String::new(),
+        );
+        if discovery_blocked.is_empty() {
+            story.push_str("; while it is, API discovery fails and no namespace on the cluster can finish deleting");
+            finding.chain = discovery_chain.clone();
+        } else {
+            finding.severity = Severity::Critical;
+            finding.consequences.push(FindingCode::StuckNamespace);
+            finding.root_cause = Some(RootCause::ApiServicesUnavailable {
+                names: unavailable.iter().map(|a| a.outcome.name.clone()).collect(),
+                lost_backend: unavailable.iter().all(|a| a.lost_backend.is_some()),
+            });
+            let gvs: BTreeSet<&str> = result
+                .namespaces
+                .iter()
+                .flat_map(|n| n.blocked_by_discovery.iter().map(String::as_str))
+                .collect();
+            let _ = write!(
+                story,
+                ". While API discovery of {} fails, the namespace controller finalizes no namespace (NamespaceDeletionDiscoveryFailure), so {} {} Terminating: {}",
+                gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", "),
+                count_of(discovery_blocked.len(), "namespace"),
+                if discovery_blocked.len() == 1 { "stays" } else { "stay" },
+                list_names(discovery_blocked.iter().copied())
+            );
+            if blocked_count > 0 {
+                finding.consequences.push(FindingCode::ReplacementBlocked);
+                let _ = write!(story, ". {replacements_phrase}");
+            }
+            let mut chain = vec![
+                format!(
+                    "{} {} Terminating: {}",
+                    count_of(discovery_blocked.len(), "namespace"),
+                    if discovery_blocked.len() == 1 { "stays" } else { "stay" },
+                    list_names(discovery_blocked.iter().copied())
+                ),
+                format!(
+                    "the namespace controller cannot finish any deletion: discovery of {} fails (NamespaceDeletionDiscoveryFailure)",
+                    gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ];
+            chain.extend(discovery_chain.iter().cloned());
+            finding.chain = chain;
+            if let Some((cycle_chain, deadlock)) = &discovery_cycle {
+                finding.consequences.push(FindingCode::Deadlock);
+                let _ = write!(
+                    story,
+                    ". It is a deadlock: {} waits for itself through {}; nothing breaks it by itself, deleting the APIService does",
+                    deadlock.nodes[0],
+                    deadlock.nodes[1..]
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" → "),
+                );
+                finding.chain = cycle_chain.clone();
+                finding.cycle = true;
+            }
+            if blocked_count > 0 || discovery_cycle.is_some() {
+                story.push_str(". This assumes the worst order, as real clusters race: the new Applications sync within seconds, while the old namespaces still terminate (pods have grace periods)");
+            }
+        }
+        finding.message = story;
+        finding.remediation = discovery_remediation.clone();
+        if blocked_count > 0 {
+            finding.remediation.push(wait_step.clone());
+            finding.remediation.push(Step::SyncReplacements);
+            finding.sync = sync.clone();
+        } else if !discovery_blocked.is_empty() {
+            finding.remediation.push(Step::OnCluster(
+                "get namespaces --field-selector status.phase=Terminating".to_string(),
+            ));
+        }
+        findings.push(finding);
+    } else if blocked_count > 0 {
+        let mut finding = ClusterFinding::new(
+            Severity::Critical,
+            FindingCode::ReplacementBlocked,
+            format!("{replacements_phrase}. This assumes the worst order, as real clusters race: the new Applications sync within seconds, while the old namespaces still terminate (pods have grace periods)"),
+        );
+        finding.remediation = vec![wait_step, Step::SyncReplacements];
+        finding.sync = sync;
+        findings.push(finding);
+    }
+
+    for namespace in result
+        .namespaces
+        .iter()
+        .filter(|n| n.fate == Fate::Stuck && n.blocked_by_discovery.is_empty())
+    {
+        let key = ObjectKey::namespace_object(&namespace.name);
+        let namespace_object = objects.get(&key);
+        let reason = namespace_object.map(|o| o.reason()).unwrap_or_default();
+        let namespace_causes: &[StuckCause] = namespace_object.map_or(&[], |o| &o.stuck);
+        let remaining: Vec<&ObjectResult> = result
+            .objects
+            .iter()
+            .filter(|o| {
+                o.fate.remains() && o.key.namespace.as_deref() == Some(namespace.name.as_str())
+            })
+            .collect();
+        let mut remediation = break_commands(fleet, cluster, namespace_causes);
+        for object in &remaining {
+            for command in break_commands(fleet, cluster, &object.stuck) {
+                if !remediation.contains(&command) {
+                    remediation.push(command);
+                }
+            }
+        }
+        for object in remaining.iter().filter(|o| node_not_ready(o)) {
+            remediation.push(Step::OnCluster(format!(
+                "-n {} delete pod {} --grace-period=0 --force  # containers may still run on the unreachable node",
+                namespace.name, object.key.name
+            )));
+        }
+        // Removing finalizers by hand comes last: it skips the owners' cleanup.
+        remediation.extend(
+            remaining
+                .iter()
+                .filter(|o| o.stuck.iter().any(StuckCause::finalizer_never_removed))
+                .map(|o| finalizer_patch(&o.key)),
+        );
+        if remaining.is_empty()
+            && namespace_causes
+                .iter()
+                .any(StuckCause::finalizer_never_removed)
+        {
+            remediation.push(finalizer_patch(&key));
+        }
+        let mut finding = ClusterFinding::new(
+            Severity::Critical,
+            FindingCode::StuckNamespace,
+            format!(
+                "namespace `{}` will stay Terminating: {reason}",
+                namespace.name
             ),
-            remediation,
-            chain: Vec::new(),
-        });
+        );
+        finding.remediation = remediation;
+        findings.push(finding);
+    }
+
+    // Stuck objects outside stuck namespaces' own story.
+    for object in result.objects.iter().filter(|o| o.fate.remains()) {
+        // Terminating namespaces have their own finding; a namespace whose DELETE is
+        // refused never terminates and is reported like any other object.
+        let terminating = result.namespaces.iter().any(|n| n.name == object.key.name);
+        if object.key.kind == "Namespace" && object.key.group.is_empty() && terminating {
+            continue;
+        }
+        let refused = object.delete_refusal();
+        let mut remediation = break_commands(fleet, cluster, &object.stuck);
+        if node_not_ready(object) {
+            // R-POD-2: force deletion, or the out-of-service taint on the node.
+            remediation.push(Step::OnCluster(format!(
+                "-n {} delete pod {} --grace-period=0 --force  # containers may still run on the unreachable node",
+                object.key.namespace.as_deref().unwrap_or("default"),
+                object.key.name
+            )));
+        } else if refused.is_none() {
+            remediation.push(finalizer_patch(&object.key));
+        }
+        let mut finding = ClusterFinding::new(
+            Severity::High,
+            FindingCode::StuckObject,
+            if let Some(refusal) = refused {
+                format!(
+                    "{} is not deleted: its DELETE is refused: {refusal}",
+                    describe(&object.key)
+                )
+            } else {
+                format!(
+                    "{} stays in deletion: {}",
+                    describe(&object.key),
+                    object.reason()
+                )
+            },
+        );
+        finding.remediation = remediation;
+        findings.push(finding);
+    }
+    findings
+}
+
+/// Who started the deletion that reached `start`, in words that hold on every cluster
+/// of a fleet: the ApplicationSet, not its per-cluster Application.
+fn origin(
+    start: &ObjectKey,
+    objects: &BTreeMap<&ObjectKey, &ObjectResult>,
+    applications: &[ApplicationChange],
+) -> Option<String> {
+    let mut current = *objects.get(start)?;
+    let mut seen = BTreeSet::new();
+    while let Some(next) = &current.deleted_with {
+        if !seen.insert(next.clone()) {
+            break;
+        }
+        match objects.get(next) {
+            Some(object) => current = object,
+            None => break,
+        }
+    }
+    match &current.cause {
+        DeleteCause::Application(name) => {
+            let app = applications
+                .iter()
+                .find(|a| a.action == Action::Delete && a.name == *name);
+            Some(match app.map(|a| (&a.application_set, &a.replaced_by)) {
+                Some((Some(set), Some(_))) => {
+                    format!("deleted with the Application that ApplicationSet `{set}` renames")
+                }
+                Some((Some(set), None)) => format!(
+                    "deleted with the Application that ApplicationSet `{set}` no longer generates"
+                ),
+                _ => format!("deleted with Application `{name}`"),
+            })
+        }
+        DeleteCause::ByHand => Some("deleted by hand".to_string()),
+        _ => None,
+    }
+}
+
+fn resource_of(key: &ObjectKey) -> String {
+    if key.group.is_empty() {
+        key.kind.to_ascii_lowercase()
+    } else {
+        format!("{}.{}", key.kind.to_ascii_lowercase(), key.group)
     }
 }
 
@@ -667,15 +908,13 @@ fn trace(
             chain.push(format!("{} is missing", describe(&key)));
             break;
         };
-        chain.push(format!("{}: {}", describe(&key), object.deleted_because));
+        chain.push(format!("{}: {}", describe(&key), object.cause));
         match &object.deleted_with {
             Some(next) => current = Some(next.clone()),
             None => {
                 if let Some(app) = applications.iter().find(|a| {
                     a.action == Action::Delete
-                        && object
-                            .deleted_because
-                            .contains(&format!("Application `{}`", a.name))
+                        && matches!(&object.cause, DeleteCause::Application(name) if *name == a.name)
                 }) {
                     let why = match (&app.application_set, &app.replaced_by) {
                         (Some(set), Some(new)) => format!(
@@ -734,23 +973,35 @@ fn self_healing_manager(
     self_heal.then_some((namespace, name, owner))
 }
 
-/// Commands that remove the cause named in a reason: the webhook configuration whose
-/// unreachable webhook refuses requests (R-WH-9), or the conversion webhook of a CRD
-/// (R-CRD-5, only safe when the versions' schemas are compatible).
-fn break_commands(fleet: &Fleet, cluster: &str, reason: &str) -> Vec<String> {
+/// Whether a pod stays because its node is not Ready (R-POD-1).
+fn node_not_ready(object: &ObjectResult) -> bool {
+    object
+        .stuck
+        .iter()
+        .any(|cause| matches!(cause, StuckCause::NodeNotReady(_)))
+}
+
+/// Commands that remove the first webhook refusal and the first conversion failure
+/// among `causes`: the configuration of the unreachable webhook (R-WH-9), or the
+/// conversion webhook of the CRD (R-CRD-5, only safe when the versions' schemas are
+/// compatible).
+fn break_commands(fleet: &Fleet, cluster: &str, causes: &[StuckCause]) -> Vec<Step> {
     let Some(snapshot) = fleet.clusters.get(cluster) else {
         return Vec::new();
     };
+    let refusals: Vec<&Refusal> = causes.iter().flat_map(StuckCause::refusals).collect();
     let mut commands = Vec::new();
-    let quoted_after = |marker: &str| -> Option<String> {
-        let start = reason.find(marker)? + marker.len();
-        let end = reason[start..].find('"')?;
-        Some(reason[start..start + end].to_string())
-    };
-    if let Some(webhook) = quoted_after("failed calling webhook \"") {
+    let webhook = refusals.iter().find_map(|refusal| match refusal {
+        Refusal::Webhook { webhook, .. } => Some(webhook),
+        Refusal::Conversion { .. } => None,
+    });
+    if let Some(webhook) = webhook {
         for config in snapshot.objects().filter(|o| {
             o.group() == "admissionregistration.k8s.io"
-                && o.kind().ends_with("WebhookConfiguration")
+                && matches!(
+                    o.kind(),
+                    "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration"
+                )
         }) {
             let names_it = config
                 .value_at(&["webhooks"])
@@ -761,49 +1012,101 @@ fn break_commands(fleet: &Fleet, cluster: &str, reason: &str) -> Vec<String> {
                     })
                 });
             if names_it {
-                commands.push(format!(
-                    "kubectl --context {cluster} delete {} {}  # webhook `{webhook}` cannot be reached",
+                commands.push(Step::OnCluster(format!(
+                    "delete {} {}  # webhook `{webhook}` cannot be reached",
                     config.kind().to_ascii_lowercase(),
                     config.name()
-                ));
+                )));
             }
         }
     }
-    if let Some(start) = reason.find("conversion webhook for ") {
-        let rest = &reason[start + "conversion webhook for ".len()..];
-        let group = rest.split('/').next().unwrap_or("");
-        let kind = rest
-            .split("Kind=")
-            .nth(1)
-            .and_then(|k| k.split_whitespace().next())
-            .unwrap_or("");
+    let conversion = refusals.iter().find_map(|refusal| match refusal {
+        Refusal::Conversion { group, kind, .. } => Some((group, kind)),
+        Refusal::Webhook { .. } => None,
+    });
+    if let Some((group, kind)) = conversion {
         for crd in snapshot.objects().filter(|o| {
             o.kind() == "CustomResourceDefinition"
-                && o.str_at(&["spec", "group"]) == Some(group)
-                && o.str_at(&["spec", "names", "kind"]) == Some(kind)
+                && o.str_at(&["spec", "group"]) == Some(group.as_str())
+                && o.str_at(&["spec", "names", "kind"]) == Some(kind.as_str())
         }) {
-            commands.push(format!(
-                "kubectl --context {cluster} patch customresourcedefinition {} --type merge -p '{{\"spec\":{{\"conversion\":{{\"strategy\":\"None\"}}}}}}'  # only if the versions' schemas are compatible",
+            commands.push(Step::OnCluster(format!(
+                "patch customresourcedefinition {} --type merge -p '{{\"spec\":{{\"conversion\":{{\"strategy\":\"None\"}}}}}}'  # only if the versions' schemas are compatible",
                 crd.name()
-            ));
+            )));
         }
     }
     commands
 }
 
-fn finalizer_patch(cluster: &str, key: &ObjectKey) -> String {
-    let resource = if key.group.is_empty() {
-        key.kind.to_ascii_lowercase()
-    } else {
-        format!("{}.{}", key.kind.to_ascii_lowercase(), key.group)
-    };
+fn finalizer_patch(key: &ObjectKey) -> Step {
     let namespace = key
         .namespace
         .as_ref()
-        .map(|ns| format!(" -n {ns}"))
+        .map(|ns| format!("-n {ns} "))
         .unwrap_or_default();
-    format!(
-        "kubectl --context {cluster}{namespace} patch {resource} {} --type merge -p '{{\"metadata\":{{\"finalizers\":null}}}}'  # skips the owner's cleanup",
+    Step::OnCluster(format!(
+        "{namespace}patch {} {} --type merge -p '{{\"metadata\":{{\"finalizers\":null}}}}'  # skips the owner's cleanup",
+        resource_of(key),
         key.name
-    )
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stuck(message: &str, sync: &[&str]) -> ClusterFinding {
+        let mut finding = ClusterFinding::new(
+            Severity::Critical,
+            FindingCode::StuckNamespace,
+            message.to_string(),
+        );
+        finding.remediation = vec![
+            Step::Literal("# first".to_string()),
+            Step::OnCluster("delete apiservice v1beta1.metrics.k8s.io".to_string()),
+            Step::SyncReplacements,
+        ];
+        finding.sync = sync.iter().map(|s| s.to_string()).collect();
+        finding
+    }
+
+    #[test]
+    fn clusters_that_say_the_same_share_one_finding_and_one_loop() {
+        let findings = fleet_findings(vec![
+            ("lab-b".to_string(), stuck("same", &["argocd/x-lab-b"])),
+            ("lab-a".to_string(), stuck("same", &["argocd/x-lab-a"])),
+            ("test-a".to_string(), stuck("other", &["argocd/x-test-a"])),
+        ]);
+        assert_eq!(findings.len(), 2);
+        let shared = findings.iter().find(|f| f.message == "same").unwrap();
+        assert_eq!(shared.clusters, ["lab-a", "lab-b"]);
+        assert_eq!(shared.cluster, None, "several clusters");
+        assert_eq!(
+            shared.remediation,
+            [
+                "# first",
+                "for ctx in lab-a lab-b; do kubectl --context \"$ctx\" delete apiservice v1beta1.metrics.k8s.io; done",
+                "argocd app sync argocd/x-lab-a argocd/x-lab-b",
+            ]
+        );
+        let alone = findings.iter().find(|f| f.message == "other").unwrap();
+        assert_eq!(alone.cluster.as_deref(), Some("test-a"));
+        assert_eq!(alone.clusters, ["test-a"]);
+        assert_eq!(
+            alone.remediation[1],
+            "kubectl --context test-a delete apiservice v1beta1.metrics.k8s.io"
+        );
+    }
+
+    #[test]
+    fn nothing_to_sync_leaves_no_sync_command() {
+        let findings = fleet_findings(vec![("lab-a".to_string(), stuck("same", &[]))]);
+        assert_eq!(
+            findings[0].remediation.len(),
+            2,
+            "{:?}",
+            findings[0].remediation
+        );
+    }
 }

@@ -9,6 +9,7 @@
 
 pub mod apiserver;
 pub mod cascade;
+pub mod causes;
 pub mod controller;
 pub mod deadlock;
 pub mod findings;

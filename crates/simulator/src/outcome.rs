@@ -5,9 +5,12 @@
 //! Every collection here is sorted before it leaves the simulator, so rendering the same
 //! outcome twice gives byte-identical output.
 
-use serde::Serialize;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use preflight_model::argocd::RESOURCES_FINALIZER;
 use preflight_model::ApplicationsSyncPolicy;
 
 /// Everything one `plan` or `what-if` predicts.
@@ -87,7 +90,7 @@ pub struct ApplicationChange {
     pub policy: Option<ApplicationsSyncPolicy>,
     /// Why the action is what it is, when that is not obvious (a suppressed delete, a
     /// preserve flag that comes too late, a validation error).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// The Application as it is now (live), when it exists and the action changes it.
     pub before: Option<Value>,
     /// The Application as the controller would write it, when it is written and differs
@@ -95,6 +98,45 @@ pub struct ApplicationChange {
     pub after: Option<Value>,
     /// What progressive sync (RollingSync) changes for it, when it applies.
     pub progressive: Option<ProgressiveSync>,
+}
+
+/// Why the plan does what it does to one Application. The findings read the variants;
+/// the text is for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// The ApplicationSet controller cannot write it, and why (the error, in words).
+    NotWritten(String),
+    /// No longer generated, but kept: the `applicationsSync` policy forbids deletion.
+    DeletionForbidden(ApplicationsSyncPolicy),
+    /// `preserveResourcesOnDeletion: true` arrives in the change that deletes it, too late
+    /// to protect it: the live Application still carries the resources finalizer.
+    PreserveAddedTooLate,
+    /// Anything else the plan explains; no stage reads it.
+    Explained(String),
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::NotWritten(why) => write!(f, "not written: {why}"),
+            Note::DeletionForbidden(policy) => write!(
+                f,
+                "no longer generated but kept: policy `{}` forbids deletion",
+                policy.as_str()
+            ),
+            Note::PreserveAddedTooLate => write!(
+                f,
+                "`preserveResourcesOnDeletion: true` is added in this change but does not protect this Application: the controller deletes the live Application, which still carries `{RESOURCES_FINALIZER}`"
+            ),
+            Note::Explained(text) => f.write_str(text),
+        }
+    }
+}
+
+impl Serialize for Note {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// What a RollingSync ApplicationSet's progressive sync does to one Application.
@@ -116,6 +158,8 @@ pub enum Fate {
     Deleted,
     /// Still there with a deletion timestamp once the cluster settles.
     Stuck,
+    /// Still there without a deletion timestamp: the API server refuses its DELETE.
+    Refused,
 }
 
 impl Fate {
@@ -123,7 +167,13 @@ impl Fate {
         match self {
             Fate::Deleted => "deleted",
             Fate::Stuck => "stuck",
+            Fate::Refused => "refused",
         }
+    }
+
+    /// Whether the object is still there once the cluster settles.
+    pub fn remains(self) -> bool {
+        self != Fate::Deleted
     }
 }
 
@@ -182,8 +232,8 @@ pub struct ApiServiceOutcome {
     pub group_version: String,
     /// `namespace/name` of the backing Service.
     pub service: String,
-    /// `True` or `False` after the change.
-    pub available: String,
+    /// Whether it is available after the change.
+    pub available: bool,
     pub reason: String,
     pub message: String,
 }
@@ -218,25 +268,139 @@ impl Severity {
     }
 }
 
+/// What a finding is about. The order of the variants is the order in which findings of
+/// one severity are shown: causes and symptoms a reviewer must see first come first,
+/// the rest alphabetically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingCode {
+    /// A cycle of waits on one cluster that nothing breaks by itself.
+    Deadlock,
+    /// Namespaces that stay Terminating.
+    StuckNamespace,
+    /// Replacement Applications that cannot sync into their terminating namespace.
+    ReplacementBlocked,
+    /// An aggregated APIService that becomes unavailable.
+    ApiserviceUnavailable,
+    /// Objects that stay in deletion, or whose DELETE is refused.
+    StuckObject,
+    /// An ApplicationSet whose generators fail: Argo CD stops acting on it.
+    ApplicationsetFrozen,
+    /// An ApplicationSet the plan cannot evaluate offline.
+    ApplicationsetNotEvaluated,
+    /// `preserveResourcesOnDeletion` added in the change that deletes.
+    PreserveAddedTooLate,
+    /// Applications renamed: deleted and created again.
+    ApplicationReplaced,
+    /// Applications deleted with their resources and not replaced.
+    ApplicationDeleted,
+    /// An Application the controller cannot write.
+    ApplicationNotWritten,
+    /// A live ApplicationSet that differs from the base revision.
+    ApplicationsetDrift,
+    /// A destination cluster the snapshot does not hold.
+    ClusterNotInSnapshot,
+    /// Applications no longer generated but kept by the policy.
+    DeletionSuppressed,
+    /// A cluster-scoped object whose namespaced owner goes (the GC never collects it).
+    LeakedObject,
+    /// A volume whose provisioner goes with its claim.
+    LeakedVolume,
+}
+
+impl FindingCode {
+    /// Kebab-case and stable: the JSON report's `code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingCode::Deadlock => "deadlock",
+            FindingCode::StuckNamespace => "stuck-namespace",
+            FindingCode::ReplacementBlocked => "replacement-blocked",
+            FindingCode::ApiserviceUnavailable => "apiservice-unavailable",
+            FindingCode::StuckObject => "stuck-object",
+            FindingCode::ApplicationsetFrozen => "applicationset-frozen",
+            FindingCode::ApplicationsetNotEvaluated => "applicationset-not-evaluated",
+            FindingCode::PreserveAddedTooLate => "preserve-added-too-late",
+            FindingCode::ApplicationReplaced => "application-replaced",
+            FindingCode::ApplicationDeleted => "application-deleted",
+            FindingCode::ApplicationNotWritten => "application-not-written",
+            FindingCode::ApplicationsetDrift => "applicationset-drift",
+            FindingCode::ClusterNotInSnapshot => "cluster-not-in-snapshot",
+            FindingCode::DeletionSuppressed => "deletion-suppressed",
+            FindingCode::LeakedObject => "leaked-object",
+            FindingCode::LeakedVolume => "leaked-volume",
+        }
+    }
+}
+
+impl fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Something a reviewer must know, with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     pub severity: Severity,
-    /// Kebab-case, stable: `stuck-namespace`, `apiservice-unavailable`, ...
-    pub code: String,
+    pub code: FindingCode,
+    /// The cluster, when the finding concerns exactly one.
     pub cluster: Option<String>,
+    /// Every cluster the finding concerns, sorted: one finding tells a cause that
+    /// several clusters share.
+    pub clusters: Vec<String>,
+    /// What the same cause also leads to, told in this finding rather than in findings
+    /// of their own (an unavailable APIService keeps namespaces Terminating, which
+    /// blocks replacements, which closes a deadlock).
+    pub consequences: Vec<FindingCode>,
     pub message: String,
     /// Commands that break the deadlock or avoid it, in the order to run them.
     pub remediation: Vec<String>,
     /// The causal chain from the symptom back to the change, one step per entry
     /// (rendered as text and as a Mermaid diagram).
     pub chain: Vec<String>,
+    /// True when the chain is a cycle: its last step leads back to its first (a
+    /// deadlock).
+    pub cycle: bool,
+    /// The cause at the root of the finding, when it is one a verdict can name.
+    pub root_cause: Option<RootCause>,
 }
 
-/// A `Finding::chain` whose last step starts with this marker is a cycle: the last step
-/// leads back to the first (a deadlock).
-pub const CHAIN_CYCLE_MARKER: &str = "(back to the start) ";
+/// A cause at the root of many consequences, named in the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RootCause {
+    /// Aggregated APIServices (by name) are unavailable — every one of them because the
+    /// change deletes its backend when `lost_backend` — so discovery fails and no
+    /// namespace on the cluster can finish deleting.
+    ApiServicesUnavailable {
+        names: Vec<String>,
+        lost_backend: bool,
+    },
+}
+
+impl fmt::Display for RootCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootCause::ApiServicesUnavailable {
+                names,
+                lost_backend,
+            } => {
+                let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                match (names.len() == 1, lost_backend) {
+                    (true, true) => write!(f, "APIService {} loses its backend", names[0]),
+                    (true, false) => write!(f, "APIService {} is unavailable", names[0]),
+                    (false, true) => {
+                        write!(f, "APIServices {} lose their backends", names.join(", "))
+                    }
+                    (false, false) => {
+                        write!(f, "APIServices {} are unavailable", names.join(", "))
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// What could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

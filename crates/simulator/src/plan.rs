@@ -24,8 +24,10 @@ use preflight_model::{
 
 use crate::apiserver;
 use crate::cascade::{
-    describe, DeclaredController, DeletionRequest, KubeVersion, Propagation, Simulation,
+    describe, CascadeResult, DeclaredController, DeletionRequest, KubeVersion, Propagation,
+    Simulation,
 };
+use crate::causes::{DeleteCause, SyncFailure};
 use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
 use crate::findings;
 use crate::ignore::{apply_merge_patch, merge_patch, IgnoreRules};
@@ -169,7 +171,7 @@ pub struct PlannedApplications {
     outcome: Outcome,
     cascading: Vec<CascadingApp>,
     manual: BTreeMap<String, Vec<DeletionRequest>>,
-    sync_failures: Vec<(String, String, ObjectKey, String)>,
+    sync_failures: Vec<SyncFailure>,
 }
 
 impl PlannedApplications {
@@ -231,7 +233,7 @@ fn what_if_planner<'a>(
                     &live,
                     None,
                     None,
-                    vec!["deleted by hand (what-if)".to_string()],
+                    vec![Note::Explained("deleted by hand (what-if)".to_string())],
                 );
                 continue;
             }
@@ -243,10 +245,10 @@ fn what_if_planner<'a>(
                     &live,
                     Some(&key.name),
                     None,
-                    vec![format!(
+                    vec![Note::Explained(format!(
                         "garbage collection deletes it with its ApplicationSet `{}`",
                         key.name
-                    )],
+                    ))],
                 );
             }
         }
@@ -257,7 +259,7 @@ fn what_if_planner<'a>(
             .push(DeletionRequest {
                 key: key.clone(),
                 propagation: *propagation,
-                cause: "deleted by hand (what-if)".to_string(),
+                cause: DeleteCause::ByHand,
             });
     }
     if on_argocd {
@@ -285,8 +287,8 @@ struct Planner<'a> {
     cascading: Vec<CascadingApp>,
     /// Hand-made deletions (`what-if`) per cluster, each step settled before the next.
     manual: BTreeMap<String, Vec<DeletionRequest>>,
-    /// Objects replacement Applications fail to create: (cluster, application, object, error).
-    sync_failures: Vec<(String, String, ObjectKey, String)>,
+    /// Objects replacement Applications fail to create.
+    sync_failures: Vec<SyncFailure>,
     /// Applications (namespace, name) that an ApplicationSet of this merge creates or
     /// adopts, by the first ApplicationSet (in plan order) to write them.
     claimed: BTreeMap<SetKey, String>,
@@ -327,7 +329,7 @@ fn advance_waves(simulation: &mut Simulation, progress: &mut [WaveProgress]) {
                 requests.push(DeletionRequest {
                     key,
                     propagation,
-                    cause: format!("deleted by Application `{}` (cascade)", wave.app.name),
+                    cause: DeleteCause::Application(wave.app.name.clone()),
                 });
             }
         }
@@ -766,7 +768,7 @@ impl<'a> Planner<'a> {
                             before: live.as_deref(),
                             after: None,
                             policy,
-                            notes: vec![format!("not written: {reason}")],
+                            notes: vec![Note::NotWritten(reason.to_string())],
                         },
                         self.fleet,
                     ));
@@ -782,10 +784,10 @@ impl<'a> Planner<'a> {
                         before: live.as_deref(),
                         after: None,
                         policy,
-                        notes: vec![format!(
+                        notes: vec![Note::Explained(format!(
                             "not updated: policy `{}` forbids updates",
                             policy.as_str()
-                        )],
+                        ))],
                     },
                     self.fleet,
                 ));
@@ -796,9 +798,9 @@ impl<'a> Planner<'a> {
             // this ApplicationSet's delete step.
             if let Some(first) = self.claimed.get(&app_key).filter(|first| **first != key.1) {
                 write_error = true;
-                let note = format!(
-                    "not written: ApplicationSet `{first}` also generates Application `{name}` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `{first}` goes first"
-                );
+                let note = Note::NotWritten(format!(
+                    "ApplicationSet `{first}` also generates Application `{name}` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `{first}` goes first"
+                ));
                 self.outcome.applications.push(change(
                     Change {
                         app,
@@ -830,9 +832,9 @@ impl<'a> Planner<'a> {
                         before: None,
                         after: None,
                         policy,
-                        notes: vec![format!(
-                            "not written: {refusal}; this error also skips the delete step of the ApplicationSet"
-                        )],
+                        notes: vec![Note::NotWritten(format!(
+                            "{refusal}; this error also skips the delete step of the ApplicationSet"
+                        ))],
                     },
                     self.fleet,
                 ));
@@ -859,18 +861,18 @@ impl<'a> Planner<'a> {
                     });
                     if let Some(owner) = other_owner {
                         write_error = true;
-                        self.outcome.applications.push(change(Change { app, application_set: Some(&key.1), action: Action::Unchanged, before: Some(&live), after: None, policy, notes: vec![format!(
-                                "not written: Application `{name}` is already owned by {} `{}`; this error also skips the delete step of the ApplicationSet",
+                        self.outcome.applications.push(change(Change { app, application_set: Some(&key.1), action: Action::Unchanged, before: Some(&live), after: None, policy, notes: vec![Note::NotWritten(format!(
+                                "Application `{name}` is already owned by {} `{}`; this error also skips the delete step of the ApplicationSet",
                                 owner.kind, owner.name
-                            )] }, self.fleet));
+                            ))] }, self.fleet));
                         continue;
                     }
                     let mut notes = Vec::new();
                     if live.controller_reference().is_none() {
-                        notes.push(
+                        notes.push(Note::Explained(
                             "adopted: the live Application has no controller and is taken over"
                                 .to_string(),
-                        );
+                        ));
                     }
                     let mut after = mutate_live(&live, app, &preserved);
                     let action = if ignore.is_empty() {
@@ -919,15 +921,7 @@ impl<'a> Planner<'a> {
                 continue;
             }
             if !policy.allows_delete() {
-                self.keep(
-                    live,
-                    &key.1,
-                    policy,
-                    format!(
-                        "no longer generated but kept: policy `{}` forbids deletion",
-                        policy.as_str()
-                    ),
-                );
+                self.keep(live, &key.1, policy, Note::DeletionForbidden(policy));
                 continue;
             }
             if write_error {
@@ -935,15 +929,13 @@ impl<'a> Planner<'a> {
                     live,
                     &key.1,
                     policy,
-                    "no longer generated but kept: a write error in the same reconcile skips the delete step".to_string(),
+                    Note::Explained("no longer generated but kept: a write error in the same reconcile skips the delete step".to_string()),
                 );
                 continue;
             }
             let mut notes = Vec::new();
             if preserve_at_head && CascadeMode::from_finalizers(&live.finalizers()).cascades() {
-                notes.push(format!(
-                    "`preserveResourcesOnDeletion: true` is added in this change but does not protect this Application: the controller deletes the live Application, which still carries `{RESOURCES_FINALIZER}`"
-                ));
+                notes.push(Note::PreserveAddedTooLate);
             }
             self.delete_application(live, Some(&key.1), Some(policy), notes);
         }
@@ -956,7 +948,7 @@ impl<'a> Planner<'a> {
         live: &Object,
         application_set: &str,
         policy: ApplicationsSyncPolicy,
-        note: String,
+        note: Note,
     ) {
         self.outcome.applications.push(change(
             Change {
@@ -978,7 +970,7 @@ impl<'a> Planner<'a> {
         live: &Object,
         application_set: Option<&str>,
         policy: Option<ApplicationsSyncPolicy>,
-        mut notes: Vec<String>,
+        mut notes: Vec<Note>,
     ) {
         let mut finalizers = live.finalizers();
         let cluster = resolve_destination(self.fleet, live);
@@ -986,9 +978,9 @@ impl<'a> Planner<'a> {
             // §9.5 step 1: an unresolvable destination loses exactly the plain resources
             // finalizer before the delete.
             if finalizers.iter().any(|f| f == RESOURCES_FINALIZER) {
-                notes.push(format!(
+                notes.push(Note::Explained(format!(
                     "its destination does not resolve to a known cluster, so the controller removes `{RESOURCES_FINALIZER}` first and the resources are left in place"
-                ));
+                )));
             }
             finalizers.retain(|f| f != RESOURCES_FINALIZER);
         }
@@ -997,9 +989,9 @@ impl<'a> Planner<'a> {
             // §10: the application controller cannot resolve the destination either, so
             // it removes the remaining cascade finalizers (`/foreground`, `/background`)
             // without touching any resource.
-            notes.push(
+            notes.push(Note::Explained(
                 "its destination does not resolve to a known cluster, so the application controller removes its resources finalizer without deleting any resource".to_string(),
-            );
+            ));
             mode = CascadeMode::None;
         }
         let mut entry = change(
@@ -1046,9 +1038,9 @@ impl<'a> Planner<'a> {
             freezes: true,
         });
         for live in owned {
-            let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy: ApplicationsSyncPolicy::default(), notes: vec![format!(
+            let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy: ApplicationsSyncPolicy::default(), notes: vec![Note::Explained(format!(
                     "frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing ({message})"
-                )] }, self.fleet);
+                ))] }, self.fleet);
             entry.policy = None;
             self.outcome.applications.push(entry);
         }
@@ -1078,9 +1070,9 @@ impl<'a> Planner<'a> {
                     before: Some(live),
                     after: None,
                     policy: ApplicationsSyncPolicy::default(),
-                    notes: vec![format!(
+                    notes: vec![Note::Explained(format!(
                         "not predicted: the plan cannot evaluate its ApplicationSet ({message})"
-                    )],
+                    ))],
                 },
                 self.fleet,
             );
@@ -1129,10 +1121,10 @@ impl<'a> Planner<'a> {
             .unwrap_or_default();
         if !previous.finalizers().is_empty() && !policy.allows_delete() {
             for live in &owned {
-                let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy, notes: vec![format!(
+                let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy, notes: vec![Note::Explained(format!(
                         "the ApplicationSet is removed from git; its finalizer and policy `{}` make the controller orphan this Application instead of deleting it",
                         policy.as_str()
-                    )] }, self.fleet);
+                    ))] }, self.fleet);
                 entry.policy = Some(policy);
                 self.outcome.applications.push(entry);
             }
@@ -1151,12 +1143,12 @@ impl<'a> Planner<'a> {
                 live,
                 Some(&key.1),
                 Some(policy),
-                vec![format!(
+                vec![Note::Explained(format!(
                     "the ApplicationSet `{}` is removed from git and Application `{}` prunes it: {} deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
                     key.1,
                     manager.name,
                     if reverse { "the ApplicationSet controller" } else { "garbage collection" }
-                )],
+                ))],
             );
             if reverse {
                 if let Some(entry) = self.outcome.applications.last_mut() {
@@ -1309,10 +1301,10 @@ impl<'a> Planner<'a> {
                         &live,
                         None,
                         None,
-                        vec![
+                        vec![Note::Explained(
                             "removed from git: deleted when the Application that manages it prunes"
                                 .to_string(),
-                        ],
+                        )],
                     );
                 }
                 (None, None) => {}
@@ -1363,7 +1355,7 @@ impl<'a> Planner<'a> {
                 &app,
                 set.as_deref(),
                 None,
-                vec!["deleted with what the what-if deletes; the application controller still runs, so it processes the Application's finalizers".to_string()],
+                vec![Note::Explained("deleted with what the what-if deletes; the application controller still runs, so it processes the Application's finalizers".to_string())],
             );
         }
     }
@@ -1377,6 +1369,7 @@ impl<'a> Planner<'a> {
         }
         let mut clusters: BTreeMap<String, ClusterOutcome> = BTreeMap::new();
         let mut stuck_apps: Vec<(String, String, String)> = Vec::new();
+        let mut results: Vec<(String, CascadeResult)> = Vec::new();
         for cluster_name in self.manual.keys() {
             by_cluster.entry(cluster_name.clone()).or_default();
         }
@@ -1449,22 +1442,36 @@ impl<'a> Planner<'a> {
                 }
             }
             self.sync_failures.extend(sync_failures);
-            let result = simulation.finish();
+            results.push((cluster_name.clone(), simulation.finish()));
+        }
+        // Findings are derived from the plan and the settled clusters; they read the
+        // results and never change them.
+        // Clusters where the same cause has the same consequences share one finding.
+        let per_cluster: Vec<(String, findings::ClusterFinding)> = results
+            .iter()
+            .flat_map(|(cluster_name, result)| {
+                findings::cluster_findings(
+                    self.fleet,
+                    cluster_name,
+                    result,
+                    &self.outcome.applications,
+                    &self.argocd_namespace,
+                    &self.sync_failures,
+                )
+                .into_iter()
+                .map(|finding| (cluster_name.clone(), finding))
+            })
+            .collect();
+        self.outcome
+            .findings
+            .extend(findings::fleet_findings(per_cluster));
+        for (cluster_name, result) in &results {
             let outcome = clusters
                 .entry(cluster_name.clone())
                 .or_insert_with(|| ClusterOutcome {
                     name: cluster_name.clone(),
                     ..ClusterOutcome::default()
                 });
-            findings::cluster_findings(
-                self.fleet,
-                cluster_name,
-                &result,
-                &self.outcome.applications,
-                &self.argocd_namespace,
-                &self.sync_failures,
-                &mut self.outcome.findings,
-            );
             outcome
                 .objects
                 .extend(result.objects.iter().map(|o| ObjectOutcome {
@@ -1473,7 +1480,7 @@ impl<'a> Planner<'a> {
                     namespace: o.key.namespace.clone(),
                     name: o.key.name.clone(),
                     outcome: o.fate,
-                    reason: o.reason.clone(),
+                    reason: o.reason(),
                 }));
             outcome
                 .namespaces
@@ -1481,7 +1488,7 @@ impl<'a> Planner<'a> {
                     name: n.name.clone(),
                     outcome: n.fate,
                     conditions: n.conditions.clone(),
-                    reason: n.reason.clone(),
+                    reason: n.cause.to_string(),
                 }));
             outcome
                 .api_services
@@ -1525,9 +1532,14 @@ impl<'a> Planner<'a> {
                     (None, Some(set)) => {
                         format!("deleted by the ApplicationSet controller (ApplicationSet `{set}`)")
                     }
-                    (None, None) => app.notes.first().cloned().unwrap_or_else(|| {
-                        "deleted when its parent Application prunes it".to_string()
-                    }),
+                    (None, None) => {
+                        app.notes
+                            .first()
+                            .map(ToString::to_string)
+                            .unwrap_or_else(|| {
+                                "deleted when its parent Application prunes it".to_string()
+                            })
+                    }
                 },
             });
         }
@@ -1555,7 +1567,7 @@ impl<'a> Planner<'a> {
         simulation: &mut Simulation,
         progress: &[WaveProgress],
         cluster: &str,
-    ) -> Vec<(String, String, ObjectKey, String)> {
+    ) -> Vec<SyncFailure> {
         let mut failures = Vec::new();
         for wave in progress {
             let Some(replacement) = self
@@ -1583,8 +1595,13 @@ impl<'a> Planner<'a> {
                 continue;
             }
             for key in &wave.tracked {
-                if let Err(error) = simulation.reapply(key, &replacement) {
-                    failures.push((cluster.to_string(), replacement.clone(), key.clone(), error));
+                if let Err(refusal) = simulation.reapply(key, &replacement) {
+                    failures.push(SyncFailure {
+                        cluster: cluster.to_string(),
+                        application: replacement.clone(),
+                        object: key.clone(),
+                        refusal,
+                    });
                 }
             }
         }
@@ -1619,10 +1636,14 @@ impl<'a> Planner<'a> {
         outcome.applications.sort_by(|a, b| {
             (&a.namespace, &a.name, a.action).cmp(&(&b.namespace, &b.name, b.action))
         });
+        for finding in &mut outcome.findings {
+            if finding.clusters.is_empty() {
+                finding.clusters = finding.cluster.iter().cloned().collect();
+            }
+        }
         outcome.findings.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
-                .then_with(|| findings::code_rank(&a.code).cmp(&findings::code_rank(&b.code)))
                 .then_with(|| a.code.cmp(&b.code))
                 .then_with(|| a.cluster.cmp(&b.cluster))
                 .then_with(|| a.message.cmp(&b.message))
@@ -1802,7 +1823,7 @@ struct Change<'o> {
     before: Option<&'o Object>,
     after: Option<Object>,
     policy: ApplicationsSyncPolicy,
-    notes: Vec<String>,
+    notes: Vec<Note>,
 }
 
 fn change(change: Change, fleet: &Fleet) -> ApplicationChange {

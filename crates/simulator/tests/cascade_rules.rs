@@ -28,6 +28,7 @@ use preflight_model::{Object, ObjectKey};
 use preflight_simulator::cascade::{
     DeclaredController, DeletionRequest, KubeVersion, Propagation, Simulation,
 };
+use preflight_simulator::causes::DeleteCause;
 use preflight_simulator::Fate;
 
 #[track_caller]
@@ -89,7 +90,7 @@ fn check(fixture: &str, expected: &str) {
                     "orphan" => Propagation::Orphan,
                     other => panic!("unknown propagation `{other}`"),
                 },
-                cause: "request".to_string(),
+                cause: DeleteCause::ByHand,
             }),
             other => {
                 flush(&mut simulation, &mut batch);
@@ -101,7 +102,9 @@ fn check(fixture: &str, expected: &str) {
                         let answer = simulation.reapply(&key, "replacement");
                         answers.push(format!(
                             "reapply {key}: {}",
-                            answer.err().unwrap_or_else(|| "ok".to_string())
+                            answer
+                                .err()
+                                .map_or("ok".to_string(), |refusal| refusal.to_string())
                         ));
                     }
                     _ => panic!("unknown directive `{}`", other.join(" ")),
@@ -123,7 +126,8 @@ fn check(fixture: &str, expected: &str) {
                     .as_ref()
                     .map_or("request".to_string(), ToString::to_string)
             )),
-            Fate::Stuck => actual.push(format!("stuck {}: {}", object.key, object.reason)),
+            Fate::Stuck => actual.push(format!("stuck {}: {}", object.key, object.reason())),
+            Fate::Refused => actual.push(format!("refused {}: {}", object.key, object.reason())),
         }
     }
     for namespace in &result.namespaces {
@@ -153,7 +157,7 @@ fn check(fixture: &str, expected: &str) {
             outcome.name,
             outcome.group_version,
             outcome.service,
-            outcome.available,
+            if outcome.available { "True" } else { "False" },
             outcome.reason,
             outcome.message
         );
@@ -1404,7 +1408,7 @@ fn r_crd_3_instances_with_an_orphaned_finalizer_keep_the_crd_terminating() {
             "---\napiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g, namespace: web, uid: g, finalizers: [example.com/cleanup]}",
         ]),
         r#"
-            stuck CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com: `customresourcecleanup.apiextensions.k8s.io` waits for 1 custom resources to be deleted: Gadget `web/g`
+            stuck CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com: `customresourcecleanup.apiextensions.k8s.io` waits for 1 custom resource to be deleted: Gadget `web/g`
             stuck Gadget.example.com web/g: finalizer `example.com/cleanup` is never removed: no controller known to remove it (declare it with `--controllers`)
         "#,
     );
@@ -1466,7 +1470,7 @@ fn c_03_delete_webhook_without_backend_fails_content_deletion() {
             &fixture,
         ]),
         r#"
-            stuck ConfigMap web/settings: its DELETE is refused: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+            refused ConfigMap web/settings: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
             deleted Namespace policy <- request
             stuck Namespace web: deleting its content fails: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
             deleted Pod policy/policy-0 <- Namespace policy
@@ -1569,7 +1573,7 @@ fn c_05_namespace_delete_webhook_without_backend_keeps_the_namespace_active() {
         ]),
         r#"
             deleted Namespace policy <- request
-            stuck Namespace web: its DELETE is refused: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
+            refused Namespace web: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy.svc:443/validate?timeout=10s": service "policy-webhook" not found
             deleted Pod policy/policy-0 <- Namespace policy
             deleted Service policy/policy-webhook <- Namespace policy
             namespace policy deleted
@@ -1638,7 +1642,7 @@ fn c_06_conversion_webhook_without_backend_fails_content_deletion() {
             deleted Namespace policy <- request
             stuck Namespace web: deleting its content fails: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
             deleted Service policy/convert <- Namespace policy
-            stuck Gadget.example.com web/g: its DELETE is refused: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
+            refused Gadget.example.com web/g: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found
             namespace policy deleted
             namespace web stuck
               NamespaceDeletionContentFailure ContentDeletionFailed: Failed to delete all resource types, 1 remaining: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found

@@ -3,7 +3,8 @@
 
 use preflight_model::{Object, ObjectKey};
 use preflight_simulator::cascade::{DeletionRequest, KubeVersion, Propagation, Simulation};
-use preflight_simulator::deadlock::{self, Deadlock};
+use preflight_simulator::causes::DeleteCause;
+use preflight_simulator::deadlock::{self, Cut, Deadlock, WaitNode};
 
 fn objects(yaml: &str) -> Vec<Object> {
     serde_saphyr::from_multiple::<serde_json::Value>(yaml)
@@ -23,7 +24,7 @@ fn deadlocks(yaml: &str, namespace: &str, reapply: &[ObjectKey]) -> Vec<Deadlock
     simulation.delete_and_settle(&[DeletionRequest {
         key: ObjectKey::namespace_object(namespace),
         propagation: Propagation::Foreground,
-        cause: "request".to_string(),
+        cause: DeleteCause::ByHand,
     }]);
     let mut refused = Vec::new();
     for key in reapply {
@@ -70,29 +71,33 @@ webhooks:
   rules: [{operations: [DELETE], apiGroups: [""], apiVersions: [v1], resources: [configmaps]}]
 "#;
     let service = ObjectKey::new("", "Service", Some("policy"), "policy-webhook");
-    let found = deadlocks(fixture, "policy", &[service]);
+    let found = deadlocks(fixture, "policy", std::slice::from_ref(&service));
     assert_eq!(found.len(), 1, "{found:#?}");
     let cycle = &found[0];
+    let config_map = ObjectKey::new("", "ConfigMap", Some("policy"), "policy-config");
     assert_eq!(
         cycle.nodes,
         [
-            "Namespace `policy` (Terminating)",
-            "ConfigMap `policy/policy-config`",
-            "Service `policy/policy-webhook`",
+            WaitNode::Namespace("policy".to_string()),
+            WaitNode::Object(config_map.clone()),
+            WaitNode::Object(service.clone()),
         ]
     );
     assert_eq!(
-        cycle.nodes[cycle.break_at],
+        cycle.nodes[cycle.break_at].to_string(),
         "ConfigMap `policy/policy-config`"
     );
     assert_eq!(
-        cycle.break_how,
+        cycle.cut,
+        Cut::DeleteWebhookConfiguration {
+            webhook: "validate.policy.example.com".to_string(),
+            object: config_map,
+        }
+    );
+    assert_eq!(
+        cycle.cut.to_string(),
         "delete the configuration of webhook `validate.policy.example.com`"
     );
-    assert!(cycle
-        .break_reason
-        .as_deref()
-        .is_some_and(|r| r.contains("failed calling webhook")));
 }
 
 /// Negative: without anything trying to re-create the backend there is a chain, not a
@@ -159,8 +164,9 @@ metadata: {name: ceph, namespace: rook-ceph, uid: cc, finalizers: [cephcluster.c
     let found = deadlocks(fixture, "rook-ceph", &[operator]);
     assert_eq!(found.len(), 1, "{found:#?}");
     let cycle = &found[0];
+    let labels: Vec<String> = cycle.nodes.iter().map(ToString::to_string).collect();
     assert_eq!(
-        cycle.nodes,
+        labels,
         [
             "Namespace `rook-ceph` (Terminating)",
             "CephCluster `rook-ceph/ceph`",
@@ -168,12 +174,10 @@ metadata: {name: ceph, namespace: rook-ceph, uid: cc, finalizers: [cephcluster.c
         ]
     );
     assert_eq!(
-        cycle.break_object,
-        Some(ObjectKey::new(
-            "ceph.rook.io",
-            "CephCluster",
-            Some("rook-ceph"),
-            "ceph"
-        ))
+        cycle.cut,
+        Cut::RemoveFinalizers {
+            object: ObjectKey::new("ceph.rook.io", "CephCluster", Some("rook-ceph"), "ceph"),
+            skips: "its owner's",
+        }
     );
 }

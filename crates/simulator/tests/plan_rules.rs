@@ -157,7 +157,11 @@ fn check_outcome(outcome: &preflight_simulator::Outcome, expected: &str) {
                 "{}: apiservice {} available={} {}: {}",
                 cluster.name,
                 api_service.name,
-                api_service.available,
+                if api_service.available {
+                    "True"
+                } else {
+                    "False"
+                },
                 api_service.reason,
                 api_service.message
             ));
@@ -183,7 +187,13 @@ fn check_outcome(outcome: &preflight_simulator::Outcome, expected: &str) {
             set.namespace, set.name, set.fate
         ));
     }
-    let codes: BTreeSet<&str> = outcome.findings.iter().map(|f| f.code.as_str()).collect();
+    // A finding tells its consequences too: every code the outcome tells about counts.
+    let codes: BTreeSet<&str> = outcome
+        .findings
+        .iter()
+        .flat_map(|f| std::iter::once(&f.code).chain(&f.consequences))
+        .map(|code| code.as_str())
+        .collect();
     if !codes.is_empty() {
         actual.push(format!(
             "findings: {}",

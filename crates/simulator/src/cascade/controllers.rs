@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use preflight_model::{split_api_version, ObjectKey};
 
-use super::{describe, resource_name, Cluster, State};
+use super::{resource_name, Cluster, State};
+use crate::causes::FinalizerBlocker;
 
 /// A third-party controller declared by the user: the workload that runs it and the
 /// finalizers it removes (`*` at the end of a name matches any suffix).
@@ -183,29 +184,24 @@ impl Cluster<'_> {
     }
 
     /// Why `finalizer` stays on object `i` because of its controller, if it does.
-    pub(super) fn controller_blocker(&self, i: usize, finalizer: &str) -> Option<String> {
+    pub(super) fn controller_blocker(&self, i: usize, finalizer: &str) -> Option<FinalizerBlocker> {
         match self.remover(i, finalizer) {
             Remover::Outside => None,
-            Remover::Missing(workloads) => Some(format!(
-                "finalizer `{finalizer}` is never removed: its controller ({}) is not running in this cluster's snapshot",
+            Remover::Missing(workloads) => Some(FinalizerBlocker::ControllerNotRunning(
                 workloads
                     .iter()
-                    .map(|(kind, name)| format!("{kind} `{name}`"))
-                    .collect::<Vec<_>>()
-                    .join(" or ")
+                    .map(|(kind, name)| (kind.to_string(), name.to_string()))
+                    .collect(),
             )),
-            Remover::Unknown => Some(format!(
-                "finalizer `{finalizer}` is never removed: no controller known to remove it (declare it with `--controllers`)"
-            )),
+            Remover::Unknown => Some(FinalizerBlocker::NoKnownController),
             Remover::Workloads(workloads, how) => {
                 if workloads.iter().any(|&w| self.workload_alive(w)) {
                     return None;
                 }
-                let names: Vec<String> = workloads.iter().map(|&w| describe(&self.keys[w])).collect();
-                Some(format!(
-                    "finalizer `{finalizer}` is never removed: its controller {} ({how}) is deleted in the same cascade (R-FIN-1)",
-                    names.join(", ")
-                ))
+                Some(FinalizerBlocker::ControllerDeleted {
+                    workloads: workloads.iter().map(|&w| self.keys[w].clone()).collect(),
+                    how,
+                })
             }
         }
     }

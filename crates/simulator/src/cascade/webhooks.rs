@@ -8,6 +8,7 @@ use serde_json::Value;
 use preflight_model::{split_api_version, ObjectKey};
 
 use super::{Cluster, Endpoints, State};
+use crate::causes::{Refusal, ServiceCall, Unreachable};
 
 /// The operation of an API request, as admission rules name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,7 +171,7 @@ fn list(value: &Value, field: &str) -> Vec<String> {
 impl Cluster<'_> {
     /// The error the API server answers for `operation` on object `i` because a
     /// fail-closed webhook that matches it cannot be reached (R-WH-2, R-WH-4), if any.
-    pub(super) fn admission_error(&self, operation: Operation, i: usize) -> Option<String> {
+    pub(super) fn admission_error(&self, operation: Operation, i: usize) -> Option<Refusal> {
         let key = &self.keys[i];
         if key.group == "admissionregistration.k8s.io" && EXEMPT_KINDS.contains(&key.kind.as_str())
         {
@@ -182,11 +183,17 @@ impl Cluster<'_> {
             .filter(|w| self.webhook_matches(w, operation, i))
             .find_map(|w| {
                 let (namespace, name, port, path) = w.service.as_ref()?;
-                let cause = self.service_unreachable(namespace, name, *port)?;
-                Some(format!(
-                    "Internal error occurred: failed calling webhook \"{}\": failed to call webhook: Post \"https://{name}.{namespace}.svc:{port}{path}?timeout={}s\": {cause}",
-                    w.name, w.timeout_seconds
-                ))
+                let unreachable = self.service_unreachable(namespace, name, *port)?;
+                Some(Refusal::Webhook {
+                    webhook: w.name.clone(),
+                    call: Box::new(ServiceCall {
+                        service: ObjectKey::new("", "Service", Some(namespace), name),
+                        port: *port,
+                        path: path.clone(),
+                        timeout_seconds: w.timeout_seconds,
+                        unreachable,
+                    }),
+                })
             })
     }
 
@@ -240,15 +247,15 @@ impl Cluster<'_> {
             && selector_matches(webhook.object_selector.as_ref(), &self.objects[i].labels())
     }
 
-    /// Why the API server cannot reach a Service's backend now, in its own words.
-    fn service_unreachable(&self, namespace: &str, name: &str, port: i64) -> Option<String> {
+    /// Why the API server cannot reach a Service's backend now.
+    fn service_unreachable(&self, namespace: &str, name: &str, port: i64) -> Option<Unreachable> {
         let service = self
             .by_key
             .get(&ObjectKey::new("", "Service", Some(namespace), name))
             .copied()
             .filter(|&s| self.state[s] == State::Present);
         let Some(service) = service else {
-            return Some(format!("service \"{name}\" not found"));
+            return Some(Unreachable::ServiceNotFound);
         };
         let port_name = self.objects[service]
             .value_at(&["spec", "ports"])
@@ -263,15 +270,13 @@ impl Cluster<'_> {
             .to_string();
         match self.ready_endpoints(namespace, name, &port_name, self.version.at_least(34)) {
             Endpoints::Ready | Endpoints::Unknown => None,
-            Endpoints::NotFound(_) | Endpoints::NoneReady(_) => {
-                Some(format!("no endpoints available for service \"{name}\""))
-            }
+            Endpoints::NotFound(_) | Endpoints::NoneReady(_) => Some(Unreachable::NoEndpoints),
         }
     }
 
     /// The error of reading objects of CRD `crd` that need conversion while its
     /// conversion webhook is unreachable (R-CRD-5), if any.
-    pub(super) fn conversion_error(&self, crd: usize) -> Option<String> {
+    pub(super) fn conversion_error(&self, crd: usize) -> Option<Refusal> {
         let object = self.objects[crd];
         if object.str_at(&["spec", "conversion", "strategy"]) != Some("Webhook") {
             return None;
@@ -294,7 +299,7 @@ impl Cluster<'_> {
         let path = config("path")
             .and_then(|p| p.as_str().map(str::to_string))
             .unwrap_or_default();
-        let cause = self.service_unreachable(&namespace, &name, port)?;
+        let unreachable = self.service_unreachable(&namespace, &name, port)?;
         let preferred = preferred_version(object)?;
         let stored = object
             .string_list(&["status", "storedVersions"])
@@ -302,9 +307,18 @@ impl Cluster<'_> {
             .find(|v| *v != preferred)?;
         let group = object.str_at(&["spec", "group"]).unwrap_or("");
         let kind = object.str_at(&["spec", "names", "kind"]).unwrap_or("");
-        Some(format!(
-            "conversion webhook for {group}/{stored}, Kind={kind} failed: Post \"https://{name}.{namespace}.svc:{port}{path}?timeout=30s\": {cause}"
-        ))
+        Some(Refusal::Conversion {
+            group: group.to_string(),
+            stored_version: stored,
+            kind: kind.to_string(),
+            call: Box::new(ServiceCall {
+                service: ObjectKey::new("", "Service", Some(&namespace), &name),
+                port,
+                path,
+                timeout_seconds: 30,
+                unreachable,
+            }),
+        })
     }
 }
 

@@ -1,0 +1,395 @@
+//! Why the cascade deletes, keeps or refuses an object, as data.
+//!
+//! The cascade records causes as these types; the deadlock search, the findings and
+//! their remediation read the fields. Sentences exist only through `Display`, which
+//! words each cause the way the API server or the controller would (the error texts are
+//! the API server's own), so no stage ever parses another stage's text.
+
+use std::fmt;
+
+use preflight_model::ObjectKey;
+
+use crate::cascade::describe;
+
+/// Who or what deletes an object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DeleteCause {
+    /// Argo CD deletes it as a resource of the named Application (cascade).
+    Application(String),
+    /// A hand-made deletion (`what-if`).
+    ByHand,
+    /// The namespace controller deletes it as content of the named namespace.
+    NamespaceContent(String),
+    /// The CRD finalizer deletes the instances of the named CustomResourceDefinition.
+    CustomResourceDefinition(String),
+    /// The garbage collector deletes it because its owner is gone.
+    GarbageCollected { owner: ObjectKey },
+    /// The snapshot shows it already being deleted.
+    AlreadyDeleting,
+}
+
+impl fmt::Display for DeleteCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeleteCause::Application(name) => {
+                write!(f, "deleted by Application `{name}` (cascade)")
+            }
+            DeleteCause::ByHand => f.write_str("deleted by hand (what-if)"),
+            DeleteCause::NamespaceContent(namespace) => write!(
+                f,
+                "content of namespace `{namespace}`, deleted by the namespace controller"
+            ),
+            DeleteCause::CustomResourceDefinition(name) => {
+                write!(f, "deleted with its CustomResourceDefinition `{name}`")
+            }
+            DeleteCause::GarbageCollected { owner } => {
+                write!(f, "garbage collected: owner {} deleted", describe(owner))
+            }
+            DeleteCause::AlreadyDeleting => f.write_str("already being deleted before the change"),
+        }
+    }
+}
+
+/// Why the API server cannot reach a webhook's Service.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unreachable {
+    ServiceNotFound,
+    NoEndpoints,
+}
+
+/// A call to a webhook Service that cannot be reached: where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServiceCall {
+    /// The Service (`""/Service/namespace/name`).
+    pub service: ObjectKey,
+    pub port: i64,
+    pub path: String,
+    pub timeout_seconds: i64,
+    pub unreachable: Unreachable,
+}
+
+impl fmt::Display for ServiceCall {
+    /// `Post "https://svc.ns.svc:443/path?timeout=10s": no endpoints available for …`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = &self.service.name;
+        let namespace = self.service.namespace.as_deref().unwrap_or("default");
+        write!(
+            f,
+            "Post \"https://{name}.{namespace}.svc:{}{}?timeout={}s\": ",
+            self.port, self.path, self.timeout_seconds
+        )?;
+        match self.unreachable {
+            Unreachable::ServiceNotFound => write!(f, "service \"{name}\" not found"),
+            Unreachable::NoEndpoints => write!(f, "no endpoints available for service \"{name}\""),
+        }
+    }
+}
+
+/// A request the API server refuses because a webhook it must call cannot be reached.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Refusal {
+    /// A fail-closed admission webhook (R-WH-2, R-WH-4).
+    Webhook {
+        webhook: String,
+        call: Box<ServiceCall>,
+    },
+    /// The conversion webhook of a CRD whose stored objects need conversion (R-CRD-5).
+    Conversion {
+        group: String,
+        stored_version: String,
+        kind: String,
+        call: Box<ServiceCall>,
+    },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Webhook { webhook, call } => write!(
+                f,
+                "Internal error occurred: failed calling webhook \"{webhook}\": failed to call webhook: {call}"
+            ),
+            Refusal::Conversion {
+                group,
+                stored_version,
+                kind,
+                call,
+            } => write!(
+                f,
+                "conversion webhook for {group}/{stored_version}, Kind={kind} failed: {call}"
+            ),
+        }
+    }
+}
+
+/// Why the API server refuses to create an object a replacement Application applies.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CreateRefusal {
+    /// A webhook that cannot be reached refuses it.
+    Refused(Refusal),
+    /// Its namespace is terminating (R-OBJ-9).
+    NamespaceTerminating {
+        resource: String,
+        name: String,
+        namespace: String,
+    },
+    /// Its namespace is gone.
+    NamespaceNotFound(String),
+}
+
+impl fmt::Display for CreateRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CreateRefusal::Refused(refusal) => refusal.fmt(f),
+            CreateRefusal::NamespaceTerminating {
+                resource,
+                name,
+                namespace,
+            } => write!(
+                f,
+                "{resource} \"{name}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated"
+            ),
+            CreateRefusal::NamespaceNotFound(namespace) => {
+                write!(f, "namespaces \"{namespace}\" not found")
+            }
+        }
+    }
+}
+
+/// Why the controller of a finalizer never removes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FinalizerBlocker {
+    /// `foregroundDeletion` waits for dependents with `blockOwnerDeletion`.
+    BlockingDependents(Vec<ObjectKey>),
+    /// `kubernetes.io/pvc-protection` waits for the pods that use the claim.
+    ClaimInUse(Vec<ObjectKey>),
+    /// `kubernetes.io/pv-protection` waits while the volume is bound to a claim.
+    VolumeBound(ObjectKey),
+    /// The CRD finalizer cannot list the instances (R-CRD-5).
+    InstancesUnreadable(Refusal),
+    /// The CRD finalizer waits for instances to go: how many, and the first five.
+    InstancesRemain { count: usize, first: Vec<ObjectKey> },
+    /// A well-known controller the snapshot does not run: (kind, name) alternatives.
+    ControllerNotRunning(Vec<(String, String)>),
+    /// No controller is known to remove it.
+    NoKnownController,
+    /// Its controller's workloads are deleted in the same cascade (R-FIN-1), and how
+    /// they were found.
+    ControllerDeleted {
+        workloads: Vec<ObjectKey>,
+        how: &'static str,
+    },
+}
+
+/// Why a terminating namespace is not finalized.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NamespaceBlocker {
+    /// Discovery fails for these group/versions (R-DISC-4).
+    Discovery(Vec<String>),
+    /// Deleting its content is refused, per resource type.
+    ContentRefused(Vec<Refusal>),
+    /// Content remains.
+    ContentRemains(Vec<ObjectKey>),
+    /// `spec.finalizers` tokens other than `kubernetes`.
+    SpecFinalizers(Vec<String>),
+}
+
+/// One reason an object stays.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StuckCause {
+    /// Its DELETE is refused (it may still be deleting from an earlier request).
+    DeleteRefused(Refusal),
+    /// A namespace the namespace controller cannot finalize.
+    Namespace(NamespaceBlocker),
+    /// Removing finalizers is an UPDATE, which a webhook refuses (R-OBJ-8, R-WH-6).
+    UpdateRefused(Refusal),
+    /// A finalizer that stays.
+    Finalizer {
+        finalizer: String,
+        blocker: FinalizerBlocker,
+    },
+    /// A pod on a node that is not Ready (R-POD-1).
+    NodeNotReady(String),
+    /// Finalizers stay for no reason the model names.
+    WaitsForFinalizers,
+}
+
+impl StuckCause {
+    /// The refusals this cause carries, in the order its sentence names them.
+    pub fn refusals(&self) -> Vec<&Refusal> {
+        match self {
+            StuckCause::DeleteRefused(refusal) | StuckCause::UpdateRefused(refusal) => {
+                vec![refusal]
+            }
+            StuckCause::Namespace(NamespaceBlocker::ContentRefused(refusals)) => {
+                refusals.iter().collect()
+            }
+            StuckCause::Finalizer {
+                blocker: FinalizerBlocker::InstancesUnreadable(refusal),
+                ..
+            } => vec![refusal],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether a finalizer keeps the object that no controller will ever remove, so that
+    /// removing it by hand is what frees the object. Finalizers that wait for something
+    /// else to go (dependents, pods using a claim, a bound claim, CRD instances) are let
+    /// go by their controllers once that is gone.
+    pub fn finalizer_never_removed(&self) -> bool {
+        match self {
+            StuckCause::Finalizer { blocker, .. } => matches!(
+                blocker,
+                FinalizerBlocker::InstancesUnreadable(_)
+                    | FinalizerBlocker::ControllerNotRunning(_)
+                    | FinalizerBlocker::NoKnownController
+                    | FinalizerBlocker::ControllerDeleted { .. }
+            ),
+            StuckCause::WaitsForFinalizers
+            | StuckCause::UpdateRefused(_)
+            | StuckCause::Namespace(NamespaceBlocker::SpecFinalizers(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+fn keys(keys: &[ObjectKey], separator: &str) -> String {
+    keys.iter()
+        .map(describe)
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+fn joined(items: &[impl fmt::Display], separator: &str) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+impl fmt::Display for StuckCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StuckCause::DeleteRefused(refusal) => write!(f, "its DELETE is refused: {refusal}"),
+            StuckCause::UpdateRefused(refusal) => write!(
+                f,
+                "no finalizer can be removed, the UPDATE is refused: {refusal}"
+            ),
+            StuckCause::NodeNotReady(node) => write!(
+                f,
+                "node `{node}` is not Ready, so no kubelet confirms the pod gone (R-POD-1)"
+            ),
+            StuckCause::WaitsForFinalizers => f.write_str("waits for its finalizers"),
+            StuckCause::Namespace(blocker) => match blocker {
+                NamespaceBlocker::Discovery(group_versions) => write!(
+                    f,
+                    "API discovery fails for {} (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)",
+                    group_versions.join(", ")
+                ),
+                NamespaceBlocker::ContentRefused(refusals) => {
+                    write!(f, "deleting its content fails: {}", joined(refusals, ", "))
+                }
+                NamespaceBlocker::ContentRemains(remaining) => {
+                    write!(f, "content remains: {}", keys(remaining, ", "))
+                }
+                NamespaceBlocker::SpecFinalizers(tokens) => write!(
+                    f,
+                    "spec.finalizers {} must be removed by their owner",
+                    tokens
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+            StuckCause::Finalizer { finalizer, blocker } => match blocker {
+                FinalizerBlocker::BlockingDependents(dependents) => write!(
+                    f,
+                    "`foregroundDeletion` waits for blocking dependents: {}",
+                    keys(dependents, ", ")
+                ),
+                FinalizerBlocker::ClaimInUse(pods) => write!(
+                    f,
+                    "`kubernetes.io/pvc-protection` waits for pods still using the claim: {}",
+                    keys(pods, ", ")
+                ),
+                FinalizerBlocker::VolumeBound(claim) => write!(
+                    f,
+                    "`kubernetes.io/pv-protection` waits while the volume is bound to claim {}",
+                    describe(claim)
+                ),
+                FinalizerBlocker::InstancesUnreadable(refusal) => write!(
+                    f,
+                    "the CRD finalizer could not list instances: {refusal} (InstanceDeletionFailed)"
+                ),
+                FinalizerBlocker::InstancesRemain { count, first } => write!(
+                    f,
+                    "`{finalizer}` waits for {count} custom {} to be deleted: {}",
+                    if *count == 1 { "resource" } else { "resources" },
+                    keys(first, ", ")
+                ),
+                FinalizerBlocker::ControllerNotRunning(workloads) => write!(
+                    f,
+                    "finalizer `{finalizer}` is never removed: its controller ({}) is not running in this cluster's snapshot",
+                    workloads
+                        .iter()
+                        .map(|(kind, name)| format!("{kind} `{name}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+                FinalizerBlocker::NoKnownController => write!(
+                    f,
+                    "finalizer `{finalizer}` is never removed: no controller known to remove it (declare it with `--controllers`)"
+                ),
+                FinalizerBlocker::ControllerDeleted { workloads, how } => write!(
+                    f,
+                    "finalizer `{finalizer}` is never removed: its controller {} ({how}) is deleted in the same cascade (R-FIN-1)",
+                    keys(workloads, ", ")
+                ),
+            },
+        }
+    }
+}
+
+/// The causes of a stuck object as one sentence, in the order the cascade found them.
+pub fn stuck_sentence(causes: &[StuckCause]) -> String {
+    joined(causes, "; ")
+}
+
+/// One failing group/version of API discovery (R-DISC-3).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DiscoveryFailure {
+    pub group_version: String,
+    /// Kubernetes ≥ 1.27 words it as a stale group/version.
+    pub stale: bool,
+    /// Why `capture` found it failing, for a group/version with no APIService object in
+    /// the snapshot (see `Fleet::capture_records`).
+    pub recorded: Option<String>,
+}
+
+impl fmt::Display for DiscoveryFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gv = &self.group_version;
+        if let Some(reason) = &self.recorded {
+            write!(f, "{gv}: {reason}")
+        } else if self.stale {
+            write!(f, "{gv}: stale GroupVersion discovery: {gv}")
+        } else {
+            write!(
+                f,
+                "{gv}: the server is currently unable to handle the request"
+            )
+        }
+    }
+}
+
+/// An object a replacement Application's sync cannot create, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SyncFailure {
+    pub cluster: String,
+    /// The replacement Application.
+    pub application: String,
+    pub object: ObjectKey,
+    pub refusal: CreateRefusal,
+}

@@ -504,8 +504,8 @@ fn json_error(
             error.line(),
             error.column()
         ))
-        .unwrap_or(&message)
-        .to_string();
+        .unwrap_or(&message);
+    let message = preflight_model::plain_parser_message(message);
     LoadError::ParseJson {
         file: file.path.to_path_buf(),
         document: unit.document,
@@ -691,7 +691,10 @@ mod tests {
                 // The split path parses the item alone, two levels less deep than the
                 // whole file, so the limit is met two brackets later.
                 for error in [&one_pass, &split] {
-                    assert!(error.contains("recursion limit exceeded"), "{error}");
+                    assert!(
+                        error.contains("nested deeper than the loader reads"),
+                        "{error}"
+                    );
                 }
             } else {
                 assert_eq!(one_pass, split);

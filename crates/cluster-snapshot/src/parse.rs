@@ -147,8 +147,9 @@ fn parse_yaml(file: &Path, text: &str) -> Result<Vec<(usize, Value)>, LoadError>
             let message = error.to_string();
             let message = message
                 .strip_suffix(&format!(" at line {line}, column {column}"))
-                .unwrap_or(&message)
-                .to_string();
+                .unwrap_or(&message);
+            // In the project's words where the parser names its own configuration.
+            let message = preflight_model::plain_parser_message(message);
             LoadError::ParseYaml {
                 file: file.to_path_buf(),
                 document: (line > 0).then(|| starts.document_at(line)),
@@ -184,8 +185,8 @@ fn parse_json(file: &Path, text: &str) -> Result<Vec<(usize, Value)>, LoadError>
                 let message = error.to_string();
                 let message = message
                     .strip_suffix(&format!(" at line {line} column {column}"))
-                    .unwrap_or(&message)
-                    .to_string();
+                    .unwrap_or(&message);
+                let message = preflight_model::plain_parser_message(message);
                 return Err(LoadError::ParseJson {
                     file: file.to_path_buf(),
                     document: documents.len() + 1,
@@ -358,7 +359,7 @@ mod tests {
         check_error(
             "a.yaml",
             "a: 1\na: 2\n",
-            "a.yaml: document 1: invalid YAML at line 2, column 1: duplicate mapping key: a, set DuplicateKeyPolicy in Options if acceptable",
+            "a.yaml: document 1: invalid YAML at line 2, column 1: the key `a` appears twice in one mapping",
         );
         check_error(
             "a.json",

@@ -56,6 +56,15 @@ impl SnapshotFile {
         }
         keep
     }
+
+    /// [`SnapshotFile::keep`] of a parsed document (an odd `apiVersion` or `kind` is
+    /// judged by validation).
+    pub(crate) fn keep_of(&self, document: &Value) -> &'static Keep {
+        match (document["apiVersion"].as_str(), document["kind"].as_str()) {
+            (Some(api_version), Some(kind)) => self.keep(api_version, kind),
+            _ => self.keep("", ""),
+        }
+    }
 }
 
 /// The slim objects of each file, in the order of `files`.
@@ -384,12 +393,15 @@ fn parse_unit(
     }
     // As the one-pass parser does; anything unusual is parsed whole below.
     let mut deserializer = serde_json::Deserializer::from_slice(text);
-    let fast = Item { file }
-        .deserialize(&mut deserializer)
-        .ok()
-        .filter(|_| deserializer.end().is_ok())
-        .flatten()
-        .and_then(|fields| stream::finish(file, fields, unit.list_defaults.as_ref()));
+    let fast = Item {
+        file,
+        top_level: false,
+    }
+    .deserialize(&mut deserializer)
+    .ok()
+    .filter(|_| deserializer.end().is_ok())
+    .flatten()
+    .and_then(|fields| stream::finish(file, fields, unit.list_defaults.as_ref()));
     match fast {
         Some(None) => return Ok(None),
         Some(Some((value, body))) => {
@@ -425,10 +437,7 @@ pub(crate) fn slim_object(
     document: usize,
     item: Option<usize>,
 ) -> Result<Option<SourcedObject>, LoadError> {
-    let keep = match (value["apiVersion"].as_str(), value["kind"].as_str()) {
-        (Some(api_version), Some(kind)) => file.keep(api_version, kind),
-        _ => file.keep("", ""),
-    };
+    let keep = file.keep_of(&value);
     if keep.skips_document() {
         return Ok(None);
     }
@@ -454,10 +463,7 @@ pub(crate) fn whole_object(
     document: usize,
     item: Option<usize>,
 ) -> Result<Option<SourcedObject>, LoadError> {
-    let keep = match (value["apiVersion"].as_str(), value["kind"].as_str()) {
-        (Some(api_version), Some(kind)) => file.keep(api_version, kind),
-        _ => file.keep("", ""),
-    };
+    let keep = file.keep_of(&value);
     if keep.skips_document() {
         return Ok(None);
     }

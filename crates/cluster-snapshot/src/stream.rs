@@ -32,7 +32,12 @@ pub(crate) fn parse_file(file: &SnapshotFile, text: &str) -> Option<Vec<SourcedO
     let mut document = 0;
     while deserializer.end().is_err() {
         document += 1;
-        let parsed = TopLevel { file }.deserialize(&mut deserializer).ok()?;
+        let parsed = Item {
+            file,
+            top_level: true,
+        }
+        .deserialize(&mut deserializer)
+        .ok()?;
         let Some(fields) = parsed else {
             continue;
         };
@@ -208,42 +213,12 @@ fn is_identity(key: &str) -> bool {
     matches!(key, "apiVersion" | "kind" | "metadata")
 }
 
-/// A top-level value of the file: a mapping, or `null` (skipped).
-struct TopLevel<'f> {
-    file: &'f SnapshotFile,
-}
-
-impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
-    type Value = Option<Fields<'de>>;
-
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TopLevel<'_> {
-    type Value = Option<Fields<'de>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a mapping or null")
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
-        read_mapping(access, self.file, true).map(Some)
-    }
-}
-
-/// An element of a top-level `items` array (or one unit of a split file): a mapping,
-/// or `null`.
+/// A document of the file (`top_level`) or an element of a top-level `items` array
+/// (also one unit of a split file): a mapping, or `null` (skipped).
 pub(crate) struct Item<'f> {
     pub file: &'f SnapshotFile,
+    /// Whether an `items` array in it may make it a `List`.
+    pub top_level: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Item<'_> {
@@ -269,7 +244,7 @@ impl<'de> Visitor<'de> for Item<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
-        read_mapping(access, self.file, false).map(Some)
+        read_mapping(access, self.file, self.top_level).map(Some)
     }
 }
 
@@ -298,7 +273,10 @@ impl<'de> Visitor<'de> for Items<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = access.next_element_seed(Item { file: self.file })? {
+        while let Some(item) = access.next_element_seed(Item {
+            file: self.file,
+            top_level: false,
+        })? {
             items.push(item);
         }
         Ok(items)

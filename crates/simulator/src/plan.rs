@@ -760,37 +760,17 @@ impl<'a> Planner<'a> {
             let live = self.live.get(&app_key).cloned();
             if let Some(reason) = invalid.get(&name) {
                 if seen_invalid.insert(name.clone()) {
-                    self.outcome.applications.push(change(
-                        Change {
-                            app,
-                            application_set: Some(&key.1),
-                            action: Action::Unchanged,
-                            before: live.as_deref(),
-                            after: None,
-                            policy,
-                            notes: vec![Note::NotWritten(reason.to_string())],
-                        },
-                        self.fleet,
-                    ));
+                    let note = Note::NotWritten(reason.to_string());
+                    self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 }
                 continue;
             }
             if !policy.allows_update() && owned_names.contains(&name) {
-                self.outcome.applications.push(change(
-                    Change {
-                        app,
-                        application_set: Some(&key.1),
-                        action: Action::Unchanged,
-                        before: live.as_deref(),
-                        after: None,
-                        policy,
-                        notes: vec![Note::Explained(format!(
-                            "not updated: policy `{}` forbids updates",
-                            policy.as_str()
-                        ))],
-                    },
-                    self.fleet,
+                let note = Note::Explained(format!(
+                    "not updated: policy `{}` forbids updates",
+                    policy.as_str()
                 ));
+                self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 continue;
             }
             // Another ApplicationSet of this merge writes it first (§9.6): this write
@@ -801,18 +781,7 @@ impl<'a> Planner<'a> {
                 let note = Note::NotWritten(format!(
                     "ApplicationSet `{first}` also generates Application `{name}` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `{first}` goes first"
                 ));
-                self.outcome.applications.push(change(
-                    Change {
-                        app,
-                        application_set: Some(&key.1),
-                        action: Action::Unchanged,
-                        before: live.as_deref(),
-                        after: None,
-                        policy,
-                        notes: vec![note],
-                    },
-                    self.fleet,
-                ));
+                self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 continue;
             }
             if live
@@ -824,20 +793,10 @@ impl<'a> Planner<'a> {
             // The API server refuses the create; a failed write skips the delete step.
             if let (None, Some(refusal)) = (&live, apiserver::application_name_error(&name)) {
                 write_error = true;
-                self.outcome.applications.push(change(
-                    Change {
-                        app,
-                        application_set: Some(&key.1),
-                        action: Action::Unchanged,
-                        before: None,
-                        after: None,
-                        policy,
-                        notes: vec![Note::NotWritten(format!(
-                            "{refusal}; this error also skips the delete step of the ApplicationSet"
-                        ))],
-                    },
-                    self.fleet,
+                let note = Note::NotWritten(format!(
+                    "{refusal}; this error also skips the delete step of the ApplicationSet"
                 ));
+                self.unwritten(app, &key.1, None, policy, note);
                 continue;
             }
             match live {
@@ -950,12 +909,25 @@ impl<'a> Planner<'a> {
         policy: ApplicationsSyncPolicy,
         note: Note,
     ) {
+        self.unwritten(live, application_set, Some(live), policy, note);
+    }
+
+    /// Records a generated Application `app` the controller does not write (live as
+    /// `live`, if it is), and why.
+    fn unwritten(
+        &mut self,
+        app: &Object,
+        application_set: &str,
+        live: Option<&Object>,
+        policy: ApplicationsSyncPolicy,
+        note: Note,
+    ) {
         self.outcome.applications.push(change(
             Change {
-                app: live,
+                app,
                 application_set: Some(application_set),
                 action: Action::Unchanged,
-                before: Some(live),
+                before: live,
                 after: None,
                 policy,
                 notes: vec![note],

@@ -368,3 +368,50 @@ fn argo_cd_deletions_through_what_if() {
     );
     check("argo-applicationset-orphan", 0, &[], &[]);
 }
+
+/// The fate of object `kind name` on cluster `lab`, from the JSON report.
+fn object_outcome(report: &Report, kind: &str, name: &str) -> Option<String> {
+    report.json["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|cluster| cluster["name"] == "lab")
+        .flat_map(|cluster| cluster["objects"].as_array().unwrap())
+        .find(|object| object["kind"] == kind && object["name"] == name)
+        .map(|object| object["outcome"].as_str().unwrap().to_string())
+}
+
+/// Issue 13 (R-VOL-3, `pv_controller.go` `deleteVolumeOperation`): a claim deleted with
+/// reclaim policy `Delete` destroys its volume, which the report lists as deleted with a
+/// `volume-data-loss` finding; with `Retain` the volume stays and is listed as retained.
+#[test]
+fn issue_13_volumes_destroyed_with_their_data_are_reported() {
+    check(
+        "c12-volume-destroyed-with-its-data",
+        0,
+        &["volume-data-loss"],
+        &[],
+    );
+    let destroyed = run_scenario("c12-volume-destroyed-with-its-data");
+    assert_eq!(
+        object_outcome(&destroyed, "PersistentVolume", "pvc-7d3e9a41").as_deref(),
+        Some("deleted")
+    );
+    let volume = &destroyed.json["clusters"][0]["volumes"][0];
+    assert_eq!(volume["outcome"], "deleted");
+    assert_eq!(volume["capacity"], "50Gi");
+    assert_eq!(volume["storageClass"], "gp3");
+    assert_eq!(volume["claim"], "team-a/data-postgres-0");
+    assert_eq!(volume["usedBy"][0], "StatefulSet team-a/postgres");
+
+    check("c12-negative-volume-retained", 0, &[], &[]);
+    let retained = run_scenario("c12-negative-volume-retained");
+    assert_eq!(
+        object_outcome(&retained, "PersistentVolume", "pvc-7d3e9a41"),
+        None
+    );
+    assert_eq!(
+        retained.json["clusters"][0]["volumes"][0]["outcome"],
+        "retained"
+    );
+}

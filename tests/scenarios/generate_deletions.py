@@ -491,6 +491,58 @@ finalizer, and their resources are deleted on their destination (tracking id
 """, {"in-cluster": apps_objects},
         ["what-if", "--snapshot", "{dir}/snapshot", "--cluster", "in-cluster", "--delete", "namespace/apps"])
 
+    def database(reclaim_policy):
+        """A StatefulSet whose pod mounts a claim bound to a CSI volume of the policy."""
+        labels = {"app": "postgres"}
+        sts = obj("apps/v1", "StatefulSet", "postgres", "team-a",
+                  spec={"serviceName": "postgres", "selector": {"matchLabels": labels},
+                        "template": {"metadata": {"labels": labels},
+                                     "spec": {"containers": [{"name": "postgres", "image": "postgres:16"}]}},
+                        "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                                                  "spec": {"storageClassName": "gp3",
+                                                           "resources": {"requests": {"storage": "50Gi"}}}}]})
+        pod = obj("v1", "Pod", "postgres-0", "team-a",
+                  metadata={"labels": labels, "ownerReferences": owner(sts)},
+                  spec={"nodeName": "node-1", "containers": [{"name": "postgres"}],
+                        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-postgres-0"}}]})
+        claim = obj("v1", "PersistentVolumeClaim", "data-postgres-0", "team-a",
+                    metadata={"labels": labels, "finalizers": ["kubernetes.io/pvc-protection"]},
+                    spec={"storageClassName": "gp3", "volumeName": "pvc-7d3e9a41",
+                          "resources": {"requests": {"storage": "50Gi"}}},
+                    status={"phase": "Bound"})
+        volume = obj("v1", "PersistentVolume", "pvc-7d3e9a41",
+                     metadata={"finalizers": ["kubernetes.io/pv-protection",
+                                              "external-provisioner.volume.kubernetes.io/finalizer"],
+                               "annotations": {"pv.kubernetes.io/provisioned-by": "ebs.csi.example.com"}},
+                     spec={"capacity": {"storage": "50Gi"}, "storageClassName": "gp3",
+                           "persistentVolumeReclaimPolicy": reclaim_policy,
+                           "csi": {"driver": "ebs.csi.example.com", "volumeHandle": "vol-0a1b2c3d"},
+                           "claimRef": {"namespace": "team-a", "name": "data-postgres-0",
+                                        "uid": claim["metadata"]["uid"]}},
+                     status={"phase": "Bound"})
+        return [ns("default"), ns("team-a"), ns("csi-system"),
+                *backend("csi-system", "csi-provisioner", service_account="csi-provisioner"),
+                *provisioner_rbac, sts, pod, claim, volume]
+
+    write("c12-volume-destroyed-with-its-data", """
+# c12-volume-destroyed-with-its-data
+
+R-VOL-3, R-VOL-4 (`pkg/controller/volume/persistentvolume/pv_controller.go`,
+`deleteVolumeOperation`; the CSI external provisioner): deleting namespace `team-a` deletes
+the StatefulSet's claim; its volume, with reclaim policy `Delete`, is `Released`, and the
+provisioner (alive in `csi-system`) deletes the backend disk and then the PersistentVolume.
+The data is gone: the report lists the PersistentVolume as deleted and a `volume-data-loss`
+finding names it with its capacity, storage class, claim and workload.
+""", {"lab": database("Delete")}, base_args("c12d", "namespace/team-a"))
+
+    write("c12-negative-volume-retained", """
+# c12-negative-volume-retained
+
+Negative of c12-volume-destroyed-with-its-data (R-VOL-3): the same claim deleted with its
+namespace, but the volume's reclaim policy is `Retain`, so the volume stays `Released` with
+its data; the JSON report lists it as retained and no data is lost.
+""", {"lab": database("Retain")}, base_args("c12r", "namespace/team-a"))
+
 
 if __name__ == "__main__":
     main()

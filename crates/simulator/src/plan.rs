@@ -25,7 +25,7 @@ use preflight_model::{
 use crate::apiserver;
 use crate::cascade::{
     describe, CascadeResult, DeclaredController, DeletionRequest, KubeVersion, Propagation,
-    Simulation,
+    Reclaim, Simulation,
 };
 use crate::causes::{DeleteCause, SyncFailure};
 use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
@@ -1493,6 +1493,34 @@ impl<'a> Planner<'a> {
             outcome
                 .api_services
                 .extend(result.api_services.iter().map(|a| a.outcome.clone()));
+            outcome
+                .volumes
+                .extend(result.released_volumes.iter().map(|v| {
+                    VolumeOutcome {
+                        name: v.volume.name.clone(),
+                        capacity: v.capacity.clone(),
+                        storage_class: v.storage_class.clone(),
+                        reclaim_policy: v.reclaim_policy.clone(),
+                        claim: format!(
+                            "{}/{}",
+                            v.claim.namespace.as_deref().unwrap_or(""),
+                            v.claim.name
+                        ),
+                        used_by: v
+                            .used_by
+                            .iter()
+                            .map(|key| match &key.namespace {
+                                Some(ns) => format!("{} {ns}/{}", key.kind, key.name),
+                                None => format!("{} {}", key.kind, key.name),
+                            })
+                            .collect(),
+                        outcome: match v.reclaim {
+                            Reclaim::Deleted => VolumeFate::Deleted,
+                            Reclaim::Retained => VolumeFate::Retained,
+                            Reclaim::Leaked { .. } => VolumeFate::Leaked,
+                        },
+                    }
+                }));
         }
         // The deleted Application objects themselves live where Argo CD runs.
         let argocd_cluster = self.fleet.argocd_cluster.clone();
@@ -1555,6 +1583,7 @@ impl<'a> Planner<'a> {
             outcome.objects.dedup();
             outcome.namespaces.sort();
             outcome.api_services.sort();
+            outcome.volumes.sort();
         }
         self.outcome.clusters = clusters.into_values().collect();
     }

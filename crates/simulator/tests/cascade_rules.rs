@@ -130,6 +130,17 @@ fn check(fixture: &str, expected: &str) {
             Fate::Refused => actual.push(format!("refused {}: {}", object.key, object.reason())),
         }
     }
+    for released in &result.released_volumes {
+        let used_by: Vec<String> = released.used_by.iter().map(ToString::to_string).collect();
+        actual.push(format!(
+            "volume {} {:?} ({}): claim {}, used by [{}]",
+            released.volume.name,
+            released.reclaim,
+            released.reclaim_policy,
+            released.claim,
+            used_by.join(", ")
+        ));
+    }
     for namespace in &result.namespaces {
         let mut line = format!("namespace {} {}", namespace.name, namespace.fate.as_str());
         if namespace.already_terminating {
@@ -1742,6 +1753,94 @@ status: {{phase: {phase}}}
         ]),
         r#"
             deleted PersistentVolume pv <- request
+        "#,
+    );
+}
+
+/// A StatefulSet with `persistentVolumeClaimRetentionPolicy.whenDeleted: Delete` owns
+/// its claims; the garbage collector deletes them with it.
+fn stateful_set_with_claim(reclaim_policy: &str) -> String {
+    format!(
+        r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: db, namespace: web, uid: sts}}
+spec: {{persistentVolumeClaimRetentionPolicy: {{whenDeleted: Delete, whenScaled: Retain}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: db-0
+  namespace: web
+  uid: pod
+  ownerReferences: [{{apiVersion: apps/v1, kind: StatefulSet, name: db, uid: sts, controller: true, blockOwnerDeletion: true}}]
+spec:
+  nodeName: node-1
+  volumes: [{{name: data, persistentVolumeClaim: {{claimName: data-db-0}}}}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data-db-0
+  namespace: web
+  uid: pvc
+  finalizers: [kubernetes.io/pvc-protection]
+  ownerReferences: [{{apiVersion: apps/v1, kind: StatefulSet, name: db, uid: sts, blockOwnerDeletion: true}}]
+spec: {{volumeName: pv-db, storageClassName: gp3}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: pv-db
+  uid: pv
+  finalizers: [kubernetes.io/pv-protection, external-provisioner.volume.kubernetes.io/finalizer]
+spec:
+  capacity: {{storage: 20Gi}}
+  storageClassName: gp3
+  persistentVolumeReclaimPolicy: {reclaim_policy}
+  csi: {{driver: ebs.csi.aws.com, volumeHandle: vol-0abc}}
+  claimRef: {{namespace: web, name: data-db-0, uid: pvc}}
+status: {{phase: Bound}}
+"#
+    )
+}
+
+/// R-VOL-3 (`pkg/controller/volume/persistentvolume/pv_controller.go`,
+/// `deleteVolumeOperation`; the CSI external provisioner for CSI volumes): the garbage
+/// collector deletes the StatefulSet's claim, the volume is `Released`, and with reclaim
+/// policy `Delete` the provisioner deletes the backend disk and then the PV, removing
+/// its own finalizer. The PV is reported deleted, with the workload that used it.
+#[test]
+fn r_vol_3_reclaim_policy_delete_destroys_the_volume_of_a_collected_claim() {
+    check(
+        &with(&[
+            "//- delete background StatefulSet.apps web/db",
+            &stateful_set_with_claim("Delete"),
+        ]),
+        r#"
+            deleted PersistentVolume pv-db <- PersistentVolumeClaim web/data-db-0
+            deleted PersistentVolumeClaim web/data-db-0 <- StatefulSet.apps web/db
+            deleted Pod web/db-0 <- StatefulSet.apps web/db
+            deleted StatefulSet.apps web/db <- request
+            volume pv-db Deleted (Delete): claim PersistentVolumeClaim web/data-db-0, used by [StatefulSet.apps web/db]
+        "#,
+    );
+}
+
+/// R-VOL-3: reclaim policy `Retain` keeps the volume `Released`, with its data; it is
+/// not deleted, and the result says it is retained.
+#[test]
+fn r_vol_3_reclaim_policy_retain_keeps_the_volume_of_a_collected_claim() {
+    check(
+        &with(&[
+            "//- delete background StatefulSet.apps web/db",
+            &stateful_set_with_claim("Retain"),
+        ]),
+        r#"
+            deleted PersistentVolumeClaim web/data-db-0 <- StatefulSet.apps web/db
+            deleted Pod web/db-0 <- StatefulSet.apps web/db
+            deleted StatefulSet.apps web/db <- request
+            volume pv-db Retained (Retain): claim PersistentVolumeClaim web/data-db-0, used by [StatefulSet.apps web/db]
         "#,
     );
 }

@@ -415,3 +415,45 @@ fn issue_13_volumes_destroyed_with_their_data_are_reported() {
         "retained"
     );
 }
+
+/// Issue 13 (R-CRD-5, apiextensions-apiserver `crd_finalizer.go` `deleteInstances`):
+/// when the CRD finalizer cannot list the instances (conversion webhook unreachable for
+/// a stored version), the CRD stays Terminating with `InstanceDeletionFailed` and the
+/// instances are untouched; the report no longer says they are deleted. When every
+/// instance is stored at the storage version, the LIST needs no webhook and both go.
+#[test]
+fn issue_13_a_crd_whose_instances_cannot_be_listed_keeps_them() {
+    check(
+        "c06-crd-instances-cannot-be-listed",
+        0,
+        &["stuck-object"],
+        &[],
+    );
+    let unlistable = run_scenario("c06-crd-instances-cannot-be-listed");
+    assert_eq!(
+        object_outcome(
+            &unlistable,
+            "CustomResourceDefinition",
+            "certificates.example.com"
+        )
+        .as_deref(),
+        Some("stuck")
+    );
+    assert_eq!(object_outcome(&unlistable, "Certificate", "tls"), None);
+
+    check("c06-negative-crd-instances-at-storage-version", 0, &[], &[]);
+    let listable = run_scenario("c06-negative-crd-instances-at-storage-version");
+    assert_eq!(
+        object_outcome(&listable, "Certificate", "tls").as_deref(),
+        Some("deleted")
+    );
+    assert_eq!(
+        object_outcome(
+            &listable,
+            "CustomResourceDefinition",
+            "certificates.example.com"
+        )
+        .as_deref(),
+        Some("deleted")
+    );
+}

@@ -301,6 +301,32 @@ them fails with `conversion webhook for example.com/v1, Kind=Certificate failed`
               obj("example.com/v2", "Certificate", "tls", "team-a")]},
         base_args("c06", "namespace/certs", "namespace/team-a"))
 
+    write("c06-crd-instances-cannot-be-listed", """
+# c06-crd-instances-cannot-be-listed
+
+R-CRD-2, R-CRD-5 (apiextensions-apiserver `pkg/controller/finalizer/crd_finalizer.go`,
+`deleteInstances`; kubernetes/kubernetes#71925): the CRD is deleted together with the
+namespace of its conversion webhook's backend. The CRD finalizer LISTs the instances at the
+storage version (`v2`) before deleting any; `tls` is stored at `v1` and needs the webhook,
+so the LIST fails and `deleteInstances` returns: the CRD stays `Terminating` with
+`InstanceDeletionFailed` and the Certificate is untouched (not deleted).
+""", {"lab": [ns("default"), ns("team-a"), ns("certs"), *backend("certs", "certs-webhook"), conv_crd,
+              obj("example.com/v2", "Certificate", "tls", "team-a")]},
+        base_args("c06l", "namespace/certs", "customresourcedefinition/certificates.example.com"))
+
+    write("c06-negative-crd-instances-at-storage-version", """
+# c06-negative-crd-instances-at-storage-version
+
+Negative of c06-crd-instances-cannot-be-listed (R-CRD-2, R-CRD-4): every instance is stored
+at the storage version (`status.storedVersions: [v2]`), so the CRD finalizer's LIST needs
+no conversion although the webhook's backend is gone; the instances and then the CRD are
+deleted.
+""", {"lab": [ns("default"), ns("team-a"), ns("certs"), *backend("certs", "certs-webhook"),
+              crd("example.com", "Certificate", "certificates", versions=("v1", "v2"),
+                  conversion={"namespace": "certs", "name": "certs-webhook", "path": "/convert"}),
+              obj("example.com/v2", "Certificate", "tls", "team-a")]},
+        base_args("c06s", "namespace/certs", "customresourcedefinition/certificates.example.com"))
+
     write("c07-crd-with-orphaned-finalizers", """
 # c07-crd-with-orphaned-finalizers
 

@@ -762,6 +762,13 @@ impl<'a> Cluster<'a> {
             })
             .collect();
         for crd in deleting {
+            // R-CRD-5: `deleteInstances` (apiextensions-apiserver
+            // `pkg/controller/finalizer/crd_finalizer.go`) LISTs every instance first and
+            // returns `InstanceDeletionFailed` when the LIST fails, before any delete: an
+            // unreachable conversion webhook leaves every instance untouched.
+            if self.instance_listing_error(crd).is_some() {
+                continue;
+            }
             let cause = DeleteCause::CustomResourceDefinition(self.keys[crd].name.clone());
             for instance in self.instances_of_crd(crd) {
                 if self.state[instance] == State::Present {
@@ -1057,7 +1064,7 @@ impl<'a> Cluster<'a> {
                 .claim_bound_to_volume(i)
                 .map(FinalizerBlocker::VolumeBound),
             CRD_CLEANUP => {
-                if let Some(refusal) = self.conversion_error(i) {
+                if let Some(refusal) = self.instance_listing_error(i) {
                     return Some(FinalizerBlocker::InstancesUnreadable(refusal));
                 }
                 let left = self.instances_of_crd(i);

@@ -1844,3 +1844,96 @@ fn r_vol_3_reclaim_policy_retain_keeps_the_volume_of_a_collected_claim() {
         "#,
     );
 }
+
+/// R-CRD-5 (apiextensions-apiserver `pkg/controller/finalizer/crd_finalizer.go`,
+/// `deleteInstances`): the CRD finalizer LISTs the instances at the storage version
+/// before deleting any; objects stored at `v1` need the conversion webhook, whose
+/// backend goes with namespace `policy`, so the LIST fails, the CRD stays Terminating
+/// with `InstanceDeletionFailed`, and its instances are untouched (issue 13).
+#[test]
+fn r_crd_5_unlistable_instances_keep_the_crd_and_stay_untouched() {
+    check(
+        r#"
+        //- delete background Namespace policy
+        //- delete background CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com
+        apiVersion: example.com/v2
+        kind: Gadget
+        metadata: {name: g, namespace: web, uid: g}
+        ---
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: gadgets.example.com, uid: crd, finalizers: [customresourcecleanup.apiextensions.k8s.io]}
+        spec:
+          group: example.com
+          names: {kind: Gadget, plural: gadgets}
+          scope: Namespaced
+          versions: [{name: v1, served: true, storage: false}, {name: v2, served: true, storage: true}]
+          conversion:
+            strategy: Webhook
+            webhook: {clientConfig: {service: {name: convert, namespace: policy, path: /convert}}}
+        status: {storedVersions: [v1, v2]}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: policy, uid: ns-policy}
+        spec: {finalizers: [kubernetes]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: convert, namespace: policy, uid: svc}
+        spec: {ports: [{name: https, port: 443}]}
+        "#,
+        r#"
+            deleted Namespace policy <- request
+            deleted Service policy/convert <- Namespace policy
+            stuck CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com: the CRD finalizer could not list instances: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found (InstanceDeletionFailed)
+            namespace policy deleted
+        "#,
+    );
+}
+
+/// Negative of R-CRD-5: every instance is stored at the storage version
+/// (`storedVersions: [v2]`), so the LIST needs no conversion; the CRD finalizer deletes
+/// the instances and then the CRD although the conversion webhook is gone.
+#[test]
+fn r_crd_5_instances_at_the_storage_version_need_no_conversion() {
+    check(
+        r#"
+        //- delete background Namespace policy
+        //- delete background CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com
+        apiVersion: example.com/v2
+        kind: Gadget
+        metadata: {name: g, namespace: web, uid: g}
+        ---
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: gadgets.example.com, uid: crd, finalizers: [customresourcecleanup.apiextensions.k8s.io]}
+        spec:
+          group: example.com
+          names: {kind: Gadget, plural: gadgets}
+          scope: Namespaced
+          versions: [{name: v1, served: true, storage: false}, {name: v2, served: true, storage: true}]
+          conversion:
+            strategy: Webhook
+            webhook: {clientConfig: {service: {name: convert, namespace: policy, path: /convert}}}
+        status: {storedVersions: [v2]}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: policy, uid: ns-policy}
+        spec: {finalizers: [kubernetes]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: convert, namespace: policy, uid: svc}
+        spec: {ports: [{name: https, port: 443}]}
+        "#,
+        r#"
+            deleted Namespace policy <- request
+            deleted Service policy/convert <- Namespace policy
+            deleted CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com <- request
+            deleted Gadget.example.com web/g <- CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com
+            namespace policy deleted
+        "#,
+    );
+}

@@ -457,3 +457,24 @@ fn issue_13_a_crd_whose_instances_cannot_be_listed_keeps_them() {
         Some("deleted")
     );
 }
+
+/// Issue 13 (R-APISVC-1, kube-aggregator `remote_available_controller.go`): missing
+/// endpoint data is no proof of a live backend. With no EndpointSlice for the Service,
+/// no pod its selector matches and the workload scaled to 0, the APIService is
+/// unavailable before the change and the namespace deleted stays Terminating; with a
+/// `Ready` pod the selector matches, the backend is live and nothing gets stuck.
+#[test]
+fn issue_13_missing_endpoint_data_is_not_a_live_backend() {
+    check(
+        "c01-backend-scaled-to-zero",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/team-a"],
+    );
+    let scaled = run_scenario("c01-backend-scaled-to-zero");
+    let api_service = &scaled.json["clusters"][0]["apiServices"][0];
+    assert_eq!(api_service["available"], "False");
+    assert_eq!(api_service["reason"], "MissingEndpoints");
+
+    check("c01-negative-ready-pod-without-endpointslice", 0, &[], &[]);
+}

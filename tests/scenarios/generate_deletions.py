@@ -569,6 +569,34 @@ namespace, but the volume's reclaim policy is `Retain`, so the volume stays `Rel
 its data; the JSON report lists it as retained and no data is lost.
 """, {"lab": database("Retain")}, base_args("c12r", "namespace/team-a"))
 
+    def metrics_without_endpoint_data(replicas, with_pod):
+        """metrics_cluster() whose snapshot holds no EndpointSlice for metrics-server."""
+        deploy, rs, pod, svc, _eps = backend("kube-metrics", "metrics-server")
+        deploy["spec"]["replicas"] = replicas
+        pod["status"] = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+        web = backend("team-a", "web", port_name="http", port=80)
+        return [ns("default"), ns("kube-system"), ns("kube-metrics"), ns("team-a"),
+                deploy, rs, *([pod] if with_pod else []), svc,
+                apiservice("metrics.k8s.io", "v1beta1", "kube-metrics", "metrics-server"), *web]
+
+    write("c01-backend-scaled-to-zero", """
+# c01-backend-scaled-to-zero
+
+R-APISVC-1 (kube-aggregator `pkg/controllers/status/remote/remote_available_controller.go`),
+R-DISC-4; issue 13: missing endpoint data is no proof of a live backend. metrics-server is
+scaled to 0: the snapshot holds EndpointSlices and pods, but none for its Service, so the
+APIService has no ready endpoint (`MissingEndpoints`) whatever its recorded status says. It
+is unavailable before the change, and namespace `team-a` deleted now stays `Terminating`.
+""", {"lab": metrics_without_endpoint_data(0, False)}, base_args("c01z", "namespace/team-a"))
+
+    write("c01-negative-ready-pod-without-endpointslice", """
+# c01-negative-ready-pod-without-endpointslice
+
+Negative of c01-backend-scaled-to-zero (R-APISVC-1): the snapshot holds no EndpointSlice for
+metrics-server's Service either, but a `Ready` pod its selector matches runs, so the backend
+is live; namespace `team-a` is deleted and nothing gets stuck.
+""", {"lab": metrics_without_endpoint_data(1, True)}, base_args("c01r", "namespace/team-a"))
+
 
 if __name__ == "__main__":
     main()

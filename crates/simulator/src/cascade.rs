@@ -1467,7 +1467,16 @@ impl<'a> Cluster<'a> {
             }
             return Endpoints::NoneReady(lost);
         }
-        // No endpoint objects captured: judge by the pods the Service selects.
+        // No endpoint object for this Service. Missing data is no proof of a live
+        // backend (issue 13): follow what the snapshot shows of the cluster. The
+        // endpoint controllers write an EndpointSlice (and, before 1.33's deprecation,
+        // an Endpoints object) for every Service with a selector, empty when no pod is
+        // ready, and the aggregator's availability controller
+        // (kube-aggregator `pkg/controllers/status/remote/remote_available_controller.go`)
+        // reads them: no ready address is `MissingEndpoints`, no object at all
+        // `EndpointsNotFound` (R-APISVC-1).
+        let endpoints_captured = !self.of_kind_in_cluster(slices).is_empty();
+        let pods_captured = !self.of_kind("", "Pod").is_empty();
         let selector = self
             .by_key
             .get(&ObjectKey::new("", "Service", Some(namespace), service))
@@ -1475,28 +1484,85 @@ impl<'a> Cluster<'a> {
             .and_then(|s| s.as_object())
             .cloned();
         let Some(selector) = selector.filter(|s| !s.is_empty()) else {
-            return Endpoints::Unknown;
+            // A Service without a selector has only the endpoints someone writes.
+            return if endpoints_captured {
+                Endpoints::NotFound(None)
+            } else {
+                Endpoints::Unknown
+            };
+        };
+        let selects = |labels: &BTreeMap<String, String>| {
+            selector.iter().all(|(k, v)| {
+                v.as_str()
+                    .is_some_and(|v| labels.get(k).map(String::as_str) == Some(v))
+            })
         };
         let pods: Vec<usize> = content
             .iter()
             .copied()
-            .filter(|&i| self.keys[i].group.is_empty() && self.keys[i].kind == "Pod")
-            .filter(|&i| {
-                let labels = self.objects[i].labels();
-                selector.iter().all(|(k, v)| {
-                    v.as_str()
-                        .is_some_and(|v| labels.get(k).map(String::as_str) == Some(v))
-                })
-            })
+            .filter(|&i| self.is_pod(i))
+            .filter(|&i| selects(&self.objects[i].labels()))
             .collect();
-        if pods.is_empty() {
-            return Endpoints::Unknown;
+        if pods.iter().any(|&p| self.alive(p) && self.pod_ready(p)) {
+            return Endpoints::Ready;
         }
-        if pods.iter().any(|&p| self.alive(p)) {
-            Endpoints::Ready
+        if let Some(&pod) = pods.iter().find(|&&p| !self.alive(p)) {
+            return Endpoints::NoneReady(Some(pod));
+        }
+        if !pods.is_empty() || endpoints_captured || pods_captured {
+            return Endpoints::NoneReady(None);
+        }
+        // Neither pods nor endpoints captured: a selected workload scaled to zero still
+        // shows that no pod can be ready.
+        let scaled_to_zero = content.iter().any(|&w| {
+            self.workloads.contains(&w)
+                && self.keys[w].kind != "DaemonSet"
+                && self.objects[w]
+                    .value_at(&["spec", "replicas"])
+                    .and_then(|r| r.as_i64())
+                    == Some(0)
+                && self.objects[w]
+                    .value_at(&["spec", "template", "metadata", "labels"])
+                    .and_then(|l| l.as_object())
+                    .is_some_and(|labels| {
+                        selects(
+                            &labels
+                                .iter()
+                                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                                .collect(),
+                        )
+                    })
+        });
+        if scaled_to_zero {
+            Endpoints::NoneReady(None)
         } else {
-            Endpoints::NoneReady(pods.first().copied())
+            Endpoints::Unknown
         }
+    }
+
+    /// The endpoint objects of the kind the cluster's version reads (EndpointSlices from
+    /// 1.34, Endpoints before), anywhere in the cluster.
+    fn of_kind_in_cluster(&self, slices: bool) -> std::ops::Range<usize> {
+        if slices {
+            self.of_kind("discovery.k8s.io", "EndpointSlice")
+        } else {
+            self.of_kind("", "Endpoints")
+        }
+    }
+
+    /// Whether a pod is ready: its `Ready` condition is `True`, or the snapshot records
+    /// no condition (a pod captured without status counts as ready).
+    fn pod_ready(&self, pod: usize) -> bool {
+        self.objects[pod]
+            .value_at(&["status", "conditions"])
+            .and_then(|c| c.as_array())
+            .and_then(|conditions| {
+                conditions
+                    .iter()
+                    .find(|c| c.get("type").and_then(|t| t.as_str()) == Some("Ready"))
+            })
+            .and_then(|c| c.get("status").and_then(|s| s.as_str()))
+            .is_none_or(|status| status == "True")
     }
 
     /// Ready addresses with the named port: `None` for an address without a pod target,

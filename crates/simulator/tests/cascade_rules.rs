@@ -1937,3 +1937,137 @@ fn r_crd_5_instances_at_the_storage_version_need_no_conversion() {
         "#,
     );
 }
+
+/// An APIService whose backend is the Service `metrics/metrics-server` selecting
+/// `app: metrics-server`, a namespace `web` to delete, and `extra` objects.
+fn apiservice_backend(extra: &str) -> String {
+    format!(
+        r#"
+//- delete background Namespace web
+apiVersion: v1
+kind: Namespace
+metadata: {{name: web, uid: ns-web}}
+spec: {{finalizers: [kubernetes]}}
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {{name: v1beta1.metrics.k8s.io, uid: apiservice}}
+spec: {{group: metrics.k8s.io, version: v1beta1, service: {{namespace: metrics, name: metrics-server, port: 443}}}}
+status: {{conditions: [{{type: Available, status: "True", reason: Passed, message: all checks passed}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: metrics-server, namespace: metrics, uid: svc}}
+spec: {{type: ClusterIP, selector: {{app: metrics-server}}, ports: [{{name: https, port: 443}}]}}
+{extra}"#
+    )
+}
+
+const DISCOVERY_BLOCKS_WEB: &str = r#"
+    stuck Namespace web: API discovery fails for metrics.k8s.io/v1beta1 (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)
+    namespace web stuck, blocked by discovery of metrics.k8s.io/v1beta1
+      NamespaceDeletionDiscoveryFailure DiscoveryFailed: Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+    apiservice v1beta1.metrics.k8s.io (metrics.k8s.io/v1beta1 -> metrics/metrics-server) available=False MissingEndpoints: endpointslices for service/metrics-server in "metrics" have no addresses with port name "https", unavailable before
+    discovery metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+"#;
+
+/// Issue 13, R-APISVC-1 (kube-aggregator `remote_available_controller.go`): the
+/// snapshot holds EndpointSlices, none for the backend's Service, and no pod it selects:
+/// missing endpoint data is no proof of a live backend. The APIService is unavailable
+/// before the change, so the namespace deleted stays Terminating (R-DISC-4).
+#[test]
+fn r_apisvc_1_no_endpoints_and_no_selected_pod_is_an_unavailable_backend() {
+    check(
+        &apiservice_backend(
+            r#"---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: other-abcde, namespace: default, uid: eps, labels: {kubernetes.io/service-name: other}}
+endpoints: []
+"#,
+        ),
+        DISCOVERY_BLOCKS_WEB,
+    );
+}
+
+/// Issue 13: a selected pod that is not `Ready` is no endpoint either.
+#[test]
+fn r_apisvc_1_a_selected_pod_that_is_not_ready_is_no_backend() {
+    check(
+        &apiservice_backend(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {name: metrics-server-x1, namespace: metrics, uid: pod, labels: {app: metrics-server}}
+spec: {nodeName: node-1}
+status: {phase: Running, conditions: [{type: Ready, status: "False"}]}
+"#,
+        ),
+        DISCOVERY_BLOCKS_WEB,
+    );
+}
+
+/// Issue 13: with neither pods nor endpoints in the snapshot, a selected Deployment
+/// scaled to zero still shows that no pod can be ready.
+#[test]
+fn r_apisvc_1_a_selected_workload_scaled_to_zero_is_no_backend() {
+    check(
+        &apiservice_backend(
+            r#"---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: metrics-server, namespace: metrics, uid: deploy}
+spec: {replicas: 0, selector: {matchLabels: {app: metrics-server}}, template: {metadata: {labels: {app: metrics-server}}}}
+"#,
+        ),
+        DISCOVERY_BLOCKS_WEB,
+    );
+}
+
+/// Negative: a snapshot that holds neither pods nor endpoints of any kind shows nothing
+/// about the backend (a workload with replicas), so the APIService's own status stands
+/// and the namespace is deleted.
+#[test]
+fn r_apisvc_1_a_snapshot_without_pods_or_endpoints_keeps_the_recorded_status() {
+    check(
+        &apiservice_backend(
+            r#"---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: metrics-server, namespace: metrics, uid: deploy}
+spec: {replicas: 1, selector: {matchLabels: {app: metrics-server}}, template: {metadata: {labels: {app: metrics-server}}}}
+"#,
+        ),
+        r#"
+            deleted Namespace web <- request
+            namespace web deleted
+        "#,
+    );
+}
+
+/// Issue 13 before 1.34: the aggregator reads Endpoints, so a snapshot holding Endpoints
+/// objects but none for the backend's Service, and no pod its selector matches, shows an
+/// unavailable backend, in the Endpoints wording.
+#[test]
+fn r_apisvc_1_up_to_1_33_no_endpoints_object_and_no_selected_pod() {
+    check(
+        &format!(
+            "//- kube 1.30\n{}",
+            apiservice_backend(
+                r#"---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: other, namespace: default, uid: ep}
+subsets: []
+"#,
+            )
+        ),
+        r#"
+            stuck Namespace web: API discovery fails for metrics.k8s.io/v1beta1 (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)
+            namespace web stuck, blocked by discovery of metrics.k8s.io/v1beta1
+              NamespaceDeletionDiscoveryFailure DiscoveryFailed: Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+            apiservice v1beta1.metrics.k8s.io (metrics.k8s.io/v1beta1 -> metrics/metrics-server) available=False MissingEndpoints: endpoints for service/metrics-server in "metrics" have no addresses with port name "https", unavailable before
+            discovery metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+        "#,
+    );
+}

@@ -478,3 +478,24 @@ fn issue_13_missing_endpoint_data_is_not_a_live_backend() {
 
     check("c01-negative-ready-pod-without-endpointslice", 0, &[], &[]);
 }
+
+/// Issue 13 (`namespaced_resources_deleter.go`: `deleteAllContent` keeps the discovery
+/// error and `Delete` returns before finalizing): `what-if` keeps the order given. An
+/// Application deleted first takes an aggregated API's backend away, so a namespace
+/// deleted afterwards stays Terminating; deleted the other way round, the namespace
+/// finishes before the backend goes.
+#[test]
+fn issue_13_what_if_keeps_the_order_given() {
+    check(
+        "what-if-order-application-then-namespace",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["in-cluster/team-a"],
+    );
+    check(
+        "what-if-order-namespace-then-application",
+        0,
+        &["apiservice-unavailable"],
+        &[],
+    );
+}

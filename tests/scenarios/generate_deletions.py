@@ -597,6 +597,48 @@ metrics-server's Service either, but a `Ready` pod its selector matches runs, so
 is live; namespace `team-a` is deleted and nothing gets stuck.
 """, {"lab": metrics_without_endpoint_data(1, True)}, base_args("c01r", "namespace/team-a"))
 
+    def argocd_with_metrics():
+        """One cluster running Argo CD and the metrics-server its Application manages."""
+        tracking = {"argocd.argoproj.io/tracking-id":
+                    "metrics-server:apps/Deployment:kube-metrics/metrics-server"}
+        deploy, rs, pod, svc, eps = backend("kube-metrics", "metrics-server")
+        deploy["metadata"]["annotations"] = tracking
+        svc["metadata"]["annotations"] = {"argocd.argoproj.io/tracking-id":
+                                          "metrics-server:/Service:kube-metrics/metrics-server"}
+        app = obj("argoproj.io/v1alpha1", "Application", "metrics-server", "argocd",
+                  metadata={"finalizers": ["resources-finalizer.argocd.argoproj.io"]},
+                  spec={"project": "default",
+                        "source": {"repoURL": "https://git.example.internal/platform.git", "path": "metrics-server"},
+                        "destination": {"server": "https://kubernetes.default.svc", "namespace": "kube-metrics"}})
+        return [ns("default"), ns("argocd"), ns("kube-metrics"), ns("team-a"),
+                obj("apps/v1", "StatefulSet", "argocd-application-controller", "argocd"),
+                obj("v1", "ConfigMap", "argocd-cm", "argocd", data={}),
+                app, deploy, rs, pod, svc, eps,
+                apiservice("metrics.k8s.io", "v1beta1", "kube-metrics", "metrics-server"),
+                *app_workload("team-a")]
+
+    what_if_in_cluster = ["what-if", "--snapshot", "{dir}/snapshot", "--cluster", "in-cluster"]
+    write("what-if-order-application-then-namespace", """
+# what-if-order-application-then-namespace
+
+`what-if` keeps the order given (issue 13): the Application managing metrics-server is
+deleted first; its cascade deletes the backend of APIService `v1beta1.metrics.k8s.io`
+(R-APISVC-1), and namespace `team-a`, deleted once the cluster has settled from that, stays
+`Terminating` (`namespaced_resources_deleter.go`: `deleteAllContent` keeps the discovery
+error and `Delete` returns before finalizing, R-DISC-4).
+""", {"in-cluster": argocd_with_metrics()},
+        what_if_in_cluster + ["--delete", "application/argocd/metrics-server", "--delete", "namespace/team-a"])
+
+    write("what-if-order-namespace-then-application", """
+# what-if-order-namespace-then-application
+
+Negative of what-if-order-application-then-namespace: the same two deletions in the other
+order. Namespace `team-a` is deleted while the aggregated API is still available, so it
+finishes; the Application's cascade then takes the APIService's backend away, which the
+report still tells, but no namespace is left waiting for it.
+""", {"in-cluster": argocd_with_metrics()},
+        what_if_in_cluster + ["--delete", "namespace/team-a", "--delete", "application/argocd/metrics-server"])
+
 
 if __name__ == "__main__":
     main()

@@ -368,3 +368,134 @@ fn argo_cd_deletions_through_what_if() {
     );
     check("argo-applicationset-orphan", 0, &[], &[]);
 }
+
+/// The fate of object `kind name` on cluster `lab`, from the JSON report.
+fn object_outcome(report: &Report, kind: &str, name: &str) -> Option<String> {
+    report.json["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|cluster| cluster["name"] == "lab")
+        .flat_map(|cluster| cluster["objects"].as_array().unwrap())
+        .find(|object| object["kind"] == kind && object["name"] == name)
+        .map(|object| object["outcome"].as_str().unwrap().to_string())
+}
+
+/// Issue 13 (R-VOL-3, `pv_controller.go` `deleteVolumeOperation`): a claim deleted with
+/// reclaim policy `Delete` destroys its volume, which the report lists as deleted with a
+/// `volume-data-loss` finding; with `Retain` the volume stays and is listed as retained.
+#[test]
+fn issue_13_volumes_destroyed_with_their_data_are_reported() {
+    check(
+        "c12-volume-destroyed-with-its-data",
+        0,
+        &["volume-data-loss"],
+        &[],
+    );
+    let destroyed = run_scenario("c12-volume-destroyed-with-its-data");
+    assert_eq!(
+        object_outcome(&destroyed, "PersistentVolume", "pvc-7d3e9a41").as_deref(),
+        Some("deleted")
+    );
+    let volume = &destroyed.json["clusters"][0]["volumes"][0];
+    assert_eq!(volume["outcome"], "deleted");
+    assert_eq!(volume["capacity"], "50Gi");
+    assert_eq!(volume["storageClass"], "gp3");
+    assert_eq!(volume["claim"], "team-a/data-postgres-0");
+    assert_eq!(volume["usedBy"][0], "StatefulSet team-a/postgres");
+
+    check("c12-negative-volume-retained", 0, &[], &[]);
+    let retained = run_scenario("c12-negative-volume-retained");
+    assert_eq!(
+        object_outcome(&retained, "PersistentVolume", "pvc-7d3e9a41"),
+        None
+    );
+    assert_eq!(
+        retained.json["clusters"][0]["volumes"][0]["outcome"],
+        "retained"
+    );
+}
+
+/// Issue 13 (R-CRD-5, apiextensions-apiserver `crd_finalizer.go` `deleteInstances`):
+/// when the CRD finalizer cannot list the instances (conversion webhook unreachable for
+/// a stored version), the CRD stays Terminating with `InstanceDeletionFailed` and the
+/// instances are untouched; the report no longer says they are deleted. When every
+/// instance is stored at the storage version, the LIST needs no webhook and both go.
+#[test]
+fn issue_13_a_crd_whose_instances_cannot_be_listed_keeps_them() {
+    check(
+        "c06-crd-instances-cannot-be-listed",
+        0,
+        &["stuck-object"],
+        &[],
+    );
+    let unlistable = run_scenario("c06-crd-instances-cannot-be-listed");
+    assert_eq!(
+        object_outcome(
+            &unlistable,
+            "CustomResourceDefinition",
+            "certificates.example.com"
+        )
+        .as_deref(),
+        Some("stuck")
+    );
+    assert_eq!(object_outcome(&unlistable, "Certificate", "tls"), None);
+
+    check("c06-negative-crd-instances-at-storage-version", 0, &[], &[]);
+    let listable = run_scenario("c06-negative-crd-instances-at-storage-version");
+    assert_eq!(
+        object_outcome(&listable, "Certificate", "tls").as_deref(),
+        Some("deleted")
+    );
+    assert_eq!(
+        object_outcome(
+            &listable,
+            "CustomResourceDefinition",
+            "certificates.example.com"
+        )
+        .as_deref(),
+        Some("deleted")
+    );
+}
+
+/// Issue 13 (R-APISVC-1, kube-aggregator `remote_available_controller.go`): missing
+/// endpoint data is no proof of a live backend. With no EndpointSlice for the Service,
+/// no pod its selector matches and the workload scaled to 0, the APIService is
+/// unavailable before the change and the namespace deleted stays Terminating; with a
+/// `Ready` pod the selector matches, the backend is live and nothing gets stuck.
+#[test]
+fn issue_13_missing_endpoint_data_is_not_a_live_backend() {
+    check(
+        "c01-backend-scaled-to-zero",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/team-a"],
+    );
+    let scaled = run_scenario("c01-backend-scaled-to-zero");
+    let api_service = &scaled.json["clusters"][0]["apiServices"][0];
+    assert_eq!(api_service["available"], "False");
+    assert_eq!(api_service["reason"], "MissingEndpoints");
+
+    check("c01-negative-ready-pod-without-endpointslice", 0, &[], &[]);
+}
+
+/// Issue 13 (`namespaced_resources_deleter.go`: `deleteAllContent` keeps the discovery
+/// error and `Delete` returns before finalizing): `what-if` keeps the order given. An
+/// Application deleted first takes an aggregated API's backend away, so a namespace
+/// deleted afterwards stays Terminating; deleted the other way round, the namespace
+/// finishes before the backend goes.
+#[test]
+fn issue_13_what_if_keeps_the_order_given() {
+    check(
+        "what-if-order-application-then-namespace",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["in-cluster/team-a"],
+    );
+    check(
+        "what-if-order-namespace-then-application",
+        0,
+        &["apiservice-unavailable"],
+        &[],
+    );
+}

@@ -301,6 +301,32 @@ them fails with `conversion webhook for example.com/v1, Kind=Certificate failed`
               obj("example.com/v2", "Certificate", "tls", "team-a")]},
         base_args("c06", "namespace/certs", "namespace/team-a"))
 
+    write("c06-crd-instances-cannot-be-listed", """
+# c06-crd-instances-cannot-be-listed
+
+R-CRD-2, R-CRD-5 (apiextensions-apiserver `pkg/controller/finalizer/crd_finalizer.go`,
+`deleteInstances`; kubernetes/kubernetes#71925): the CRD is deleted together with the
+namespace of its conversion webhook's backend. The CRD finalizer LISTs the instances at the
+storage version (`v2`) before deleting any; `tls` is stored at `v1` and needs the webhook,
+so the LIST fails and `deleteInstances` returns: the CRD stays `Terminating` with
+`InstanceDeletionFailed` and the Certificate is untouched (not deleted).
+""", {"lab": [ns("default"), ns("team-a"), ns("certs"), *backend("certs", "certs-webhook"), conv_crd,
+              obj("example.com/v2", "Certificate", "tls", "team-a")]},
+        base_args("c06l", "namespace/certs", "customresourcedefinition/certificates.example.com"))
+
+    write("c06-negative-crd-instances-at-storage-version", """
+# c06-negative-crd-instances-at-storage-version
+
+Negative of c06-crd-instances-cannot-be-listed (R-CRD-2, R-CRD-4): every instance is stored
+at the storage version (`status.storedVersions: [v2]`), so the CRD finalizer's LIST needs
+no conversion although the webhook's backend is gone; the instances and then the CRD are
+deleted.
+""", {"lab": [ns("default"), ns("team-a"), ns("certs"), *backend("certs", "certs-webhook"),
+              crd("example.com", "Certificate", "certificates", versions=("v1", "v2"),
+                  conversion={"namespace": "certs", "name": "certs-webhook", "path": "/convert"}),
+              obj("example.com/v2", "Certificate", "tls", "team-a")]},
+        base_args("c06s", "namespace/certs", "customresourcedefinition/certificates.example.com"))
+
     write("c07-crd-with-orphaned-finalizers", """
 # c07-crd-with-orphaned-finalizers
 
@@ -490,6 +516,128 @@ finalizer, and their resources are deleted on their destination (tracking id
 `apps_guestbook:…`); nothing gets stuck.
 """, {"in-cluster": apps_objects},
         ["what-if", "--snapshot", "{dir}/snapshot", "--cluster", "in-cluster", "--delete", "namespace/apps"])
+
+    def database(reclaim_policy):
+        """A StatefulSet whose pod mounts a claim bound to a CSI volume of the policy."""
+        labels = {"app": "postgres"}
+        sts = obj("apps/v1", "StatefulSet", "postgres", "team-a",
+                  spec={"serviceName": "postgres", "selector": {"matchLabels": labels},
+                        "template": {"metadata": {"labels": labels},
+                                     "spec": {"containers": [{"name": "postgres", "image": "postgres:16"}]}},
+                        "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                                                  "spec": {"storageClassName": "gp3",
+                                                           "resources": {"requests": {"storage": "50Gi"}}}}]})
+        pod = obj("v1", "Pod", "postgres-0", "team-a",
+                  metadata={"labels": labels, "ownerReferences": owner(sts)},
+                  spec={"nodeName": "node-1", "containers": [{"name": "postgres"}],
+                        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-postgres-0"}}]})
+        claim = obj("v1", "PersistentVolumeClaim", "data-postgres-0", "team-a",
+                    metadata={"labels": labels, "finalizers": ["kubernetes.io/pvc-protection"]},
+                    spec={"storageClassName": "gp3", "volumeName": "pvc-7d3e9a41",
+                          "resources": {"requests": {"storage": "50Gi"}}},
+                    status={"phase": "Bound"})
+        volume = obj("v1", "PersistentVolume", "pvc-7d3e9a41",
+                     metadata={"finalizers": ["kubernetes.io/pv-protection",
+                                              "external-provisioner.volume.kubernetes.io/finalizer"],
+                               "annotations": {"pv.kubernetes.io/provisioned-by": "ebs.csi.example.com"}},
+                     spec={"capacity": {"storage": "50Gi"}, "storageClassName": "gp3",
+                           "persistentVolumeReclaimPolicy": reclaim_policy,
+                           "csi": {"driver": "ebs.csi.example.com", "volumeHandle": "vol-0a1b2c3d"},
+                           "claimRef": {"namespace": "team-a", "name": "data-postgres-0",
+                                        "uid": claim["metadata"]["uid"]}},
+                     status={"phase": "Bound"})
+        return [ns("default"), ns("team-a"), ns("csi-system"),
+                *backend("csi-system", "csi-provisioner", service_account="csi-provisioner"),
+                *provisioner_rbac, sts, pod, claim, volume]
+
+    write("c12-volume-destroyed-with-its-data", """
+# c12-volume-destroyed-with-its-data
+
+R-VOL-3, R-VOL-4 (`pkg/controller/volume/persistentvolume/pv_controller.go`,
+`deleteVolumeOperation`; the CSI external provisioner): deleting namespace `team-a` deletes
+the StatefulSet's claim; its volume, with reclaim policy `Delete`, is `Released`, and the
+provisioner (alive in `csi-system`) deletes the backend disk and then the PersistentVolume.
+The data is gone: the report lists the PersistentVolume as deleted and a `volume-data-loss`
+finding names it with its capacity, storage class, claim and workload.
+""", {"lab": database("Delete")}, base_args("c12d", "namespace/team-a"))
+
+    write("c12-negative-volume-retained", """
+# c12-negative-volume-retained
+
+Negative of c12-volume-destroyed-with-its-data (R-VOL-3): the same claim deleted with its
+namespace, but the volume's reclaim policy is `Retain`, so the volume stays `Released` with
+its data; the JSON report lists it as retained and no data is lost.
+""", {"lab": database("Retain")}, base_args("c12r", "namespace/team-a"))
+
+    def metrics_without_endpoint_data(replicas, with_pod):
+        """metrics_cluster() whose snapshot holds no EndpointSlice for metrics-server."""
+        deploy, rs, pod, svc, _eps = backend("kube-metrics", "metrics-server")
+        deploy["spec"]["replicas"] = replicas
+        pod["status"] = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+        web = backend("team-a", "web", port_name="http", port=80)
+        return [ns("default"), ns("kube-system"), ns("kube-metrics"), ns("team-a"),
+                deploy, rs, *([pod] if with_pod else []), svc,
+                apiservice("metrics.k8s.io", "v1beta1", "kube-metrics", "metrics-server"), *web]
+
+    write("c01-backend-scaled-to-zero", """
+# c01-backend-scaled-to-zero
+
+R-APISVC-1 (kube-aggregator `pkg/controllers/status/remote/remote_available_controller.go`),
+R-DISC-4; issue 13: missing endpoint data is no proof of a live backend. metrics-server is
+scaled to 0: the snapshot holds EndpointSlices and pods, but none for its Service, so the
+APIService has no ready endpoint (`MissingEndpoints`) whatever its recorded status says. It
+is unavailable before the change, and namespace `team-a` deleted now stays `Terminating`.
+""", {"lab": metrics_without_endpoint_data(0, False)}, base_args("c01z", "namespace/team-a"))
+
+    write("c01-negative-ready-pod-without-endpointslice", """
+# c01-negative-ready-pod-without-endpointslice
+
+Negative of c01-backend-scaled-to-zero (R-APISVC-1): the snapshot holds no EndpointSlice for
+metrics-server's Service either, but a `Ready` pod its selector matches runs, so the backend
+is live; namespace `team-a` is deleted and nothing gets stuck.
+""", {"lab": metrics_without_endpoint_data(1, True)}, base_args("c01r", "namespace/team-a"))
+
+    def argocd_with_metrics():
+        """One cluster running Argo CD and the metrics-server its Application manages."""
+        tracking = {"argocd.argoproj.io/tracking-id":
+                    "metrics-server:apps/Deployment:kube-metrics/metrics-server"}
+        deploy, rs, pod, svc, eps = backend("kube-metrics", "metrics-server")
+        deploy["metadata"]["annotations"] = tracking
+        svc["metadata"]["annotations"] = {"argocd.argoproj.io/tracking-id":
+                                          "metrics-server:/Service:kube-metrics/metrics-server"}
+        app = obj("argoproj.io/v1alpha1", "Application", "metrics-server", "argocd",
+                  metadata={"finalizers": ["resources-finalizer.argocd.argoproj.io"]},
+                  spec={"project": "default",
+                        "source": {"repoURL": "https://git.example.internal/platform.git", "path": "metrics-server"},
+                        "destination": {"server": "https://kubernetes.default.svc", "namespace": "kube-metrics"}})
+        return [ns("default"), ns("argocd"), ns("kube-metrics"), ns("team-a"),
+                obj("apps/v1", "StatefulSet", "argocd-application-controller", "argocd"),
+                obj("v1", "ConfigMap", "argocd-cm", "argocd", data={}),
+                app, deploy, rs, pod, svc, eps,
+                apiservice("metrics.k8s.io", "v1beta1", "kube-metrics", "metrics-server"),
+                *app_workload("team-a")]
+
+    what_if_in_cluster = ["what-if", "--snapshot", "{dir}/snapshot", "--cluster", "in-cluster"]
+    write("what-if-order-application-then-namespace", """
+# what-if-order-application-then-namespace
+
+`what-if` keeps the order given (issue 13): the Application managing metrics-server is
+deleted first; its cascade deletes the backend of APIService `v1beta1.metrics.k8s.io`
+(R-APISVC-1), and namespace `team-a`, deleted once the cluster has settled from that, stays
+`Terminating` (`namespaced_resources_deleter.go`: `deleteAllContent` keeps the discovery
+error and `Delete` returns before finalizing, R-DISC-4).
+""", {"in-cluster": argocd_with_metrics()},
+        what_if_in_cluster + ["--delete", "application/argocd/metrics-server", "--delete", "namespace/team-a"])
+
+    write("what-if-order-namespace-then-application", """
+# what-if-order-namespace-then-application
+
+Negative of what-if-order-application-then-namespace: the same two deletions in the other
+order. Namespace `team-a` is deleted while the aggregated API is still available, so it
+finishes; the Application's cascade then takes the APIService's backend away, which the
+report still tells, but no namespace is left waiting for it.
+""", {"in-cluster": argocd_with_metrics()},
+        what_if_in_cluster + ["--delete", "namespace/team-a", "--delete", "application/argocd/metrics-server"])
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ use serde::Serialize;
 use preflight_simulator::{
     Action, ApiServiceOutcome, ApplicationChange, ApplicationSetChange, ApplicationSetFate,
     ClusterOutcome, Drift, EvaluationError, Finding, NamespaceCondition, NamespaceOutcome,
-    ObjectOutcome, Outcome, Severity,
+    ObjectOutcome, Outcome, Severity, VolumeOutcome,
 };
 
 use crate::changes::changed_paths;
@@ -261,6 +261,36 @@ struct ClusterJson<'a> {
     objects: Vec<ObjectJson<'a>>,
     namespaces: Vec<NamespaceJson<'a>>,
     api_services: Vec<ApiServiceJson<'a>>,
+    /// Added in the same schema version: absent when no claim the change deletes is
+    /// bound to a PersistentVolume of the snapshot.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    volumes: Vec<VolumeJson<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VolumeJson<'a> {
+    name: &'a str,
+    capacity: Option<&'a str>,
+    storage_class: Option<&'a str>,
+    reclaim_policy: &'a str,
+    claim: &'a str,
+    used_by: Vec<&'a str>,
+    outcome: &'static str,
+}
+
+impl<'a> VolumeJson<'a> {
+    fn of(volume: &'a VolumeOutcome) -> VolumeJson<'a> {
+        VolumeJson {
+            name: &volume.name,
+            capacity: volume.capacity.as_deref(),
+            storage_class: volume.storage_class.as_deref(),
+            reclaim_policy: &volume.reclaim_policy,
+            claim: &volume.claim,
+            used_by: volume.used_by.iter().map(String::as_str).collect(),
+            outcome: volume.outcome.as_str(),
+        }
+    }
 }
 
 impl<'a> ClusterJson<'a> {
@@ -274,6 +304,7 @@ impl<'a> ClusterJson<'a> {
                 .iter()
                 .map(ApiServiceJson::of)
                 .collect(),
+            volumes: cluster.volumes.iter().map(VolumeJson::of).collect(),
         }
     }
 }

@@ -312,6 +312,7 @@ fn incident() -> Outcome {
                 stuck_namespace("logging", &logging_a),
             ],
             api_services: vec![metrics_api_service()],
+            volumes: Vec::new(),
         },
         ClusterOutcome {
             name: LAB_B.to_string(),
@@ -343,6 +344,7 @@ fn incident() -> Outcome {
             ],
             namespaces: vec![stuck_namespace("kube-metrics", &metrics_b)],
             api_services: vec![metrics_api_service()],
+            volumes: Vec::new(),
         },
     ];
 

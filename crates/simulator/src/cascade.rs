@@ -158,10 +158,39 @@ pub struct CascadeResult {
     /// Cluster-scoped objects that name a namespaced owner the cascade deleted: the
     /// garbage collector never collects them (R-GC-8, C-13). (object, owner), sorted.
     pub leaked: Vec<(ObjectKey, ObjectKey)>,
-    /// PersistentVolumes whose claim the cascade deleted, with reclaim policy `Delete`,
-    /// whose provisioners are deleted in the same cascade: they stay `Released` and their
-    /// backend volume is never deleted (R-VOL-3, C-12). (volume, claim, provisioners).
-    pub leaked_volumes: Vec<(ObjectKey, ObjectKey, Vec<ObjectKey>)>,
+    /// PersistentVolumes whose claim the cascade deleted, and what their reclaim policy
+    /// made of them (R-VOL-3), sorted by volume.
+    pub released_volumes: Vec<ReleasedVolume>,
+}
+
+/// A PersistentVolume whose bound claim the cascade deleted.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReleasedVolume {
+    pub volume: ObjectKey,
+    pub claim: ObjectKey,
+    /// `spec.capacity.storage`, as written.
+    pub capacity: Option<String>,
+    pub storage_class: Option<String>,
+    /// `spec.persistentVolumeReclaimPolicy` (`Retain` when unset, the API default).
+    pub reclaim_policy: String,
+    /// The workloads whose pods mounted the claim (the top of each pod's owner chain,
+    /// or the pod itself), sorted.
+    pub used_by: Vec<ObjectKey>,
+    pub reclaim: Reclaim,
+}
+
+/// What happens to a released volume.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reclaim {
+    /// Reclaim policy `Delete`: the provisioner deletes the backend volume, with its
+    /// data, and then the PersistentVolume (`pv_controller.go` `deleteVolumeOperation`).
+    Deleted,
+    /// Any other reclaim policy (`Retain`): the volume stays `Released` with its data.
+    Retained,
+    /// Reclaim policy `Delete`, but the provisioners that reclaim it (inferred from
+    /// RBAC) are deleted in the same cascade: the volume stays `Released` and its
+    /// backend volume is never deleted (C-12).
+    Leaked { provisioners: Vec<ObjectKey> },
 }
 
 impl CascadeResult {
@@ -180,6 +209,9 @@ const FOREGROUND: &str = "foregroundDeletion";
 const ORPHAN: &str = "orphan";
 const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
 const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
+/// Put on a PersistentVolume by the CSI external provisioner, which removes it once it
+/// has deleted the backend volume.
+const EXTERNAL_PROVISIONER: &str = "external-provisioner.volume.kubernetes.io/finalizer";
 /// Finalizers removed by controllers of the control plane (kube-controller-manager,
 /// cloud-controller-manager) that no deletion cascade can stop.
 const ALWAYS_SERVED: &[&str] = &[
@@ -624,6 +656,11 @@ impl<'a> Cluster<'a> {
             if !changed {
                 changed = self.finalize(true);
             }
+            // The provisioner reclaims a released volume once the rest has settled, so
+            // that a provisioner the same cascade deletes is known dead (C-12).
+            if !changed {
+                changed = self.provisioner_reclaims_volumes();
+            }
             if !changed {
                 break;
             }
@@ -725,6 +762,13 @@ impl<'a> Cluster<'a> {
             })
             .collect();
         for crd in deleting {
+            // R-CRD-5: `deleteInstances` (apiextensions-apiserver
+            // `pkg/controller/finalizer/crd_finalizer.go`) LISTs every instance first and
+            // returns `InstanceDeletionFailed` when the LIST fails, before any delete: an
+            // unreachable conversion webhook leaves every instance untouched.
+            if self.instance_listing_error(crd).is_some() {
+                continue;
+            }
             let cause = DeleteCause::CustomResourceDefinition(self.keys[crd].name.clone());
             for instance in self.instances_of_crd(crd) {
                 if self.state[instance] == State::Present {
@@ -739,6 +783,117 @@ impl<'a> Cluster<'a> {
             }
         }
         changed
+    }
+
+    /// R-VOL-3: a PersistentVolume whose claim the change deleted is `Released`; with
+    /// reclaim policy `Delete` its provisioner deletes the backend volume and then the
+    /// PersistentVolume (`pkg/controller/volume/persistentvolume/pv_controller.go`,
+    /// `deleteVolumeOperation`: it skips a volume already being deleted, calls
+    /// `doDeleteVolume`, then deletes the PV object; CSI volumes go the same way through
+    /// the external provisioner, which removes its own finalizer). Provisioners found
+    /// through RBAC that are all deleted leak the volume instead (C-12); when the
+    /// snapshot shows none, the provisioner runs outside it (the control plane, a
+    /// cloud's managed driver).
+    fn provisioner_reclaims_volumes(&mut self) -> bool {
+        let mut changed = false;
+        for v in self.of_kind("", "PersistentVolume") {
+            if self.state[v] != State::Present || self.reclaim_policy(v) != "Delete" {
+                continue;
+            }
+            let Some(claim) = self.released_claim(v) else {
+                continue;
+            };
+            if self.provisioners_deleted() {
+                continue;
+            }
+            self.start_deletion(
+                v,
+                Propagation::Background,
+                &DeleteCause::VolumeReclaimed {
+                    claim: claim.clone(),
+                },
+                Some(claim),
+            );
+            self.finalizers[v].retain(|f| f != EXTERNAL_PROVISIONER);
+            changed = true;
+        }
+        changed
+    }
+
+    /// `spec.persistentVolumeReclaimPolicy`, `Retain` when unset (the API server's
+    /// default for a PersistentVolume, `pkg/apis/core/v1/defaults.go`).
+    fn reclaim_policy(&self, volume: usize) -> &str {
+        self.objects[volume]
+            .str_at(&["spec", "persistentVolumeReclaimPolicy"])
+            .unwrap_or("Retain")
+    }
+
+    /// The claim of a volume when the change deleted it (not one already being deleted
+    /// before the change).
+    fn released_claim(&self, volume: usize) -> Option<ObjectKey> {
+        let object = self.objects[volume];
+        let namespace = object.str_at(&["spec", "claimRef", "namespace"])?;
+        let name = object.str_at(&["spec", "claimRef", "name"])?;
+        let claim = ObjectKey::new("", "PersistentVolumeClaim", Some(namespace), name);
+        let &c = self.by_key.get(&claim)?;
+        (self.state[c] == State::Gone && !self.preexisting[c]).then_some(claim)
+    }
+
+    /// Whether the snapshot shows provisioners (through RBAC) and the cascade deletes
+    /// every one of them.
+    fn provisioners_deleted(&self) -> bool {
+        let provisioners = self.volume_provisioners();
+        !provisioners.is_empty() && provisioners.iter().all(|&p| !self.workload_alive(p))
+    }
+
+    /// The workloads whose pods mount claim `claim` (any pod of the snapshot, scheduled
+    /// or not): the top of each pod's owner chain.
+    fn claim_users(&self, claim: &ObjectKey) -> Vec<ObjectKey> {
+        let Some(namespace) = claim.namespace.as_deref() else {
+            return Vec::new();
+        };
+        let mut users = Vec::new();
+        for &p in self
+            .in_namespace
+            .get(namespace)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            if !self.is_pod(p) {
+                continue;
+            }
+            let mounts = self.objects[p]
+                .value_at(&["spec", "volumes"])
+                .and_then(|v| v.as_array())
+                .is_some_and(|volumes| {
+                    volumes.iter().any(|v| {
+                        v.pointer("/persistentVolumeClaim/claimName")
+                            .and_then(|c| c.as_str())
+                            == Some(claim.name.as_str())
+                    })
+                });
+            if !mounts {
+                continue;
+            }
+            let mut top = p;
+            // Owner chains are short (Pod → ReplicaSet → Deployment); the bound keeps a
+            // cycle of owner references from looping.
+            for _ in 0..8 {
+                let next = self.objects[top]
+                    .owner_references()
+                    .iter()
+                    .filter_map(|r| self.by_uid.get(r.uid.as_str()).copied())
+                    .find(|&o| self.owner_reference_valid(top, o));
+                match next {
+                    Some(owner) => top = owner,
+                    None => break,
+                }
+            }
+            users.push(self.keys[top].clone());
+        }
+        users.sort();
+        users.dedup();
+        users
     }
 
     /// Instances of CRD `crd` that still exist.
@@ -909,7 +1064,7 @@ impl<'a> Cluster<'a> {
                 .claim_bound_to_volume(i)
                 .map(FinalizerBlocker::VolumeBound),
             CRD_CLEANUP => {
-                if let Some(refusal) = self.conversion_error(i) {
+                if let Some(refusal) = self.instance_listing_error(i) {
                     return Some(FinalizerBlocker::InstancesUnreadable(refusal));
                 }
                 let left = self.instances_of_crd(i);
@@ -1312,7 +1467,16 @@ impl<'a> Cluster<'a> {
             }
             return Endpoints::NoneReady(lost);
         }
-        // No endpoint objects captured: judge by the pods the Service selects.
+        // No endpoint object for this Service. Missing data is no proof of a live
+        // backend (issue 13): follow what the snapshot shows of the cluster. The
+        // endpoint controllers write an EndpointSlice (and, before 1.33's deprecation,
+        // an Endpoints object) for every Service with a selector, empty when no pod is
+        // ready, and the aggregator's availability controller
+        // (kube-aggregator `pkg/controllers/status/remote/remote_available_controller.go`)
+        // reads them: no ready address is `MissingEndpoints`, no object at all
+        // `EndpointsNotFound` (R-APISVC-1).
+        let endpoints_captured = !self.of_kind_in_cluster(slices).is_empty();
+        let pods_captured = !self.of_kind("", "Pod").is_empty();
         let selector = self
             .by_key
             .get(&ObjectKey::new("", "Service", Some(namespace), service))
@@ -1320,28 +1484,85 @@ impl<'a> Cluster<'a> {
             .and_then(|s| s.as_object())
             .cloned();
         let Some(selector) = selector.filter(|s| !s.is_empty()) else {
-            return Endpoints::Unknown;
+            // A Service without a selector has only the endpoints someone writes.
+            return if endpoints_captured {
+                Endpoints::NotFound(None)
+            } else {
+                Endpoints::Unknown
+            };
+        };
+        let selects = |labels: &BTreeMap<String, String>| {
+            selector.iter().all(|(k, v)| {
+                v.as_str()
+                    .is_some_and(|v| labels.get(k).map(String::as_str) == Some(v))
+            })
         };
         let pods: Vec<usize> = content
             .iter()
             .copied()
-            .filter(|&i| self.keys[i].group.is_empty() && self.keys[i].kind == "Pod")
-            .filter(|&i| {
-                let labels = self.objects[i].labels();
-                selector.iter().all(|(k, v)| {
-                    v.as_str()
-                        .is_some_and(|v| labels.get(k).map(String::as_str) == Some(v))
-                })
-            })
+            .filter(|&i| self.is_pod(i))
+            .filter(|&i| selects(&self.objects[i].labels()))
             .collect();
-        if pods.is_empty() {
-            return Endpoints::Unknown;
+        if pods.iter().any(|&p| self.alive(p) && self.pod_ready(p)) {
+            return Endpoints::Ready;
         }
-        if pods.iter().any(|&p| self.alive(p)) {
-            Endpoints::Ready
+        if let Some(&pod) = pods.iter().find(|&&p| !self.alive(p)) {
+            return Endpoints::NoneReady(Some(pod));
+        }
+        if !pods.is_empty() || endpoints_captured || pods_captured {
+            return Endpoints::NoneReady(None);
+        }
+        // Neither pods nor endpoints captured: a selected workload scaled to zero still
+        // shows that no pod can be ready.
+        let scaled_to_zero = content.iter().any(|&w| {
+            self.workloads.contains(&w)
+                && self.keys[w].kind != "DaemonSet"
+                && self.objects[w]
+                    .value_at(&["spec", "replicas"])
+                    .and_then(|r| r.as_i64())
+                    == Some(0)
+                && self.objects[w]
+                    .value_at(&["spec", "template", "metadata", "labels"])
+                    .and_then(|l| l.as_object())
+                    .is_some_and(|labels| {
+                        selects(
+                            &labels
+                                .iter()
+                                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                                .collect(),
+                        )
+                    })
+        });
+        if scaled_to_zero {
+            Endpoints::NoneReady(None)
         } else {
-            Endpoints::NoneReady(pods.first().copied())
+            Endpoints::Unknown
         }
+    }
+
+    /// The endpoint objects of the kind the cluster's version reads (EndpointSlices from
+    /// 1.34, Endpoints before), anywhere in the cluster.
+    fn of_kind_in_cluster(&self, slices: bool) -> std::ops::Range<usize> {
+        if slices {
+            self.of_kind("discovery.k8s.io", "EndpointSlice")
+        } else {
+            self.of_kind("", "Endpoints")
+        }
+    }
+
+    /// Whether a pod is ready: its `Ready` condition is `True`, or the snapshot records
+    /// no condition (a pod captured without status counts as ready).
+    fn pod_ready(&self, pod: usize) -> bool {
+        self.objects[pod]
+            .value_at(&["status", "conditions"])
+            .and_then(|c| c.as_array())
+            .and_then(|conditions| {
+                conditions
+                    .iter()
+                    .find(|c| c.get("type").and_then(|t| t.as_str()) == Some("Ready"))
+            })
+            .and_then(|c| c.get("status").and_then(|s| s.as_str()))
+            .is_none_or(|status| status == "True")
     }
 
     /// Ready addresses with the named port: `None` for an address without a pod target,
@@ -1505,36 +1726,42 @@ impl<'a> Cluster<'a> {
             }
         }
         result.leaked.sort();
-        let provisioners = self.volume_provisioners();
-        if !provisioners.is_empty() && provisioners.iter().all(|&p| !self.workload_alive(p)) {
-            for v in 0..self.objects.len() {
-                let key = &self.keys[v];
-                if !(key.group.is_empty() && key.kind == "PersistentVolume")
-                    || self.state[v] == State::Gone
-                {
-                    continue;
+        for v in self.of_kind("", "PersistentVolume") {
+            let Some(claim) = self.released_claim(v) else {
+                continue;
+            };
+            let reclaim_policy = self.reclaim_policy(v).to_string();
+            let reclaim = if self.state[v] == State::Gone {
+                Reclaim::Deleted
+            } else if reclaim_policy == "Delete" && self.provisioners_deleted() {
+                Reclaim::Leaked {
+                    provisioners: self
+                        .volume_provisioners()
+                        .iter()
+                        .map(|&p| self.keys[p].clone())
+                        .collect(),
                 }
-                let volume = self.objects[v];
-                let reclaim = volume
-                    .str_at(&["spec", "persistentVolumeReclaimPolicy"])
-                    .unwrap_or("Delete");
-                let claim = volume
-                    .str_at(&["spec", "claimRef", "namespace"])
-                    .zip(volume.str_at(&["spec", "claimRef", "name"]))
-                    .map(|(ns, name)| ObjectKey::new("", "PersistentVolumeClaim", Some(ns), name));
-                let Some(claim) = claim else { continue };
-                let claim_deleted = self
-                    .by_key
-                    .get(&claim)
-                    .is_some_and(|&c| self.state[c] == State::Gone && !self.preexisting[c]);
-                if reclaim == "Delete" && claim_deleted {
-                    result.leaked_volumes.push((
-                        key.clone(),
-                        claim,
-                        provisioners.iter().map(|&p| self.keys[p].clone()).collect(),
-                    ));
-                }
-            }
+            } else if reclaim_policy == "Delete" {
+                // Deleted by hand and held by a finalizer: what keeps it is reported
+                // with the object.
+                continue;
+            } else {
+                Reclaim::Retained
+            };
+            let volume = self.objects[v];
+            result.released_volumes.push(ReleasedVolume {
+                volume: self.keys[v].clone(),
+                used_by: self.claim_users(&claim),
+                claim,
+                capacity: volume
+                    .str_at(&["spec", "capacity", "storage"])
+                    .map(str::to_string),
+                storage_class: volume
+                    .str_at(&["spec", "storageClassName"])
+                    .map(str::to_string),
+                reclaim_policy,
+                reclaim,
+            });
         }
         for a in self.api_services() {
             let name = self.keys[a].name.clone();

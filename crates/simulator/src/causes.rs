@@ -26,6 +26,11 @@ pub enum DeleteCause {
     GarbageCollected { owner: ObjectKey },
     /// The snapshot shows it already being deleted.
     AlreadyDeleting,
+    /// A PersistentVolume with reclaim policy `Delete` whose claim the change deleted:
+    /// the provisioner deletes the backend volume, then the PersistentVolume
+    /// (`pkg/controller/volume/persistentvolume/pv_controller.go`,
+    /// `deleteVolumeOperation`; the external provisioner library for CSI volumes).
+    VolumeReclaimed { claim: ObjectKey },
 }
 
 impl fmt::Display for DeleteCause {
@@ -46,6 +51,11 @@ impl fmt::Display for DeleteCause {
                 write!(f, "garbage collected: owner {} deleted", describe(owner))
             }
             DeleteCause::AlreadyDeleting => f.write_str("already being deleted before the change"),
+            DeleteCause::VolumeReclaimed { claim } => write!(
+                f,
+                "reclaimed: its claim {} is deleted and its reclaim policy is `Delete`, so the provisioner deletes the backend volume and its data, then the PersistentVolume (R-VOL-3)",
+                describe(claim)
+            ),
         }
     }
 }

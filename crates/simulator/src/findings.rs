@@ -8,7 +8,7 @@ use preflight_cluster_snapshot::Fleet;
 use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::ObjectKey;
 
-use crate::cascade::{describe, CascadeResult, ObjectResult};
+use crate::cascade::{describe, CascadeResult, ObjectResult, Reclaim, ReleasedVolume};
 use crate::causes::{CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure};
 use crate::deadlock::{Cut, WaitNode};
 use crate::outcome::*;
@@ -520,21 +520,64 @@ pub fn cluster_findings(
     }
 
     // Volumes whose provisioner goes with their claims (C-12).
-    for (volume, claim, provisioners) in &result.leaked_volumes {
+    for released in &result.released_volumes {
+        let Reclaim::Leaked { provisioners } = &released.reclaim else {
+            continue;
+        };
         let mut finding = ClusterFinding::new(
             Severity::Warning,
             FindingCode::LeakedVolume,
             format!(
                 "{} stays `Released` and its backend volume is never deleted: its claim {} is deleted and its reclaim policy is `Delete`, but the provisioner that reclaims it ({}, inferred from RBAC) is deleted in the same cascade (R-VOL-3)",
-                describe(volume),
-                describe(claim),
+                describe(&released.volume),
+                describe(&released.claim),
                 provisioners.iter().map(describe).collect::<Vec<_>>().join(", ")
             ),
         );
         finding.remediation = vec![
             Step::Literal("# restore the provisioner outside the deleted namespaces, or delete the backend volume by hand, then:".to_string()),
-            Step::OnCluster(format!("delete persistentvolume {}", volume.name)),
+            Step::OnCluster(format!("delete persistentvolume {}", released.volume.name)),
         ];
+        findings.push(finding);
+    }
+
+    // Volumes destroyed with their data (R-VOL-3, R-VOL-4).
+    let destroyed: Vec<&ReleasedVolume> = result
+        .released_volumes
+        .iter()
+        .filter(|released| released.reclaim == Reclaim::Deleted)
+        .collect();
+    if !destroyed.is_empty() {
+        let volumes: Vec<String> = destroyed.iter().map(|v| volume_details(v)).collect();
+        let mut finding = ClusterFinding::new(
+            Severity::High,
+            FindingCode::VolumeDataLoss,
+            format!(
+                "{} destroyed with {} data: {}; {}, so the provisioner deletes the backend {} and then the PersistentVolume (R-VOL-3)",
+                if destroyed.len() == 1 {
+                    "1 volume is".to_string()
+                } else {
+                    format!("{} volumes are", destroyed.len())
+                },
+                if destroyed.len() == 1 { "its" } else { "their" },
+                volumes.join("; "),
+                if destroyed.len() == 1 {
+                    "its claim is deleted and its reclaim policy is `Delete`"
+                } else {
+                    "each claim is deleted and each reclaim policy is `Delete`"
+                },
+                if destroyed.len() == 1 { "volume" } else { "volumes" }
+            ),
+        );
+        finding.remediation = vec![Step::Literal(
+            "# to keep the data, set the reclaim policy to `Retain` before merging:".to_string(),
+        )];
+        finding.remediation.extend(destroyed.iter().map(|v| {
+            Step::OnCluster(format!(
+                "patch persistentvolume {} -p '{{\"spec\":{{\"persistentVolumeReclaimPolicy\":\"Retain\"}}}}'",
+                v.volume.name
+            ))
+        }));
         findings.push(finding);
     }
 
@@ -881,6 +924,35 @@ fn origin(
         DeleteCause::ByHand => Some("deleted by hand".to_string()),
         _ => None,
     }
+}
+
+/// `PersistentVolume `pv-data` (10Gi, storage class `gp3`, claim `team-a/data`, used by
+/// Deployment `team-a/web`)`.
+fn volume_details(volume: &ReleasedVolume) -> String {
+    let mut details = Vec::new();
+    if let Some(capacity) = &volume.capacity {
+        details.push(capacity.clone());
+    }
+    if let Some(class) = &volume.storage_class {
+        details.push(format!("storage class `{class}`"));
+    }
+    details.push(format!(
+        "claim `{}/{}`",
+        volume.claim.namespace.as_deref().unwrap_or(""),
+        volume.claim.name
+    ));
+    if !volume.used_by.is_empty() {
+        details.push(format!(
+            "used by {}",
+            volume
+                .used_by
+                .iter()
+                .map(describe)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    format!("{} ({})", describe(&volume.volume), details.join(", "))
 }
 
 fn resource_of(key: &ObjectKey) -> String {

@@ -188,6 +188,48 @@ pub struct ClusterOutcome {
     pub namespaces: Vec<NamespaceOutcome>,
     /// Aggregated APIServices whose availability the change affects, sorted by name.
     pub api_services: Vec<ApiServiceOutcome>,
+    /// PersistentVolumes whose claim the change deletes, sorted by name: destroyed with
+    /// their data, retained, or leaked.
+    pub volumes: Vec<VolumeOutcome>,
+}
+
+/// What becomes of a PersistentVolume whose claim the change deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum VolumeFate {
+    /// Reclaim policy `Delete`: the backend volume, its data and the PersistentVolume
+    /// are deleted.
+    Deleted,
+    /// Reclaim policy `Retain`: the volume stays `Released` with its data.
+    Retained,
+    /// Reclaim policy `Delete` but no provisioner is left: the volume stays `Released`
+    /// and its backend volume is never deleted.
+    Leaked,
+}
+
+impl VolumeFate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VolumeFate::Deleted => "deleted",
+            VolumeFate::Retained => "retained",
+            VolumeFate::Leaked => "leaked",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeOutcome {
+    pub name: String,
+    /// `spec.capacity.storage`, as written.
+    pub capacity: Option<String>,
+    pub storage_class: Option<String>,
+    pub reclaim_policy: String,
+    /// `namespace/name` of the claim.
+    pub claim: String,
+    /// The workloads whose pods mounted the claim, as `Kind namespace/name`, sorted.
+    pub used_by: Vec<String>,
+    pub outcome: VolumeFate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -306,6 +348,9 @@ pub enum FindingCode {
     LeakedObject,
     /// A volume whose provisioner goes with its claim.
     LeakedVolume,
+    /// Volumes whose claim goes with reclaim policy `Delete`: the provisioner deletes
+    /// the backend volume and its data.
+    VolumeDataLoss,
 }
 
 impl FindingCode {
@@ -328,6 +373,7 @@ impl FindingCode {
             FindingCode::DeletionSuppressed => "deletion-suppressed",
             FindingCode::LeakedObject => "leaked-object",
             FindingCode::LeakedVolume => "leaked-volume",
+            FindingCode::VolumeDataLoss => "volume-data-loss",
         }
     }
 }

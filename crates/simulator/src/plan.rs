@@ -25,7 +25,7 @@ use preflight_model::{
 use crate::apiserver;
 use crate::cascade::{
     describe, CascadeResult, DeclaredController, DeletionRequest, KubeVersion, Propagation,
-    Simulation,
+    Reclaim, Simulation,
 };
 use crate::causes::{DeleteCause, SyncFailure};
 use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
@@ -77,6 +77,8 @@ struct CascadingApp {
     status_resources: Vec<ObjectKey>,
     /// `argocd.argoproj.io/deletion-approved` is set (for `Delete=confirm` objects).
     deletion_approved: bool,
+    /// The `what-if` deletion (by position) that deletes it; 0 for a plan.
+    step: usize,
 }
 
 impl CascadingApp {
@@ -170,7 +172,7 @@ pub struct PlannedApplications {
     argocd_namespace: String,
     outcome: Outcome,
     cascading: Vec<CascadingApp>,
-    manual: BTreeMap<String, Vec<DeletionRequest>>,
+    manual: BTreeMap<String, Vec<(usize, DeletionRequest)>>,
     sync_failures: Vec<SyncFailure>,
 }
 
@@ -224,7 +226,8 @@ fn what_if_planner<'a>(
     let mut planner = Planner::new(fleet, config);
     planner.load_live_applications(&BTreeMap::new());
     let on_argocd = cluster == fleet.argocd_cluster;
-    for (key, propagation) in deletions {
+    for (step, (key, propagation)) in deletions.iter().enumerate() {
+        planner.step = step;
         let argo = on_argocd && key.group == ARGOCD_GROUP;
         if argo && key.kind == "Application" {
             let app_key = (key.namespace.clone().unwrap_or_default(), key.name.clone());
@@ -256,11 +259,14 @@ fn what_if_planner<'a>(
             .manual
             .entry(cluster.to_string())
             .or_default()
-            .push(DeletionRequest {
-                key: key.clone(),
-                propagation: *propagation,
-                cause: DeleteCause::ByHand,
-            });
+            .push((
+                step,
+                DeletionRequest {
+                    key: key.clone(),
+                    propagation: *propagation,
+                    cause: DeleteCause::ByHand,
+                },
+            ));
     }
     if on_argocd {
         planner.applications_deleted_as_content(cluster);
@@ -285,8 +291,11 @@ struct Planner<'a> {
     /// Application each time was quadratic in the fleet.
     owned: std::cell::OnceCell<BTreeMap<SetKey, Vec<SetKey>>>,
     cascading: Vec<CascadingApp>,
-    /// Hand-made deletions (`what-if`) per cluster, each step settled before the next.
-    manual: BTreeMap<String, Vec<DeletionRequest>>,
+    /// Hand-made deletions (`what-if`) per cluster with their position among the
+    /// deletions, each step settled before the next.
+    manual: BTreeMap<String, Vec<(usize, DeletionRequest)>>,
+    /// The position of the `what-if` deletion being planned; 0 for a plan.
+    step: usize,
     /// Objects replacement Applications fail to create.
     sync_failures: Vec<SyncFailure>,
     /// Applications (namespace, name) that an ApplicationSet of this merge creates or
@@ -380,6 +389,7 @@ impl<'a> Planner<'a> {
             cascading: Vec::new(),
             sync_failures: Vec::new(),
             manual: BTreeMap::new(),
+            step: 0,
             claimed: BTreeMap::new(),
             controller,
         }
@@ -996,6 +1006,7 @@ impl<'a> Planner<'a> {
                 deletion_approved: live
                     .annotation("argocd.argoproj.io/deletion-approved")
                     .is_some(),
+                step: self.step,
             });
         }
     }
@@ -1301,35 +1312,42 @@ impl<'a> Planner<'a> {
         let mut simulation = Simulation::new(snapshot.objects(), self.kube_version_of(cluster))
             .with_controllers(&self.config.controllers)
             .with_unavailable_group_versions(self.recorded_unavailable(cluster));
-        for request in self.manual.get(cluster).into_iter().flatten() {
+        let requests = self.manual.get(cluster).cloned().unwrap_or_default();
+        // Each Application goes with the deletion after which the cluster lets it go,
+        // so that its cascade runs in that deletion's place (issue 13).
+        for (step, request) in &requests {
             simulation.delete_and_settle(std::slice::from_ref(request));
+            let already: BTreeSet<SetKey> = self
+                .outcome
+                .applications
+                .iter()
+                .filter(|a| a.action == Action::Delete)
+                .map(|a| (a.namespace.clone(), a.name.clone()))
+                .collect();
+            let gone: Vec<Cow<'a, Object>> = self
+                .live
+                .iter()
+                .filter(|(key, _)| !already.contains(*key))
+                .filter(|(_, app)| {
+                    simulation.contains(&app.key()) && simulation.is_gone(&app.key())
+                })
+                .map(|(_, app)| app.clone())
+                .collect();
+            self.step = *step;
+            for app in gone {
+                let set = app
+                    .controller_reference()
+                    .filter(|r| r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet")
+                    .map(|r| r.name);
+                self.delete_application(
+                    &app,
+                    set.as_deref(),
+                    None,
+                    vec![Note::Explained("deleted with what the what-if deletes; the application controller still runs, so it processes the Application's finalizers".to_string())],
+                );
+            }
         }
-        let already: BTreeSet<SetKey> = self
-            .outcome
-            .applications
-            .iter()
-            .filter(|a| a.action == Action::Delete)
-            .map(|a| (a.namespace.clone(), a.name.clone()))
-            .collect();
-        let gone: Vec<Cow<'a, Object>> = self
-            .live
-            .iter()
-            .filter(|(key, _)| !already.contains(*key))
-            .filter(|(_, app)| simulation.contains(&app.key()) && simulation.is_gone(&app.key()))
-            .map(|(_, app)| app.clone())
-            .collect();
-        for app in gone {
-            let set = app
-                .controller_reference()
-                .filter(|r| r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet")
-                .map(|r| r.name);
-            self.delete_application(
-                &app,
-                set.as_deref(),
-                None,
-                vec![Note::Explained("deleted with what the what-if deletes; the application controller still runs, so it processes the Application's finalizers".to_string())],
-            );
-        }
+        self.step = 0;
     }
 
     /// Runs Argo CD's deletion of every cascading Application, wave by wave (§10), on
@@ -1357,35 +1375,54 @@ impl<'a> Planner<'a> {
             let mut simulation = Simulation::new(snapshot.objects(), version)
                 .with_controllers(&self.config.controllers)
                 .with_unavailable_group_versions(self.recorded_unavailable(cluster_name));
-            // Hand-made deletions first, in the order given, each settled.
-            for request in self.manual.get(cluster_name).into_iter().flatten() {
-                simulation.delete_and_settle(std::slice::from_ref(request));
-            }
-            // Per Application: its deletable objects grouped by wave, highest first.
-            let mut progress: Vec<WaveProgress> = apps
-                .iter()
-                .map(|app| WaveProgress {
-                    app,
-                    waves: match confirmation_needed(snapshot, app, &self.argocd_namespace) {
-                        Some(_) => Vec::new(),
-                        None => deletable_objects(snapshot, app, &self.argocd_namespace),
-                    },
-                    awaiting_confirmation: confirmation_needed(
-                        snapshot,
+            // The deletions in the order given (`what-if`), an Application's cascade in
+            // its own place: each runs once the cluster settled from the one before
+            // (issue 13), so a cascade that takes an aggregated API away keeps a
+            // namespace deleted afterwards Terminating. A plan is a single step.
+            let manual = self.manual.get(cluster_name).cloned().unwrap_or_default();
+            let mut steps: BTreeSet<usize> = apps.iter().map(|app| app.step).collect();
+            steps.extend(manual.iter().map(|(step, _)| *step));
+            let mut progress: Vec<WaveProgress> = Vec::new();
+            let mut sync_failures = Vec::new();
+            for step in steps {
+                for (_, request) in manual.iter().filter(|(s, _)| *s == step) {
+                    simulation.delete_and_settle(std::slice::from_ref(request));
+                }
+                // Applications of earlier steps waiting on a wave go on if this freed it.
+                advance_waves(&mut simulation, &mut progress);
+                let started = progress.len();
+                // Per Application: its deletable objects grouped by wave, highest first.
+                progress.extend(apps.iter().filter(|app| app.step == step).map(|app| {
+                    WaveProgress {
                         app,
-                        &self.argocd_namespace,
-                    ),
-                    current: Vec::new(),
-                    tracked: tracked_keys(snapshot, app, &self.argocd_namespace),
-                })
-                .collect();
-            // Pessimistic order (§14.4 of the deletion rulebook): the replacement
-            // Applications sync while the namespaces of the old ones still terminate.
-            simulation.hold_namespaces(true);
-            advance_waves(&mut simulation, &mut progress);
-            let sync_failures = self.sync_replacements(&mut simulation, &progress, cluster_name);
-            simulation.hold_namespaces(false);
-            advance_waves(&mut simulation, &mut progress);
+                        waves: match confirmation_needed(snapshot, app, &self.argocd_namespace) {
+                            Some(_) => Vec::new(),
+                            None => deletable_objects(snapshot, app, &self.argocd_namespace),
+                        },
+                        awaiting_confirmation: confirmation_needed(
+                            snapshot,
+                            app,
+                            &self.argocd_namespace,
+                        ),
+                        current: Vec::new(),
+                        tracked: tracked_keys(snapshot, app, &self.argocd_namespace),
+                    }
+                }));
+                if progress.len() == started {
+                    continue;
+                }
+                // Pessimistic order (§14.4 of the deletion rulebook): the replacement
+                // Applications sync while the namespaces of the old ones still terminate.
+                simulation.hold_namespaces(true);
+                advance_waves(&mut simulation, &mut progress);
+                sync_failures.extend(self.sync_replacements(
+                    &mut simulation,
+                    &progress[started..],
+                    cluster_name,
+                ));
+                simulation.hold_namespaces(false);
+                advance_waves(&mut simulation, &mut progress);
+            }
             for wave in &progress {
                 if let Some(object) = &wave.awaiting_confirmation {
                     stuck_apps.push((
@@ -1465,6 +1502,34 @@ impl<'a> Planner<'a> {
             outcome
                 .api_services
                 .extend(result.api_services.iter().map(|a| a.outcome.clone()));
+            outcome
+                .volumes
+                .extend(result.released_volumes.iter().map(|v| {
+                    VolumeOutcome {
+                        name: v.volume.name.clone(),
+                        capacity: v.capacity.clone(),
+                        storage_class: v.storage_class.clone(),
+                        reclaim_policy: v.reclaim_policy.clone(),
+                        claim: format!(
+                            "{}/{}",
+                            v.claim.namespace.as_deref().unwrap_or(""),
+                            v.claim.name
+                        ),
+                        used_by: v
+                            .used_by
+                            .iter()
+                            .map(|key| match &key.namespace {
+                                Some(ns) => format!("{} {ns}/{}", key.kind, key.name),
+                                None => format!("{} {}", key.kind, key.name),
+                            })
+                            .collect(),
+                        outcome: match v.reclaim {
+                            Reclaim::Deleted => VolumeFate::Deleted,
+                            Reclaim::Retained => VolumeFate::Retained,
+                            Reclaim::Leaked { .. } => VolumeFate::Leaked,
+                        },
+                    }
+                }));
         }
         // The deleted Application objects themselves live where Argo CD runs.
         let argocd_cluster = self.fleet.argocd_cluster.clone();
@@ -1527,6 +1592,7 @@ impl<'a> Planner<'a> {
             outcome.objects.dedup();
             outcome.namespaces.sort();
             outcome.api_services.sort();
+            outcome.volumes.sort();
         }
         self.outcome.clusters = clusters.into_values().collect();
     }

@@ -130,6 +130,17 @@ fn check(fixture: &str, expected: &str) {
             Fate::Refused => actual.push(format!("refused {}: {}", object.key, object.reason())),
         }
     }
+    for released in &result.released_volumes {
+        let used_by: Vec<String> = released.used_by.iter().map(ToString::to_string).collect();
+        actual.push(format!(
+            "volume {} {:?} ({}): claim {}, used by [{}]",
+            released.volume.name,
+            released.reclaim,
+            released.reclaim_policy,
+            released.claim,
+            used_by.join(", ")
+        ));
+    }
     for namespace in &result.namespaces {
         let mut line = format!("namespace {} {}", namespace.name, namespace.fate.as_str());
         if namespace.already_terminating {
@@ -1742,6 +1753,321 @@ status: {{phase: {phase}}}
         ]),
         r#"
             deleted PersistentVolume pv <- request
+        "#,
+    );
+}
+
+/// A StatefulSet with `persistentVolumeClaimRetentionPolicy.whenDeleted: Delete` owns
+/// its claims; the garbage collector deletes them with it.
+fn stateful_set_with_claim(reclaim_policy: &str) -> String {
+    format!(
+        r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: db, namespace: web, uid: sts}}
+spec: {{persistentVolumeClaimRetentionPolicy: {{whenDeleted: Delete, whenScaled: Retain}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: db-0
+  namespace: web
+  uid: pod
+  ownerReferences: [{{apiVersion: apps/v1, kind: StatefulSet, name: db, uid: sts, controller: true, blockOwnerDeletion: true}}]
+spec:
+  nodeName: node-1
+  volumes: [{{name: data, persistentVolumeClaim: {{claimName: data-db-0}}}}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data-db-0
+  namespace: web
+  uid: pvc
+  finalizers: [kubernetes.io/pvc-protection]
+  ownerReferences: [{{apiVersion: apps/v1, kind: StatefulSet, name: db, uid: sts, blockOwnerDeletion: true}}]
+spec: {{volumeName: pv-db, storageClassName: gp3}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: pv-db
+  uid: pv
+  finalizers: [kubernetes.io/pv-protection, external-provisioner.volume.kubernetes.io/finalizer]
+spec:
+  capacity: {{storage: 20Gi}}
+  storageClassName: gp3
+  persistentVolumeReclaimPolicy: {reclaim_policy}
+  csi: {{driver: ebs.csi.aws.com, volumeHandle: vol-0abc}}
+  claimRef: {{namespace: web, name: data-db-0, uid: pvc}}
+status: {{phase: Bound}}
+"#
+    )
+}
+
+/// R-VOL-3 (`pkg/controller/volume/persistentvolume/pv_controller.go`,
+/// `deleteVolumeOperation`; the CSI external provisioner for CSI volumes): the garbage
+/// collector deletes the StatefulSet's claim, the volume is `Released`, and with reclaim
+/// policy `Delete` the provisioner deletes the backend disk and then the PV, removing
+/// its own finalizer. The PV is reported deleted, with the workload that used it.
+#[test]
+fn r_vol_3_reclaim_policy_delete_destroys_the_volume_of_a_collected_claim() {
+    check(
+        &with(&[
+            "//- delete background StatefulSet.apps web/db",
+            &stateful_set_with_claim("Delete"),
+        ]),
+        r#"
+            deleted PersistentVolume pv-db <- PersistentVolumeClaim web/data-db-0
+            deleted PersistentVolumeClaim web/data-db-0 <- StatefulSet.apps web/db
+            deleted Pod web/db-0 <- StatefulSet.apps web/db
+            deleted StatefulSet.apps web/db <- request
+            volume pv-db Deleted (Delete): claim PersistentVolumeClaim web/data-db-0, used by [StatefulSet.apps web/db]
+        "#,
+    );
+}
+
+/// R-VOL-3: reclaim policy `Retain` keeps the volume `Released`, with its data; it is
+/// not deleted, and the result says it is retained.
+#[test]
+fn r_vol_3_reclaim_policy_retain_keeps_the_volume_of_a_collected_claim() {
+    check(
+        &with(&[
+            "//- delete background StatefulSet.apps web/db",
+            &stateful_set_with_claim("Retain"),
+        ]),
+        r#"
+            deleted PersistentVolumeClaim web/data-db-0 <- StatefulSet.apps web/db
+            deleted Pod web/db-0 <- StatefulSet.apps web/db
+            deleted StatefulSet.apps web/db <- request
+            volume pv-db Retained (Retain): claim PersistentVolumeClaim web/data-db-0, used by [StatefulSet.apps web/db]
+        "#,
+    );
+}
+
+/// R-CRD-5 (apiextensions-apiserver `pkg/controller/finalizer/crd_finalizer.go`,
+/// `deleteInstances`): the CRD finalizer LISTs the instances at the storage version
+/// before deleting any; objects stored at `v1` need the conversion webhook, whose
+/// backend goes with namespace `policy`, so the LIST fails, the CRD stays Terminating
+/// with `InstanceDeletionFailed`, and its instances are untouched (issue 13).
+#[test]
+fn r_crd_5_unlistable_instances_keep_the_crd_and_stay_untouched() {
+    check(
+        r#"
+        //- delete background Namespace policy
+        //- delete background CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com
+        apiVersion: example.com/v2
+        kind: Gadget
+        metadata: {name: g, namespace: web, uid: g}
+        ---
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: gadgets.example.com, uid: crd, finalizers: [customresourcecleanup.apiextensions.k8s.io]}
+        spec:
+          group: example.com
+          names: {kind: Gadget, plural: gadgets}
+          scope: Namespaced
+          versions: [{name: v1, served: true, storage: false}, {name: v2, served: true, storage: true}]
+          conversion:
+            strategy: Webhook
+            webhook: {clientConfig: {service: {name: convert, namespace: policy, path: /convert}}}
+        status: {storedVersions: [v1, v2]}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: policy, uid: ns-policy}
+        spec: {finalizers: [kubernetes]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: convert, namespace: policy, uid: svc}
+        spec: {ports: [{name: https, port: 443}]}
+        "#,
+        r#"
+            deleted Namespace policy <- request
+            deleted Service policy/convert <- Namespace policy
+            stuck CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com: the CRD finalizer could not list instances: conversion webhook for example.com/v1, Kind=Gadget failed: Post "https://convert.policy.svc:443/convert?timeout=30s": service "convert" not found (InstanceDeletionFailed)
+            namespace policy deleted
+        "#,
+    );
+}
+
+/// Negative of R-CRD-5: every instance is stored at the storage version
+/// (`storedVersions: [v2]`), so the LIST needs no conversion; the CRD finalizer deletes
+/// the instances and then the CRD although the conversion webhook is gone.
+#[test]
+fn r_crd_5_instances_at_the_storage_version_need_no_conversion() {
+    check(
+        r#"
+        //- delete background Namespace policy
+        //- delete background CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com
+        apiVersion: example.com/v2
+        kind: Gadget
+        metadata: {name: g, namespace: web, uid: g}
+        ---
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: gadgets.example.com, uid: crd, finalizers: [customresourcecleanup.apiextensions.k8s.io]}
+        spec:
+          group: example.com
+          names: {kind: Gadget, plural: gadgets}
+          scope: Namespaced
+          versions: [{name: v1, served: true, storage: false}, {name: v2, served: true, storage: true}]
+          conversion:
+            strategy: Webhook
+            webhook: {clientConfig: {service: {name: convert, namespace: policy, path: /convert}}}
+        status: {storedVersions: [v2]}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: policy, uid: ns-policy}
+        spec: {finalizers: [kubernetes]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: convert, namespace: policy, uid: svc}
+        spec: {ports: [{name: https, port: 443}]}
+        "#,
+        r#"
+            deleted Namespace policy <- request
+            deleted Service policy/convert <- Namespace policy
+            deleted CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com <- request
+            deleted Gadget.example.com web/g <- CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com
+            namespace policy deleted
+        "#,
+    );
+}
+
+/// An APIService whose backend is the Service `metrics/metrics-server` selecting
+/// `app: metrics-server`, a namespace `web` to delete, and `extra` objects.
+fn apiservice_backend(extra: &str) -> String {
+    format!(
+        r#"
+//- delete background Namespace web
+apiVersion: v1
+kind: Namespace
+metadata: {{name: web, uid: ns-web}}
+spec: {{finalizers: [kubernetes]}}
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {{name: v1beta1.metrics.k8s.io, uid: apiservice}}
+spec: {{group: metrics.k8s.io, version: v1beta1, service: {{namespace: metrics, name: metrics-server, port: 443}}}}
+status: {{conditions: [{{type: Available, status: "True", reason: Passed, message: all checks passed}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: metrics-server, namespace: metrics, uid: svc}}
+spec: {{type: ClusterIP, selector: {{app: metrics-server}}, ports: [{{name: https, port: 443}}]}}
+{extra}"#
+    )
+}
+
+const DISCOVERY_BLOCKS_WEB: &str = r#"
+    stuck Namespace web: API discovery fails for metrics.k8s.io/v1beta1 (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)
+    namespace web stuck, blocked by discovery of metrics.k8s.io/v1beta1
+      NamespaceDeletionDiscoveryFailure DiscoveryFailed: Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+    apiservice v1beta1.metrics.k8s.io (metrics.k8s.io/v1beta1 -> metrics/metrics-server) available=False MissingEndpoints: endpointslices for service/metrics-server in "metrics" have no addresses with port name "https", unavailable before
+    discovery metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+"#;
+
+/// Issue 13, R-APISVC-1 (kube-aggregator `remote_available_controller.go`): the
+/// snapshot holds EndpointSlices, none for the backend's Service, and no pod it selects:
+/// missing endpoint data is no proof of a live backend. The APIService is unavailable
+/// before the change, so the namespace deleted stays Terminating (R-DISC-4).
+#[test]
+fn r_apisvc_1_no_endpoints_and_no_selected_pod_is_an_unavailable_backend() {
+    check(
+        &apiservice_backend(
+            r#"---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: other-abcde, namespace: default, uid: eps, labels: {kubernetes.io/service-name: other}}
+endpoints: []
+"#,
+        ),
+        DISCOVERY_BLOCKS_WEB,
+    );
+}
+
+/// Issue 13: a selected pod that is not `Ready` is no endpoint either.
+#[test]
+fn r_apisvc_1_a_selected_pod_that_is_not_ready_is_no_backend() {
+    check(
+        &apiservice_backend(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {name: metrics-server-x1, namespace: metrics, uid: pod, labels: {app: metrics-server}}
+spec: {nodeName: node-1}
+status: {phase: Running, conditions: [{type: Ready, status: "False"}]}
+"#,
+        ),
+        DISCOVERY_BLOCKS_WEB,
+    );
+}
+
+/// Issue 13: with neither pods nor endpoints in the snapshot, a selected Deployment
+/// scaled to zero still shows that no pod can be ready.
+#[test]
+fn r_apisvc_1_a_selected_workload_scaled_to_zero_is_no_backend() {
+    check(
+        &apiservice_backend(
+            r#"---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: metrics-server, namespace: metrics, uid: deploy}
+spec: {replicas: 0, selector: {matchLabels: {app: metrics-server}}, template: {metadata: {labels: {app: metrics-server}}}}
+"#,
+        ),
+        DISCOVERY_BLOCKS_WEB,
+    );
+}
+
+/// Negative: a snapshot that holds neither pods nor endpoints of any kind shows nothing
+/// about the backend (a workload with replicas), so the APIService's own status stands
+/// and the namespace is deleted.
+#[test]
+fn r_apisvc_1_a_snapshot_without_pods_or_endpoints_keeps_the_recorded_status() {
+    check(
+        &apiservice_backend(
+            r#"---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: metrics-server, namespace: metrics, uid: deploy}
+spec: {replicas: 1, selector: {matchLabels: {app: metrics-server}}, template: {metadata: {labels: {app: metrics-server}}}}
+"#,
+        ),
+        r#"
+            deleted Namespace web <- request
+            namespace web deleted
+        "#,
+    );
+}
+
+/// Issue 13 before 1.34: the aggregator reads Endpoints, so a snapshot holding Endpoints
+/// objects but none for the backend's Service, and no pod its selector matches, shows an
+/// unavailable backend, in the Endpoints wording.
+#[test]
+fn r_apisvc_1_up_to_1_33_no_endpoints_object_and_no_selected_pod() {
+    check(
+        &format!(
+            "//- kube 1.30\n{}",
+            apiservice_backend(
+                r#"---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: other, namespace: default, uid: ep}
+subsets: []
+"#,
+            )
+        ),
+        r#"
+            stuck Namespace web: API discovery fails for metrics.k8s.io/v1beta1 (R-DISC-4: no namespace can finish deleting while any aggregated API is unavailable)
+            namespace web stuck, blocked by discovery of metrics.k8s.io/v1beta1
+              NamespaceDeletionDiscoveryFailure DiscoveryFailed: Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
+            apiservice v1beta1.metrics.k8s.io (metrics.k8s.io/v1beta1 -> metrics/metrics-server) available=False MissingEndpoints: endpoints for service/metrics-server in "metrics" have no addresses with port name "https", unavailable before
+            discovery metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1
         "#,
     );
 }

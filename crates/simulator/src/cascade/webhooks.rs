@@ -275,8 +275,23 @@ impl Cluster<'_> {
     }
 
     /// The error of reading objects of CRD `crd` that need conversion while its
-    /// conversion webhook is unreachable (R-CRD-5), if any.
+    /// conversion webhook is unreachable (R-CRD-5), if any, at the version the namespace
+    /// controller reads: the preferred one (R-CRD-4).
     pub(super) fn conversion_error(&self, crd: usize) -> Option<Refusal> {
+        self.conversion_error_at(crd, preferred_version(self.objects[crd])?)
+    }
+
+    /// The error of the CRD finalizer's LIST of the instances of CRD `crd`, which reads
+    /// at the storage version (R-CRD-2, R-CRD-5): objects stored at any other version
+    /// need the conversion webhook.
+    pub(super) fn instance_listing_error(&self, crd: usize) -> Option<Refusal> {
+        self.conversion_error_at(crd, storage_version(self.objects[crd])?)
+    }
+
+    /// The error of reading objects of CRD `crd` at version `read_at` while its
+    /// conversion webhook is unreachable, if objects stored at another version may
+    /// exist (`status.storedVersions`).
+    fn conversion_error_at(&self, crd: usize, read_at: String) -> Option<Refusal> {
         let object = self.objects[crd];
         if object.str_at(&["spec", "conversion", "strategy"]) != Some("Webhook") {
             return None;
@@ -300,11 +315,10 @@ impl Cluster<'_> {
             .and_then(|p| p.as_str().map(str::to_string))
             .unwrap_or_default();
         let unreachable = self.service_unreachable(&namespace, &name, port)?;
-        let preferred = preferred_version(object)?;
         let stored = object
             .string_list(&["status", "storedVersions"])
             .into_iter()
-            .find(|v| *v != preferred)?;
+            .find(|v| *v != read_at)?;
         let group = object.str_at(&["spec", "group"]).unwrap_or("");
         let kind = object.str_at(&["spec", "names", "kind"]).unwrap_or("");
         Some(Refusal::Conversion {
@@ -331,6 +345,16 @@ fn preferred_version(crd: &preflight_model::Object) -> Option<String> {
         .filter(|v| v.get("served").and_then(Value::as_bool).unwrap_or(true))
         .filter_map(|v| v.get("name").and_then(Value::as_str))
         .max_by_key(|name| version_priority(name))
+        .map(str::to_string)
+}
+
+/// The version objects are written at (`storage: true`).
+fn storage_version(crd: &preflight_model::Object) -> Option<String> {
+    crd.value_at(&["spec", "versions"])?
+        .as_array()?
+        .iter()
+        .find(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
+        .and_then(|v| v.get("name").and_then(Value::as_str))
         .map(str::to_string)
 }
 

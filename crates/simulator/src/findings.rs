@@ -296,6 +296,10 @@ pub fn application_findings(fleet: &Fleet, argocd_namespace: &str, outcome: &mut
 pub enum Step {
     /// `kubectl` arguments, run against each cluster of the finding.
     OnCluster(String),
+    /// A command run against each cluster of the finding, where `{ctx}` stands for the
+    /// cluster's kubectl context (for commands that name per-cluster objects, such as a
+    /// claim's generated volume, through a nested `kubectl`).
+    OnClusterScript(String),
     /// A command or comment, run as written (on Argo CD's cluster, or `argocd`).
     Literal(String),
     /// Sync the replacement Applications again, once the cause is gone: one `argocd app
@@ -340,10 +344,18 @@ impl ClusterFinding {
 /// Applications to sync) become one finding with the list of its clusters, whose
 /// commands run over every cluster in one loop.
 pub fn fleet_findings(per_cluster: Vec<(String, ClusterFinding)>) -> Vec<Finding> {
-    let mut groups: BTreeMap<ClusterFinding, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    // The causal chain names each cluster's own objects (an Application named after its
+    // cluster), so it is not part of what makes two clusters' findings the same: the
+    // finding shows the chain of its first cluster (by name), as an example of all.
+    type Group = (Vec<String>, Vec<String>, Option<(String, Vec<String>)>);
+    let mut groups: BTreeMap<ClusterFinding, Group> = BTreeMap::new();
     for (cluster, mut finding) in per_cluster {
         let sync = std::mem::take(&mut finding.sync);
-        let (clusters, to_sync) = groups.entry(finding).or_default();
+        let chain = std::mem::take(&mut finding.chain);
+        let (clusters, to_sync, example) = groups.entry(finding).or_default();
+        if example.as_ref().is_none_or(|(first, _)| cluster < *first) {
+            *example = Some((cluster.clone(), chain));
+        }
         if !clusters.contains(&cluster) {
             clusters.push(cluster);
         }
@@ -351,10 +363,13 @@ pub fn fleet_findings(per_cluster: Vec<(String, ClusterFinding)>) -> Vec<Finding
     }
     groups
         .into_iter()
-        .map(|(finding, (mut clusters, mut to_sync))| {
+        .map(|(mut finding, (mut clusters, mut to_sync, example))| {
             clusters.sort();
             to_sync.sort();
             to_sync.dedup();
+            if let Some((_, chain)) = example {
+                finding.chain = chain;
+            }
             let remediation = finding
                 .remediation
                 .iter()
@@ -364,6 +379,14 @@ pub fn fleet_findings(per_cluster: Vec<(String, ClusterFinding)>) -> Vec<Finding
                         many => format!(
                             "for ctx in {}; do kubectl --context \"$ctx\" {args}; done",
                             many.join(" ")
+                        ),
+                    }),
+                    Step::OnClusterScript(script) => Some(match clusters.as_slice() {
+                        [one] => script.replace("{ctx}", one),
+                        many => format!(
+                            "for ctx in {}; do {}; done",
+                            many.join(" "),
+                            script.replace("{ctx}", "\"$ctx\"")
                         ),
                     }),
                     Step::Literal(command) => Some(command.clone()),
@@ -542,11 +565,13 @@ pub fn cluster_findings(
     }
 
     // Volumes destroyed with their data (R-VOL-3, R-VOL-4).
-    let destroyed: Vec<&ReleasedVolume> = result
+    let mut destroyed: Vec<&ReleasedVolume> = result
         .released_volumes
         .iter()
         .filter(|released| released.reclaim == Reclaim::Deleted)
         .collect();
+    // By claim: volume names are generated, claims are what clusters share.
+    destroyed.sort_by(|a, b| (&a.claim, &a.volume).cmp(&(&b.claim, &b.volume)));
     if !destroyed.is_empty() {
         let volumes: Vec<String> = destroyed.iter().map(|v| volume_details(v)).collect();
         let mut finding = ClusterFinding::new(
@@ -572,10 +597,13 @@ pub fn cluster_findings(
         finding.remediation = vec![Step::Literal(
             "# to keep the data, set the reclaim policy to `Retain` before merging:".to_string(),
         )];
+        // The volumes are named through their claims: a provisioner names each volume
+        // after a generated uid, so the same claim on several clusters is one finding.
         finding.remediation.extend(destroyed.iter().map(|v| {
-            Step::OnCluster(format!(
-                "patch persistentvolume {} -p '{{\"spec\":{{\"persistentVolumeReclaimPolicy\":\"Retain\"}}}}'",
-                v.volume.name
+            Step::OnClusterScript(format!(
+                "kubectl --context {{ctx}} patch persistentvolume \"$(kubectl --context {{ctx}} -n {} get persistentvolumeclaim {} -o jsonpath='{{.spec.volumeName}}')\" -p '{{\"spec\":{{\"persistentVolumeReclaimPolicy\":\"Retain\"}}}}'",
+                v.claim.namespace.as_deref().unwrap_or("default"),
+                v.claim.name
             ))
         }));
         findings.push(finding);
@@ -936,11 +964,6 @@ fn volume_details(volume: &ReleasedVolume) -> String {
     if let Some(class) = &volume.storage_class {
         details.push(format!("storage class `{class}`"));
     }
-    details.push(format!(
-        "claim `{}/{}`",
-        volume.claim.namespace.as_deref().unwrap_or(""),
-        volume.claim.name
-    ));
     if !volume.used_by.is_empty() {
         details.push(format!(
             "used by {}",
@@ -952,7 +975,12 @@ fn volume_details(volume: &ReleasedVolume) -> String {
                 .join(", ")
         ));
     }
-    format!("{} ({})", describe(&volume.volume), details.join(", "))
+    format!(
+        "the volume of claim `{}/{}` ({})",
+        volume.claim.namespace.as_deref().unwrap_or(""),
+        volume.claim.name,
+        details.join(", ")
+    )
 }
 
 fn resource_of(key: &ObjectKey) -> String {
@@ -1168,6 +1196,36 @@ mod tests {
         assert_eq!(
             alone.remediation[1],
             "kubectl --context test-a delete apiservice v1beta1.metrics.k8s.io"
+        );
+    }
+
+    /// A chain names each cluster's own Applications (named after their cluster, as in
+    /// a generated fleet); it does not split the finding, and scripts name objects
+    /// through each cluster's context.
+    #[test]
+    fn chains_that_name_each_clusters_objects_do_not_split_a_finding() {
+        let with_chain = |cluster: &str| {
+            let mut finding = stuck("same", &[]);
+            finding.chain = vec![format!("deleted by Application `{cluster}-web`")];
+            finding.remediation = vec![Step::OnClusterScript(
+                "kubectl --context {ctx} -n a get pvc b".to_string(),
+            )];
+            finding
+        };
+        let findings = fleet_findings(vec![
+            ("lab-b".to_string(), with_chain("lab-b")),
+            ("lab-a".to_string(), with_chain("lab-a")),
+        ]);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].chain, ["deleted by Application `lab-a-web`"]);
+        assert_eq!(
+            findings[0].remediation,
+            ["for ctx in lab-a lab-b; do kubectl --context \"$ctx\" -n a get pvc b; done"]
+        );
+        let one = fleet_findings(vec![("lab-a".to_string(), with_chain("lab-a"))]);
+        assert_eq!(
+            one[0].remediation,
+            ["kubectl --context lab-a -n a get pvc b"]
         );
     }
 

@@ -306,6 +306,16 @@ pub enum FindingCode {
     LeakedObject,
     /// A volume whose provisioner goes with its claim.
     LeakedVolume,
+    /// `audit`: an aggregated APIService that is unavailable before any change.
+    ApiserviceUnavailableNow,
+    /// `audit`: a namespace already Terminating that stays so.
+    NamespaceTerminatingNow,
+    /// `audit`: one deletion (an Application, or a namespace by hand) takes an aggregated
+    /// APIService's backend away and jams namespace deletion on the cluster.
+    ApiserviceBackendExposed,
+    /// `audit`: an ApplicationSet whose Applications cascade through namespaces or
+    /// APIService backends when a template change renames them.
+    RenameExposure,
 }
 
 impl FindingCode {
@@ -328,6 +338,10 @@ impl FindingCode {
             FindingCode::DeletionSuppressed => "deletion-suppressed",
             FindingCode::LeakedObject => "leaked-object",
             FindingCode::LeakedVolume => "leaked-volume",
+            FindingCode::ApiserviceUnavailableNow => "apiservice-unavailable-now",
+            FindingCode::NamespaceTerminatingNow => "namespace-terminating-now",
+            FindingCode::ApiserviceBackendExposed => "apiservice-backend-exposed",
+            FindingCode::RenameExposure => "rename-exposure",
         }
     }
 }

@@ -30,6 +30,9 @@ use crate::outcome::*;
 use crate::plan::{managed_keys, resolve_destination, what_if, PlanConfig};
 
 const APISERVICE_GROUP: &str = "apiregistration.k8s.io";
+/// How many names a message lists before it counts the rest (a tenant ApplicationSet
+/// manages hundreds of namespaces).
+const NAMES_SHOWN: usize = 10;
 const SYNC_OPTIONS_DELETE_FALSE: &str = "argocd.argoproj.io/sync-options: Delete=false";
 
 /// A live Application as the audit needs it.
@@ -653,9 +656,29 @@ fn count_of(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Names in backticks, the first [`NAMES_SHOWN`] of them, then how many more.
 fn quoted<'s>(names: impl Iterator<Item = &'s str>) -> String {
-    names
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    if names.len() <= NAMES_SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        names[..NAMES_SHOWN].join(", "),
+        names.len() - NAMES_SHOWN
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_name_lists_are_cut_with_a_count() {
+        let names: Vec<String> = (0..12).map(|i| format!("ns{i:02}")).collect();
+        let text = quoted(names.iter().map(String::as_str));
+        assert!(text.starts_with("`ns00`, `ns01`"));
+        assert!(text.ends_with("`ns09` and 2 more"), "{text}");
+        assert_eq!(quoted(["a", "b"].into_iter()), "`a`, `b`");
+    }
 }

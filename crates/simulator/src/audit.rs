@@ -166,6 +166,7 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     }
     let mut outcome = Outcome {
         findings: fleet_findings(per_cluster),
+        audit: true,
         ..Outcome::default()
     };
     outcome

@@ -36,6 +36,9 @@ pub struct Outcome {
     /// The cluster folders left unread because nothing the change does reaches them,
     /// sorted.
     pub clusters_not_read: Vec<String>,
+    /// An `audit` report: no change is planned, the findings are the fleet's standing
+    /// risks (the verdict and the Applications line say so).
+    pub audit: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -89,79 +89,24 @@ struct Jam {
 pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     let argocd_namespace = fleet.argocd_namespace().unwrap_or("argocd").to_string();
     let apps = live_applications(fleet, &argocd_namespace);
+    let clusters: Vec<(&String, &ClusterSnapshot)> = fleet.clusters.iter().collect();
+    let audited = run_parallel(clusters.len(), config.workers, |index| {
+        let (cluster, snapshot) = clusters[index];
+        audit_cluster(fleet, config, &apps, cluster, snapshot)
+    });
     let mut per_cluster: Vec<(String, ClusterFinding)> = Vec::new();
     // Per ApplicationSet (namespace, name): the APIServices that deleting one of its
     // Applications jams, as simulated.
     let mut jams: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    // Per cluster and Application: what deleting it does (simulated once).
-    let mut simulated: BTreeMap<(String, ObjectKey), Outcome> = BTreeMap::new();
-    for (cluster, snapshot) in &fleet.clusters {
-        let now = settle_now(fleet, cluster, snapshot, config);
+    for ((cluster, _), audited) in clusters.iter().zip(audited) {
         per_cluster.extend(
-            broken_now(snapshot, &now)
+            audited
+                .findings
                 .into_iter()
-                .map(|finding| (cluster.clone(), finding)),
+                .map(|finding| (cluster.to_string(), finding)),
         );
-        let unavailable_now: BTreeSet<&str> = now
-            .api_services
-            .iter()
-            .filter(|a| !a.was_available)
-            .map(|a| a.outcome.name.as_str())
-            .collect();
-        for api in remote_api_services(snapshot) {
-            if unavailable_now.contains(api.name.as_str()) {
-                continue;
-            }
-            let managers: Vec<&LiveApp> = apps
-                .iter()
-                .filter(|app| app.cluster.as_deref() == Some(cluster.as_str()))
-                .filter(|app| {
-                    app.managed.contains(&api.service)
-                        || app.managed.contains(&api.backend_namespace())
-                })
-                .collect();
-            if managers.is_empty() {
-                let namespace = api.backend_namespace().name;
-                let outcome = what_if(
-                    fleet,
-                    cluster,
-                    &[(
-                        ObjectKey::namespace_object(&namespace),
-                        Propagation::Background,
-                    )],
-                    config,
-                );
-                if let Some(jam) = jam(&outcome, cluster, &api.name) {
-                    per_cluster.push((
-                        cluster.clone(),
-                        exposed(&api, &Deletion::NamespaceByHand(namespace), &jam),
-                    ));
-                }
-                continue;
-            }
-            for app in managers {
-                let outcome = simulated
-                    .entry((cluster.clone(), app.key()))
-                    .or_insert_with(|| {
-                        what_if(
-                            fleet,
-                            &fleet.argocd_cluster,
-                            &[(app.key(), Propagation::Background)],
-                            config,
-                        )
-                    });
-                if let Some(jam) = jam(outcome, cluster, &api.name) {
-                    if let Some(set) = &app.application_set {
-                        jams.entry((app.namespace.clone(), set.clone()))
-                            .or_default()
-                            .insert(api.name.clone());
-                    }
-                    per_cluster.push((
-                        cluster.clone(),
-                        exposed(&api, &Deletion::Application(app), &jam),
-                    ));
-                }
-            }
+        for (set, api) in audited.jams {
+            jams.entry(set).or_default().insert(api);
         }
     }
     let mut outcome = Outcome {
@@ -183,6 +128,118 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     outcome.clusters_read = fleet.clusters.keys().cloned().collect();
     outcome.clusters_not_read = fleet.unread.keys().cloned().collect();
     outcome
+}
+
+/// What the audit finds on one cluster.
+#[derive(Default)]
+struct ClusterAudit {
+    findings: Vec<ClusterFinding>,
+    /// (ApplicationSet namespace and name, APIService) for each simulated jam.
+    jams: Vec<((String, String), String)>,
+}
+
+/// Already broken, and one deletion from a jam, on one cluster.
+fn audit_cluster(
+    fleet: &Fleet,
+    config: &PlanConfig,
+    apps: &[LiveApp],
+    cluster: &str,
+    snapshot: &ClusterSnapshot,
+) -> ClusterAudit {
+    let mut audited = ClusterAudit::default();
+    let now = settle_now(fleet, cluster, snapshot, config);
+    audited.findings.extend(broken_now(snapshot, &now));
+    let unavailable_now: BTreeSet<&str> = now
+        .api_services
+        .iter()
+        .filter(|a| !a.was_available)
+        .map(|a| a.outcome.name.as_str())
+        .collect();
+    // Per Application: what deleting it does (simulated once).
+    let mut simulated: BTreeMap<ObjectKey, Outcome> = BTreeMap::new();
+    for api in remote_api_services(snapshot) {
+        if unavailable_now.contains(api.name.as_str()) {
+            continue;
+        }
+        let managers: Vec<&LiveApp> = apps
+            .iter()
+            .filter(|app| app.cluster.as_deref() == Some(cluster))
+            .filter(|app| {
+                app.managed.contains(&api.service) || app.managed.contains(&api.backend_namespace())
+            })
+            .collect();
+        if managers.is_empty() {
+            let namespace = api.backend_namespace().name;
+            let outcome = what_if(
+                fleet,
+                cluster,
+                &[(
+                    ObjectKey::namespace_object(&namespace),
+                    Propagation::Background,
+                )],
+                config,
+            );
+            if let Some(jam) = jam(&outcome, cluster, &api.name) {
+                audited
+                    .findings
+                    .push(exposed(&api, &Deletion::NamespaceByHand(namespace), &jam));
+            }
+            continue;
+        }
+        for app in managers {
+            let outcome = simulated.entry(app.key()).or_insert_with(|| {
+                what_if(
+                    fleet,
+                    &fleet.argocd_cluster,
+                    &[(app.key(), Propagation::Background)],
+                    config,
+                )
+            });
+            if let Some(jam) = jam(outcome, cluster, &api.name) {
+                if let Some(set) = &app.application_set {
+                    audited
+                        .jams
+                        .push(((app.namespace.clone(), set.clone()), api.name.clone()));
+                }
+                audited
+                    .findings
+                    .push(exposed(&api, &Deletion::Application(app), &jam));
+            }
+        }
+    }
+    audited
+}
+
+/// `job(0..count)` on up to `workers` threads (one when 0 or 1), results in index order:
+/// the result does not depend on the number of threads.
+fn run_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let workers = workers.clamp(1, count.max(1));
+    if workers == 1 {
+        return (0..count).map(job).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if index >= count {
+                            return done;
+                        }
+                        done.push((index, job(index)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("an audit thread panicked"))
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Every live Application of the Argo CD cluster, with its destination and what it
@@ -681,5 +738,15 @@ mod tests {
         assert!(text.starts_with("`ns00`, `ns01`"));
         assert!(text.ends_with("`ns09` and 2 more"), "{text}");
         assert_eq!(quoted(["a", "b"].into_iter()), "`a`, `b`");
+    }
+
+    #[test]
+    fn parallel_results_come_in_index_order_whatever_the_threads() {
+        let one = run_parallel(17, 1, |i| i * i);
+        assert_eq!(one, (0..17).map(|i| i * i).collect::<Vec<_>>());
+        for workers in [0, 2, 3, 64] {
+            assert_eq!(run_parallel(17, workers, |i| i * i), one);
+        }
+        assert!(run_parallel(0, 4, |i| i).is_empty());
     }
 }

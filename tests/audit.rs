@@ -95,9 +95,14 @@ fn rud_incident_names_the_metrics_server_trap_on_every_cluster() {
         .ends_with("delete apiservice v1beta1.metrics.k8s.io; done")));
     // The Applications of kube-metrics-server delete the APIService together with its
     // backend: the simulation finds no jam there, and audit does not claim one.
-    assert!(!report
-        .to_string()
-        .contains("ApplicationSet `kube-metrics-server`"));
+    for code in ["apiservice-backend-exposed", "rename-exposure"] {
+        for finding in findings(&report, code) {
+            assert!(!finding["message"]
+                .as_str()
+                .unwrap()
+                .contains("ApplicationSet `kube-metrics-server`"));
+        }
+    }
     // Nothing is broken before the change.
     assert!(findings(&report, "apiservice-unavailable-now").is_empty());
     assert!(findings(&report, "namespace-terminating-now").is_empty());
@@ -131,6 +136,30 @@ fn rud_incident_rename_exposure_names_the_cascading_application_sets() {
     }
     let metrics_ns = exposed[2]["message"].as_str().unwrap();
     assert!(metrics_ns.contains("the backend of APIService `v1beta1.metrics.k8s.io`"));
+}
+
+#[test]
+fn rud_incident_mass_deletion_exposure_of_cluster_generators_on_labels() {
+    let (_, report) = audit_json(INCIDENT);
+    let exposed = findings(&report, "mass-deletion-exposure");
+    assert_eq!(
+        exposed.len(),
+        4,
+        "every ApplicationSet selects clusters by label"
+    );
+    for finding in &exposed {
+        assert_eq!(finding["severity"], "warning");
+        assert_eq!(clusters(finding), ALL_THREE);
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.contains("a cluster generator on labels"),
+            "{message}"
+        );
+        assert!(message.contains("3 Applications carry"), "{message}");
+        assert!(finding["remediation"]
+            .to_string()
+            .contains("applicationsSync: create-update"));
+    }
 }
 
 #[test]

@@ -117,6 +117,9 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     outcome
         .findings
         .extend(rename_exposure(fleet, &argocd_namespace, &apps, &jams));
+    outcome
+        .findings
+        .extend(mass_deletion_exposure(fleet, &argocd_namespace, &apps));
     outcome.findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -696,6 +699,128 @@ fn rename_exposure(
     findings
 }
 
+/// Why a generator's output can shrink without a change in git, if it can: it asks an
+/// outside system, or selects clusters by the labels of their secrets.
+fn shrinks_without_git(generator: &serde_json::Value) -> Vec<&'static str> {
+    let Some(fields) = generator.as_object() else {
+        return Vec::new();
+    };
+    let mut why = Vec::new();
+    for (kind, spec) in fields {
+        match kind.as_str() {
+            "scmProvider" => why.push("an SCM provider generator (repositories come and go)"),
+            "pullRequest" => why.push("a pull request generator (pull requests close)"),
+            "clusterDecisionResource" => {
+                why.push("a cluster decision resource generator (its resource decides)")
+            }
+            "plugin" => why.push("a plugin generator (the plugin answers)"),
+            "clusters" => {
+                let selector = spec.get("selector");
+                let selects = |field: &str| {
+                    selector.and_then(|s| s.get(field)).is_some_and(|v| {
+                        v.as_object().is_some_and(|m| !m.is_empty())
+                            || v.as_array().is_some_and(|a| !a.is_empty())
+                    })
+                };
+                if selects("matchLabels") || selects("matchExpressions") {
+                    why.push(
+                        "a cluster generator on labels (a relabelled or removed cluster secret)",
+                    );
+                }
+            }
+            "matrix" | "merge" => {
+                for child in spec
+                    .get("generators")
+                    .and_then(|g| g.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    why.extend(shrinks_without_git(child));
+                }
+            }
+            _ => {}
+        }
+    }
+    why
+}
+
+/// ApplicationSets whose generators can come back smaller without a change in git,
+/// under a policy that deletes, with the cascading Applications they would take along.
+fn mass_deletion_exposure(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp]) -> Vec<Finding> {
+    let Some(argocd) = fleet.argocd() else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    for set in argocd.of_kind(ARGOCD_GROUP, "ApplicationSet") {
+        let set_namespace = set.namespace().unwrap_or(argocd_namespace);
+        let policy = set
+            .str_at(&["spec", "syncPolicy", "applicationsSync"])
+            .and_then(ApplicationsSyncPolicy::parse)
+            .unwrap_or_default();
+        if !policy.allows_delete() {
+            continue;
+        }
+        let mut why: Vec<&str> = set
+            .value_at(&["spec", "generators"])
+            .and_then(|g| g.as_array())
+            .into_iter()
+            .flatten()
+            .flat_map(shrinks_without_git)
+            .collect();
+        why.sort_unstable();
+        why.dedup();
+        if why.is_empty() {
+            continue;
+        }
+        let cascading: Vec<&LiveApp> = apps
+            .iter()
+            .filter(|app| {
+                app.namespace == set_namespace
+                    && app.application_set.as_deref() == Some(set.name())
+                    && app.cascades
+            })
+            .collect();
+        if cascading.is_empty() {
+            continue;
+        }
+        let clusters: Vec<String> = cascading
+            .iter()
+            .filter_map(|app| app.cluster.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let objects: usize = cascading.iter().map(|app| app.managed.len()).sum();
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: FindingCode::MassDeletionExposure,
+            cluster: match clusters.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            },
+            clusters,
+            consequences: Vec::new(),
+            message: format!(
+                "ApplicationSet `{}` generates from {}, whose output can shrink without a change in git, and its policy `{}` deletes the Applications it stops generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now)",
+                set.name(),
+                why.join(" and "),
+                policy.as_str(),
+                count_of(cascading.len(), "Application", "Applications"),
+                count_of(objects, "object", "objects"),
+            ),
+            remediation: vec![
+                format!("# safe alternatives for ApplicationSet `{}`:", set.name()),
+                "# - `spec.syncPolicy.applicationsSync: create-update`: Applications the generators stop producing are kept".to_string(),
+                "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
+                "# - `argocd.argoproj.io/sync-options: Delete=confirm` on the objects that must never go unattended".to_string(),
+            ],
+            chain: Vec::new(),
+            cycle: false,
+            root_cause: None,
+        });
+    }
+    findings
+}
+
 fn cluster_finding(severity: Severity, code: FindingCode, message: String) -> ClusterFinding {
     ClusterFinding {
         severity,
@@ -738,6 +863,37 @@ mod tests {
         assert!(text.starts_with("`ns00`, `ns01`"));
         assert!(text.ends_with("`ns09` and 2 more"), "{text}");
         assert_eq!(quoted(["a", "b"].into_iter()), "`a`, `b`");
+    }
+
+    #[test]
+    fn generators_that_shrink_without_git() {
+        let why = |generator: serde_json::Value| shrinks_without_git(&generator).len();
+        assert_eq!(why(serde_json::json!({"clusters": {}})), 0, "every cluster");
+        assert_eq!(
+            why(serde_json::json!({"clusters": {"selector": {"matchLabels": {}}}})),
+            0,
+            "an empty selector selects every cluster"
+        );
+        assert_eq!(
+            why(serde_json::json!({"clusters": {"selector": {"matchLabels": {"stage": "lab"}}}})),
+            1
+        );
+        assert_eq!(
+            why(serde_json::json!({"git": {"repoURL": "x", "directories": []}})),
+            0
+        );
+        assert_eq!(why(serde_json::json!({"list": {"elements": []}})), 0);
+        let nested = serde_json::json!({"matrix": {"generators": [
+            {"git": {"repoURL": "x"}},
+            {"merge": {"generators": [{"scmProvider": {}}, {"pullRequest": {}}]}},
+        ]}});
+        assert_eq!(
+            shrinks_without_git(&nested),
+            [
+                "an SCM provider generator (repositories come and go)",
+                "a pull request generator (pull requests close)"
+            ]
+        );
     }
 
     #[test]

@@ -319,6 +319,9 @@ pub enum FindingCode {
     /// `audit`: an ApplicationSet whose Applications cascade through namespaces or
     /// APIService backends when a template change renames them.
     RenameExposure,
+    /// `audit`: an ApplicationSet whose generators can shrink without a change in git,
+    /// under a policy that deletes the Applications they stop producing.
+    MassDeletionExposure,
 }
 
 impl FindingCode {
@@ -345,6 +348,7 @@ impl FindingCode {
             FindingCode::NamespaceTerminatingNow => "namespace-terminating-now",
             FindingCode::ApiserviceBackendExposed => "apiservice-backend-exposed",
             FindingCode::RenameExposure => "rename-exposure",
+            FindingCode::MassDeletionExposure => "mass-deletion-exposure",
         }
     }
 }

@@ -11,6 +11,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod audit;
 mod capture;
 mod ci;
 mod comment;
@@ -47,6 +48,9 @@ enum Command {
     /// Predict what Kubernetes and Argo CD do after hand-made deletions on one cluster
     /// ("what happens if I delete this namespace?").
     WhatIf(WhatIfArgs),
+    /// The fleet's standing risks before any change: what is already broken, which one
+    /// deletion would jam a cluster, which ApplicationSets a rename would cascade through.
+    Audit(audit::AuditArgs),
     /// In CI, plan the merge request and create or update its one comment (GitLab
     /// merge requests, GitHub pull requests).
     Comment(comment::CommentArgs),
@@ -217,6 +221,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => run_plan(&args),
         Command::Generate(args) => run_generate(&args),
         Command::WhatIf(args) => run_what_if(&args),
+        Command::Audit(args) => audit::run(&args),
         Command::Comment(args) => comment::run(&args),
         Command::Debug(command) => run_debug(&command),
         Command::Capture(args) => capture::run(&args),

@@ -374,7 +374,9 @@ fn write_head(out: &mut String, outcome: &Outcome, tally: &Tally, verdict: &Verd
         verdict.level.label(),
         text(&verdict.headline)
     );
-    let _ = writeln!(out, "{}\n", applications_line(&tally.total));
+    if !outcome.audit {
+        let _ = writeln!(out, "{}\n", applications_line(&tally.total));
+    }
 
     // Clusters where only unchanged Applications live are left out of the table.
     if tally.clusters.values().any(|counts| !counts.is_quiet()) {

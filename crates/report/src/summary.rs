@@ -276,6 +276,8 @@ impl Verdict {
                 "{}; what they cover is left as it is",
                 plural(outcome.errors.len(), "evaluation error")
             )
+        } else if outcome.audit {
+            "no standing risk found".to_string()
         } else if total.changed_applications() == 0 && total.deleted_objects > 0 {
             // A `what-if` deletes objects without touching Applications.
             format!(

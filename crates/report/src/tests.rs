@@ -408,6 +408,7 @@ fn incident() -> Outcome {
             "in-cluster".to_string(),
         ],
         clusters_not_read: Vec::new(),
+        audit: false,
     }
 }
 
@@ -461,6 +462,22 @@ fn verdict_is_the_first_line() {
     );
     let nothing = render_text(&Outcome::default());
     assert_eq!(nothing.lines().next(), Some("OK: no Application changes"));
+}
+
+#[test]
+fn an_audit_says_what_it_found_not_what_changes() {
+    let clean = Outcome {
+        audit: true,
+        ..Outcome::default()
+    };
+    let text = render_text(&clean);
+    assert_eq!(text.lines().next(), Some("OK: no standing risk found"));
+    assert!(!text.contains("Applications:"), "{text}");
+    let markdown = render_markdown(&clean);
+    assert!(markdown.contains("no standing risk found"), "{markdown}");
+    assert!(!markdown.contains("Applications:"), "{markdown}");
+    // A plan keeps its Applications line.
+    assert!(render_text(&Outcome::default()).contains("Applications: 0 created"));
 }
 
 #[test]

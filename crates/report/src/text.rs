@@ -28,7 +28,9 @@ pub(crate) fn render(outcome: &Outcome) -> String {
     let verdict = Verdict::of(outcome, &tally);
     let mut out = String::new();
     line(&mut out, &verdict.line());
-    line(&mut out, &applications_line(&tally.total));
+    if !outcome.audit {
+        line(&mut out, &applications_line(&tally.total));
+    }
 
     if tally.clusters.values().any(|counts| !counts.is_quiet()) {
         out.push('\n');

@@ -8,6 +8,7 @@
 //! kube or an HTTP client.
 
 pub mod apiserver;
+pub mod audit;
 pub mod cascade;
 pub mod causes;
 pub mod controller;
@@ -18,6 +19,7 @@ pub mod outcome;
 pub mod plan;
 pub mod progressive;
 
+pub use audit::audit;
 pub use cascade::{DeclaredController, KubeVersion, Propagation};
 pub use outcome::*;
 pub use plan::{

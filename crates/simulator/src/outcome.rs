@@ -36,6 +36,9 @@ pub struct Outcome {
     /// The cluster folders left unread because nothing the change does reaches them,
     /// sorted.
     pub clusters_not_read: Vec<String>,
+    /// An `audit` report: no change is planned, the findings are the fleet's standing
+    /// risks (the verdict and the Applications line say so).
+    pub audit: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -351,6 +354,19 @@ pub enum FindingCode {
     /// Volumes whose claim goes with reclaim policy `Delete`: the provisioner deletes
     /// the backend volume and its data.
     VolumeDataLoss,
+    /// `audit`: an aggregated APIService that is unavailable before any change.
+    ApiserviceUnavailableNow,
+    /// `audit`: a namespace already Terminating that stays so.
+    NamespaceTerminatingNow,
+    /// `audit`: one deletion (an Application, or a namespace by hand) takes an aggregated
+    /// APIService's backend away and jams namespace deletion on the cluster.
+    ApiserviceBackendExposed,
+    /// `audit`: an ApplicationSet whose Applications cascade through namespaces or
+    /// APIService backends when a template change renames them.
+    RenameExposure,
+    /// `audit`: an ApplicationSet whose generators can shrink without a change in git,
+    /// under a policy that deletes the Applications they stop producing.
+    MassDeletionExposure,
 }
 
 impl FindingCode {
@@ -374,6 +390,11 @@ impl FindingCode {
             FindingCode::LeakedObject => "leaked-object",
             FindingCode::LeakedVolume => "leaked-volume",
             FindingCode::VolumeDataLoss => "volume-data-loss",
+            FindingCode::ApiserviceUnavailableNow => "apiservice-unavailable-now",
+            FindingCode::NamespaceTerminatingNow => "namespace-terminating-now",
+            FindingCode::ApiserviceBackendExposed => "apiservice-backend-exposed",
+            FindingCode::RenameExposure => "rename-exposure",
+            FindingCode::MassDeletionExposure => "mass-deletion-exposure",
         }
     }
 }

@@ -1998,6 +1998,27 @@ fn tracked_keys(
         .collect()
 }
 
+/// The keys of the objects the live Application `app` manages on `snapshot`, its
+/// destination: what its deletion would cascade to (as [`application_objects`] finds
+/// them). For `audit`, which asks which Application manages an APIService's backend.
+pub(crate) fn managed_keys(
+    snapshot: &ClusterSnapshot,
+    app: &Object,
+    argocd_namespace: &str,
+) -> Vec<ObjectKey> {
+    let cascading = CascadingApp {
+        name: app.name().to_string(),
+        namespace: namespace_of(app, argocd_namespace),
+        cluster: String::new(),
+        propagation: Propagation::Background,
+        sync_options: Vec::new(),
+        status_resources: status_resources(app),
+        deletion_approved: false,
+        step: 0,
+    };
+    tracked_keys(snapshot, &cascading, argocd_namespace)
+}
+
 /// `status.resources` of an Application as object keys.
 fn status_resources(app: &Object) -> Vec<ObjectKey> {
     app.value_at(&["status", "resources"])

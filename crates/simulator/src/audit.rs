@@ -1,0 +1,908 @@
+//! `audit`: the fleet's standing risks before anyone changes anything (issue 15).
+//!
+//! Three questions, each answered from the snapshot with the same machinery as `plan`
+//! and `what-if`, never guessed:
+//!
+//! - **Already broken now**: the cluster settled with no deletion at all — APIServices
+//!   unavailable (their status, or `capture.json`) and namespaces already Terminating that
+//!   stay so, with the conditions the namespace controller would set.
+//! - **One deletion from a jam**: for every aggregated APIService with `spec.service`
+//!   that is available now, each Application that manages its backend Service or the
+//!   Service's namespace is deleted in a [`what_if`] (or, when none does, the namespace is
+//!   deleted by hand); when the APIService ends unavailable, the deletion is reported with
+//!   the namespaces that then stay Terminating.
+//! - **Rename exposure**: ApplicationSets whose policy deletes Applications and whose live
+//!   Applications carry the resources finalizer and manage namespaces or APIService
+//!   backends: a template rename deletes them with those objects.
+//!
+//! Per-cluster findings are worded without the cluster's name and merged across clusters
+//! by [`fleet_findings`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use preflight_cluster_snapshot::{ClusterSnapshot, Fleet};
+use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
+use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object, ObjectKey};
+
+use crate::cascade::{CascadeResult, KubeVersion, Propagation, Simulation};
+use crate::findings::{fleet_findings, ClusterFinding, Step};
+use crate::outcome::*;
+use crate::plan::{managed_keys, resolve_destination, what_if, PlanConfig};
+
+const APISERVICE_GROUP: &str = "apiregistration.k8s.io";
+/// How many names a message lists before it counts the rest (a tenant ApplicationSet
+/// manages hundreds of namespaces).
+const NAMES_SHOWN: usize = 10;
+const SYNC_OPTIONS_DELETE_FALSE: &str = "argocd.argoproj.io/sync-options: Delete=false";
+
+/// A live Application as the audit needs it.
+struct LiveApp<'a> {
+    object: &'a Object,
+    namespace: String,
+    /// The ApplicationSet that controls it, if any.
+    application_set: Option<String>,
+    /// The destination cluster (snapshot folder), when it resolves.
+    cluster: Option<String>,
+    /// Whether deleting it deletes its resources (its live finalizers).
+    cascades: bool,
+    /// What it manages on its destination.
+    managed: BTreeSet<ObjectKey>,
+}
+
+impl LiveApp<'_> {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::new(
+            ARGOCD_GROUP,
+            "Application",
+            Some(&self.namespace),
+            self.object.name(),
+        )
+    }
+}
+
+/// An aggregated APIService with a backend Service.
+struct RemoteApiService {
+    name: String,
+    service: ObjectKey,
+}
+
+impl RemoteApiService {
+    fn backend_namespace(&self) -> ObjectKey {
+        ObjectKey::namespace_object(self.service.namespace.as_deref().unwrap_or_default())
+    }
+}
+
+/// The deletion a jam finding is about.
+enum Deletion<'a> {
+    Application(&'a LiveApp<'a>),
+    NamespaceByHand(String),
+}
+
+/// What one simulated deletion does to one APIService.
+struct Jam {
+    /// The namespaces that stay Terminating afterwards, sorted.
+    stuck_namespaces: Vec<String>,
+}
+
+/// The fleet's standing risks. Reads every cluster of `fleet`; the result has no
+/// Applications or cluster outcomes of its own, only findings.
+pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
+    let argocd_namespace = fleet.argocd_namespace().unwrap_or("argocd").to_string();
+    let apps = live_applications(fleet, &argocd_namespace);
+    let clusters: Vec<(&String, &ClusterSnapshot)> = fleet.clusters.iter().collect();
+    let audited = run_parallel(clusters.len(), config.workers, |index| {
+        let (cluster, snapshot) = clusters[index];
+        audit_cluster(fleet, config, &apps, cluster, snapshot)
+    });
+    let mut per_cluster: Vec<(String, ClusterFinding)> = Vec::new();
+    // Per ApplicationSet (namespace, name): the APIServices that deleting one of its
+    // Applications jams, as simulated.
+    let mut jams: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for ((cluster, _), audited) in clusters.iter().zip(audited) {
+        per_cluster.extend(
+            audited
+                .findings
+                .into_iter()
+                .map(|finding| (cluster.to_string(), finding)),
+        );
+        for (set, api) in audited.jams {
+            jams.entry(set).or_default().insert(api);
+        }
+    }
+    let mut outcome = Outcome {
+        findings: fleet_findings(per_cluster),
+        audit: true,
+        ..Outcome::default()
+    };
+    outcome
+        .findings
+        .extend(rename_exposure(fleet, &argocd_namespace, &apps, &jams));
+    outcome
+        .findings
+        .extend(mass_deletion_exposure(fleet, &argocd_namespace, &apps));
+    outcome.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.cluster.cmp(&b.cluster))
+            .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| a.clusters.cmp(&b.clusters))
+    });
+    outcome.clusters_read = fleet.clusters.keys().cloned().collect();
+    outcome.clusters_not_read = fleet.unread.keys().cloned().collect();
+    outcome
+}
+
+/// What the audit finds on one cluster.
+#[derive(Default)]
+struct ClusterAudit {
+    findings: Vec<ClusterFinding>,
+    /// (ApplicationSet namespace and name, APIService) for each simulated jam.
+    jams: Vec<((String, String), String)>,
+}
+
+/// Already broken, and one deletion from a jam, on one cluster.
+fn audit_cluster(
+    fleet: &Fleet,
+    config: &PlanConfig,
+    apps: &[LiveApp],
+    cluster: &str,
+    snapshot: &ClusterSnapshot,
+) -> ClusterAudit {
+    let mut audited = ClusterAudit::default();
+    let now = settle_now(fleet, cluster, snapshot, config);
+    audited.findings.extend(broken_now(snapshot, &now));
+    let unavailable_now: BTreeSet<&str> = now
+        .api_services
+        .iter()
+        .filter(|a| !a.was_available)
+        .map(|a| a.outcome.name.as_str())
+        .collect();
+    // Per Application: what deleting it does (simulated once).
+    let mut simulated: BTreeMap<ObjectKey, Outcome> = BTreeMap::new();
+    for api in remote_api_services(snapshot) {
+        if unavailable_now.contains(api.name.as_str()) {
+            continue;
+        }
+        let managers: Vec<&LiveApp> = apps
+            .iter()
+            .filter(|app| app.cluster.as_deref() == Some(cluster))
+            .filter(|app| {
+                app.managed.contains(&api.service) || app.managed.contains(&api.backend_namespace())
+            })
+            .collect();
+        if managers.is_empty() {
+            let namespace = api.backend_namespace().name;
+            let outcome = what_if(
+                fleet,
+                cluster,
+                &[(
+                    ObjectKey::namespace_object(&namespace),
+                    Propagation::Background,
+                )],
+                config,
+            );
+            if let Some(jam) = jam(&outcome, cluster, &api.name) {
+                audited
+                    .findings
+                    .push(exposed(&api, &Deletion::NamespaceByHand(namespace), &jam));
+            }
+            continue;
+        }
+        for app in managers {
+            let outcome = simulated.entry(app.key()).or_insert_with(|| {
+                what_if(
+                    fleet,
+                    &fleet.argocd_cluster,
+                    &[(app.key(), Propagation::Background)],
+                    config,
+                )
+            });
+            if let Some(jam) = jam(outcome, cluster, &api.name) {
+                if let Some(set) = &app.application_set {
+                    audited
+                        .jams
+                        .push(((app.namespace.clone(), set.clone()), api.name.clone()));
+                }
+                audited
+                    .findings
+                    .push(exposed(&api, &Deletion::Application(app), &jam));
+            }
+        }
+    }
+    audited
+}
+
+/// `job(0..count)` on up to `workers` threads (one when 0 or 1), results in index order:
+/// the result does not depend on the number of threads.
+fn run_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let workers = workers.clamp(1, count.max(1));
+    if workers == 1 {
+        return (0..count).map(job).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if index >= count {
+                            return done;
+                        }
+                        done.push((index, job(index)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("an audit thread panicked"))
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Every live Application of the Argo CD cluster, with its destination and what it
+/// manages there, sorted by namespace and name.
+fn live_applications<'a>(fleet: &'a Fleet, argocd_namespace: &str) -> Vec<LiveApp<'a>> {
+    let Some(argocd) = fleet.argocd() else {
+        return Vec::new();
+    };
+    let mut apps: Vec<LiveApp> = argocd
+        .of_kind(ARGOCD_GROUP, "Application")
+        .iter()
+        .map(|object| {
+            let cluster = resolve_destination(fleet, object).map(|info| info.name);
+            let managed = cluster
+                .as_deref()
+                .and_then(|name| fleet.cluster(name))
+                .map(|snapshot| {
+                    managed_keys(snapshot, object, argocd_namespace)
+                        .into_iter()
+                        .collect()
+                })
+                .unwrap_or_default();
+            LiveApp {
+                object,
+                namespace: object.namespace().unwrap_or(argocd_namespace).to_string(),
+                application_set: object
+                    .controller_reference()
+                    .filter(|owner| owner.group() == ARGOCD_GROUP && owner.kind == "ApplicationSet")
+                    .map(|owner| owner.name),
+                cluster,
+                cascades: CascadeMode::from_finalizers(&object.finalizers()).cascades(),
+                managed,
+            }
+        })
+        .collect();
+    apps.sort_by(|a, b| (&a.namespace, a.object.name()).cmp(&(&b.namespace, b.object.name())));
+    apps
+}
+
+/// The cluster settled without any deletion: what is already broken.
+fn settle_now(
+    fleet: &Fleet,
+    cluster: &str,
+    snapshot: &ClusterSnapshot,
+    config: &PlanConfig,
+) -> CascadeResult {
+    static NONE: BTreeMap<String, String> = BTreeMap::new();
+    let version = if config.force_kube_version {
+        config.kube_version
+    } else {
+        fleet
+            .server_versions
+            .get(cluster)
+            .and_then(|v| KubeVersion::parse(v))
+            .unwrap_or(config.kube_version)
+    };
+    let recorded = fleet
+        .capture_records
+        .get(cluster)
+        .map_or(&NONE, |record| &record.unavailable_group_versions);
+    let mut simulation = Simulation::new(snapshot.objects(), version)
+        .with_controllers(&config.controllers)
+        .with_unavailable_group_versions(recorded);
+    simulation.delete_and_settle(&[]);
+    simulation.finish()
+}
+
+/// The aggregated APIServices of a cluster that have a backend Service, sorted by name.
+fn remote_api_services(snapshot: &ClusterSnapshot) -> Vec<RemoteApiService> {
+    snapshot
+        .of_kind(APISERVICE_GROUP, "APIService")
+        .iter()
+        .filter_map(|object| {
+            let namespace = object.str_at(&["spec", "service", "namespace"])?;
+            let name = object.str_at(&["spec", "service", "name"])?;
+            Some(RemoteApiService {
+                name: object.name().to_string(),
+                service: ObjectKey::new("", "Service", Some(namespace), name),
+            })
+        })
+        .collect()
+}
+
+/// Already broken: unavailable APIServices (with the Terminating namespaces they hold)
+/// and the other namespaces that stay Terminating.
+fn broken_now(snapshot: &ClusterSnapshot, now: &CascadeResult) -> Vec<ClusterFinding> {
+    let mut findings = Vec::new();
+    let stuck: Vec<_> = now
+        .namespaces
+        .iter()
+        .filter(|ns| ns.already_terminating && ns.fate == Fate::Stuck)
+        .collect();
+    let held_by_discovery: Vec<&str> = stuck
+        .iter()
+        .filter(|ns| !ns.blocked_by_discovery.is_empty())
+        .map(|ns| ns.name.as_str())
+        .collect();
+    let unavailable: Vec<_> = now
+        .api_services
+        .iter()
+        .filter(|a| !a.was_available)
+        .collect();
+    let consequence = |held: &[&str]| -> (String, Vec<FindingCode>) {
+        if held.is_empty() {
+            (String::new(), Vec::new())
+        } else {
+            (
+                format!(
+                    "; {} already Terminating because of it ({})",
+                    count_of(held.len(), "namespace is", "namespaces are"),
+                    quoted(held.iter().copied())
+                ),
+                vec![FindingCode::NamespaceTerminatingNow],
+            )
+        }
+    };
+    for api in &unavailable {
+        let outcome = &api.outcome;
+        let (held, consequences) = consequence(&held_by_discovery);
+        findings.push(ClusterFinding {
+            consequences,
+            remediation: vec![
+                Step::OnCluster(format!("get apiservice {} -o yaml", outcome.name)),
+                Step::Literal(format!(
+                    "# restore Service `{}` and its endpoints, or, if the backend is not coming back:",
+                    outcome.service
+                )),
+                Step::OnCluster(format!("delete apiservice {}", outcome.name)),
+            ],
+            chain: vec![
+                "no namespace can finish deleting (R-DISC-4)".to_string(),
+                format!("discovery of `{}` fails", outcome.group_version),
+                format!("APIService `{}` is unavailable now", outcome.name),
+            ],
+            ..cluster_finding(
+                Severity::Critical,
+                FindingCode::ApiserviceUnavailableNow,
+                format!(
+                    "APIService `{}` ({}) is unavailable now ({}: {}): API discovery fails, so no namespace on the cluster can finish deleting (R-DISC-4){held}",
+                    outcome.name, outcome.group_version, outcome.reason, outcome.message
+                ),
+            )
+        });
+    }
+    // Group/versions recorded failing at capture that no APIService object explains.
+    let named: BTreeSet<&str> = unavailable
+        .iter()
+        .map(|a| a.outcome.group_version.as_str())
+        .collect();
+    for failure in &now.discovery_failures {
+        if named.contains(failure.group_version.as_str()) {
+            continue;
+        }
+        let (held, consequences) = consequence(&held_by_discovery);
+        let why = failure
+            .recorded
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        findings.push(ClusterFinding {
+            consequences,
+            remediation: vec![Step::OnCluster(format!(
+                "get --raw /apis/{}",
+                failure.group_version
+            ))],
+            ..cluster_finding(
+                Severity::Critical,
+                FindingCode::ApiserviceUnavailableNow,
+                format!(
+                    "API discovery of {} fails now{why}: no namespace on the cluster can finish deleting (R-DISC-4){held}",
+                    failure.group_version
+                ),
+            )
+        });
+    }
+    let discovery_told = !unavailable.is_empty() || !now.discovery_failures.is_empty();
+    for ns in stuck {
+        if discovery_told && !ns.blocked_by_discovery.is_empty() {
+            continue;
+        }
+        let why: Vec<String> = ns
+            .conditions
+            .iter()
+            .filter(|c| c.status == "True")
+            .map(|c| format!("{} ({}): {}", c.type_, c.reason, c.message))
+            .collect();
+        let finalizers = snapshot
+            .get(&ObjectKey::namespace_object(&ns.name))
+            .map(Object::finalizers)
+            .unwrap_or_default();
+        let why_from_finalizers = why.is_empty() && !finalizers.is_empty();
+        let why = if !why.is_empty() {
+            format!(": {}", why.join("; "))
+        } else if !finalizers.is_empty() {
+            format!(
+                ": its content is gone, but no controller the snapshot shows (or `--controllers` declares) removes its finalizers {}",
+                quoted(finalizers.iter().map(String::as_str))
+            )
+        } else {
+            String::new()
+        };
+        let mut remediation = vec![Step::OnCluster(format!(
+            "get namespace {} -o jsonpath='{{.status.conditions}}'",
+            ns.name
+        ))];
+        if why_from_finalizers {
+            remediation.push(Step::Literal(
+                "# if the controller that owns these finalizers is gone for good:".to_string(),
+            ));
+            remediation.push(Step::OnCluster(format!(
+                "patch namespace {} --type=merge -p '{{\"metadata\":{{\"finalizers\":null}}}}'",
+                ns.name
+            )));
+        }
+        findings.push(ClusterFinding {
+            remediation,
+            ..cluster_finding(
+                Severity::High,
+                FindingCode::NamespaceTerminatingNow,
+                format!(
+                    "Namespace `{}` is already Terminating and stays so{why}",
+                    ns.name
+                ),
+            )
+        });
+    }
+    findings
+}
+
+/// Whether `api` on `cluster` ends unavailable in `outcome` while it still exists, and
+/// which namespaces then stay Terminating.
+fn jam(outcome: &Outcome, cluster: &str, api: &str) -> Option<Jam> {
+    let settled = outcome.clusters.iter().find(|c| c.name == cluster)?;
+    settled
+        .api_services
+        .iter()
+        .find(|a| a.name == api && !a.available)?;
+    let deleted = settled
+        .objects
+        .iter()
+        .any(|o| o.kind == "APIService" && o.name == api && o.outcome == Fate::Deleted);
+    if deleted {
+        return None;
+    }
+    let mut stuck_namespaces: Vec<String> = settled
+        .namespaces
+        .iter()
+        .filter(|ns| ns.outcome == Fate::Stuck)
+        .map(|ns| ns.name.clone())
+        .collect();
+    stuck_namespaces.sort();
+    Some(Jam { stuck_namespaces })
+}
+
+/// The finding of one deletion that jams `api`.
+fn exposed(api: &RemoteApiService, deletion: &Deletion, jam: &Jam) -> ClusterFinding {
+    let service = format!(
+        "Service `{}/{}`",
+        api.service.namespace.as_deref().unwrap_or_default(),
+        api.service.name
+    );
+    let namespace = api.backend_namespace().name;
+    let (who, first_step, avoid) = match deletion {
+        Deletion::Application(app) => {
+            let mut manages = Vec::new();
+            if app.managed.contains(&api.backend_namespace()) {
+                manages.push(format!("Namespace `{namespace}`"));
+            }
+            if app.managed.contains(&api.service) {
+                manages.push(service.clone());
+            }
+            let manages = manages.join(" and ");
+            match &app.application_set {
+                Some(set) => (
+                    format!(
+                        "Deleting the Application of ApplicationSet `{set}` that manages {manages} on the cluster (as deleting the ApplicationSet, or a template change that renames its Applications, does)"
+                    ),
+                    format!("Application of ApplicationSet `{set}` deleted"),
+                    format!(
+                        "# avoid: set `preserveResourcesOnDeletion: true` on ApplicationSet `{set}` and let its Applications lose `{RESOURCES_FINALIZER}`, or annotate {manages} in git with `{SYNC_OPTIONS_DELETE_FALSE}`"
+                    ),
+                ),
+                None => (
+                    format!(
+                        "Deleting Application `{}` (which manages {manages})",
+                        app.object.name()
+                    ),
+                    format!("Application `{}` deleted", app.object.name()),
+                    format!(
+                        "# avoid: remove `{RESOURCES_FINALIZER}` from Application `{}`, or annotate {manages} in git with `{SYNC_OPTIONS_DELETE_FALSE}`",
+                        app.object.name()
+                    ),
+                ),
+            }
+        }
+        Deletion::NamespaceByHand(namespace) => (
+            format!("Deleting namespace `{namespace}` by hand (no Application manages it or {service})"),
+            format!("Namespace `{namespace}` deleted by hand"),
+            format!(
+                "# avoid: move {service} and its workload out of namespace `{namespace}`, or protect the namespace from deletion"
+            ),
+        ),
+    };
+    let stuck = &jam.stuck_namespaces;
+    let stuck_text = if stuck.is_empty() {
+        "every namespace deleted afterwards stays Terminating".to_string()
+    } else {
+        format!(
+            "{} then {} Terminating ({}), with every namespace deleted afterwards",
+            count_of(stuck.len(), "namespace", "namespaces"),
+            if stuck.len() == 1 { "stays" } else { "stay" },
+            quoted(stuck.iter().map(String::as_str))
+        )
+    };
+    ClusterFinding {
+        remediation: vec![
+            Step::Literal(avoid),
+            Step::Literal(
+                "# if it happens: delete the APIService, so that discovery and namespace deletion work again:"
+                    .to_string(),
+            ),
+            Step::OnCluster(format!("delete apiservice {}", api.name)),
+        ],
+        chain: vec![
+            format!("discovery fails: {stuck_text} (R-DISC-4)"),
+            format!("APIService `{}` is unavailable without its backend", api.name),
+            format!("{service} is deleted"),
+            first_step,
+        ],
+        ..cluster_finding(
+            Severity::High,
+            FindingCode::ApiserviceBackendExposed,
+            format!(
+                "{who} takes away {service}, the backend of APIService `{}`: the APIService becomes unavailable, API discovery fails and {stuck_text}, until the APIService is deleted or its backend restored (R-DISC-4)",
+                api.name
+            ),
+        )
+    }
+}
+
+/// ApplicationSets whose Applications cascade through namespaces, or through APIService
+/// backends (`jams`: where deleting one of its Applications was simulated to jam the
+/// APIService), when the ApplicationSet controller deletes them (a rename does).
+fn rename_exposure(
+    fleet: &Fleet,
+    argocd_namespace: &str,
+    apps: &[LiveApp],
+    jams: &BTreeMap<(String, String), BTreeSet<String>>,
+) -> Vec<Finding> {
+    let Some(argocd) = fleet.argocd() else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    for set in argocd.of_kind(ARGOCD_GROUP, "ApplicationSet") {
+        let set_namespace = set.namespace().unwrap_or(argocd_namespace);
+        let policy = set
+            .str_at(&["spec", "syncPolicy", "applicationsSync"])
+            .and_then(ApplicationsSyncPolicy::parse)
+            .unwrap_or_default();
+        if !policy.allows_delete() {
+            continue;
+        }
+        let preserve = set
+            .value_at(&["spec", "syncPolicy", "preserveResourcesOnDeletion"])
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let mut clusters = BTreeSet::new();
+        let mut namespaces = BTreeSet::new();
+        let api_services = jams
+            .get(&(set_namespace.to_string(), set.name().to_string()))
+            .cloned()
+            .unwrap_or_default();
+        let mut cascading = 0;
+        for app in apps.iter().filter(|app| {
+            app.namespace == set_namespace
+                && app.application_set.as_deref() == Some(set.name())
+                && app.cascades
+        }) {
+            let Some(cluster) = app.cluster.as_deref() else {
+                continue;
+            };
+            let managed_namespaces: Vec<&str> = app
+                .managed
+                .iter()
+                .filter(|k| k.group.is_empty() && k.kind == "Namespace")
+                .map(|k| k.name.as_str())
+                .collect();
+            namespaces.extend(managed_namespaces.iter().map(|n| n.to_string()));
+            if !managed_namespaces.is_empty() || !api_services.is_empty() {
+                clusters.insert(cluster.to_string());
+                cascading += 1;
+            }
+        }
+        if cascading == 0 {
+            continue;
+        }
+        let mut what = Vec::new();
+        if !namespaces.is_empty() {
+            what.push(format!(
+                "{} {}",
+                if namespaces.len() == 1 {
+                    "namespace"
+                } else {
+                    "namespaces"
+                },
+                quoted(namespaces.iter().map(String::as_str))
+            ));
+        }
+        if !api_services.is_empty() {
+            what.push(format!(
+                "the backend of {} {}",
+                if api_services.len() == 1 {
+                    "APIService"
+                } else {
+                    "APIServices"
+                },
+                quoted(api_services.iter().map(String::as_str))
+            ));
+        }
+        let preserve_note = if preserve {
+            " (`preserveResourcesOnDeletion: true` is set, but the live Applications still carry the finalizer, which decides)"
+        } else {
+            ""
+        };
+        let clusters: Vec<String> = clusters.into_iter().collect();
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: FindingCode::RenameExposure,
+            cluster: match clusters.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            },
+            clusters,
+            consequences: Vec::new(),
+            message: format!(
+                "ApplicationSet `{}` deletes the Applications it no longer generates (policy `{}`), and {} carry `{RESOURCES_FINALIZER}`{preserve_note} and manage {}: a template change that renames them deletes the old Applications and these objects with them, before the new ones can recreate them",
+                set.name(),
+                policy.as_str(),
+                count_of(cascading, "of its Applications", "of its Applications"),
+                what.join(" and ")
+            ),
+            remediation: vec![
+                format!("# safe alternatives for ApplicationSet `{}`, each applied before any rename:", set.name()),
+                "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
+                "# - `spec.syncPolicy.applicationsSync: create-update`: the controller never deletes Applications".to_string(),
+                format!("# - `{SYNC_OPTIONS_DELETE_FALSE}` on the namespaces and backend objects in git"),
+                "# - manage the namespaces outside these Applications (`syncOptions: [CreateNamespace=true]`, whose namespaces Argo CD never deletes)".to_string(),
+            ],
+            chain: Vec::new(),
+            cycle: false,
+            root_cause: None,
+        });
+    }
+    findings
+}
+
+/// Why a generator's output can shrink without a change in git, if it can: it asks an
+/// outside system, or selects clusters by the labels of their secrets.
+fn shrinks_without_git(generator: &serde_json::Value) -> Vec<&'static str> {
+    let Some(fields) = generator.as_object() else {
+        return Vec::new();
+    };
+    let mut why = Vec::new();
+    for (kind, spec) in fields {
+        match kind.as_str() {
+            "scmProvider" => why.push("an SCM provider generator (repositories come and go)"),
+            "pullRequest" => why.push("a pull request generator (pull requests close)"),
+            "clusterDecisionResource" => {
+                why.push("a cluster decision resource generator (its resource decides)")
+            }
+            "plugin" => why.push("a plugin generator (the plugin answers)"),
+            "clusters" => {
+                let selector = spec.get("selector");
+                let selects = |field: &str| {
+                    selector.and_then(|s| s.get(field)).is_some_and(|v| {
+                        v.as_object().is_some_and(|m| !m.is_empty())
+                            || v.as_array().is_some_and(|a| !a.is_empty())
+                    })
+                };
+                if selects("matchLabels") || selects("matchExpressions") {
+                    why.push(
+                        "a cluster generator on labels (a relabelled or removed cluster secret)",
+                    );
+                }
+            }
+            "matrix" | "merge" => {
+                for child in spec
+                    .get("generators")
+                    .and_then(|g| g.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    why.extend(shrinks_without_git(child));
+                }
+            }
+            _ => {}
+        }
+    }
+    why
+}
+
+/// ApplicationSets whose generators can come back smaller without a change in git,
+/// under a policy that deletes, with the cascading Applications they would take along.
+fn mass_deletion_exposure(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp]) -> Vec<Finding> {
+    let Some(argocd) = fleet.argocd() else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    for set in argocd.of_kind(ARGOCD_GROUP, "ApplicationSet") {
+        let set_namespace = set.namespace().unwrap_or(argocd_namespace);
+        let policy = set
+            .str_at(&["spec", "syncPolicy", "applicationsSync"])
+            .and_then(ApplicationsSyncPolicy::parse)
+            .unwrap_or_default();
+        if !policy.allows_delete() {
+            continue;
+        }
+        let mut why: Vec<&str> = set
+            .value_at(&["spec", "generators"])
+            .and_then(|g| g.as_array())
+            .into_iter()
+            .flatten()
+            .flat_map(shrinks_without_git)
+            .collect();
+        why.sort_unstable();
+        why.dedup();
+        if why.is_empty() {
+            continue;
+        }
+        let cascading: Vec<&LiveApp> = apps
+            .iter()
+            .filter(|app| {
+                app.namespace == set_namespace
+                    && app.application_set.as_deref() == Some(set.name())
+                    && app.cascades
+            })
+            .collect();
+        if cascading.is_empty() {
+            continue;
+        }
+        let clusters: Vec<String> = cascading
+            .iter()
+            .filter_map(|app| app.cluster.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let objects: usize = cascading.iter().map(|app| app.managed.len()).sum();
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: FindingCode::MassDeletionExposure,
+            cluster: match clusters.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            },
+            clusters,
+            consequences: Vec::new(),
+            message: format!(
+                "ApplicationSet `{}` generates from {}, whose output can shrink without a change in git, and its policy `{}` deletes the Applications it stops generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now)",
+                set.name(),
+                why.join(" and "),
+                policy.as_str(),
+                count_of(cascading.len(), "Application", "Applications"),
+                count_of(objects, "object", "objects"),
+            ),
+            remediation: vec![
+                format!("# safe alternatives for ApplicationSet `{}`:", set.name()),
+                "# - `spec.syncPolicy.applicationsSync: create-update`: Applications the generators stop producing are kept".to_string(),
+                "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
+                "# - `argocd.argoproj.io/sync-options: Delete=confirm` on the objects that must never go unattended".to_string(),
+            ],
+            chain: Vec::new(),
+            cycle: false,
+            root_cause: None,
+        });
+    }
+    findings
+}
+
+fn cluster_finding(severity: Severity, code: FindingCode, message: String) -> ClusterFinding {
+    ClusterFinding {
+        severity,
+        code,
+        consequences: Vec::new(),
+        message,
+        remediation: Vec::new(),
+        chain: Vec::new(),
+        cycle: false,
+        root_cause: None,
+        sync: Vec::new(),
+    }
+}
+
+fn count_of(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Names in backticks, the first [`NAMES_SHOWN`] of them, then how many more.
+fn quoted<'s>(names: impl Iterator<Item = &'s str>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    if names.len() <= NAMES_SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        names[..NAMES_SHOWN].join(", "),
+        names.len() - NAMES_SHOWN
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_name_lists_are_cut_with_a_count() {
+        let names: Vec<String> = (0..12).map(|i| format!("ns{i:02}")).collect();
+        let text = quoted(names.iter().map(String::as_str));
+        assert!(text.starts_with("`ns00`, `ns01`"));
+        assert!(text.ends_with("`ns09` and 2 more"), "{text}");
+        assert_eq!(quoted(["a", "b"].into_iter()), "`a`, `b`");
+    }
+
+    #[test]
+    fn generators_that_shrink_without_git() {
+        let why = |generator: serde_json::Value| shrinks_without_git(&generator).len();
+        assert_eq!(why(serde_json::json!({"clusters": {}})), 0, "every cluster");
+        assert_eq!(
+            why(serde_json::json!({"clusters": {"selector": {"matchLabels": {}}}})),
+            0,
+            "an empty selector selects every cluster"
+        );
+        assert_eq!(
+            why(serde_json::json!({"clusters": {"selector": {"matchLabels": {"stage": "lab"}}}})),
+            1
+        );
+        assert_eq!(
+            why(serde_json::json!({"git": {"repoURL": "x", "directories": []}})),
+            0
+        );
+        assert_eq!(why(serde_json::json!({"list": {"elements": []}})), 0);
+        let nested = serde_json::json!({"matrix": {"generators": [
+            {"git": {"repoURL": "x"}},
+            {"merge": {"generators": [{"scmProvider": {}}, {"pullRequest": {}}]}},
+        ]}});
+        assert_eq!(
+            shrinks_without_git(&nested),
+            [
+                "an SCM provider generator (repositories come and go)",
+                "a pull request generator (pull requests close)"
+            ]
+        );
+    }
+
+    #[test]
+    fn parallel_results_come_in_index_order_whatever_the_threads() {
+        let one = run_parallel(17, 1, |i| i * i);
+        assert_eq!(one, (0..17).map(|i| i * i).collect::<Vec<_>>());
+        for workers in [0, 2, 3, 64] {
+            assert_eq!(run_parallel(17, workers, |i| i * i), one);
+        }
+        assert!(run_parallel(0, 4, |i| i).is_empty());
+    }
+}

@@ -1,0 +1,238 @@
+//! `audit` end to end through the binary (issue 15): the facts a user relies on — exit
+//! code, finding codes, clusters — and the text and JSON reports pinned as insta
+//! snapshots in `snapshots/`.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+}
+
+fn audit(snapshot: &str, extra: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_argocd-preflight"))
+        .args(["audit", "--snapshot", snapshot])
+        .args(extra)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: output.status.code().expect("exited normally"),
+        stdout: String::from_utf8(output.stdout).expect("utf-8 output"),
+    }
+}
+
+fn audit_json(snapshot: &str) -> (i32, Value) {
+    let run = audit(snapshot, &["--format", "json"]);
+    let json = serde_json::from_str(&run.stdout).expect("the report is JSON");
+    (run.code, json)
+}
+
+fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+fn clusters(finding: &Value) -> Vec<&str> {
+    finding["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect()
+}
+
+fn snapshot(name: &str, snapshot_dir: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (format, extension) in [("text", "txt"), ("json", "json")] {
+            let run = audit(snapshot_dir, &["--format", format]);
+            insta::assert_snapshot!(format!("audit__{name}__{extension}"), run.stdout);
+        }
+    });
+}
+
+const INCIDENT: &str = "examples/rud-incident/snapshot";
+const ALL_THREE: [&str; 3] = ["e1-k8s-lab-a", "e1-k8s-lab-b", "e1-k8s-test-a"];
+
+#[test]
+fn rud_incident_names_the_metrics_server_trap_on_every_cluster() {
+    let (code, report) = audit_json(INCIDENT);
+    assert_eq!(code, 0, "nothing is broken yet: no critical finding");
+    assert_eq!(report["schemaVersion"], 2);
+    assert!(report["applications"].as_array().unwrap().is_empty());
+    let exposed = findings(&report, "apiservice-backend-exposed");
+    assert_eq!(
+        exposed.len(),
+        1,
+        "one finding for the cause all clusters share"
+    );
+    let trap = exposed[0];
+    assert_eq!(trap["severity"], "high");
+    assert_eq!(clusters(trap), ALL_THREE);
+    let message = trap["message"].as_str().unwrap();
+    for needle in [
+        "ApplicationSet `kube-metrics-ns`",
+        "Namespace `kube-metrics`",
+        "Service `kube-metrics/metrics-server`",
+        "APIService `v1beta1.metrics.k8s.io`",
+        "1 namespace then stays Terminating (`kube-metrics`)",
+    ] {
+        assert!(message.contains(needle), "{needle} in: {message}");
+    }
+    let remediation = trap["remediation"].as_array().unwrap();
+    assert!(remediation.iter().any(|r| r
+        .as_str()
+        .unwrap()
+        .ends_with("delete apiservice v1beta1.metrics.k8s.io; done")));
+    // The Applications of kube-metrics-server delete the APIService together with its
+    // backend: the simulation finds no jam there, and audit does not claim one.
+    for code in ["apiservice-backend-exposed", "rename-exposure"] {
+        for finding in findings(&report, code) {
+            assert!(!finding["message"]
+                .as_str()
+                .unwrap()
+                .contains("ApplicationSet `kube-metrics-server`"));
+        }
+    }
+    // Nothing is broken before the change.
+    assert!(findings(&report, "apiservice-unavailable-now").is_empty());
+    assert!(findings(&report, "namespace-terminating-now").is_empty());
+}
+
+#[test]
+fn rud_incident_rename_exposure_names_the_cascading_application_sets() {
+    let (_, report) = audit_json(INCIDENT);
+    let exposed = findings(&report, "rename-exposure");
+    let sets: Vec<&str> = exposed
+        .iter()
+        .map(|f| {
+            let message = f["message"].as_str().unwrap();
+            let start = message.find('`').unwrap() + 1;
+            let end = start + message[start..].find('`').unwrap();
+            &message[start..end]
+        })
+        .collect();
+    assert_eq!(sets, ["kube-contour", "kube-log", "kube-metrics-ns"]);
+    for finding in &exposed {
+        assert_eq!(finding["severity"], "warning");
+        assert_eq!(clusters(finding), ALL_THREE);
+        let remediation = finding["remediation"].to_string();
+        for alternative in [
+            "preserveResourcesOnDeletion: true",
+            "applicationsSync: create-update",
+            "Delete=false",
+        ] {
+            assert!(remediation.contains(alternative), "{alternative}");
+        }
+    }
+    let metrics_ns = exposed[2]["message"].as_str().unwrap();
+    assert!(metrics_ns.contains("the backend of APIService `v1beta1.metrics.k8s.io`"));
+}
+
+#[test]
+fn rud_incident_mass_deletion_exposure_of_cluster_generators_on_labels() {
+    let (_, report) = audit_json(INCIDENT);
+    let exposed = findings(&report, "mass-deletion-exposure");
+    assert_eq!(
+        exposed.len(),
+        4,
+        "every ApplicationSet selects clusters by label"
+    );
+    for finding in &exposed {
+        assert_eq!(finding["severity"], "warning");
+        assert_eq!(clusters(finding), ALL_THREE);
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.contains("a cluster generator on labels"),
+            "{message}"
+        );
+        assert!(message.contains("3 Applications carry"), "{message}");
+        assert!(finding["remediation"]
+            .to_string()
+            .contains("applicationsSync: create-update"));
+    }
+}
+
+#[test]
+fn fail_on_high_fails_on_the_trap() {
+    assert_eq!(audit(INCIDENT, &["--fail-on", "high"]).code, 1);
+    assert_eq!(audit(INCIDENT, &["--fail-on", "critical"]).code, 0);
+}
+
+#[test]
+fn audit_is_deterministic() {
+    let first = audit(INCIDENT, &["--format", "json"]).stdout;
+    let second = audit(INCIDENT, &["--format", "json"]).stdout;
+    assert_eq!(first, second);
+}
+
+#[test]
+fn rud_incident_reports() {
+    snapshot("rud-incident", INCIDENT);
+}
+
+/// The same fleet, but every ApplicationSet already had `preserveResourcesOnDeletion`
+/// and the live Applications carry no resources finalizer: no deletion of an
+/// Application takes anything away, and nothing is broken.
+#[test]
+fn a_safe_fleet_reports_nothing() {
+    let safe = "tests/scenarios/preserve-already-live/snapshot";
+    let (code, report) = audit_json(safe);
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"], Value::Array(Vec::new()));
+    assert_eq!(audit(safe, &["--fail-on", "info"]).code, 0);
+    snapshot("safe-fleet", safe);
+}
+
+#[test]
+fn already_broken_fleet() {
+    let broken = "tests/scenarios/audit-already-broken/snapshot";
+    let (code, report) = audit_json(broken);
+    assert_eq!(code, 1, "an unavailable APIService is critical");
+    let unavailable = findings(&report, "apiservice-unavailable-now");
+    assert_eq!(unavailable.len(), 1);
+    assert_eq!(unavailable[0]["severity"], "critical");
+    assert_eq!(clusters(unavailable[0]), ["lab-a"]);
+    assert_eq!(
+        unavailable[0]["consequences"],
+        serde_json::json!(["namespace-terminating-now"]),
+        "old-team is held by discovery and told in the APIService's finding"
+    );
+    assert!(unavailable[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("(`old-team`)"));
+    let terminating = findings(&report, "namespace-terminating-now");
+    assert_eq!(terminating.len(), 1);
+    assert_eq!(clusters(terminating[0]), ["lab-b"]);
+    let message = terminating[0]["message"].as_str().unwrap();
+    assert!(message.contains("Namespace `team-a`"));
+    assert!(message.contains("`controller.cattle.io/namespace-auth`"));
+    // The backend namespace is not managed by any Application, and the APIService is
+    // already unavailable: no "one deletion away" finding on top.
+    assert!(findings(&report, "apiservice-backend-exposed").is_empty());
+    snapshot("already-broken", broken);
+}
+
+/// A capture that recorded metrics.k8s.io stale on one cluster: already broken there,
+/// one deletion away on the others.
+#[test]
+fn captured_unavailable_is_broken_now_where_recorded() {
+    let (code, report) = audit_json("tests/scenarios/captured-apiservice-unavailable/snapshot");
+    assert_eq!(code, 1);
+    let unavailable = findings(&report, "apiservice-unavailable-now");
+    assert_eq!(unavailable.len(), 1);
+    assert_eq!(clusters(unavailable[0]), ["e1-k8s-lab-a"]);
+    let exposed = findings(&report, "apiservice-backend-exposed");
+    assert_eq!(exposed.len(), 1);
+    assert_eq!(clusters(exposed[0]), ["e1-k8s-lab-b", "e1-k8s-test-a"]);
+}

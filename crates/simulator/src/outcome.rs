@@ -322,6 +322,9 @@ pub enum FindingCode {
     /// `audit`: an ApplicationSet whose generators can shrink without a change in git,
     /// under a policy that deletes the Applications they stop producing.
     MassDeletionExposure,
+    /// `audit`: one deletion takes the backend of a fail-closed admission webhook or a
+    /// CRD conversion webhook away while the webhook stays.
+    WebhookBackendExposed,
 }
 
 impl FindingCode {
@@ -349,6 +352,7 @@ impl FindingCode {
             FindingCode::ApiserviceBackendExposed => "apiservice-backend-exposed",
             FindingCode::RenameExposure => "rename-exposure",
             FindingCode::MassDeletionExposure => "mass-deletion-exposure",
+            FindingCode::WebhookBackendExposed => "webhook-backend-exposed",
         }
     }
 }

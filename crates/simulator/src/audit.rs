@@ -140,17 +140,24 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     outcome
         .findings
         .extend(mass_deletion_exposure(fleet, &argocd_namespace, &apps));
-    outcome.findings.sort_by(|a, b| {
+    rank(&mut outcome.findings);
+    outcome.clusters_read = fleet.clusters.keys().cloned().collect();
+    outcome.clusters_not_read = fleet.unread.keys().cloned().collect();
+    outcome
+}
+
+/// Most severe first; within a severity and code, the findings that concern most
+/// clusters first, then by cluster and message.
+fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| b.clusters.len().cmp(&a.clusters.len()))
             .then_with(|| a.cluster.cmp(&b.cluster))
             .then_with(|| a.message.cmp(&b.message))
             .then_with(|| a.clusters.cmp(&b.clusters))
     });
-    outcome.clusters_read = fleet.clusters.keys().cloned().collect();
-    outcome.clusters_not_read = fleet.unread.keys().cloned().collect();
-    outcome
 }
 
 /// What the audit finds on one cluster.
@@ -1141,6 +1148,58 @@ mod tests {
                 "a pull request generator (pull requests close)"
             ]
         );
+    }
+
+    #[test]
+    fn findings_of_one_code_rank_by_how_many_clusters_they_concern() {
+        let finding = |severity, code, clusters: &[&str], message: &str| {
+            let clusters: Vec<String> = clusters.iter().map(|c| c.to_string()).collect();
+            Finding {
+                severity,
+                code,
+                cluster: (clusters.len() == 1).then(|| clusters[0].clone()),
+                clusters,
+                consequences: Vec::new(),
+                message: message.to_string(),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+                cycle: false,
+                root_cause: None,
+            }
+        };
+        let mut findings = vec![
+            finding(Severity::Warning, FindingCode::RenameExposure, &["a"], "x"),
+            finding(
+                Severity::High,
+                FindingCode::ApiserviceBackendExposed,
+                &["a"],
+                "a",
+            ),
+            finding(
+                Severity::High,
+                FindingCode::ApiserviceBackendExposed,
+                &["a", "b", "c"],
+                "z",
+            ),
+            finding(
+                Severity::High,
+                FindingCode::ApiserviceBackendExposed,
+                &["b", "c"],
+                "b",
+            ),
+            finding(
+                Severity::Critical,
+                FindingCode::ApiserviceUnavailableNow,
+                &["c"],
+                "c",
+            ),
+        ];
+        rank(&mut findings);
+        let order: Vec<(&str, usize)> = findings
+            .iter()
+            .map(|f| (f.message.as_str(), f.clusters.len()))
+            .collect();
+        assert_eq!(order, [("c", 1), ("z", 3), ("b", 2), ("a", 1), ("x", 1)]);
     }
 
     #[test]

@@ -220,6 +220,20 @@ fn already_broken_fleet() {
     // The backend namespace is not managed by any Application, and the APIService is
     // already unavailable: no "one deletion away" finding on top.
     assert!(findings(&report, "apiservice-backend-exposed").is_empty());
+    // Gatekeeper's fail-closed webhook has no Service; its Ignore webhook is not told.
+    let webhooks = findings(&report, "webhook-unavailable-now");
+    assert_eq!(webhooks.len(), 1);
+    assert_eq!(clusters(webhooks[0]), ["lab-b"]);
+    let message = webhooks[0]["message"].as_str().unwrap();
+    assert!(message.starts_with("Fail-closed admission webhook `validation.gatekeeper.sh`"));
+    assert!(
+        message.contains("CREATE/UPDATE of any resource"),
+        "{message}"
+    );
+    assert!(webhooks[0]["remediation"].to_string().contains(
+        "delete validatingwebhookconfiguration gatekeeper-validating-webhook-configuration"
+    ));
+    assert!(findings(&report, "webhook-backend-exposed").is_empty());
     snapshot("already-broken", broken);
 }
 

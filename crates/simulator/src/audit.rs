@@ -179,6 +179,10 @@ fn audit_cluster(
     let mut audited = ClusterAudit::default();
     let now = settle_now(fleet, cluster, snapshot, config);
     audited.findings.extend(broken_now(snapshot, &now));
+    let webhooks = webhook_backends(snapshot);
+    audited
+        .findings
+        .extend(webhooks_without_backend(snapshot, &webhooks));
     let unavailable_now: BTreeSet<&str> = now
         .api_services
         .iter()
@@ -237,7 +241,10 @@ fn audit_cluster(
             }
         }
     }
-    for webhook in webhook_backends(snapshot) {
+    for webhook in webhooks {
+        if !snapshot.contains(&webhook.service) {
+            continue;
+        }
         let managers: Vec<&LiveApp> = apps
             .iter()
             .filter(|app| app.cluster.as_deref() == Some(cluster))
@@ -501,6 +508,34 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
         });
     }
     backends
+}
+
+/// Webhooks whose backend Service is not there now: the API server already refuses
+/// what they intercept.
+fn webhooks_without_backend(
+    snapshot: &ClusterSnapshot,
+    webhooks: &[WebhookBackend],
+) -> Vec<ClusterFinding> {
+    webhooks
+        .iter()
+        .filter(|webhook| !snapshot.contains(&webhook.service))
+        .map(|webhook| ClusterFinding {
+            remediation: vec![
+                Step::Literal(format!("# {}", webhook.break_glass_comment)),
+                Step::OnCluster(webhook.break_glass.clone()),
+            ],
+            ..cluster_finding(
+                Severity::High,
+                FindingCode::WebhookUnavailableNow,
+                format!(
+                    "{} has no backend now ({} is not in the snapshot): the API server refuses {}",
+                    capitalized(&webhook.described),
+                    service_words(&webhook.service),
+                    webhook.refuses
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Whether deleting took `webhook`'s backend Service away while the webhook stays, and
@@ -1087,6 +1122,14 @@ fn cluster_finding(severity: Severity, code: FindingCode, message: String) -> Cl
         root_cause: None,
         sync: Vec::new(),
     }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn count_of(n: usize, one: &str, many: &str) -> String {

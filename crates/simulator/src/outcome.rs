@@ -325,6 +325,9 @@ pub enum FindingCode {
     /// `audit`: one deletion takes the backend of a fail-closed admission webhook or a
     /// CRD conversion webhook away while the webhook stays.
     WebhookBackendExposed,
+    /// `audit`: a fail-closed admission webhook or a CRD conversion webhook whose backend
+    /// Service is missing before any change.
+    WebhookUnavailableNow,
 }
 
 impl FindingCode {
@@ -353,6 +356,7 @@ impl FindingCode {
             FindingCode::RenameExposure => "rename-exposure",
             FindingCode::MassDeletionExposure => "mass-deletion-exposure",
             FindingCode::WebhookBackendExposed => "webhook-backend-exposed",
+            FindingCode::WebhookUnavailableNow => "webhook-unavailable-now",
         }
     }
 }

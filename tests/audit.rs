@@ -220,6 +220,20 @@ fn already_broken_fleet() {
     // The backend namespace is not managed by any Application, and the APIService is
     // already unavailable: no "one deletion away" finding on top.
     assert!(findings(&report, "apiservice-backend-exposed").is_empty());
+    // Gatekeeper's fail-closed webhook has no Service; its Ignore webhook is not told.
+    let webhooks = findings(&report, "webhook-unavailable-now");
+    assert_eq!(webhooks.len(), 1);
+    assert_eq!(clusters(webhooks[0]), ["lab-b"]);
+    let message = webhooks[0]["message"].as_str().unwrap();
+    assert!(message.starts_with("Fail-closed admission webhook `validation.gatekeeper.sh`"));
+    assert!(
+        message.contains("CREATE/UPDATE of any resource"),
+        "{message}"
+    );
+    assert!(webhooks[0]["remediation"].to_string().contains(
+        "delete validatingwebhookconfiguration gatekeeper-validating-webhook-configuration"
+    ));
+    assert!(findings(&report, "webhook-backend-exposed").is_empty());
     snapshot("already-broken", broken);
 }
 
@@ -235,4 +249,51 @@ fn captured_unavailable_is_broken_now_where_recorded() {
     let exposed = findings(&report, "apiservice-backend-exposed");
     assert_eq!(exposed.len(), 1);
     assert_eq!(clusters(exposed[0]), ["e1-k8s-lab-b", "e1-k8s-test-a"]);
+}
+
+/// A fail-closed admission webhook whose backend namespace nothing manages: deleting that
+/// namespace by hand takes the backend away while the webhook stays.
+#[test]
+fn webhook_backend_one_deletion_away() {
+    let dir = "tests/scenarios/c03-delete-webhook-backend-gone/snapshot";
+    let (code, report) = audit_json(dir);
+    assert_eq!(code, 0);
+    let exposed = findings(&report, "webhook-backend-exposed");
+    assert_eq!(exposed.len(), 1);
+    assert_eq!(exposed[0]["severity"], "high");
+    assert_eq!(clusters(exposed[0]), ["lab"]);
+    let message = exposed[0]["message"].as_str().unwrap();
+    for needle in [
+        "Deleting namespace `kyverno` by hand",
+        "Service `kyverno/kyverno-svc`",
+        "ValidatingWebhookConfiguration `kyverno-resource`",
+        "DELETE of `configmaps`",
+    ] {
+        assert!(message.contains(needle), "{needle} in: {message}");
+    }
+    assert!(exposed[0]["remediation"]
+        .to_string()
+        .contains("delete validatingwebhookconfiguration kyverno-resource"));
+    snapshot("webhook-backend", dir);
+}
+
+/// The same webhook with `failurePolicy: Ignore` blocks nothing without its backend.
+#[test]
+fn an_ignoring_webhook_is_not_exposed() {
+    let (code, report) = audit_json("tests/scenarios/c03-negative-ignore-policy/snapshot");
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"], Value::Array(Vec::new()));
+}
+
+#[test]
+fn conversion_webhook_backend_one_deletion_away() {
+    let (_, report) = audit_json("tests/scenarios/c06-conversion-webhook-backend-gone/snapshot");
+    let exposed = findings(&report, "webhook-backend-exposed");
+    assert_eq!(exposed.len(), 1);
+    let message = exposed[0]["message"].as_str().unwrap();
+    assert!(
+        message
+            .contains("conversion webhook of CustomResourceDefinition `certificates.example.com`"),
+        "{message}"
+    );
 }

@@ -72,6 +72,26 @@ impl RemoteApiService {
     }
 }
 
+/// A fail-closed admission webhook, or a CRD conversion webhook, with a backend Service.
+struct WebhookBackend {
+    /// The object that keeps calling the backend (webhook configuration or CRD).
+    owner: ObjectKey,
+    /// How messages name it.
+    described: String,
+    /// What the API server refuses while the backend is gone.
+    refuses: String,
+    service: ObjectKey,
+    /// The command that stops the calls (run on the cluster), and its comment.
+    break_glass: String,
+    break_glass_comment: String,
+}
+
+impl WebhookBackend {
+    fn backend_namespace(&self) -> ObjectKey {
+        ObjectKey::namespace_object(self.service.namespace.as_deref().unwrap_or_default())
+    }
+}
+
 /// The deletion a jam finding is about.
 enum Deletion<'a> {
     Application(&'a LiveApp<'a>),
@@ -120,17 +140,24 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     outcome
         .findings
         .extend(mass_deletion_exposure(fleet, &argocd_namespace, &apps));
-    outcome.findings.sort_by(|a, b| {
+    rank(&mut outcome.findings);
+    outcome.clusters_read = fleet.clusters.keys().cloned().collect();
+    outcome.clusters_not_read = fleet.unread.keys().cloned().collect();
+    outcome
+}
+
+/// Most severe first; within a severity and code, the findings that concern most
+/// clusters first, then by cluster and message.
+fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| b.clusters.len().cmp(&a.clusters.len()))
             .then_with(|| a.cluster.cmp(&b.cluster))
             .then_with(|| a.message.cmp(&b.message))
             .then_with(|| a.clusters.cmp(&b.clusters))
     });
-    outcome.clusters_read = fleet.clusters.keys().cloned().collect();
-    outcome.clusters_not_read = fleet.unread.keys().cloned().collect();
-    outcome
 }
 
 /// What the audit finds on one cluster.
@@ -152,6 +179,10 @@ fn audit_cluster(
     let mut audited = ClusterAudit::default();
     let now = settle_now(fleet, cluster, snapshot, config);
     audited.findings.extend(broken_now(snapshot, &now));
+    let webhooks = webhook_backends(snapshot);
+    audited
+        .findings
+        .extend(webhooks_without_backend(snapshot, &webhooks));
     let unavailable_now: BTreeSet<&str> = now
         .api_services
         .iter()
@@ -207,6 +238,54 @@ fn audit_cluster(
                 audited
                     .findings
                     .push(exposed(&api, &Deletion::Application(app), &jam));
+            }
+        }
+    }
+    for webhook in webhooks {
+        if !snapshot.contains(&webhook.service) {
+            continue;
+        }
+        let managers: Vec<&LiveApp> = apps
+            .iter()
+            .filter(|app| app.cluster.as_deref() == Some(cluster))
+            .filter(|app| {
+                app.managed.contains(&webhook.service)
+                    || app.managed.contains(&webhook.backend_namespace())
+            })
+            .collect();
+        if managers.is_empty() {
+            let namespace = webhook.backend_namespace().name;
+            let outcome = what_if(
+                fleet,
+                cluster,
+                &[(
+                    ObjectKey::namespace_object(&namespace),
+                    Propagation::Background,
+                )],
+                config,
+            );
+            if let Some(jam) = webhook_jam(&outcome, cluster, &webhook) {
+                audited.findings.push(webhook_exposed(
+                    &webhook,
+                    &Deletion::NamespaceByHand(namespace),
+                    &jam,
+                ));
+            }
+            continue;
+        }
+        for app in managers {
+            let outcome = simulated.entry(app.key()).or_insert_with(|| {
+                what_if(
+                    fleet,
+                    &fleet.argocd_cluster,
+                    &[(app.key(), Propagation::Background)],
+                    config,
+                )
+            });
+            if let Some(jam) = webhook_jam(outcome, cluster, &webhook) {
+                audited
+                    .findings
+                    .push(webhook_exposed(&webhook, &Deletion::Application(app), &jam));
             }
         }
     }
@@ -324,6 +403,164 @@ fn remote_api_services(snapshot: &ClusterSnapshot) -> Vec<RemoteApiService> {
             })
         })
         .collect()
+}
+
+/// Fail-closed admission webhooks and CRD conversion webhooks with a backend Service, in
+/// key order.
+fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
+    let mut backends = Vec::new();
+    let service_of = |config: Option<&serde_json::Value>| {
+        let service = config?.get("service")?;
+        let namespace = service.get("namespace")?.as_str()?;
+        let name = service.get("name")?.as_str()?;
+        Some(ObjectKey::new("", "Service", Some(namespace), name))
+    };
+    for kind in [
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ] {
+        for config in snapshot.of_kind("admissionregistration.k8s.io", kind) {
+            for webhook in config
+                .value_at(&["webhooks"])
+                .and_then(|w| w.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let policy = webhook
+                    .get("failurePolicy")
+                    .and_then(|p| p.as_str())
+                    .unwrap_or("Fail");
+                if policy != "Fail" {
+                    continue;
+                }
+                let Some(service) = service_of(webhook.get("clientConfig")) else {
+                    continue;
+                };
+                let name = webhook.get("name").and_then(|n| n.as_str()).unwrap_or("");
+                let rules: Vec<String> = webhook
+                    .get("rules")
+                    .and_then(|r| r.as_array())
+                    .into_iter()
+                    .flatten()
+                    .map(|rule| {
+                        let list = |field: &str| {
+                            rule.get(field)
+                                .and_then(|v| v.as_array())
+                                .map(|items| {
+                                    items
+                                        .iter()
+                                        .filter_map(|i| i.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join("/")
+                                })
+                                .unwrap_or_default()
+                        };
+                        let operations = match list("operations").as_str() {
+                            "*" => "any operation".to_string(),
+                            operations => operations.to_string(),
+                        };
+                        let resources = match list("resources").as_str() {
+                            "*" => "any resource".to_string(),
+                            resources => format!("`{resources}`"),
+                        };
+                        format!("{operations} of {resources}")
+                    })
+                    .collect();
+                backends.push(WebhookBackend {
+                    owner: config.key(),
+                    described: format!(
+                        "fail-closed admission webhook `{name}` ({kind} `{}`)",
+                        config.name()
+                    ),
+                    refuses: format!("every request its rules match ({})", rules.join(", ")),
+                    service,
+                    break_glass: format!("delete {} {}", kind.to_ascii_lowercase(), config.name()),
+                    break_glass_comment:
+                        "delete the webhook configuration until its backend is back:".to_string(),
+                });
+            }
+        }
+    }
+    for crd in snapshot.of_kind("apiextensions.k8s.io", "CustomResourceDefinition") {
+        if crd.str_at(&["spec", "conversion", "strategy"]) != Some("Webhook") {
+            continue;
+        }
+        let Some(service) =
+            service_of(crd.value_at(&["spec", "conversion", "webhook", "clientConfig"]))
+        else {
+            continue;
+        };
+        backends.push(WebhookBackend {
+            owner: crd.key(),
+            described: format!(
+                "the conversion webhook of CustomResourceDefinition `{}`",
+                crd.name()
+            ),
+            refuses: format!(
+                "every request for `{}` that needs a conversion between its versions",
+                crd.name()
+            ),
+            service,
+            break_glass: format!("get customresourcedefinition {} -o yaml", crd.name()),
+            break_glass_comment:
+                "restore the backend (deleting the CRD would delete every object of it); inspect:"
+                    .to_string(),
+        });
+    }
+    backends
+}
+
+/// Webhooks whose backend Service is not there now: the API server already refuses
+/// what they intercept.
+fn webhooks_without_backend(
+    snapshot: &ClusterSnapshot,
+    webhooks: &[WebhookBackend],
+) -> Vec<ClusterFinding> {
+    webhooks
+        .iter()
+        .filter(|webhook| !snapshot.contains(&webhook.service))
+        .map(|webhook| ClusterFinding {
+            remediation: vec![
+                Step::Literal(format!("# {}", webhook.break_glass_comment)),
+                Step::OnCluster(webhook.break_glass.clone()),
+            ],
+            ..cluster_finding(
+                Severity::High,
+                FindingCode::WebhookUnavailableNow,
+                format!(
+                    "{} has no backend now ({} is not in the snapshot): the API server refuses {}",
+                    capitalized(&webhook.described),
+                    service_words(&webhook.service),
+                    webhook.refuses
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Whether deleting took `webhook`'s backend Service away while the webhook stays, and
+/// which namespaces then stay Terminating.
+fn webhook_jam(outcome: &Outcome, cluster: &str, webhook: &WebhookBackend) -> Option<Jam> {
+    let settled = outcome.clusters.iter().find(|c| c.name == cluster)?;
+    let deleted = |key: &ObjectKey| {
+        settled.objects.iter().any(|o| {
+            o.kind == key.kind
+                && o.namespace == key.namespace
+                && o.name == key.name
+                && o.outcome == Fate::Deleted
+        })
+    };
+    if !deleted(&webhook.service) || deleted(&webhook.owner) {
+        return None;
+    }
+    let mut stuck_namespaces: Vec<String> = settled
+        .namespaces
+        .iter()
+        .filter(|ns| ns.outcome == Fate::Stuck)
+        .map(|ns| ns.name.clone())
+        .collect();
+    stuck_namespaces.sort();
+    Some(Jam { stuck_namespaces })
 }
 
 /// Already broken: unavailable APIServices (with the Terminating namespaces they hold)
@@ -499,19 +736,67 @@ fn jam(outcome: &Outcome, cluster: &str, api: &str) -> Option<Jam> {
 
 /// The finding of one deletion that jams `api`.
 fn exposed(api: &RemoteApiService, deletion: &Deletion, jam: &Jam) -> ClusterFinding {
-    let service = format!(
+    let service = service_words(&api.service);
+    let (who, first_step, avoid) = deletion_words(deletion, &api.service);
+    let stuck = &jam.stuck_namespaces;
+    let stuck_text = if stuck.is_empty() {
+        "every namespace deleted afterwards stays Terminating".to_string()
+    } else {
+        format!(
+            "{} then {} Terminating ({}), with every namespace deleted afterwards",
+            count_of(stuck.len(), "namespace", "namespaces"),
+            if stuck.len() == 1 { "stays" } else { "stay" },
+            quoted(stuck.iter().map(String::as_str))
+        )
+    };
+    ClusterFinding {
+        remediation: vec![
+            Step::Literal(avoid),
+            Step::Literal(
+                "# if it happens: delete the APIService, so that discovery and namespace deletion work again:"
+                    .to_string(),
+            ),
+            Step::OnCluster(format!("delete apiservice {}", api.name)),
+        ],
+        chain: vec![
+            format!("discovery fails: {stuck_text} (R-DISC-4)"),
+            format!("APIService `{}` is unavailable without its backend", api.name),
+            format!("{service} is deleted"),
+            first_step,
+        ],
+        ..cluster_finding(
+            Severity::High,
+            FindingCode::ApiserviceBackendExposed,
+            format!(
+                "{who} takes away {service}, the backend of APIService `{}`: the APIService becomes unavailable, API discovery fails and {stuck_text}, until the APIService is deleted or its backend restored (R-DISC-4)",
+                api.name
+            ),
+        )
+    }
+}
+
+fn service_words(service: &ObjectKey) -> String {
+    format!(
         "Service `{}/{}`",
-        api.service.namespace.as_deref().unwrap_or_default(),
-        api.service.name
-    );
-    let namespace = api.backend_namespace().name;
-    let (who, first_step, avoid) = match deletion {
+        service.namespace.as_deref().unwrap_or_default(),
+        service.name
+    )
+}
+
+/// How a finding names `deletion` of the backend `service`: who deletes, the first step
+/// of the chain, and how to avoid it.
+fn deletion_words(deletion: &Deletion, service_key: &ObjectKey) -> (String, String, String) {
+    let service = service_words(service_key);
+    let backend_namespace =
+        ObjectKey::namespace_object(service_key.namespace.as_deref().unwrap_or_default());
+    let namespace = backend_namespace.name.clone();
+    match deletion {
         Deletion::Application(app) => {
             let mut manages = Vec::new();
-            if app.managed.contains(&api.backend_namespace()) {
+            if app.managed.contains(&backend_namespace) {
                 manages.push(format!("Namespace `{namespace}`"));
             }
-            if app.managed.contains(&api.service) {
+            if app.managed.contains(service_key) {
                 manages.push(service.clone());
             }
             let manages = manages.join(" and ");
@@ -545,13 +830,20 @@ fn exposed(api: &RemoteApiService, deletion: &Deletion, jam: &Jam) -> ClusterFin
                 "# avoid: move {service} and its workload out of namespace `{namespace}`, or protect the namespace from deletion"
             ),
         ),
-    };
+    }
+}
+
+/// The finding of one deletion that takes a webhook's backend away while the webhook
+/// stays.
+fn webhook_exposed(webhook: &WebhookBackend, deletion: &Deletion, jam: &Jam) -> ClusterFinding {
+    let service = service_words(&webhook.service);
+    let (who, first_step, avoid) = deletion_words(deletion, &webhook.service);
     let stuck = &jam.stuck_namespaces;
     let stuck_text = if stuck.is_empty() {
-        "every namespace deleted afterwards stays Terminating".to_string()
+        String::new()
     } else {
         format!(
-            "{} then {} Terminating ({}), with every namespace deleted afterwards",
+            "; {} of the same deletion {} Terminating ({})",
             count_of(stuck.len(), "namespace", "namespaces"),
             if stuck.len() == 1 { "stays" } else { "stay" },
             quoted(stuck.iter().map(String::as_str))
@@ -560,24 +852,21 @@ fn exposed(api: &RemoteApiService, deletion: &Deletion, jam: &Jam) -> ClusterFin
     ClusterFinding {
         remediation: vec![
             Step::Literal(avoid),
-            Step::Literal(
-                "# if it happens: delete the APIService, so that discovery and namespace deletion work again:"
-                    .to_string(),
-            ),
-            Step::OnCluster(format!("delete apiservice {}", api.name)),
+            Step::Literal(format!("# if it happens: {}", webhook.break_glass_comment)),
+            Step::OnCluster(webhook.break_glass.clone()),
         ],
         chain: vec![
-            format!("discovery fails: {stuck_text} (R-DISC-4)"),
-            format!("APIService `{}` is unavailable without its backend", api.name),
+            format!("the API server refuses {}", webhook.refuses),
+            format!("{} fails without its backend", webhook.described),
             format!("{service} is deleted"),
             first_step,
         ],
         ..cluster_finding(
             Severity::High,
-            FindingCode::ApiserviceBackendExposed,
+            FindingCode::WebhookBackendExposed,
             format!(
-                "{who} takes away {service}, the backend of APIService `{}`: the APIService becomes unavailable, API discovery fails and {stuck_text}, until the APIService is deleted or its backend restored (R-DISC-4)",
-                api.name
+                "{who} takes away {service}, the backend of {}, which stays: the API server then refuses {}{stuck_text}, until its backend is restored",
+                webhook.described, webhook.refuses
             ),
         )
     }
@@ -835,6 +1124,14 @@ fn cluster_finding(severity: Severity, code: FindingCode, message: String) -> Cl
     }
 }
 
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn count_of(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -894,6 +1191,58 @@ mod tests {
                 "a pull request generator (pull requests close)"
             ]
         );
+    }
+
+    #[test]
+    fn findings_of_one_code_rank_by_how_many_clusters_they_concern() {
+        let finding = |severity, code, clusters: &[&str], message: &str| {
+            let clusters: Vec<String> = clusters.iter().map(|c| c.to_string()).collect();
+            Finding {
+                severity,
+                code,
+                cluster: (clusters.len() == 1).then(|| clusters[0].clone()),
+                clusters,
+                consequences: Vec::new(),
+                message: message.to_string(),
+                remediation: Vec::new(),
+                chain: Vec::new(),
+                cycle: false,
+                root_cause: None,
+            }
+        };
+        let mut findings = vec![
+            finding(Severity::Warning, FindingCode::RenameExposure, &["a"], "x"),
+            finding(
+                Severity::High,
+                FindingCode::ApiserviceBackendExposed,
+                &["a"],
+                "a",
+            ),
+            finding(
+                Severity::High,
+                FindingCode::ApiserviceBackendExposed,
+                &["a", "b", "c"],
+                "z",
+            ),
+            finding(
+                Severity::High,
+                FindingCode::ApiserviceBackendExposed,
+                &["b", "c"],
+                "b",
+            ),
+            finding(
+                Severity::Critical,
+                FindingCode::ApiserviceUnavailableNow,
+                &["c"],
+                "c",
+            ),
+        ];
+        rank(&mut findings);
+        let order: Vec<(&str, usize)> = findings
+            .iter()
+            .map(|f| (f.message.as_str(), f.clusters.len()))
+            .collect();
+        assert_eq!(order, [("c", 1), ("z", 3), ("b", 2), ("a", 1), ("x", 1)]);
     }
 
     #[test]

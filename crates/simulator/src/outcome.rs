@@ -367,6 +367,12 @@ pub enum FindingCode {
     /// `audit`: an ApplicationSet whose generators can shrink without a change in git,
     /// under a policy that deletes the Applications they stop producing.
     MassDeletionExposure,
+    /// `audit`: one deletion takes the backend of a fail-closed admission webhook or a
+    /// CRD conversion webhook away while the webhook stays.
+    WebhookBackendExposed,
+    /// `audit`: a fail-closed admission webhook or a CRD conversion webhook whose backend
+    /// Service is missing before any change.
+    WebhookUnavailableNow,
 }
 
 impl FindingCode {
@@ -395,6 +401,8 @@ impl FindingCode {
             FindingCode::ApiserviceBackendExposed => "apiservice-backend-exposed",
             FindingCode::RenameExposure => "rename-exposure",
             FindingCode::MassDeletionExposure => "mass-deletion-exposure",
+            FindingCode::WebhookBackendExposed => "webhook-backend-exposed",
+            FindingCode::WebhookUnavailableNow => "webhook-unavailable-now",
         }
     }
 }

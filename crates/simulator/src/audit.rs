@@ -25,6 +25,7 @@ use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object, ObjectKey};
 
 use crate::cascade::{CascadeResult, KubeVersion, Propagation, Simulation};
+use crate::controller::ControllerSettings;
 use crate::findings::{fleet_findings, ClusterFinding, Step};
 use crate::outcome::*;
 use crate::plan::{managed_keys, resolve_destination, what_if, PlanConfig};
@@ -875,6 +876,20 @@ fn webhook_exposed(webhook: &WebhookBackend, deletion: &Deletion, jam: &Jam) -> 
 /// ApplicationSets whose Applications cascade through namespaces, or through APIService
 /// backends (`jams`: where deleting one of its Applications was simulated to jam the
 /// APIService), when the ApplicationSet controller deletes them (a rename does).
+/// The policy under which the ApplicationSet controller deletes the Applications `set`
+/// stops generating, as it applies it: the set's own `applicationsSync` only when the
+/// controller allows overrides (`argocd-cmd-params-cm`, as `plan` reads it); `None` when
+/// that policy never deletes or the controller cannot start.
+fn deleting_policy(fleet: &Fleet, set: &Object) -> Option<ApplicationsSyncPolicy> {
+    let objects = fleet
+        .argocd()
+        .into_iter()
+        .flat_map(|snapshot| snapshot.of_kind("", "ConfigMap").iter());
+    let settings = ControllerSettings::read(objects, fleet.argocd_namespace()).ok()?;
+    let policy = settings.effective_policy(set).ok()?;
+    policy.allows_delete().then_some(policy)
+}
+
 fn rename_exposure(
     fleet: &Fleet,
     argocd_namespace: &str,
@@ -887,13 +902,9 @@ fn rename_exposure(
     let mut findings = Vec::new();
     for set in argocd.of_kind(ARGOCD_GROUP, "ApplicationSet") {
         let set_namespace = set.namespace().unwrap_or(argocd_namespace);
-        let policy = set
-            .str_at(&["spec", "syncPolicy", "applicationsSync"])
-            .and_then(ApplicationsSyncPolicy::parse)
-            .unwrap_or_default();
-        if !policy.allows_delete() {
+        let Some(policy) = deleting_policy(fleet, set) else {
             continue;
-        }
+        };
         let preserve = set
             .value_at(&["spec", "syncPolicy", "preserveResourcesOnDeletion"])
             .and_then(|v| v.as_bool())
@@ -1042,13 +1053,9 @@ fn mass_deletion_exposure(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp
     let mut findings = Vec::new();
     for set in argocd.of_kind(ARGOCD_GROUP, "ApplicationSet") {
         let set_namespace = set.namespace().unwrap_or(argocd_namespace);
-        let policy = set
-            .str_at(&["spec", "syncPolicy", "applicationsSync"])
-            .and_then(ApplicationsSyncPolicy::parse)
-            .unwrap_or_default();
-        if !policy.allows_delete() {
+        let Some(policy) = deleting_policy(fleet, set) else {
             continue;
-        }
+        };
         let mut why: Vec<&str> = set
             .value_at(&["spec", "generators"])
             .and_then(|g| g.as_array())

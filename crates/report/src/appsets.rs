@@ -1,7 +1,7 @@
 //! Sentences for what a merge does to ApplicationSet objects themselves, shared by the
 //! text and Markdown reports.
 
-use preflight_simulator::{ApplicationSetChange, ApplicationSetFate, Manager, NotPruned};
+use preflight_outcome::{ApplicationSetChange, ApplicationSetFate, Manager, NotPruned};
 
 /// The section title both reports use.
 pub(crate) const TITLE: &str = "ApplicationSets removed, refused or left alone";

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use preflight_simulator::{
+use preflight_outcome::{
     Action, ApiServiceOutcome, ApplicationChange, ApplicationSetChange, ApplicationSetFate,
     ClusterOutcome, Drift, EvaluationError, Finding, NamespaceCondition, NamespaceOutcome,
     ObjectOutcome, Outcome, Severity, VolumeOutcome,

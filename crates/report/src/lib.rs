@@ -7,8 +7,9 @@
 //! report is a compatibility boundary, so it is built from this crate's own serialization
 //! types (`json.rs`), never by serializing the simulator's types directly.
 //!
-//! This crate depends on the simulator's outcome types only. It must not depend on I/O,
-//! the clock, the environment, tokio, kube, an HTTP client, or the simulator's internals.
+//! This crate depends on the outcome types only (`preflight-outcome`), not on the
+//! simulator. It must not depend on I/O, the clock, the environment, tokio, kube or an
+//! HTTP client.
 
 mod appsets;
 mod changes;
@@ -22,7 +23,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-use preflight_simulator::{Outcome, Severity};
+use preflight_outcome::{Outcome, Severity};
 
 /// The version of the JSON report's shape; bumped only when a contract field changes.
 ///

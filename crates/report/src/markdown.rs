@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
-use preflight_simulator::{
+use preflight_outcome::{
     Action, ApplicationChange, ClusterOutcome, Fate, Finding, ObjectOutcome, Outcome, Severity,
 };
 

@@ -1,6 +1,6 @@
 //! Sentences for what progressive sync (RollingSync) does to an Application.
 
-use preflight_simulator::ProgressiveSync;
+use preflight_outcome::ProgressiveSync;
 
 pub(crate) fn note(progressive: ProgressiveSync) -> &'static str {
     match progressive {

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use preflight_simulator::{
+use preflight_outcome::{
     Action, ApplicationChange, Fate, Finding, NamespaceCondition, NamespaceOutcome, Outcome,
     RootCause, Severity,
 };

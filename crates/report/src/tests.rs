@@ -3,7 +3,7 @@
 //! stuck on discovery), and one where nothing goes wrong.
 
 use preflight_model::ApplicationsSyncPolicy;
-use preflight_simulator::{
+use preflight_outcome::{
     Action, ApiServiceOutcome, ApplicationChange, ClusterOutcome, Destination, Drift,
     EvaluationError, Fate, Finding, FindingCode, NamespaceCondition, NamespaceOutcome, Note,
     ObjectOutcome, Outcome, Severity,
@@ -929,16 +929,16 @@ fn words_forges_act_on_are_code() {
 fn progressive_sync_and_application_set_facts_are_rendered_in_every_format() {
     let mut outcome = all_clear();
     outcome.applications[0].progressive =
-        Some(preflight_simulator::ProgressiveSync::AutomatedSyncDisabled);
+        Some(preflight_outcome::ProgressiveSync::AutomatedSyncDisabled);
     let mut kept = application("web-a", Some("web"), Action::Unchanged);
-    kept.progressive = Some(preflight_simulator::ProgressiveSync::AutomatedSyncDisabled);
+    kept.progressive = Some(preflight_outcome::ProgressiveSync::AutomatedSyncDisabled);
     outcome.applications.push(kept);
     outcome
         .application_sets
-        .push(preflight_simulator::ApplicationSetChange {
+        .push(preflight_outcome::ApplicationSetChange {
             namespace: "argocd".to_string(),
             name: "web".to_string(),
-            fate: preflight_simulator::ApplicationSetFate::Refused {
+            fate: preflight_outcome::ApplicationSetFate::Refused {
                 errors: vec!["spec.template.spec.project: Required value".to_string()],
                 live: true,
             },

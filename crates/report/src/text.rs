@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use std::collections::BTreeMap;
 
-use preflight_simulator::{Action, ApplicationChange, ClusterOutcome, Fate, Outcome};
+use preflight_outcome::{Action, ApplicationChange, ClusterOutcome, Fate, Outcome};
 
 use crate::changes::changed_paths;
 use crate::escape::visible;

@@ -1985,14 +1985,6 @@ enum Endpoints {
     Ready,
 }
 
-/// `Kind namespace/name` for messages.
-pub fn describe(key: &ObjectKey) -> String {
-    match &key.namespace {
-        Some(ns) => format!("{} `{}/{}`", key.kind, ns, key.name),
-        None => format!("{} `{}`", key.kind, key.name),
-    }
-}
-
 /// The plural resource name of a kind, as discovery reports it for built-in kinds and as
 /// CRDs conventionally name theirs.
 pub fn resource_name(kind: &str) -> String {

@@ -11,8 +11,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use preflight_model::ObjectKey;
 
-use crate::cascade::{describe, CascadeResult};
-use crate::causes::{FinalizerBlocker, Refusal, StuckCause};
+use crate::cascade::CascadeResult;
+use crate::causes::{describe, FinalizerBlocker, Refusal, StuckCause};
 
 /// One thing that waits, or is waited for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -8,8 +8,8 @@ use preflight_cluster_snapshot::Fleet;
 use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::ObjectKey;
 
-use crate::cascade::{describe, CascadeResult, ObjectResult, Reclaim, ReleasedVolume};
-use crate::causes::{CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure};
+use crate::cascade::{CascadeResult, ObjectResult, Reclaim, ReleasedVolume};
+use crate::causes::{describe, CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure};
 use crate::deadlock::{Cut, WaitNode};
 use crate::outcome::*;
 

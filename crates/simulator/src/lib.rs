@@ -10,14 +10,18 @@
 pub mod apiserver;
 pub mod audit;
 pub mod cascade;
-pub mod causes;
 pub mod controller;
 pub mod deadlock;
 pub mod findings;
 pub mod ignore;
-pub mod outcome;
 pub mod plan;
 pub mod progressive;
+
+/// The result types, from their own crate (`preflight-outcome`) so that the report
+/// depends on them and not on the simulator; re-exported so that the simulator's paths
+/// (`outcome::Finding`, `causes::StuckCause`) stay as they were.
+pub use preflight_outcome as outcome;
+pub use preflight_outcome::causes;
 
 pub use audit::audit;
 pub use cascade::{DeclaredController, KubeVersion, Propagation};

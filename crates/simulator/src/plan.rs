@@ -24,10 +24,10 @@ use preflight_model::{
 
 use crate::apiserver;
 use crate::cascade::{
-    describe, CascadeResult, DeclaredController, DeletionRequest, KubeVersion, Propagation,
-    Reclaim, Simulation,
+    CascadeResult, DeclaredController, DeletionRequest, KubeVersion, Propagation, Reclaim,
+    Simulation,
 };
-use crate::causes::{DeleteCause, SyncFailure};
+use crate::causes::{describe, DeleteCause, SyncFailure};
 use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
 use crate::findings;
 use crate::ignore::{apply_merge_patch, merge_patch, IgnoreRules};

@@ -1,9 +1,16 @@
 //! The outcome of a simulation: what the report crate renders and what the JSON report
 //! serializes. These types are where the simulator and the renderers meet; neither looks
-//! at the other's internals.
+//! at the other's internals. The report crate depends on this crate, not on the
+//! simulator.
+//!
+//! [`causes`] holds the data the simulator's own stages exchange (the cascade, the
+//! deadlock search and the findings): why an object is deleted, kept or refused.
 //!
 //! Every collection here is sorted before it leaves the simulator, so rendering the same
-//! outcome twice gives byte-identical output.
+//! outcome twice gives byte-identical output. The crate is pure data: serde and the
+//! model's vocabulary, no logic beyond wording.
+
+pub mod causes;
 
 use std::fmt;
 

@@ -9,7 +9,13 @@ use std::fmt;
 
 use preflight_model::ObjectKey;
 
-use crate::cascade::describe;
+/// `Kind namespace/name` for messages.
+pub fn describe(key: &ObjectKey) -> String {
+    match &key.namespace {
+        Some(ns) => format!("{} `{}/{}`", key.kind, ns, key.name),
+        None => format!("{} `{}`", key.kind, key.name),
+    }
+}
 
 /// Who or what deletes an object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,6 +1,6 @@
 //! Untrusted text — names, label values and messages from manifests and snapshots — is
 //! shown as what it is. Every format passes it through [`visible`]; Markdown escapes
-//! it further where it enters (`markdown.rs`).
+//! it further where it enters (`markdown/user_text.rs`).
 
 use std::borrow::Cow;
 

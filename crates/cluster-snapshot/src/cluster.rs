@@ -240,8 +240,40 @@ impl ClusterSnapshot {
         self.by_instance.keys().map(String::as_str)
     }
 
-    fn position(&self, key: &ObjectKey) -> Option<usize> {
+    // Positions: the indexes of the objects in key order, for a caller that keeps state
+    // per object in vectors (the cascade) and borrows these indexes rather than building
+    // its own.
+
+    /// The keys of all objects, in key order: the key of position `i` is `keys()[i]`.
+    pub fn keys(&self) -> &[ObjectKey] {
+        &self.keys
+    }
+
+    /// The object at `position`.
+    pub fn at(&self, position: usize) -> &Object {
+        &self.objects[position]
+    }
+
+    /// The position of the object with `key`.
+    pub fn position(&self, key: &ObjectKey) -> Option<usize> {
         self.keys.binary_search(key).ok()
+    }
+
+    /// The position of the object with `uid` (the first in key order, should two share
+    /// it).
+    pub fn position_of_uid(&self, uid: &str) -> Option<usize> {
+        self.by_uid.get(uid).copied()
+    }
+
+    /// The positions of the objects that list `uid` in their `metadata.ownerReferences`,
+    /// ascending.
+    pub fn dependent_positions(&self, uid: &str) -> &[usize] {
+        self.dependents.get(uid).map_or(&[], Vec::as_slice)
+    }
+
+    /// The positions of the namespaced objects of `namespace`, ascending.
+    pub fn positions_in_namespace(&self, namespace: &str) -> &[usize] {
+        self.by_namespace.get(namespace).map_or(&[], Vec::as_slice)
     }
 
     fn indexed<'a>(

@@ -383,7 +383,7 @@ fn settle_now(
         .capture_records
         .get(cluster)
         .map_or(&NONE, |record| &record.unavailable_group_versions);
-    let mut simulation = Simulation::new(snapshot.objects(), version)
+    let mut simulation = Simulation::of_snapshot(snapshot, version)
         .with_controllers(&config.controllers)
         .with_unavailable_group_versions(recorded);
     simulation.delete_and_settle(&[]);

@@ -22,7 +22,7 @@ impl Cluster<'_> {
     pub(super) fn availability_now(&self) -> BTreeMap<String, bool> {
         self.api_services()
             .into_iter()
-            .map(|i| (self.keys[i].name.clone(), self.availability(i).available))
+            .map(|i| (self.key(i).name.clone(), self.availability(i).available))
             .collect()
     }
 
@@ -62,7 +62,7 @@ impl Cluster<'_> {
     }
 
     pub(super) fn group_version(&self, api_service: usize) -> String {
-        let object = self.objects[api_service];
+        let object = self.object(api_service);
         let group = object.str_at(&["spec", "group"]).unwrap_or("");
         let version = object.str_at(&["spec", "version"]).unwrap_or("");
         format!("{group}/{version}")
@@ -94,7 +94,7 @@ impl Cluster<'_> {
     /// R-APISVC-1: availability of an APIService with `spec.service`, as the remote
     /// availability controller computes it in the current state.
     pub(super) fn derived_availability(&self, api_service: usize) -> Availability {
-        let object = self.objects[api_service];
+        let object = self.object(api_service);
         let namespace = object
             .str_at(&["spec", "service", "namespace"])
             .unwrap_or("")
@@ -114,17 +114,17 @@ impl Cluster<'_> {
             lost_backend: lost,
         };
         let service_key = ObjectKey::new("", "Service", Some(&namespace), &name);
-        let service = match self.by_key.get(&service_key) {
-            Some(&s) if self.state[s] == State::Present => s,
+        let service = match self.position(&service_key) {
+            Some(s) if self.state[s] == State::Present => s,
             found => {
                 return unavailable(
                     "ServiceNotFound",
                     format!("service/{name} in \"{namespace}\" is not present"),
-                    found.copied(),
+                    found,
                 )
             }
         };
-        let service_object = self.objects[service];
+        let service_object = self.object(service);
         let service_type = service_object
             .str_at(&["spec", "type"])
             .unwrap_or("ClusterIP");
@@ -182,7 +182,8 @@ impl Cluster<'_> {
 
     /// What the snapshot's own status says, for backends the snapshot cannot judge.
     pub(super) fn recorded_availability(&self, api_service: usize) -> Availability {
-        let conditions = self.objects[api_service]
+        let conditions = self
+            .object(api_service)
             .value_at(&["status", "conditions"])
             .and_then(|c| c.as_array())
             .cloned()

@@ -13,7 +13,7 @@ use crate::causes::{DeleteCause, Refusal};
 
 impl Cluster<'_> {
     pub(super) fn request(&mut self, request: &DeletionRequest) {
-        let Some(&i) = self.by_key.get(&request.key) else {
+        let Some(i) = self.position(&request.key) else {
             return;
         };
         let _ = self.api_delete(i, request.propagation, &request.cause, None);
@@ -56,9 +56,9 @@ impl Cluster<'_> {
             return;
         }
         let is_namespace = self.is_namespace(i);
-        let finalizers = &mut self.finalizers[i];
         // Pods only record the first request's options while their grace period runs.
-        let is_pod = self.keys[i].group.is_empty() && self.keys[i].kind == "Pod";
+        let is_pod = self.key(i).group.is_empty() && self.key(i).kind == "Pod";
+        let finalizers = &mut self.finalizers[i];
         if !(is_pod && self.state[i] == State::Deleting) {
             finalizers.retain(|f| f != FOREGROUND && f != ORPHAN);
             match propagation {

@@ -142,7 +142,7 @@ impl Cluster<'_> {
         if !declared.is_empty() {
             let found: Vec<usize> = declared
                 .iter()
-                .filter_map(|d| self.by_key.get(&d.workload).copied())
+                .filter_map(|d| self.position(&d.workload))
                 .collect();
             return if found.is_empty() {
                 Remover::Outside
@@ -159,9 +159,9 @@ impl Cluster<'_> {
                 .iter()
                 .copied()
                 .filter(|&w| {
-                    workloads.iter().any(|(kind, name)| {
-                        self.keys[w].kind == *kind && self.keys[w].name == *name
-                    })
+                    workloads
+                        .iter()
+                        .any(|(kind, name)| self.key(w).kind == *kind && self.key(w).name == *name)
                 })
                 .collect();
             return match (found.is_empty(), finalizer.contains("argocd.argoproj.io")) {
@@ -199,7 +199,7 @@ impl Cluster<'_> {
                     return None;
                 }
                 Some(FinalizerBlocker::ControllerDeleted {
-                    workloads: workloads.iter().map(|&w| self.keys[w].clone()).collect(),
+                    workloads: workloads.iter().map(|&w| self.key(w).clone()).collect(),
                     how,
                 })
             }
@@ -209,9 +209,9 @@ impl Cluster<'_> {
     /// Workloads whose service account is granted update or patch, by name, on the
     /// resource of object `i` (Role/ClusterRole through RoleBinding/ClusterRoleBinding).
     fn rbac_controllers(&self, i: usize) -> Vec<usize> {
-        let group = self.keys[i].group.clone();
+        let group = self.key(i).group.clone();
         let resource = self.plural_of(i);
-        let namespace = self.keys[i].namespace.clone();
+        let namespace = self.key(i).namespace.clone();
         self.workloads_granted(|g| {
             g.allows_finalizer_update(&group, &resource, namespace.as_deref())
         })
@@ -229,12 +229,16 @@ impl Cluster<'_> {
         let grants = self.grants.get_or_init(|| self.grants());
         let mut found = Vec::new();
         for &w in &self.workloads {
-            let Some(ns) = &self.keys[w].namespace else {
+            let Some(ns) = &self.key(w).namespace else {
                 continue;
             };
-            let account = self.objects[w]
+            let account = self
+                .object(w)
                 .str_at(&["spec", "template", "spec", "serviceAccountName"])
-                .or_else(|| self.objects[w].str_at(&["spec", "template", "spec", "serviceAccount"]))
+                .or_else(|| {
+                    self.object(w)
+                        .str_at(&["spec", "template", "spec", "serviceAccount"])
+                })
                 .unwrap_or("default");
             let allowed = grants
                 .get(&(ns.clone(), account.to_string()))
@@ -248,9 +252,9 @@ impl Cluster<'_> {
 
     /// The plural resource name of object `i`: from its CRD when the snapshot has it.
     pub(super) fn plural_of(&self, i: usize) -> String {
-        let key = &self.keys[i];
+        let key = self.key(i);
         self.crd_of(&key.group, &key.kind)
-            .and_then(|crd| self.objects[crd].str_at(&["spec", "names", "plural"]))
+            .and_then(|crd| self.object(crd).str_at(&["spec", "names", "plural"]))
             .map(str::to_string)
             .unwrap_or_else(|| resource_name(&key.kind))
     }
@@ -266,7 +270,7 @@ impl Cluster<'_> {
     /// roles of the snapshot (the cluster caches them in `grants`).
     fn grants(&self) -> Grants {
         let rules_of = |object: usize| -> Vec<(Vec<String>, Vec<String>, Vec<String>)> {
-            self.objects[object]
+            self.object(object)
                 .value_at(&["rules"])
                 .and_then(|r| r.as_array())
                 .map(|rules| {
@@ -290,24 +294,22 @@ impl Cluster<'_> {
                 .unwrap_or_default()
         };
         let role = |kind: &str, namespace: Option<&str>, name: &str| {
-            self.by_key
-                .get(&ObjectKey::new(
-                    "rbac.authorization.k8s.io",
-                    kind,
-                    namespace,
-                    name,
-                ))
-                .copied()
+            self.position(&ObjectKey::new(
+                "rbac.authorization.k8s.io",
+                kind,
+                namespace,
+                name,
+            ))
         };
         let mut grants: BTreeMap<(String, String), Vec<Grant>> = BTreeMap::new();
-        for b in 0..self.objects.len() {
-            let key = &self.keys[b];
+        for b in 0..self.len() {
+            let key = self.key(b);
             if key.group != "rbac.authorization.k8s.io"
                 || !matches!(key.kind.as_str(), "ClusterRoleBinding" | "RoleBinding")
             {
                 continue;
             }
-            let binding = self.objects[b];
+            let binding = self.object(b);
             let role_kind = binding.str_at(&["roleRef", "kind"]).unwrap_or("");
             let role_name = binding.str_at(&["roleRef", "name"]).unwrap_or("");
             let role_object = match role_kind {

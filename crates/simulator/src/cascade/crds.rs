@@ -11,11 +11,11 @@ impl Cluster<'_> {
     /// from storage (no admission).
     pub(super) fn crd_finalizer_deletes_instances(&mut self) -> bool {
         let mut changed = false;
-        let deleting: Vec<usize> = (0..self.objects.len())
+        let deleting: Vec<usize> = (0..self.len())
             .filter(|&c| {
                 self.state[c] == State::Deleting
-                    && self.keys[c].group == "apiextensions.k8s.io"
-                    && self.keys[c].kind == "CustomResourceDefinition"
+                    && self.key(c).group == "apiextensions.k8s.io"
+                    && self.key(c).kind == "CustomResourceDefinition"
             })
             .collect();
         for crd in deleting {
@@ -26,14 +26,14 @@ impl Cluster<'_> {
             if self.instance_listing_error(crd).is_some() {
                 continue;
             }
-            let cause = DeleteCause::CustomResourceDefinition(self.keys[crd].name.clone());
+            let cause = DeleteCause::CustomResourceDefinition(self.key(crd).name.clone());
             for instance in self.instances_of_crd(crd) {
                 if self.state[instance] == State::Present {
                     self.start_deletion(
                         instance,
                         Propagation::Background,
                         &cause,
-                        Some(self.keys[crd].clone()),
+                        Some(self.key(crd).clone()),
                     );
                     changed = true;
                 }
@@ -44,7 +44,7 @@ impl Cluster<'_> {
 
     /// Instances of CRD `crd` that still exist.
     pub(super) fn instances_of_crd(&self, crd: usize) -> Vec<usize> {
-        let object = self.objects[crd];
+        let object = self.object(crd);
         let group = object.str_at(&["spec", "group"]).unwrap_or("");
         let kind = object.str_at(&["spec", "names", "kind"]).unwrap_or("");
         self.of_kind(group, kind)

@@ -19,20 +19,16 @@ impl Cluster<'_> {
         port_name: &str,
         slices: bool,
     ) -> Endpoints {
-        let content = self
-            .in_namespace
-            .get(namespace)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let content = self.in_namespace(namespace);
         let endpoint_objects: Vec<usize> = content
             .iter()
             .copied()
             .filter(|&i| {
-                let key = &self.keys[i];
+                let key = self.key(i);
                 if slices {
                     key.group == "discovery.k8s.io"
                         && key.kind == "EndpointSlice"
-                        && self.objects[i].label("kubernetes.io/service-name") == Some(service)
+                        && self.object(i).label("kubernetes.io/service-name") == Some(service)
                 } else {
                     key.group.is_empty() && key.kind == "Endpoints" && key.name == service
                 }
@@ -75,9 +71,8 @@ impl Cluster<'_> {
         let endpoints_captured = !self.of_kind_in_cluster(slices).is_empty();
         let pods_captured = !self.of_kind("", "Pod").is_empty();
         let selector = self
-            .by_key
-            .get(&ObjectKey::new("", "Service", Some(namespace), service))
-            .and_then(|&s| self.objects[s].value_at(&["spec", "selector"]))
+            .position(&ObjectKey::new("", "Service", Some(namespace), service))
+            .and_then(|s| self.object(s).value_at(&["spec", "selector"]))
             .and_then(|s| s.as_object())
             .cloned();
         let Some(selector) = selector.filter(|s| !s.is_empty()) else {
@@ -98,7 +93,7 @@ impl Cluster<'_> {
             .iter()
             .copied()
             .filter(|&i| self.is_pod(i))
-            .filter(|&i| selects(&self.objects[i].labels()))
+            .filter(|&i| selects(&self.object(i).labels()))
             .collect();
         if pods.iter().any(|&p| self.alive(p) && self.pod_ready(p)) {
             return Endpoints::Ready;
@@ -113,12 +108,14 @@ impl Cluster<'_> {
         // shows that no pod can be ready.
         let scaled_to_zero = content.iter().any(|&w| {
             self.workloads.contains(&w)
-                && self.keys[w].kind != "DaemonSet"
-                && self.objects[w]
+                && self.key(w).kind != "DaemonSet"
+                && self
+                    .object(w)
                     .value_at(&["spec", "replicas"])
                     .and_then(|r| r.as_i64())
                     == Some(0)
-                && self.objects[w]
+                && self
+                    .object(w)
                     .value_at(&["spec", "template", "metadata", "labels"])
                     .and_then(|l| l.as_object())
                     .is_some_and(|labels| {
@@ -150,7 +147,7 @@ impl Cluster<'_> {
     /// Whether a pod is ready: its `Ready` condition is `True`, or the snapshot records
     /// no condition (a pod captured without status counts as ready).
     pub(super) fn pod_ready(&self, pod: usize) -> bool {
-        self.objects[pod]
+        self.object(pod)
             .value_at(&["status", "conditions"])
             .and_then(|c| c.as_array())
             .and_then(|conditions| {
@@ -165,7 +162,7 @@ impl Cluster<'_> {
     /// Ready addresses with the named port: `None` for an address without a pod target,
     /// `Some(pod)` for one backed by a pod of the snapshot.
     pub(super) fn slice_addresses(&self, slice: usize, port_name: &str) -> Vec<Option<usize>> {
-        let object = self.objects[slice];
+        let object = self.object(slice);
         let has_port = object
             .value_at(&["ports"])
             .and_then(|p| p.as_array())
@@ -177,7 +174,7 @@ impl Cluster<'_> {
         if !has_port {
             return Vec::new();
         }
-        let namespace = self.keys[slice].namespace.clone();
+        let namespace = self.key(slice).namespace.clone();
         object
             .value_at(&["endpoints"])
             .and_then(|e| e.as_array())
@@ -198,9 +195,10 @@ impl Cluster<'_> {
         endpoints: usize,
         port_name: &str,
     ) -> Vec<Option<usize>> {
-        let namespace = self.keys[endpoints].namespace.clone();
+        let namespace = self.key(endpoints).namespace.clone();
         let mut found = Vec::new();
-        let subsets = self.objects[endpoints]
+        let subsets = self
+            .object(endpoints)
             .value_at(&["subsets"])
             .and_then(|s| s.as_array())
             .cloned()
@@ -243,9 +241,7 @@ impl Cluster<'_> {
             .get("namespace")
             .and_then(|n| n.as_str())
             .or(namespace)?;
-        self.by_key
-            .get(&ObjectKey::new("", "Pod", Some(namespace), name))
-            .copied()
+        self.position(&ObjectKey::new("", "Pod", Some(namespace), name))
     }
 }
 

@@ -13,7 +13,7 @@ impl Cluster<'_> {
     pub(super) fn finalize(&mut self, namespaces: bool) -> bool {
         let mut changed = false;
         let failures = self.discovery_failures();
-        for i in 0..self.objects.len() {
+        for i in 0..self.len() {
             if self.state[i] != State::Deleting {
                 continue;
             }
@@ -63,7 +63,7 @@ impl Cluster<'_> {
                     None
                 } else {
                     Some(FinalizerBlocker::BlockingDependents(
-                        blocking.iter().map(|&d| self.keys[d].clone()).collect(),
+                        blocking.iter().map(|&d| self.key(d).clone()).collect(),
                     ))
                 }
             }
@@ -89,7 +89,7 @@ impl Cluster<'_> {
                 } else {
                     Some(FinalizerBlocker::InstancesRemain {
                         count: left.len(),
-                        first: left.iter().take(5).map(|&c| self.keys[c].clone()).collect(),
+                        first: left.iter().take(5).map(|&c| self.key(c).clone()).collect(),
                     })
                 }
             }

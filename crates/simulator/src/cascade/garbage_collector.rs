@@ -12,11 +12,11 @@ impl Cluster<'_> {
     /// owner in foreground deletion are deleted right away.
     pub(super) fn garbage_collector(&mut self) -> bool {
         let mut changed = false;
-        for i in 0..self.objects.len() {
+        for i in 0..self.len() {
             if self.state[i] != State::Present {
                 continue;
             }
-            let refs = self.objects[i].owner_references();
+            let refs = self.object(i).owner_references();
             if refs.is_empty() {
                 continue;
             }
@@ -26,7 +26,7 @@ impl Cluster<'_> {
             let mut orphaned_by = 0;
             let mut first_owner = None;
             for owner in &refs {
-                let Some(&o) = self.by_uid.get(owner.uid.as_str()) else {
+                let Some(o) = self.position_of_uid(owner.uid.as_str()) else {
                     continue;
                 };
                 if !self.owner_reference_valid(i, o) {
@@ -59,7 +59,7 @@ impl Cluster<'_> {
             }
             let owner = foreground_owner.or(first_owner).expect("resolved > 0");
             let cause = DeleteCause::GarbageCollected {
-                owner: self.keys[owner].clone(),
+                owner: self.key(owner).clone(),
             };
             // R-GC-3: a dependent that has dependents of its own is deleted in the
             // foreground when an owner waits for it, so the owner keeps waiting until the
@@ -75,7 +75,7 @@ impl Cluster<'_> {
             };
             // The GC retries a refused DELETE forever; the object stays meanwhile.
             if self
-                .api_delete(i, propagation, &cause, Some(self.keys[owner].clone()))
+                .api_delete(i, propagation, &cause, Some(self.key(owner).clone()))
                 .is_ok()
             {
                 changed = true;
@@ -87,7 +87,7 @@ impl Cluster<'_> {
     /// R-GC-8: a namespaced owner is looked up in the dependent's own namespace; a
     /// cluster-scoped dependent can only have cluster-scoped owners.
     pub(super) fn owner_reference_valid(&self, dependent: usize, owner: usize) -> bool {
-        match (&self.keys[dependent].namespace, &self.keys[owner].namespace) {
+        match (&self.key(dependent).namespace, &self.key(owner).namespace) {
             (_, None) => true,
             (Some(dn), Some(on)) => dn == on,
             (None, Some(_)) => false,
@@ -97,30 +97,27 @@ impl Cluster<'_> {
     /// Dependents of `owner` in the garbage collector's graph that still exist: those
     /// whose reference to it is valid (R-GC-8).
     pub(super) fn has_dependents(&self, owner: usize) -> bool {
-        let Some(uid) = self.objects[owner].uid() else {
+        let Some(uid) = self.object(owner).uid() else {
             return false;
         };
-        self.dependents.get(uid).is_some_and(|deps| {
-            deps.iter()
-                .any(|&d| self.state[d] != State::Gone && self.owner_reference_valid(d, owner))
-        })
+        self.dependents(uid)
+            .iter()
+            .any(|&d| self.state[d] != State::Gone && self.owner_reference_valid(d, owner))
     }
 
     pub(super) fn blocking_dependents(&self, owner: usize) -> Vec<usize> {
-        let Some(uid) = self.objects[owner].uid() else {
+        let Some(uid) = self.object(owner).uid() else {
             return Vec::new();
         };
-        let Some(deps) = self.dependents.get(uid) else {
-            return Vec::new();
-        };
-        deps.iter()
+        self.dependents(uid)
+            .iter()
             .copied()
             .filter(|&d| self.state[d] != State::Gone)
             // R-GC-8: a dependent whose reference cannot point at this owner (another
             // namespace, or a cluster-scoped dependent) is not its dependent at all.
             .filter(|&d| self.owner_reference_valid(d, owner))
             .filter(|&d| {
-                self.objects[d]
+                self.object(d)
                     .owner_references()
                     .iter()
                     .any(|r| r.uid == uid && r.block_owner_deletion)

@@ -20,7 +20,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use preflight_model::{Object, ObjectKey};
+use preflight_cluster_snapshot::ClusterSnapshot;
+use preflight_model::{ArgoSettings, Object, ObjectKey};
 
 use crate::causes::{
     stuck_sentence, CreateRefusal, DeleteCause, DiscoveryFailure, Refusal, StuckCause,
@@ -229,15 +230,28 @@ enum State {
     Gone,
 }
 
+/// The cluster's objects and their indexes (by key, uid, owner and namespace): those the
+/// snapshot built when it loaded, borrowed, or built once for objects that come without
+/// a snapshot. The cascade keeps its state per object in vectors by the snapshot's
+/// positions (key order).
+enum Objects<'a> {
+    Borrowed(&'a ClusterSnapshot),
+    Owned(Box<ClusterSnapshot>),
+}
+
+impl std::ops::Deref for Objects<'_> {
+    type Target = ClusterSnapshot;
+
+    fn deref(&self) -> &ClusterSnapshot {
+        match self {
+            Objects::Borrowed(snapshot) => snapshot,
+            Objects::Owned(snapshot) => snapshot,
+        }
+    }
+}
+
 struct Cluster<'a> {
-    objects: Vec<&'a Object>,
-    keys: Vec<ObjectKey>,
-    by_key: HashMap<ObjectKey, usize>,
-    by_uid: HashMap<&'a str, usize>,
-    /// Owner uid → dependents.
-    dependents: HashMap<&'a str, Vec<usize>>,
-    /// Namespace name → objects in it.
-    in_namespace: HashMap<&'a str, Vec<usize>>,
+    snapshot: Objects<'a>,
     state: Vec<State>,
     cause: Vec<Option<DeleteCause>>,
     cause_key: Vec<Option<ObjectKey>>,
@@ -294,10 +308,30 @@ pub struct Simulation<'a> {
 }
 
 impl<'a> Simulation<'a> {
+    /// A cluster of objects that come without a snapshot (tests, hand-made clusters):
+    /// they are indexed here, as a snapshot would index them. Of two objects with one
+    /// key, the later one is kept.
     pub fn new(
         objects: impl IntoIterator<Item = &'a Object>,
         version: KubeVersion,
     ) -> Simulation<'a> {
+        let distinct: BTreeMap<ObjectKey, &Object> =
+            objects.into_iter().map(|o| (o.key(), o)).collect();
+        let snapshot = ClusterSnapshot::from_objects(
+            "",
+            distinct.into_values().cloned(),
+            &ArgoSettings::default(),
+        )
+        .expect("objects with distinct keys index without error");
+        Simulation::with_objects(Objects::Owned(Box::new(snapshot)), version)
+    }
+
+    /// The cluster of a snapshot, whose indexes the simulation borrows.
+    pub fn of_snapshot(snapshot: &'a ClusterSnapshot, version: KubeVersion) -> Simulation<'a> {
+        Simulation::with_objects(Objects::Borrowed(snapshot), version)
+    }
+
+    fn with_objects(objects: Objects<'a>, version: KubeVersion) -> Simulation<'a> {
         let cluster = Cluster::new(objects, version);
         let initially_available = cluster.availability_now();
         Simulation {
@@ -347,7 +381,7 @@ impl<'a> Simulation<'a> {
     /// API server refuses it, if it does (R-OBJ-9).
     pub fn reapply(&mut self, key: &ObjectKey, application: &str) -> Result<(), CreateRefusal> {
         let cluster = &mut self.cluster;
-        let Some(&i) = cluster.by_key.get(key) else {
+        let Some(i) = cluster.position(key) else {
             return Ok(());
         };
         if cluster.state[i] == State::Gone {
@@ -356,10 +390,7 @@ impl<'a> Simulation<'a> {
             }
         }
         if let Some(ns) = &key.namespace {
-            let namespace = cluster
-                .by_key
-                .get(&ObjectKey::namespace_object(ns))
-                .copied();
+            let namespace = cluster.position(&ObjectKey::namespace_object(ns));
             match namespace.map(|n| cluster.state[n]) {
                 Some(State::Deleting) => {
                     return Err(CreateRefusal::NamespaceTerminating {
@@ -374,7 +405,8 @@ impl<'a> Simulation<'a> {
         }
         if cluster.state[i] == State::Gone {
             cluster.state[i] = State::Present;
-            cluster.finalizers[i] = cluster.objects[i]
+            cluster.finalizers[i] = cluster
+                .object(i)
                 .finalizers()
                 .into_iter()
                 .filter(|f| f != FOREGROUND && f != ORPHAN)
@@ -388,22 +420,20 @@ impl<'a> Simulation<'a> {
     /// Application, not to the one being deleted).
     pub fn is_recreated(&self, key: &ObjectKey) -> bool {
         self.cluster
-            .by_key
-            .get(key)
-            .is_some_and(|&i| self.cluster.recreated_by[i].is_some())
+            .position(key)
+            .is_some_and(|i| self.cluster.recreated_by[i].is_some())
     }
 
     /// Whether the object exists in the snapshot.
     pub fn contains(&self, key: &ObjectKey) -> bool {
-        self.cluster.by_key.contains_key(key)
+        self.cluster.position(key).is_some()
     }
 
     /// True when the object is gone (or never existed).
     pub fn is_gone(&self, key: &ObjectKey) -> bool {
         self.cluster
-            .by_key
-            .get(key)
-            .is_none_or(|&i| self.cluster.state[i] == State::Gone)
+            .position(key)
+            .is_none_or(|i| self.cluster.state[i] == State::Gone)
     }
 
     pub fn finish(self) -> CascadeResult {
@@ -412,27 +442,11 @@ impl<'a> Simulation<'a> {
 }
 
 impl<'a> Cluster<'a> {
-    fn new(objects: impl IntoIterator<Item = &'a Object>, version: KubeVersion) -> Cluster<'a> {
-        let mut objects: Vec<&Object> = objects.into_iter().collect();
-        objects.sort_by_key(|o| o.key());
-        let keys: Vec<ObjectKey> = objects.iter().map(|o| o.key()).collect();
-        let mut by_key = HashMap::new();
-        let mut by_uid = HashMap::new();
-        let mut dependents: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut in_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut state = Vec::with_capacity(objects.len());
-        let mut finalizers = Vec::with_capacity(objects.len());
-        for (i, object) in objects.iter().enumerate() {
-            by_key.insert(keys[i].clone(), i);
-            if let Some(uid) = object.uid() {
-                by_uid.insert(uid, i);
-            }
-            for uid in object.owner_uids() {
-                dependents.entry(uid).or_default().push(i);
-            }
-            if let Some(ns) = object.namespace() {
-                in_namespace.entry(ns).or_default().push(i);
-            }
+    fn new(snapshot: Objects<'a>, version: KubeVersion) -> Cluster<'a> {
+        let count = snapshot.len();
+        let mut state = Vec::with_capacity(count);
+        let mut finalizers = Vec::with_capacity(count);
+        for object in snapshot.objects() {
             state.push(if object.deletion_timestamp().is_some() {
                 State::Deleting
             } else {
@@ -440,14 +454,9 @@ impl<'a> Cluster<'a> {
             });
             finalizers.push(object.finalizers());
         }
-        let count = objects.len();
+        let webhooks = webhooks::collect(snapshot.objects());
         let mut cluster = Cluster {
-            objects,
-            keys,
-            by_key,
-            by_uid,
-            dependents,
-            in_namespace,
+            snapshot,
             state,
             cause: vec![None; count],
             cause_key: vec![None; count],
@@ -463,13 +472,13 @@ impl<'a> Cluster<'a> {
             recorded_unavailable: BTreeMap::new(),
             workloads: Vec::new(),
             grants: std::cell::OnceCell::new(),
-            webhooks: Vec::new(),
+            webhooks,
             refused: vec![None; count],
             content_errors: HashMap::new(),
         };
-        cluster.webhooks = webhooks::collect(&cluster.objects);
-        for (i, object) in cluster.objects.iter().enumerate() {
-            let key = &cluster.keys[i];
+        for i in 0..count {
+            let object = cluster.snapshot.at(i);
+            let key = &cluster.snapshot.keys()[i];
             match (key.group.as_str(), key.kind.as_str()) {
                 ("apiextensions.k8s.io", "CustomResourceDefinition") => {
                     let group = object.str_at(&["spec", "group"]).unwrap_or("");
@@ -497,8 +506,40 @@ impl<'a> Cluster<'a> {
         cluster
     }
 
+    /// The object at position `i`.
+    fn object(&self, i: usize) -> &Object {
+        self.snapshot.at(i)
+    }
+
+    /// The key of the object at position `i`.
+    fn key(&self, i: usize) -> &ObjectKey {
+        &self.snapshot.keys()[i]
+    }
+
+    fn len(&self) -> usize {
+        self.snapshot.len()
+    }
+
+    fn position(&self, key: &ObjectKey) -> Option<usize> {
+        self.snapshot.position(key)
+    }
+
+    fn position_of_uid(&self, uid: &str) -> Option<usize> {
+        self.snapshot.position_of_uid(uid)
+    }
+
+    /// The positions of the objects that name `uid` as an owner.
+    fn dependents(&self, uid: &str) -> &[usize] {
+        self.snapshot.dependent_positions(uid)
+    }
+
+    /// The positions of the objects in `namespace`.
+    fn in_namespace(&self, namespace: &str) -> &[usize] {
+        self.snapshot.positions_in_namespace(namespace)
+    }
+
     fn is_namespace(&self, i: usize) -> bool {
-        self.keys[i].group.is_empty() && self.keys[i].kind == "Namespace"
+        self.key(i).group.is_empty() && self.key(i).kind == "Namespace"
     }
 
     fn alive(&self, i: usize) -> bool {
@@ -508,11 +549,11 @@ impl<'a> Cluster<'a> {
     /// The indexes of the objects of one group and kind (keys are sorted, so they are
     /// contiguous).
     fn of_kind(&self, group: &str, kind: &str) -> std::ops::Range<usize> {
-        let start = self
-            .keys
-            .partition_point(|key| (key.group.as_str(), key.kind.as_str()) < (group, kind));
-        let end = start
-            + self.keys[start..].partition_point(|key| key.group == group && key.kind == kind);
+        let keys = self.snapshot.keys();
+        let start =
+            keys.partition_point(|key| (key.group.as_str(), key.kind.as_str()) < (group, kind));
+        let end =
+            start + keys[start..].partition_point(|key| key.group == group && key.kind == kind);
         start..end
     }
 
@@ -547,7 +588,7 @@ impl<'a> Cluster<'a> {
             discovery_failures: failures.clone(),
             ..CascadeResult::default()
         };
-        for i in 0..self.objects.len() {
+        for i in 0..self.len() {
             let refused = self.state[i] == State::Present && self.refused[i].is_some();
             if (self.state[i] == State::Present && !refused) || self.cause[i].is_none() {
                 continue;
@@ -573,7 +614,7 @@ impl<'a> Cluster<'a> {
             // A namespace whose DELETE is refused never starts terminating (R-WH-7).
             if self.is_namespace(i) && !refused {
                 result.namespaces.push(NamespaceResult {
-                    name: self.keys[i].name.clone(),
+                    name: self.key(i).name.clone(),
                     fate,
                     conditions: if fate == Fate::Stuck {
                         self.namespace_conditions(i, &failures)
@@ -593,29 +634,29 @@ impl<'a> Cluster<'a> {
                 continue;
             }
             result.objects.push(ObjectResult {
-                key: self.keys[i].clone(),
-                api_version: self.objects[i].api_version().to_string(),
+                key: self.key(i).clone(),
+                api_version: self.object(i).api_version().to_string(),
                 fate: if refused { Fate::Refused } else { fate },
                 stuck,
                 cause,
                 deleted_with: self.cause_key[i].clone(),
             });
         }
-        for i in 0..self.objects.len() {
-            if self.state[i] != State::Present || self.keys[i].namespace.is_some() {
+        for i in 0..self.len() {
+            if self.state[i] != State::Present || self.key(i).namespace.is_some() {
                 continue;
             }
-            for owner in self.objects[i].owner_references() {
-                let Some(&o) = self.by_uid.get(owner.uid.as_str()) else {
+            for owner in self.object(i).owner_references() {
+                let Some(o) = self.position_of_uid(owner.uid.as_str()) else {
                     continue;
                 };
-                if self.keys[o].namespace.is_some()
+                if self.key(o).namespace.is_some()
                     && self.state[o] == State::Gone
                     && !self.preexisting[o]
                 {
                     result
                         .leaked
-                        .push((self.keys[i].clone(), self.keys[o].clone()));
+                        .push((self.key(i).clone(), self.key(o).clone()));
                 }
             }
         }
@@ -632,7 +673,7 @@ impl<'a> Cluster<'a> {
                     provisioners: self
                         .volume_provisioners()
                         .iter()
-                        .map(|&p| self.keys[p].clone())
+                        .map(|&p| self.key(p).clone())
                         .collect(),
                 }
             } else if reclaim_policy == "Delete" {
@@ -642,9 +683,9 @@ impl<'a> Cluster<'a> {
             } else {
                 Reclaim::Retained
             };
-            let volume = self.objects[v];
+            let volume = self.object(v);
             result.released_volumes.push(ReleasedVolume {
-                volume: self.keys[v].clone(),
+                volume: self.key(v).clone(),
                 used_by: self.claim_users(&claim),
                 claim,
                 capacity: volume
@@ -658,13 +699,13 @@ impl<'a> Cluster<'a> {
             });
         }
         for a in self.api_services() {
-            let name = self.keys[a].name.clone();
+            let name = self.key(a).name.clone();
             let was_available = initially_available.get(&name).copied().unwrap_or(true);
             let now = self.availability(a);
             if self.state[a] == State::Gone || (was_available && now.available) {
                 continue;
             }
-            let object = self.objects[a];
+            let object = self.object(a);
             let service_namespace = object
                 .str_at(&["spec", "service", "namespace"])
                 .unwrap_or("");
@@ -680,7 +721,7 @@ impl<'a> Cluster<'a> {
                 },
                 service: ObjectKey::new("", "Service", Some(service_namespace), service_name),
                 was_available,
-                lost_backend: now.lost_backend.map(|i| self.keys[i].clone()),
+                lost_backend: now.lost_backend.map(|i| self.key(i).clone()),
                 recreated_by: self.recreated_by[a].clone(),
             });
         }

@@ -17,17 +17,13 @@ impl Cluster<'_> {
     /// groups (R-NSC-3 step 1).
     pub(super) fn namespace_controller_deletes_content(&mut self) -> bool {
         let mut changed = false;
-        let terminating: Vec<usize> = (0..self.objects.len())
+        let terminating: Vec<usize> = (0..self.len())
             .filter(|&i| self.is_namespace(i) && self.state[i] == State::Deleting)
             .collect();
         for ns in terminating {
-            let name = self.keys[ns].name.clone();
+            let name = self.key(ns).name.clone();
             let previous_errors = self.content_errors.remove(&ns).unwrap_or_default();
-            let mut content: Vec<usize> = self
-                .in_namespace
-                .get(name.as_str())
-                .cloned()
-                .unwrap_or_default();
+            let mut content: Vec<usize> = self.in_namespace(&name).to_vec();
             // R-NSC-3 step 3 (OrderedNamespaceDeletion, on from 1.33): pods go first, and
             // while any pod remains nothing else in the namespace is deleted.
             if self.version.at_least(33) {
@@ -60,16 +56,16 @@ impl Cluster<'_> {
         if self.state[i] == State::Gone {
             return false;
         }
-        let resource = format!("{}.{}", self.plural_of(i), self.keys[i].group);
+        let resource = format!("{}.{}", self.plural_of(i), self.key(i).group);
         // R-CRD-5: reading objects that need conversion fails while the conversion
         // webhook is unreachable, so the resource type fails as a whole.
         let conversion = self
-            .crd_of(&self.keys[i].group, &self.keys[i].kind)
+            .crd_of(&self.key(i).group, &self.key(i).kind)
             .and_then(|crd| self.conversion_error(crd));
         if let Some(error) = conversion {
             if self.cause[i].is_none() {
                 self.cause[i] = Some(DeleteCause::NamespaceContent(name.to_string()));
-                self.cause_key[i] = Some(self.keys[ns].clone());
+                self.cause_key[i] = Some(self.key(ns).clone());
             }
             self.refused[i] = Some(error.clone());
             self.content_errors
@@ -84,7 +80,7 @@ impl Cluster<'_> {
             i,
             Propagation::Background,
             &cause,
-            Some(self.keys[ns].clone()),
+            Some(self.key(ns).clone()),
         ) {
             self.content_errors
                 .entry(ns)
@@ -96,12 +92,11 @@ impl Cluster<'_> {
     }
 
     pub(super) fn namespace_terminating(&self, i: usize) -> bool {
-        let Some(ns) = &self.keys[i].namespace else {
+        let Some(ns) = &self.key(i).namespace else {
             return false;
         };
-        self.by_key
-            .get(&ObjectKey::namespace_object(ns))
-            .is_some_and(|&n| self.state[n] != State::Present)
+        self.position(&ObjectKey::namespace_object(ns))
+            .is_some_and(|n| self.state[n] != State::Present)
     }
 
     /// Why the namespace controller cannot remove `kubernetes` from namespace `i`.
@@ -120,13 +115,14 @@ impl Cluster<'_> {
                 errors.values().cloned().collect(),
             ));
         }
-        let remaining = self.remaining_content(&self.keys[i].name);
+        let remaining = self.remaining_content(&self.key(i).name);
         if !remaining.is_empty() {
             return Some(NamespaceBlocker::ContentRemains(
-                remaining.iter().map(|&r| self.keys[r].clone()).collect(),
+                remaining.iter().map(|&r| self.key(r).clone()).collect(),
             ));
         }
-        let spec_tokens: Vec<String> = self.objects[i]
+        let spec_tokens: Vec<String> = self
+            .object(i)
             .string_list(&["spec", "finalizers"])
             .into_iter()
             .filter(|t| t != "kubernetes")
@@ -138,16 +134,11 @@ impl Cluster<'_> {
     }
 
     pub(super) fn remaining_content(&self, namespace: &str) -> Vec<usize> {
-        self.in_namespace
-            .get(namespace)
-            .map(|content| {
-                content
-                    .iter()
-                    .copied()
-                    .filter(|&c| self.state[c] != State::Gone)
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.in_namespace(namespace)
+            .iter()
+            .copied()
+            .filter(|&c| self.state[c] != State::Gone)
+            .collect()
     }
 
     /// R-NSC-8: the five conditions of a namespace that stays Terminating.
@@ -202,7 +193,7 @@ impl Cluster<'_> {
             .collect();
         // R-NSC-4 step 3: pods that remain without finalizers once their grace period is
         // over are an error for the pods resource (they stay counted as remaining).
-        let namespace_name = self.keys[i].name.clone();
+        let namespace_name = self.key(i).name.clone();
         let unconfirmed_pods = self
             .remaining_content(&namespace_name)
             .into_iter()
@@ -236,11 +227,11 @@ impl Cluster<'_> {
                 ),
             )
         });
-        let mut remaining = self.remaining_content(&self.keys[i].name);
+        let mut remaining = self.remaining_content(&self.key(i).name);
         // A resource type whose deletion failed is not counted (R-NSC-4 step 2 returns
         // before counting; R-NSC-8).
         remaining.retain(|&r| {
-            let resource = format!("{}.{}", self.plural_of(r), self.keys[r].group);
+            let resource = format!("{}.{}", self.plural_of(r), self.key(r).group);
             pods_error.is_some() && resource == "pods." || !errors.contains_key(&resource)
         });
         // R-NSC-8 quirk of ordered deletion (1.33+, kubernetes/kubernetes#138208): while
@@ -252,7 +243,7 @@ impl Cluster<'_> {
         let mut per_resource: BTreeMap<String, usize> = BTreeMap::new();
         let mut per_finalizer: BTreeMap<String, usize> = BTreeMap::new();
         for &r in &remaining {
-            let resource = format!("{}.{}", self.plural_of(r), self.keys[r].group);
+            let resource = format!("{}.{}", self.plural_of(r), self.key(r).group);
             *per_resource.entry(resource).or_default() += 1;
             for finalizer in &self.finalizers[r] {
                 *per_finalizer.entry(finalizer.clone()).or_default() += 1;

@@ -8,7 +8,7 @@ use super::Cluster;
 
 impl Cluster<'_> {
     pub(super) fn is_pod(&self, i: usize) -> bool {
-        self.keys[i].group.is_empty() && self.keys[i].kind == "Pod"
+        self.key(i).group.is_empty() && self.key(i).kind == "Pod"
     }
 
     /// R-POD-1: a pod on a node whose kubelet does not run (the Node is not `Ready`) is
@@ -19,11 +19,9 @@ impl Cluster<'_> {
         if !self.is_pod(i) {
             return None;
         }
-        let node_name = self.objects[i].str_at(&["spec", "nodeName"])?;
-        let &node = self
-            .by_key
-            .get(&ObjectKey::new("", "Node", None, node_name))?;
-        let node = self.objects[node];
+        let node_name = self.object(i).str_at(&["spec", "nodeName"])?;
+        let node = self.position(&ObjectKey::new("", "Node", None, node_name))?;
+        let node = self.object(node);
         let out_of_service = node
             .value_at(&["spec", "taints"])
             .and_then(|t| t.as_array())

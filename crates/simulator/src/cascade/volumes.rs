@@ -49,7 +49,7 @@ impl Cluster<'_> {
     /// `spec.persistentVolumeReclaimPolicy`, `Retain` when unset (the API server's
     /// default for a PersistentVolume, `pkg/apis/core/v1/defaults.go`).
     pub(super) fn reclaim_policy(&self, volume: usize) -> &str {
-        self.objects[volume]
+        self.object(volume)
             .str_at(&["spec", "persistentVolumeReclaimPolicy"])
             .unwrap_or("Retain")
     }
@@ -57,11 +57,11 @@ impl Cluster<'_> {
     /// The claim of a volume when the change deleted it (not one already being deleted
     /// before the change).
     pub(super) fn released_claim(&self, volume: usize) -> Option<ObjectKey> {
-        let object = self.objects[volume];
+        let object = self.object(volume);
         let namespace = object.str_at(&["spec", "claimRef", "namespace"])?;
         let name = object.str_at(&["spec", "claimRef", "name"])?;
         let claim = ObjectKey::new("", "PersistentVolumeClaim", Some(namespace), name);
-        let &c = self.by_key.get(&claim)?;
+        let c = self.position(&claim)?;
         (self.state[c] == State::Gone && !self.preexisting[c]).then_some(claim)
     }
 
@@ -79,16 +79,12 @@ impl Cluster<'_> {
             return Vec::new();
         };
         let mut users = Vec::new();
-        for &p in self
-            .in_namespace
-            .get(namespace)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
+        for &p in self.in_namespace(namespace) {
             if !self.is_pod(p) {
                 continue;
             }
-            let mounts = self.objects[p]
+            let mounts = self
+                .object(p)
                 .value_at(&["spec", "volumes"])
                 .and_then(|v| v.as_array())
                 .is_some_and(|volumes| {
@@ -105,17 +101,18 @@ impl Cluster<'_> {
             // Owner chains are short (Pod → ReplicaSet → Deployment); the bound keeps a
             // cycle of owner references from looping.
             for _ in 0..8 {
-                let next = self.objects[top]
+                let next = self
+                    .object(top)
                     .owner_references()
                     .iter()
-                    .filter_map(|r| self.by_uid.get(r.uid.as_str()).copied())
+                    .filter_map(|r| self.position_of_uid(r.uid.as_str()))
                     .find(|&o| self.owner_reference_valid(top, o));
                 match next {
                     Some(owner) => top = owner,
                     None => break,
                 }
             }
-            users.push(self.keys[top].clone());
+            users.push(self.key(top).clone());
         }
         users.sort();
         users.dedup();
@@ -123,26 +120,28 @@ impl Cluster<'_> {
     }
 
     pub(super) fn pods_using_claim(&self, claim: usize) -> Vec<ObjectKey> {
-        let Some(ns) = self.keys[claim].namespace.as_deref() else {
+        let Some(ns) = self.key(claim).namespace.as_deref() else {
             return Vec::new();
         };
-        let name = &self.keys[claim].name;
+        let name = &self.key(claim).name;
         let mut users = Vec::new();
-        for &p in self.in_namespace.get(ns).map(Vec::as_slice).unwrap_or(&[]) {
+        for &p in self.in_namespace(ns) {
             if self.state[p] == State::Gone
-                || self.keys[p].kind != "Pod"
-                || !self.keys[p].group.is_empty()
+                || self.key(p).kind != "Pod"
+                || !self.key(p).group.is_empty()
             {
                 continue;
             }
             // R-VOL-1: only pods scheduled to a node (`spec.nodeName` set) hold the claim.
-            if self.objects[p]
+            if self
+                .object(p)
                 .str_at(&["spec", "nodeName"])
                 .is_none_or(str::is_empty)
             {
                 continue;
             }
-            let uses = self.objects[p]
+            let uses = self
+                .object(p)
                 .value_at(&["spec", "volumes"])
                 .and_then(|v| v.as_array())
                 .is_some_and(|volumes| {
@@ -153,7 +152,7 @@ impl Cluster<'_> {
                     })
                 });
             if uses {
-                users.push(self.keys[p].clone());
+                users.push(self.key(p).clone());
             }
         }
         users
@@ -163,14 +162,16 @@ impl Cluster<'_> {
     /// `Bound`. A bound volume becomes `Released` when its claim goes, so the volume is
     /// held while it is `Bound` (or records no phase) and its claim still exists.
     pub(super) fn claim_bound_to_volume(&self, volume: usize) -> Option<ObjectKey> {
-        let phase = self.objects[volume].str_at(&["status", "phase"]);
+        let phase = self.object(volume).str_at(&["status", "phase"]);
         if phase.is_some_and(|phase| phase != "Bound") {
             return None;
         }
-        let claim_ns = self.objects[volume].str_at(&["spec", "claimRef", "namespace"])?;
-        let claim_name = self.objects[volume].str_at(&["spec", "claimRef", "name"])?;
+        let claim_ns = self
+            .object(volume)
+            .str_at(&["spec", "claimRef", "namespace"])?;
+        let claim_name = self.object(volume).str_at(&["spec", "claimRef", "name"])?;
         let key = ObjectKey::new("", "PersistentVolumeClaim", Some(claim_ns), claim_name);
-        let &c = self.by_key.get(&key)?;
+        let c = self.position(&key)?;
         (self.state[c] != State::Gone).then_some(key)
     }
 }

@@ -54,9 +54,11 @@ const EXEMPT_KINDS: &[&str] = &[
 ];
 
 /// The webhooks of every configuration among `objects`.
-pub(super) fn collect(objects: &[&preflight_model::Object]) -> Vec<Webhook> {
+pub(super) fn collect<'o>(
+    objects: impl IntoIterator<Item = &'o preflight_model::Object>,
+) -> Vec<Webhook> {
     let mut webhooks = Vec::new();
-    for (config, object) in objects.iter().enumerate() {
+    for (config, object) in objects.into_iter().enumerate() {
         if object.group() != "admissionregistration.k8s.io"
             || !matches!(
                 object.kind(),
@@ -172,7 +174,7 @@ impl Cluster<'_> {
     /// The error the API server answers for `operation` on object `i` because a
     /// fail-closed webhook that matches it cannot be reached (R-WH-2, R-WH-4), if any.
     pub(super) fn admission_error(&self, operation: Operation, i: usize) -> Option<Refusal> {
-        let key = &self.keys[i];
+        let key = self.key(i);
         if key.group == "admissionregistration.k8s.io" && EXEMPT_KINDS.contains(&key.kind.as_str())
         {
             return None;
@@ -198,8 +200,8 @@ impl Cluster<'_> {
     }
 
     fn webhook_matches(&self, webhook: &Webhook, operation: Operation, i: usize) -> bool {
-        let key = &self.keys[i];
-        let version = split_api_version(self.objects[i].api_version()).1;
+        let key = self.key(i);
+        let version = split_api_version(self.object(i).api_version()).1;
         let resource = self.plural_of(i);
         let scope = if key.namespace.is_some() {
             "Namespaced"
@@ -229,9 +231,8 @@ impl Cluster<'_> {
         // not the snapshot shows it.
         let labels_of_namespace = |name: &str| {
             let mut labels = self
-                .by_key
-                .get(&ObjectKey::namespace_object(name))
-                .map(|&n| self.objects[n].labels())
+                .position(&ObjectKey::namespace_object(name))
+                .map(|n| self.object(n).labels())
                 .unwrap_or_default();
             labels.insert("kubernetes.io/metadata.name".to_string(), name.to_string());
             labels
@@ -243,21 +244,19 @@ impl Cluster<'_> {
         };
         let namespace_ok = namespace_labels
             .is_none_or(|labels| selector_matches(webhook.namespace_selector.as_ref(), &labels));
-        namespace_ok
-            && selector_matches(webhook.object_selector.as_ref(), &self.objects[i].labels())
+        namespace_ok && selector_matches(webhook.object_selector.as_ref(), &self.object(i).labels())
     }
 
     /// Why the API server cannot reach a Service's backend now.
     fn service_unreachable(&self, namespace: &str, name: &str, port: i64) -> Option<Unreachable> {
         let service = self
-            .by_key
-            .get(&ObjectKey::new("", "Service", Some(namespace), name))
-            .copied()
+            .position(&ObjectKey::new("", "Service", Some(namespace), name))
             .filter(|&s| self.state[s] == State::Present);
         let Some(service) = service else {
             return Some(Unreachable::ServiceNotFound);
         };
-        let port_name = self.objects[service]
+        let port_name = self
+            .object(service)
             .value_at(&["spec", "ports"])
             .and_then(Value::as_array)
             .and_then(|ports| {
@@ -278,21 +277,21 @@ impl Cluster<'_> {
     /// conversion webhook is unreachable (R-CRD-5), if any, at the version the namespace
     /// controller reads: the preferred one (R-CRD-4).
     pub(super) fn conversion_error(&self, crd: usize) -> Option<Refusal> {
-        self.conversion_error_at(crd, preferred_version(self.objects[crd])?)
+        self.conversion_error_at(crd, preferred_version(self.object(crd))?)
     }
 
     /// The error of the CRD finalizer's LIST of the instances of CRD `crd`, which reads
     /// at the storage version (R-CRD-2, R-CRD-5): objects stored at any other version
     /// need the conversion webhook.
     pub(super) fn instance_listing_error(&self, crd: usize) -> Option<Refusal> {
-        self.conversion_error_at(crd, storage_version(self.objects[crd])?)
+        self.conversion_error_at(crd, storage_version(self.object(crd))?)
     }
 
     /// The error of reading objects of CRD `crd` at version `read_at` while its
     /// conversion webhook is unreachable, if objects stored at another version may
     /// exist (`status.storedVersions`).
     fn conversion_error_at(&self, crd: usize, read_at: String) -> Option<Refusal> {
-        let object = self.objects[crd];
+        let object = self.object(crd);
         if object.str_at(&["spec", "conversion", "strategy"]) != Some("Webhook") {
             return None;
         }

@@ -42,7 +42,7 @@ impl<'a> Planner<'a> {
                 continue;
             };
             let version = self.kube_version_of(cluster_name);
-            let mut simulation = Simulation::new(snapshot.objects(), version)
+            let mut simulation = Simulation::of_snapshot(snapshot, version)
                 .with_controllers(&self.config.controllers)
                 .with_unavailable_group_versions(self.recorded_unavailable(cluster_name));
             // The deletions in the order given (`what-if`), an Application's cascade in

@@ -95,7 +95,7 @@ impl<'a> Planner<'a> {
         let Some(snapshot) = self.fleet.clusters.get(cluster) else {
             return;
         };
-        let mut simulation = Simulation::new(snapshot.objects(), self.kube_version_of(cluster))
+        let mut simulation = Simulation::of_snapshot(snapshot, self.kube_version_of(cluster))
             .with_controllers(&self.config.controllers)
             .with_unavailable_group_versions(self.recorded_unavailable(cluster));
         let requests = self.manual.get(cluster).cloned().unwrap_or_default();

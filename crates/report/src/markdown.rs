@@ -754,6 +754,7 @@ fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
         if cluster.objects.is_empty()
             && cluster.namespaces.is_empty()
             && cluster.api_services.is_empty()
+            && crate::volumes::retained(&cluster.volumes).is_empty()
         {
             continue;
         }
@@ -904,6 +905,29 @@ fn write_cluster_body(out: &mut String, cluster: &ClusterOutcome, with_causes: b
 
     write_objects(out, "Objects that stay stuck", &stuck, true);
     write_objects(out, "Objects deleted", &deleted, with_causes);
+    write_retained_volumes(out, cluster);
+}
+
+/// Volumes whose claim the change deletes but whose `Retain` policy keeps them (the
+/// destroyed and leaked ones have findings of their own).
+fn write_retained_volumes(out: &mut String, cluster: &ClusterOutcome) {
+    let kept = crate::volumes::retained(&cluster.volumes);
+    if kept.is_empty() {
+        return;
+    }
+    out.push_str("**Volumes kept**\n\n");
+    out.push_str("| Volume | Size | Why it stays |\n");
+    out.push_str("| --- | --- | --- |\n");
+    for volume in kept {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            code_cell(&volume.name),
+            cell(&crate::volumes::size(volume)),
+            cell(&crate::volumes::why_retained(volume))
+        );
+    }
+    out.push('\n');
 }
 
 fn count_namespaces(cluster: &ClusterOutcome, fate: Fate) -> usize {

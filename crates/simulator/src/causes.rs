@@ -181,6 +181,9 @@ pub enum FinalizerBlocker {
     InstancesRemain { count: usize, first: Vec<ObjectKey> },
     /// A well-known controller the snapshot does not run: (kind, name) alternatives.
     ControllerNotRunning(Vec<(String, String)>),
+    /// A controller declared with `--controllers` (not `external`) whose workload the
+    /// snapshot does not show: nothing in the cluster runs it (§14.2).
+    DeclaredControllerAbsent(Vec<ObjectKey>),
     /// No controller is known to remove it.
     NoKnownController,
     /// Its controller's workloads are deleted in the same cascade (R-FIN-1), and how
@@ -252,6 +255,7 @@ impl StuckCause {
                 blocker,
                 FinalizerBlocker::InstancesUnreadable(_)
                     | FinalizerBlocker::ControllerNotRunning(_)
+                    | FinalizerBlocker::DeclaredControllerAbsent(_)
                     | FinalizerBlocker::NoKnownController
                     | FinalizerBlocker::ControllerDeleted { .. }
             ),
@@ -347,6 +351,11 @@ impl fmt::Display for StuckCause {
                         .map(|(kind, name)| format!("{kind} `{name}`"))
                         .collect::<Vec<_>>()
                         .join(" or ")
+                ),
+                FinalizerBlocker::DeclaredControllerAbsent(workloads) => write!(
+                    f,
+                    "finalizer `{finalizer}` is never removed: its controller {} (declared in --controllers) is not in this cluster's snapshot; declare it `external: true` if it runs elsewhere",
+                    keys(workloads, ", ")
                 ),
                 FinalizerBlocker::NoKnownController => write!(
                     f,

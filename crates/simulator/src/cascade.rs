@@ -126,6 +126,9 @@ pub struct NamespaceResult {
     pub cause: DeleteCause,
     /// Whether it was already terminating before the change.
     pub already_terminating: bool,
+    /// Why it stays, when it is stuck (`objects` leaves out a namespace that was already
+    /// terminating, so its causes are only here).
+    pub stuck: Vec<StuckCause>,
     /// Group/versions whose discovery failure alone keeps it.
     pub blocked_by_discovery: Vec<String>,
 }
@@ -1284,8 +1287,19 @@ impl<'a> Cluster<'a> {
                 message: format!("its discovery failed when the cluster was captured: {reason}"),
                 lost_backend: None,
             },
-            None => derived,
+            None => self.unavailable_at_capture(api_service).unwrap_or(derived),
         }
+    }
+
+    /// An APIService whose own status in the snapshot says `Available=False` although its
+    /// Service and endpoints look ready: the availability controller's last check failed
+    /// for a reason the snapshot cannot show (typically `FailedDiscoveryCheck`, the GET of
+    /// `/apis/<group>/<version>` on the backend; R-APISVC-1). It was already unavailable
+    /// when the cluster was captured, and nothing the change deletes makes it available
+    /// (issue 13).
+    fn unavailable_at_capture(&self, api_service: usize) -> Option<Availability> {
+        let status = self.recorded_availability(api_service);
+        (!status.available).then_some(status)
     }
 
     /// R-APISVC-1: availability of an APIService with `spec.service`, as the remote
@@ -1688,6 +1702,7 @@ impl<'a> Cluster<'a> {
                     },
                     cause: cause.clone(),
                     already_terminating: preexisting,
+                    stuck: stuck.clone(),
                     blocked_by_discovery: if fate == Fate::Stuck {
                         failures.iter().map(|f| f.group_version.clone()).collect()
                     } else {

@@ -9,7 +9,7 @@ use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::ObjectKey;
 
 use crate::cascade::{describe, CascadeResult, ObjectResult, Reclaim, ReleasedVolume};
-use crate::causes::{CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure};
+use crate::causes::{stuck_sentence, CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure};
 use crate::deadlock::{Cut, WaitNode};
 use crate::outcome::*;
 
@@ -19,6 +19,36 @@ fn count_of(n: usize, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
+    }
+}
+
+/// "1 namespace stays Terminating: `a`", telling apart the namespaces that were already
+/// Terminating before the change (issue 13): the change does not cause those.
+fn stays_terminating(namespaces: &[&crate::cascade::NamespaceResult]) -> String {
+    let (already, started): (Vec<_>, Vec<_>) =
+        namespaces.iter().partition(|n| n.already_terminating);
+    let phrase = |list: &[&&crate::cascade::NamespaceResult], already: bool| {
+        format!(
+            "{}{} {}: {}",
+            count_of(list.len(), "namespace"),
+            if already {
+                " already Terminating before the change"
+            } else {
+                ""
+            },
+            match (list.len() == 1, already) {
+                (true, false) => "stays Terminating",
+                (false, false) => "stay Terminating",
+                (true, true) => "stays so",
+                (false, true) => "stay so",
+            },
+            list_names(list.iter().map(|n| n.name.as_str()))
+        )
+    };
+    match (started.is_empty(), already.is_empty()) {
+        (_, true) => phrase(&started, false),
+        (true, false) => phrase(&already, true),
+        (false, false) => format!("{}; {}", phrase(&started, false), phrase(&already, true)),
     }
 }
 
@@ -473,23 +503,28 @@ pub fn cluster_findings(
         if let Some(lost) = &api_service.lost_backend {
             chain.extend(trace(lost, &objects, applications));
         }
-        let cause = match (api_service.was_available, &api_service.lost_backend) {
-            (true, Some(lost)) => match origin(lost, &objects, applications) {
-                Some(origin) => format!(
-                    "the change takes its backend away ({} is {origin})",
-                    describe(lost)
-                ),
-                None => "the change takes its backend away".to_string(),
-            },
-            (true, None) => "the change takes its backend away".to_string(),
-            (false, _) => "it is already unavailable before the change".to_string(),
-        };
-        api_phrases.push(format!(
-            "APIService `{name}` ({}) becomes unavailable because {cause}: {} — {}",
-            api_service.outcome.group_version,
-            api_service.outcome.reason,
-            api_service.outcome.message
-        ));
+        let gv = &api_service.outcome.group_version;
+        let (reason, message) = (&api_service.outcome.reason, &api_service.outcome.message);
+        api_phrases.push(match (api_service.was_available, &api_service.lost_backend) {
+            // Broken at capture time: the change does not cause it (issue 13).
+            (false, _) => format!(
+                "APIService `{name}` ({gv}) is already unavailable before the change: {reason} — {message}"
+            ),
+            (true, lost) => {
+                let cause = match lost.as_ref().and_then(|lost| {
+                    origin(lost, &objects, applications).map(|origin| (lost, origin))
+                }) {
+                    Some((lost, origin)) => format!(
+                        "the change takes its backend away ({} is {origin})",
+                        describe(lost)
+                    ),
+                    None => "the change takes its backend away".to_string(),
+                };
+                format!(
+                    "APIService `{name}` ({gv}) becomes unavailable because {cause}: {reason} — {message}"
+                )
+            }
+        });
         let manager = if api_service.recreated_by.is_some() {
             // A replacement whose sync failed does not self-heal (R-ARGO-5).
             None
@@ -722,11 +757,10 @@ pub fn cluster_findings(
     ));
 
     // Namespaces that discovery keeps, with their cause.
-    let discovery_blocked: Vec<&str> = result
+    let discovery_blocked: Vec<&crate::cascade::NamespaceResult> = result
         .namespaces
         .iter()
         .filter(|n| n.fate == Fate::Stuck && !n.blocked_by_discovery.is_empty())
-        .map(|n| n.name.as_str())
         .collect();
     if !unavailable.is_empty() {
         let mut story = api_phrases.join("; ");
@@ -752,23 +786,16 @@ pub fn cluster_findings(
                 .collect();
             let _ = write!(
                 story,
-                ". While API discovery of {} fails, the namespace controller finalizes no namespace (NamespaceDeletionDiscoveryFailure), so {} {} Terminating: {}",
+                ". While API discovery of {} fails, the namespace controller finalizes no namespace (NamespaceDeletionDiscoveryFailure), so {}",
                 gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", "),
-                count_of(discovery_blocked.len(), "namespace"),
-                if discovery_blocked.len() == 1 { "stays" } else { "stay" },
-                list_names(discovery_blocked.iter().copied())
+                stays_terminating(&discovery_blocked)
             );
             if blocked_count > 0 {
                 finding.consequences.push(FindingCode::ReplacementBlocked);
                 let _ = write!(story, ". {replacements_phrase}");
             }
             let mut chain = vec![
-                format!(
-                    "{} {} Terminating: {}",
-                    count_of(discovery_blocked.len(), "namespace"),
-                    if discovery_blocked.len() == 1 { "stays" } else { "stay" },
-                    list_names(discovery_blocked.iter().copied())
-                ),
+                stays_terminating(&discovery_blocked),
                 format!(
                     "the namespace controller cannot finish any deletion: discovery of {} fails (NamespaceDeletionDiscoveryFailure)",
                     gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
@@ -824,9 +851,8 @@ pub fn cluster_findings(
         .filter(|n| n.fate == Fate::Stuck && n.blocked_by_discovery.is_empty())
     {
         let key = ObjectKey::namespace_object(&namespace.name);
-        let namespace_object = objects.get(&key);
-        let reason = namespace_object.map(|o| o.reason()).unwrap_or_default();
-        let namespace_causes: &[StuckCause] = namespace_object.map_or(&[], |o| &o.stuck);
+        let namespace_causes: &[StuckCause] = &namespace.stuck;
+        let reason = stuck_sentence(namespace_causes);
         let remaining: Vec<&ObjectResult> = result
             .objects
             .iter()
@@ -865,10 +891,18 @@ pub fn cluster_findings(
         let mut finding = ClusterFinding::new(
             Severity::Critical,
             FindingCode::StuckNamespace,
-            format!(
-                "namespace `{}` will stay Terminating: {reason}",
-                namespace.name
-            ),
+            if namespace.already_terminating {
+                // Stuck at capture time: the change does not cause it (issue 13).
+                format!(
+                    "namespace `{}` is already Terminating before the change and stays so: {reason}",
+                    namespace.name
+                )
+            } else {
+                format!(
+                    "namespace `{}` will stay Terminating: {reason}",
+                    namespace.name
+                )
+            },
         );
         finding.remediation = remediation;
         findings.push(finding);

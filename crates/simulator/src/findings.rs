@@ -9,7 +9,9 @@ use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::ObjectKey;
 
 use crate::cascade::{describe, CascadeResult, ObjectResult, Reclaim, ReleasedVolume};
-use crate::causes::{stuck_sentence, CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure};
+use crate::causes::{
+    stuck_sentence, CreateRefusal, DeleteCause, Refusal, StuckCause, SyncFailure, SyncRetry,
+};
 use crate::deadlock::{Cut, WaitNode};
 use crate::outcome::*;
 
@@ -50,6 +52,25 @@ fn stays_terminating(namespaces: &[&crate::cascade::NamespaceResult]) -> String 
         (true, false) => phrase(&already, true),
         (false, false) => format!("{}; {}", phrase(&started, false), phrase(&already, true)),
     }
+}
+
+/// What Argo CD does after a replacement's sync failed, for the retry policies of the
+/// blocked replacements (R-ARGO-5, `controller/appcontroller.go`).
+fn retry_phrase(retries: &BTreeSet<SyncRetry>) -> String {
+    if retries.is_empty() {
+        return "they sync only by hand".to_string();
+    }
+    let mut phrase = retries
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if retries.iter().any(|r| r.gives_up()) {
+        phrase.push_str(", then Argo CD does not sync the same revision again by itself, and self-heal does not either (it follows only a successful sync): they stay failed until synced by hand or a new commit");
+    } else {
+        phrase.push_str(": they recover by themselves once the namespace is gone");
+    }
+    phrase
 }
 
 /// How many names a message lists before it says "and N more".
@@ -700,6 +721,7 @@ pub fn cluster_findings(
     let mut blocked_count = 0;
     let mut down = BTreeSet::new();
     let mut sync = Vec::new();
+    let mut retries: BTreeSet<SyncRetry> = BTreeSet::new();
     for app in applications.iter().filter(|a| a.action == Action::Create) {
         if app.destination.cluster.as_deref() != Some(cluster) {
             continue;
@@ -732,7 +754,16 @@ pub fn cluster_findings(
                 ));
             }
         }
-        sync.push(format!("{}/{}", app.namespace, app.name));
+        // An Application with no failure recorded (not automated) is synced by hand anyway.
+        let app_retries: BTreeSet<SyncRetry> = sync_failures
+            .iter()
+            .filter(|f| f.application == app.name)
+            .map(|f| f.retry)
+            .collect();
+        retries.extend(app_retries.iter().copied());
+        if app_retries.is_empty() || app_retries.iter().any(|r| r.gives_up()) {
+            sync.push(format!("{}/{}", app.namespace, app.name));
+        }
     }
     let down: Vec<String> = down.into_iter().collect();
     let down_phrase = if down.is_empty() {
@@ -741,7 +772,7 @@ pub fn cluster_findings(
         down.join(", ")
     };
     let replacements_phrase = format!(
-        "{} cannot sync because {} Terminating and creating content there is forbidden ({} refused): the replacements of {}; workloads that stay down: {down_phrase}; automated sync does not retry a failed sync of the same revision unless `syncPolicy.retry` is set",
+        "{} cannot sync because {} Terminating and creating content there is forbidden ({} refused): the replacements of {}; workloads that stay down: {down_phrase}; {}",
         count_of(blocked_count, "replacement Application"),
         if blocked_count == 1 {
             "its namespace stays"
@@ -750,6 +781,7 @@ pub fn cluster_findings(
         },
         count_of(sync_failures.len(), "object"),
         blocked_sets.iter().cloned().collect::<Vec<_>>().join(", "),
+        retry_phrase(&retries),
     );
     let wait_step = Step::OnCluster(format!(
         "wait --for=delete namespace/{} --timeout=5m",
@@ -826,8 +858,10 @@ pub fn cluster_findings(
         finding.remediation = discovery_remediation.clone();
         if blocked_count > 0 {
             finding.remediation.push(wait_step.clone());
-            finding.remediation.push(Step::SyncReplacements);
-            finding.sync = sync.clone();
+            if !sync.is_empty() {
+                finding.remediation.push(Step::SyncReplacements);
+                finding.sync = sync.clone();
+            }
         } else if !discovery_blocked.is_empty() {
             finding.remediation.push(Step::OnCluster(
                 "get namespaces --field-selector status.phase=Terminating".to_string(),
@@ -840,8 +874,11 @@ pub fn cluster_findings(
             FindingCode::ReplacementBlocked,
             format!("{replacements_phrase}. This assumes the worst order, as real clusters race: the new Applications sync within seconds, while the old namespaces still terminate (pods have grace periods)"),
         );
-        finding.remediation = vec![wait_step, Step::SyncReplacements];
-        finding.sync = sync;
+        finding.remediation = vec![wait_step];
+        if !sync.is_empty() {
+            finding.remediation.push(Step::SyncReplacements);
+            finding.sync = sync;
+        }
         findings.push(finding);
     }
 

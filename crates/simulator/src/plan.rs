@@ -27,7 +27,7 @@ use crate::cascade::{
     describe, CascadeResult, DeclaredController, DeletionRequest, KubeVersion, Propagation,
     Reclaim, Simulation,
 };
-use crate::causes::{DeleteCause, SyncFailure};
+use crate::causes::{DeleteCause, SyncFailure, SyncRetry};
 use crate::controller::{ControllerSettings, CMD_PARAMS_CONFIG_MAP};
 use crate::findings;
 use crate::ignore::{apply_merge_patch, merge_patch, IgnoreRules};
@@ -1621,17 +1621,20 @@ impl<'a> Planner<'a> {
             else {
                 continue;
             };
-            let automated = self
+            let after = self
                 .outcome
                 .applications
                 .iter()
                 .find(|a| a.name == replacement && a.action == Action::Create)
-                .and_then(|a| a.after.as_ref())
+                .and_then(|a| a.after.as_ref());
+            let automated = after
                 .and_then(|after| after.pointer("/spec/syncPolicy/automated"))
                 .is_some_and(|automated| !automated.is_null());
             if !automated {
                 continue;
             }
+            let retry =
+                SyncRetry::of(after.and_then(|after| after.pointer("/spec/syncPolicy/retry")));
             for key in &wave.tracked {
                 if let Err(refusal) = simulation.reapply(key, &replacement) {
                     failures.push(SyncFailure {
@@ -1639,6 +1642,7 @@ impl<'a> Planner<'a> {
                         application: replacement.clone(),
                         object: key.clone(),
                         refusal,
+                        retry,
                     });
                 }
             }

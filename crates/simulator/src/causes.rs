@@ -470,3 +470,36 @@ impl fmt::Display for SyncRetry {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SyncRetry;
+    use serde_json::json;
+
+    /// `controller/appcontroller.go`, `autoSync`: `Retry{Limit: 5}` unless
+    /// `syncPolicy.retry` replaces it; `RetryStrategy.Limit` 0 (or absent) means no retry,
+    /// a negative limit retries until the sync succeeds.
+    #[test]
+    fn r_argo_5_sync_retry_follows_the_application_sync_policy() {
+        let cases = [
+            (None, SyncRetry::Default, true),
+            (Some(json!(null)), SyncRetry::Default, true),
+            (Some(json!({})), SyncRetry::Limit(0), true),
+            (Some(json!({"limit": 3})), SyncRetry::Limit(3), true),
+            (Some(json!({"limit": -1})), SyncRetry::Unlimited(-1), false),
+        ];
+        for (retry, expected, gives_up) in cases {
+            let actual = SyncRetry::of(retry.as_ref());
+            assert_eq!(actual, expected, "{retry:?}");
+            assert_eq!(actual.gives_up(), gives_up, "{retry:?}");
+        }
+        assert_eq!(
+            SyncRetry::Limit(1).to_string(),
+            "`syncPolicy.retry.limit: 1` retries the failed sync 1 time"
+        );
+        assert_eq!(
+            SyncRetry::Limit(0).to_string(),
+            "`syncPolicy.retry` sets no retries (limit 0)"
+        );
+    }
+}

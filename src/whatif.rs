@@ -203,7 +203,9 @@ pub fn cluster<'f>(fleet: &'f Fleet, name: &str) -> Result<&'f ClusterSnapshot> 
 }
 
 /// Reads a `--controllers` file: a YAML list of
-/// `{workload: {apiVersion, kind, namespace, name}, removesFinalizers: [...], serves: [...]}`.
+/// `{workload: {apiVersion, kind, namespace, name}, removesFinalizers: [...], serves: [...],
+/// external: bool}`. Unknown fields are refused, so that a misspelt `external` does not
+/// silently turn a controller running elsewhere into a dead one.
 pub fn load_controllers(path: &Path) -> Result<Vec<DeclaredController>> {
     let text = preflight_cluster_snapshot::read_text_file(
         path,
@@ -222,6 +224,30 @@ pub fn load_controllers(path: &Path) -> Result<Vec<DeclaredController>> {
                 path.display(),
                 index + 1
             )
+        };
+        let Some(fields) = entry.as_object() else {
+            bail!(
+                "{}: controller {}: expected a mapping with `workload`",
+                path.display(),
+                index + 1
+            );
+        };
+        if let Some(unknown) = fields.keys().find(|k| {
+            !matches!(
+                k.as_str(),
+                "workload" | "removesFinalizers" | "serves" | "external"
+            )
+        }) {
+            bail!(
+                "{}: unknown field (expected `workload`, `removesFinalizers`, `serves` or `external`)",
+                at(unknown)
+            );
+        }
+        let external = match entry.get("external") {
+            None => false,
+            Some(value) => value
+                .as_bool()
+                .with_context(|| format!("{} must be `true` or `false`", at("external")))?,
         };
         let workload = entry
             .get("workload")
@@ -287,6 +313,7 @@ pub fn load_controllers(path: &Path) -> Result<Vec<DeclaredController>> {
                 &name,
             ),
             removes_finalizers: removes,
+            external,
         });
     }
     Ok(controllers)

@@ -464,6 +464,59 @@ fn captured_stale_group_version_holds_the_namespace_deleted_on_that_cluster() {
     snapshot_all_formats("captured-apiservice-unavailable");
 }
 
+/// Issue 13: a replacement whose namespace stays Terminating cannot sync (NamespaceLifecycle
+/// admission, R-OBJ-9). What follows is Argo CD's retry policy (`controller/appcontroller.go`,
+/// `autoSync` and `alreadyAttemptedSync`): by default 5 retries and then no new sync of
+/// the same revision, self-heal included, so a sync by hand is needed; with
+/// `syncPolicy.retry.limit: -1` the replacement recovers by itself once the namespace is
+/// freed. Where the namespace finishes (the other clusters), nothing is reported.
+#[test]
+fn replacement_sync_failure_follows_argo_cd_retry_policy() {
+    let message_and_steps = |name: &str| {
+        let (code, report) = plan_json(name);
+        assert_eq!(code, 1, "{name}");
+        let unavailable = findings(&report, "apiservice-unavailable");
+        assert_eq!(unavailable.len(), 1, "{name}: {unavailable:?}");
+        assert_eq!(unavailable[0]["cluster"], "e1-k8s-lab-a", "{name}");
+        for blocked in findings(&report, "replacement-blocked") {
+            assert_eq!(
+                blocked["clusters"],
+                serde_json::json!(["e1-k8s-lab-a"]),
+                "{name}: a replacement whose namespace finishes is not blocked"
+            );
+        }
+        let steps: Vec<String> = unavailable[0]["remediation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        (
+            unavailable[0]["message"].as_str().unwrap().to_string(),
+            steps,
+        )
+    };
+    let (message, steps) = message_and_steps("captured-apiservice-unavailable");
+    assert!(
+        message.contains("automated sync retries the failed sync 5 times (the default without `syncPolicy.retry`), about 2.5 minutes in all, then Argo CD does not sync the same revision again by itself, and self-heal does not either"),
+        "{message}"
+    );
+    assert!(
+        steps.iter().any(|s| s.starts_with("argocd app sync")),
+        "{steps:?}"
+    );
+    let (message, steps) = message_and_steps("replacement-retries-until-the-namespace-is-gone");
+    assert!(
+        message.contains("`syncPolicy.retry.limit: -1` retries the failed sync until it succeeds: they recover by themselves once the namespace is gone"),
+        "{message}"
+    );
+    assert!(
+        !steps.iter().any(|s| s.starts_with("argocd app sync")),
+        "{steps:?}"
+    );
+    snapshot_all_formats("replacement-retries-until-the-namespace-is-gone");
+}
+
 /// Issue 11: a `capture.json` the loader cannot read stops `plan` with exit 2, naming the
 /// file and the field, rather than planning as if nothing were unavailable.
 #[test]

@@ -226,6 +226,104 @@ fn c02_operator_deleted_with_the_objects_carrying_its_finalizer() {
     );
 }
 
+/// Issue 13: a declared controller whose workload the snapshot does not show is not
+/// running (§14.2), unless it is declared `external: true`.
+#[test]
+fn c02_declared_controller_absent_from_the_snapshot_is_dead_unless_external() {
+    check(
+        "c02-declared-controller-not-in-snapshot",
+        1,
+        &["stuck-namespace", "stuck-object"],
+        &["lab/team-a"],
+    );
+    check("c02-negative-declared-external-controller", 0, &[], &[]);
+}
+
+/// Issue 13: state already broken when the cluster was captured. An APIService whose
+/// status says `Available=False` is unavailable before the change, whatever its endpoints
+/// show; a namespace already Terminating is reported as such, with its cause, not as
+/// deleted by the change.
+#[test]
+fn issue_13_state_already_broken_at_capture_time() {
+    check(
+        "already-broken-apiservice-failed-discovery-check",
+        1,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/old-team", "lab/team-a"],
+    );
+    let report = run_scenario("already-broken-apiservice-failed-discovery-check");
+    let message = report.json["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("APIService `v1beta1.metrics.k8s.io` (metrics.k8s.io/v1beta1) is already unavailable before the change: FailedDiscoveryCheck"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("so 1 namespace stays Terminating: `team-a`; 1 namespace already Terminating before the change stays so: `old-team`"),
+        "{message}"
+    );
+    check("already-broken-negative-apiservice-available", 0, &[], &[]);
+    check(
+        "already-terminating-namespace-held-by-a-finalizer",
+        1,
+        &["stuck-namespace"],
+        &["lab/old-team"],
+    );
+    let report = run_scenario("already-terminating-namespace-held-by-a-finalizer");
+    let finding = &report.json["findings"][0]["message"];
+    assert!(
+        finding.as_str().unwrap().starts_with(
+            "namespace `old-team` is already Terminating before the change and stays so: finalizer `controller.cattle.io/namespace-auth` is never removed"
+        ),
+        "{finding}"
+    );
+}
+
+/// A `--controllers` file is read strictly: `external` must be a boolean, and an unknown
+/// field (a misspelt `external`) is refused rather than ignored. Exit code 2.
+#[test]
+fn controllers_file_errors_name_the_file_the_controller_and_the_field() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let workload = "- workload: {apiVersion: apps/v1, kind: Deployment, namespace: ops, name: op}\n  removesFinalizers: [example.com/cleanup]\n";
+    for (extra, expected) in [
+        (
+            "  external: \"yes\"\n",
+            "field `external` must be `true` or `false`",
+        ),
+        (
+            "  externl: true\n",
+            "field `externl`: unknown field (expected `workload`, `removesFinalizers`, `serves` or `external`)",
+        ),
+    ] {
+        let file = dir.path().join("controllers.yaml");
+        std::fs::write(&file, format!("{workload}{extra}")).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_argocd-preflight"))
+            .args([
+                "what-if",
+                "--snapshot",
+                "tests/scenarios/c02-declared-controller-not-in-snapshot/snapshot",
+                "--cluster",
+                "lab",
+                "--delete",
+                "namespace/team-a",
+                "--controllers",
+            ])
+            .arg(&file)
+            .current_dir(root)
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "error: {}: controller 1: {expected}\n",
+                file.display()
+            )
+        );
+    }
+}
+
 #[test]
 fn c03_to_c05_admission_webhooks_without_backend() {
     check(

@@ -55,8 +55,9 @@ def uid(*parts):
 
 
 def appset(name, suffix, path, namespace, *, old_names=True, preserve=False,
-           policy=None, bad_selector=False, revision="main"):
-    """An ApplicationSet as the platform team writes it (fasttemplate mode)."""
+           policy=None, bad_selector=False, revision="main", retry=None):
+    """An ApplicationSet as the platform team writes it (fasttemplate mode); `retry` is
+    the template's `syncPolicy.retry`."""
     app_name = f"{{{{name}}}}-{suffix}" if old_names else f"{suffix}-{{{{name}}}}"
     if name == "kube-metrics-server":
         generators = [
@@ -83,6 +84,8 @@ def appset(name, suffix, path, namespace, *, old_names=True, preserve=False,
             },
         },
     }
+    if retry is not None:
+        spec["template"]["spec"]["syncPolicy"]["retry"] = retry
     sync_policy = {}
     if preserve:
         sync_policy["preserveResourcesOnDeletion"] = True
@@ -544,6 +547,26 @@ that cluster can finish deleting (R-DISC-4): `kube-log` stays `Terminating` on
 `e1-k8s-lab-a` and is deleted on the other clusters.
 """,
         head_override={"kube-log": {"old_names": False}},
+        captured_unavailable={"e1-k8s-lab-a": ["metrics.k8s.io/v1beta1"]},
+    )
+    scenario(
+        "replacement-retries-until-the-namespace-is-gone",
+        """
+# replacement-retries-until-the-namespace-is-gone
+
+captured-apiservice-unavailable with `syncPolicy.retry.limit: -1` in the head template of
+`kube-log` (issue 13). The replacement's sync still fails on `e1-k8s-lab-a`, where
+`kube-log` stays `Terminating`: the API server refuses to create content in a terminating
+namespace (NamespaceLifecycle admission, `plugin/pkg/admission/namespace/lifecycle/admission.go`,
+R-OBJ-9). Without `retry`, `autoSync` (`controller/appcontroller.go`) gives an automated sync
+5 retries, and once that operation has failed, `alreadyAttemptedSync` keeps it (and
+self-heal) from syncing the same revision again, so the replacement needs a sync by hand.
+With a negative limit, `processRequestedAppOperation` retries until the sync succeeds: the
+replacement recovers by itself once the namespace is freed, and the report asks for no
+`argocd app sync`. On `e1-k8s-lab-b` and `e1-k8s-test-a` (the negative) the namespace
+finishes deleting and nothing is reported about the replacements.
+""",
+        head_override={"kube-log": {"old_names": False, "retry": {"limit": -1}}},
         captured_unavailable={"e1-k8s-lab-a": ["metrics.k8s.io/v1beta1"]},
     )
 

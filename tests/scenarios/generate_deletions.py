@@ -152,6 +152,24 @@ def metrics_cluster():
             *app_workload("team-a")]
 
 
+def terminating_ns(name, finalizers=None):
+    """A namespace already being deleted when the cluster was captured."""
+    out = ns(name, finalizers=finalizers)
+    out["metadata"]["deletionTimestamp"] = "2026-11-30T08:00:00Z"
+    out["status"] = {"phase": "Terminating"}
+    return out
+
+
+def failed_discovery_check(api_service):
+    """The APIService as the availability controller left it when its probe of the
+    backend's discovery failed (R-APISVC-1, `FailedDiscoveryCheck`)."""
+    out = json.loads(json.dumps(api_service))
+    out["status"] = {"conditions": [{
+        "type": "Available", "status": "False", "reason": "FailedDiscoveryCheck",
+        "message": "failing or missing response from https://10.0.0.9:10250/apis/metrics.k8s.io/v1beta1: bad status from https://10.0.0.9:10250/apis/metrics.k8s.io/v1beta1: 503"}]}
+    return out
+
+
 def base_args(name, *deletes, extra=()):
     out = ["what-if", "--snapshot", "{dir}/snapshot", "--cluster", "lab"]
     for d in deletes:
@@ -230,6 +248,72 @@ resources stuck.
         extra_files={"controllers.yaml": """- workload: {apiVersion: apps/v1, kind: Deployment, namespace: gadget-system, name: gadget-operator}
   removesFinalizers: [gadgets.example.com/finalizer]
 """})
+
+    gadget = obj("example.com/v1", "Gadget", "g1", "team-a",
+                 metadata={"finalizers": ["gadgets.example.com/finalizer"]})
+    gadget_controller = """- workload: {apiVersion: apps/v1, kind: Deployment, namespace: gadget-system, name: gadget-operator}
+  removesFinalizers: [gadgets.example.com/finalizer]
+"""
+    write("c02-declared-controller-not-in-snapshot", """
+# c02-declared-controller-not-in-snapshot
+
+A controller declared with `--controllers` whose workload the snapshot does not show
+(issue 13). A controller is alive only while its workload exists and its namespace is not
+terminating (rulebook §14.2, R-FIN-1); absent from the snapshot, it is not running in the
+cluster, so the finalizer it would remove stays and namespace `team-a` stays
+`Terminating` with `NamespaceFinalizersRemaining`
+(`pkg/controller/namespace/deletion/namespaced_resources_deleter.go`: `deleteAllContent`
+counts the finalizers left on the namespace's content and keeps the namespace).
+""", {"lab": [ns("default"), ns("team-a"), gadget]},
+        base_args("c02x", "namespace/team-a", extra=["--controllers", "{dir}/controllers.yaml"]),
+        extra_files={"controllers.yaml": gadget_controller})
+
+    write("c02-negative-declared-external-controller", """
+# c02-negative-declared-external-controller
+
+Negative of c02-declared-controller-not-in-snapshot: the same snapshot and deletion, but the
+controller is declared `external: true` (it runs outside the cluster, with its own
+kubeconfig). Nothing the change deletes can stop it, so it removes its finalizer and the
+namespace goes (§6: a finalizer whose controller runs is removed).
+""", {"lab": [ns("default"), ns("team-a"), gadget]},
+        base_args("c02e", "namespace/team-a", extra=["--controllers", "{dir}/controllers.yaml"]),
+        extra_files={"controllers.yaml": gadget_controller + "  external: true\n"})
+
+    broken = [o if o["kind"] != "APIService" else failed_discovery_check(o) for o in metrics_cluster()]
+    write("already-broken-apiservice-failed-discovery-check", """
+# already-broken-apiservice-failed-discovery-check
+
+State already broken at capture time (issue 13). The APIService `v1beta1.metrics.k8s.io`
+has a Service with a ready endpoint, but its own status says `Available=False`
+(`FailedDiscoveryCheck`): the aggregator's availability controller could not get
+`/apis/metrics.k8s.io/v1beta1` from the backend, which no endpoint in the snapshot can show
+(`staging/src/k8s.io/kube-aggregator/pkg/controllers/status/remote`, R-APISVC-1). It is
+already unavailable before the change, so discovery already fails (R-DISC-4): namespace
+`old-team`, deleted before the capture, is already `Terminating` and stays so, and the
+deletion of `team-a` the change starts stays `Terminating` too
+(`namespaced_resources_deleter.go`: `deleteAllContent` returns the discovery error and
+`Delete` returns before finalizing).
+""", {"lab": [*broken, terminating_ns("old-team")]}, base_args("ab", "namespace/team-a"))
+
+    write("already-broken-negative-apiservice-available", """
+# already-broken-negative-apiservice-available
+
+Negative of already-broken-apiservice-failed-discovery-check: the same cluster, with
+namespace `old-team` already `Terminating` at capture, but the APIService's status says
+`Available=True` and its backend is ready. Discovery works, so the old namespace finishes
+(nothing holds it, R-NSC-2) and so does `team-a`.
+""", {"lab": [*metrics_cluster(), terminating_ns("old-team")]}, base_args("abn", "namespace/team-a"))
+
+    write("already-terminating-namespace-held-by-a-finalizer", """
+# already-terminating-namespace-held-by-a-finalizer
+
+A namespace already `Terminating` at capture time on a cluster the change touches, held by
+Rancher's `controller.cattle.io/namespace-auth` finalizer while Rancher does not run
+(R-NSAPI-6, rancher/rancher#36450). The change (deleting `team-a`) does not cause it: the
+report lists `old-team` as already stuck before the change, with its cause, and
+`team-a` finishes.
+""", {"lab": [*metrics_cluster(), terminating_ns("old-team", finalizers=["controller.cattle.io/namespace-auth"])]},
+        base_args("atn", "namespace/team-a"))
 
     kyverno = [ns("kyverno"), *backend("kyverno", "kyverno-svc")]
     write("c03-delete-webhook-backend-gone", """

@@ -187,6 +187,9 @@ pub enum FinalizerBlocker {
     InstancesRemain { count: usize, first: Vec<ObjectKey> },
     /// A well-known controller the snapshot does not run: (kind, name) alternatives.
     ControllerNotRunning(Vec<(String, String)>),
+    /// A controller declared with `--controllers` (not `external`) whose workload the
+    /// snapshot does not show: nothing in the cluster runs it (§14.2).
+    DeclaredControllerAbsent(Vec<ObjectKey>),
     /// No controller is known to remove it.
     NoKnownController,
     /// Its controller's workloads are deleted in the same cascade (R-FIN-1), and how
@@ -258,6 +261,7 @@ impl StuckCause {
                 blocker,
                 FinalizerBlocker::InstancesUnreadable(_)
                     | FinalizerBlocker::ControllerNotRunning(_)
+                    | FinalizerBlocker::DeclaredControllerAbsent(_)
                     | FinalizerBlocker::NoKnownController
                     | FinalizerBlocker::ControllerDeleted { .. }
             ),
@@ -354,6 +358,11 @@ impl fmt::Display for StuckCause {
                         .collect::<Vec<_>>()
                         .join(" or ")
                 ),
+                FinalizerBlocker::DeclaredControllerAbsent(workloads) => write!(
+                    f,
+                    "finalizer `{finalizer}` is never removed: its controller {} (declared in --controllers) is not in this cluster's snapshot; declare it `external: true` if it runs elsewhere",
+                    keys(workloads, ", ")
+                ),
                 FinalizerBlocker::NoKnownController => write!(
                     f,
                     "finalizer `{finalizer}` is never removed: no controller known to remove it (declare it with `--controllers`)"
@@ -408,4 +417,95 @@ pub struct SyncFailure {
     pub application: String,
     pub object: ObjectKey,
     pub refusal: CreateRefusal,
+    /// How Argo CD retries the failed sync.
+    pub retry: SyncRetry,
+}
+
+/// How Argo CD retries a failed automated sync (R-ARGO-5). `autoSync`
+/// (`controller/appcontroller.go`) starts the operation with `Retry{Limit: 5}` unless
+/// `syncPolicy.retry` replaces it; `processRequestedAppOperation` retries a failed
+/// operation after `RetryStrategy.NextRetryAt` (5 s, doubling, at most 3 min by default).
+/// Once the operation has failed, `alreadyAttemptedSync` keeps `autoSync` from syncing
+/// the same revision again (condition `SyncError`, "Failed last sync attempt"), and
+/// self-heal does not either: it follows only a successful sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SyncRetry {
+    /// No `syncPolicy.retry`: 5 retries, 5 s to 80 s apart (about 2.5 minutes in all).
+    Default,
+    /// `syncPolicy.retry.limit` ≥ 0 (`0`, or no `limit`, does not retry).
+    Limit(i64),
+    /// `syncPolicy.retry.limit` < 0: retried until it succeeds.
+    Unlimited(i64),
+}
+
+impl SyncRetry {
+    /// Read from an Application's `spec.syncPolicy.retry` (absent: the default).
+    pub fn of(retry: Option<&serde_json::Value>) -> SyncRetry {
+        match retry {
+            None | Some(serde_json::Value::Null) => SyncRetry::Default,
+            Some(retry) => match retry.get("limit").and_then(serde_json::Value::as_i64) {
+                Some(limit) if limit < 0 => SyncRetry::Unlimited(limit),
+                limit => SyncRetry::Limit(limit.unwrap_or(0)),
+            },
+        }
+    }
+
+    /// Whether Argo CD stops retrying, so that someone must sync by hand (or push a new
+    /// revision) once the cause is gone.
+    pub fn gives_up(self) -> bool {
+        !matches!(self, SyncRetry::Unlimited(_))
+    }
+}
+
+impl fmt::Display for SyncRetry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyncRetry::Default => f.write_str(
+                "automated sync retries the failed sync 5 times (the default without `syncPolicy.retry`), about 2.5 minutes in all",
+            ),
+            SyncRetry::Limit(0) => f.write_str("`syncPolicy.retry` sets no retries (limit 0)"),
+            SyncRetry::Limit(limit) => write!(
+                f,
+                "`syncPolicy.retry.limit: {limit}` retries the failed sync {limit} {}",
+                if *limit == 1 { "time" } else { "times" }
+            ),
+            SyncRetry::Unlimited(limit) => write!(
+                f,
+                "`syncPolicy.retry.limit: {limit}` retries the failed sync until it succeeds"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SyncRetry;
+    use serde_json::json;
+
+    /// `controller/appcontroller.go`, `autoSync`: `Retry{Limit: 5}` unless
+    /// `syncPolicy.retry` replaces it; `RetryStrategy.Limit` 0 (or absent) means no retry,
+    /// a negative limit retries until the sync succeeds.
+    #[test]
+    fn r_argo_5_sync_retry_follows_the_application_sync_policy() {
+        let cases = [
+            (None, SyncRetry::Default, true),
+            (Some(json!(null)), SyncRetry::Default, true),
+            (Some(json!({})), SyncRetry::Limit(0), true),
+            (Some(json!({"limit": 3})), SyncRetry::Limit(3), true),
+            (Some(json!({"limit": -1})), SyncRetry::Unlimited(-1), false),
+        ];
+        for (retry, expected, gives_up) in cases {
+            let actual = SyncRetry::of(retry.as_ref());
+            assert_eq!(actual, expected, "{retry:?}");
+            assert_eq!(actual.gives_up(), gives_up, "{retry:?}");
+        }
+        assert_eq!(
+            SyncRetry::Limit(1).to_string(),
+            "`syncPolicy.retry.limit: 1` retries the failed sync 1 time"
+        );
+        assert_eq!(
+            SyncRetry::Limit(0).to_string(),
+            "`syncPolicy.retry` sets no retries (limit 0)"
+        );
+    }
 }

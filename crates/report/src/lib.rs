@@ -19,6 +19,7 @@ mod markdown;
 mod progressive;
 mod summary;
 mod text;
+mod volumes;
 
 #[cfg(test)]
 mod tests;

@@ -977,3 +977,49 @@ fn progressive_sync_and_application_set_facts_are_rendered_in_every_format() {
         json!(["spec.template.spec.project: Required value"])
     );
 }
+
+/// Issue 13: a volume whose claim the change deletes but whose `Retain` reclaim policy
+/// keeps it is listed, briefly, in the text and Markdown reports (R-VOL-3); destroyed and
+/// leaked volumes have findings of their own and are not repeated there.
+#[test]
+fn retained_volumes_are_listed_in_text_and_markdown() {
+    use preflight_outcome::{VolumeFate, VolumeOutcome};
+    let volume = |name: &str, outcome: VolumeFate, policy: &str| VolumeOutcome {
+        name: name.to_string(),
+        capacity: Some("50Gi".to_string()),
+        storage_class: Some("gp3".to_string()),
+        reclaim_policy: policy.to_string(),
+        claim: format!("team-a/data-{name}"),
+        used_by: vec!["StatefulSet team-a/postgres".to_string()],
+        outcome,
+    };
+    let mut outcome = all_clear();
+    outcome.clusters = vec![ClusterOutcome {
+        name: LAB_A.to_string(),
+        volumes: vec![
+            volume("pv-kept", VolumeFate::Retained, "Retain"),
+            volume("pv-gone", VolumeFate::Deleted, "Delete"),
+        ],
+        ..ClusterOutcome::default()
+    }];
+    let text = render_text(&outcome);
+    assert!(
+        text.contains(
+            "\nVolumes kept on e1-k8s-lab-a\n  persistentvolume pv-kept (50Gi, storage class gp3)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "reclaim policy `Retain` keeps the volume `Released` with its data (R-VOL-3)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("pv-gone"), "{text}");
+    let markdown = render_markdown(&outcome);
+    assert!(
+        markdown.contains("**Volumes kept**\n\n| Volume | Size | Why it stays |\n| --- | --- | --- |\n| `pv-kept` | 50Gi, storage class gp3 | its claim team-a/data-pv-kept is deleted; reclaim policy `Retain` keeps the volume `Released` with its data (R-VOL-3) |"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("pv-gone"), "{markdown}");
+}

@@ -42,6 +42,7 @@ pub(crate) fn render(outcome: &Outcome) -> String {
     findings(&mut out, outcome);
     applications(&mut out, outcome);
     stuck(&mut out, outcome);
+    retained_volumes(&mut out, outcome);
     errors_and_drift(&mut out, outcome);
     if let Some(snapshot) = snapshot_line(outcome) {
         out.push('\n');
@@ -375,6 +376,33 @@ fn stuck(out: &mut String, outcome: &Outcome) {
                     wrap_indented(out, text);
                 }
             }
+        }
+    }
+}
+
+/// Volumes whose claim the change deletes but whose `Retain` policy keeps them.
+fn retained_volumes(out: &mut String, outcome: &Outcome) {
+    for cluster in &outcome.clusters {
+        let kept = crate::volumes::retained(&cluster.volumes);
+        if kept.is_empty() {
+            continue;
+        }
+        let _ = write!(out, "\nVolumes kept on {}\n", cluster.name);
+        for volume in kept {
+            let size = crate::volumes::size(volume);
+            let size = if size.is_empty() {
+                String::new()
+            } else {
+                format!(" ({size})")
+            };
+            wrap_indented(
+                out,
+                &format!(
+                    "  persistentvolume {}{size}  retained: {}",
+                    volume.name,
+                    crate::volumes::why_retained(volume)
+                ),
+            );
         }
     }
 }

@@ -11,7 +11,8 @@
 //! * `//- hold` / `//- release`: hold or release namespace finalization;
 //! * `//- reapply <ref>`: a replacement Application applies the object again;
 //! * `//- controller <ref> <finalizer>`: a controller declared with `--controllers` (the
-//!   workload `<ref>` removes `<finalizer>`);
+//!   workload `<ref>` removes `<finalizer>`); `//- external-controller <ref> <finalizer>`
+//!   declares it `external: true` (it runs outside the cluster);
 //! * `//- unavailable <group/version> <reason>`: `capture` recorded the group/version's
 //!   discovery as failing (`capture.json`, issue 11).
 //!
@@ -45,10 +46,13 @@ fn check(fixture: &str, expected: &str) {
                 let words: Vec<&str> = directive.split_whitespace().collect();
                 match words.as_slice() {
                     ["kube", v] => version = KubeVersion::parse(v).expect("a version"),
-                    ["controller", kind, name, finalizer] => declared.push(DeclaredController {
-                        workload: parse_ref(&[kind, name]),
-                        removes_finalizers: vec![finalizer.to_string()],
-                    }),
+                    [directive @ ("controller" | "external-controller"), kind, name, finalizer] => {
+                        declared.push(DeclaredController {
+                            workload: parse_ref(&[kind, name]),
+                            removes_finalizers: vec![finalizer.to_string()],
+                            external: *directive == "external-controller",
+                        })
+                    }
                     ["unavailable", group_version, reason @ ..] => {
                         recorded.insert(group_version.to_string(), reason.join(" "));
                     }
@@ -1303,6 +1307,44 @@ fn r_fin_1_declared_controller_deleted_in_the_same_cascade_leaves_its_objects_st
             namespace web stuck
               NamespaceContentRemaining SomeResourcesRemain: Some resources are remaining: widgets.example.com has 1 resource instances
               NamespaceFinalizersRemaining SomeFinalizerRemain: Some finalizers are remaining: example.com/cleanup in 1 resource instances
+        "#,
+    );
+}
+
+/// §14.2: a controller is alive only while its workload exists. A declared workload the
+/// snapshot does not show is not running in the cluster; nothing removes its finalizer.
+#[test]
+fn r_fin_1_declared_controller_absent_from_the_snapshot_is_dead() {
+    check(
+        &with(&[
+            "//- controller Deployment.apps gadgets/gadget-operator example.com/cleanup",
+            "//- delete background Namespace web",
+            WIDGET,
+        ]),
+        r#"
+            stuck Namespace web: content remains: Widget `web/w`
+            stuck Widget.example.com web/w: finalizer `example.com/cleanup` is never removed: its controller Deployment `gadgets/gadget-operator` (declared in --controllers) is not in this cluster's snapshot; declare it `external: true` if it runs elsewhere
+            namespace web stuck
+              NamespaceContentRemaining SomeResourcesRemain: Some resources are remaining: widgets.example.com has 1 resource instances
+              NamespaceFinalizersRemaining SomeFinalizerRemain: Some finalizers are remaining: example.com/cleanup in 1 resource instances
+        "#,
+    );
+}
+
+/// Negative of the above: declared `external: true`, the controller runs outside the
+/// cluster, so no deletion in the cluster can stop it and the finalizer is removed.
+#[test]
+fn r_fin_1_declared_external_controller_removes_its_finalizer() {
+    check(
+        &with(&[
+            "//- external-controller Deployment.apps gadgets/gadget-operator example.com/cleanup",
+            "//- delete background Namespace web",
+            WIDGET,
+        ]),
+        r#"
+            deleted Namespace web <- request
+            deleted Widget.example.com web/w <- Namespace web
+            namespace web deleted
         "#,
     );
 }

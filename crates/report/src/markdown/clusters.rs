@@ -22,6 +22,7 @@ pub(super) fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
         if cluster.objects.is_empty()
             && cluster.namespaces.is_empty()
             && cluster.api_services.is_empty()
+            && crate::volumes::retained(&cluster.volumes).is_empty()
         {
             continue;
         }
@@ -172,6 +173,29 @@ pub(super) fn write_cluster_body(out: &mut String, cluster: &ClusterOutcome, wit
 
     write_objects(out, "Objects that stay stuck", &stuck, true);
     write_objects(out, "Objects deleted", &deleted, with_causes);
+    write_retained_volumes(out, cluster);
+}
+
+/// Volumes whose claim the change deletes but whose `Retain` policy keeps them (the
+/// destroyed and leaked ones have findings of their own).
+fn write_retained_volumes(out: &mut String, cluster: &ClusterOutcome) {
+    let kept = crate::volumes::retained(&cluster.volumes);
+    if kept.is_empty() {
+        return;
+    }
+    out.push_str("**Volumes kept**\n\n");
+    out.push_str("| Volume | Size | Why it stays |\n");
+    out.push_str("| --- | --- | --- |\n");
+    for volume in kept {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            code_cell(&volume.name),
+            cell(&crate::volumes::size(volume)),
+            cell(&crate::volumes::why_retained(volume))
+        );
+    }
+    out.push('\n');
 }
 
 pub(super) fn count_namespaces(cluster: &ClusterOutcome, fate: Fate) -> usize {

@@ -87,8 +87,19 @@ impl Cluster<'_> {
                 message: format!("its discovery failed when the cluster was captured: {reason}"),
                 lost_backend: None,
             },
-            None => derived,
+            None => self.unavailable_at_capture(api_service).unwrap_or(derived),
         }
+    }
+
+    /// An APIService whose own status in the snapshot says `Available=False` although its
+    /// Service and endpoints look ready: the availability controller's last check failed
+    /// for a reason the snapshot cannot show (typically `FailedDiscoveryCheck`, the GET of
+    /// `/apis/<group>/<version>` on the backend; R-APISVC-1). It was already unavailable
+    /// when the cluster was captured, and nothing the change deletes makes it available
+    /// (issue 13).
+    fn unavailable_at_capture(&self, api_service: usize) -> Option<Availability> {
+        let status = self.recorded_availability(api_service);
+        (!status.available).then_some(status)
     }
 
     /// R-APISVC-1: availability of an APIService with `spec.service`, as the remote

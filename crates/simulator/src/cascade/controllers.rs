@@ -19,6 +19,10 @@ use crate::causes::FinalizerBlocker;
 pub struct DeclaredController {
     pub workload: ObjectKey,
     pub removes_finalizers: Vec<String>,
+    /// Declared as running outside this cluster (`external: true`): its workload is not
+    /// expected in the snapshot, and nothing the change deletes can stop it. Without it, a
+    /// declared workload the snapshot does not show is taken as not running (§14.2).
+    pub external: bool,
 }
 
 /// Well-known finalizers of controllers that are not part of Kubernetes, with the
@@ -75,9 +79,11 @@ pub(super) type Grants = BTreeMap<(String, String), Vec<Grant>>;
 pub(super) enum Remover {
     /// Workloads of the snapshot that run it, and how they were found.
     Workloads(Vec<usize>, &'static str),
-    /// Declared (or Argo CD's), but its workload is not in this snapshot: it runs
-    /// elsewhere, and nothing in the cascade can stop it.
+    /// Declared `external: true` (or Argo CD's), and its workload is not in this
+    /// snapshot: it runs elsewhere, and nothing in the cascade can stop it.
     Outside,
+    /// Declared as running in the cluster, but its workload is not in the snapshot.
+    DeclaredMissing(Vec<ObjectKey>),
     /// Well known, but its workload is not in the snapshot.
     Missing(&'static [(&'static str, &'static str)]),
     /// Nobody known.
@@ -144,10 +150,12 @@ impl Cluster<'_> {
                 .iter()
                 .filter_map(|d| self.position(&d.workload))
                 .collect();
-            return if found.is_empty() {
+            return if !found.is_empty() {
+                Remover::Workloads(found, "declared in --controllers")
+            } else if declared.iter().any(|d| d.external) {
                 Remover::Outside
             } else {
-                Remover::Workloads(found, "declared in --controllers")
+                Remover::DeclaredMissing(declared.iter().map(|d| d.workload.clone()).collect())
             };
         }
         if let Some((_, workloads)) = WELL_KNOWN
@@ -193,6 +201,9 @@ impl Cluster<'_> {
                     .map(|(kind, name)| (kind.to_string(), name.to_string()))
                     .collect(),
             )),
+            Remover::DeclaredMissing(workloads) => {
+                Some(FinalizerBlocker::DeclaredControllerAbsent(workloads))
+            }
             Remover::Unknown => Some(FinalizerBlocker::NoKnownController),
             Remover::Workloads(workloads, how) => {
                 if workloads.iter().any(|&w| self.workload_alive(w)) {

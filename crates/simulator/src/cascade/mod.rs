@@ -147,6 +147,9 @@ pub struct NamespaceResult {
     pub cause: DeleteCause,
     /// Whether it was already terminating before the change.
     pub already_terminating: bool,
+    /// Why it stays, when it is stuck (`objects` leaves out a namespace that was already
+    /// terminating, so its causes are only here).
+    pub stuck: Vec<StuckCause>,
     /// Group/versions whose discovery failure alone keeps it.
     pub blocked_by_discovery: Vec<String>,
 }
@@ -623,6 +626,7 @@ impl<'a> Cluster<'a> {
                     },
                     cause: cause.clone(),
                     already_terminating: preexisting,
+                    stuck: stuck.clone(),
                     blocked_by_discovery: if fate == Fate::Stuck {
                         failures.iter().map(|f| f.group_version.clone()).collect()
                     } else {

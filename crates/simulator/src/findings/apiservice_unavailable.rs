@@ -13,6 +13,7 @@ use super::fleet::{ClusterFinding, Step};
 use super::remedies::self_healing_manager;
 use super::trace::{origin, trace};
 use super::{count_of, list_names};
+use crate::cascade::NamespaceResult;
 use crate::causes::describe;
 use crate::outcome::{FindingCode, RootCause, Severity};
 
@@ -57,23 +58,28 @@ impl Discovery {
             if let Some(lost) = &api_service.lost_backend {
                 chain.extend(trace(lost, &facts.objects, facts.applications));
             }
-            let cause = match (api_service.was_available, &api_service.lost_backend) {
-                (true, Some(lost)) => match origin(lost, &facts.objects, facts.applications) {
-                    Some(origin) => format!(
-                        "the change takes its backend away ({} is {origin})",
-                        describe(lost)
-                    ),
-                    None => "the change takes its backend away".to_string(),
-                },
-                (true, None) => "the change takes its backend away".to_string(),
-                (false, _) => "it is already unavailable before the change".to_string(),
-            };
-            discovery.phrases.push(format!(
-                "APIService `{name}` ({}) becomes unavailable because {cause}: {} — {}",
-                api_service.outcome.group_version,
-                api_service.outcome.reason,
-                api_service.outcome.message
-            ));
+            let gv = &api_service.outcome.group_version;
+            let (reason, message) = (&api_service.outcome.reason, &api_service.outcome.message);
+            discovery.phrases.push(match (api_service.was_available, &api_service.lost_backend) {
+                // Broken at capture time: the change does not cause it (issue 13).
+                (false, _) => format!(
+                    "APIService `{name}` ({gv}) is already unavailable before the change: {reason} — {message}"
+                ),
+                (true, lost) => {
+                    let cause = match lost.as_ref().and_then(|lost| {
+                        origin(lost, &facts.objects, facts.applications).map(|origin| (lost, origin))
+                    }) {
+                        Some((lost, origin)) => format!(
+                            "the change takes its backend away ({} is {origin})",
+                            describe(lost)
+                        ),
+                        None => "the change takes its backend away".to_string(),
+                    };
+                    format!(
+                        "APIService `{name}` ({gv}) becomes unavailable because {cause}: {reason} — {message}"
+                    )
+                }
+            });
             let manager = if api_service.recreated_by.is_some() {
                 // A replacement whose sync failed does not self-heal (R-ARGO-5).
                 None
@@ -109,6 +115,36 @@ impl Discovery {
             discovery.chain.extend(chain);
         }
         discovery
+    }
+}
+
+/// "1 namespace stays Terminating: `a`", telling apart the namespaces that were already
+/// Terminating before the change (issue 13): the change does not cause those.
+fn stays_terminating(namespaces: &[&NamespaceResult]) -> String {
+    let (already, started): (Vec<_>, Vec<_>) =
+        namespaces.iter().partition(|n| n.already_terminating);
+    let phrase = |list: &[&&NamespaceResult], already: bool| {
+        format!(
+            "{}{} {}: {}",
+            count_of(list.len(), "namespace"),
+            if already {
+                " already Terminating before the change"
+            } else {
+                ""
+            },
+            match (list.len() == 1, already) {
+                (true, false) => "stays Terminating",
+                (false, false) => "stay Terminating",
+                (true, true) => "stays so",
+                (false, true) => "stay so",
+            },
+            list_names(list.iter().map(|n| n.name.as_str()))
+        )
+    };
+    match (started.is_empty(), already.is_empty()) {
+        (_, true) => phrase(&started, false),
+        (true, false) => phrase(&already, true),
+        (false, false) => format!("{}; {}", phrase(&started, false), phrase(&already, true)),
     }
 }
 
@@ -151,23 +187,16 @@ pub(super) fn find(facts: &ClusterFacts<'_>) -> Vec<ClusterFinding> {
             .collect();
         let _ = write!(
             story,
-            ". While API discovery of {} fails, the namespace controller finalizes no namespace (NamespaceDeletionDiscoveryFailure), so {} {} Terminating: {}",
+            ". While API discovery of {} fails, the namespace controller finalizes no namespace (NamespaceDeletionDiscoveryFailure), so {}",
             gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", "),
-            count_of(discovery_blocked.len(), "namespace"),
-            if discovery_blocked.len() == 1 { "stays" } else { "stay" },
-            list_names(discovery_blocked.iter().copied())
+            stays_terminating(discovery_blocked)
         );
         if blocked_count > 0 {
             finding.consequences.push(FindingCode::ReplacementBlocked);
             let _ = write!(story, ". {}", replacements.phrase);
         }
         let mut chain = vec![
-            format!(
-                "{} {} Terminating: {}",
-                count_of(discovery_blocked.len(), "namespace"),
-                if discovery_blocked.len() == 1 { "stays" } else { "stay" },
-                list_names(discovery_blocked.iter().copied())
-            ),
+            stays_terminating(discovery_blocked),
             format!(
                 "the namespace controller cannot finish any deletion: discovery of {} fails (NamespaceDeletionDiscoveryFailure)",
                 gvs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
@@ -199,8 +228,10 @@ pub(super) fn find(facts: &ClusterFacts<'_>) -> Vec<ClusterFinding> {
     finding.remediation = discovery.remediation.clone();
     if blocked_count > 0 {
         finding.remediation.push(replacements.wait_step.clone());
-        finding.remediation.push(Step::SyncReplacements);
-        finding.sync = replacements.sync.clone();
+        if !replacements.sync.is_empty() {
+            finding.remediation.push(Step::SyncReplacements);
+            finding.sync = replacements.sync.clone();
+        }
     } else if !discovery_blocked.is_empty() {
         finding.remediation.push(Step::OnCluster(
             "get namespaces --field-selector status.phase=Terminating".to_string(),

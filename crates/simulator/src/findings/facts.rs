@@ -11,7 +11,7 @@ use preflight_model::ObjectKey;
 
 use super::apiservice_unavailable::Discovery;
 use super::replacement_blocked::Replacements;
-use crate::cascade::{ApiServiceResult, CascadeResult, ObjectResult};
+use crate::cascade::{ApiServiceResult, CascadeResult, NamespaceResult, ObjectResult};
 use crate::causes::{CreateRefusal, SyncFailure};
 use crate::deadlock::{Deadlock, WaitNode};
 use crate::outcome::{ApplicationChange, Fate, Outcome};
@@ -66,7 +66,7 @@ pub(super) struct ClusterFacts<'a> {
     /// Namespaces that stay Terminating.
     pub stuck_namespaces: Vec<&'a str>,
     /// Namespaces that stay Terminating because discovery fails.
-    pub discovery_blocked: Vec<&'a str>,
+    pub discovery_blocked: Vec<&'a NamespaceResult>,
     /// Aggregated APIServices that are unavailable once the cluster settles.
     pub unavailable: Vec<&'a ApiServiceResult>,
     /// What the unavailable APIServices cause and how to break it, once asked.
@@ -99,11 +99,10 @@ impl<'a> ClusterFacts<'a> {
             .filter(|n| n.fate == Fate::Stuck)
             .map(|n| n.name.as_str())
             .collect();
-        let discovery_blocked: Vec<&str> = result
+        let discovery_blocked: Vec<&NamespaceResult> = result
             .namespaces
             .iter()
             .filter(|n| n.fate == Fate::Stuck && !n.blocked_by_discovery.is_empty())
-            .map(|n| n.name.as_str())
             .collect();
         let unavailable: Vec<&ApiServiceResult> = result
             .api_services

@@ -10,7 +10,7 @@ use super::facts::ClusterFacts;
 use super::fleet::{ClusterFinding, Step};
 use super::remedies::{break_commands, finalizer_patch, node_not_ready};
 use crate::cascade::ObjectResult;
-use crate::causes::StuckCause;
+use crate::causes::{stuck_sentence, StuckCause};
 use crate::outcome::{Fate, FindingCode, Severity};
 
 pub(super) fn find(facts: &ClusterFacts<'_>) -> Vec<ClusterFinding> {
@@ -22,9 +22,8 @@ pub(super) fn find(facts: &ClusterFacts<'_>) -> Vec<ClusterFinding> {
         .filter(|n| n.fate == Fate::Stuck && n.blocked_by_discovery.is_empty())
     {
         let key = ObjectKey::namespace_object(&namespace.name);
-        let namespace_object = facts.objects.get(&key);
-        let reason = namespace_object.map(|o| o.reason()).unwrap_or_default();
-        let namespace_causes: &[StuckCause] = namespace_object.map_or(&[], |o| &o.stuck);
+        let namespace_causes: &[StuckCause] = &namespace.stuck;
+        let reason = stuck_sentence(namespace_causes);
         let remaining: Vec<&ObjectResult> = facts
             .result
             .objects
@@ -64,10 +63,18 @@ pub(super) fn find(facts: &ClusterFacts<'_>) -> Vec<ClusterFinding> {
         let mut finding = ClusterFinding::new(
             Severity::Critical,
             FindingCode::StuckNamespace,
-            format!(
-                "namespace `{}` will stay Terminating: {reason}",
-                namespace.name
-            ),
+            if namespace.already_terminating {
+                // Stuck at capture time: the change does not cause it (issue 13).
+                format!(
+                    "namespace `{}` is already Terminating before the change and stays so: {reason}",
+                    namespace.name
+                )
+            } else {
+                format!(
+                    "namespace `{}` will stay Terminating: {reason}",
+                    namespace.name
+                )
+            },
         );
         finding.remediation = remediation;
         findings.push(finding);

@@ -13,7 +13,7 @@ use super::{CascadingApp, Planner};
 use crate::cascade::{
     CascadeResult, DeletionRequest, KubeVersion, Propagation, Reclaim, Simulation,
 };
-use crate::causes::{describe, DeleteCause, SyncFailure};
+use crate::causes::{describe, DeleteCause, SyncFailure, SyncRetry};
 use crate::findings;
 use crate::outcome::{
     Action, ClusterOutcome, Fate, NamespaceOutcome, ObjectOutcome, VolumeFate, VolumeOutcome,
@@ -291,17 +291,20 @@ impl<'a> Planner<'a> {
             else {
                 continue;
             };
-            let automated = self
+            let after = self
                 .outcome
                 .applications
                 .iter()
                 .find(|a| a.name == replacement && a.action == Action::Create)
-                .and_then(|a| a.after.as_ref())
+                .and_then(|a| a.after.as_ref());
+            let automated = after
                 .and_then(|after| after.pointer("/spec/syncPolicy/automated"))
                 .is_some_and(|automated| !automated.is_null());
             if !automated {
                 continue;
             }
+            let retry =
+                SyncRetry::of(after.and_then(|after| after.pointer("/spec/syncPolicy/retry")));
             for key in &wave.tracked {
                 if let Err(refusal) = simulation.reapply(key, &replacement) {
                     failures.push(SyncFailure {
@@ -309,6 +312,7 @@ impl<'a> Planner<'a> {
                         application: replacement.clone(),
                         object: key.clone(),
                         refusal,
+                        retry,
                     });
                 }
             }

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use preflight_outcome::{Action, ApplicationChange, Outcome};
 use similar::TextDiff;
+
+use preflight_outcome::{Action, ApplicationChange, Outcome};
 
 use super::user_text::{cell, code, code_cell, fence, html};
 use super::{Block, Diffs, Rank};

@@ -7,13 +7,14 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::Value;
+
 use preflight_cluster_snapshot::ClusterSnapshot;
 use preflight_model::argocd::{
     ARGOCD_GROUP, HELM_RESOURCE_POLICY_ANNOTATION, RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION,
     SYNC_WAVE_ANNOTATION,
 };
 use preflight_model::{argocd, ApplicationsSyncPolicy, CascadeMode, Object, ObjectKey};
-use serde_json::Value;
 
 use super::destinations::resolve_destination;
 use super::{change, is_argo_kind, namespace_of, CascadingApp, Change, Planner, SetKey};

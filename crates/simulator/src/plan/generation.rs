@@ -7,10 +7,11 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::Value;
+
 use preflight_cluster_snapshot::SourcedObject;
 use preflight_model::argocd::ARGOCD_GROUP;
 use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object};
-use serde_json::Value;
 
 use super::writes::{mutate_live, preserved_fields, same_application, write_ignoring};
 use super::{change, is_argo_kind, namespace_of, with_namespace, Change, Planner, SetKey, Side};

@@ -5,10 +5,11 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::Value;
+
 use preflight_cluster_snapshot::SourcedObject;
 use preflight_model::argocd::ARGOCD_GROUP;
 use preflight_model::Object;
-use serde_json::Value;
 
 use super::{namespace_of, with_namespace, Planner, SetKey, Side};
 use crate::outcome::{Drift, EvaluationError};

@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::Value;
+
 use preflight_cluster_snapshot::SourcedObject;
 use preflight_model::{ApplicationsSyncPolicy, Object};
-use serde_json::Value;
 
 use super::writes::same_application;
 use super::{change, is_argo_kind, namespace_of, Change, Planner, SetKey};

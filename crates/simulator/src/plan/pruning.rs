@@ -3,9 +3,10 @@
 //! `gitops-engine/pkg/sync/sync_context.go`, `isPruningDisabled`); once pruned, garbage
 //! collection deletes the Applications it owns (§9.8).
 
+use serde_json::Value;
+
 use preflight_model::argocd::{RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION};
 use preflight_model::{argocd, Object, TrackingId, TrackingMethod};
-use serde_json::Value;
 
 use super::deletion::sync_option;
 use super::{change, Change, Planner, SetKey};

@@ -5,10 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::{json, Value};
+
 use preflight_generators::normalize_application_spec;
 use preflight_model::argocd::{POST_DELETE_FINALIZER_PREFIX, PRE_DELETE_FINALIZER_PREFIX};
 use preflight_model::Object;
-use serde_json::{json, Value};
 
 use crate::ignore::{apply_merge_patch, merge_patch, IgnoreRules};
 

@@ -7,7 +7,7 @@
 # BINARY defaults to $CARGO_TARGET_DIR/release/argocd-preflight (target/ when unset),
 # built with `cargo build --release` when missing. The fleet is generated twice under
 # DIR — kubectl/ (kubectl-style JSON with managedFields and last-applied) and capture/
-# (the capture-sized form, --no-managed-fields) — and reused by later runs with --keep
+# (the capture-sized form as `capture` writes it: --no-managed-fields --no-events) — and reused by later runs with --keep
 # DIR when its stamp matches the scale and the generator. Without --keep the fleet goes
 # to a temporary directory that is removed at exit.
 #
@@ -79,7 +79,7 @@ generator_hash="$(sha256sum "$generator" | cut -d' ' -f1)"
 # generate FORM FLAGS...: DIR/FORM holds the fleet, regenerated unless its stamp matches.
 generate() {
     local form="$1"; shift
-    local stamp="scale=$scale form=$form generator=$generator_hash"
+    local stamp="scale=$scale form=$form args=$* generator=$generator_hash"
     if [ -f "$dir/$form/.bench-stamp" ] && [ "$(cat "$dir/$form/.bench-stamp")" = "$stamp" ]; then
         echo "bench-fleet: reusing $dir/$form" >&2
         return
@@ -97,7 +97,7 @@ generate() {
 }
 
 generate kubectl
-generate capture --no-managed-fields
+generate capture --no-managed-fields --no-events
 
 runs=3
 if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)" "$scale"; then

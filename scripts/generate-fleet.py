@@ -261,14 +261,17 @@ FILE_OF_KIND = {
 class Output:
     """The files of one cluster folder, and what went into them."""
 
-    def __init__(self, folder, fmt, managed_fields):
+    def __init__(self, folder, fmt, managed_fields, events=True):
         self.folder = folder
         self.fmt = fmt
         self.managed_fields = managed_fields
+        self.events = events
         self.writers = {}
         self.kinds = {}
 
     def emit(self, obj):
+        if obj["kind"] == "Event" and not self.events:
+            return
         if not self.managed_fields:
             strip_managed(obj)
         kind = obj["kind"]
@@ -1836,10 +1839,10 @@ def version_json():
 
 
 def write_cluster(job):
-    root, identity, tenants, components, fmt, managed_fields = job
+    root, identity, tenants, components, fmt, managed_fields, events = job
     folder = os.path.join(root, "snapshot", identity["name"])
     os.makedirs(folder)
-    out = Output(folder, fmt, managed_fields)
+    out = Output(folder, fmt, managed_fields, events)
     cluster = Cluster(identity, tenants, components, out)
     cluster.write()
     sizes = out.close()
@@ -1866,6 +1869,9 @@ def main(argv=None):
     parser.add_argument("--no-managed-fields", action="store_true",
                         help="the capture-sized form: no metadata.managedFields and no "
                         "kubectl.kubernetes.io/last-applied-configuration annotation")
+    parser.add_argument("--no-events", action="store_true",
+                        help="leave Events out, as `argocd-preflight capture` does (they are "
+                        "still generated, so the other objects do not change)")
     parser.add_argument("--format", choices=["json", "yaml"], default="json",
                         help="kubectl get -o json (4-space indent) or -o yaml [default json]")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -1884,7 +1890,7 @@ def main(argv=None):
         shutil.rmtree(root)
     os.makedirs(os.path.join(root, "snapshot"))
     managed = not args.no_managed_fields
-    jobs = [(root, identity, tenants, components, args.format, managed)
+    jobs = [(root, identity, tenants, components, args.format, managed, not args.no_events)
             for identity in identities]
     kinds = {}
     file_bytes = {}
@@ -1909,7 +1915,8 @@ def main(argv=None):
     destination_bytes = sum(file_bytes.values())
     summary = {
         "generator": "scripts/generate-fleet.py",
-        "parameters": {"scale": args.scale, "managedFields": managed, "format": args.format},
+        "parameters": {"scale": args.scale, "managedFields": managed,
+                       "events": not args.no_events, "format": args.format},
         "clusters": clusters,
         "namespaces": kinds.get("Namespace", 0),
         "pods": kinds.get("Pod", 0),

@@ -30,11 +30,17 @@ impl Drop for TempDir {
 
 /// Runs the generator at scale 0.02 (one thinned cluster) into `out`.
 fn generate(out: &Path, jobs: &str) {
+    generate_with(out, jobs, &[]);
+}
+
+/// [`generate`] with more options of the generator.
+fn generate_with(out: &Path, jobs: &str, options: &[&str]) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/generate-fleet.py");
     let output = Command::new("python3")
         .arg(&script)
         .arg(out)
         .args(["--scale", "0.02", "--jobs", jobs])
+        .args(options)
         .output()
         .expect("python3 runs (the fleet generator needs Python 3.11 or newer)");
     assert!(
@@ -188,4 +194,48 @@ fn the_large_benchmark_application_set_generates_its_size() {
     assert_eq!(names.len(), 100);
     assert!(names.contains(&"in-cluster-app-00049"), "{names:?}");
     assert!(names.contains(&"e1-k8s-lab-000-app-00000"), "{names:?}");
+}
+
+/// The benchmark's capture-sized form (what `capture` writes: no managedFields, no
+/// last-applied-configuration, no Events) predicts exactly what the kubectl-style form
+/// does: the loader drops those fields and kinds anyway, so the two benchmark rows
+/// measure the same work on different inputs.
+#[test]
+fn the_capture_sized_form_plans_as_the_kubectl_form() {
+    let kubectl = TempDir::new("kubectl");
+    let capture = TempDir::new("capture");
+    generate(&kubectl.0, "1");
+    generate_with(&capture.0, "1", &["--no-managed-fields", "--no-events"]);
+    let written = files(&capture.0);
+    assert!(
+        !written.keys().any(|path| path.ends_with("events.json")),
+        "no events file in the capture-sized form"
+    );
+    let fleet: Value = serde_json::from_slice(&written[Path::new("fleet.json")]).unwrap();
+    assert!(fleet["kinds"].get("Event").is_none(), "{}", fleet["kinds"]);
+    assert!(fleet["kinds"]["Pod"].as_u64().unwrap() > 0);
+    let plan = |dir: &Path| -> Value {
+        let output = Command::new(env!("CARGO_BIN_EXE_argocd-preflight"))
+            .arg("plan")
+            .arg("--snapshot")
+            .arg(dir.join("snapshot"))
+            .arg("--base")
+            .arg(dir.join("base"))
+            .arg("--head")
+            .arg(dir.join("head"))
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let (a, b) = (plan(&kubectl.0), plan(&capture.0));
+    for field in ["summary", "applications", "clusters", "findings"] {
+        assert_eq!(a[field], b[field], "{field} differs between the two forms");
+    }
 }

@@ -15,6 +15,7 @@ mod changes;
 mod escape;
 mod json;
 mod markdown;
+mod mass_deletion;
 mod progressive;
 mod summary;
 mod text;

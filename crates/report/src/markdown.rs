@@ -127,6 +127,16 @@ impl Document {
         write_serious_findings(&mut head, &serious);
 
         let mut blocks = Vec::new();
+        let mass_deletions = crate::mass_deletion::markdown(outcome);
+        if !mass_deletions.is_empty() {
+            // Dropped after the lower-severity findings: it backs a high finding.
+            blocks.push(Block {
+                text: mass_deletions,
+                rank: Rank::LesserFindings,
+                label: "Applications beyond `--max-deletions`".to_string(),
+                diffs_left_out: 0,
+            });
+        }
         if !lesser.is_empty() {
             blocks.push(Block {
                 text: lesser_findings(&lesser),

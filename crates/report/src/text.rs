@@ -40,6 +40,7 @@ pub(crate) fn render(outcome: &Outcome) -> String {
         }
     }
     findings(&mut out, outcome);
+    out.push_str(&crate::mass_deletion::text(outcome));
     applications(&mut out, outcome);
     stuck(&mut out, outcome);
     errors_and_drift(&mut out, outcome);

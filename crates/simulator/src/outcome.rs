@@ -39,6 +39,9 @@ pub struct Outcome {
     /// An `audit` report: no change is planned, the findings are the fleet's standing
     /// risks (the verdict and the Applications line say so).
     pub audit: bool,
+    /// `plan --max-deletions`: the ApplicationSets whose change deletes more Applications
+    /// than the limit allows, sorted, each with every Application it deletes.
+    pub mass_deletions: Vec<crate::mass_deletion::MassDeletion>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -335,6 +338,9 @@ pub enum FindingCode {
     ApplicationsetNotEvaluated,
     /// `preserveResourcesOnDeletion` added in the change that deletes.
     PreserveAddedTooLate,
+    /// `plan --max-deletions`: a change that deletes more of an ApplicationSet's live
+    /// Applications than the limit allows.
+    MassDeletion,
     /// Applications renamed: deleted and created again.
     ApplicationReplaced,
     /// Applications deleted with their resources and not replaced.
@@ -387,6 +393,7 @@ impl FindingCode {
             FindingCode::ApplicationsetFrozen => "applicationset-frozen",
             FindingCode::ApplicationsetNotEvaluated => "applicationset-not-evaluated",
             FindingCode::PreserveAddedTooLate => "preserve-added-too-late",
+            FindingCode::MassDeletion => "mass-deletion",
             FindingCode::ApplicationReplaced => "application-replaced",
             FindingCode::ApplicationDeleted => "application-deleted",
             FindingCode::ApplicationNotWritten => "application-not-written",

@@ -47,6 +47,9 @@ pub struct PlanConfig {
     /// Threads the generators may render Applications with (0 or 1: one). The result
     /// does not depend on it.
     pub workers: usize,
+    /// `--max-deletions`: more deletions of one ApplicationSet's Applications become a
+    /// `mass-deletion` finding (see [`crate::mass_deletion`]).
+    pub max_deletions: Option<crate::DeletionLimit>,
 }
 
 /// Which revision an ApplicationSet is generated at.
@@ -511,6 +514,11 @@ impl<'a> Planner<'a> {
     fn after_applications(&mut self) {
         self.run_cascades();
         findings::application_findings(self.fleet, &self.argocd_namespace, &mut self.outcome);
+        crate::mass_deletion::check(
+            self.config.max_deletions,
+            &self.fleet.argocd_cluster,
+            &mut self.outcome,
+        );
     }
 
     /// The destination clusters the cascades run on.

@@ -297,3 +297,39 @@ fn conversion_webhook_backend_one_deletion_away() {
         "{message}"
     );
 }
+
+/// Objects other than namespaces already in deletion whose finalizer's controller is not
+/// running (k8s rulebook §6, R-FIN-1): one finding for the objects that stay for the same
+/// reason, with the finalizer patch for each.
+#[test]
+fn objects_already_stuck_in_deletion() {
+    let dir = "tests/scenarios/audit-object-stuck-now/snapshot";
+    let (code, report) = audit_json(dir);
+    assert_eq!(code, 0, "high, not critical");
+    let stuck = findings(&report, "object-stuck-now");
+    assert_eq!(stuck.len(), 1, "one finding for both objects: same reason");
+    assert_eq!(stuck[0]["severity"], "high");
+    assert_eq!(clusters(stuck[0]), ["lab"]);
+    let message = stuck[0]["message"].as_str().unwrap();
+    for needle in [
+        "ScaledObject `shop/checkout`, ScaledObject `shop/payments` are already in deletion",
+        "`finalizer.keda.sh`",
+        "keda-operator",
+    ] {
+        assert!(message.contains(needle), "{needle} in: {message}");
+    }
+    let remediation = stuck[0]["remediation"].to_string();
+    assert!(remediation.contains("-n shop patch"), "{remediation}");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1);
+    snapshot("object-stuck-now", dir);
+}
+
+/// The negative: the same objects in deletion while KEDA's operator runs; it removes
+/// the finalizer, so nothing is broken.
+#[test]
+fn objects_in_deletion_whose_controller_runs_are_fine() {
+    let (code, report) =
+        audit_json("tests/scenarios/audit-negative-object-deleting-controller-alive/snapshot");
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"], Value::Array(Vec::new()));
+}

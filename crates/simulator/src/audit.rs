@@ -26,7 +26,7 @@ use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object, ObjectKey};
 
 use crate::cascade::{CascadeResult, KubeVersion, Propagation, Simulation};
 use crate::controller::ControllerSettings;
-use crate::findings::{fleet_findings, ClusterFinding, Step};
+use crate::findings::{finalizer_patch, fleet_findings, ClusterFinding, Step};
 use crate::outcome::*;
 use crate::plan::{managed_keys, resolve_destination, what_if, PlanConfig};
 
@@ -180,6 +180,7 @@ fn audit_cluster(
     let mut audited = ClusterAudit::default();
     let now = settle_now(fleet, cluster, snapshot, config);
     audited.findings.extend(broken_now(snapshot, &now));
+    audited.findings.extend(objects_stuck_now(&now));
     let webhooks = webhook_backends(snapshot);
     audited
         .findings
@@ -708,6 +709,68 @@ fn broken_now(snapshot: &ClusterSnapshot, now: &CascadeResult) -> Vec<ClusterFin
         });
     }
     findings
+}
+
+/// Already broken beyond namespaces: objects the snapshot shows in deletion whose
+/// finalizers no running controller removes (its controller is not running, none is
+/// known, or a webhook refuses the update that would remove them), settled with no
+/// deletion at all. One finding per reason, naming the objects it keeps; objects that
+/// wait for something that goes by itself (dependents, pods using a claim) are left out.
+fn objects_stuck_now(now: &CascadeResult) -> Vec<ClusterFinding> {
+    let mut by_reason: BTreeMap<&[crate::causes::StuckCause], Vec<&crate::cascade::ObjectResult>> =
+        BTreeMap::new();
+    for object in &now.already_deleting {
+        if object
+            .stuck
+            .iter()
+            .any(|cause| cause.finalizer_never_removed())
+        {
+            by_reason.entry(&object.stuck).or_default().push(object);
+        }
+    }
+    by_reason
+        .into_values()
+        .map(|objects| {
+            let names: Vec<String> = objects
+                .iter()
+                .map(|o| crate::cascade::describe(&o.key))
+                .collect();
+            let shown = names
+                .iter()
+                .take(NAMES_SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = names.len().saturating_sub(NAMES_SHOWN);
+            let listed = if more > 0 {
+                format!("{shown} and {more} more")
+            } else {
+                shown
+            };
+            let mut remediation = vec![Step::Literal(
+                "# if the controller that owns these finalizers is gone for good:".to_string(),
+            )];
+            remediation.extend(
+                objects
+                    .iter()
+                    .take(NAMES_SHOWN)
+                    .map(|object| finalizer_patch(&object.key)),
+            );
+            ClusterFinding {
+                remediation,
+                ..cluster_finding(
+                    Severity::High,
+                    FindingCode::ObjectStuckNow,
+                    format!(
+                        "{listed} {} already in deletion and {} so: {} (R-FIN-1)",
+                        if names.len() == 1 { "is" } else { "are" },
+                        if names.len() == 1 { "stays" } else { "stay" },
+                        objects[0].reason()
+                    ),
+                )
+            }
+        })
+        .collect()
 }
 
 /// Whether `api` on `cluster` ends unavailable in `outcome` while it still exists, and

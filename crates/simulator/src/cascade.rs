@@ -161,6 +161,10 @@ pub struct CascadeResult {
     /// PersistentVolumes whose claim the cascade deleted, and what their reclaim policy
     /// made of them (R-VOL-3), sorted by volume.
     pub released_volumes: Vec<ReleasedVolume>,
+    /// Objects other than namespaces that were already being deleted before any request
+    /// and stay (`audit`'s "already broken"), with why, sorted by key. `objects` leaves
+    /// them out: they are not the change's doing.
+    pub already_deleting: Vec<ObjectResult>,
 }
 
 /// A PersistentVolume whose bound claim the cascade deleted.
@@ -1660,8 +1664,19 @@ impl<'a> Cluster<'a> {
             }
             let preexisting = self.preexisting[i];
             // Objects that were already being deleted are not the change's doing; only
-            // namespaces among them are reported, because the change can hold them.
+            // namespaces among them are reported, because the change can hold them. The
+            // others that stay are kept apart for `audit`.
             if preexisting && !self.is_namespace(i) {
+                if self.state[i] != State::Gone {
+                    result.already_deleting.push(ObjectResult {
+                        key: self.keys[i].clone(),
+                        api_version: self.objects[i].api_version().to_string(),
+                        fate: Fate::Stuck,
+                        stuck: self.stuck_causes(i, &failures),
+                        cause: DeleteCause::AlreadyDeleting,
+                        deleted_with: None,
+                    });
+                }
                 continue;
             }
             let fate = if self.state[i] == State::Gone {

@@ -1139,7 +1139,7 @@ fn break_commands(fleet: &Fleet, cluster: &str, causes: &[StuckCause]) -> Vec<St
     commands
 }
 
-fn finalizer_patch(key: &ObjectKey) -> Step {
+pub(crate) fn finalizer_patch(key: &ObjectKey) -> Step {
     let namespace = key
         .namespace
         .as_ref()

@@ -364,6 +364,9 @@ pub enum FindingCode {
     ApiserviceUnavailableNow,
     /// `audit`: a namespace already Terminating that stays so.
     NamespaceTerminatingNow,
+    /// `audit`: objects other than namespaces already in deletion that stay so, because
+    /// no running controller removes their finalizers.
+    ObjectStuckNow,
     /// `audit`: one deletion (an Application, or a namespace by hand) takes an aggregated
     /// APIService's backend away and jams namespace deletion on the cluster.
     ApiserviceBackendExposed,
@@ -405,6 +408,7 @@ impl FindingCode {
             FindingCode::VolumeDataLoss => "volume-data-loss",
             FindingCode::ApiserviceUnavailableNow => "apiservice-unavailable-now",
             FindingCode::NamespaceTerminatingNow => "namespace-terminating-now",
+            FindingCode::ObjectStuckNow => "object-stuck-now",
             FindingCode::ApiserviceBackendExposed => "apiservice-backend-exposed",
             FindingCode::RenameExposure => "rename-exposure",
             FindingCode::MassDeletionExposure => "mass-deletion-exposure",

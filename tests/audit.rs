@@ -333,3 +333,48 @@ fn objects_in_deletion_whose_controller_runs_are_fine() {
     assert_eq!(code, 0);
     assert_eq!(report["findings"], Value::Array(Vec::new()));
 }
+
+/// A fail-closed webhook whose Service exists without a ready endpoint is as broken as
+/// one without its Service: the engine's reachability check (the one cascades refuse
+/// requests by) says the API server cannot call it.
+#[test]
+fn webhook_without_ready_endpoints_is_unavailable_now() {
+    let dir = "tests/scenarios/audit-webhook-no-endpoints/snapshot";
+    let (code, report) = audit_json(dir);
+    assert_eq!(code, 0, "high, not critical");
+    let unavailable = findings(&report, "webhook-unavailable-now");
+    assert_eq!(unavailable.len(), 1);
+    assert_eq!(clusters(unavailable[0]), ["lab"]);
+    let message = unavailable[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("(Service `kyverno/kyverno-svc` has no ready endpoints)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("CREATE/UPDATE of `deployments`"),
+        "{message}"
+    );
+    assert!(
+        findings(&report, "webhook-backend-exposed").is_empty(),
+        "already broken: not told again as one deletion away"
+    );
+    snapshot("webhook-no-endpoints", dir);
+}
+
+/// The negative: the same webhook with a ready endpoint is not broken now; it is only
+/// one deletion away (its namespace, which nothing manages, deleted by hand), as any
+/// healthy fail-closed webhook is.
+#[test]
+fn webhook_with_ready_endpoints_is_not_broken_now() {
+    let (code, report) =
+        audit_json("tests/scenarios/audit-negative-webhook-endpoints-ready/snapshot");
+    assert_eq!(code, 0);
+    assert!(findings(&report, "webhook-unavailable-now").is_empty());
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["webhook-backend-exposed"]);
+}

@@ -4,8 +4,10 @@
 //! and `what-if`, never guessed:
 //!
 //! - **Already broken now**: the cluster settled with no deletion at all — APIServices
-//!   unavailable (their status, or `capture.json`) and namespaces already Terminating that
-//!   stay so, with the conditions the namespace controller would set.
+//!   unavailable (their status, or `capture.json`), namespaces already Terminating that
+//!   stay so, with the conditions the namespace controller would set, other objects
+//!   already in deletion whose finalizers no running controller removes, and fail-closed
+//!   webhooks the API server cannot reach (no Service, or no ready endpoint).
 //! - **One deletion from a jam**: for every aggregated APIService with `spec.service`
 //!   that is available now, each Application that manages its backend Service or the
 //!   Service's namespace is deleted in a [`what_if`] (or, when none does, the namespace is
@@ -25,6 +27,7 @@ use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object, ObjectKey};
 
 use crate::cascade::{CascadeResult, KubeVersion, Propagation, Simulation};
+use crate::causes::Unreachable;
 use crate::controller::ControllerSettings;
 use crate::findings::{finalizer_patch, fleet_findings, ClusterFinding, Step};
 use crate::outcome::*;
@@ -82,6 +85,9 @@ struct WebhookBackend {
     /// What the API server refuses while the backend is gone.
     refuses: String,
     service: ObjectKey,
+    /// The Service port the API server calls (`clientConfig.service.port`, 443 when
+    /// unset, as the admissionregistration and apiextensions APIs default it).
+    port: i64,
     /// The command that stops the calls (run on the cluster), and its comment.
     break_glass: String,
     break_glass_comment: String,
@@ -178,13 +184,13 @@ fn audit_cluster(
     snapshot: &ClusterSnapshot,
 ) -> ClusterAudit {
     let mut audited = ClusterAudit::default();
-    let now = settle_now(fleet, cluster, snapshot, config);
+    let webhooks = webhook_backends(snapshot);
+    let (now, unreachable) = settle_now(fleet, cluster, snapshot, config, &webhooks);
     audited.findings.extend(broken_now(snapshot, &now));
     audited.findings.extend(objects_stuck_now(&now));
-    let webhooks = webhook_backends(snapshot);
     audited
         .findings
-        .extend(webhooks_without_backend(snapshot, &webhooks));
+        .extend(webhooks_without_backend(snapshot, &webhooks, &unreachable));
     let unavailable_now: BTreeSet<&str> = now
         .api_services
         .iter()
@@ -243,8 +249,9 @@ fn audit_cluster(
             }
         }
     }
-    for webhook in webhooks {
-        if !snapshot.contains(&webhook.service) {
+    for (webhook, unreachable) in webhooks.iter().zip(&unreachable) {
+        // Already without a backend: told as broken now, not as one deletion away.
+        if !snapshot.contains(&webhook.service) || unreachable.is_some() {
             continue;
         }
         let managers: Vec<&LiveApp> = apps
@@ -369,7 +376,8 @@ fn settle_now(
     cluster: &str,
     snapshot: &ClusterSnapshot,
     config: &PlanConfig,
-) -> CascadeResult {
+    webhooks: &[WebhookBackend],
+) -> (CascadeResult, Vec<Option<Unreachable>>) {
     static NONE: BTreeMap<String, String> = BTreeMap::new();
     let version = if config.force_kube_version {
         config.kube_version
@@ -387,8 +395,15 @@ fn settle_now(
     let mut simulation = Simulation::new(snapshot.objects(), version)
         .with_controllers(&config.controllers)
         .with_unavailable_group_versions(recorded);
+    // Asked before the cluster settles: whether the API server reaches each webhook's
+    // backend as the snapshot shows it, by the same check that refuses requests in a
+    // cascade.
+    let unreachable = webhooks
+        .iter()
+        .map(|webhook| simulation.service_unreachable(&webhook.service, webhook.port))
+        .collect();
     simulation.delete_and_settle(&[]);
-    simulation.finish()
+    (simulation.finish(), unreachable)
 }
 
 /// The aggregated APIServices of a cluster that have a backend Service, sorted by name.
@@ -415,7 +430,8 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
         let service = config?.get("service")?;
         let namespace = service.get("namespace")?.as_str()?;
         let name = service.get("name")?.as_str()?;
-        Some(ObjectKey::new("", "Service", Some(namespace), name))
+        let port = service.get("port").and_then(|p| p.as_i64()).unwrap_or(443);
+        Some((ObjectKey::new("", "Service", Some(namespace), name), port))
     };
     for kind in [
         "MutatingWebhookConfiguration",
@@ -435,7 +451,7 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
                 if policy != "Fail" {
                     continue;
                 }
-                let Some(service) = service_of(webhook.get("clientConfig")) else {
+                let Some((service, port)) = service_of(webhook.get("clientConfig")) else {
                     continue;
                 };
                 let name = webhook.get("name").and_then(|n| n.as_str()).unwrap_or("");
@@ -476,6 +492,7 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
                     ),
                     refuses: format!("every request its rules match ({})", rules.join(", ")),
                     service,
+                    port,
                     break_glass: format!("delete {} {}", kind.to_ascii_lowercase(), config.name()),
                     break_glass_comment:
                         "delete the webhook configuration until its backend is back:".to_string(),
@@ -487,7 +504,7 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
         if crd.str_at(&["spec", "conversion", "strategy"]) != Some("Webhook") {
             continue;
         }
-        let Some(service) =
+        let Some((service, port)) =
             service_of(crd.value_at(&["spec", "conversion", "webhook", "clientConfig"]))
         else {
             continue;
@@ -503,6 +520,7 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
                 crd.name()
             ),
             service,
+            port,
             break_glass: format!("get customresourcedefinition {} -o yaml", crd.name()),
             break_glass_comment:
                 "restore the backend (deleting the CRD would delete every object of it); inspect:"
@@ -517,11 +535,22 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
 fn webhooks_without_backend(
     snapshot: &ClusterSnapshot,
     webhooks: &[WebhookBackend],
+    unreachable: &[Option<Unreachable>],
 ) -> Vec<ClusterFinding> {
     webhooks
         .iter()
-        .filter(|webhook| !snapshot.contains(&webhook.service))
-        .map(|webhook| ClusterFinding {
+        .zip(unreachable)
+        .filter_map(|(webhook, unreachable)| {
+            let why = if !snapshot.contains(&webhook.service) {
+                format!("{} is not in the snapshot", service_words(&webhook.service))
+            } else if *unreachable == Some(Unreachable::NoEndpoints) {
+                format!("{} has no ready endpoints", service_words(&webhook.service))
+            } else {
+                return None;
+            };
+            Some((webhook, why))
+        })
+        .map(|(webhook, why)| ClusterFinding {
             remediation: vec![
                 Step::Literal(format!("# {}", webhook.break_glass_comment)),
                 Step::OnCluster(webhook.break_glass.clone()),
@@ -530,9 +559,8 @@ fn webhooks_without_backend(
                 Severity::High,
                 FindingCode::WebhookUnavailableNow,
                 format!(
-                    "{} has no backend now ({} is not in the snapshot): the API server refuses {}",
+                    "{} has no backend now ({why}): the API server refuses {}",
                     capitalized(&webhook.described),
-                    service_words(&webhook.service),
                     webhook.refuses
                 ),
             )

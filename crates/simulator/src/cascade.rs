@@ -322,6 +322,21 @@ impl<'a> Simulation<'a> {
         self
     }
 
+    /// Why the API server cannot reach the backend of Service `service` on `port` now
+    /// (the check webhooks are refused by), or `None` when it can or the snapshot
+    /// cannot tell.
+    pub fn service_unreachable(
+        &self,
+        service: &ObjectKey,
+        port: i64,
+    ) -> Option<crate::causes::Unreachable> {
+        self.cluster.service_unreachable(
+            service.namespace.as_deref().unwrap_or_default(),
+            &service.name,
+            port,
+        )
+    }
+
     /// Declares third-party controllers (which workload removes which finalizers).
     pub fn with_controllers(mut self, controllers: &[DeclaredController]) -> Simulation<'a> {
         self.cluster.declared = controllers.to_vec();

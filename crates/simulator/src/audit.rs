@@ -1141,7 +1141,17 @@ fn mass_deletion_exposure(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp
     let Some(argocd) = fleet.argocd() else {
         return Vec::new();
     };
-    let mut findings = Vec::new();
+    /// One exposed ApplicationSet: its name, its cascading Applications, and the objects
+    /// they track.
+    struct Exposed<'s> {
+        name: &'s str,
+        applications: usize,
+        objects: usize,
+    }
+    // ApplicationSets exposed for the same reasons under the same policy share one
+    // finding: at fleet size one per ApplicationSet buries the rest of the report.
+    let mut by_cause: BTreeMap<(Vec<&str>, &str), (Vec<Exposed>, BTreeSet<String>)> =
+        BTreeMap::new();
     for set in argocd.of_kind(ARGOCD_GROUP, "ApplicationSet") {
         let set_namespace = set.namespace().unwrap_or(argocd_namespace);
         let Some(policy) = deleting_policy(fleet, set) else {
@@ -1170,42 +1180,69 @@ fn mass_deletion_exposure(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp
         if cascading.is_empty() {
             continue;
         }
-        let clusters: Vec<String> = cascading
-            .iter()
-            .filter_map(|app| app.cluster.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let objects: usize = cascading.iter().map(|app| app.managed.len()).sum();
-        findings.push(Finding {
-            severity: Severity::Warning,
-            code: FindingCode::MassDeletionExposure,
-            cluster: match clusters.as_slice() {
-                [one] => Some(one.clone()),
-                _ => None,
-            },
-            clusters,
-            consequences: Vec::new(),
-            message: format!(
-                "ApplicationSet `{}` generates from {}, whose output can shrink without a change in git, and its policy `{}` deletes the Applications it stops generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now)",
-                set.name(),
-                why.join(" and "),
-                policy.as_str(),
-                count_of(cascading.len(), "Application", "Applications"),
-                count_of(objects, "object", "objects"),
-            ),
-            remediation: vec![
-                format!("# safe alternatives for ApplicationSet `{}`:", set.name()),
-                "# - `spec.syncPolicy.applicationsSync: create-update`: Applications the generators stop producing are kept".to_string(),
-                "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
-                "# - `argocd.argoproj.io/sync-options: Delete=confirm` on the objects that must never go unattended".to_string(),
-            ],
-            chain: Vec::new(),
-            cycle: false,
-            root_cause: None,
+        let (sets, clusters) = by_cause.entry((why, policy.as_str())).or_default();
+        clusters.extend(cascading.iter().filter_map(|app| app.cluster.clone()));
+        sets.push(Exposed {
+            name: set.name(),
+            applications: cascading.len(),
+            objects: cascading.iter().map(|app| app.managed.len()).sum(),
         });
     }
-    findings
+    by_cause
+        .into_iter()
+        .map(|((why, policy), (mut sets, clusters))| {
+            sets.sort_by(|a, b| a.name.cmp(b.name));
+            let clusters: Vec<String> = clusters.into_iter().collect();
+            let applications: usize = sets.iter().map(|s| s.applications).sum();
+            let objects: usize = sets.iter().map(|s| s.objects).sum();
+            let names: Vec<&str> = sets.iter().map(|s| s.name).collect();
+            let (subject, per_set) = match sets.as_slice() {
+                [one] => (format!("ApplicationSet `{}` generates", one.name), String::new()),
+                _ => {
+                    let counts: Vec<String> = sets
+                        .iter()
+                        .take(NAMES_SHOWN)
+                        .map(|s| format!("`{}` {}", s.name, s.applications))
+                        .collect();
+                    let more = sets.len().saturating_sub(NAMES_SHOWN);
+                    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                    (
+                        format!("{} ApplicationSets generate", sets.len()),
+                        format!("; Applications per ApplicationSet: {}{more}", counts.join(", ")),
+                    )
+                }
+            };
+            Finding {
+                severity: Severity::Warning,
+                code: FindingCode::MassDeletionExposure,
+                cluster: match clusters.as_slice() {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                },
+                clusters,
+                consequences: Vec::new(),
+                message: format!(
+                    "{subject} from {}, whose output can shrink without a change in git, and the policy `{policy}` deletes the Applications they stop generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now{per_set})",
+                    why.join(" and "),
+                    count_of(applications, "Application", "Applications"),
+                    count_of(objects, "object", "objects"),
+                ),
+                remediation: vec![
+                    format!(
+                        "# safe alternatives for {} {}:",
+                        if names.len() == 1 { "ApplicationSet" } else { "ApplicationSets" },
+                        quoted(names.iter().copied())
+                    ),
+                    "# - `spec.syncPolicy.applicationsSync: create-update`: Applications the generators stop producing are kept".to_string(),
+                    "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
+                    "# - `argocd.argoproj.io/sync-options: Delete=confirm` on the objects that must never go unattended".to_string(),
+                ],
+                chain: Vec::new(),
+                cycle: false,
+                root_cause: None,
+            }
+        })
+        .collect()
 }
 
 fn cluster_finding(severity: Severity, code: FindingCode, message: String) -> ClusterFinding {

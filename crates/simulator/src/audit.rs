@@ -125,7 +125,11 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     // Per ApplicationSet (namespace, name): the APIServices that deleting one of its
     // Applications jams, as simulated.
     let mut jams: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut standing: Vec<ClusterOutcome> = Vec::new();
     for ((cluster, _), audited) in clusters.iter().zip(audited) {
+        if !audited.standing.namespaces.is_empty() || !audited.standing.objects.is_empty() {
+            standing.push(audited.standing);
+        }
         per_cluster.extend(
             audited
                 .findings
@@ -138,6 +142,7 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     }
     let mut outcome = Outcome {
         findings: fleet_findings(per_cluster),
+        clusters: standing,
         audit: true,
         ..Outcome::default()
     };
@@ -171,6 +176,8 @@ fn rank(findings: &mut [Finding]) {
 #[derive(Default)]
 struct ClusterAudit {
     findings: Vec<ClusterFinding>,
+    /// What is already stuck on the cluster and stays so: the report's counts.
+    standing: ClusterOutcome,
     /// (ApplicationSet namespace and name, APIService) for each simulated jam.
     jams: Vec<((String, String), String)>,
 }
@@ -188,6 +195,7 @@ fn audit_cluster(
     let (now, unreachable) = settle_now(fleet, cluster, snapshot, config, &webhooks);
     audited.findings.extend(broken_now(snapshot, &now));
     audited.findings.extend(objects_stuck_now(&now));
+    audited.standing = standing(cluster, &now);
     audited
         .findings
         .extend(webhooks_without_backend(snapshot, &webhooks, &unreachable));
@@ -737,6 +745,39 @@ fn broken_now(snapshot: &ClusterSnapshot, now: &CascadeResult) -> Vec<ClusterFin
         });
     }
     findings
+}
+
+/// What is already stuck on `cluster` and stays so, as the report counts it: namespaces
+/// already Terminating and the objects [`objects_stuck_now`] reports.
+fn standing(cluster: &str, now: &CascadeResult) -> ClusterOutcome {
+    ClusterOutcome {
+        name: cluster.to_string(),
+        namespaces: now
+            .namespaces
+            .iter()
+            .filter(|ns| ns.already_terminating && ns.fate == Fate::Stuck)
+            .map(|ns| NamespaceOutcome {
+                name: ns.name.clone(),
+                outcome: ns.fate,
+                conditions: ns.conditions.clone(),
+                reason: ns.cause.to_string(),
+            })
+            .collect(),
+        objects: now
+            .already_deleting
+            .iter()
+            .filter(|o| o.stuck.iter().any(|cause| cause.finalizer_never_removed()))
+            .map(|o| ObjectOutcome {
+                api_version: o.api_version.clone(),
+                kind: o.key.kind.clone(),
+                namespace: o.key.namespace.clone(),
+                name: o.key.name.clone(),
+                outcome: o.fate,
+                reason: o.reason(),
+            })
+            .collect(),
+        ..ClusterOutcome::default()
+    }
 }
 
 /// Already broken beyond namespaces: objects the snapshot shows in deletion whose

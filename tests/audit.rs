@@ -68,6 +68,7 @@ fn rud_incident_names_the_metrics_server_trap_on_every_cluster() {
     let (code, report) = audit_json(INCIDENT);
     assert_eq!(code, 0, "nothing is broken yet: no critical finding");
     assert_eq!(report["schemaVersion"], 2);
+    assert_eq!(report["kind"], "audit", "the report says it is an audit");
     assert!(report["applications"].as_array().unwrap().is_empty());
     let exposed = findings(&report, "apiservice-backend-exposed");
     assert_eq!(
@@ -214,6 +215,10 @@ fn already_broken_fleet() {
         .as_str()
         .unwrap()
         .contains("(`old-team`)"));
+    assert_eq!(
+        report["summary"]["stuckNamespaces"], 2,
+        "old-team and team-a"
+    );
     let terminating = findings(&report, "namespace-terminating-now");
     assert_eq!(terminating.len(), 1);
     assert_eq!(clusters(terminating[0]), ["lab-b"]);
@@ -309,6 +314,11 @@ fn objects_already_stuck_in_deletion() {
     let dir = "tests/scenarios/audit-object-stuck-now/snapshot";
     let (code, report) = audit_json(dir);
     assert_eq!(code, 0, "high, not critical");
+    assert_eq!(
+        report["summary"]["stuckObjects"], 2,
+        "the summary counts what is stuck already"
+    );
+    assert_eq!(report["clusters"][0]["objects"][0]["name"], "checkout");
     let stuck = findings(&report, "object-stuck-now");
     assert_eq!(stuck.len(), 1, "one finding for both objects: same reason");
     assert_eq!(stuck[0]["severity"], "high");

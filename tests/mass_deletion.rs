@@ -71,6 +71,7 @@ const SETS: [&str; 4] = [
 #[test]
 fn a_rename_that_deletes_more_than_allowed_is_a_high_mass_deletion() {
     let report = plan_json(INCIDENT, &["--max-deletions", "2"]);
+    assert_eq!(report["kind"], "plan");
     let findings = mass_deletion_findings(&report);
     assert_eq!(findings.len(), 4, "one per ApplicationSet");
     for finding in &findings {

@@ -2,7 +2,7 @@
 //! the simulator's. Contract fields (design.md, "Output contracts") are never renamed or
 //! dropped; absent optional contract fields are `null`, not omitted. Fields beyond the
 //! contract (`verdict`, `summary`, `policy`, `notes`, `changes`, `status`, `apiServices`,
-//! `chain`, `drift`, `massDeletions`) may grow.
+//! `chain`, `drift`, `massDeletions`, `kind`) may grow.
 
 use serde::Serialize;
 
@@ -68,6 +68,10 @@ struct Report<'a> {
     /// the option), so reports without the gate keep their shape.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mass_deletions: Vec<MassDeletionJson<'a>>,
+    /// Which command's report this is: `plan` (and `comment`), `what-if` or `audit`. An
+    /// audit plans no change: its findings are the fleet's standing risks and its counts
+    /// what is stuck already.
+    kind: &'static str,
 }
 
 impl<'a> Report<'a> {
@@ -106,6 +110,13 @@ impl<'a> Report<'a> {
                 .iter()
                 .map(MassDeletionJson::of)
                 .collect(),
+            kind: if outcome.audit {
+                "audit"
+            } else if outcome.what_if {
+                "what-if"
+            } else {
+                "plan"
+            },
         }
     }
 }

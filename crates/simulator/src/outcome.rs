@@ -42,6 +42,9 @@ pub struct Outcome {
     /// `plan --max-deletions`: the ApplicationSets whose change deletes more Applications
     /// than the limit allows, sorted, each with every Application it deletes.
     pub mass_deletions: Vec<crate::mass_deletion::MassDeletion>,
+    /// A `what-if` report: hand-made deletions on one cluster, not a change of
+    /// ApplicationSets.
+    pub what_if: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

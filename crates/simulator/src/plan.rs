@@ -205,7 +205,10 @@ pub fn what_if(
     let mut planner = what_if_planner(fleet, cluster, deletions, config);
     planner.run_cascades();
     findings::application_findings(fleet, &planner.argocd_namespace, &mut planner.outcome);
-    planner.finish()
+    Outcome {
+        what_if: true,
+        ..planner.finish()
+    }
 }
 
 /// The clusters whose snapshots [`what_if`] reads beyond `cluster` and the Argo CD

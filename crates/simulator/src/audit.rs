@@ -281,9 +281,9 @@ fn audit_cluster(
                 )],
                 config,
             );
-            if let Some(jam) = webhook_jam(&outcome, cluster, &webhook) {
+            if let Some(jam) = webhook_jam(&outcome, cluster, webhook) {
                 audited.findings.push(webhook_exposed(
-                    &webhook,
+                    webhook,
                     &Deletion::NamespaceByHand(namespace),
                     &jam,
                 ));
@@ -299,10 +299,10 @@ fn audit_cluster(
                     config,
                 )
             });
-            if let Some(jam) = webhook_jam(outcome, cluster, &webhook) {
+            if let Some(jam) = webhook_jam(outcome, cluster, webhook) {
                 audited
                     .findings
-                    .push(webhook_exposed(&webhook, &Deletion::Application(app), &jam));
+                    .push(webhook_exposed(webhook, &Deletion::Application(app), &jam));
             }
         }
     }
@@ -1191,8 +1191,9 @@ fn mass_deletion_exposure(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp
     }
     // ApplicationSets exposed for the same reasons under the same policy share one
     // finding: at fleet size one per ApplicationSet buries the rest of the report.
-    let mut by_cause: BTreeMap<(Vec<&str>, &str), (Vec<Exposed>, BTreeSet<String>)> =
-        BTreeMap::new();
+    /// The generator reasons and the policy that expose an ApplicationSet.
+    type Cause<'s> = (Vec<&'static str>, &'s str);
+    let mut by_cause: BTreeMap<Cause, (Vec<Exposed>, BTreeSet<String>)> = BTreeMap::new();
     for set in argocd.of_kind(ARGOCD_GROUP, "ApplicationSet") {
         let set_namespace = set.namespace().unwrap_or(argocd_namespace);
         let Some(policy) = deleting_policy(fleet, set) else {

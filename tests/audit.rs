@@ -391,3 +391,30 @@ fn webhook_with_ready_endpoints_is_not_broken_now() {
         .collect();
     assert_eq!(codes, ["webhook-backend-exposed"]);
 }
+
+/// The inventory of Argo CD's deletion guards, one `info` finding for the fleet: on the
+/// incident, none of the three ApplicationSets whose Applications delete namespaces uses
+/// `preserveResourcesOnDeletion`, `Delete=confirm`/`Prune=confirm`
+/// (`controller/state.go` `isObjRequiresDeletionConfirmation`) or
+/// `strategy.deletionOrder: Reverse`, and none retries a failed sync: without
+/// `syncPolicy.retry` the automated sync skips a revision whose sync failed
+/// (`controller/appcontroller.go` `autoSync`, "failed previous sync attempt").
+/// `kube-metrics-server` manages no namespace, so it is not counted. Its negative is the
+/// safe fleet above, whose Applications delete no namespace: no inventory.
+#[test]
+fn rud_incident_safety_features_inventory() {
+    let (_, report) = audit_json(INCIDENT);
+    let inventory = findings(&report, "safety-features");
+    assert_eq!(inventory.len(), 1, "one finding for the fleet");
+    assert_eq!(inventory[0]["severity"], "info");
+    assert_eq!(clusters(inventory[0]), ALL_THREE);
+    let message = inventory[0]["message"].as_str().unwrap();
+    for needle in [
+        "the 3 ApplicationSets whose Applications delete namespaces",
+        "`preserveResourcesOnDeletion` on none",
+        "`Delete=confirm` or `Prune=confirm` on none",
+        "`syncPolicy.retry` missing on 3 (`kube-contour`, `kube-log`, `kube-metrics-ns`)",
+    ] {
+        assert!(message.contains(needle), "{needle} in: {message}");
+    }
+}

@@ -22,6 +22,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod safety;
+
 use preflight_cluster_snapshot::{ClusterSnapshot, Fleet};
 use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object, ObjectKey};
@@ -152,6 +154,9 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     outcome
         .findings
         .extend(mass_deletion_exposure(fleet, &argocd_namespace, &apps));
+    outcome
+        .findings
+        .extend(safety::safety_features(fleet, &argocd_namespace, &apps));
     rank(&mut outcome.findings);
     outcome.clusters_read = fleet.clusters.keys().cloned().collect();
     outcome.clusters_not_read = fleet.unread.keys().cloned().collect();

@@ -385,6 +385,9 @@ pub enum FindingCode {
     /// `audit`: a fail-closed admission webhook or a CRD conversion webhook whose backend
     /// Service is missing before any change.
     WebhookUnavailableNow,
+    /// `audit`: which of Argo CD's deletion guards the ApplicationSets whose deletions
+    /// reach namespaces use (an inventory, `info`).
+    SafetyFeatures,
 }
 
 impl FindingCode {
@@ -417,6 +420,7 @@ impl FindingCode {
             FindingCode::MassDeletionExposure => "mass-deletion-exposure",
             FindingCode::WebhookBackendExposed => "webhook-backend-exposed",
             FindingCode::WebhookUnavailableNow => "webhook-unavailable-now",
+            FindingCode::SafetyFeatures => "safety-features",
         }
     }
 }

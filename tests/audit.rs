@@ -418,3 +418,56 @@ fn rud_incident_safety_features_inventory() {
         assert!(message.contains(needle), "{needle} in: {message}");
     }
 }
+
+/// One deletion from a jam for a finalizer-removing controller (R-FIN-1, k8s rulebook §6):
+/// the operator that removes `example.com/cleanup` (found from RBAC) lives in a namespace
+/// nothing manages; deleting that namespace by hand, simulated with the cascade, deletes
+/// the operator while the Widget in `team-a` keeps the finalizer and can then no longer
+/// be deleted.
+#[test]
+fn finalizer_controller_one_deletion_away() {
+    let dir = "tests/scenarios/c02-operator-deleted-with-its-crs/snapshot";
+    let (code, report) = audit_json(dir);
+    assert_eq!(code, 0);
+    let exposed = findings(&report, "controller-backend-exposed");
+    assert_eq!(exposed.len(), 1);
+    assert_eq!(exposed[0]["severity"], "warning", "no namespace sticks yet");
+    assert_eq!(clusters(exposed[0]), ["lab"]);
+    let message = exposed[0]["message"].as_str().unwrap();
+    for needle in [
+        "Deleting namespace `widget-system` by hand",
+        "Deployment `widget-system/widget-operator`",
+        "finalizer `example.com/cleanup` (inferred from RBAC)",
+        "Widget `team-a/orders` can no longer be deleted",
+    ] {
+        assert!(message.contains(needle), "{needle} in: {message}");
+    }
+    snapshot("controller-backend", dir);
+}
+
+/// `--controllers` declares who removes a finalizer; without the declaration the
+/// finalizer has no known controller, so no deletion can be said to take it away (the
+/// negative: the same fleet reports nothing).
+#[test]
+fn finalizer_controller_declared_with_controllers() {
+    let dir = "tests/scenarios/c02-declared-controller";
+    let snapshot_dir = format!("{dir}/snapshot");
+    let declared = audit(
+        &snapshot_dir,
+        &[
+            "--controllers",
+            &format!("{dir}/controllers.yaml"),
+            "--format",
+            "json",
+        ],
+    );
+    let report: Value = serde_json::from_str(&declared.stdout).unwrap();
+    let exposed = findings(&report, "controller-backend-exposed");
+    assert_eq!(exposed.len(), 1);
+    assert!(exposed[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("`gadgets.example.com/finalizer` (declared in --controllers)"));
+    let (_, undeclared) = audit_json(&snapshot_dir);
+    assert_eq!(undeclared["findings"], Value::Array(Vec::new()));
+}

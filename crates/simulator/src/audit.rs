@@ -22,6 +22,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod controllers;
 mod safety;
 
 use preflight_cluster_snapshot::{ClusterSnapshot, Fleet};
@@ -197,7 +198,8 @@ fn audit_cluster(
 ) -> ClusterAudit {
     let mut audited = ClusterAudit::default();
     let webhooks = webhook_backends(snapshot);
-    let (now, unreachable) = settle_now(fleet, cluster, snapshot, config, &webhooks);
+    let (now, unreachable, finalizer_controllers) =
+        settle_now(fleet, cluster, snapshot, config, &webhooks);
     audited.findings.extend(broken_now(snapshot, &now));
     audited.findings.extend(objects_stuck_now(&now));
     audited.standing = standing(cluster, &now);
@@ -311,6 +313,14 @@ fn audit_cluster(
             }
         }
     }
+    audited.findings.extend(controllers::controllers_exposed(
+        fleet,
+        config,
+        apps,
+        cluster,
+        &finalizer_controllers,
+        &mut simulated,
+    ));
     audited
 }
 
@@ -390,7 +400,11 @@ fn settle_now(
     snapshot: &ClusterSnapshot,
     config: &PlanConfig,
     webhooks: &[WebhookBackend],
-) -> (CascadeResult, Vec<Option<Unreachable>>) {
+) -> (
+    CascadeResult,
+    Vec<Option<Unreachable>>,
+    Vec<crate::cascade::FinalizerController>,
+) {
     static NONE: BTreeMap<String, String> = BTreeMap::new();
     let version = if config.force_kube_version {
         config.kube_version
@@ -415,8 +429,9 @@ fn settle_now(
         .iter()
         .map(|webhook| simulation.service_unreachable(&webhook.service, webhook.port))
         .collect();
+    let finalizer_controllers = simulation.finalizer_controllers();
     simulation.delete_and_settle(&[]);
-    (simulation.finish(), unreachable)
+    (simulation.finish(), unreachable, finalizer_controllers)
 }
 
 /// The aggregated APIServices of a cluster that have a backend Service, sorted by name.

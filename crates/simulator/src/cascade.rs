@@ -21,6 +21,8 @@ use crate::outcome::{ApiServiceOutcome, Fate, NamespaceCondition};
 mod controllers;
 mod webhooks;
 
+pub use controllers::FinalizerController;
+
 use webhooks::Operation;
 
 pub use controllers::{group_of, DeclaredController};
@@ -320,6 +322,12 @@ impl<'a> Simulation<'a> {
         self.cluster.recorded_unavailable = recorded.clone();
         self.initially_available = self.cluster.availability_now();
         self
+    }
+
+    /// The workloads that remove third-party finalizers from objects of the cluster, as
+    /// the snapshot shows it (see [`FinalizerController`]).
+    pub fn finalizer_controllers(&self) -> Vec<FinalizerController> {
+        self.cluster.finalizer_controllers()
     }
 
     /// Why the API server cannot reach the backend of Service `service` on `port` now

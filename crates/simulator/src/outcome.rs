@@ -382,6 +382,9 @@ pub enum FindingCode {
     /// `audit`: one deletion takes the backend of a fail-closed admission webhook or a
     /// CRD conversion webhook away while the webhook stays.
     WebhookBackendExposed,
+    /// `audit`: one deletion takes away the workload that removes a third-party
+    /// finalizer, leaving the objects that carry it undeletable or stuck in deletion.
+    ControllerBackendExposed,
     /// `audit`: a fail-closed admission webhook or a CRD conversion webhook whose backend
     /// Service is missing before any change.
     WebhookUnavailableNow,
@@ -419,6 +422,7 @@ impl FindingCode {
             FindingCode::RenameExposure => "rename-exposure",
             FindingCode::MassDeletionExposure => "mass-deletion-exposure",
             FindingCode::WebhookBackendExposed => "webhook-backend-exposed",
+            FindingCode::ControllerBackendExposed => "controller-backend-exposed",
             FindingCode::WebhookUnavailableNow => "webhook-unavailable-now",
             FindingCode::SafetyFeatures => "safety-features",
         }

@@ -396,9 +396,11 @@ fn webhook_with_ready_endpoints_is_not_broken_now() {
 /// incident, none of the three ApplicationSets whose Applications delete namespaces uses
 /// `preserveResourcesOnDeletion`, `Delete=confirm`/`Prune=confirm`
 /// (`controller/state.go` `isObjRequiresDeletionConfirmation`) or
-/// `strategy.deletionOrder: Reverse`, and none retries a failed sync: without
-/// `syncPolicy.retry` the automated sync skips a revision whose sync failed
-/// (`controller/appcontroller.go` `autoSync`, "failed previous sync attempt").
+/// `strategy.deletionOrder: Reverse`, and none retries a failed sync without limit:
+/// `controller/appcontroller.go` `autoSync` gives an automated sync `Retry{Limit: 5}`
+/// unless `syncPolicy.retry` replaces it, and once that operation failed
+/// `alreadyAttemptedSync` keeps the revision from being synced again ("failed previous
+/// sync attempt"); only `limit: -1` outlasts a namespace that is still Terminating.
 /// `kube-metrics-server` manages no namespace, so it is not counted. Its negative is the
 /// safe fleet above, whose Applications delete no namespace: no inventory.
 #[test]
@@ -413,7 +415,7 @@ fn rud_incident_safety_features_inventory() {
         "the 3 ApplicationSets whose Applications delete namespaces",
         "`preserveResourcesOnDeletion` on none",
         "`Delete=confirm` or `Prune=confirm` on none",
-        "`syncPolicy.retry` missing on 3 (`kube-contour`, `kube-log`, `kube-metrics-ns`)",
+        "no unlimited `syncPolicy.retry` (`limit: -1`) on 3 (`kube-contour`, `kube-log`, `kube-metrics-ns`)",
     ] {
         assert!(message.contains(needle), "{needle} in: {message}");
     }

@@ -13,9 +13,11 @@
 //!   an Application waits until it carries `argocd.argoproj.io/deletion-approved`;
 //! - `spec.strategy.deletionOrder: Reverse` (RollingSync): deleting the ApplicationSet
 //!   deletes its Applications step by step in reverse;
-//! - `spec.syncPolicy.retry` in the template: an automated sync that fails — into a
-//!   namespace still Terminating, say (R-OBJ-9) — is retried instead of being left failed
-//!   for that revision.
+//! - `spec.syncPolicy.retry.limit: -1` in the template: an automated sync that fails —
+//!   into a namespace still Terminating, say (R-OBJ-9) — is retried until it succeeds.
+//!   Without it `autoSync` gives the sync Argo CD's default `Retry{Limit: 5}` (or the
+//!   limit set), and once that operation has failed `alreadyAttemptedSync` keeps the
+//!   revision from being synced again, so the Application stays failed.
 
 use std::collections::BTreeSet;
 
@@ -32,6 +34,7 @@ struct Guards<'s> {
     preserve: bool,
     confirm: bool,
     reverse_deletion: bool,
+    /// The template retries failed syncs without limit (`syncPolicy.retry.limit` < 0).
     retry: bool,
 }
 
@@ -54,7 +57,9 @@ fn guards_of(set: &Object) -> Guards<'_> {
             == Some(&serde_json::Value::Bool(true)),
         confirm,
         reverse_deletion: set.str_at(&["spec", "strategy", "deletionOrder"]) == Some("Reverse"),
-        retry: template_sync("retry").is_some_and(|retry| !retry.is_null()),
+        retry: template_sync("retry")
+            .and_then(|retry| retry.get("limit").and_then(serde_json::Value::as_i64))
+            .is_some_and(|limit| limit < 0),
     }
 }
 
@@ -113,10 +118,11 @@ pub(super) fn safety_features(
         .map(|g| g.name)
         .collect();
     let retry = if without_retry.is_empty() {
-        "every one has `syncPolicy.retry`".to_string()
+        "every one retries failed syncs until they succeed (`syncPolicy.retry.limit: -1`)"
+            .to_string()
     } else {
         format!(
-            "`syncPolicy.retry` missing on {} ({}), whose automated syncs into a namespace still Terminating fail and are not tried again for that revision",
+            "no unlimited `syncPolicy.retry` (`limit: -1`) on {} ({}): their automated syncs give up after a few retries (Argo CD's default is 5) and do not sync that revision again, so a sync into a namespace still Terminating stays failed",
             without_retry.len(),
             quoted(without_retry.iter().copied())
         )
@@ -141,7 +147,7 @@ pub(super) fn safety_features(
         remediation: vec![
             "# in the ApplicationSet: `spec.syncPolicy.preserveResourcesOnDeletion: true` keeps the resources of the Applications it deletes".to_string(),
             "# in its template: `syncPolicy.syncOptions: [Delete=confirm]` makes every deletion wait for `argocd.argoproj.io/deletion-approved`".to_string(),
-            "# in its template: `syncPolicy.retry: {limit: 5, backoff: {duration: 30s, factor: 2, maxDuration: 10m}}` retries syncs that fail while a namespace is still Terminating".to_string(),
+            "# in its template: `syncPolicy.retry: {limit: -1, backoff: {duration: 30s, factor: 2, maxDuration: 5m}}` retries a sync that fails while a namespace is still Terminating until it succeeds".to_string(),
         ],
         chain: Vec::new(),
         cycle: false,

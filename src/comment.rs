@@ -105,6 +105,11 @@ pub(crate) struct CommentArgs {
     simulation: crate::SimulationArgs,
     #[command(flatten)]
     generation: crate::repos::GenerationArgs,
+    /// A blast-radius gate: a change that deletes more than `N` of an ApplicationSet's
+    /// live Applications (or more than `N%` of them) becomes a `high` finding
+    /// `mass-deletion` that lists them.
+    #[arg(long, value_name = "N|N%", allow_hyphen_values = true)]
+    max_deletions: Option<preflight_simulator::DeletionLimit>,
     /// Fail the job (exit 1) when a finding has this severity or a higher one, and
     /// with 2 when an ApplicationSet cannot be evaluated; without it the job passes
     /// whatever the plan says.
@@ -443,6 +448,7 @@ fn plan(args: &CommentArgs, revisions: &Revisions) -> Result<Outcome> {
             head: &revisions.head_short,
             paths: &args.paths,
         },
+        args.max_deletions,
     )
 }
 

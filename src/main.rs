@@ -29,7 +29,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use preflight_cluster_snapshot::{
     load_manifests, load_snapshot, ClusterSelection, Fleet, LoadOptions, SourcedObject,
 };
-use preflight_simulator::{KubeVersion, Outcome, PlanConfig, Severity};
+use preflight_simulator::{DeletionLimit, KubeVersion, Outcome, PlanConfig, Severity};
 
 #[derive(Parser)]
 #[command(name = "argocd-preflight", version, about, long_about = None)]
@@ -158,6 +158,11 @@ struct PlanArgs {
     simulation: SimulationArgs,
     #[command(flatten)]
     generation: repos::GenerationArgs,
+    /// A blast-radius gate: a change that deletes more than `N` of an ApplicationSet's
+    /// live Applications (or more than `N%` of them) becomes a `high` finding
+    /// `mass-deletion` that lists them.
+    #[arg(long, value_name = "N|N%", allow_hyphen_values = true)]
+    max_deletions: Option<DeletionLimit>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Exit 1 when a finding has this severity or a higher one.
@@ -189,6 +194,7 @@ impl SimulationArgs {
             force_kube_version: self.kube_version.is_some(),
             controllers: load_controllers(self.controllers.as_deref())?,
             workers: workers(),
+            max_deletions: None,
         })
     }
 }
@@ -388,6 +394,7 @@ fn run_plan(args: &PlanArgs) -> Result<ExitCode> {
         &args.simulation,
         &args.generation,
         &revisions,
+        args.max_deletions,
     )?;
     print_report(&outcome, args.format)?;
     Ok(exit_code(&outcome, args.fail_on))
@@ -414,8 +421,12 @@ pub(crate) fn plan(
     simulation: &SimulationArgs,
     generation: &repos::GenerationArgs,
     revisions: &PlanRevisions<'_>,
+    max_deletions: Option<DeletionLimit>,
 ) -> Result<Outcome> {
-    let config = simulation.config()?;
+    let config = PlanConfig {
+        max_deletions,
+        ..simulation.config()?
+    };
     let mut fleet = load_fleet(snapshot, &simulation.argocd_cluster, argocd_and([]))?;
     let (base, head, base_name, head_name) = match revisions {
         PlanRevisions::Paths { base, head } => (

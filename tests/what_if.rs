@@ -47,7 +47,12 @@ fn run_scenario(name: &str) -> Report {
     let (json_code, json, _) = run("json");
     assert_eq!(code, json_code, "{name}: same exit code in every format");
     let json_text = json;
-    let json = serde_json::from_str(&json_text).unwrap_or_else(|e| panic!("{name}: {e}\n{stderr}"));
+    let json: Value =
+        serde_json::from_str(&json_text).unwrap_or_else(|e| panic!("{name}: {e}\n{stderr}"));
+    assert_eq!(
+        json["kind"], "what-if",
+        "{name}: the report says which command made it"
+    );
     Report {
         code,
         text,

@@ -11,6 +11,7 @@
 //! model's vocabulary, no logic beyond wording.
 
 pub mod causes;
+pub mod mass_deletion;
 
 use std::fmt;
 
@@ -46,6 +47,12 @@ pub struct Outcome {
     /// An `audit` report: no change is planned, the findings are the fleet's standing
     /// risks (the verdict and the Applications line say so).
     pub audit: bool,
+    /// `plan --max-deletions`: the ApplicationSets whose change deletes more Applications
+    /// than the limit allows, sorted, each with every Application it deletes.
+    pub mass_deletions: Vec<crate::mass_deletion::MassDeletion>,
+    /// A `what-if` report: hand-made deletions on one cluster, not a change of
+    /// ApplicationSets.
+    pub what_if: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -342,6 +349,9 @@ pub enum FindingCode {
     ApplicationsetNotEvaluated,
     /// `preserveResourcesOnDeletion` added in the change that deletes.
     PreserveAddedTooLate,
+    /// `plan --max-deletions`: a change that deletes more of an ApplicationSet's live
+    /// Applications than the limit allows.
+    MassDeletion,
     /// Applications renamed: deleted and created again.
     ApplicationReplaced,
     /// Applications deleted with their resources and not replaced.
@@ -365,6 +375,9 @@ pub enum FindingCode {
     ApiserviceUnavailableNow,
     /// `audit`: a namespace already Terminating that stays so.
     NamespaceTerminatingNow,
+    /// `audit`: objects other than namespaces already in deletion that stay so, because
+    /// no running controller removes their finalizers.
+    ObjectStuckNow,
     /// `audit`: one deletion (an Application, or a namespace by hand) takes an aggregated
     /// APIService's backend away and jams namespace deletion on the cluster.
     ApiserviceBackendExposed,
@@ -377,9 +390,15 @@ pub enum FindingCode {
     /// `audit`: one deletion takes the backend of a fail-closed admission webhook or a
     /// CRD conversion webhook away while the webhook stays.
     WebhookBackendExposed,
+    /// `audit`: one deletion takes away the workload that removes a third-party
+    /// finalizer, leaving the objects that carry it undeletable or stuck in deletion.
+    ControllerBackendExposed,
     /// `audit`: a fail-closed admission webhook or a CRD conversion webhook whose backend
     /// Service is missing before any change.
     WebhookUnavailableNow,
+    /// `audit`: which of Argo CD's deletion guards the ApplicationSets whose deletions
+    /// reach namespaces use (an inventory, `info`).
+    SafetyFeatures,
 }
 
 impl FindingCode {
@@ -394,6 +413,7 @@ impl FindingCode {
             FindingCode::ApplicationsetFrozen => "applicationset-frozen",
             FindingCode::ApplicationsetNotEvaluated => "applicationset-not-evaluated",
             FindingCode::PreserveAddedTooLate => "preserve-added-too-late",
+            FindingCode::MassDeletion => "mass-deletion",
             FindingCode::ApplicationReplaced => "application-replaced",
             FindingCode::ApplicationDeleted => "application-deleted",
             FindingCode::ApplicationNotWritten => "application-not-written",
@@ -405,11 +425,14 @@ impl FindingCode {
             FindingCode::VolumeDataLoss => "volume-data-loss",
             FindingCode::ApiserviceUnavailableNow => "apiservice-unavailable-now",
             FindingCode::NamespaceTerminatingNow => "namespace-terminating-now",
+            FindingCode::ObjectStuckNow => "object-stuck-now",
             FindingCode::ApiserviceBackendExposed => "apiservice-backend-exposed",
             FindingCode::RenameExposure => "rename-exposure",
             FindingCode::MassDeletionExposure => "mass-deletion-exposure",
             FindingCode::WebhookBackendExposed => "webhook-backend-exposed",
+            FindingCode::ControllerBackendExposed => "controller-backend-exposed",
             FindingCode::WebhookUnavailableNow => "webhook-unavailable-now",
+            FindingCode::SafetyFeatures => "safety-features",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the simulator's. Contract fields (design.md, "Output contracts") are never renamed or
 //! dropped; absent optional contract fields are `null`, not omitted. Fields beyond the
 //! contract (`verdict`, `summary`, `policy`, `notes`, `changes`, `status`, `apiServices`,
-//! `chain`, `drift`) may grow.
+//! `chain`, `drift`, `massDeletions`, `kind`) may grow.
 
 use serde::Serialize;
 
@@ -14,6 +14,7 @@ use preflight_outcome::{
 
 use crate::changes::changed_paths;
 use crate::escape::must_be_escaped;
+use crate::mass_deletion::MassDeletionJson;
 use crate::summary::{sorted_findings, Counts, Tally, Verdict};
 use crate::SCHEMA_VERSION;
 
@@ -62,6 +63,15 @@ struct Report<'a> {
     /// change deletes nothing there.
     clusters_read: &'a [String],
     clusters_not_read: &'a [String],
+    /// `plan --max-deletions`: the ApplicationSets beyond the limit, each with every
+    /// Application the change deletes; left out when there are none (and always without
+    /// the option), so reports without the gate keep their shape.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mass_deletions: Vec<MassDeletionJson<'a>>,
+    /// Which command's report this is: `plan` (and `comment`), `what-if` or `audit`. An
+    /// audit plans no change: its findings are the fleet's standing risks and its counts
+    /// what is stuck already.
+    kind: &'static str,
 }
 
 impl<'a> Report<'a> {
@@ -95,6 +105,18 @@ impl<'a> Report<'a> {
                 .collect(),
             clusters_read: &outcome.clusters_read,
             clusters_not_read: &outcome.clusters_not_read,
+            mass_deletions: outcome
+                .mass_deletions
+                .iter()
+                .map(MassDeletionJson::of)
+                .collect(),
+            kind: if outcome.audit {
+                "audit"
+            } else if outcome.what_if {
+                "what-if"
+            } else {
+                "plan"
+            },
         }
     }
 }

@@ -16,6 +16,7 @@ mod changes;
 mod escape;
 mod json;
 mod markdown;
+mod mass_deletion;
 mod progressive;
 mod summary;
 mod text;

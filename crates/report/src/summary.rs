@@ -245,13 +245,15 @@ impl Verdict {
             None if !outcome.errors.is_empty() => Level::Incomplete,
             None => Level::Ok,
         };
-        let mut headline = if total.stuck_namespaces > 0 {
+        // An audit counts what is stuck already, which its findings tell with the cause:
+        // its headline is its first finding.
+        let mut headline = if !outcome.audit && total.stuck_namespaces > 0 {
             format!(
                 "{} will stay Terminating on {}",
                 plural(total.stuck_namespaces, "namespace"),
                 plural(tally.clusters_with_stuck_namespaces, "cluster")
             )
-        } else if total.stuck_objects > 0 {
+        } else if !outcome.audit && total.stuck_objects > 0 {
             format!(
                 "{} will stay stuck on {}",
                 plural(total.stuck_objects, "object"),

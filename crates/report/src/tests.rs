@@ -409,6 +409,7 @@ fn incident() -> Outcome {
         ],
         clusters_not_read: Vec::new(),
         audit: false,
+        ..Outcome::default()
     }
 }
 

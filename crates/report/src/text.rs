@@ -32,7 +32,9 @@ pub(crate) fn render(outcome: &Outcome) -> String {
         line(&mut out, &applications_line(&tally.total));
     }
 
-    if tally.clusters.values().any(|counts| !counts.is_quiet()) {
+    // An audit's clusters hold what is stuck already, which its findings tell: the
+    // counts are for the JSON summary.
+    if !outcome.audit && tally.clusters.values().any(|counts| !counts.is_quiet()) {
         out.push('\n');
         cluster_table(&mut out, &tally);
         for (cluster, count) in stuck_applications(outcome) {
@@ -40,8 +42,11 @@ pub(crate) fn render(outcome: &Outcome) -> String {
         }
     }
     findings(&mut out, outcome);
+    out.push_str(&crate::mass_deletion::text(outcome));
     applications(&mut out, outcome);
-    stuck(&mut out, outcome);
+    if !outcome.audit {
+        stuck(&mut out, outcome);
+    }
     retained_volumes(&mut out, outcome);
     errors_and_drift(&mut out, outcome);
     if let Some(snapshot) = snapshot_line(outcome) {

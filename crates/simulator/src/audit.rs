@@ -4,8 +4,10 @@
 //! and `what-if`, never guessed:
 //!
 //! - **Already broken now**: the cluster settled with no deletion at all — APIServices
-//!   unavailable (their status, or `capture.json`) and namespaces already Terminating that
-//!   stay so, with the conditions the namespace controller would set.
+//!   unavailable (their status, or `capture.json`), namespaces already Terminating that
+//!   stay so, with the conditions the namespace controller would set, other objects
+//!   already in deletion whose finalizers no running controller removes, and fail-closed
+//!   webhooks the API server cannot reach (no Service, or no ready endpoint).
 //! - **One deletion from a jam**: for every aggregated APIService with `spec.service`
 //!   that is available now, each Application that manages its backend Service or the
 //!   Service's namespace is deleted in a [`what_if`] (or, when none does, the namespace is
@@ -20,13 +22,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod controllers;
+mod safety;
+
 use preflight_cluster_snapshot::{ClusterSnapshot, Fleet};
 use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object, ObjectKey};
 
 use crate::cascade::{CascadeResult, KubeVersion, Propagation, Simulation};
+use crate::causes::Unreachable;
 use crate::controller::ControllerSettings;
-use crate::findings::{fleet_findings, ClusterFinding, Step};
+use crate::findings::{finalizer_patch, fleet_findings, ClusterFinding, Step};
 use crate::outcome::*;
 use crate::plan::{managed_keys, resolve_destination, what_if, PlanConfig};
 
@@ -82,6 +88,9 @@ struct WebhookBackend {
     /// What the API server refuses while the backend is gone.
     refuses: String,
     service: ObjectKey,
+    /// The Service port the API server calls (`clientConfig.service.port`, 443 when
+    /// unset, as the admissionregistration and apiextensions APIs default it).
+    port: i64,
     /// The command that stops the calls (run on the cluster), and its comment.
     break_glass: String,
     break_glass_comment: String,
@@ -119,7 +128,11 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     // Per ApplicationSet (namespace, name): the APIServices that deleting one of its
     // Applications jams, as simulated.
     let mut jams: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut standing: Vec<ClusterOutcome> = Vec::new();
     for ((cluster, _), audited) in clusters.iter().zip(audited) {
+        if !audited.standing.namespaces.is_empty() || !audited.standing.objects.is_empty() {
+            standing.push(audited.standing);
+        }
         per_cluster.extend(
             audited
                 .findings
@@ -132,6 +145,7 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     }
     let mut outcome = Outcome {
         findings: fleet_findings(per_cluster),
+        clusters: standing,
         audit: true,
         ..Outcome::default()
     };
@@ -141,6 +155,9 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     outcome
         .findings
         .extend(mass_deletion_exposure(fleet, &argocd_namespace, &apps));
+    outcome
+        .findings
+        .extend(safety::safety_features(fleet, &argocd_namespace, &apps));
     rank(&mut outcome.findings);
     outcome.clusters_read = fleet.clusters.keys().cloned().collect();
     outcome.clusters_not_read = fleet.unread.keys().cloned().collect();
@@ -165,6 +182,8 @@ fn rank(findings: &mut [Finding]) {
 #[derive(Default)]
 struct ClusterAudit {
     findings: Vec<ClusterFinding>,
+    /// What is already stuck on the cluster and stays so: the report's counts.
+    standing: ClusterOutcome,
     /// (ApplicationSet namespace and name, APIService) for each simulated jam.
     jams: Vec<((String, String), String)>,
 }
@@ -178,12 +197,15 @@ fn audit_cluster(
     snapshot: &ClusterSnapshot,
 ) -> ClusterAudit {
     let mut audited = ClusterAudit::default();
-    let now = settle_now(fleet, cluster, snapshot, config);
-    audited.findings.extend(broken_now(snapshot, &now));
     let webhooks = webhook_backends(snapshot);
+    let (now, unreachable, finalizer_controllers) =
+        settle_now(fleet, cluster, snapshot, config, &webhooks);
+    audited.findings.extend(broken_now(snapshot, &now));
+    audited.findings.extend(objects_stuck_now(&now));
+    audited.standing = standing(cluster, &now);
     audited
         .findings
-        .extend(webhooks_without_backend(snapshot, &webhooks));
+        .extend(webhooks_without_backend(snapshot, &webhooks, &unreachable));
     let unavailable_now: BTreeSet<&str> = now
         .api_services
         .iter()
@@ -242,8 +264,9 @@ fn audit_cluster(
             }
         }
     }
-    for webhook in webhooks {
-        if !snapshot.contains(&webhook.service) {
+    for (webhook, unreachable) in webhooks.iter().zip(&unreachable) {
+        // Already without a backend: told as broken now, not as one deletion away.
+        if !snapshot.contains(&webhook.service) || unreachable.is_some() {
             continue;
         }
         let managers: Vec<&LiveApp> = apps
@@ -265,9 +288,9 @@ fn audit_cluster(
                 )],
                 config,
             );
-            if let Some(jam) = webhook_jam(&outcome, cluster, &webhook) {
+            if let Some(jam) = webhook_jam(&outcome, cluster, webhook) {
                 audited.findings.push(webhook_exposed(
-                    &webhook,
+                    webhook,
                     &Deletion::NamespaceByHand(namespace),
                     &jam,
                 ));
@@ -283,13 +306,21 @@ fn audit_cluster(
                     config,
                 )
             });
-            if let Some(jam) = webhook_jam(outcome, cluster, &webhook) {
+            if let Some(jam) = webhook_jam(outcome, cluster, webhook) {
                 audited
                     .findings
-                    .push(webhook_exposed(&webhook, &Deletion::Application(app), &jam));
+                    .push(webhook_exposed(webhook, &Deletion::Application(app), &jam));
             }
         }
     }
+    audited.findings.extend(controllers::controllers_exposed(
+        fleet,
+        config,
+        apps,
+        cluster,
+        &finalizer_controllers,
+        &mut simulated,
+    ));
     audited
 }
 
@@ -368,7 +399,12 @@ fn settle_now(
     cluster: &str,
     snapshot: &ClusterSnapshot,
     config: &PlanConfig,
-) -> CascadeResult {
+    webhooks: &[WebhookBackend],
+) -> (
+    CascadeResult,
+    Vec<Option<Unreachable>>,
+    Vec<crate::cascade::FinalizerController>,
+) {
     static NONE: BTreeMap<String, String> = BTreeMap::new();
     let version = if config.force_kube_version {
         config.kube_version
@@ -386,8 +422,16 @@ fn settle_now(
     let mut simulation = Simulation::of_snapshot(snapshot, version)
         .with_controllers(&config.controllers)
         .with_unavailable_group_versions(recorded);
+    // Asked before the cluster settles: whether the API server reaches each webhook's
+    // backend as the snapshot shows it, by the same check that refuses requests in a
+    // cascade.
+    let unreachable = webhooks
+        .iter()
+        .map(|webhook| simulation.service_unreachable(&webhook.service, webhook.port))
+        .collect();
+    let finalizer_controllers = simulation.finalizer_controllers();
     simulation.delete_and_settle(&[]);
-    simulation.finish()
+    (simulation.finish(), unreachable, finalizer_controllers)
 }
 
 /// The aggregated APIServices of a cluster that have a backend Service, sorted by name.
@@ -414,7 +458,8 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
         let service = config?.get("service")?;
         let namespace = service.get("namespace")?.as_str()?;
         let name = service.get("name")?.as_str()?;
-        Some(ObjectKey::new("", "Service", Some(namespace), name))
+        let port = service.get("port").and_then(|p| p.as_i64()).unwrap_or(443);
+        Some((ObjectKey::new("", "Service", Some(namespace), name), port))
     };
     for kind in [
         "MutatingWebhookConfiguration",
@@ -434,7 +479,7 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
                 if policy != "Fail" {
                     continue;
                 }
-                let Some(service) = service_of(webhook.get("clientConfig")) else {
+                let Some((service, port)) = service_of(webhook.get("clientConfig")) else {
                     continue;
                 };
                 let name = webhook.get("name").and_then(|n| n.as_str()).unwrap_or("");
@@ -475,6 +520,7 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
                     ),
                     refuses: format!("every request its rules match ({})", rules.join(", ")),
                     service,
+                    port,
                     break_glass: format!("delete {} {}", kind.to_ascii_lowercase(), config.name()),
                     break_glass_comment:
                         "delete the webhook configuration until its backend is back:".to_string(),
@@ -486,7 +532,7 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
         if crd.str_at(&["spec", "conversion", "strategy"]) != Some("Webhook") {
             continue;
         }
-        let Some(service) =
+        let Some((service, port)) =
             service_of(crd.value_at(&["spec", "conversion", "webhook", "clientConfig"]))
         else {
             continue;
@@ -502,6 +548,7 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
                 crd.name()
             ),
             service,
+            port,
             break_glass: format!("get customresourcedefinition {} -o yaml", crd.name()),
             break_glass_comment:
                 "restore the backend (deleting the CRD would delete every object of it); inspect:"
@@ -516,11 +563,22 @@ fn webhook_backends(snapshot: &ClusterSnapshot) -> Vec<WebhookBackend> {
 fn webhooks_without_backend(
     snapshot: &ClusterSnapshot,
     webhooks: &[WebhookBackend],
+    unreachable: &[Option<Unreachable>],
 ) -> Vec<ClusterFinding> {
     webhooks
         .iter()
-        .filter(|webhook| !snapshot.contains(&webhook.service))
-        .map(|webhook| ClusterFinding {
+        .zip(unreachable)
+        .filter_map(|(webhook, unreachable)| {
+            let why = if !snapshot.contains(&webhook.service) {
+                format!("{} is not in the snapshot", service_words(&webhook.service))
+            } else if *unreachable == Some(Unreachable::NoEndpoints) {
+                format!("{} has no ready endpoints", service_words(&webhook.service))
+            } else {
+                return None;
+            };
+            Some((webhook, why))
+        })
+        .map(|(webhook, why)| ClusterFinding {
             remediation: vec![
                 Step::Literal(format!("# {}", webhook.break_glass_comment)),
                 Step::OnCluster(webhook.break_glass.clone()),
@@ -529,9 +587,8 @@ fn webhooks_without_backend(
                 Severity::High,
                 FindingCode::WebhookUnavailableNow,
                 format!(
-                    "{} has no backend now ({} is not in the snapshot): the API server refuses {}",
+                    "{} has no backend now ({why}): the API server refuses {}",
                     capitalized(&webhook.described),
-                    service_words(&webhook.service),
                     webhook.refuses
                 ),
             )
@@ -708,6 +765,101 @@ fn broken_now(snapshot: &ClusterSnapshot, now: &CascadeResult) -> Vec<ClusterFin
         });
     }
     findings
+}
+
+/// What is already stuck on `cluster` and stays so, as the report counts it: namespaces
+/// already Terminating and the objects [`objects_stuck_now`] reports.
+fn standing(cluster: &str, now: &CascadeResult) -> ClusterOutcome {
+    ClusterOutcome {
+        name: cluster.to_string(),
+        namespaces: now
+            .namespaces
+            .iter()
+            .filter(|ns| ns.already_terminating && ns.fate == Fate::Stuck)
+            .map(|ns| NamespaceOutcome {
+                name: ns.name.clone(),
+                outcome: ns.fate,
+                conditions: ns.conditions.clone(),
+                reason: ns.cause.to_string(),
+            })
+            .collect(),
+        objects: now
+            .already_deleting
+            .iter()
+            .filter(|o| o.stuck.iter().any(|cause| cause.finalizer_never_removed()))
+            .map(|o| ObjectOutcome {
+                api_version: o.api_version.clone(),
+                kind: o.key.kind.clone(),
+                namespace: o.key.namespace.clone(),
+                name: o.key.name.clone(),
+                outcome: o.fate,
+                reason: o.reason(),
+            })
+            .collect(),
+        ..ClusterOutcome::default()
+    }
+}
+
+/// Already broken beyond namespaces: objects the snapshot shows in deletion whose
+/// finalizers no running controller removes (its controller is not running, none is
+/// known, or a webhook refuses the update that would remove them), settled with no
+/// deletion at all. One finding per reason, naming the objects it keeps; objects that
+/// wait for something that goes by itself (dependents, pods using a claim) are left out.
+fn objects_stuck_now(now: &CascadeResult) -> Vec<ClusterFinding> {
+    let mut by_reason: BTreeMap<&[crate::causes::StuckCause], Vec<&crate::cascade::ObjectResult>> =
+        BTreeMap::new();
+    for object in &now.already_deleting {
+        if object
+            .stuck
+            .iter()
+            .any(|cause| cause.finalizer_never_removed())
+        {
+            by_reason.entry(&object.stuck).or_default().push(object);
+        }
+    }
+    by_reason
+        .into_values()
+        .map(|objects| {
+            let names: Vec<String> = objects
+                .iter()
+                .map(|o| crate::causes::describe(&o.key))
+                .collect();
+            let shown = names
+                .iter()
+                .take(NAMES_SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = names.len().saturating_sub(NAMES_SHOWN);
+            let listed = if more > 0 {
+                format!("{shown} and {more} more")
+            } else {
+                shown
+            };
+            let mut remediation = vec![Step::Literal(
+                "# if the controller that owns these finalizers is gone for good:".to_string(),
+            )];
+            remediation.extend(
+                objects
+                    .iter()
+                    .take(NAMES_SHOWN)
+                    .map(|object| finalizer_patch(&object.key)),
+            );
+            ClusterFinding {
+                remediation,
+                ..cluster_finding(
+                    Severity::High,
+                    FindingCode::ObjectStuckNow,
+                    format!(
+                        "{listed} {} already in deletion and {} so: {} (R-FIN-1)",
+                        if names.len() == 1 { "is" } else { "are" },
+                        if names.len() == 1 { "stays" } else { "stay" },
+                        objects[0].reason()
+                    ),
+                )
+            }
+        })
+        .collect()
 }
 
 /// Whether `api` on `cluster` ends unavailable in `outcome` while it still exists, and
@@ -1050,7 +1202,18 @@ fn mass_deletion_exposure(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp
     let Some(argocd) = fleet.argocd() else {
         return Vec::new();
     };
-    let mut findings = Vec::new();
+    /// One exposed ApplicationSet: its name, its cascading Applications, and the objects
+    /// they track.
+    struct Exposed<'s> {
+        name: &'s str,
+        applications: usize,
+        objects: usize,
+    }
+    // ApplicationSets exposed for the same reasons under the same policy share one
+    // finding: at fleet size one per ApplicationSet buries the rest of the report.
+    /// The generator reasons and the policy that expose an ApplicationSet.
+    type Cause<'s> = (Vec<&'static str>, &'s str);
+    let mut by_cause: BTreeMap<Cause, (Vec<Exposed>, BTreeSet<String>)> = BTreeMap::new();
     for set in argocd.of_kind(ARGOCD_GROUP, "ApplicationSet") {
         let set_namespace = set.namespace().unwrap_or(argocd_namespace);
         let Some(policy) = deleting_policy(fleet, set) else {
@@ -1079,42 +1242,69 @@ fn mass_deletion_exposure(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp
         if cascading.is_empty() {
             continue;
         }
-        let clusters: Vec<String> = cascading
-            .iter()
-            .filter_map(|app| app.cluster.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let objects: usize = cascading.iter().map(|app| app.managed.len()).sum();
-        findings.push(Finding {
-            severity: Severity::Warning,
-            code: FindingCode::MassDeletionExposure,
-            cluster: match clusters.as_slice() {
-                [one] => Some(one.clone()),
-                _ => None,
-            },
-            clusters,
-            consequences: Vec::new(),
-            message: format!(
-                "ApplicationSet `{}` generates from {}, whose output can shrink without a change in git, and its policy `{}` deletes the Applications it stops generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now)",
-                set.name(),
-                why.join(" and "),
-                policy.as_str(),
-                count_of(cascading.len(), "Application", "Applications"),
-                count_of(objects, "object", "objects"),
-            ),
-            remediation: vec![
-                format!("# safe alternatives for ApplicationSet `{}`:", set.name()),
-                "# - `spec.syncPolicy.applicationsSync: create-update`: Applications the generators stop producing are kept".to_string(),
-                "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
-                "# - `argocd.argoproj.io/sync-options: Delete=confirm` on the objects that must never go unattended".to_string(),
-            ],
-            chain: Vec::new(),
-            cycle: false,
-            root_cause: None,
+        let (sets, clusters) = by_cause.entry((why, policy.as_str())).or_default();
+        clusters.extend(cascading.iter().filter_map(|app| app.cluster.clone()));
+        sets.push(Exposed {
+            name: set.name(),
+            applications: cascading.len(),
+            objects: cascading.iter().map(|app| app.managed.len()).sum(),
         });
     }
-    findings
+    by_cause
+        .into_iter()
+        .map(|((why, policy), (mut sets, clusters))| {
+            sets.sort_by(|a, b| a.name.cmp(b.name));
+            let clusters: Vec<String> = clusters.into_iter().collect();
+            let applications: usize = sets.iter().map(|s| s.applications).sum();
+            let objects: usize = sets.iter().map(|s| s.objects).sum();
+            let names: Vec<&str> = sets.iter().map(|s| s.name).collect();
+            let (subject, per_set) = match sets.as_slice() {
+                [one] => (format!("ApplicationSet `{}` generates", one.name), String::new()),
+                _ => {
+                    let counts: Vec<String> = sets
+                        .iter()
+                        .take(NAMES_SHOWN)
+                        .map(|s| format!("`{}` {}", s.name, s.applications))
+                        .collect();
+                    let more = sets.len().saturating_sub(NAMES_SHOWN);
+                    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                    (
+                        format!("{} ApplicationSets generate", sets.len()),
+                        format!("; Applications per ApplicationSet: {}{more}", counts.join(", ")),
+                    )
+                }
+            };
+            Finding {
+                severity: Severity::Warning,
+                code: FindingCode::MassDeletionExposure,
+                cluster: match clusters.as_slice() {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                },
+                clusters,
+                consequences: Vec::new(),
+                message: format!(
+                    "{subject} from {}, whose output can shrink without a change in git, and the policy `{policy}` deletes the Applications they stop generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now{per_set})",
+                    why.join(" and "),
+                    count_of(applications, "Application", "Applications"),
+                    count_of(objects, "object", "objects"),
+                ),
+                remediation: vec![
+                    format!(
+                        "# safe alternatives for {} {}:",
+                        if names.len() == 1 { "ApplicationSet" } else { "ApplicationSets" },
+                        quoted(names.iter().copied())
+                    ),
+                    "# - `spec.syncPolicy.applicationsSync: create-update`: Applications the generators stop producing are kept".to_string(),
+                    "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
+                    "# - `argocd.argoproj.io/sync-options: Delete=confirm` on the objects that must never go unattended".to_string(),
+                ],
+                chain: Vec::new(),
+                cycle: false,
+                root_cause: None,
+            }
+        })
+        .collect()
 }
 
 fn cluster_finding(severity: Severity, code: FindingCode, message: String) -> ClusterFinding {

@@ -14,6 +14,7 @@ pub mod controller;
 pub mod deadlock;
 pub mod findings;
 pub mod ignore;
+pub mod mass_deletion;
 pub mod plan;
 pub mod progressive;
 
@@ -25,6 +26,7 @@ pub use preflight_outcome::causes;
 
 pub use audit::audit;
 pub use cascade::{DeclaredController, KubeVersion, Propagation};
+pub use mass_deletion::{DeletedApplication, DeletionLimit, MassDeletion};
 pub use outcome::*;
 pub use plan::{
     plan, plan_applications, plan_cascades, plan_clusters, plan_with_inputs, what_if,

@@ -35,8 +35,8 @@ use findings::{lesser_findings, write_serious_findings};
 use verdict::write_head;
 
 #[cfg(test)]
-pub(crate) use user_text::{cell, html};
-pub(crate) use user_text::{code, fence, text};
+pub(crate) use user_text::cell;
+pub(crate) use user_text::{code, fence, html, text};
 
 /// The comment of one outcome, built once and rendered at any size: the whole report
 /// with its diffs is built up front, the shortened one (diffs left out) the first time a
@@ -131,6 +131,16 @@ impl Document {
         write_serious_findings(&mut head, &serious);
 
         let mut blocks = Vec::new();
+        let mass_deletions = crate::mass_deletion::markdown(outcome);
+        if !mass_deletions.is_empty() {
+            // Dropped after the lower-severity findings: it backs a high finding.
+            blocks.push(Block {
+                text: mass_deletions,
+                rank: Rank::LesserFindings,
+                label: "Applications beyond `--max-deletions`".to_string(),
+                diffs_left_out: 0,
+            });
+        }
         if !lesser.is_empty() {
             blocks.push(Block {
                 text: lesser_findings(&lesser),
@@ -140,7 +150,9 @@ impl Document {
             });
         }
         application_set_blocks(&mut blocks, outcome, diffs);
-        cluster_blocks(&mut blocks, outcome);
+        if !outcome.audit {
+            cluster_blocks(&mut blocks, outcome);
+        }
         diagram_blocks(&mut blocks, &findings);
 
         let mut tail = String::new();

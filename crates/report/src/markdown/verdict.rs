@@ -39,8 +39,10 @@ pub(super) fn write_head(out: &mut String, outcome: &Outcome, tally: &Tally, ver
         let _ = writeln!(out, "{}\n", applications_line(&tally.total));
     }
 
-    // Clusters where only unchanged Applications live are left out of the table.
-    if tally.clusters.values().any(|counts| !counts.is_quiet()) {
+    // Clusters where only unchanged Applications live are left out of the table. An
+    // audit's clusters hold what is stuck already, which its findings tell: their counts
+    // are for the JSON summary.
+    if !outcome.audit && tally.clusters.values().any(|counts| !counts.is_quiet()) {
         out.push_str("| Cluster | Created | Updated | Deleted | Replaced | Stuck namespaces |\n");
         out.push_str("| :-- | --: | --: | --: | --: | --: |\n");
         for (name, counts) in tally
@@ -65,7 +67,11 @@ pub(super) fn write_head(out: &mut String, outcome: &Outcome, tally: &Tally, ver
         out.push('\n');
     }
 
-    let groups = stuck_groups(outcome);
+    let groups = if outcome.audit {
+        Vec::new()
+    } else {
+        stuck_groups(outcome)
+    };
     if !groups.is_empty() {
         out.push_str("**Stuck namespaces, and why:**\n\n");
         for group in &groups {

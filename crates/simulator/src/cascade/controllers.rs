@@ -133,7 +133,65 @@ impl Grant {
     }
 }
 
+/// A workload of the snapshot that removes a finalizer from objects of the cluster
+/// (`audit`'s "one deletion from a jam": deleting it leaves them undeletable).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FinalizerController {
+    pub workload: ObjectKey,
+    pub finalizer: String,
+    /// How it was found: declared, well known, or inferred from RBAC.
+    pub how: &'static str,
+    /// The objects carrying the finalizer, sorted.
+    pub objects: Vec<ObjectKey>,
+}
+
 impl Cluster<'_> {
+    /// Every workload that removes a finalizer of a third-party controller from objects
+    /// not yet in deletion, per (workload, finalizer), sorted. Kubernetes' own finalizers
+    /// and Argo CD's (removed by the Argo CD this tool simulates) are left out.
+    pub(super) fn finalizer_controllers(&self) -> Vec<FinalizerController> {
+        let mut found: BTreeMap<(usize, String), (&'static str, Vec<ObjectKey>)> = BTreeMap::new();
+        for i in 0..self.len() {
+            if self.state[i] != State::Present {
+                continue;
+            }
+            for finalizer in &self.finalizers[i] {
+                let builtin = finalizer == "kubernetes"
+                    || !finalizer.contains('/') && !finalizer.contains('.')
+                    || finalizer.starts_with("kubernetes.io/")
+                    || finalizer == "customresourcecleanup.apiextensions.k8s.io"
+                    || finalizer.contains("kubernetes.io")
+                    || finalizer.contains("argocd.argoproj.io");
+                if builtin {
+                    continue;
+                }
+                if let Remover::Workloads(workloads, how) = self.remover(i, finalizer) {
+                    for workload in workloads {
+                        found
+                            .entry((workload, finalizer.clone()))
+                            .or_insert((how, Vec::new()))
+                            .1
+                            .push(self.key(i).clone());
+                    }
+                }
+            }
+        }
+        let mut controllers: Vec<FinalizerController> = found
+            .into_iter()
+            .map(|((workload, finalizer), (how, mut objects))| {
+                objects.sort();
+                FinalizerController {
+                    workload: self.key(workload).clone(),
+                    finalizer,
+                    how,
+                    objects,
+                }
+            })
+            .collect();
+        controllers.sort();
+        controllers
+    }
+
     /// The controller that removes `finalizer` from object `i`.
     pub(super) fn remover(&self, i: usize, finalizer: &str) -> Remover {
         let declared: Vec<&DeclaredController> = self

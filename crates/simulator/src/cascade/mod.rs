@@ -44,6 +44,7 @@ use endpoints::Endpoints;
 use finalizers::{FOREGROUND, ORPHAN};
 use webhooks::Operation;
 
+pub use controllers::FinalizerController;
 pub use controllers::{group_of, DeclaredController};
 
 /// The Kubernetes minor version whose texts and behaviour the cascade reproduces.
@@ -185,6 +186,10 @@ pub struct CascadeResult {
     /// PersistentVolumes whose claim the cascade deleted, and what their reclaim policy
     /// made of them (R-VOL-3), sorted by volume.
     pub released_volumes: Vec<ReleasedVolume>,
+    /// Objects other than namespaces that were already being deleted before any request
+    /// and stay (`audit`'s "already broken"), with why, sorted by key. `objects` leaves
+    /// them out: they are not the change's doing.
+    pub already_deleting: Vec<ObjectResult>,
 }
 
 /// A PersistentVolume whose bound claim the cascade deleted.
@@ -353,6 +358,27 @@ impl<'a> Simulation<'a> {
         self.cluster.recorded_unavailable = recorded.clone();
         self.initially_available = self.cluster.availability_now();
         self
+    }
+
+    /// The workloads that remove third-party finalizers from objects of the cluster, as
+    /// the snapshot shows it (see [`FinalizerController`]).
+    pub fn finalizer_controllers(&self) -> Vec<FinalizerController> {
+        self.cluster.finalizer_controllers()
+    }
+
+    /// Why the API server cannot reach the backend of Service `service` on `port` now
+    /// (the check webhooks are refused by), or `None` when it can or the snapshot
+    /// cannot tell.
+    pub fn service_unreachable(
+        &self,
+        service: &ObjectKey,
+        port: i64,
+    ) -> Option<crate::causes::Unreachable> {
+        self.cluster.service_unreachable(
+            service.namespace.as_deref().unwrap_or_default(),
+            &service.name,
+            port,
+        )
     }
 
     /// Declares third-party controllers (which workload removes which finalizers).
@@ -598,8 +624,19 @@ impl<'a> Cluster<'a> {
             }
             let preexisting = self.preexisting[i];
             // Objects that were already being deleted are not the change's doing; only
-            // namespaces among them are reported, because the change can hold them.
+            // namespaces among them are reported, because the change can hold them. The
+            // others that stay are kept apart for `audit`.
             if preexisting && !self.is_namespace(i) {
+                if self.state[i] != State::Gone {
+                    result.already_deleting.push(ObjectResult {
+                        key: self.key(i).clone(),
+                        api_version: self.object(i).api_version().to_string(),
+                        fate: Fate::Stuck,
+                        stuck: self.stuck_causes(i, &failures),
+                        cause: DeleteCause::AlreadyDeleting,
+                        deleted_with: None,
+                    });
+                }
                 continue;
             }
             let fate = if self.state[i] == State::Gone {

@@ -248,7 +248,12 @@ impl Cluster<'_> {
     }
 
     /// Why the API server cannot reach a Service's backend now.
-    fn service_unreachable(&self, namespace: &str, name: &str, port: i64) -> Option<Unreachable> {
+    pub(super) fn service_unreachable(
+        &self,
+        namespace: &str,
+        name: &str,
+        port: i64,
+    ) -> Option<Unreachable> {
         let service = self
             .position(&ObjectKey::new("", "Service", Some(namespace), name))
             .filter(|&s| self.state[s] == State::Present);

@@ -45,6 +45,7 @@ mod volume_data_loss;
 pub use cluster_not_in_snapshot::missing_cluster;
 pub use fleet::{fleet_findings, ClusterFinding, Step};
 pub use registry::{application_findings, cluster_findings};
+pub(crate) use remedies::finalizer_patch;
 
 use crate::outcome::{Finding, FindingCode, Severity};
 

@@ -119,7 +119,7 @@ pub(super) fn break_commands(fleet: &Fleet, cluster: &str, causes: &[StuckCause]
     commands
 }
 
-pub(super) fn finalizer_patch(key: &ObjectKey) -> Step {
+pub(crate) fn finalizer_patch(key: &ObjectKey) -> Step {
     let namespace = key
         .namespace
         .as_ref()

@@ -58,6 +58,9 @@ pub struct PlanConfig {
     /// Threads the generators may render Applications with (0 or 1: one). The result
     /// does not depend on it.
     pub workers: usize,
+    /// `--max-deletions`: more deletions of one ApplicationSet's Applications become a
+    /// `mass-deletion` finding (see [`crate::mass_deletion`]).
+    pub max_deletions: Option<crate::DeletionLimit>,
 }
 
 /// Which revision an ApplicationSet is generated at.
@@ -206,7 +209,10 @@ pub fn what_if(
     let mut planner = what_if_planner(fleet, cluster, deletions, config);
     planner.run_cascades();
     findings::application_findings(fleet, &planner.argocd_namespace, &mut planner.outcome);
-    planner.finish()
+    Outcome {
+        what_if: true,
+        ..planner.finish()
+    }
 }
 
 /// The clusters whose snapshots [`what_if`] reads beyond `cluster` and the Argo CD
@@ -403,6 +409,11 @@ impl<'a> Planner<'a> {
     fn after_applications(&mut self) {
         self.run_cascades();
         findings::application_findings(self.fleet, &self.argocd_namespace, &mut self.outcome);
+        crate::mass_deletion::check(
+            self.config.max_deletions,
+            &self.fleet.argocd_cluster,
+            &mut self.outcome,
+        );
     }
 
     /// The destination clusters the cascades run on.

@@ -1,0 +1,216 @@
+//! One deletion from a jam, for finalizer-removing controllers (issue 15): for every
+//! workload that removes a third-party finalizer from objects of the cluster, each
+//! Application that manages the workload or its namespace is deleted in a [`what_if`]
+//! (or, when none does, the namespace by hand). When the cascade deletes the controller,
+//! the objects carrying its finalizer either go in the same cascade and stay in deletion
+//! (their namespaces Terminating), or stay behind and can no longer be deleted (R-FIN-1,
+//! k8s rulebook §6 and §14.2). Nothing is inferred that the cascade did not simulate.
+
+use std::collections::BTreeMap;
+
+use preflight_cluster_snapshot::Fleet;
+use preflight_model::ObjectKey;
+
+use super::{quoted, Deletion, LiveApp, NAMES_SHOWN};
+use crate::cascade::{FinalizerController, Propagation};
+use crate::causes::describe;
+use crate::findings::{ClusterFinding, Step};
+use crate::outcome::{Fate, FindingCode, Outcome, Severity};
+use crate::plan::{what_if, PlanConfig};
+
+/// What deleting one thing does to one finalizer's controller and its objects.
+struct ControllerJam {
+    /// Objects carrying the finalizer that the cascade deletes and that stay.
+    stuck: Vec<ObjectKey>,
+    /// Objects carrying the finalizer that stay untouched and can no longer be deleted.
+    left: Vec<ObjectKey>,
+    /// Namespaces that stay Terminating afterwards, sorted.
+    stuck_namespaces: Vec<String>,
+}
+
+fn fate_of(outcome: &Outcome, cluster: &str, key: &ObjectKey) -> Option<Fate> {
+    let settled = outcome.clusters.iter().find(|c| c.name == cluster)?;
+    settled
+        .objects
+        .iter()
+        .find(|o| o.kind == key.kind && o.namespace == key.namespace && o.name == key.name)
+        .map(|o| o.outcome)
+}
+
+fn controller_jam(
+    outcome: &Outcome,
+    cluster: &str,
+    controller: &FinalizerController,
+) -> Option<ControllerJam> {
+    if fate_of(outcome, cluster, &controller.workload) != Some(Fate::Deleted) {
+        return None;
+    }
+    let mut stuck = Vec::new();
+    let mut left = Vec::new();
+    for object in &controller.objects {
+        match fate_of(outcome, cluster, object) {
+            Some(Fate::Deleted) => {}
+            Some(Fate::Stuck | Fate::Refused) => stuck.push(object.clone()),
+            None => left.push(object.clone()),
+        }
+    }
+    if stuck.is_empty() && left.is_empty() {
+        return None;
+    }
+    let mut stuck_namespaces: Vec<String> = outcome
+        .clusters
+        .iter()
+        .filter(|c| c.name == cluster)
+        .flat_map(|c| c.namespaces.iter())
+        .filter(|ns| ns.outcome == Fate::Stuck)
+        .map(|ns| ns.name.clone())
+        .collect();
+    stuck_namespaces.sort();
+    Some(ControllerJam {
+        stuck,
+        left,
+        stuck_namespaces,
+    })
+}
+
+fn listed(keys: &[ObjectKey]) -> String {
+    let names: Vec<String> = keys.iter().take(NAMES_SHOWN).map(describe).collect();
+    let more = keys.len().saturating_sub(NAMES_SHOWN);
+    if more > 0 {
+        format!("{} and {more} more", names.join(", "))
+    } else {
+        names.join(", ")
+    }
+}
+
+fn controller_exposed(
+    controller: &FinalizerController,
+    deletion: &Deletion,
+    jam: &ControllerJam,
+) -> ClusterFinding {
+    let what = match deletion {
+        Deletion::Application(app) => format!(
+            "Deleting Application `{}`{}",
+            app.object.name(),
+            app.application_set
+                .as_deref()
+                .map(|set| format!(" (of ApplicationSet `{set}`)"))
+                .unwrap_or_default()
+        ),
+        Deletion::NamespaceByHand(namespace) => format!(
+            "Deleting namespace `{namespace}` by hand (no Application manages it or the controller)"
+        ),
+    };
+    let mut consequences = Vec::new();
+    if !jam.stuck.is_empty() {
+        consequences.push(format!(
+            "{} {} deleted in the same cascade and {} in deletion",
+            listed(&jam.stuck),
+            if jam.stuck.len() == 1 { "is" } else { "are" },
+            if jam.stuck.len() == 1 {
+                "stays"
+            } else {
+                "stay"
+            },
+        ));
+    }
+    if !jam.stuck_namespaces.is_empty() {
+        consequences.push(format!(
+            "namespaces then stuck Terminating: {}",
+            quoted(jam.stuck_namespaces.iter().map(String::as_str))
+        ));
+    }
+    if !jam.left.is_empty() {
+        consequences.push(format!(
+            "{} can no longer be deleted (a deletion would wait for the finalizer forever)",
+            listed(&jam.left)
+        ));
+    }
+    let severity = if jam.stuck_namespaces.is_empty() {
+        Severity::Warning
+    } else {
+        Severity::High
+    };
+    ClusterFinding {
+        remediation: vec![
+            Step::Literal(format!(
+                "# avoid: delete the objects carrying `{}` (or let their owners do it) before {}, or keep it out of that deletion",
+                controller.finalizer,
+                describe(&controller.workload)
+            )),
+            Step::Literal(
+                "# if it happens: bring the controller back, or remove the finalizer by hand (skips its cleanup)"
+                    .to_string(),
+            ),
+        ],
+        ..super::cluster_finding(
+            severity,
+            FindingCode::ControllerBackendExposed,
+            format!(
+                "{what} deletes {}, the controller that removes finalizer `{}` ({}): {} (R-FIN-1)",
+                describe(&controller.workload),
+                controller.finalizer,
+                controller.how,
+                consequences.join("; ")
+            ),
+        )
+    }
+}
+
+/// The controller exposures of one cluster; `simulated` caches the what-if of each
+/// Application across the audit's checks.
+pub(super) fn controllers_exposed(
+    fleet: &Fleet,
+    config: &PlanConfig,
+    apps: &[LiveApp],
+    cluster: &str,
+    controllers: &[FinalizerController],
+    simulated: &mut BTreeMap<ObjectKey, Outcome>,
+) -> Vec<ClusterFinding> {
+    let mut findings = Vec::new();
+    for controller in controllers {
+        let namespace = controller.workload.namespace.clone().unwrap_or_default();
+        let namespace_key = ObjectKey::namespace_object(&namespace);
+        let managers: Vec<&LiveApp> = apps
+            .iter()
+            .filter(|app| app.cluster.as_deref() == Some(cluster))
+            .filter(|app| {
+                app.managed.contains(&controller.workload) || app.managed.contains(&namespace_key)
+            })
+            .collect();
+        if managers.is_empty() {
+            let outcome = what_if(
+                fleet,
+                cluster,
+                &[(namespace_key.clone(), Propagation::Background)],
+                config,
+            );
+            if let Some(jam) = controller_jam(&outcome, cluster, controller) {
+                findings.push(controller_exposed(
+                    controller,
+                    &Deletion::NamespaceByHand(namespace),
+                    &jam,
+                ));
+            }
+            continue;
+        }
+        for app in managers {
+            let outcome = simulated.entry(app.key()).or_insert_with(|| {
+                what_if(
+                    fleet,
+                    &fleet.argocd_cluster,
+                    &[(app.key(), Propagation::Background)],
+                    config,
+                )
+            });
+            if let Some(jam) = controller_jam(outcome, cluster, controller) {
+                findings.push(controller_exposed(
+                    controller,
+                    &Deletion::Application(app),
+                    &jam,
+                ));
+            }
+        }
+    }
+    findings
+}

@@ -656,7 +656,9 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
         if invalid.iter().any(|problem| problem.name == app.name()) {
             continue;
         }
-        if let Some(message) = preflight_simulator::apiserver::application_name_error(app.name()) {
+        let refusal = preflight_simulator::apiserver::application_name_error(app.name())
+            .or_else(|| preflight_simulator::apiserver::application_schema_error(app));
+        if let Some(message) = refusal {
             invalid.push(preflight_generators::InvalidApplication {
                 name: app.name().to_string(),
                 message,

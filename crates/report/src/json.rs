@@ -475,7 +475,7 @@ impl<'a> DriftJson<'a> {
 struct ApplicationSetJson<'a> {
     name: &'a str,
     namespace: &'a str,
-    /// `not-in-revisions`, `pruned`, `not-pruned` or `refused`.
+    /// `not-in-revisions`, `pruned`, `not-pruned`, `refused` or `unknown-fields-pruned`.
     fate: &'static str,
     /// The Application that manages it, when known.
     manager: Option<ManagerJson<'a>>,
@@ -484,6 +484,9 @@ struct ApplicationSetJson<'a> {
     reason: Option<&'static str>,
     /// For `refused`: the API server's field errors.
     errors: &'a [String],
+    /// For `unknown-fields-pruned`: the fields the API server drops (absent otherwise).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unknown_fields: &'a [String],
     message: String,
 }
 
@@ -502,10 +505,16 @@ impl<'a> ApplicationSetJson<'a> {
             ApplicationSetFate::NotPruned { manager, why } => {
                 (manager.as_ref(), Some(crate::appsets::not_pruned_code(why)))
             }
-            ApplicationSetFate::Refused { .. } => (None, None),
+            ApplicationSetFate::Refused { .. } | ApplicationSetFate::UnknownFieldsPruned { .. } => {
+                (None, None)
+            }
         };
         let errors = match &change.fate {
             ApplicationSetFate::Refused { errors, .. } => errors.as_slice(),
+            _ => &[],
+        };
+        let unknown_fields = match &change.fate {
+            ApplicationSetFate::UnknownFieldsPruned { fields } => fields.as_slice(),
             _ => &[],
         };
         ApplicationSetJson {
@@ -518,6 +527,7 @@ impl<'a> ApplicationSetJson<'a> {
             }),
             reason,
             errors,
+            unknown_fields,
             message: crate::appsets::describe(change),
         }
     }

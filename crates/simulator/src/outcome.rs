@@ -560,4 +560,11 @@ pub enum ApplicationSetFate {
         /// Whether a live ApplicationSet keeps running in its place.
         live: bool,
     },
+    /// Head's manifest is applied, but the API server drops fields its CRD schema does
+    /// not know (Argo CD's sync sends no `fieldValidation`, so the server only warns):
+    /// the controller never sees them.
+    UnknownFieldsPruned {
+        /// The dropped fields, as the API server's warning names them.
+        fields: Vec<String>,
+    },
 }

@@ -545,6 +545,11 @@ impl<'a> Planner<'a> {
                     let live_set = live_sets.get(key).copied();
                     let refusal = apiserver::application_set_schema_errors(&manifest.object);
                     if refusal.is_empty() {
+                        let pruned = apiserver::application_set_stored(key, manifest);
+                        if let Some(fate) = pruned.1 {
+                            self.outcome.application_sets.push(fate);
+                        }
+                        let manifest = &pruned.0;
                         if let Some(apps) = self.plan_application_set(key, manifest, live_set) {
                             generated_by_set.insert(key.clone(), apps);
                         }
@@ -801,12 +806,15 @@ impl<'a> Planner<'a> {
                 self.claimed.insert(app_key.clone(), key.1.clone());
             }
             // The API server refuses the create; a failed write skips the delete step.
-            if let (None, Some(refusal)) = (&live, apiserver::application_name_error(&name)) {
+            let refusal = apiserver::application_name_error(&name)
+                .filter(|_| live.is_none())
+                .or_else(|| apiserver::application_schema_error(app));
+            if let Some(refusal) = refusal {
                 write_error = true;
                 let note = Note::NotWritten(format!(
                     "{refusal}; this error also skips the delete step of the ApplicationSet"
                 ));
-                self.unwritten(app, &key.1, None, policy, note);
+                self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 continue;
             }
             match live {

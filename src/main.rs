@@ -313,7 +313,11 @@ fn load_fleet_with(
         clusters,
         without_applications,
     };
-    Ok(load_snapshot(snapshot, &options)?)
+    let fleet = load_snapshot(snapshot, &options)?;
+    for duplicate in fleet.duplicate_cluster_names() {
+        eprintln!("warning: {duplicate}");
+    }
+    Ok(fleet)
 }
 
 /// Only the Argo CD cluster's folder, and `names`.

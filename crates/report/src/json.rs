@@ -217,6 +217,10 @@ struct ApplicationJson<'a> {
     /// `automated-sync-disabled` or `reverse-deletion` under progressive sync.
     #[serde(skip_serializing_if = "Option::is_none")]
     progressive_sync: Option<&'static str>,
+    /// Under progressive sync: the RollingSync step (1-based) that selects it, or -1 when
+    /// no step does (the controller never syncs it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rolling_sync_step: Option<i64>,
 }
 
 impl<'a> ApplicationJson<'a> {
@@ -242,6 +246,9 @@ impl<'a> ApplicationJson<'a> {
             notes: application.notes.iter().map(ToString::to_string).collect(),
             changes,
             progressive_sync: application.progressive.map(crate::progressive::code),
+            rolling_sync_step: application
+                .rolling_step
+                .map(crate::progressive::step_number),
         }
     }
 }

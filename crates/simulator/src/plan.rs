@@ -747,8 +747,12 @@ impl<'a> Planner<'a> {
         }
         // Progressive sync writes automated sync disabled (`SyncDesiredApplications`).
         let mut automated_disabled = BTreeSet::new();
+        let mut steps: BTreeMap<String, RollingStep> = BTreeMap::new();
         if controller.progressive_syncs && progressive::rolling_sync_enabled(&appset) {
             for app in &mut generated.applications {
+                if let Some(step) = progressive::rolling_step(&appset, app) {
+                    steps.entry(app.name().to_string()).or_insert(step);
+                }
                 if progressive::disable_automated_sync(app) {
                     automated_disabled.insert(app.name().to_string());
                 }
@@ -890,6 +894,7 @@ impl<'a> Planner<'a> {
             if entry.after.is_some() && automated_disabled.contains(&entry.name) {
                 entry.progressive = Some(ProgressiveSync::AutomatedSyncDisabled);
             }
+            entry.rolling_step = steps.get(&entry.name).copied();
         }
 
         // Delete step (§9.5).
@@ -1144,6 +1149,7 @@ impl<'a> Planner<'a> {
             if reverse {
                 if let Some(entry) = self.outcome.applications.last_mut() {
                     entry.progressive = Some(ProgressiveSync::ReverseDeletion);
+                    entry.rolling_step = progressive::rolling_step(previous, live);
                 }
             }
         }
@@ -1915,6 +1921,7 @@ fn change(change: Change, fleet: &Fleet) -> ApplicationChange {
             .map(|b| b.raw().clone()),
         after: after.map(Object::into_raw),
         progressive: None,
+        rolling_step: None,
     }
 }
 

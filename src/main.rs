@@ -636,6 +636,17 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
             // `SyncDesiredApplications` writes them with automated sync disabled.
             for app in &mut generated.applications {
                 preflight_simulator::progressive::disable_automated_sync(app);
+                match preflight_simulator::progressive::rolling_step(&appset.object, app) {
+                    Some(preflight_simulator::RollingStep::Step { number, of }) => eprintln!(
+                        "note: Application `{}`: RollingSync step {number} of {of}",
+                        app.name()
+                    ),
+                    Some(preflight_simulator::RollingStep::NoStep) => eprintln!(
+                        "note: Application `{}`: no RollingSync step selects it, so the ApplicationSet controller never syncs it",
+                        app.name()
+                    ),
+                    None => {}
+                }
             }
             eprintln!("note: ApplicationSet `{name}` uses progressive sync (RollingSync): its Applications are written with automated sync disabled, and the ApplicationSet controller syncs them step by step");
             if preflight_simulator::progressive::deletion_order_reversed(&appset.object) {

@@ -319,7 +319,11 @@ fn load_fleet_with(
         clusters,
         without_applications,
     };
-    Ok(load_snapshot(snapshot, &options)?)
+    let fleet = load_snapshot(snapshot, &options)?;
+    for duplicate in fleet.duplicate_cluster_names() {
+        eprintln!("warning: {duplicate}");
+    }
+    Ok(fleet)
 }
 
 /// Only the Argo CD cluster's folder, and `names`.
@@ -643,6 +647,17 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
             // `SyncDesiredApplications` writes them with automated sync disabled.
             for app in &mut generated.applications {
                 preflight_simulator::progressive::disable_automated_sync(app);
+                match preflight_simulator::progressive::rolling_step(&appset.object, app) {
+                    Some(preflight_simulator::RollingStep::Step { number, of }) => eprintln!(
+                        "note: Application `{}`: RollingSync step {number} of {of}",
+                        app.name()
+                    ),
+                    Some(preflight_simulator::RollingStep::NoStep) => eprintln!(
+                        "note: Application `{}`: no RollingSync step selects it, so the ApplicationSet controller never syncs it",
+                        app.name()
+                    ),
+                    None => {}
+                }
             }
             eprintln!("note: ApplicationSet `{name}` uses progressive sync (RollingSync): its Applications are written with automated sync disabled, and the ApplicationSet controller syncs them step by step");
             if preflight_simulator::progressive::deletion_order_reversed(&appset.object) {
@@ -667,7 +682,9 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
         if invalid.iter().any(|problem| problem.name == app.name()) {
             continue;
         }
-        if let Some(message) = preflight_simulator::apiserver::application_name_error(app.name()) {
+        let refusal = preflight_simulator::apiserver::application_name_error(app.name())
+            .or_else(|| preflight_simulator::apiserver::application_schema_error(app));
+        if let Some(message) = refusal {
             invalid.push(preflight_generators::InvalidApplication {
                 name: app.name().to_string(),
                 message,

@@ -674,6 +674,43 @@ fn template_patch() {
     );
 }
 
+/// `applyTemplatePatch` (`applicationset/controllers/template/patch.go`) decodes the
+/// rendered patch into Argo CD's Go `Application` type first: a quoted boolean (what a
+/// template writes as `prune: '{{prune}}'`) fails the whole generation, an unknown field
+/// is dropped by the decoder, and an int-or-string or a `valuesObject` takes anything.
+#[test]
+fn template_patch_is_decoded_into_the_application_type() {
+    let patched = |patch: &str| {
+        appset(
+            "list: {elements: [{cluster: a, prune: 'true'}]}",
+            "{{cluster}}",
+        )
+        .replace(
+            "  template:",
+            &format!("  templatePatch: |\n{patch}\n  template:"),
+        )
+    };
+    assert_eq!(
+        Env::new()
+            .run(&patched("    spec:\n      syncPolicy:\n        automated: {prune: '{{prune}}'}"))
+            .unwrap_err(),
+        "spec.templatePatch: invalid templatePatch: json: cannot unmarshal string into Go struct field `spec.syncPolicy.automated.prune` of type bool"
+    );
+    assert_eq!(
+        Env::new()
+            .run(&patched("    spec:\n      revisionHistoryLimit: '3'"))
+            .unwrap_err(),
+        "spec.templatePatch: invalid templatePatch: json: cannot unmarshal string into Go struct field `spec.revisionHistoryLimit` of type int64"
+    );
+    let fine = Env::new()
+        .run(&patched("    spec:\n      syncPolicy:\n        automated: {prune: {{prune}}}\n        retry: {limit: 2, backoff: {duration: 5s}}\n      source:\n        repoURL: https://g\n        helm: {valuesObject: {any: [1, x]}}"))
+        .unwrap();
+    assert_eq!(
+        fine[0].raw()["spec"]["syncPolicy"]["automated"],
+        yaml("{prune: true}")
+    );
+}
+
 /// [`appset`] in goTemplate mode with `missingkey=error`.
 fn go_appset(generator: &str, name: &str) -> String {
     appset(generator, name).replace(

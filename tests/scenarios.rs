@@ -914,7 +914,7 @@ data: {applicationsetcontroller.enable.progressive.syncs: 'true'}
 kind: ApplicationSet
 metadata: {name: web, namespace: argocd}
 spec:
-  generators: [{list: {elements: [{app: a, env: dev}]}}]
+  generators: [{list: {elements: [{app: a, env: dev}, {app: b, env: prod}]}}]
   strategy:
     type: RollingSync
     deletionOrder: Reverse
@@ -953,6 +953,19 @@ spec:
     );
     assert!(
         with.stderr.contains("reverse step order"),
+        "{}",
+        with.stderr
+    );
+    // Each Application's step, as `buildAppDependencyList` assigns it; `b` matches none.
+    assert!(
+        with.stderr
+            .contains("note: Application `a`: RollingSync step 1 of 1"),
+        "{}",
+        with.stderr
+    );
+    assert!(
+        with.stderr
+            .contains("note: Application `b`: no RollingSync step selects it"),
         "{}",
         with.stderr
     );

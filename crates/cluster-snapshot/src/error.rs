@@ -106,15 +106,6 @@ pub enum LoadError {
         problem: ClusterSecretProblem,
     },
 
-    #[error("cluster secrets `{first}` and `{second}` both declare the cluster {what} `{value}`; Argo CD would pick one of them arbitrarily")]
-    DuplicateCluster {
-        /// `name` or `server`.
-        what: &'static str,
-        value: String,
-        first: String,
-        second: String,
-    },
-
     #[error("{at}: ConfigMap `argocd-cm`: field `data.{field}`: {problem}")]
     InvalidArgoCdSetting {
         at: Source,

@@ -471,39 +471,65 @@ fn cluster_infos_of(objects: &[SourcedObject]) -> Result<Vec<ClusterInfo>, LoadE
         infos.push((info, secret_id(&sourced.object)));
     }
     infos.sort();
-    // Two secrets for one server are not ambiguous: the cluster generator keys secrets by
-    // name (`applicationset/generators/cluster.go`, `getSecretsByClusterName`) and yields
-    // one parameter set per name, and a destination by server resolves to that server
-    // whichever secret the informer returns (`util/settings/cluster_informer.go`,
-    // `GetClusterByURL`). Two for one name are: the generator keeps one of them,
-    // unspecified which, and so would the snapshot folder of that name.
-    check_unique(&infos, "name", |info| info.name.as_str())?;
+    // Two secrets for one server, or for one name, load: the cluster generator keys
+    // secrets by name (`applicationset/generators/cluster.go`, `getSecretsByClusterName`)
+    // and yields one parameter set per name, and a destination by server resolves to
+    // that server whichever secret the informer returns (`util/settings/cluster_informer.go`,
+    // `GetClusterByURL`). See [`Fleet::duplicate_cluster_names`] for one name.
     Ok(infos.into_iter().map(|(info, _)| info).collect())
 }
 
-/// Two secrets for one cluster name make Argo CD's choice arbitrary, and the prediction
-/// with it.
-fn check_unique(
-    infos: &[(ClusterInfo, String)],
-    what: &'static str,
-    field: fn(&ClusterInfo) -> &str,
-) -> Result<(), LoadError> {
-    let mut by_value: BTreeMap<&str, &str> = BTreeMap::new();
-    for (info, secret) in infos {
-        let value = field(info);
-        if value.is_empty() {
-            continue;
-        }
-        if let Some(first) = by_value.insert(value, secret) {
-            return Err(LoadError::DuplicateCluster {
-                what,
-                value: value.to_string(),
-                first: first.to_string(),
-                second: secret.clone(),
-            });
-        }
+/// Two cluster secrets that declare the same cluster `name`. Argo CD does not refuse
+/// them: `getSecretsByClusterName` (`applicationset/generators/cluster.go`) fills a map
+/// by name from the secrets its informer cache lists, so the one listed last wins, and
+/// that cache lists in no specified order (client-go's thread-safe store iterates a Go
+/// map). The prediction keeps `kept`, the last in the loader's sorted order; a
+/// destination that names the cluster is refused as ambiguous by Argo CD's validation
+/// (`util/argo/argo.go`, `GetDestinationServer`: "there are N clusters with the same
+/// name").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateClusterName {
+    pub name: String,
+    /// The secret this prediction keeps, and its server.
+    pub kept: (String, String),
+    /// The secret it drops, and its server.
+    pub dropped: (String, String),
+}
+
+impl std::fmt::Display for DuplicateClusterName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cluster secrets `{}` (server `{}`) and `{}` (server `{}`) both declare the cluster name `{}`: Argo CD's cluster generator keeps one of them, whichever its cache lists last, which is not specified; this prediction keeps `{}`, and Argo CD refuses any Application whose destination names `{}` as ambiguous",
+            self.dropped.0, self.dropped.1, self.kept.0, self.kept.1, self.name, self.kept.0, self.name
+        )
     }
-    Ok(())
+}
+
+impl Fleet {
+    /// Every pair of cluster secrets that share a cluster name, by name.
+    pub fn duplicate_cluster_names(&self) -> Vec<DuplicateClusterName> {
+        let mut by_name: BTreeMap<&str, Vec<&ClusterInfo>> = BTreeMap::new();
+        for info in &self.cluster_infos {
+            if !info.name.is_empty() {
+                by_name.entry(info.name.as_str()).or_default().push(info);
+            }
+        }
+        let mut out = Vec::new();
+        for (name, infos) in by_name {
+            let Some((kept, dropped)) = infos.split_last() else {
+                continue;
+            };
+            for other in dropped {
+                out.push(DuplicateClusterName {
+                    name: name.to_string(),
+                    kept: (kept.secret_name.clone(), kept.server.clone()),
+                    dropped: (other.secret_name.clone(), other.server.clone()),
+                });
+            }
+        }
+        out
+    }
 }
 
 fn secret_id(secret: &Object) -> String {

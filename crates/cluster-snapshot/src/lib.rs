@@ -41,7 +41,9 @@ mod tests;
 pub use capture_record::CaptureRecord;
 pub use cluster::ClusterSnapshot;
 pub use error::{ClusterSecretProblem, LoadError, ObjectProblem, Source};
-pub use fleet::{load_snapshot, skip_parse, ClusterSelection, Fleet, LoadOptions};
+pub use fleet::{
+    load_snapshot, skip_parse, ClusterSelection, DuplicateClusterName, Fleet, LoadOptions,
+};
 pub use manifests::{
     load_manifests, manifests_from_text, read_text_file, FileLimit, SourcedObject,
     MAX_MANIFEST_FILE_BYTES, MAX_SNAPSHOT_FILE_BYTES,

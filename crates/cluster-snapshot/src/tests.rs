@@ -302,20 +302,54 @@ fn cluster_secret_errors() {
     }
 }
 
+/// Two secrets with one cluster name load: Argo CD does not refuse them. Its cluster
+/// generator keys secrets by name (`applicationset/generators/cluster.go`,
+/// `getSecretsByClusterName`: `res[clusterName] = cluster` over the informer's list, so
+/// the last listed wins, in an order client-go does not specify). Both stay in
+/// `cluster_infos` (validation then finds a destination by that name ambiguous, as
+/// `util/argo/argo.go` `GetDestinationServer` does), and the fleet names the pair, with
+/// the one the prediction keeps: the last in sorted order.
 #[test]
-fn duplicate_clusters_are_errors() {
+fn duplicate_cluster_names_load_and_are_named() {
     let secret = |secret: &str, name: &str, server: &str| {
         format!("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {secret}\n  namespace: argocd\n  labels: {{argocd.argoproj.io/secret-type: cluster}}\nstringData:\n  name: {name}\n  server: {server}\n")
     };
-    check_snapshot_error(
-        &format!(
-            "//- in-cluster/c.yaml\n{}{}",
-            secret("a", "prod", "https://a"),
-            secret("b", "prod", "https://b")
-        ),
-        &LoadOptions::default(),
-        "cluster secrets `argocd/a` and `argocd/b` both declare the cluster name `prod`; Argo CD would pick one of them arbitrarily",
+    let dir = fixture(&format!(
+        "//- in-cluster/c.yaml\n{}{}{}",
+        secret("b", "prod", "https://b"),
+        secret("a", "prod", "https://a"),
+        secret("c", "other", "https://c"),
+    ));
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    let duplicates = fleet.duplicate_cluster_names();
+    assert_eq!(
+        duplicates,
+        [crate::DuplicateClusterName {
+            name: "prod".into(),
+            kept: ("b".into(), "https://b".into()),
+            dropped: ("a".into(), "https://a".into()),
+        }]
     );
+    assert_eq!(
+        duplicates[0].to_string(),
+        "cluster secrets `a` (server `https://a`) and `b` (server `https://b`) both declare the cluster name `prod`: Argo CD's cluster generator keeps one of them, whichever its cache lists last, which is not specified; this prediction keeps `b`, and Argo CD refuses any Application whose destination names `prod` as ambiguous"
+    );
+    assert_eq!(
+        fleet
+            .cluster_infos
+            .iter()
+            .filter(|c| c.name == "prod")
+            .count(),
+        2
+    );
+    // Negative: distinct names are no pair.
+    let dir = fixture(&format!(
+        "//- in-cluster/c.yaml\n{}{}",
+        secret("a", "one", "https://a"),
+        secret("b", "two", "https://a"),
+    ));
+    let fleet = load_snapshot(dir.path(), &LoadOptions::default()).unwrap();
+    assert!(fleet.duplicate_cluster_names().is_empty());
 }
 
 /// Duplicate servers are not ambiguous: the cluster generator keys secrets by name

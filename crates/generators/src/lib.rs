@@ -41,6 +41,7 @@ mod patch;
 mod recorded;
 mod render;
 mod repo;
+pub mod schema;
 mod selector;
 mod slug;
 mod template_merge;
@@ -564,6 +565,16 @@ fn apply_template_patch(app: Value, patch: &str, bound: &Bound) -> Result<Value,
         return Ok(app);
     }
     check_depth(&parsed, &patch_path)?;
+    // `applyTemplatePatch` (`applicationset/controllers/template/patch.go`) decodes the
+    // patch into `appv1.Application` before it merges it: a field of the wrong Go type
+    // fails the generation; unknown fields are dropped by the decoder, silently.
+    if let Some((field, json_type, go_type)) = parsed.get("spec").and_then(schema::go_decode_error)
+    {
+        return Err(GenerateError::invalid(
+            &patch_path,
+            format!("invalid templatePatch: json: cannot unmarshal {json_type} into Go struct field `{field}` of type {go_type}"),
+        ));
+    }
     let project = app
         .get("spec")
         .and_then(|spec| spec.get("project"))

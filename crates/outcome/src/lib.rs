@@ -115,6 +115,8 @@ pub struct ApplicationChange {
     pub after: Option<Value>,
     /// What progressive sync (RollingSync) changes for it, when it applies.
     pub progressive: Option<ProgressiveSync>,
+    /// The RollingSync step it falls into, when progressive syncs are on.
+    pub rolling_step: Option<RollingStep>,
 }
 
 /// Why the plan does what it does to one Application. The findings read the variants;
@@ -166,6 +168,17 @@ pub enum ProgressiveSync {
     /// Deleted by the ApplicationSet controller in reverse step order
     /// (`deletionOrder: Reverse`) before the ApplicationSet goes.
     ReverseDeletion,
+}
+
+/// The RollingSync step of one Application (`progressive_sync.go`,
+/// `buildAppDependencyList`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RollingStep {
+    /// Step `number` (1-based, as the ApplicationSet's status counts) of `of`.
+    Step { number: usize, of: usize },
+    /// No step selects it: the controller never syncs it (its status step is -1).
+    NoStep,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -589,5 +602,12 @@ pub enum ApplicationSetFate {
         errors: Vec<String>,
         /// Whether a live ApplicationSet keeps running in its place.
         live: bool,
+    },
+    /// Head's manifest is applied, but the API server drops fields its CRD schema does
+    /// not know (Argo CD's sync sends no `fieldValidation`, so the server only warns):
+    /// the controller never sees them.
+    UnknownFieldsPruned {
+        /// The dropped fields, as the API server's warning names them.
+        fields: Vec<String>,
     },
 }

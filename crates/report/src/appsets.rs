@@ -23,6 +23,10 @@ pub(crate) fn describe(change: &ApplicationSetChange) -> String {
                 "it is not created, and neither are its Applications"
             }
         ),
+        ApplicationSetFate::UnknownFieldsPruned { fields } => format!(
+            "applied, but the API server drops the fields its CRD schema does not know ({}): Argo CD's sync sends no field validation, so this is a warning, not a refusal, and the ApplicationSet controller never sees them (info)",
+            fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+        ),
         ApplicationSetFate::NotPruned { manager, why } => {
             let manager = manager.as_ref().map(manager_name);
             let manager = manager.as_deref().unwrap_or("");
@@ -59,6 +63,7 @@ pub(crate) fn fate_code(fate: &ApplicationSetFate) -> &'static str {
         ApplicationSetFate::Pruned { .. } => "pruned",
         ApplicationSetFate::NotPruned { .. } => "not-pruned",
         ApplicationSetFate::Refused { .. } => "refused",
+        ApplicationSetFate::UnknownFieldsPruned { .. } => "unknown-fields-pruned",
     }
 }
 

@@ -239,6 +239,10 @@ struct ApplicationJson<'a> {
     /// `automated-sync-disabled` or `reverse-deletion` under progressive sync.
     #[serde(skip_serializing_if = "Option::is_none")]
     progressive_sync: Option<&'static str>,
+    /// Under progressive sync: the RollingSync step (1-based) that selects it, or -1 when
+    /// no step does (the controller never syncs it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rolling_sync_step: Option<i64>,
 }
 
 impl<'a> ApplicationJson<'a> {
@@ -264,6 +268,9 @@ impl<'a> ApplicationJson<'a> {
             notes: application.notes.iter().map(ToString::to_string).collect(),
             changes,
             progressive_sync: application.progressive.map(crate::progressive::code),
+            rolling_sync_step: application
+                .rolling_step
+                .map(crate::progressive::step_number),
         }
     }
 }
@@ -497,7 +504,7 @@ impl<'a> DriftJson<'a> {
 struct ApplicationSetJson<'a> {
     name: &'a str,
     namespace: &'a str,
-    /// `not-in-revisions`, `pruned`, `not-pruned` or `refused`.
+    /// `not-in-revisions`, `pruned`, `not-pruned`, `refused` or `unknown-fields-pruned`.
     fate: &'static str,
     /// The Application that manages it, when known.
     manager: Option<ManagerJson<'a>>,
@@ -506,6 +513,9 @@ struct ApplicationSetJson<'a> {
     reason: Option<&'static str>,
     /// For `refused`: the API server's field errors.
     errors: &'a [String],
+    /// For `unknown-fields-pruned`: the fields the API server drops (absent otherwise).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unknown_fields: &'a [String],
     message: String,
 }
 
@@ -524,10 +534,16 @@ impl<'a> ApplicationSetJson<'a> {
             ApplicationSetFate::NotPruned { manager, why } => {
                 (manager.as_ref(), Some(crate::appsets::not_pruned_code(why)))
             }
-            ApplicationSetFate::Refused { .. } => (None, None),
+            ApplicationSetFate::Refused { .. } | ApplicationSetFate::UnknownFieldsPruned { .. } => {
+                (None, None)
+            }
         };
         let errors = match &change.fate {
             ApplicationSetFate::Refused { errors, .. } => errors.as_slice(),
+            _ => &[],
+        };
+        let unknown_fields = match &change.fate {
+            ApplicationSetFate::UnknownFieldsPruned { fields } => fields.as_slice(),
             _ => &[],
         };
         ApplicationSetJson {
@@ -540,6 +556,7 @@ impl<'a> ApplicationSetJson<'a> {
             }),
             reason,
             errors,
+            unknown_fields,
             message: crate::appsets::describe(change),
         }
     }

@@ -428,6 +428,7 @@ fn worth_listing(application: &ApplicationChange) -> bool {
     application.action != Action::Unchanged
         || !application.notes.is_empty()
         || application.progressive.is_some()
+        || application.rolling_step.is_some()
 }
 
 /// A group of [`applications_by_set`] with at least one Application worth listing.

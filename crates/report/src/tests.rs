@@ -82,6 +82,7 @@ fn application(name: &str, application_set: Option<&str>, action: Action) -> App
         before: None,
         after: None,
         progressive: None,
+        rolling_step: None,
     }
 }
 
@@ -1023,4 +1024,66 @@ fn retained_volumes_are_listed_in_text_and_markdown() {
         "{markdown}"
     );
     assert!(!markdown.contains("pv-gone"), "{markdown}");
+/// Issue 12: the RollingSync step of each Application (`progressive_sync.go`,
+/// `buildAppDependencyList`/`getAppStep`: 1-based, -1 for none) and the unknown fields
+/// the API server prunes from an ApplicationSet, in every format.
+#[test]
+fn rolling_sync_steps_and_pruned_fields_are_rendered_in_every_format() {
+    use preflight_outcome::RollingStep;
+    let mut outcome = all_clear();
+    outcome.applications[0].rolling_step = Some(RollingStep::Step { number: 2, of: 3 });
+    let mut stray = application("web-stray", Some("web"), Action::Unchanged);
+    stray.rolling_step = Some(RollingStep::NoStep);
+    outcome.applications.push(stray);
+    let plain = application("web-plain", Some("web"), Action::Unchanged);
+    outcome.applications.push(plain);
+    outcome
+        .application_sets
+        .push(preflight_outcome::ApplicationSetChange {
+            namespace: "argocd".to_string(),
+            name: "web".to_string(),
+            fate: preflight_outcome::ApplicationSetFate::UnknownFieldsPruned {
+                fields: vec!["spec.syncPolicy.automatd".to_string()],
+            },
+        });
+    let text = render_text(&outcome);
+    assert!(text.contains("note: RollingSync step 2 of 3"), "{text}");
+    assert!(text.contains("web-stray"), "{text}");
+    assert!(
+        text.contains("no step's `matchExpressions` match its labels"),
+        "{text}"
+    );
+    // An unchanged Application without progressive facts is only counted.
+    assert!(!text.contains("web-plain"), "{text}");
+    assert!(
+        text.contains("the API server drops the fields its CRD schema does not know (`spec.syncPolicy.automatd`)"),
+        "{text}"
+    );
+    let markdown = render_markdown(&outcome);
+    assert!(markdown.contains("RollingSync step 2 of 3"), "{markdown}");
+    assert!(markdown.contains("never syncs it"), "{markdown}");
+    let json: Value = serde_json::from_str(&render_json(&outcome)).unwrap();
+    let steps: Vec<(&Value, &Value)> = json["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (&a["name"], a.get("rollingSyncStep").unwrap_or(&Value::Null)))
+        .collect();
+    assert!(
+        steps.contains(&(&json!("web-stray"), &json!(-1))),
+        "{steps:?}"
+    );
+    assert!(
+        steps.contains(&(&json!("web-plain"), &Value::Null)),
+        "{steps:?}"
+    );
+    assert!(
+        steps.iter().any(|(_, step)| **step == json!(2)),
+        "{steps:?}"
+    );
+    assert_eq!(json["applicationSets"][0]["fate"], "unknown-fields-pruned");
+    assert_eq!(
+        json["applicationSets"][0]["unknownFields"],
+        json!(["spec.syncPolicy.automatd"])
+    );
 }

@@ -273,6 +273,12 @@ fn application_line(out: &mut String, application: &ApplicationChange, widths: W
             &format!("      note: {}", crate::progressive::note(progressive)),
         );
     }
+    if let Some(step) = application.rolling_step {
+        line(
+            out,
+            &format!("      note: {}", crate::progressive::step_note(step)),
+        );
+    }
 }
 
 /// What stays on one cluster, as the report's lines: `with_reasons` adds who deleted

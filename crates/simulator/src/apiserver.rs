@@ -1,19 +1,19 @@
 //! Writes the Kubernetes API server refuses before any controller sees them: an
 //! Application whose name is not a DNS subdomain (custom resources validate
-//! `metadata.name` with apimachinery's `IsDNS1123Subdomain`), and an ApplicationSet that
-//! breaks its CRD's schema (`manifests/crds/applicationset-crd.yaml` of Argo CD: `spec`
-//! requires `generators` and `template`, `template` requires `metadata` and `spec`,
-//! `template.spec` requires `destination` and `project`, and
-//! `syncPolicy.applicationsSync` is an enum). The texts are the API server's.
+//! `metadata.name` with apimachinery's `IsDNS1123Subdomain`), and an Application or
+//! ApplicationSet that breaks its CRD's schema (`manifests/crds/application-crd.yaml` and
+//! `applicationset-crd.yaml` of Argo CD 3.x, as `preflight_generators::schema` holds
+//! them: types, required fields, enums, patterns), and what it prunes instead of
+//! refusing (unknown fields). The texts are the API server's.
 
-use serde_json::Value;
-
+use preflight_cluster_snapshot::SourcedObject;
+use preflight_generators::schema::{self, CrdKind};
 use preflight_model::Object;
+
+use crate::outcome::{ApplicationSetChange, ApplicationSetFate};
 
 const DNS1123_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const DNS1123_SUBDOMAIN_MAX_LENGTH: usize = 253;
-const APPLICATIONS_SYNC_VALUES: [&str; 4] =
-    ["create-only", "create-update", "create-delete", "sync"];
 
 /// Why the API server refuses to create an Application named `name`, if it does.
 /// (An empty name is refused earlier, by the controller's validation.)
@@ -53,71 +53,73 @@ fn is_dns1123_subdomain(name: &str) -> bool {
 }
 
 /// The schema errors the API server answers when an ApplicationSet is applied; empty when
-/// it accepts it. Only the required fields and the enum above are checked.
+/// it accepts it. The whole of `spec` is checked against Argo CD's CRD schema
+/// (`preflight_generators::schema`): types, required fields, enums, patterns.
 pub fn application_set_schema_errors(appset: &Object) -> Vec<String> {
-    let mut errors = Vec::new();
-    // A null value of a non-nullable field is dropped before validation, so it counts as
-    // missing.
-    let present = |value: Option<&Value>| value.is_some_and(|v| !v.is_null());
-    let spec = appset.value_at(&["spec"]);
-    if !present(spec) {
-        errors.push("spec: Required value".to_string());
-    } else {
-        for field in ["generators", "template"] {
-            if !present(appset.value_at(&["spec", field])) {
-                errors.push(format!("spec.{field}: Required value"));
-            }
-        }
-    }
-    if present(appset.value_at(&["spec", "template"])) {
-        for field in ["metadata", "spec"] {
-            if !present(appset.value_at(&["spec", "template", field])) {
-                errors.push(format!("spec.template.{field}: Required value"));
-            }
-        }
-        if present(appset.value_at(&["spec", "template", "spec"])) {
-            for field in ["destination", "project"] {
-                if !present(appset.value_at(&["spec", "template", "spec", field])) {
-                    errors.push(format!("spec.template.spec.{field}: Required value"));
-                }
-            }
-        }
-    }
-    match appset.value_at(&["spec", "syncPolicy", "applicationsSync"]) {
-        None | Some(Value::Null) => {}
-        Some(Value::String(text)) if APPLICATIONS_SYNC_VALUES.contains(&text.as_str()) => {}
-        Some(Value::String(text)) => errors.push(format!(
-            "spec.syncPolicy.applicationsSync: Unsupported value: {text:?}: supported values: {}",
-            APPLICATIONS_SYNC_VALUES
-                .iter()
-                .map(|v| format!("{v:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-        Some(other) => errors.push(format!(
-            "spec.syncPolicy.applicationsSync: Invalid value: {:?}: spec.syncPolicy.applicationsSync in body must be of type string: {:?}",
-            type_name(other),
-            type_name(other)
-        )),
-    }
-    errors
+    schema::check(CrdKind::ApplicationSet, appset.raw()).errors
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+/// The fields of an ApplicationSet the API server drops as unknown when Argo CD applies
+/// it (no `fieldValidation`, so the server's default `Warn`: pruned, not refused), and the
+/// ApplicationSet as it is stored without them.
+pub fn application_set_pruned(appset: &Object) -> (Vec<String>, Object) {
+    let unknown = schema::check(CrdKind::ApplicationSet, appset.raw()).unknown_fields;
+    if unknown.is_empty() {
+        return (unknown, appset.clone());
     }
+    let mut raw = appset.raw().clone();
+    schema::prune_unknown(CrdKind::ApplicationSet, &mut raw);
+    (unknown, Object::from_value(raw))
+}
+
+/// Head's manifest of ApplicationSet `namespace/name` as the API server stores it once
+/// Argo CD applies it, and, when that dropped unknown fields, what the plan says about it.
+pub(crate) fn application_set_stored(
+    (namespace, name): &(String, String),
+    manifest: &SourcedObject,
+) -> (SourcedObject, Option<ApplicationSetChange>) {
+    let (fields, object) = application_set_pruned(&manifest.object);
+    if fields.is_empty() {
+        return (manifest.clone(), None);
+    }
+    let change = ApplicationSetChange {
+        namespace: namespace.clone(),
+        name: name.clone(),
+        fate: ApplicationSetFate::UnknownFieldsPruned { fields },
+    };
+    (
+        SourcedObject {
+            object,
+            ..manifest.clone()
+        },
+        Some(change),
+    )
+}
+
+/// Why the API server refuses to write a generated Application, if it does, beyond its
+/// name: the Application CRD's schema (the ApplicationSet controller writes from Go
+/// types, so only value rules such as the source hydrator path's `minLength` and
+/// `pattern` can fail here).
+pub fn application_schema_error(application: &Object) -> Option<String> {
+    let errors = schema::check(CrdKind::Application, application.raw()).errors;
+    if errors.is_empty() {
+        return None;
+    }
+    let name = application.name();
+    Some(format!(
+        "Application.argoproj.io {name:?} is invalid: {}",
+        if errors.len() == 1 {
+            errors[0].clone()
+        } else {
+            format!("[{}]", errors.join(", "))
+        }
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn application_names_must_be_dns_subdomains() {
@@ -171,14 +173,59 @@ mod tests {
                 "syncPolicy": {"applicationsSync": "upsert"},
             }))),
             [
+                "spec.syncPolicy.applicationsSync: Unsupported value: \"upsert\": supported values: \"create-only\", \"create-update\", \"create-delete\", \"sync\"",
                 "spec.template.spec.destination: Required value",
                 "spec.template.spec.project: Required value",
-                "spec.syncPolicy.applicationsSync: Unsupported value: \"upsert\": supported values: \"create-only\", \"create-update\", \"create-delete\", \"sync\"",
             ]
         );
         assert_eq!(
             application_set_schema_errors(&appset(json!({"template": template}))),
             ["spec.generators: Required value"]
+        );
+    }
+
+    /// The rest of the CRD schema: a wrong type anywhere is refused; an unknown field is
+    /// pruned, never refused, because Argo CD's sync sends no `fieldValidation`
+    /// (`gitops-engine/pkg/utils/kube/resource_ops.go`, `newApplyOptions`) and the API
+    /// server's default is `Warn` (`apiserver/pkg/endpoints/handlers/rest.go`).
+    #[test]
+    fn wrong_types_are_refused_unknown_fields_pruned() {
+        let template = json!({"metadata": {}, "spec": {"project": "default", "destination": {},
+            "revisionHistoryLimit": "3"}});
+        assert_eq!(
+            application_set_schema_errors(&appset(json!({"generators": [], "template": template}))),
+            ["spec.template.spec.revisionHistoryLimit: Invalid value: \"string\": spec.template.spec.revisionHistoryLimit in body must be of type integer: \"string\""]
+        );
+        let typo = appset(
+            json!({"generators": [], "syncPolicy": {"preserveResourceOnDeletion": true},
+            "template": {"metadata": {}, "spec": {"project": "default", "destination": {}}}}),
+        );
+        assert!(application_set_schema_errors(&typo).is_empty());
+        let (unknown, pruned) = application_set_pruned(&typo);
+        assert_eq!(unknown, ["spec.syncPolicy.preserveResourceOnDeletion"]);
+        assert_eq!(pruned.value_at(&["spec", "syncPolicy"]), Some(&json!({})));
+        let clean = appset(json!({"generators": [],
+            "template": {"metadata": {}, "spec": {"project": "default", "destination": {}}}}));
+        assert_eq!(application_set_pruned(&clean), (Vec::new(), clean.clone()));
+    }
+
+    /// What the controller writes from Go types can still break a value rule of the
+    /// Application CRD: the source hydrator's sync path (`minLength: 1`, `pattern`).
+    #[test]
+    fn application_writes_break_value_rules_only() {
+        let app = |path: &str| {
+            Object::from_value(
+                json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                "metadata": {"name": "a"}, "spec": {"project": "default", "destination": {},
+                "sourceHydrator": {"drySource": {"repoURL": "https://g", "path": ".", "targetRevision": "HEAD"},
+                    "syncSource": {"targetBranch": "env", "path": path}}}}),
+            )
+        };
+        assert_eq!(application_schema_error(&app("apps/a")), None);
+        assert_eq!(application_schema_error(&app("a")), None);
+        assert_eq!(
+            application_schema_error(&app(".")).as_deref(),
+            Some("Application.argoproj.io \"a\" is invalid: spec.sourceHydrator.syncSource.path: Invalid value: \".\": spec.sourceHydrator.syncSource.path in body should match '^.{2,}|[^./]$'")
         );
     }
 }

@@ -6,6 +6,8 @@ use serde_json::Value;
 
 use preflight_model::Object;
 
+use crate::outcome::RollingStep;
+
 /// `RollingSyncStrategyEnabled`: type `RollingSync` with at least one step.
 pub fn rolling_sync_enabled(appset: &Object) -> bool {
     appset.str_at(&["spec", "strategy", "type"]) == Some("RollingSync")
@@ -38,6 +40,57 @@ pub fn disable_automated_sync(application: &mut Object) -> bool {
     };
     automated.insert("enabled".to_string(), Value::Bool(false));
     true
+}
+
+/// The RollingSync step that selects `application`, as `buildAppDependencyList` assigns
+/// it: the first step all of whose `matchExpressions` match the Application's labels
+/// (`In`: the label is present with one of the values; `NotIn`: absent, or present with
+/// none of them; another operator never matches a present label, and is skipped for an
+/// absent one; no expressions select everything). `None` when the ApplicationSet does
+/// not use RollingSync with steps.
+pub fn rolling_step(appset: &Object, application: &Object) -> Option<RollingStep> {
+    if !rolling_sync_enabled(appset) {
+        return None;
+    }
+    let steps = appset
+        .value_at(&["spec", "strategy", "rollingSync", "steps"])
+        .and_then(Value::as_array)?;
+    let labels = application.value_at(&["metadata", "labels"]);
+    let label = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
+    for (index, step) in steps.iter().enumerate() {
+        let expressions = step
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let selected = expressions.iter().all(|expression| {
+            let key = expression.get("key").and_then(Value::as_str).unwrap_or("");
+            let operator = expression
+                .get("operator")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let values = expression.get("values").and_then(Value::as_array);
+            match label(key) {
+                Some(value) => {
+                    let listed =
+                        values.is_some_and(|vs| vs.iter().any(|v| v.as_str() == Some(value)));
+                    match operator {
+                        "In" => listed,
+                        "NotIn" => !listed,
+                        _ => false,
+                    }
+                }
+                None => operator != "In",
+            }
+        });
+        if selected {
+            return Some(RollingStep::Step {
+                number: index + 1,
+                of: steps.len(),
+            });
+        }
+    }
+    Some(RollingStep::NoStep)
 }
 
 #[cfg(test)]
@@ -87,6 +140,49 @@ mod tests {
         assert_eq!(
             manual.raw(),
             &json!({"spec": {"syncPolicy": {"syncOptions": []}}})
+        );
+    }
+
+    /// `buildAppDependencyList` (`applicationset/progressivesync/progressive_sync.go`):
+    /// the first matching step wins; `In` needs the label, `NotIn` takes its absence;
+    /// an Application no step selects is in no step (`getAppStep` gives -1), and
+    /// `getAppsToSync` never lists it, so the controller never syncs it.
+    #[test]
+    fn steps_are_assigned_as_build_app_dependency_list_does() {
+        let set = appset(json!({"type": "RollingSync", "rollingSync": {"steps": [
+            {"matchExpressions": [{"key": "env", "operator": "In", "values": ["dev"]}]},
+            {"matchExpressions": [{"key": "env", "operator": "In", "values": ["qa", "dev"]},
+                {"key": "tier", "operator": "NotIn", "values": ["db"]}]},
+            {"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["dev", "qa"]}]},
+        ]}}));
+        let app = |labels: Value| {
+            Object::from_value(json!({"metadata": {"name": "a", "labels": labels}}))
+        };
+        let step = |number| Some(RollingStep::Step { number, of: 3 });
+        assert_eq!(rolling_step(&set, &app(json!({"env": "dev"}))), step(1));
+        assert_eq!(rolling_step(&set, &app(json!({"env": "qa"}))), step(2));
+        assert_eq!(
+            rolling_step(&set, &app(json!({"env": "qa", "tier": "db"}))),
+            Some(RollingStep::NoStep)
+        );
+        assert_eq!(rolling_step(&set, &app(json!({"env": "prod"}))), step(3));
+        // `NotIn` takes an absent label.
+        assert_eq!(rolling_step(&set, &app(json!({}))), step(3));
+        // An unknown operator never matches a present label.
+        let odd = appset(json!({"type": "RollingSync", "rollingSync": {"steps": [
+            {"matchExpressions": [{"key": "env", "operator": "Exists"}]}, {}]}}));
+        assert_eq!(
+            rolling_step(&odd, &app(json!({"env": "x"}))),
+            Some(RollingStep::Step { number: 2, of: 2 })
+        );
+        assert_eq!(
+            rolling_step(&odd, &app(json!({}))),
+            Some(RollingStep::Step { number: 1, of: 2 })
+        );
+        // Not RollingSync: no step at all.
+        assert_eq!(
+            rolling_step(&appset(json!({"type": "AllAtOnce"})), &app(json!({}))),
+            None
         );
     }
 }

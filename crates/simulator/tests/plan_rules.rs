@@ -1487,6 +1487,62 @@ fn s9_2_application_set_breaking_its_schema_is_refused_and_live_stays() {
     );
 }
 
+/// The rest of the CRD schema (`manifests/crds/applicationset-crd.yaml` of Argo CD 3.5):
+/// a field of the wrong type anywhere refuses the apply, so the live ApplicationSet goes
+/// on and nothing of head's change (here the removal of `b`) happens.
+#[test]
+fn s9_2_application_set_with_a_field_of_the_wrong_type_is_refused_and_live_stays() {
+    let live = web(&[("a", "a"), ("b", "b")], "");
+    let head = web(&[("a", "a")], "").replace(
+        "      project: default\n",
+        "      project: default\n      revisionHistoryLimit: '3'\n      syncPolicy: {automated: {prune: 'yes'}}\n",
+    );
+    check(
+        &fixture(&[
+            "//- base/web.yaml",
+            &live,
+            "//- head/web.yaml",
+            &head,
+            "//- in-cluster/sets.yaml",
+            &live,
+            "//- in-cluster/apps.yaml",
+            &live_app("a", "a", RESOURCES, "web"),
+            &live_app("b", "b", RESOURCES, "web"),
+        ]),
+        r#"
+            unchanged argocd/a set=web policy=sync -> lab-a
+            unchanged argocd/b set=web policy=sync -> lab-a
+            appset argocd/web: Refused { errors: ["spec.template.spec.revisionHistoryLimit: Invalid value: \"string\": spec.template.spec.revisionHistoryLimit in body must be of type integer: \"string\"", "spec.template.spec.syncPolicy.automated.prune: Invalid value: \"string\": spec.template.spec.syncPolicy.automated.prune in body must be of type boolean: \"string\""], live: true }
+        "#,
+    );
+}
+
+/// Unknown fields are not refused: Argo CD's sync applies without `fieldValidation`
+/// (`gitops-engine/pkg/utils/kube/resource_ops.go`, `newApplyOptions` leaves kubectl's
+/// `ValidationDirective` empty), the API server's default is `Warn`
+/// (`apiserver/pkg/endpoints/handlers/rest.go`, `fieldValidation`), and structural
+/// pruning drops them. A misspelt `automated` never reaches the Applications; a
+/// `valuesObject` (`x-kubernetes-preserve-unknown-fields`) keeps everything.
+#[test]
+fn s9_2_unknown_fields_of_an_application_set_are_pruned_not_refused() {
+    let head = web(&[("a", "a")], "")
+        .replace(
+            "      project: default\n",
+            "      project: default\n      syncPolicy: {automatd: {prune: true}}\n",
+        )
+        .replace(
+            "path: '{{app}}'}",
+            "path: '{{app}}', helm: {valuesObject: {free: {form: 1}}}}",
+        );
+    check(
+        &fixture(&["//- base/other.yaml", "", "//- head/web.yaml", &head]),
+        r#"
+            create argocd/a set=web policy=sync -> lab-a
+            appset argocd/web: UnknownFieldsPruned { fields: ["spec.template.spec.syncPolicy.automatd"] }
+        "#,
+    );
+}
+
 /// `rollingSync` with steps and `deletionOrder: Reverse`, automated sync in the template.
 const ROLLING_SYNC: &str = "  strategy: {type: RollingSync, deletionOrder: Reverse, rollingSync: {steps: [{matchExpressions: [{key: env, operator: In, values: [dev]}]}]}}\n";
 

@@ -138,6 +138,9 @@ pub(super) fn details_cell(application: &ApplicationChange) -> String {
     if let Some(progressive) = application.progressive {
         details.push(cell(crate::progressive::note(progressive)));
     }
+    if let Some(step) = application.rolling_step {
+        details.push(cell(&crate::progressive::step_note(step)));
+    }
     details.join("<br>")
 }
 

@@ -16,7 +16,7 @@ use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object};
 use super::writes::{mutate_live, preserved_fields, same_application, write_ignoring};
 use super::{change, is_argo_kind, namespace_of, with_namespace, Change, Planner, SetKey, Side};
 use crate::ignore::IgnoreRules;
-use crate::outcome::{Action, EvaluationError, Note, ProgressiveSync};
+use crate::outcome::{Action, EvaluationError, Note, ProgressiveSync, RollingStep};
 use crate::{apiserver, progressive};
 
 impl<'a> Planner<'a> {
@@ -142,8 +142,12 @@ impl<'a> Planner<'a> {
         }
         // Progressive sync writes automated sync disabled (`SyncDesiredApplications`).
         let mut automated_disabled = BTreeSet::new();
+        let mut steps: BTreeMap<String, RollingStep> = BTreeMap::new();
         if controller.progressive_syncs && progressive::rolling_sync_enabled(&appset) {
             for app in &mut generated.applications {
+                if let Some(step) = progressive::rolling_step(&appset, app) {
+                    steps.entry(app.name().to_string()).or_insert(step);
+                }
                 if progressive::disable_automated_sync(app) {
                     automated_disabled.insert(app.name().to_string());
                 }
@@ -201,12 +205,15 @@ impl<'a> Planner<'a> {
                 self.claimed.insert(app_key.clone(), key.1.clone());
             }
             // The API server refuses the create; a failed write skips the delete step.
-            if let (None, Some(refusal)) = (&live, apiserver::application_name_error(&name)) {
+            let refusal = apiserver::application_name_error(&name)
+                .filter(|_| live.is_none())
+                .or_else(|| apiserver::application_schema_error(app));
+            if let Some(refusal) = refusal {
                 write_error = true;
                 let note = Note::NotWritten(format!(
                     "{refusal}; this error also skips the delete step of the ApplicationSet"
                 ));
-                self.unwritten(app, &key.1, None, policy, note);
+                self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 continue;
             }
             match live {
@@ -282,6 +289,7 @@ impl<'a> Planner<'a> {
             if entry.after.is_some() && automated_disabled.contains(&entry.name) {
                 entry.progressive = Some(ProgressiveSync::AutomatedSyncDisabled);
             }
+            entry.rolling_step = steps.get(&entry.name).copied();
         }
 
         // Delete step (§9.5).

@@ -448,6 +448,11 @@ impl<'a> Planner<'a> {
                     let live_set = live_sets.get(key).copied();
                     let refusal = apiserver::application_set_schema_errors(&manifest.object);
                     if refusal.is_empty() {
+                        let pruned = apiserver::application_set_stored(key, manifest);
+                        if let Some(fate) = pruned.1 {
+                            self.outcome.application_sets.push(fate);
+                        }
+                        let manifest = &pruned.0;
                         if let Some(apps) = self.plan_application_set(key, manifest, live_set) {
                             generated_by_set.insert(key.clone(), apps);
                         }
@@ -588,6 +593,7 @@ fn change(change: Change, fleet: &Fleet) -> ApplicationChange {
             .map(|b| b.raw().clone()),
         after: after.map(Object::into_raw),
         progressive: None,
+        rolling_step: None,
     }
 }
 

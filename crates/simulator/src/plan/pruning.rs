@@ -88,6 +88,7 @@ impl Planner<'_> {
             if reverse {
                 if let Some(entry) = self.outcome.applications.last_mut() {
                     entry.progressive = Some(ProgressiveSync::ReverseDeletion);
+                    entry.rolling_step = progressive::rolling_step(previous, live);
                 }
             }
         }

@@ -1024,6 +1024,8 @@ fn retained_volumes_are_listed_in_text_and_markdown() {
         "{markdown}"
     );
     assert!(!markdown.contains("pv-gone"), "{markdown}");
+}
+
 /// Issue 12: the RollingSync step of each Application (`progressive_sync.go`,
 /// `buildAppDependencyList`/`getAppStep`: 1-based, -1 for none) and the unknown fields
 /// the API server prunes from an ApplicationSet, in every format.

@@ -805,7 +805,17 @@ pub fn cluster_findings(
             story.push_str("; while it is, API discovery fails and no namespace on the cluster can finish deleting");
             finding.chain = discovery_chain.clone();
         } else {
-            finding.severity = Severity::Critical;
+            // Critical when the change causes or worsens it: it starts the deletion of a
+            // namespace discovery then holds, or it makes an available APIService
+            // unavailable. Namespaces already Terminating behind an APIService already
+            // unavailable are standing state: a warning (issue 13).
+            finding.severity = if discovery_blocked.iter().any(|n| !n.already_terminating)
+                || unavailable.iter().any(|a| a.was_available)
+            {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            };
             finding.consequences.push(FindingCode::StuckNamespace);
             finding.root_cause = Some(RootCause::ApiServicesUnavailable {
                 names: unavailable.iter().map(|a| a.outcome.name.clone()).collect(),
@@ -925,8 +935,15 @@ pub fn cluster_findings(
         {
             remediation.push(finalizer_patch(&key));
         }
+        // A namespace stuck before the change is standing state, reported but not caused:
+        // at most a warning. A namespace whose deletion the change starts stays critical.
+        let severity = if namespace.already_terminating {
+            Severity::Warning
+        } else {
+            Severity::Critical
+        };
         let mut finding = ClusterFinding::new(
-            Severity::Critical,
+            severity,
             FindingCode::StuckNamespace,
             if namespace.already_terminating {
                 // Stuck at capture time: the change does not cause it (issue 13).

@@ -267,20 +267,46 @@ fn issue_13_state_already_broken_at_capture_time() {
         "{message}"
     );
     check("already-broken-negative-apiservice-available", 0, &[], &[]);
+    // The namespace the change deletes is stuck because of it; the old one is counted
+    // apart, as already stuck.
+    assert_eq!(report.json["findings"][0]["severity"], "critical");
+    assert_eq!(report.json["summary"]["stuckNamespaces"], 1);
+    assert_eq!(report.json["summary"]["alreadyStuckNamespaces"], 1);
     check(
         "already-terminating-namespace-held-by-a-finalizer",
-        1,
+        0,
         &["stuck-namespace"],
         &["lab/old-team"],
     );
     let report = run_scenario("already-terminating-namespace-held-by-a-finalizer");
-    let finding = &report.json["findings"][0]["message"];
+    let finding = &report.json["findings"][0];
     assert!(
-        finding.as_str().unwrap().starts_with(
+        finding["message"].as_str().unwrap().starts_with(
             "namespace `old-team` is already Terminating before the change and stays so: finalizer `controller.cattle.io/namespace-auth` is never removed"
         ),
         "{finding}"
     );
+    // Standing state, reported but not caused by the change.
+    assert_eq!(finding["severity"], "warning");
+    assert_eq!(
+        report.json["clusters"][0]["namespaces"][0]["alreadyTerminating"],
+        true
+    );
+    assert_eq!(report.json["summary"]["stuckNamespaces"], 0);
+    assert_eq!(report.json["summary"]["alreadyStuckNamespaces"], 1);
+    assert!(report.text.starts_with("WARNING: "), "{}", report.text);
+    // A harmless change on the cluster whose discovery is already broken: the APIService
+    // and `old-team` are standing state, so the run warns and exits 0.
+    check(
+        "already-broken-harmless-change",
+        0,
+        &["apiservice-unavailable", "stuck-namespace"],
+        &["lab/old-team"],
+    );
+    let report = run_scenario("already-broken-harmless-change");
+    assert_eq!(report.json["findings"][0]["severity"], "warning");
+    assert_eq!(report.json["summary"]["stuckNamespaces"], 0);
+    assert_eq!(report.json["summary"]["alreadyStuckNamespaces"], 1);
 }
 
 /// A `--controllers` file is read strictly: `external` must be a boolean, and an unknown

@@ -304,6 +304,18 @@ namespace `old-team` already `Terminating` at capture, but the APIService's stat
 (nothing holds it, R-NSC-2) and so does `team-a`.
 """, {"lab": [*metrics_cluster(), terminating_ns("old-team")]}, base_args("abn", "namespace/team-a"))
 
+    write("already-broken-harmless-change", """
+# already-broken-harmless-change
+
+Counterpart of already-broken-apiservice-failed-discovery-check (issue 13): the same
+cluster, whose APIService `v1beta1.metrics.k8s.io` is already `Available=False`
+(`FailedDiscoveryCheck`) and whose namespace `old-team` is already `Terminating` at
+capture, but the change deletes only the ConfigMap `team-a/web-config`, which no
+finalizer holds. The change starts no namespace deletion and does not touch discovery:
+`old-team` stays `Terminating` because of standing state, which the report tells as a
+warning, not as something the change causes (exit code 0 with the default `--fail-on`).
+""", {"lab": [*broken, terminating_ns("old-team")]}, base_args("abh", "configmap/team-a/web-config"))
+
     write("already-terminating-namespace-held-by-a-finalizer", """
 # already-terminating-namespace-held-by-a-finalizer
 

@@ -294,6 +294,11 @@ pub struct NamespaceOutcome {
     pub conditions: Vec<NamespaceCondition>,
     /// Why the namespace is deleted (which Application or request deleted it).
     pub reason: String,
+    /// It was already Terminating (`deletionTimestamp` set) when the snapshot was
+    /// captured: the change did not start its deletion (issue 13). Serialized only when
+    /// true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub already_terminating: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

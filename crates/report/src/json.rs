@@ -146,6 +146,8 @@ struct CountsJson {
     stuck_objects: usize,
     deleted_namespaces: usize,
     stuck_namespaces: usize,
+    /// Namespaces already Terminating before the change that stay so.
+    already_stuck_namespaces: usize,
 }
 
 impl CountsJson {
@@ -160,6 +162,7 @@ impl CountsJson {
             stuck_objects: counts.stuck_objects,
             deleted_namespaces: counts.deleted_namespaces,
             stuck_namespaces: counts.stuck_namespaces,
+            already_stuck_namespaces: counts.already_stuck_namespaces,
         }
     }
 }
@@ -369,6 +372,10 @@ struct NamespaceJson<'a> {
     outcome: &'static str,
     reason: &'a str,
     conditions: Vec<ConditionJson<'a>>,
+    /// Present (true) only for a namespace already Terminating when the snapshot was
+    /// captured.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    already_terminating: bool,
 }
 
 impl<'a> NamespaceJson<'a> {
@@ -378,6 +385,7 @@ impl<'a> NamespaceJson<'a> {
             outcome: namespace.outcome.as_str(),
             reason: &namespace.reason,
             conditions: namespace.conditions.iter().map(ConditionJson::of).collect(),
+            already_terminating: namespace.already_terminating,
         }
     }
 }

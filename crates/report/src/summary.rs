@@ -28,7 +28,11 @@ pub(crate) struct Counts {
     pub deleted_objects: usize,
     pub stuck_objects: usize,
     pub deleted_namespaces: usize,
+    /// Namespaces whose deletion the change starts and that stay Terminating.
     pub stuck_namespaces: usize,
+    /// Namespaces already Terminating before the change that stay so (issue 13): standing
+    /// state, not caused by the change.
+    pub already_stuck_namespaces: usize,
 }
 
 impl Counts {
@@ -46,6 +50,16 @@ impl Counts {
         }
     }
 
+    /// `2`, or `0 (+1 already)` when namespaces were already Terminating before the
+    /// change: a cluster-table cell that keeps the two apart.
+    pub(crate) fn already_stuck_suffix(&self) -> String {
+        if self.already_stuck_namespaces > 0 {
+            format!(" (+{} already)", self.already_stuck_namespaces)
+        } else {
+            String::new()
+        }
+    }
+
     pub(crate) fn changed_applications(&self) -> usize {
         self.created + self.updated + self.deleted
     }
@@ -57,6 +71,7 @@ impl Counts {
             + self.stuck_objects
             + self.deleted_namespaces
             + self.stuck_namespaces
+            + self.already_stuck_namespaces
             == 0
     }
 }
@@ -99,6 +114,9 @@ impl Tally {
             for namespace in &cluster.namespaces {
                 match namespace.outcome {
                     Fate::Deleted => found.deleted_namespaces += 1,
+                    Fate::Stuck | Fate::Refused if namespace.already_terminating => {
+                        found.already_stuck_namespaces += 1
+                    }
                     Fate::Stuck | Fate::Refused => found.stuck_namespaces += 1,
                 }
             }
@@ -110,6 +128,7 @@ impl Tally {
                 counts.stuck_objects += found.stuck_objects;
                 counts.deleted_namespaces += found.deleted_namespaces;
                 counts.stuck_namespaces += found.stuck_namespaces;
+                counts.already_stuck_namespaces += found.already_stuck_namespaces;
             }
         }
         let clusters_with_stuck_namespaces = clusters

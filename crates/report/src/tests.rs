@@ -152,6 +152,7 @@ fn discovery_failure() -> Vec<NamespaceCondition> {
 
 fn stuck_namespace(name: &str, deleted_by: &str) -> NamespaceOutcome {
     NamespaceOutcome {
+        already_terminating: false,
         name: name.to_string(),
         outcome: Fate::Stuck,
         conditions: discovery_failure(),

@@ -88,7 +88,11 @@ fn cluster_table(out: &mut String, tally: &Tally) {
                 counts.replaced.to_string(),
                 counts.deleted_objects.to_string(),
                 counts.stuck_objects.to_string(),
-                counts.stuck_namespaces.to_string(),
+                format!(
+                    "{}{}",
+                    counts.stuck_namespaces,
+                    counts.already_stuck_suffix()
+                ),
             ]
         })
         .collect();

@@ -781,6 +781,7 @@ fn standing(cluster: &str, now: &CascadeResult) -> ClusterOutcome {
                 outcome: ns.fate,
                 conditions: ns.conditions.clone(),
                 reason: ns.cause.to_string(),
+                already_terminating: true,
             })
             .collect(),
         objects: now

@@ -85,7 +85,16 @@ pub(super) fn cluster_blocks(blocks: &mut Vec<Block>, outcome: &Outcome) {
 
 /// `3 namespaces stuck, 0 deleted; 0 objects stuck, 14 deleted`
 pub(super) fn cluster_counts(cluster: &ClusterOutcome) -> String {
-    let stuck_namespaces = count_namespaces(cluster, Fate::Stuck);
+    let stuck_namespaces = cluster
+        .namespaces
+        .iter()
+        .filter(|namespace| namespace.outcome == Fate::Stuck && !namespace.already_terminating)
+        .count();
+    let already = cluster
+        .namespaces
+        .iter()
+        .filter(|namespace| namespace.outcome == Fate::Stuck && namespace.already_terminating)
+        .count();
     let deleted_namespaces = count_namespaces(cluster, Fate::Deleted);
     let objects = || {
         cluster
@@ -95,8 +104,13 @@ pub(super) fn cluster_counts(cluster: &ClusterOutcome) -> String {
     };
     let stuck = objects().filter(|object| object.outcome.remains()).count();
     let deleted = objects().count() - stuck;
+    let already = if already > 0 {
+        format!(" (+{already} already Terminating before the change)")
+    } else {
+        String::new()
+    };
     format!(
-        "{} stuck, {} deleted; {} stuck, {} deleted",
+        "{} stuck{already}, {} deleted; {} stuck, {} deleted",
         plural(stuck_namespaces, "namespace"),
         deleted_namespaces,
         plural(stuck, "object"),

@@ -52,13 +52,14 @@ pub(super) fn write_head(out: &mut String, outcome: &Outcome, tally: &Tally, ver
         {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {}{} |",
                 code_cell(name),
                 counts.created,
                 counts.updated,
                 counts.deleted,
                 counts.replaced,
-                bold_if_positive(counts.stuck_namespaces)
+                bold_if_positive(counts.stuck_namespaces),
+                counts.already_stuck_suffix()
             );
         }
         for (cluster, count) in stuck_applications(outcome) {

@@ -169,7 +169,17 @@ pub(super) fn find(facts: &ClusterFacts<'_>) -> Vec<ClusterFinding> {
         story.push_str("; while it is, API discovery fails and no namespace on the cluster can finish deleting");
         finding.chain = discovery.chain.clone();
     } else {
-        finding.severity = Severity::Critical;
+        // Critical when the change causes or worsens it: it starts the deletion of a
+        // namespace discovery then holds, or it makes an available APIService
+        // unavailable. Namespaces already Terminating behind an APIService already
+        // unavailable are standing state: a warning (issue 13).
+        finding.severity = if discovery_blocked.iter().any(|n| !n.already_terminating)
+            || facts.unavailable.iter().any(|a| a.was_available)
+        {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
         finding.consequences.push(FindingCode::StuckNamespace);
         finding.root_cause = Some(RootCause::ApiServicesUnavailable {
             names: facts

@@ -60,8 +60,15 @@ pub(super) fn find(facts: &ClusterFacts<'_>) -> Vec<ClusterFinding> {
         {
             remediation.push(finalizer_patch(&key));
         }
+        // A namespace stuck before the change is standing state, reported but not caused:
+        // at most a warning. A namespace whose deletion the change starts stays critical.
+        let severity = if namespace.already_terminating {
+            Severity::Warning
+        } else {
+            Severity::Critical
+        };
         let mut finding = ClusterFinding::new(
-            Severity::Critical,
+            severity,
             FindingCode::StuckNamespace,
             if namespace.already_terminating {
                 // Stuck at capture time: the change does not cause it (issue 13).

@@ -168,6 +168,7 @@ impl<'a> Planner<'a> {
                     outcome: n.fate,
                     conditions: n.conditions.clone(),
                     reason: n.cause.to_string(),
+                    already_terminating: n.already_terminating,
                 }));
             outcome
                 .api_services

@@ -34,6 +34,7 @@ use crate::causes::Unreachable;
 use crate::controller::ControllerSettings;
 use crate::findings::{finalizer_patch, fleet_findings, ClusterFinding, Step};
 use crate::outcome::*;
+use crate::parallel::run_parallel;
 use crate::plan::{managed_keys, resolve_destination, what_if, PlanConfig};
 
 const APISERVICE_GROUP: &str = "apiregistration.k8s.io";
@@ -322,38 +323,6 @@ fn audit_cluster(
         &mut simulated,
     ));
     audited
-}
-
-/// `job(0..count)` on up to `workers` threads (one when 0 or 1), results in index order:
-/// the result does not depend on the number of threads.
-fn run_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let workers = workers.clamp(1, count.max(1));
-    if workers == 1 {
-        return (0..count).map(job).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if index >= count {
-                            return done;
-                        }
-                        done.push((index, job(index)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("an audit thread panicked"))
-            .collect()
-    });
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Every live Application of the Argo CD cluster, with its destination and what it
@@ -1441,15 +1410,5 @@ mod tests {
             .map(|f| (f.message.as_str(), f.clusters.len()))
             .collect();
         assert_eq!(order, [("c", 1), ("z", 3), ("b", 2), ("a", 1), ("x", 1)]);
-    }
-
-    #[test]
-    fn parallel_results_come_in_index_order_whatever_the_threads() {
-        let one = run_parallel(17, 1, |i| i * i);
-        assert_eq!(one, (0..17).map(|i| i * i).collect::<Vec<_>>());
-        for workers in [0, 2, 3, 64] {
-            assert_eq!(run_parallel(17, workers, |i| i * i), one);
-        }
-        assert!(run_parallel(0, 4, |i| i).is_empty());
     }
 }

@@ -15,6 +15,7 @@ pub mod deadlock;
 pub mod findings;
 pub mod ignore;
 pub mod mass_deletion;
+mod parallel;
 pub mod plan;
 pub mod progressive;
 

@@ -33,95 +33,24 @@ impl<'a> Planner<'a> {
         for cluster_name in self.manual.keys() {
             by_cluster.entry(cluster_name.clone()).or_default();
         }
-        for (cluster_name, apps) in &by_cluster {
-            let Some(snapshot) = self.fleet.clusters.get(cluster_name) else {
+        // Each cluster settles on its own, on all threads; the results are taken in
+        // cluster order, so the report does not depend on the number of threads.
+        let by_cluster: Vec<(&String, &Vec<&CascadingApp>)> = by_cluster.iter().collect();
+        let runs = crate::parallel::run_parallel(by_cluster.len(), self.config.workers, |at| {
+            let (cluster_name, apps) = by_cluster[at];
+            self.cascade_cluster(cluster_name, apps)
+        });
+        for ((cluster_name, apps), run) in by_cluster.iter().zip(runs) {
+            let Some(run) = run else {
                 self.outcome.findings.push(findings::missing_cluster(
                     cluster_name,
                     apps.iter().map(|a| a.name.as_str()),
                 ));
                 continue;
             };
-            let version = self.kube_version_of(cluster_name);
-            let mut simulation = Simulation::of_snapshot(snapshot, version)
-                .with_controllers(&self.config.controllers)
-                .with_unavailable_group_versions(self.recorded_unavailable(cluster_name));
-            // The deletions in the order given (`what-if`), an Application's cascade in
-            // its own place: each runs once the cluster settled from the one before
-            // (issue 13), so a cascade that takes an aggregated API away keeps a
-            // namespace deleted afterwards Terminating. A plan is a single step.
-            let manual = self.manual.get(cluster_name).cloned().unwrap_or_default();
-            let mut steps: BTreeSet<usize> = apps.iter().map(|app| app.step).collect();
-            steps.extend(manual.iter().map(|(step, _)| *step));
-            let mut progress: Vec<WaveProgress> = Vec::new();
-            let mut sync_failures = Vec::new();
-            for step in steps {
-                for (_, request) in manual.iter().filter(|(s, _)| *s == step) {
-                    simulation.delete_and_settle(std::slice::from_ref(request));
-                }
-                // Applications of earlier steps waiting on a wave go on if this freed it.
-                advance_waves(&mut simulation, &mut progress);
-                let started = progress.len();
-                // Per Application: its deletable objects grouped by wave, highest first.
-                progress.extend(apps.iter().filter(|app| app.step == step).map(|app| {
-                    WaveProgress {
-                        app,
-                        waves: match confirmation_needed(snapshot, app, &self.argocd_namespace) {
-                            Some(_) => Vec::new(),
-                            None => deletable_objects(snapshot, app, &self.argocd_namespace),
-                        },
-                        awaiting_confirmation: confirmation_needed(
-                            snapshot,
-                            app,
-                            &self.argocd_namespace,
-                        ),
-                        current: Vec::new(),
-                        tracked: tracked_keys(snapshot, app, &self.argocd_namespace),
-                    }
-                }));
-                if progress.len() == started {
-                    continue;
-                }
-                // Pessimistic order (§14.4 of the deletion rulebook): the replacement
-                // Applications sync while the namespaces of the old ones still terminate.
-                simulation.hold_namespaces(true);
-                advance_waves(&mut simulation, &mut progress);
-                sync_failures.extend(self.sync_replacements(
-                    &mut simulation,
-                    &progress[started..],
-                    cluster_name,
-                ));
-                simulation.hold_namespaces(false);
-                advance_waves(&mut simulation, &mut progress);
-            }
-            for wave in &progress {
-                if let Some(object) = &wave.awaiting_confirmation {
-                    stuck_apps.push((
-                        wave.app.namespace.clone(),
-                        wave.app.name.clone(),
-                        format!(
-                            "the Application waits for deletion approval: {} asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`",
-                            describe(object)
-                        ),
-                    ));
-                    continue;
-                }
-                if let Some(stuck) = wave
-                    .current
-                    .iter()
-                    .find(|k| !simulation.is_gone(k) && !simulation.is_recreated(k))
-                {
-                    stuck_apps.push((
-                        wave.app.namespace.clone(),
-                        wave.app.name.clone(),
-                        format!(
-                            "the Application stays in deletion: it waits for {} to finish deleting before it deletes anything else (Argo CD deletes wave by wave)",
-                            describe(stuck)
-                        ),
-                    ));
-                }
-            }
-            self.sync_failures.extend(sync_failures);
-            results.push((cluster_name.clone(), simulation.finish()));
+            stuck_apps.extend(run.stuck_apps);
+            self.sync_failures.extend(run.sync_failures);
+            results.push(((*cluster_name).clone(), run.result));
         }
         // Findings are derived from the plan and the settled clusters; they read the
         // results and never change them.
@@ -343,6 +272,99 @@ impl<'a> Planner<'a> {
             .and_then(|v| KubeVersion::parse(v))
             .unwrap_or(self.config.kube_version)
     }
+
+    /// The cascade of the Applications deleted on one cluster (and the `what-if`
+    /// deletions there), settled; `None` when the snapshot has no such cluster.
+    fn cascade_cluster(&self, cluster_name: &str, apps: &[&CascadingApp]) -> Option<ClusterRun> {
+        let snapshot = self.fleet.clusters.get(cluster_name)?;
+        let mut stuck_apps: Vec<(String, String, String)> = Vec::new();
+        {
+            let version = self.kube_version_of(cluster_name);
+            let mut simulation = Simulation::of_snapshot(snapshot, version)
+                .with_controllers(&self.config.controllers)
+                .with_unavailable_group_versions(self.recorded_unavailable(cluster_name));
+            // The deletions in the order given (`what-if`), an Application's cascade in
+            // its own place: each runs once the cluster settled from the one before
+            // (issue 13), so a cascade that takes an aggregated API away keeps a
+            // namespace deleted afterwards Terminating. A plan is a single step.
+            let manual = self.manual.get(cluster_name).cloned().unwrap_or_default();
+            let mut steps: BTreeSet<usize> = apps.iter().map(|app| app.step).collect();
+            steps.extend(manual.iter().map(|(step, _)| *step));
+            let mut progress: Vec<WaveProgress> = Vec::new();
+            let mut sync_failures = Vec::new();
+            for step in steps {
+                for (_, request) in manual.iter().filter(|(s, _)| *s == step) {
+                    simulation.delete_and_settle(std::slice::from_ref(request));
+                }
+                // Applications of earlier steps waiting on a wave go on if this freed it.
+                advance_waves(&mut simulation, &mut progress);
+                let started = progress.len();
+                // Per Application: its deletable objects grouped by wave, highest first.
+                progress.extend(apps.iter().filter(|app| app.step == step).map(|app| {
+                    WaveProgress {
+                        app,
+                        waves: match confirmation_needed(snapshot, app, &self.argocd_namespace) {
+                            Some(_) => Vec::new(),
+                            None => deletable_objects(snapshot, app, &self.argocd_namespace),
+                        },
+                        awaiting_confirmation: confirmation_needed(
+                            snapshot,
+                            app,
+                            &self.argocd_namespace,
+                        ),
+                        current: Vec::new(),
+                        tracked: tracked_keys(snapshot, app, &self.argocd_namespace),
+                    }
+                }));
+                if progress.len() == started {
+                    continue;
+                }
+                // Pessimistic order (§14.4 of the deletion rulebook): the replacement
+                // Applications sync while the namespaces of the old ones still terminate.
+                simulation.hold_namespaces(true);
+                advance_waves(&mut simulation, &mut progress);
+                sync_failures.extend(self.sync_replacements(
+                    &mut simulation,
+                    &progress[started..],
+                    cluster_name,
+                ));
+                simulation.hold_namespaces(false);
+                advance_waves(&mut simulation, &mut progress);
+            }
+            for wave in &progress {
+                if let Some(object) = &wave.awaiting_confirmation {
+                    stuck_apps.push((
+                        wave.app.namespace.clone(),
+                        wave.app.name.clone(),
+                        format!(
+                            "the Application waits for deletion approval: {} asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`",
+                            describe(object)
+                        ),
+                    ));
+                    continue;
+                }
+                if let Some(stuck) = wave
+                    .current
+                    .iter()
+                    .find(|k| !simulation.is_gone(k) && !simulation.is_recreated(k))
+                {
+                    stuck_apps.push((
+                        wave.app.namespace.clone(),
+                        wave.app.name.clone(),
+                        format!(
+                            "the Application stays in deletion: it waits for {} to finish deleting before it deletes anything else (Argo CD deletes wave by wave)",
+                            describe(stuck)
+                        ),
+                    ));
+                }
+            }
+            Some(ClusterRun {
+                stuck_apps,
+                sync_failures,
+                result: simulation.finish(),
+            })
+        }
+    }
 }
 
 /// Argo CD's progress through the waves of one deleting Application.
@@ -386,4 +408,12 @@ pub(super) fn advance_waves(simulation: &mut Simulation, progress: &mut [WavePro
         }
         simulation.delete_and_settle(&requests);
     }
+}
+
+/// What settling one cluster gave: its result, and what it says of the Applications.
+struct ClusterRun {
+    /// (namespace, name, why) of the Applications that stay in deletion.
+    stuck_apps: Vec<(String, String, String)>,
+    sync_failures: Vec<SyncFailure>,
+    result: CascadeResult,
 }

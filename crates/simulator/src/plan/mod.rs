@@ -299,7 +299,7 @@ struct Planner<'a> {
     /// The keys of `live` by the ApplicationSet that controls them (namespace, name),
     /// made on first use: asked for every ApplicationSet, a scan of every live
     /// Application each time was quadratic in the fleet.
-    owned: std::cell::OnceCell<BTreeMap<SetKey, Vec<SetKey>>>,
+    owned: std::sync::OnceLock<BTreeMap<SetKey, Vec<SetKey>>>,
     cascading: Vec<CascadingApp>,
     /// Hand-made deletions (`what-if`) per cluster with their position among the
     /// deletions, each step settled before the next.
@@ -352,7 +352,7 @@ impl<'a> Planner<'a> {
             generation: None,
             outcome,
             live: BTreeMap::new(),
-            owned: std::cell::OnceCell::new(),
+            owned: std::sync::OnceLock::new(),
             cascading: Vec::new(),
             sync_failures: Vec::new(),
             manual: BTreeMap::new(),

@@ -1,5 +1,5 @@
 //! The JSON report: a compatibility boundary, so its shape lives in these types and not in
-//! the simulator's. Contract fields (design.md, "Output contracts") are never renamed or
+//! the simulator's. Contract fields (described under "The JSON report" in the README) are never renamed or
 //! dropped; absent optional contract fields are `null`, not omitted. Fields beyond the
 //! contract (`verdict`, `summary`, `policy`, `notes`, `changes`, `status`, `apiServices`,
 //! `chain`, `drift`, `massDeletions`, `kind`) may grow.

@@ -57,9 +57,8 @@ fn guards_of(set: &Object) -> Guards<'_> {
             == Some(&serde_json::Value::Bool(true)),
         confirm,
         reverse_deletion: set.str_at(&["spec", "strategy", "deletionOrder"]) == Some("Reverse"),
-        retry: template_sync("retry")
-            .and_then(|retry| retry.get("limit").and_then(serde_json::Value::as_i64))
-            .is_some_and(|limit| limit < 0),
+        // Read as the plan reads an Application's retry policy (issue 13).
+        retry: !crate::causes::SyncRetry::of(template_sync("retry").as_ref()).gives_up(),
     }
 }
 

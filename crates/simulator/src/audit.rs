@@ -219,50 +219,24 @@ fn audit_cluster(
         if unavailable_now.contains(api.name.as_str()) {
             continue;
         }
-        let managers: Vec<&LiveApp> = apps
-            .iter()
-            .filter(|app| app.cluster.as_deref() == Some(cluster))
-            .filter(|app| {
-                app.managed.contains(&api.service) || app.managed.contains(&api.backend_namespace())
-            })
-            .collect();
-        if managers.is_empty() {
-            let namespace = api.backend_namespace().name;
-            let outcome = what_if(
-                fleet,
-                cluster,
-                &[(
-                    ObjectKey::namespace_object(&namespace),
-                    Propagation::Background,
-                )],
-                config,
-            );
-            if let Some(jam) = jam(&outcome, cluster, &api.name) {
-                audited
-                    .findings
-                    .push(exposed(&api, &Deletion::NamespaceByHand(namespace), &jam));
-            }
-            continue;
-        }
-        for app in managers {
-            let outcome = simulated.entry(app.key()).or_insert_with(|| {
-                what_if(
-                    fleet,
-                    &fleet.argocd_cluster,
-                    &[(app.key(), Propagation::Background)],
-                    config,
-                )
-            });
-            if let Some(jam) = jam(outcome, cluster, &api.name) {
+        let away = one_deletion_away(
+            fleet,
+            config,
+            apps,
+            cluster,
+            (&api.service, &api.backend_namespace()),
+            &mut simulated,
+            |outcome| jam(outcome, cluster, &api.name),
+        );
+        for (deletion, found) in away {
+            if let Deletion::Application(app) = &deletion {
                 if let Some(set) = &app.application_set {
                     audited
                         .jams
                         .push(((app.namespace.clone(), set.clone()), api.name.clone()));
                 }
-                audited
-                    .findings
-                    .push(exposed(&api, &Deletion::Application(app), &jam));
             }
+            audited.findings.push(exposed(&api, &deletion, &found));
         }
     }
     for (webhook, unreachable) in webhooks.iter().zip(&unreachable) {
@@ -270,48 +244,19 @@ fn audit_cluster(
         if !snapshot.contains(&webhook.service) || unreachable.is_some() {
             continue;
         }
-        let managers: Vec<&LiveApp> = apps
-            .iter()
-            .filter(|app| app.cluster.as_deref() == Some(cluster))
-            .filter(|app| {
-                app.managed.contains(&webhook.service)
-                    || app.managed.contains(&webhook.backend_namespace())
-            })
-            .collect();
-        if managers.is_empty() {
-            let namespace = webhook.backend_namespace().name;
-            let outcome = what_if(
-                fleet,
-                cluster,
-                &[(
-                    ObjectKey::namespace_object(&namespace),
-                    Propagation::Background,
-                )],
-                config,
-            );
-            if let Some(jam) = webhook_jam(&outcome, cluster, webhook) {
-                audited.findings.push(webhook_exposed(
-                    webhook,
-                    &Deletion::NamespaceByHand(namespace),
-                    &jam,
-                ));
-            }
-            continue;
-        }
-        for app in managers {
-            let outcome = simulated.entry(app.key()).or_insert_with(|| {
-                what_if(
-                    fleet,
-                    &fleet.argocd_cluster,
-                    &[(app.key(), Propagation::Background)],
-                    config,
-                )
-            });
-            if let Some(jam) = webhook_jam(outcome, cluster, webhook) {
-                audited
-                    .findings
-                    .push(webhook_exposed(webhook, &Deletion::Application(app), &jam));
-            }
+        let away = one_deletion_away(
+            fleet,
+            config,
+            apps,
+            cluster,
+            (&webhook.service, &webhook.backend_namespace()),
+            &mut simulated,
+            |outcome| webhook_jam(outcome, cluster, webhook),
+        );
+        for (deletion, found) in away {
+            audited
+                .findings
+                .push(webhook_exposed(webhook, &deletion, &found));
         }
     }
     audited.findings.extend(controllers::controllers_exposed(
@@ -323,6 +268,52 @@ fn audit_cluster(
         &mut simulated,
     ));
     audited
+}
+
+/// The deletions one step from taking a backend away on `cluster`, as `judge` sees each
+/// simulated with the what-if cascade: every live Application there that manages the
+/// backend object or its namespace (each Application simulated once per audit, kept in
+/// `simulated`), else the namespace deleted by hand.
+fn one_deletion_away<'a, J>(
+    fleet: &Fleet,
+    config: &PlanConfig,
+    apps: &'a [LiveApp<'a>],
+    cluster: &str,
+    (backend, namespace): (&ObjectKey, &ObjectKey),
+    simulated: &mut BTreeMap<ObjectKey, Outcome>,
+    judge: impl Fn(&Outcome) -> Option<J>,
+) -> Vec<(Deletion<'a>, J)> {
+    let managers: Vec<&LiveApp> = apps
+        .iter()
+        .filter(|app| app.cluster.as_deref() == Some(cluster))
+        .filter(|app| app.managed.contains(backend) || app.managed.contains(namespace))
+        .collect();
+    if managers.is_empty() {
+        let outcome = what_if(
+            fleet,
+            cluster,
+            &[(namespace.clone(), Propagation::Background)],
+            config,
+        );
+        return judge(&outcome)
+            .map(|found| (Deletion::NamespaceByHand(namespace.name.clone()), found))
+            .into_iter()
+            .collect();
+    }
+    managers
+        .into_iter()
+        .filter_map(|app| {
+            let outcome = simulated.entry(app.key()).or_insert_with(|| {
+                what_if(
+                    fleet,
+                    &fleet.argocd_cluster,
+                    &[(app.key(), Propagation::Background)],
+                    config,
+                )
+            });
+            judge(outcome).map(|found| (Deletion::Application(app), found))
+        })
+        .collect()
 }
 
 /// Every live Application of the Argo CD cluster, with its destination and what it

@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use preflight_cluster_snapshot::Fleet;
 use preflight_model::ObjectKey;
 
-use super::{quoted, Deletion, LiveApp, NAMES_SHOWN};
-use crate::cascade::{FinalizerController, Propagation};
+use super::{one_deletion_away, quoted, Deletion, LiveApp, NAMES_SHOWN};
+use crate::cascade::FinalizerController;
 use crate::causes::describe;
 use crate::findings::{ClusterFinding, Step};
 use crate::outcome::{Fate, FindingCode, Outcome, Severity};
-use crate::plan::{what_if, PlanConfig};
+use crate::plan::PlanConfig;
 
 /// What deleting one thing does to one finalizer's controller and its objects.
 struct ControllerJam {
@@ -170,47 +170,22 @@ pub(super) fn controllers_exposed(
     let mut findings = Vec::new();
     for controller in controllers {
         let namespace = controller.workload.namespace.clone().unwrap_or_default();
-        let namespace_key = ObjectKey::namespace_object(&namespace);
-        let managers: Vec<&LiveApp> = apps
-            .iter()
-            .filter(|app| app.cluster.as_deref() == Some(cluster))
-            .filter(|app| {
-                app.managed.contains(&controller.workload) || app.managed.contains(&namespace_key)
-            })
-            .collect();
-        if managers.is_empty() {
-            let outcome = what_if(
-                fleet,
-                cluster,
-                &[(namespace_key.clone(), Propagation::Background)],
-                config,
-            );
-            if let Some(jam) = controller_jam(&outcome, cluster, controller) {
-                findings.push(controller_exposed(
-                    controller,
-                    &Deletion::NamespaceByHand(namespace),
-                    &jam,
-                ));
-            }
-            continue;
-        }
-        for app in managers {
-            let outcome = simulated.entry(app.key()).or_insert_with(|| {
-                what_if(
-                    fleet,
-                    &fleet.argocd_cluster,
-                    &[(app.key(), Propagation::Background)],
-                    config,
-                )
-            });
-            if let Some(jam) = controller_jam(outcome, cluster, controller) {
-                findings.push(controller_exposed(
-                    controller,
-                    &Deletion::Application(app),
-                    &jam,
-                ));
-            }
-        }
+        let away = one_deletion_away(
+            fleet,
+            config,
+            apps,
+            cluster,
+            (
+                &controller.workload,
+                &ObjectKey::namespace_object(&namespace),
+            ),
+            simulated,
+            |outcome| controller_jam(outcome, cluster, controller),
+        );
+        findings.extend(
+            away.into_iter()
+                .map(|(deletion, jam)| controller_exposed(controller, &deletion, &jam)),
+        );
     }
     findings
 }

@@ -7,7 +7,7 @@
 # BINARY defaults to $CARGO_TARGET_DIR/release/argocd-preflight (target/ when unset),
 # built with `cargo build --release` when missing. The fleet is generated twice under
 # DIR — kubectl/ (kubectl-style JSON with managedFields and last-applied) and capture/
-# (the capture-sized form as `capture` writes it: --no-managed-fields --no-events) — and reused by later runs with --keep
+# (the form `capture` writes: --no-managed-fields --no-events --compact) — and reused by later runs with --keep
 # DIR when its stamp matches the scale and the generator. Without --keep the fleet goes
 # to a temporary directory that is removed at exit.
 #
@@ -97,7 +97,7 @@ generate() {
 }
 
 generate kubectl
-generate capture --no-managed-fields --no-events
+generate capture --no-managed-fields --no-events --compact
 
 runs=3
 if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)" "$scale"; then

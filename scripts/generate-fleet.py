@@ -56,6 +56,16 @@ NODES_PER_CLUSTER = 12
 CONTROL_PLANE_NODES = 3
 # Clusters 26..29 of every 30 lack the extra tenant: 26*47 + 4*46 = 1,406 namespaces.
 EXTENDED_PER_30 = 26
+# JSON without indentation, one line per file, as `argocd-preflight capture` writes it
+# (--compact); set in the main process and in each worker by `set_compact`.
+COMPACT = False
+
+
+def set_compact(compact):
+    global COMPACT
+    COMPACT = compact
+
+
 SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"]
 PLATFORM_NAMESPACES = [
     "kube-metrics", "kube-log", "kube-contour", "cert-manager", "ingress-nginx",
@@ -204,13 +214,18 @@ class ListWriter:
         self.fmt = fmt
         self.file = open(path, "w", encoding="utf-8", newline="\n")
         self.count = 0
-        if fmt == "json":
+        if fmt == "json" and COMPACT:
+            self.file.write('{"apiVersion":"v1","items":[')
+        elif fmt == "json":
             self.file.write('{\n    "apiVersion": "v1",\n    "items": [')
         else:
             self.file.write("apiVersion: v1\nitems:\n")
 
     def add(self, obj):
-        if self.fmt == "json":
+        if self.fmt == "json" and COMPACT:
+            text = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+            self.file.write(("" if self.count == 0 else ",") + text)
+        elif self.fmt == "json":
             text = json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False)
             self.file.write(("\n        " if self.count == 0 else ",\n        ")
                             + text.replace("\n", "\n        "))
@@ -222,7 +237,9 @@ class ListWriter:
         self.count += 1
 
     def close(self):
-        if self.fmt == "json":
+        if self.fmt == "json" and COMPACT:
+            self.file.write('],"kind":"List","metadata":{"resourceVersion":""}}\n')
+        elif self.fmt == "json":
             self.file.write("\n    ]," if self.count else "],")
             self.file.write('\n    "kind": "List",\n    "metadata": {\n'
                             '        "resourceVersion": ""\n    }\n}\n')
@@ -1872,6 +1889,9 @@ def main(argv=None):
     parser.add_argument("--no-events", action="store_true",
                         help="leave Events out, as `argocd-preflight capture` does (they are "
                         "still generated, so the other objects do not change)")
+    parser.add_argument("--compact", action="store_true",
+                        help="JSON without indentation, as `argocd-preflight capture` writes "
+                        "it (with --no-managed-fields --no-events: the form a capture has)")
     parser.add_argument("--format", choices=["json", "yaml"], default="json",
                         help="kubectl get -o json (4-space indent) or -o yaml [default json]")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -1880,6 +1900,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.scale <= 0:
         parser.error("--scale must be positive")
+    if args.compact and args.format != "json":
+        parser.error("--compact is for --format json")
+    set_compact(args.compact)
 
     clusters, tenants, components = fleet_shape(args.scale)
     identities = [cluster_identity(i) for i in range(clusters)]
@@ -1897,7 +1920,7 @@ def main(argv=None):
     app_resources = {}
     started = time.monotonic()
     workers = max(1, min(args.jobs, len(jobs)))
-    pool = Pool(workers) if workers > 1 else None
+    pool = Pool(workers, initializer=set_compact, initargs=(args.compact,)) if workers > 1 else None
     results = pool.imap(write_cluster, jobs) if pool else map(write_cluster, jobs)
     for name, cluster_kinds, sizes, resources in results:
         for kind, count in cluster_kinds.items():
@@ -1916,7 +1939,8 @@ def main(argv=None):
     summary = {
         "generator": "scripts/generate-fleet.py",
         "parameters": {"scale": args.scale, "managedFields": managed,
-                       "events": not args.no_events, "format": args.format},
+                       "events": not args.no_events, "format": args.format,
+                       "compact": args.compact},
         "clusters": clusters,
         "namespaces": kinds.get("Namespace", 0),
         "pods": kinds.get("Pod", 0),

@@ -201,12 +201,29 @@ fn the_large_benchmark_application_set_generates_its_size() {
 /// does: the loader drops those fields and kinds anyway, so the two benchmark rows
 /// measure the same work on different inputs.
 #[test]
-fn the_capture_sized_form_plans_as_the_kubectl_form() {
+fn the_capture_form_plans_as_the_kubectl_form() {
     let kubectl = TempDir::new("kubectl");
     let capture = TempDir::new("capture");
     generate(&kubectl.0, "1");
-    generate_with(&capture.0, "1", &["--no-managed-fields", "--no-events"]);
+    // Two jobs: the compact form must reach the worker processes too.
+    generate_with(
+        &capture.0,
+        "2",
+        &["--no-managed-fields", "--no-events", "--compact"],
+    );
     let written = files(&capture.0);
+    for (path, bytes) in &written {
+        let is_list = path.starts_with("snapshot") && path.extension() == Some("json".as_ref());
+        if is_list && !path.ends_with("version.json") {
+            // One line, no indentation: the form `capture` writes.
+            assert_eq!(
+                bytes.iter().filter(|b| **b == b'\n').count(),
+                1,
+                "{} is not compact",
+                path.display()
+            );
+        }
+    }
     assert!(
         !written.keys().any(|path| path.ends_with("events.json")),
         "no events file in the capture-sized form"

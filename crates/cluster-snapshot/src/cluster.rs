@@ -31,6 +31,52 @@ pub struct ClusterSnapshot {
     by_application: BTreeMap<String, Vec<usize>>,
 }
 
+/// The positions of `keys` in key order. Stable: of two objects with one key, the one
+/// loaded first comes first. Sorts positions, not the objects, in two steps that make
+/// the usual input cheap: positions are first bucketed by group and kind (a counting
+/// sort over the few distinct kinds), then each kind's positions are sorted by
+/// namespace and name unless they already are (a kind's `List` comes sorted so).
+fn key_order(keys: &[Option<ObjectKey>]) -> Vec<u32> {
+    fn kind_of(key: &Option<ObjectKey>) -> (&str, &str) {
+        let key = key.as_ref().expect("every key is set");
+        (key.group.as_str(), key.kind.as_str())
+    }
+    let mut ranks: HashMap<(&str, &str), u32> = HashMap::new();
+    for key in keys {
+        ranks.entry(kind_of(key)).or_insert(0);
+    }
+    let mut kinds: Vec<(&str, &str)> = ranks.keys().copied().collect();
+    kinds.sort_unstable();
+    for (rank, kind) in kinds.iter().enumerate() {
+        ranks.insert(*kind, rank as u32);
+    }
+    let rank_of: Vec<u32> = keys.iter().map(|key| ranks[&kind_of(key)]).collect();
+    let mut starts = vec![0usize; kinds.len() + 1];
+    for rank in &rank_of {
+        starts[*rank as usize + 1] += 1;
+    }
+    for at in 1..starts.len() {
+        starts[at] += starts[at - 1];
+    }
+    let mut next = starts.clone();
+    let mut order = vec![0u32; keys.len()];
+    for (at, rank) in rank_of.iter().enumerate() {
+        order[next[*rank as usize]] = at as u32;
+        next[*rank as usize] += 1;
+    }
+    let place = |at: &u32| -> (Option<&str>, &str) {
+        let key = keys[*at as usize].as_ref().expect("every key is set");
+        (key.namespace.as_deref(), key.name.as_str())
+    };
+    for bucket in starts.windows(2) {
+        let positions = &mut order[bucket[0]..bucket[1]];
+        if !positions.is_sorted_by(|a, b| place(a) <= place(b)) {
+            positions.sort_by(|a, b| place(a).cmp(&place(b)));
+        }
+    }
+    order
+}
+
 impl ClusterSnapshot {
     /// Indexes `objects` for the cluster `name`. Tracking follows `settings` (those of
     /// the Argo CD instance, from `argocd-cm`). Secret values are dropped. Two objects with
@@ -52,11 +98,7 @@ impl ClusterSnapshot {
             .iter()
             .map(|sourced| sourced.as_ref().map(|s| s.object.key()))
             .collect();
-        // Sorts positions, not the objects. Stable: of two objects with one key, the one
-        // loaded first is named first; and a merge sort takes the runs already sorted
-        // (a kind's `List` comes sorted by namespace and name) as they are.
-        let mut order: Vec<u32> = (0..objects.len() as u32).collect();
-        order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+        let order = key_order(&keys);
         if let Some(pair) = order
             .windows(2)
             .find(|pair| keys[pair[0] as usize] == keys[pair[1] as usize])
@@ -96,11 +138,14 @@ impl ClusterSnapshot {
             if let Some(uid) = object.uid() {
                 snapshot.by_uid.entry(uid.to_string()).or_insert(index);
             }
-            for owner in object.owner_references() {
-                if owner.uid.is_empty() {
+            for uid in object.owner_uids() {
+                if uid.is_empty() {
                     continue;
                 }
-                let dependents = snapshot.dependents.entry(owner.uid).or_default();
+                let dependents = match snapshot.dependents.get_mut(uid) {
+                    Some(dependents) => dependents,
+                    None => snapshot.dependents.entry(uid.to_string()).or_default(),
+                };
                 // An object listing one owner twice is still one dependent.
                 if dependents.last() != Some(&index) {
                     dependents.push(index);
@@ -298,5 +343,35 @@ fn tracking_instance(object: &Object, key: &ObjectKey, settings: &ArgoSettings) 
             .label(&settings.instance_label_key)
             .filter(|value| !value.is_empty())
             .map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod key_order_tests {
+    use super::*;
+
+    fn key(group: &str, kind: &str, namespace: Option<&str>, name: &str) -> Option<ObjectKey> {
+        Some(ObjectKey::new(group, kind, namespace, name))
+    }
+
+    #[test]
+    fn orders_as_a_stable_sort_by_the_whole_key() {
+        // Kinds interleaved across files, one kind unsorted, a cluster-scoped kind, and a
+        // duplicate key whose first loaded copy must come first.
+        let keys = vec![
+            key("apps", "Deployment", Some("b"), "x"),
+            key("", "Pod", Some("a"), "p2"),
+            key("", "Namespace", None, "b"),
+            key("", "Pod", Some("a"), "p1"),
+            key("apps", "Deployment", Some("a"), "y"),
+            key("", "Namespace", None, "a"),
+            key("", "Pod", Some("a"), "p1"),
+            key("", "ConfigMap", Some("a"), "c"),
+        ];
+        let mut expected: Vec<u32> = (0..keys.len() as u32).collect();
+        expected.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+        assert_eq!(key_order(&keys), expected);
+        assert_eq!(key_order(&keys), vec![7, 5, 2, 3, 6, 1, 4, 0]);
+        assert!(key_order(&[]).is_empty());
     }
 }

@@ -288,8 +288,10 @@ impl Cluster<'_> {
 
     /// Workloads whose service account may `delete` cluster-scoped `persistentvolumes`:
     /// the provisioners that reclaim volumes (R-VOL-3).
-    pub(super) fn volume_provisioners(&self) -> Vec<usize> {
-        self.workloads_granted(|g| g.allows("", "persistentvolumes", None, &["delete"]))
+    pub(super) fn volume_provisioners(&self) -> &[usize] {
+        self.volume_provisioners.get_or_init(|| {
+            self.workloads_granted(|g| g.allows("", "persistentvolumes", None, &["delete"]))
+        })
     }
 
     /// Workloads (Deployments, StatefulSets, DaemonSets) whose service account holds a

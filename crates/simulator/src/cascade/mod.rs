@@ -288,6 +288,9 @@ struct Cluster<'a> {
     workloads: Vec<usize>,
     /// RBAC grants per service account, computed when first needed.
     grants: std::cell::OnceCell<controllers::Grants>,
+    /// The workloads that may delete PersistentVolumes, computed when first needed (the
+    /// grants do not change while the cluster settles; only which workloads live does).
+    volume_provisioners: std::cell::OnceCell<Vec<usize>>,
     /// Admission webhooks of the cluster's webhook configurations.
     webhooks: Vec<webhooks::Webhook>,
     /// The error that refused the last DELETE of an object, if one did.
@@ -501,6 +504,7 @@ impl<'a> Cluster<'a> {
             recorded_unavailable: BTreeMap::new(),
             workloads: Vec::new(),
             grants: std::cell::OnceCell::new(),
+            volume_provisioners: std::cell::OnceCell::new(),
             webhooks,
             refused: vec![None; count],
             content_errors: HashMap::new(),

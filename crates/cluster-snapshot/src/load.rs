@@ -19,14 +19,14 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use preflight_model::Object;
-use serde::de::{DeserializeSeed, IgnoredAny};
+use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::{LoadError, Source};
 use crate::manifests::{check_object, SourcedObject};
 use crate::parse::parse_located;
 use crate::scan::{plain_string, scan, ScannedDocument};
-use crate::slim::{keep_for, kept_paths, prune_document, Keep};
+use crate::slim::{keep_for, kept_paths, prune_document, Keep, Key};
 use crate::stream::{self, Item};
 
 /// The text read at once: a window closes when its files reach this many bytes.
@@ -391,6 +391,14 @@ fn parse_unit(
     if text == b"null" {
         return Ok(None);
     }
+    // A kind the loader does not load (Events; Applications for `generate`) is known
+    // from its first fields, which is all that is read of it: the scan has checked the
+    // syntax of the whole file already.
+    if let Some((api_version, kind)) = probe_kind(text, unit.list_defaults.as_ref()) {
+        if file.keep(&api_version, &kind).skips_document() {
+            return Ok(None);
+        }
+    }
     // As the one-pass parser does; anything unusual is parsed whole below.
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let fast = Item {
@@ -425,6 +433,60 @@ fn parse_unit(
         }
     }
     whole_object(file, value, unit.document, unit.item)
+}
+
+/// `apiVersion` and `kind` of the JSON mapping `text` (a typed list's defaults for the
+/// ones it leaves out), read only as far as both are found. `None` when they are not
+/// plain strings, or not found before the mapping ends without defaults. Of a mapping
+/// that repeats `kind` (nothing kubectl or `capture` writes) the first is taken, where
+/// the whole parser takes the last.
+fn probe_kind(text: &[u8], defaults: Option<&(Option<Value>, String)>) -> Option<(String, String)> {
+    struct Probe<'a>(&'a mut (Option<String>, Option<String>));
+    impl<'de> Visitor<'de> for Probe<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a mapping")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+            while let Some(key) = access.next_key::<Key<'de>>()? {
+                let slot = match key.as_str() {
+                    "apiVersion" => &mut self.0 .0,
+                    "kind" => &mut self.0 .1,
+                    _ => {
+                        access.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                };
+                if slot.is_none() {
+                    *slot = Some(access.next_value::<String>()?);
+                }
+                if self.0 .0.is_some() && self.0 .1.is_some() {
+                    // Both known: stop reading (the error only ends the parse).
+                    return Err(de::Error::custom("probed"));
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut found = (None, None);
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let read_whole = deserializer.deserialize_map(Probe(&mut found)).is_ok();
+    let (api_version, kind) = found;
+    if !read_whole && (api_version.is_none() || kind.is_none()) {
+        // A field that is not a string, or not a mapping at all: the parser judges it.
+        return None;
+    }
+    let (default_version, default_kind) = match defaults {
+        Some((version, kind)) => (
+            version.as_ref().and_then(Value::as_str),
+            Some(kind.as_str()),
+        ),
+        None => (None, None),
+    };
+    Some((
+        api_version.or_else(|| default_version.map(str::to_string))?,
+        kind.or_else(|| default_kind.map(str::to_string))?,
+    ))
 }
 
 /// Validates a document the fast parsers made (its fields beside the metadata in `body`
@@ -610,6 +672,48 @@ mod tests {
                 (name, o.document, o.item, o.object.to_value())
             })
             .collect()
+    }
+
+    #[test]
+    fn the_kind_probe_reads_only_what_it_needs_and_defers_the_rest() {
+        let probe = |text: &str, defaults: Option<(Option<Value>, String)>| {
+            probe_kind(text.as_bytes(), defaults.as_ref())
+        };
+        let found = |v: &str, k: &str| Some((v.to_string(), k.to_string()));
+        // Sorted keys: the probe stops before `metadata`, so what follows is not read.
+        assert_eq!(
+            probe(
+                r#"{"apiVersion":"v1","kind":"Event","metadata":{"name":"e"}}"#,
+                None
+            ),
+            found("v1", "Event")
+        );
+        // Any key order; other fields skipped.
+        assert_eq!(
+            probe(
+                r#"{"metadata":{"kind":"Pod"},"kind":"Event","apiVersion":"v1"}"#,
+                None
+            ),
+            found("v1", "Event")
+        );
+        // A typed list's item takes what it leaves out from the list.
+        let defaults = Some((Some(Value::String("v1".into())), "Event".to_string()));
+        assert_eq!(
+            probe(r#"{"metadata":{"name":"e"}}"#, defaults.clone()),
+            found("v1", "Event")
+        );
+        assert_eq!(
+            probe(r#"{"kind":"Pod","metadata":{}}"#, defaults.clone()),
+            found("v1", "Pod")
+        );
+        // A kind that is not a string is for the parser to judge, defaults or not.
+        assert_eq!(
+            probe(r#"{"apiVersion":"v1","kind":5}"#, defaults.clone()),
+            None
+        );
+        assert_eq!(probe(r#"{"apiVersion":"v1","kind":5}"#, None), None);
+        assert_eq!(probe(r#"{"apiVersion":"v1"}"#, None), None);
+        assert_eq!(probe(r#"[1]"#, defaults), None);
     }
 
     #[test]

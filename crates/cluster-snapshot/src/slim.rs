@@ -47,6 +47,7 @@ use std::fmt;
 use preflight_model::{split_api_version, KeptPaths, PathFilter};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
 /// kubectl's copy of the applied object, values and all.
@@ -454,6 +455,67 @@ fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     let _ = serde_json::to_writer(out, value);
 }
 
+/// Writes the next value of `access` as `keep` says: a value kept whole is copied from
+/// the input text as it is (without the whitespace between tokens) instead of being
+/// written again token by token.
+pub(crate) fn write_value<'de, A: MapAccess<'de>>(
+    access: &mut A,
+    keep: &'static Keep,
+    out: &mut Vec<u8>,
+) -> Result<(), A::Error> {
+    if matches!(keep, Keep::All) {
+        let raw = access.next_value::<&'de RawValue>()?;
+        if copy_raw(raw.get(), out) {
+            return Ok(());
+        }
+        // An escape in a string: parsed and written again, which checks it (the copy
+        // would carry a lone surrogate that the body's later parse rejects).
+        let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+        return Write { keep, out }
+            .deserialize(&mut deserializer)
+            .map_err(de::Error::custom);
+    }
+    access.next_value_seed(Write { keep, out })
+}
+
+/// How deep a value copied whole may nest; a deeper one is written token by token, so
+/// that the parser's nesting limit (which skipping does not apply) judges it as on every
+/// other path.
+const MAX_COPIED_DEPTH: usize = 32;
+
+/// Appends the JSON text `raw` (one value, as serde_json checked it) to `out` without
+/// its insignificant whitespace; `false`, appending nothing, when a string in it has an
+/// escape or it nests deeper than [`MAX_COPIED_DEPTH`].
+pub(crate) fn copy_raw(raw: &str, out: &mut Vec<u8>) -> bool {
+    let bytes = raw.as_bytes();
+    if bytes.contains(&b'\\') {
+        return false;
+    }
+    let start = out.len();
+    out.reserve(bytes.len());
+    // Without escapes, every quote opens or closes a string.
+    let mut in_string = false;
+    let mut depth = 0usize;
+    for &byte in bytes {
+        match byte {
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b' ' | b'\n' | b'\r' | b'\t' => continue,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_COPIED_DEPTH {
+                    out.truncate(start);
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        out.push(byte);
+    }
+    true
+}
+
 impl<'de> DeserializeSeed<'de> for Write<'_> {
     type Value = ();
 
@@ -481,10 +543,7 @@ impl<'de> Visitor<'de> for Write<'_> {
                     first = false;
                     write_json(self.out, key.as_str());
                     self.out.push(b':');
-                    access.next_value_seed(Write {
-                        keep: child,
-                        out: &mut *self.out,
-                    })?;
+                    write_value(&mut access, child, self.out)?;
                 }
                 None => {
                     access.next_value::<IgnoredAny>()?;
@@ -564,6 +623,33 @@ impl<'de> Visitor<'de> for Write<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_value_kept_whole_is_copied_compact_or_left_to_the_writer() {
+        let copy = |raw: &str| {
+            let mut out = b"x".to_vec();
+            copy_raw(raw, &mut out).then(|| String::from_utf8(out).unwrap())
+        };
+        assert_eq!(
+            copy("{\n    \"a b\": [1, 2.5e3],\n    \"c\": \" {x} \"\n}").as_deref(),
+            Some("x{\"a b\":[1,2.5e3],\"c\":\" {x} \"}")
+        );
+        assert_eq!(copy("true").as_deref(), Some("xtrue"));
+        // An escape, or nesting past the limit: nothing copied, the writer decides.
+        assert_eq!(copy(r#"{"a": "\ud800"}"#), None);
+        let deep = format!(
+            "{}1{}",
+            "[".repeat(MAX_COPIED_DEPTH + 1),
+            "]".repeat(MAX_COPIED_DEPTH + 1)
+        );
+        assert_eq!(copy(&deep), None);
+        let shallow = format!(
+            "{}1{}",
+            "[".repeat(MAX_COPIED_DEPTH),
+            "]".repeat(MAX_COPIED_DEPTH)
+        );
+        assert_eq!(copy(&shallow), Some(format!("x{shallow}")));
+    }
 
     fn slim_parse(text: &str, keep: &'static Keep) -> Value {
         let mut deserializer = serde_json::Deserializer::from_str(text);

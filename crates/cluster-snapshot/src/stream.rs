@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::load::{slim_object, SnapshotFile};
 use crate::manifests::SourcedObject;
-use crate::slim::{Keep, Key, Slim, Write};
+use crate::slim::{copy_raw, write_value, Keep, Key, Slim, Write};
 
 /// The slim objects of the JSON `text` of `file`, or `None` when the file needs the
 /// whole-file parser.
@@ -175,12 +175,14 @@ pub(crate) fn finish(
             }
             let _ = serde_json::to_writer(&mut body, &key);
             body.push(b':');
-            Write {
-                keep: child,
-                out: &mut body,
+            if !(matches!(child, Keep::All) && copy_raw(raw.get(), &mut body)) {
+                Write {
+                    keep: child,
+                    out: &mut body,
+                }
+                .deserialize(&mut deserializer)
+                .ok()?;
             }
-            .deserialize(&mut deserializer)
-            .ok()?;
         } else {
             let value = Slim {
                 keep: child,
@@ -329,10 +331,7 @@ fn read_mapping<'de, A: MapAccess<'de>>(
                     }
                     let _ = serde_json::to_writer(&mut fields.body, key);
                     fields.body.push(b':');
-                    access.next_value_seed(Write {
-                        keep: child,
-                        out: &mut fields.body,
-                    })?;
+                    write_value(&mut access, child, &mut fields.body)?;
                 }
                 Some(child) => {
                     let value = access.next_value_seed(Slim {

@@ -56,7 +56,11 @@ fn is_dns1123_subdomain(name: &str) -> bool {
 /// it accepts it. The whole of `spec` is checked against Argo CD's CRD schema
 /// (`preflight_generators::schema`): types, required fields, enums, patterns.
 pub fn application_set_schema_errors(appset: &Object) -> Vec<String> {
-    schema::check(CrdKind::ApplicationSet, appset.raw()).errors
+    schema::check(CrdKind::ApplicationSet, appset.raw())
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// The fields of an ApplicationSet the API server drops as unknown when Argo CD applies
@@ -109,9 +113,16 @@ pub fn application_schema_error(application: &Object) -> Option<String> {
     Some(format!(
         "Application.argoproj.io {name:?} is invalid: {}",
         if errors.len() == 1 {
-            errors[0].clone()
+            errors[0].to_string()
         } else {
-            format!("[{}]", errors.join(", "))
+            format!(
+                "[{}]",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
     ))
 }

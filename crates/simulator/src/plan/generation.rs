@@ -138,7 +138,9 @@ impl<'a> Planner<'a> {
         for problem in
             preflight_generators::validate_generated(&key.1, &generated, &self.context(Side::Head))
         {
-            invalid.entry(problem.name).or_insert(problem.message);
+            invalid
+                .entry(problem.name)
+                .or_insert(problem.reason.to_string());
         }
         // Progressive sync writes automated sync disabled (`SyncDesiredApplications`).
         let mut automated_disabled = BTreeSet::new();

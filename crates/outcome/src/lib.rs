@@ -21,6 +21,8 @@ use serde_json::Value;
 use preflight_model::argocd::RESOURCES_FINALIZER;
 use preflight_model::ApplicationsSyncPolicy;
 
+use crate::causes::WriteFailure;
+
 /// Everything one `plan` or `what-if` predicts.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -123,14 +125,52 @@ pub struct ApplicationChange {
 /// the text is for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
-    /// The ApplicationSet controller cannot write it, and why (the error, in words).
-    NotWritten(String),
+    /// The ApplicationSet controller cannot write it, and why.
+    NotWritten(WriteFailure),
+    /// Generated and live, but the `applicationsSync` policy forbids updates.
+    UpdateForbidden(ApplicationsSyncPolicy),
+    /// The live Application has no controller: the ApplicationSet takes it over.
+    Adopted,
     /// No longer generated, but kept: the `applicationsSync` policy forbids deletion.
     DeletionForbidden(ApplicationsSyncPolicy),
+    /// No longer generated, but kept: a write error of the same reconcile skips the
+    /// delete step (§9.5).
+    DeleteStepSkipped,
     /// `preserveResourcesOnDeletion: true` arrives in the change that deletes it, too late
     /// to protect it: the live Application still carries the resources finalizer.
     PreserveAddedTooLate,
-    /// Anything else the plan explains; no stage reads it.
+    /// Its ApplicationSet fails to generate (the generation error, as the evaluation
+    /// error states it): the controller does nothing (§7).
+    Frozen(String),
+    /// Its ApplicationSet cannot be evaluated by the plan (why, as the evaluation error
+    /// states it).
+    NotPredicted(String),
+    /// Its ApplicationSet is removed from git, but the ApplicationSet's finalizer and a
+    /// policy that forbids deletion make the controller orphan it.
+    OrphanedWithApplicationSet(ApplicationsSyncPolicy),
+    /// Its ApplicationSet is removed from git and the Application `manager` prunes it:
+    /// the ApplicationSet controller (`reverse`, `deletionOrder: Reverse`) or garbage
+    /// collection deletes every Application it owns.
+    PrunedWithApplicationSet {
+        application_set: String,
+        manager: String,
+        reverse: bool,
+    },
+    /// Its destination does not resolve: the ApplicationSet controller removes the
+    /// resources finalizer before it deletes it (§9.5 step 1).
+    ResourcesFinalizerRemoved,
+    /// Its destination does not resolve: the application controller removes the
+    /// remaining cascade finalizers without deleting any resource (§10).
+    DestinationUnresolved,
+    /// A plain Application removed from git: the Application that manages it prunes it.
+    RemovedFromGit,
+    /// `what-if`: deleted by hand.
+    DeletedByHand,
+    /// `what-if`: deleted with what the what-if deletes.
+    DeletedWithWhatIf,
+    /// `what-if`: garbage collection deletes it with its ApplicationSet, deleted by hand.
+    CollectedWithApplicationSet(String),
+    /// Free text no stage reads (the report's own tests use it).
     Explained(String),
 }
 
@@ -138,14 +178,69 @@ impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Note::NotWritten(why) => write!(f, "not written: {why}"),
+            Note::UpdateForbidden(policy) => write!(
+                f,
+                "not updated: policy `{}` forbids updates",
+                policy.as_str()
+            ),
+            Note::Adopted => f.write_str(
+                "adopted: the live Application has no controller and is taken over",
+            ),
             Note::DeletionForbidden(policy) => write!(
                 f,
                 "no longer generated but kept: policy `{}` forbids deletion",
                 policy.as_str()
             ),
+            Note::DeleteStepSkipped => f.write_str(
+                "no longer generated but kept: a write error in the same reconcile skips the delete step",
+            ),
             Note::PreserveAddedTooLate => write!(
                 f,
                 "`preserveResourcesOnDeletion: true` is added in this change but does not protect this Application: the controller deletes the live Application, which still carries `{RESOURCES_FINALIZER}`"
+            ),
+            Note::Frozen(error) => write!(
+                f,
+                "frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing ({error})"
+            ),
+            Note::NotPredicted(why) => write!(
+                f,
+                "not predicted: the plan cannot evaluate its ApplicationSet ({why})"
+            ),
+            Note::OrphanedWithApplicationSet(policy) => write!(
+                f,
+                "the ApplicationSet is removed from git; its finalizer and policy `{}` make the controller orphan this Application instead of deleting it",
+                policy.as_str()
+            ),
+            Note::PrunedWithApplicationSet {
+                application_set,
+                manager,
+                reverse,
+            } => write!(
+                f,
+                "the ApplicationSet `{application_set}` is removed from git and Application `{manager}` prunes it: {} deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
+                if *reverse {
+                    "the ApplicationSet controller"
+                } else {
+                    "garbage collection"
+                }
+            ),
+            Note::ResourcesFinalizerRemoved => write!(
+                f,
+                "its destination does not resolve to a known cluster, so the controller removes `{RESOURCES_FINALIZER}` first and the resources are left in place"
+            ),
+            Note::DestinationUnresolved => f.write_str(
+                "its destination does not resolve to a known cluster, so the application controller removes its resources finalizer without deleting any resource",
+            ),
+            Note::RemovedFromGit => f.write_str(
+                "removed from git: deleted when the Application that manages it prunes",
+            ),
+            Note::DeletedByHand => f.write_str("deleted by hand (what-if)"),
+            Note::DeletedWithWhatIf => f.write_str(
+                "deleted with what the what-if deletes; the application controller still runs, so it processes the Application's finalizers",
+            ),
+            Note::CollectedWithApplicationSet(set) => write!(
+                f,
+                "garbage collection deletes it with its ApplicationSet `{set}`"
             ),
             Note::Explained(text) => f.write_str(text),
         }

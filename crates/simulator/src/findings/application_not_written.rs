@@ -1,6 +1,7 @@
 //! `application-not-written`: an Application the ApplicationSet controller cannot write
-//! (the API server refuses its name or spec; the plan's `Note::NotWritten`), one finding
-//! per Application.
+//! (its validation refuses it, another ApplicationSet writes it first, the API server
+//! refuses its name or spec, or another controller owns it: the plan's
+//! `Note::NotWritten` and its `WriteFailure`), one finding per Application.
 
 use super::facts::ApplicationFacts;
 use super::plan_finding;

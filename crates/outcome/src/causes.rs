@@ -496,6 +496,33 @@ impl fmt::Display for WriteFailure {
     }
 }
 
+/// Why a deleted Application stays, as Argo CD's deletion leaves it (§10).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ApplicationHold {
+    /// An object asks for confirmation (`Delete=confirm` or `Prune=confirm`): nothing is
+    /// deleted until the Application is approved.
+    AwaitsApproval(ObjectKey),
+    /// A wave's object does not finish deleting, so the next waves never start.
+    WaitsForWave(ObjectKey),
+}
+
+impl fmt::Display for ApplicationHold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplicationHold::AwaitsApproval(object) => write!(
+                f,
+                "the Application waits for deletion approval: {} asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`",
+                describe(object)
+            ),
+            ApplicationHold::WaitsForWave(object) => write!(
+                f,
+                "the Application stays in deletion: it waits for {} to finish deleting before it deletes anything else (Argo CD deletes wave by wave)",
+                describe(object)
+            ),
+        }
+    }
+}
+
 /// One failing group/version of API discovery (R-DISC-3).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DiscoveryFailure {

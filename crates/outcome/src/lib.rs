@@ -21,7 +21,9 @@ use serde_json::Value;
 use preflight_model::argocd::RESOURCES_FINALIZER;
 use preflight_model::ApplicationsSyncPolicy;
 
-use crate::causes::WriteFailure;
+use crate::causes::{
+    stuck_sentence, ApplicationHold, DeleteCause, Refusal, StuckCause, WriteFailure,
+};
 
 /// Everything one `plan` or `what-if` predicts.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -366,7 +368,73 @@ pub struct ObjectOutcome {
     pub name: String,
     pub outcome: Fate,
     /// Why it is deleted (who deletes it) or why it is stuck.
-    pub reason: String,
+    pub reason: ObjectReason,
+}
+
+/// Why an object of a cluster's outcome is deleted, refused or stuck. Serialized as its
+/// sentence; compared and ordered as that sentence too, so that sorting and removing
+/// duplicates treat two reasons the report words alike as one.
+#[derive(Debug, Clone)]
+pub enum ObjectReason {
+    /// Deleted, and by whom.
+    Deleted(DeleteCause),
+    /// Its DELETE is refused: the API server's answer.
+    Refused(Refusal),
+    /// It stays in deletion, for these causes in the order the cascade found them.
+    Stuck(Vec<StuckCause>),
+    /// An Application the ApplicationSet controller deletes (the ApplicationSet's name).
+    DeletedByApplicationSet(String),
+    /// A deleted Application that stays, and what holds it.
+    ApplicationHeld(ApplicationHold),
+    /// A deleted plain Application, as the plan's note explains its deletion.
+    Note(Note),
+    /// A deleted plain Application with no note: its parent Application prunes it.
+    PrunedByParent,
+}
+
+impl fmt::Display for ObjectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectReason::Deleted(cause) => cause.fmt(f),
+            ObjectReason::Refused(refusal) => refusal.fmt(f),
+            ObjectReason::Stuck(causes) => f.write_str(&stuck_sentence(causes)),
+            ObjectReason::DeletedByApplicationSet(set) => write!(
+                f,
+                "deleted by the ApplicationSet controller (ApplicationSet `{set}`)"
+            ),
+            ObjectReason::ApplicationHeld(hold) => hold.fmt(f),
+            ObjectReason::Note(note) => note.fmt(f),
+            ObjectReason::PrunedByParent => {
+                f.write_str("deleted when its parent Application prunes it")
+            }
+        }
+    }
+}
+
+impl PartialEq for ObjectReason {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for ObjectReason {}
+
+impl PartialOrd for ObjectReason {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ObjectReason {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.to_string().cmp(&other.to_string())
+    }
+}
+
+impl Serialize for ObjectReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// A status condition as the namespace controller writes it.
@@ -387,8 +455,9 @@ pub struct NamespaceOutcome {
     pub outcome: Fate,
     /// All five conditions, in the order the controller first writes them.
     pub conditions: Vec<NamespaceCondition>,
-    /// Why the namespace is deleted (which Application or request deleted it).
-    pub reason: String,
+    /// Why the namespace is deleted (which Application or request deleted it): an
+    /// [`ObjectReason::Deleted`] from the simulator.
+    pub reason: ObjectReason,
     /// It was already Terminating (`deletionTimestamp` set) when the snapshot was
     /// captured: the change did not start its deletion (issue 13). Serialized only when
     /// true.

@@ -16,7 +16,8 @@ use crate::cascade::{
 use crate::causes::{ApplicationHold, DeleteCause, SyncFailure, SyncRetry};
 use crate::findings;
 use crate::outcome::{
-    Action, ClusterOutcome, Fate, NamespaceOutcome, ObjectOutcome, VolumeFate, VolumeOutcome,
+    Action, ClusterOutcome, Fate, NamespaceOutcome, ObjectOutcome, ObjectReason, VolumeFate,
+    VolumeOutcome,
 };
 
 impl<'a> Planner<'a> {
@@ -96,7 +97,7 @@ impl<'a> Planner<'a> {
                     name: n.name.clone(),
                     outcome: n.fate,
                     conditions: n.conditions.clone(),
-                    reason: n.cause.to_string(),
+                    reason: ObjectReason::Deleted(n.cause.clone()),
                     already_terminating: n.already_terminating,
                 }));
             outcome
@@ -165,18 +166,13 @@ impl<'a> Planner<'a> {
                     Fate::Deleted
                 },
                 reason: match (stuck, &app.application_set) {
-                    (Some(stuck), _) => stuck.hold.to_string(),
-                    (None, Some(set)) => {
-                        format!("deleted by the ApplicationSet controller (ApplicationSet `{set}`)")
-                    }
-                    (None, None) => {
-                        app.notes
-                            .first()
-                            .map(ToString::to_string)
-                            .unwrap_or_else(|| {
-                                "deleted when its parent Application prunes it".to_string()
-                            })
-                    }
+                    (Some(stuck), _) => ObjectReason::ApplicationHeld(stuck.hold.clone()),
+                    (None, Some(set)) => ObjectReason::DeletedByApplicationSet(set.clone()),
+                    (None, None) => app
+                        .notes
+                        .first()
+                        .cloned()
+                        .map_or(ObjectReason::PrunedByParent, ObjectReason::Note),
                 },
             });
         }

@@ -780,3 +780,129 @@ pub enum ApplicationSetFate {
         fields: Vec<String>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use preflight_model::{FieldError, ObjectKey, ValidationError};
+
+    use super::*;
+    use crate::causes::{ApplicationRefusal, NameProblem};
+
+    fn object(reason: ObjectReason) -> ObjectOutcome {
+        ObjectOutcome {
+            api_version: "argoproj.io/v1alpha1".to_string(),
+            kind: "Application".to_string(),
+            namespace: Some("argocd".to_string()),
+            name: "web-a".to_string(),
+            outcome: Fate::Deleted,
+            reason,
+        }
+    }
+
+    /// A write failure says whether it skips the delete step, and the sentence follows
+    /// the data: the API server's refusals add it, the controller's validation does not.
+    #[test]
+    fn write_failures_say_whether_they_skip_the_delete_step() {
+        let name = WriteFailure::Refused(ApplicationRefusal::Name {
+            name: "Web".to_string(),
+            problems: vec![NameProblem::NotDnsSubdomain],
+        });
+        assert!(name.skips_delete_step());
+        assert_eq!(
+            Note::NotWritten(name).to_string(),
+            "not written: Application.argoproj.io \"Web\" is invalid: metadata.name: Invalid value: \"Web\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'); this error also skips the delete step of the ApplicationSet"
+        );
+        let schema = WriteFailure::Refused(ApplicationRefusal::Schema {
+            name: "web".to_string(),
+            errors: vec![
+                FieldError::new("spec.a", "Required value"),
+                FieldError::new("spec.b", "Required value"),
+            ],
+        });
+        assert_eq!(
+            schema.to_string(),
+            "Application.argoproj.io \"web\" is invalid: [spec.a: Required value, spec.b: Required value]; this error also skips the delete step of the ApplicationSet"
+        );
+        let owned = WriteFailure::OwnedByAnother {
+            name: "web".to_string(),
+            owner_kind: "ApplicationSet".to_string(),
+            owner_name: "other".to_string(),
+        };
+        assert!(owned.skips_delete_step());
+        assert_eq!(
+            owned.to_string(),
+            "Application `web` is already owned by ApplicationSet `other`; this error also skips the delete step of the ApplicationSet"
+        );
+        let invalid = WriteFailure::Invalid(ValidationError::EmptyName);
+        assert!(!invalid.skips_delete_step());
+        assert_eq!(invalid.to_string(), "application name is empty");
+        let first = WriteFailure::WrittenFirstBy {
+            first: "a".to_string(),
+            name: "web".to_string(),
+        };
+        assert!(first.skips_delete_step());
+        assert!(first
+            .to_string()
+            .starts_with("ApplicationSet `a` also generates Application `web` in this merge"));
+    }
+
+    #[test]
+    fn notes_word_their_data() {
+        assert_eq!(
+            Note::UpdateForbidden(ApplicationsSyncPolicy::CreateOnly).to_string(),
+            "not updated: policy `create-only` forbids updates"
+        );
+        assert_eq!(
+            Note::PrunedWithApplicationSet {
+                application_set: "web".to_string(),
+                manager: "apps".to_string(),
+                reverse: true,
+            }
+            .to_string(),
+            "the ApplicationSet `web` is removed from git and Application `apps` prunes it: the ApplicationSet controller deletes every Application it owns (its `applicationsSync` policy does not prevent this)"
+        );
+    }
+
+    /// The JSON report's `reason` is the sentence, under the same field name.
+    #[test]
+    fn an_object_reason_serializes_as_its_sentence() {
+        let hold =
+            ApplicationHold::AwaitsApproval(ObjectKey::new("", "Namespace", None, "payments"));
+        let json = serde_json::to_value(object(ObjectReason::ApplicationHeld(hold))).unwrap();
+        assert_eq!(
+            json["reason"],
+            "the Application waits for deletion approval: Namespace `payments` asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`"
+        );
+        assert_eq!(
+            serde_json::to_value(object(ObjectReason::DeletedByApplicationSet(
+                "web".to_string()
+            )))
+            .unwrap()["reason"],
+            "deleted by the ApplicationSet controller (ApplicationSet `web`)"
+        );
+        assert_eq!(
+            ObjectReason::PrunedByParent.to_string(),
+            "deleted when its parent Application prunes it"
+        );
+    }
+
+    /// Reasons compare as the report words them: the order of a sort and what a dedup
+    /// keeps are those of the sentences.
+    #[test]
+    fn object_reasons_order_as_their_sentences() {
+        let by_hand = ObjectReason::Deleted(DeleteCause::ByHand);
+        let note = ObjectReason::Note(Note::DeletedByHand);
+        assert_eq!(by_hand.to_string(), note.to_string());
+        assert_eq!(by_hand, note);
+        let mut reasons = [
+            ObjectReason::Deleted(DeleteCause::Application("z".to_string())),
+            ObjectReason::PrunedByParent,
+            ObjectReason::Deleted(DeleteCause::AlreadyDeleting),
+        ];
+        reasons.sort();
+        let sentences: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+        let mut sorted = sentences.clone();
+        sorted.sort();
+        assert_eq!(sentences, sorted);
+    }
+}

@@ -670,33 +670,34 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     }
     // Without a snapshot nothing is known of clusters and AppProjects: only names are
     // checked then.
-    let mut invalid: Vec<_> =
+    // (name, why) of the Applications that would not be written.
+    let mut invalid: Vec<(String, String)> =
         preflight_generators::validate_generated(appset.object.name(), &generated, &context)
             .into_iter()
             .filter(|problem| {
-                fleet.is_some() || !problem.message.starts_with("application destination")
+                fleet.is_some()
+                    || !matches!(
+                        problem.reason,
+                        preflight_model::ValidationError::Destination(_)
+                    )
             })
+            .map(|problem| (problem.name, problem.reason.to_string()))
             .collect();
     // What passes the controller's validation may still be refused by the API server.
     for app in &generated.applications {
-        if invalid.iter().any(|problem| problem.name == app.name()) {
+        if invalid.iter().any(|(name, _)| name == app.name()) {
             continue;
         }
         let refusal = preflight_simulator::apiserver::application_name_error(app.name())
             .or_else(|| preflight_simulator::apiserver::application_schema_error(app));
-        if let Some(message) = refusal {
-            invalid.push(preflight_generators::InvalidApplication {
-                name: app.name().to_string(),
-                message,
-            });
+        if let Some(refusal) = refusal {
+            invalid.push((app.name().to_string(), refusal.to_string()));
         }
     }
-    for problem in &invalid {
+    for (name, why) in &invalid {
         eprintln!(
-            "error: ApplicationSet `{}`: Application `{}` would not be written: {}",
+            "error: ApplicationSet `{}`: Application `{name}` would not be written: {why}",
             appset.object.name(),
-            problem.name,
-            problem.message
         );
     }
     let items: Vec<serde_json::Value> = generated

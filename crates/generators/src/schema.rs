@@ -24,6 +24,7 @@
 
 use std::sync::OnceLock;
 
+use preflight_model::FieldError;
 use regex::Regex;
 use serde_json::{Map, Value};
 
@@ -38,7 +39,7 @@ pub enum CrdKind {
 /// drops as unknown (paths as the API server's warning gives them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SchemaCheck {
-    pub errors: Vec<String>,
+    pub errors: Vec<FieldError>,
     pub unknown_fields: Vec<String>,
 }
 
@@ -163,7 +164,7 @@ pub fn check(kind: CrdKind, object: &Value) -> SchemaCheck {
         }
     }
     match map.get("spec") {
-        None | Some(Value::Null) => out.errors.push("spec: Required value".to_string()),
+        None | Some(Value::Null) => out.errors.push(FieldError::new("spec", "Required value")),
         Some(value) => walk(*spec, value, "spec", &mut out),
     }
     out
@@ -290,34 +291,44 @@ fn walk(index: usize, value: &Value, path: &str, out: &mut SchemaCheck) {
     let node = &schema().nodes[index];
     if let Err(expected) = type_matches(node, value) {
         let actual = value_type(value);
-        out.errors.push(format!(
-            "{path}: Invalid value: \"{actual}\": {path} in body must be of type {expected}: \"{actual}\""
+        out.errors.push(FieldError::new(
+            path,
+            format!(
+                "Invalid value: \"{actual}\": {path} in body must be of type {expected}: \"{actual}\""
+            ),
         ));
         return;
     }
     match value {
         Value::String(text) => {
             if !node.enumeration.is_empty() && !node.enumeration.contains(text) {
-                out.errors.push(format!(
-                    "{path}: Unsupported value: {text:?}: supported values: {}",
-                    node.enumeration
-                        .iter()
-                        .map(|v| format!("{v:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                out.errors.push(FieldError::new(
+                    path,
+                    format!(
+                        "Unsupported value: {text:?}: supported values: {}",
+                        node.enumeration
+                            .iter()
+                            .map(|v| format!("{v:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
             }
             if let Some(min) = node.min_length {
                 if (text.chars().count() as u64) < min {
-                    out.errors.push(format!(
-                        "{path}: Invalid value: {text:?}: {path} in body should be at least {min} chars long"
+                    out.errors.push(FieldError::new(
+                        path,
+                        format!(
+                            "Invalid value: {text:?}: {path} in body should be at least {min} chars long"
+                        ),
                     ));
                 }
             }
             if let Some((pattern, regex)) = &node.pattern {
                 if !regex.is_match(text) {
-                    out.errors.push(format!(
-                        "{path}: Invalid value: {text:?}: {path} in body should match '{pattern}'"
+                    out.errors.push(FieldError::new(
+                        path,
+                        format!("Invalid value: {text:?}: {path} in body should match '{pattern}'"),
                     ));
                 }
             }
@@ -332,7 +343,8 @@ fn walk(index: usize, value: &Value, path: &str, out: &mut SchemaCheck) {
         Value::Object(map) => {
             for field in &node.required {
                 if map.get(field).is_none_or(Value::is_null) {
-                    out.errors.push(format!("{path}.{field}: Required value"));
+                    out.errors
+                        .push(FieldError::new(format!("{path}.{field}"), "Required value"));
                 }
             }
             if node.preserve_unknown && node.properties.is_empty() && node.additional.is_none() {
@@ -413,6 +425,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The errors as the API server's response words them.
+    fn texts(errors: &[FieldError]) -> Vec<String> {
+        errors.iter().map(ToString::to_string).collect()
+    }
+
     fn appset(spec: Value) -> Value {
         json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
             "metadata": {"name": "web"}, "spec": spec})
@@ -457,7 +474,7 @@ mod tests {
         }));
         let check = check(CrdKind::ApplicationSet, &object);
         assert_eq!(
-            check.errors,
+            texts(&check.errors),
             [
                 "spec.template.spec.revisionHistoryLimit: Invalid value: \"string\": spec.template.spec.revisionHistoryLimit in body must be of type integer: \"string\"",
                 "spec.template.spec.source.helm.parameters: Invalid value: \"object\": spec.template.spec.source.helm.parameters in body must be of type array: \"object\"",
@@ -509,11 +526,11 @@ mod tests {
         for fine in [json!(2), json!("25%")] {
             assert_eq!(
                 check(CrdKind::ApplicationSet, &with_max(fine)).errors,
-                Vec::<String>::new()
+                Vec::new()
             );
         }
         assert_eq!(
-            check(CrdKind::ApplicationSet, &with_max(json!(true))).errors,
+            texts(&check(CrdKind::ApplicationSet, &with_max(json!(true))).errors),
             ["spec.strategy.rollingSync.steps[0].maxUpdate: Invalid value: \"boolean\": spec.strategy.rollingSync.steps[0].maxUpdate in body must be of type integer,string: \"boolean\""]
         );
         assert_eq!(
@@ -572,7 +589,7 @@ mod tests {
             "syncPolicy": {"applicationsSync": "upsert"},
         }));
         assert_eq!(
-            check(CrdKind::ApplicationSet, &object).errors,
+            texts(&check(CrdKind::ApplicationSet, &object).errors),
             [
                 "spec.syncPolicy.applicationsSync: Unsupported value: \"upsert\": supported values: \"create-only\", \"create-update\", \"create-delete\", \"sync\"",
                 "spec.template.spec.sourceHydrator.syncSource.path: Invalid value: \".\": spec.template.spec.sourceHydrator.syncSource.path in body should match '^.{2,}|[^./]$'",
@@ -583,7 +600,7 @@ mod tests {
             "sourceHydrator": {"drySource": {"repoURL": "https://g", "path": "apps", "targetRevision": "HEAD"},
                 "syncSource": {"targetBranch": "env", "path": ""}}}, "operation": {"sync": {}}});
         assert_eq!(
-            check(CrdKind::Application, &application).errors,
+            texts(&check(CrdKind::Application, &application).errors),
             [
                 "spec.sourceHydrator.syncSource.path: Invalid value: \"\": spec.sourceHydrator.syncSource.path in body should be at least 1 chars long",
                 "spec.sourceHydrator.syncSource.path: Invalid value: \"\": spec.sourceHydrator.syncSource.path in body should match '^.{2,}|[^./]$'",

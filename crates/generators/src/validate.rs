@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
-use preflight_model::Object;
+use preflight_model::{DestinationError, Object, ValidationError};
 
 use crate::{Generated, GenerationContext};
 
@@ -12,7 +12,7 @@ use crate::{Generated, GenerationContext};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidApplication {
     pub name: String,
-    pub message: String,
+    pub reason: ValidationError,
 }
 
 /// Checks generated Applications in order: empty name, duplicate name, AppProject
@@ -54,12 +54,13 @@ fn check_all(
     let mut invalid = Vec::new();
     for (index, app) in applications.iter().enumerate() {
         let name = app.name();
-        let message = if name.is_empty() {
-            Some("application name is empty".to_string())
+        let reason = if name.is_empty() {
+            Some(ValidationError::EmptyName)
         } else if !seen.insert(name) {
-            Some(format!(
-                "ApplicationSet {appset_name} contains applications with duplicate name: {name}"
-            ))
+            Some(ValidationError::DuplicateName {
+                application_set: appset_name.to_string(),
+                name: name.to_string(),
+            })
         } else {
             let project = if empty_projects.contains(&index) {
                 ""
@@ -68,32 +69,30 @@ fn check_all(
             };
             // No AppProject has an empty name, whatever the snapshot holds.
             if project.is_empty() || (!projects.is_empty() && !projects.contains(project)) {
-                Some(format!(
-                    "application references project {project} which does not exist"
-                ))
+                Some(ValidationError::ProjectNotFound(project.to_string()))
             } else {
-                destination_error(app, ctx)
-                    .map(|error| format!("application destination spec is invalid: {error}"))
+                destination_error(app, ctx).map(ValidationError::Destination)
             }
         };
-        if let Some(message) = message {
+        if let Some(reason) = reason {
             invalid.push(InvalidApplication {
                 name: name.to_string(),
-                message,
+                reason,
             });
         }
     }
     invalid
 }
 
-fn destination_error(app: &Object, ctx: &GenerationContext) -> Option<String> {
+fn destination_error(app: &Object, ctx: &GenerationContext) -> Option<DestinationError> {
     let server = app.str_at(&["spec", "destination", "server"]).unwrap_or("");
     let name = app.str_at(&["spec", "destination", "name"]).unwrap_or("");
     let in_cluster = ctx.settings.in_cluster_enabled;
     if !name.is_empty() && !server.is_empty() {
-        return Some(format!(
-            "application destination can't have both name and server defined: {name} {server}"
-        ));
+        return Some(DestinationError::NameAndServer {
+            name: name.to_string(),
+            server: server.to_string(),
+        });
     }
     if !server.is_empty() {
         let trimmed = server.trim_end_matches('/');
@@ -102,9 +101,7 @@ fn destination_error(app: &Object, ctx: &GenerationContext) -> Option<String> {
             .iter()
             .any(|c| c.server.trim_end_matches('/') == trimmed)
             || (trimmed == IN_CLUSTER_SERVER && in_cluster);
-        return (!known).then(|| {
-            format!("error getting cluster by server \"{server}\": cluster \"{server}\" not found")
-        });
+        return (!known).then(|| DestinationError::ServerNotFound(server.to_string()));
     }
     if !name.is_empty() {
         let servers: Vec<&str> = ctx
@@ -115,13 +112,12 @@ fn destination_error(app: &Object, ctx: &GenerationContext) -> Option<String> {
             .collect();
         return match servers.len() {
             0 if name == IN_CLUSTER_NAME && in_cluster => None,
-            0 => Some(format!("there are no clusters with this name: {name}")),
+            0 => Some(DestinationError::NameNotFound(name.to_string())),
             1 => None,
-            count => Some(format!(
-                "there are {count} clusters with the same name: [{}]",
-                servers.join(" ")
+            _ => Some(DestinationError::NameAmbiguous(
+                servers.iter().map(ToString::to_string).collect(),
             )),
         };
     }
-    Some("Destination server missing from app spec".to_string())
+    Some(DestinationError::ServerMissing)
 }

@@ -10,6 +10,7 @@
 pub mod argocd;
 mod messages;
 pub mod object;
+pub mod validation;
 
 pub use argocd::{
     ApplicationsSyncPolicy, ArgoSettings, CascadeMode, ClusterInfo, TrackingId, TrackingMethod,
@@ -19,3 +20,4 @@ pub use object::{
     split_api_version, value_at, GroupKind, KeptPaths, Object, ObjectKey, OwnerReference,
     PathFilter,
 };
+pub use validation::{DestinationError, FieldError, ValidationError};

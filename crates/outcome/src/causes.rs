@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use preflight_model::ObjectKey;
+use preflight_model::{FieldError, ObjectKey, ValidationError};
 
 /// `Kind namespace/name` for messages.
 pub fn describe(key: &ObjectKey) -> String {
@@ -380,6 +380,147 @@ impl fmt::Display for StuckCause {
 /// The causes of a stuck object as one sentence, in the order the cascade found them.
 pub fn stuck_sentence(causes: &[StuckCause]) -> String {
     joined(causes, "; ")
+}
+
+/// What is wrong with an Application's name for the API server: custom resources
+/// validate `metadata.name` with apimachinery's `IsDNS1123Subdomain`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NameProblem {
+    /// Longer than 253 characters.
+    TooLong,
+    /// Not lowercase RFC 1123 labels joined by `.`.
+    NotDnsSubdomain,
+}
+
+/// The longest name `IsDNS1123Subdomain` accepts.
+pub const DNS1123_SUBDOMAIN_MAX_LENGTH: usize = 253;
+
+impl fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameProblem::TooLong => write!(
+                f,
+                "must be no more than {DNS1123_SUBDOMAIN_MAX_LENGTH} characters"
+            ),
+            NameProblem::NotDnsSubdomain => f.write_str(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            ),
+        }
+    }
+}
+
+/// Why the API server refuses to write a generated Application, in its own words.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ApplicationRefusal {
+    /// Its name is not a DNS subdomain (one problem or both, in the API server's order).
+    Name {
+        name: String,
+        problems: Vec<NameProblem>,
+    },
+    /// Its spec breaks the Application CRD's schema.
+    Schema {
+        name: String,
+        errors: Vec<FieldError>,
+    },
+}
+
+impl fmt::Display for ApplicationRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplicationRefusal::Name { name, problems } => write!(
+                f,
+                "Application.argoproj.io {name:?} is invalid: metadata.name: Invalid value: {name:?}: {}",
+                joined(problems, ", ")
+            ),
+            ApplicationRefusal::Schema { name, errors } => {
+                write!(f, "Application.argoproj.io {name:?} is invalid: ")?;
+                match errors.as_slice() {
+                    [error] => error.fmt(f),
+                    errors => write!(f, "[{}]", joined(errors, ", ")),
+                }
+            }
+        }
+    }
+}
+
+/// Why the ApplicationSet controller does not write a generated Application.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WriteFailure {
+    /// The controller's own validation refuses it (rulebook 8).
+    Invalid(ValidationError),
+    /// Another ApplicationSet of the same merge generates it too and writes it first
+    /// (§9.6): this write fails as "already owned by another controller".
+    WrittenFirstBy { first: String, name: String },
+    /// The API server refuses the write.
+    Refused(ApplicationRefusal),
+    /// The live Application's controller is another object.
+    OwnedByAnother {
+        name: String,
+        owner_kind: String,
+        owner_name: String,
+    },
+}
+
+impl WriteFailure {
+    /// Whether the error also skips the delete step of the ApplicationSet's reconcile
+    /// (a failed write does; an Application the validation drops does not).
+    pub fn skips_delete_step(&self) -> bool {
+        !matches!(self, WriteFailure::Invalid(_))
+    }
+}
+
+impl fmt::Display for WriteFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteFailure::Invalid(error) => return error.fmt(f),
+            WriteFailure::WrittenFirstBy { first, name } => {
+                return write!(
+                    f,
+                    "ApplicationSet `{first}` also generates Application `{name}` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `{first}` goes first"
+                )
+            }
+            WriteFailure::Refused(refusal) => refusal.fmt(f)?,
+            WriteFailure::OwnedByAnother {
+                name,
+                owner_kind,
+                owner_name,
+            } => write!(
+                f,
+                "Application `{name}` is already owned by {owner_kind} `{owner_name}`"
+            )?,
+        }
+        if self.skips_delete_step() {
+            f.write_str("; this error also skips the delete step of the ApplicationSet")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a deleted Application stays, as Argo CD's deletion leaves it (§10).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ApplicationHold {
+    /// An object asks for confirmation (`Delete=confirm` or `Prune=confirm`): nothing is
+    /// deleted until the Application is approved.
+    AwaitsApproval(ObjectKey),
+    /// A wave's object does not finish deleting, so the next waves never start.
+    WaitsForWave(ObjectKey),
+}
+
+impl fmt::Display for ApplicationHold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplicationHold::AwaitsApproval(object) => write!(
+                f,
+                "the Application waits for deletion approval: {} asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`",
+                describe(object)
+            ),
+            ApplicationHold::WaitsForWave(object) => write!(
+                f,
+                "the Application stays in deletion: it waits for {} to finish deleting before it deletes anything else (Argo CD deletes wave by wave)",
+                describe(object)
+            ),
+        }
+    }
 }
 
 /// One failing group/version of API discovery (R-DISC-3).

@@ -21,6 +21,10 @@ use serde_json::Value;
 use preflight_model::argocd::RESOURCES_FINALIZER;
 use preflight_model::ApplicationsSyncPolicy;
 
+use crate::causes::{
+    stuck_sentence, ApplicationHold, DeleteCause, Refusal, StuckCause, WriteFailure,
+};
+
 /// Everything one `plan` or `what-if` predicts.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -123,14 +127,52 @@ pub struct ApplicationChange {
 /// the text is for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
-    /// The ApplicationSet controller cannot write it, and why (the error, in words).
-    NotWritten(String),
+    /// The ApplicationSet controller cannot write it, and why.
+    NotWritten(WriteFailure),
+    /// Generated and live, but the `applicationsSync` policy forbids updates.
+    UpdateForbidden(ApplicationsSyncPolicy),
+    /// The live Application has no controller: the ApplicationSet takes it over.
+    Adopted,
     /// No longer generated, but kept: the `applicationsSync` policy forbids deletion.
     DeletionForbidden(ApplicationsSyncPolicy),
+    /// No longer generated, but kept: a write error of the same reconcile skips the
+    /// delete step (§9.5).
+    DeleteStepSkipped,
     /// `preserveResourcesOnDeletion: true` arrives in the change that deletes it, too late
     /// to protect it: the live Application still carries the resources finalizer.
     PreserveAddedTooLate,
-    /// Anything else the plan explains; no stage reads it.
+    /// Its ApplicationSet fails to generate (the generation error, as the evaluation
+    /// error states it): the controller does nothing (§7).
+    Frozen(String),
+    /// Its ApplicationSet cannot be evaluated by the plan (why, as the evaluation error
+    /// states it).
+    NotPredicted(String),
+    /// Its ApplicationSet is removed from git, but the ApplicationSet's finalizer and a
+    /// policy that forbids deletion make the controller orphan it.
+    OrphanedWithApplicationSet(ApplicationsSyncPolicy),
+    /// Its ApplicationSet is removed from git and the Application `manager` prunes it:
+    /// the ApplicationSet controller (`reverse`, `deletionOrder: Reverse`) or garbage
+    /// collection deletes every Application it owns.
+    PrunedWithApplicationSet {
+        application_set: String,
+        manager: String,
+        reverse: bool,
+    },
+    /// Its destination does not resolve: the ApplicationSet controller removes the
+    /// resources finalizer before it deletes it (§9.5 step 1).
+    ResourcesFinalizerRemoved,
+    /// Its destination does not resolve: the application controller removes the
+    /// remaining cascade finalizers without deleting any resource (§10).
+    DestinationUnresolved,
+    /// A plain Application removed from git: the Application that manages it prunes it.
+    RemovedFromGit,
+    /// `what-if`: deleted by hand.
+    DeletedByHand,
+    /// `what-if`: deleted with what the what-if deletes.
+    DeletedWithWhatIf,
+    /// `what-if`: garbage collection deletes it with its ApplicationSet, deleted by hand.
+    CollectedWithApplicationSet(String),
+    /// Free text no stage reads (the report's own tests use it).
     Explained(String),
 }
 
@@ -138,14 +180,69 @@ impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Note::NotWritten(why) => write!(f, "not written: {why}"),
+            Note::UpdateForbidden(policy) => write!(
+                f,
+                "not updated: policy `{}` forbids updates",
+                policy.as_str()
+            ),
+            Note::Adopted => f.write_str(
+                "adopted: the live Application has no controller and is taken over",
+            ),
             Note::DeletionForbidden(policy) => write!(
                 f,
                 "no longer generated but kept: policy `{}` forbids deletion",
                 policy.as_str()
             ),
+            Note::DeleteStepSkipped => f.write_str(
+                "no longer generated but kept: a write error in the same reconcile skips the delete step",
+            ),
             Note::PreserveAddedTooLate => write!(
                 f,
                 "`preserveResourcesOnDeletion: true` is added in this change but does not protect this Application: the controller deletes the live Application, which still carries `{RESOURCES_FINALIZER}`"
+            ),
+            Note::Frozen(error) => write!(
+                f,
+                "frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing ({error})"
+            ),
+            Note::NotPredicted(why) => write!(
+                f,
+                "not predicted: the plan cannot evaluate its ApplicationSet ({why})"
+            ),
+            Note::OrphanedWithApplicationSet(policy) => write!(
+                f,
+                "the ApplicationSet is removed from git; its finalizer and policy `{}` make the controller orphan this Application instead of deleting it",
+                policy.as_str()
+            ),
+            Note::PrunedWithApplicationSet {
+                application_set,
+                manager,
+                reverse,
+            } => write!(
+                f,
+                "the ApplicationSet `{application_set}` is removed from git and Application `{manager}` prunes it: {} deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
+                if *reverse {
+                    "the ApplicationSet controller"
+                } else {
+                    "garbage collection"
+                }
+            ),
+            Note::ResourcesFinalizerRemoved => write!(
+                f,
+                "its destination does not resolve to a known cluster, so the controller removes `{RESOURCES_FINALIZER}` first and the resources are left in place"
+            ),
+            Note::DestinationUnresolved => f.write_str(
+                "its destination does not resolve to a known cluster, so the application controller removes its resources finalizer without deleting any resource",
+            ),
+            Note::RemovedFromGit => f.write_str(
+                "removed from git: deleted when the Application that manages it prunes",
+            ),
+            Note::DeletedByHand => f.write_str("deleted by hand (what-if)"),
+            Note::DeletedWithWhatIf => f.write_str(
+                "deleted with what the what-if deletes; the application controller still runs, so it processes the Application's finalizers",
+            ),
+            Note::CollectedWithApplicationSet(set) => write!(
+                f,
+                "garbage collection deletes it with its ApplicationSet `{set}`"
             ),
             Note::Explained(text) => f.write_str(text),
         }
@@ -271,7 +368,73 @@ pub struct ObjectOutcome {
     pub name: String,
     pub outcome: Fate,
     /// Why it is deleted (who deletes it) or why it is stuck.
-    pub reason: String,
+    pub reason: ObjectReason,
+}
+
+/// Why an object of a cluster's outcome is deleted, refused or stuck. Serialized as its
+/// sentence; compared and ordered as that sentence too, so that sorting and removing
+/// duplicates treat two reasons the report words alike as one.
+#[derive(Debug, Clone)]
+pub enum ObjectReason {
+    /// Deleted, and by whom.
+    Deleted(DeleteCause),
+    /// Its DELETE is refused: the API server's answer.
+    Refused(Refusal),
+    /// It stays in deletion, for these causes in the order the cascade found them.
+    Stuck(Vec<StuckCause>),
+    /// An Application the ApplicationSet controller deletes (the ApplicationSet's name).
+    DeletedByApplicationSet(String),
+    /// A deleted Application that stays, and what holds it.
+    ApplicationHeld(ApplicationHold),
+    /// A deleted plain Application, as the plan's note explains its deletion.
+    Note(Note),
+    /// A deleted plain Application with no note: its parent Application prunes it.
+    PrunedByParent,
+}
+
+impl fmt::Display for ObjectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectReason::Deleted(cause) => cause.fmt(f),
+            ObjectReason::Refused(refusal) => refusal.fmt(f),
+            ObjectReason::Stuck(causes) => f.write_str(&stuck_sentence(causes)),
+            ObjectReason::DeletedByApplicationSet(set) => write!(
+                f,
+                "deleted by the ApplicationSet controller (ApplicationSet `{set}`)"
+            ),
+            ObjectReason::ApplicationHeld(hold) => hold.fmt(f),
+            ObjectReason::Note(note) => note.fmt(f),
+            ObjectReason::PrunedByParent => {
+                f.write_str("deleted when its parent Application prunes it")
+            }
+        }
+    }
+}
+
+impl PartialEq for ObjectReason {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for ObjectReason {}
+
+impl PartialOrd for ObjectReason {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ObjectReason {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.to_string().cmp(&other.to_string())
+    }
+}
+
+impl Serialize for ObjectReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// A status condition as the namespace controller writes it.
@@ -292,8 +455,9 @@ pub struct NamespaceOutcome {
     pub outcome: Fate,
     /// All five conditions, in the order the controller first writes them.
     pub conditions: Vec<NamespaceCondition>,
-    /// Why the namespace is deleted (which Application or request deleted it).
-    pub reason: String,
+    /// Why the namespace is deleted (which Application or request deleted it): an
+    /// [`ObjectReason::Deleted`] from the simulator.
+    pub reason: ObjectReason,
     /// It was already Terminating (`deletionTimestamp` set) when the snapshot was
     /// captured: the change did not start its deletion (issue 13). Serialized only when
     /// true.
@@ -615,4 +779,130 @@ pub enum ApplicationSetFate {
         /// The dropped fields, as the API server's warning names them.
         fields: Vec<String>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use preflight_model::{FieldError, ObjectKey, ValidationError};
+
+    use super::*;
+    use crate::causes::{ApplicationRefusal, NameProblem};
+
+    fn object(reason: ObjectReason) -> ObjectOutcome {
+        ObjectOutcome {
+            api_version: "argoproj.io/v1alpha1".to_string(),
+            kind: "Application".to_string(),
+            namespace: Some("argocd".to_string()),
+            name: "web-a".to_string(),
+            outcome: Fate::Deleted,
+            reason,
+        }
+    }
+
+    /// A write failure says whether it skips the delete step, and the sentence follows
+    /// the data: the API server's refusals add it, the controller's validation does not.
+    #[test]
+    fn write_failures_say_whether_they_skip_the_delete_step() {
+        let name = WriteFailure::Refused(ApplicationRefusal::Name {
+            name: "Web".to_string(),
+            problems: vec![NameProblem::NotDnsSubdomain],
+        });
+        assert!(name.skips_delete_step());
+        assert_eq!(
+            Note::NotWritten(name).to_string(),
+            "not written: Application.argoproj.io \"Web\" is invalid: metadata.name: Invalid value: \"Web\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'); this error also skips the delete step of the ApplicationSet"
+        );
+        let schema = WriteFailure::Refused(ApplicationRefusal::Schema {
+            name: "web".to_string(),
+            errors: vec![
+                FieldError::new("spec.a", "Required value"),
+                FieldError::new("spec.b", "Required value"),
+            ],
+        });
+        assert_eq!(
+            schema.to_string(),
+            "Application.argoproj.io \"web\" is invalid: [spec.a: Required value, spec.b: Required value]; this error also skips the delete step of the ApplicationSet"
+        );
+        let owned = WriteFailure::OwnedByAnother {
+            name: "web".to_string(),
+            owner_kind: "ApplicationSet".to_string(),
+            owner_name: "other".to_string(),
+        };
+        assert!(owned.skips_delete_step());
+        assert_eq!(
+            owned.to_string(),
+            "Application `web` is already owned by ApplicationSet `other`; this error also skips the delete step of the ApplicationSet"
+        );
+        let invalid = WriteFailure::Invalid(ValidationError::EmptyName);
+        assert!(!invalid.skips_delete_step());
+        assert_eq!(invalid.to_string(), "application name is empty");
+        let first = WriteFailure::WrittenFirstBy {
+            first: "a".to_string(),
+            name: "web".to_string(),
+        };
+        assert!(first.skips_delete_step());
+        assert!(first
+            .to_string()
+            .starts_with("ApplicationSet `a` also generates Application `web` in this merge"));
+    }
+
+    #[test]
+    fn notes_word_their_data() {
+        assert_eq!(
+            Note::UpdateForbidden(ApplicationsSyncPolicy::CreateOnly).to_string(),
+            "not updated: policy `create-only` forbids updates"
+        );
+        assert_eq!(
+            Note::PrunedWithApplicationSet {
+                application_set: "web".to_string(),
+                manager: "apps".to_string(),
+                reverse: true,
+            }
+            .to_string(),
+            "the ApplicationSet `web` is removed from git and Application `apps` prunes it: the ApplicationSet controller deletes every Application it owns (its `applicationsSync` policy does not prevent this)"
+        );
+    }
+
+    /// The JSON report's `reason` is the sentence, under the same field name.
+    #[test]
+    fn an_object_reason_serializes_as_its_sentence() {
+        let hold =
+            ApplicationHold::AwaitsApproval(ObjectKey::new("", "Namespace", None, "payments"));
+        let json = serde_json::to_value(object(ObjectReason::ApplicationHeld(hold))).unwrap();
+        assert_eq!(
+            json["reason"],
+            "the Application waits for deletion approval: Namespace `payments` asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`"
+        );
+        assert_eq!(
+            serde_json::to_value(object(ObjectReason::DeletedByApplicationSet(
+                "web".to_string()
+            )))
+            .unwrap()["reason"],
+            "deleted by the ApplicationSet controller (ApplicationSet `web`)"
+        );
+        assert_eq!(
+            ObjectReason::PrunedByParent.to_string(),
+            "deleted when its parent Application prunes it"
+        );
+    }
+
+    /// Reasons compare as the report words them: the order of a sort and what a dedup
+    /// keeps are those of the sentences.
+    #[test]
+    fn object_reasons_order_as_their_sentences() {
+        let by_hand = ObjectReason::Deleted(DeleteCause::ByHand);
+        let note = ObjectReason::Note(Note::DeletedByHand);
+        assert_eq!(by_hand.to_string(), note.to_string());
+        assert_eq!(by_hand, note);
+        let mut reasons = [
+            ObjectReason::Deleted(DeleteCause::Application("z".to_string())),
+            ObjectReason::PrunedByParent,
+            ObjectReason::Deleted(DeleteCause::AlreadyDeleting),
+        ];
+        reasons.sort();
+        let sentences: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+        let mut sorted = sentences.clone();
+        sorted.sort();
+        assert_eq!(sentences, sorted);
+    }
 }

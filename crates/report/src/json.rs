@@ -9,7 +9,7 @@ use serde::Serialize;
 use preflight_outcome::{
     Action, ApiServiceOutcome, ApplicationChange, ApplicationSetChange, ApplicationSetFate,
     ClusterOutcome, Drift, EvaluationError, Finding, NamespaceCondition, NamespaceOutcome,
-    ObjectOutcome, Outcome, Severity, VolumeOutcome,
+    ObjectOutcome, ObjectReason, Outcome, Severity, VolumeOutcome,
 };
 
 use crate::changes::changed_paths;
@@ -349,7 +349,8 @@ struct ObjectJson<'a> {
     namespace: Option<&'a str>,
     name: &'a str,
     outcome: &'static str,
-    reason: &'a str,
+    /// Serialized as its sentence.
+    reason: &'a ObjectReason,
 }
 
 impl<'a> ObjectJson<'a> {
@@ -370,7 +371,8 @@ impl<'a> ObjectJson<'a> {
 struct NamespaceJson<'a> {
     name: &'a str,
     outcome: &'static str,
-    reason: &'a str,
+    /// Serialized as its sentence.
+    reason: &'a ObjectReason,
     conditions: Vec<ConditionJson<'a>>,
     /// Present (true) only for a namespace already Terminating when the snapshot was
     /// captured.

@@ -6,7 +6,7 @@ use preflight_model::ApplicationsSyncPolicy;
 use preflight_outcome::{
     Action, ApiServiceOutcome, ApplicationChange, ClusterOutcome, Destination, Drift,
     EvaluationError, Fate, Finding, FindingCode, NamespaceCondition, NamespaceOutcome, Note,
-    ObjectOutcome, Outcome, Severity,
+    ObjectOutcome, ObjectReason, Outcome, Severity,
 };
 use serde_json::{json, Value};
 
@@ -156,7 +156,7 @@ fn stuck_namespace(name: &str, deleted_by: &str) -> NamespaceOutcome {
         name: name.to_string(),
         outcome: Fate::Stuck,
         conditions: discovery_failure(),
-        reason: format!("Application `{deleted_by}` deleted with cascade"),
+        reason: free_text(&format!("Application `{deleted_by}` deleted with cascade")),
     }
 }
 
@@ -174,8 +174,13 @@ fn object(
         namespace: namespace.map(str::to_string),
         name: name.to_string(),
         outcome,
-        reason: reason.to_string(),
+        reason: free_text(reason),
     }
+}
+
+/// A reason worded by hand: the renderers show whatever `Display` gives.
+fn free_text(text: &str) -> ObjectReason {
+    ObjectReason::Note(Note::Explained(text.to_string()))
 }
 
 fn metrics_api_service() -> ApiServiceOutcome {

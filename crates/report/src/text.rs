@@ -304,8 +304,9 @@ fn stuck_lines(cluster: &ClusterOutcome, with_reasons: bool) -> Vec<String> {
         .filter(|namespace| namespace.outcome == Fate::Stuck)
     {
         let mut text = format!("  namespace {}  Terminating", namespace.name);
-        if with_reasons && !namespace.reason.is_empty() {
-            let _ = write!(text, "  ({})", one_line(&namespace.reason));
+        let reason = namespace.reason.to_string();
+        if with_reasons && !reason.is_empty() {
+            let _ = write!(text, "  ({})", one_line(&reason));
         }
         lines.push(text);
         for condition in true_conditions(namespace) {
@@ -319,7 +320,7 @@ fn stuck_lines(cluster: &ClusterOutcome, with_reasons: bool) -> Vec<String> {
     }
     // Objects that stay for the same reason are one line: the Argo CD cluster holds one
     // stuck Application per deleted Application, and they wait for the same things.
-    let mut by_reason: BTreeMap<(String, &str, &str), Vec<String>> = BTreeMap::new();
+    let mut by_reason: BTreeMap<(String, &str, String), Vec<String>> = BTreeMap::new();
     for object in cluster
         .objects
         .iter()
@@ -334,7 +335,7 @@ fn stuck_lines(cluster: &ClusterOutcome, with_reasons: bool) -> Vec<String> {
             .entry((
                 object.kind.to_lowercase(),
                 object.outcome.as_str(),
-                object.reason.as_str(),
+                object.reason.to_string(),
             ))
             .or_default()
             .push(format!("{namespace}{}", object.name));
@@ -350,7 +351,7 @@ fn stuck_lines(cluster: &ClusterOutcome, with_reasons: bool) -> Vec<String> {
         } else {
             format!("{} {kind}s", names.len())
         };
-        lines.push(format!("  {kind} {listed}  {fate}: {}", one_line(reason)));
+        lines.push(format!("  {kind} {listed}  {fate}: {}", one_line(&reason)));
     }
     lines
 }

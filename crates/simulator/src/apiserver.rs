@@ -10,30 +10,26 @@ use preflight_cluster_snapshot::SourcedObject;
 use preflight_generators::schema::{self, CrdKind};
 use preflight_model::Object;
 
+use crate::causes::{ApplicationRefusal, NameProblem, DNS1123_SUBDOMAIN_MAX_LENGTH};
 use crate::outcome::{ApplicationSetChange, ApplicationSetFate};
-
-const DNS1123_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const DNS1123_SUBDOMAIN_MAX_LENGTH: usize = 253;
 
 /// Why the API server refuses to create an Application named `name`, if it does.
 /// (An empty name is refused earlier, by the controller's validation.)
-pub fn application_name_error(name: &str) -> Option<String> {
+pub fn application_name_error(name: &str) -> Option<ApplicationRefusal> {
     let mut problems = Vec::new();
     if name.len() > DNS1123_SUBDOMAIN_MAX_LENGTH {
-        problems.push(format!(
-            "must be no more than {DNS1123_SUBDOMAIN_MAX_LENGTH} characters"
-        ));
+        problems.push(NameProblem::TooLong);
     }
     if !is_dns1123_subdomain(name) {
-        problems.push(DNS1123_SUBDOMAIN_MESSAGE.to_string());
+        problems.push(NameProblem::NotDnsSubdomain);
     }
     if name.is_empty() || problems.is_empty() {
         return None;
     }
-    Some(format!(
-        "Application.argoproj.io {name:?} is invalid: metadata.name: Invalid value: {name:?}: {}",
-        problems.join(", ")
-    ))
+    Some(ApplicationRefusal::Name {
+        name: name.to_string(),
+        problems,
+    })
 }
 
 /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?` labels joined by `.`.
@@ -56,7 +52,11 @@ fn is_dns1123_subdomain(name: &str) -> bool {
 /// it accepts it. The whole of `spec` is checked against Argo CD's CRD schema
 /// (`preflight_generators::schema`): types, required fields, enums, patterns.
 pub fn application_set_schema_errors(appset: &Object) -> Vec<String> {
-    schema::check(CrdKind::ApplicationSet, appset.raw()).errors
+    schema::check(CrdKind::ApplicationSet, appset.raw())
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// The fields of an ApplicationSet the API server drops as unknown when Argo CD applies
@@ -100,20 +100,15 @@ pub(crate) fn application_set_stored(
 /// name: the Application CRD's schema (the ApplicationSet controller writes from Go
 /// types, so only value rules such as the source hydrator path's `minLength` and
 /// `pattern` can fail here).
-pub fn application_schema_error(application: &Object) -> Option<String> {
+pub fn application_schema_error(application: &Object) -> Option<ApplicationRefusal> {
     let errors = schema::check(CrdKind::Application, application.raw()).errors;
     if errors.is_empty() {
         return None;
     }
-    let name = application.name();
-    Some(format!(
-        "Application.argoproj.io {name:?} is invalid: {}",
-        if errors.len() == 1 {
-            errors[0].clone()
-        } else {
-            format!("[{}]", errors.join(", "))
-        }
-    ))
+    Some(ApplicationRefusal::Schema {
+        name: application.name().to_string(),
+        errors,
+    })
 }
 
 #[cfg(test)]
@@ -136,7 +131,9 @@ mod tests {
             ".a",
             "a b",
         ] {
-            let error = application_name_error(invalid).unwrap_or_else(|| panic!("{invalid}"));
+            let error = application_name_error(invalid)
+                .unwrap_or_else(|| panic!("{invalid}"))
+                .to_string();
             assert!(
                 error.starts_with(&format!(
                     "Application.argoproj.io {invalid:?} is invalid: metadata.name: Invalid value: {invalid:?}: a lowercase RFC 1123 subdomain"
@@ -147,6 +144,7 @@ mod tests {
         let long = "a".repeat(254);
         assert!(application_name_error(&long)
             .unwrap()
+            .to_string()
             .contains("must be no more than 253 characters"));
         assert_eq!(application_name_error(&"a".repeat(253)), None);
     }
@@ -224,7 +222,7 @@ mod tests {
         assert_eq!(application_schema_error(&app("apps/a")), None);
         assert_eq!(application_schema_error(&app("a")), None);
         assert_eq!(
-            application_schema_error(&app(".")).as_deref(),
+            application_schema_error(&app(".")).map(|refusal| refusal.to_string()).as_deref(),
             Some("Application.argoproj.io \"a\" is invalid: spec.sourceHydrator.syncSource.path: Invalid value: \".\": spec.sourceHydrator.syncSource.path in body should match '^.{2,}|[^./]$'")
         );
     }

@@ -740,7 +740,7 @@ fn standing(cluster: &str, now: &CascadeResult) -> ClusterOutcome {
                 name: ns.name.clone(),
                 outcome: ns.fate,
                 conditions: ns.conditions.clone(),
-                reason: ns.cause.to_string(),
+                reason: ObjectReason::Deleted(ns.cause.clone()),
                 already_terminating: true,
             })
             .collect(),

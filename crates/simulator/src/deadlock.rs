@@ -89,26 +89,84 @@ pub struct Deadlock {
     /// The cycle's nodes, in order.
     pub nodes: Vec<WaitNode>,
     /// Each node with why it waits for the next.
-    pub steps: Vec<String>,
+    pub steps: Vec<Step>,
     /// Index in `nodes` of the node whose outgoing wait the remediation cuts.
     pub break_at: usize,
     /// How to cut it.
     pub cut: Cut,
 }
 
+/// One step of a cycle: a node, and why it waits for the next one (when the graph has
+/// the edge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub node: WaitNode,
+    pub waits: Option<WaitReason>,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.waits {
+            Some(why) => write!(f, "{} {why}", self.node),
+            None => self.node.fmt(f),
+        }
+    }
+}
+
+/// Why one node of the waits-for graph waits for the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitReason {
+    /// A namespace is not finalized while discovery fails (R-DISC-4).
+    DiscoveryFails,
+    /// Discovery of a group/version fails while its APIService is unavailable.
+    ApiServiceUnavailable,
+    /// An APIService is unavailable without its backend Service (R-DISC-6).
+    BackendGone,
+    /// A replacement cannot re-create an object in a terminating namespace (R-OBJ-9).
+    NamespaceTerminates,
+    /// A terminating namespace waits for its content.
+    Content,
+    /// A webhook that cannot be reached refuses the object's requests (R-WH-4).
+    WebhookUnreachable(String),
+    /// A finalizer stays while its controller is gone (R-FIN-1).
+    ControllerGone,
+}
+
+impl fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitReason::DiscoveryFails => f.write_str("cannot be finalized while discovery fails"),
+            WaitReason::ApiServiceUnavailable => {
+                f.write_str("fails while the APIService is unavailable")
+            }
+            WaitReason::BackendGone => f.write_str("is unavailable without its backend"),
+            WaitReason::NamespaceTerminates => {
+                f.write_str("cannot be re-created while its namespace terminates")
+            }
+            WaitReason::Content => f.write_str("waits for its content"),
+            WaitReason::WebhookUnreachable(webhook) => {
+                write!(f, "is refused while webhook `{webhook}` cannot be reached")
+            }
+            WaitReason::ControllerGone => {
+                f.write_str("keeps its finalizer while its controller is gone")
+            }
+        }
+    }
+}
+
 /// Why an edge exists and whether a person can cut it without losing data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Wait {
-    why: String,
+    why: WaitReason,
     /// Lower is a better place to cut.
     cut_rank: u8,
     cut: Cut,
 }
 
 impl Wait {
-    fn uncuttable(why: &str) -> Wait {
+    fn uncuttable(why: WaitReason) -> Wait {
         Wait {
-            why: why.to_string(),
+            why,
             cut_rank: 9,
             cut: Cut::Unknown,
         }
@@ -139,11 +197,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
         for group_version in &namespace.blocked_by_discovery {
             let from = node(&mut graph, WaitNode::Namespace(namespace.name.clone()));
             let to = node(&mut graph, WaitNode::Discovery(group_version.clone()));
-            graph.update_edge(
-                from,
-                to,
-                Wait::uncuttable("cannot be finalized while discovery fails"),
-            );
+            graph.update_edge(from, to, Wait::uncuttable(WaitReason::DiscoveryFails));
         }
     }
     // Discovery waits for the APIService, which waits for its backend (R-APISVC-1).
@@ -157,14 +211,14 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
         graph.update_edge(
             discovery,
             service_node,
-            Wait::uncuttable("fails while the APIService is unavailable"),
+            Wait::uncuttable(WaitReason::ApiServiceUnavailable),
         );
         let backend = node(&mut graph, WaitNode::Object(api_service.service.clone()));
         graph.update_edge(
             service_node,
             backend,
             Wait {
-                why: "is unavailable without its backend".to_string(),
+                why: WaitReason::BackendGone,
                 // Deleting the APIService loses no data: the cut the rulebook names
                 // first (R-DISC-6).
                 cut_rank: 0,
@@ -176,11 +230,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
     for (key, namespace) in refused {
         let from = node(&mut graph, WaitNode::Object(key.clone()));
         let to = node(&mut graph, WaitNode::Namespace(namespace.clone()));
-        graph.update_edge(
-            from,
-            to,
-            Wait::uncuttable("cannot be re-created while its namespace terminates"),
-        );
+        graph.update_edge(from, to, Wait::uncuttable(WaitReason::NamespaceTerminates));
     }
     let remaining = || result.objects.iter().filter(|o| o.fate.remains());
     // A namespace waits for the content that stays in it.
@@ -197,7 +247,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
             from,
             to,
             Wait {
-                why: "waits for its content".to_string(),
+                why: WaitReason::Content,
                 cut_rank: 5,
                 cut: Cut::RemoveFinalizers {
                     object: object.key.clone(),
@@ -226,7 +276,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
             from,
             to,
             Wait {
-                why: format!("is refused while webhook `{webhook}` cannot be reached"),
+                why: WaitReason::WebhookUnreachable(webhook.clone()),
                 // Deleting a webhook configuration always works (R-WH-1) and loses no data.
                 cut_rank: 1,
                 cut: Cut::DeleteWebhookConfiguration {
@@ -255,7 +305,7 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
             from,
             to,
             Wait {
-                why: "keeps its finalizer while its controller is gone".to_string(),
+                why: WaitReason::ControllerGone,
                 cut_rank: 5,
                 cut: Cut::RemoveFinalizers {
                     object: object.key.clone(),
@@ -298,15 +348,17 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
                 Some((i, graph[edge].clone()))
             })
             .min_by_key(|(i, wait)| (wait.cut_rank, *i));
-        let (break_at, wait) = best.unwrap_or((0, Wait::uncuttable("")));
-        let steps: Vec<String> = order
+        let (break_at, cut) = best.map_or((0, Cut::Unknown), |(i, wait)| (i, wait.cut));
+        let steps: Vec<Step> = order
             .iter()
             .enumerate()
             .map(|(i, &from)| {
                 let to = order[(i + 1) % order.len()];
-                match graph.find_edge(from, to) {
-                    Some(edge) => format!("{} {}", graph[from], graph[edge].why),
-                    None => graph[from].to_string(),
+                Step {
+                    node: graph[from].clone(),
+                    waits: graph
+                        .find_edge(from, to)
+                        .map(|edge| graph[edge].why.clone()),
                 }
             })
             .collect();
@@ -314,9 +366,10 @@ pub fn find(result: &CascadeResult, refused: &[(ObjectKey, String)]) -> Vec<Dead
             nodes: order.iter().map(|&n| graph[n].clone()).collect(),
             steps,
             break_at,
-            cut: wait.cut,
+            cut,
         });
     }
-    deadlocks.sort_by(|a, b| a.steps.cmp(&b.steps));
+    // In the order of the sentences the findings tell them in.
+    deadlocks.sort_by_cached_key(|d| d.steps.iter().map(ToString::to_string).collect::<Vec<_>>());
     deadlocks
 }

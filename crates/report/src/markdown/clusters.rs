@@ -178,7 +178,7 @@ pub(super) fn write_cluster_body(out: &mut String, cluster: &ClusterOutcome, wit
                 conditions,
             );
             if with_causes {
-                let _ = write!(out, " {} |", cell(&namespace.reason));
+                let _ = write!(out, " {} |", cell(&namespace.reason.to_string()));
             }
             out.push('\n');
         }
@@ -258,7 +258,7 @@ pub(super) fn write_objects(
             code_cell(&object.name),
         );
         if with_why {
-            let _ = write!(out, " {} |", cell(&object.reason));
+            let _ = write!(out, " {} |", cell(&object.reason.to_string()));
         }
         out.push('\n');
     }

@@ -23,10 +23,8 @@ use std::collections::{BTreeMap, HashMap};
 use preflight_cluster_snapshot::ClusterSnapshot;
 use preflight_model::{ArgoSettings, Object, ObjectKey};
 
-use crate::causes::{
-    stuck_sentence, CreateRefusal, DeleteCause, DiscoveryFailure, Refusal, StuckCause,
-};
-use crate::outcome::{ApiServiceOutcome, Fate, NamespaceCondition};
+use crate::causes::{CreateRefusal, DeleteCause, DiscoveryFailure, Refusal, StuckCause};
+use crate::outcome::{ApiServiceOutcome, Fate, NamespaceCondition, ObjectReason};
 
 mod aggregator;
 mod api_server;
@@ -118,13 +116,13 @@ pub struct ObjectResult {
 }
 
 impl ObjectResult {
-    /// Why it is deleted or why it stays, as one sentence; for a refused DELETE, the
-    /// API server's answer (the fate already says it is refused).
-    pub fn reason(&self) -> String {
+    /// Why it is deleted or why it stays; for a refused DELETE, the API server's answer
+    /// (the fate already says it is refused).
+    pub fn reason(&self) -> ObjectReason {
         match (self.fate, self.delete_refusal()) {
-            (Fate::Deleted, _) => self.cause.to_string(),
-            (Fate::Refused, Some(refusal)) => refusal.to_string(),
-            (Fate::Stuck | Fate::Refused, _) => stuck_sentence(&self.stuck),
+            (Fate::Deleted, _) => ObjectReason::Deleted(self.cause.clone()),
+            (Fate::Refused, Some(refusal)) => ObjectReason::Refused(refusal.clone()),
+            (Fate::Stuck | Fate::Refused, _) => ObjectReason::Stuck(self.stuck.clone()),
         }
     }
 

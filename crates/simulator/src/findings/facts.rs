@@ -117,7 +117,8 @@ impl<'a> ClusterFacts<'a> {
         let cycles = crate::deadlock::find(result, &refused)
             .into_iter()
             .map(|deadlock| {
-                let mut chain = deadlock.steps.clone();
+                let mut chain: Vec<String> =
+                    deadlock.steps.iter().map(ToString::to_string).collect();
                 if let Some(first) = deadlock.steps.first() {
                     chain.push(format!("(back to the start) {first}"));
                 }

@@ -13,10 +13,11 @@ use super::{CascadingApp, Planner};
 use crate::cascade::{
     CascadeResult, DeletionRequest, KubeVersion, Propagation, Reclaim, Simulation,
 };
-use crate::causes::{describe, DeleteCause, SyncFailure, SyncRetry};
+use crate::causes::{ApplicationHold, DeleteCause, SyncFailure, SyncRetry};
 use crate::findings;
 use crate::outcome::{
-    Action, ClusterOutcome, Fate, NamespaceOutcome, ObjectOutcome, VolumeFate, VolumeOutcome,
+    Action, ClusterOutcome, Fate, NamespaceOutcome, ObjectOutcome, ObjectReason, VolumeFate,
+    VolumeOutcome,
 };
 
 impl<'a> Planner<'a> {
@@ -28,7 +29,7 @@ impl<'a> Planner<'a> {
             by_cluster.entry(app.cluster.clone()).or_default().push(app);
         }
         let mut clusters: BTreeMap<String, ClusterOutcome> = BTreeMap::new();
-        let mut stuck_apps: Vec<(String, String, String)> = Vec::new();
+        let mut stuck_apps: Vec<StuckApplication> = Vec::new();
         let mut results: Vec<(String, CascadeResult)> = Vec::new();
         for cluster_name in self.manual.keys() {
             by_cluster.entry(cluster_name.clone()).or_default();
@@ -96,7 +97,7 @@ impl<'a> Planner<'a> {
                     name: n.name.clone(),
                     outcome: n.fate,
                     conditions: n.conditions.clone(),
-                    reason: n.cause.to_string(),
+                    reason: ObjectReason::Deleted(n.cause.clone()),
                     already_terminating: n.already_terminating,
                 }));
             outcome
@@ -139,7 +140,7 @@ impl<'a> Planner<'a> {
             }
             let stuck = stuck_apps
                 .iter()
-                .find(|(ns, name, _)| *ns == app.namespace && *name == app.name);
+                .find(|stuck| stuck.namespace == app.namespace && stuck.name == app.name);
             let outcome =
                 clusters
                     .entry(argocd_cluster.clone())
@@ -165,18 +166,13 @@ impl<'a> Planner<'a> {
                     Fate::Deleted
                 },
                 reason: match (stuck, &app.application_set) {
-                    (Some((_, _, reason)), _) => reason.clone(),
-                    (None, Some(set)) => {
-                        format!("deleted by the ApplicationSet controller (ApplicationSet `{set}`)")
-                    }
-                    (None, None) => {
-                        app.notes
-                            .first()
-                            .map(ToString::to_string)
-                            .unwrap_or_else(|| {
-                                "deleted when its parent Application prunes it".to_string()
-                            })
-                    }
+                    (Some(stuck), _) => ObjectReason::ApplicationHeld(stuck.hold.clone()),
+                    (None, Some(set)) => ObjectReason::DeletedByApplicationSet(set.clone()),
+                    (None, None) => app
+                        .notes
+                        .first()
+                        .cloned()
+                        .map_or(ObjectReason::PrunedByParent, ObjectReason::Note),
                 },
             });
         }
@@ -277,7 +273,7 @@ impl<'a> Planner<'a> {
     /// deletions there), settled; `None` when the snapshot has no such cluster.
     fn cascade_cluster(&self, cluster_name: &str, apps: &[&CascadingApp]) -> Option<ClusterRun> {
         let snapshot = self.fleet.clusters.get(cluster_name)?;
-        let mut stuck_apps: Vec<(String, String, String)> = Vec::new();
+        let mut stuck_apps: Vec<StuckApplication> = Vec::new();
         {
             let version = self.kube_version_of(cluster_name);
             let mut simulation = Simulation::of_snapshot(snapshot, version)
@@ -333,14 +329,11 @@ impl<'a> Planner<'a> {
             }
             for wave in &progress {
                 if let Some(object) = &wave.awaiting_confirmation {
-                    stuck_apps.push((
-                        wave.app.namespace.clone(),
-                        wave.app.name.clone(),
-                        format!(
-                            "the Application waits for deletion approval: {} asks for confirmation (`Delete=confirm` or `Prune=confirm`), so nothing is deleted until the Application is annotated `argocd.argoproj.io/deletion-approved`",
-                            describe(object)
-                        ),
-                    ));
+                    stuck_apps.push(StuckApplication {
+                        namespace: wave.app.namespace.clone(),
+                        name: wave.app.name.clone(),
+                        hold: ApplicationHold::AwaitsApproval(object.clone()),
+                    });
                     continue;
                 }
                 if let Some(stuck) = wave
@@ -348,14 +341,11 @@ impl<'a> Planner<'a> {
                     .iter()
                     .find(|k| !simulation.is_gone(k) && !simulation.is_recreated(k))
                 {
-                    stuck_apps.push((
-                        wave.app.namespace.clone(),
-                        wave.app.name.clone(),
-                        format!(
-                            "the Application stays in deletion: it waits for {} to finish deleting before it deletes anything else (Argo CD deletes wave by wave)",
-                            describe(stuck)
-                        ),
-                    ));
+                    stuck_apps.push(StuckApplication {
+                        namespace: wave.app.namespace.clone(),
+                        name: wave.app.name.clone(),
+                        hold: ApplicationHold::WaitsForWave(stuck.clone()),
+                    });
                 }
             }
             Some(ClusterRun {
@@ -412,8 +402,15 @@ pub(super) fn advance_waves(simulation: &mut Simulation, progress: &mut [WavePro
 
 /// What settling one cluster gave: its result, and what it says of the Applications.
 struct ClusterRun {
-    /// (namespace, name, why) of the Applications that stay in deletion.
-    stuck_apps: Vec<(String, String, String)>,
+    /// The Applications that stay in deletion.
+    stuck_apps: Vec<StuckApplication>,
     sync_failures: Vec<SyncFailure>,
     result: CascadeResult,
+}
+
+/// A deleted Application that stays, and what holds it.
+struct StuckApplication {
+    namespace: String,
+    name: String,
+    hold: ApplicationHold,
 }

@@ -36,9 +36,7 @@ impl<'a> Planner<'a> {
             // §9.5 step 1: an unresolvable destination loses exactly the plain resources
             // finalizer before the delete.
             if finalizers.iter().any(|f| f == RESOURCES_FINALIZER) {
-                notes.push(Note::Explained(format!(
-                    "its destination does not resolve to a known cluster, so the controller removes `{RESOURCES_FINALIZER}` first and the resources are left in place"
-                )));
+                notes.push(Note::ResourcesFinalizerRemoved);
             }
             finalizers.retain(|f| f != RESOURCES_FINALIZER);
         }
@@ -47,9 +45,7 @@ impl<'a> Planner<'a> {
             // §10: the application controller cannot resolve the destination either, so
             // it removes the remaining cascade finalizers (`/foreground`, `/background`)
             // without touching any resource.
-            notes.push(Note::Explained(
-                "its destination does not resolve to a known cluster, so the application controller removes its resources finalizer without deleting any resource".to_string(),
-            ));
+            notes.push(Note::DestinationUnresolved);
             mode = CascadeMode::None;
         }
         let mut entry = change(
@@ -126,12 +122,7 @@ impl<'a> Planner<'a> {
                     .controller_reference()
                     .filter(|r| r.group() == ARGOCD_GROUP && r.kind == "ApplicationSet")
                     .map(|r| r.name);
-                self.delete_application(
-                    &app,
-                    set.as_deref(),
-                    None,
-                    vec![Note::Explained("deleted with what the what-if deletes; the application controller still runs, so it processes the Application's finalizers".to_string())],
-                );
+                self.delete_application(&app, set.as_deref(), None, vec![Note::DeletedWithWhatIf]);
             }
         }
         self.step = 0;

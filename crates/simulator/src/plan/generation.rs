@@ -11,10 +11,11 @@ use serde_json::Value;
 
 use preflight_cluster_snapshot::SourcedObject;
 use preflight_model::argocd::ARGOCD_GROUP;
-use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object};
+use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object, ValidationError};
 
 use super::writes::{mutate_live, preserved_fields, same_application, write_ignoring};
 use super::{change, is_argo_kind, namespace_of, with_namespace, Change, Planner, SetKey, Side};
+use crate::causes::WriteFailure;
 use crate::ignore::IgnoreRules;
 use crate::outcome::{Action, EvaluationError, Note, ProgressiveSync, RollingStep};
 use crate::{apiserver, progressive};
@@ -134,11 +135,11 @@ impl<'a> Planner<'a> {
             }
         };
         // Argo CD's validation, with its messages, as `generate` states them (§8).
-        let mut invalid: BTreeMap<String, String> = BTreeMap::new();
+        let mut invalid: BTreeMap<String, ValidationError> = BTreeMap::new();
         for problem in
             preflight_generators::validate_generated(&key.1, &generated, &self.context(Side::Head))
         {
-            invalid.entry(problem.name).or_insert(problem.message);
+            invalid.entry(problem.name).or_insert(problem.reason);
         }
         // Progressive sync writes automated sync disabled (`SyncDesiredApplications`).
         let mut automated_disabled = BTreeSet::new();
@@ -174,16 +175,13 @@ impl<'a> Planner<'a> {
             let live = self.live.get(&app_key).cloned();
             if let Some(reason) = invalid.get(&name) {
                 if seen_invalid.insert(name.clone()) {
-                    let note = Note::NotWritten(reason.to_string());
+                    let note = Note::NotWritten(WriteFailure::Invalid(reason.clone()));
                     self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 }
                 continue;
             }
             if !policy.allows_update() && owned_names.contains(&name) {
-                let note = Note::Explained(format!(
-                    "not updated: policy `{}` forbids updates",
-                    policy.as_str()
-                ));
+                let note = Note::UpdateForbidden(policy);
                 self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 continue;
             }
@@ -191,10 +189,12 @@ impl<'a> Planner<'a> {
             // fails as "already owned by another controller", an error that also skips
             // this ApplicationSet's delete step.
             if let Some(first) = self.claimed.get(&app_key).filter(|first| **first != key.1) {
-                write_error = true;
-                let note = Note::NotWritten(format!(
-                    "ApplicationSet `{first}` also generates Application `{name}` in this merge and writes it first, so this write fails (already owned by another controller) and the error also skips the delete step of the ApplicationSet; Argo CD does not order the two reconciles, the plan assumes `{first}` goes first"
-                ));
+                let failure = WriteFailure::WrittenFirstBy {
+                    first: first.clone(),
+                    name: name.clone(),
+                };
+                write_error |= failure.skips_delete_step();
+                let note = Note::NotWritten(failure);
                 self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 continue;
             }
@@ -209,10 +209,9 @@ impl<'a> Planner<'a> {
                 .filter(|_| live.is_none())
                 .or_else(|| apiserver::application_schema_error(app));
             if let Some(refusal) = refusal {
-                write_error = true;
-                let note = Note::NotWritten(format!(
-                    "{refusal}; this error also skips the delete step of the ApplicationSet"
-                ));
+                let failure = WriteFailure::Refused(refusal);
+                write_error |= failure.skips_delete_step();
+                let note = Note::NotWritten(failure);
                 self.unwritten(app, &key.1, live.as_deref(), policy, note);
                 continue;
             }
@@ -236,19 +235,29 @@ impl<'a> Planner<'a> {
                             && r.name == key.1)
                     });
                     if let Some(owner) = other_owner {
-                        write_error = true;
-                        self.outcome.applications.push(change(Change { app, application_set: Some(&key.1), action: Action::Unchanged, before: Some(&live), after: None, policy, notes: vec![Note::NotWritten(format!(
-                                "Application `{name}` is already owned by {} `{}`; this error also skips the delete step of the ApplicationSet",
-                                owner.kind, owner.name
-                            ))] }, self.fleet));
+                        let failure = WriteFailure::OwnedByAnother {
+                            name: name.clone(),
+                            owner_kind: owner.kind.to_string(),
+                            owner_name: owner.name.to_string(),
+                        };
+                        write_error |= failure.skips_delete_step();
+                        self.outcome.applications.push(change(
+                            Change {
+                                app,
+                                application_set: Some(&key.1),
+                                action: Action::Unchanged,
+                                before: Some(&live),
+                                after: None,
+                                policy,
+                                notes: vec![Note::NotWritten(failure)],
+                            },
+                            self.fleet,
+                        ));
                         continue;
                     }
                     let mut notes = Vec::new();
                     if live.controller_reference().is_none() {
-                        notes.push(Note::Explained(
-                            "adopted: the live Application has no controller and is taken over"
-                                .to_string(),
-                        ));
+                        notes.push(Note::Adopted);
                     }
                     let mut after = mutate_live(&live, app, &preserved);
                     let action = if ignore.is_empty() {
@@ -302,12 +311,7 @@ impl<'a> Planner<'a> {
                 continue;
             }
             if write_error {
-                self.keep(
-                    live,
-                    &key.1,
-                    policy,
-                    Note::Explained("no longer generated but kept: a write error in the same reconcile skips the delete step".to_string()),
-                );
+                self.keep(live, &key.1, policy, Note::DeleteStepSkipped);
                 continue;
             }
             let mut notes = Vec::new();
@@ -370,9 +374,18 @@ impl<'a> Planner<'a> {
             freezes: true,
         });
         for live in owned {
-            let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy: ApplicationsSyncPolicy::default(), notes: vec![Note::Explained(format!(
-                    "frozen: the ApplicationSet fails to generate, so the controller creates, updates and deletes nothing ({message})"
-                ))] }, self.fleet);
+            let mut entry = change(
+                Change {
+                    app: live,
+                    application_set: Some(&key.1),
+                    action: Action::Unchanged,
+                    before: Some(live),
+                    after: None,
+                    policy: ApplicationsSyncPolicy::default(),
+                    notes: vec![Note::Frozen(message.clone())],
+                },
+                self.fleet,
+            );
             entry.policy = None;
             self.outcome.applications.push(entry);
         }
@@ -402,9 +415,7 @@ impl<'a> Planner<'a> {
                     before: Some(live),
                     after: None,
                     policy: ApplicationsSyncPolicy::default(),
-                    notes: vec![Note::Explained(format!(
-                        "not predicted: the plan cannot evaluate its ApplicationSet ({message})"
-                    ))],
+                    notes: vec![Note::NotPredicted(message.clone())],
                 },
                 self.fleet,
             );

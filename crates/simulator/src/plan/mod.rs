@@ -242,12 +242,7 @@ fn what_if_planner<'a>(
         if argo && key.kind == "Application" {
             let app_key = (key.namespace.clone().unwrap_or_default(), key.name.clone());
             if let Some(live) = planner.live.get(&app_key).cloned() {
-                planner.delete_application(
-                    &live,
-                    None,
-                    None,
-                    vec![Note::Explained("deleted by hand (what-if)".to_string())],
-                );
+                planner.delete_application(&live, None, None, vec![Note::DeletedByHand]);
                 continue;
             }
         }
@@ -258,10 +253,7 @@ fn what_if_planner<'a>(
                     &live,
                     Some(&key.name),
                     None,
-                    vec![Note::Explained(format!(
-                        "garbage collection deletes it with its ApplicationSet `{}`",
-                        key.name
-                    ))],
+                    vec![Note::CollectedWithApplicationSet(key.name.clone())],
                 );
             }
         }

@@ -87,15 +87,7 @@ impl Planner<'_> {
                     self.outcome.applications.push(Self::plain(entry));
                 }
                 (None, Some(live)) => {
-                    self.delete_application(
-                        &live,
-                        None,
-                        None,
-                        vec![Note::Explained(
-                            "removed from git: deleted when the Application that manages it prunes"
-                                .to_string(),
-                        )],
-                    );
+                    self.delete_application(&live, None, None, vec![Note::RemovedFromGit]);
                 }
                 (None, None) => {}
             }

@@ -56,10 +56,18 @@ impl Planner<'_> {
             .unwrap_or_default();
         if !previous.finalizers().is_empty() && !policy.allows_delete() {
             for live in &owned {
-                let mut entry = change(Change { app: live, application_set: Some(&key.1), action: Action::Unchanged, before: Some(live), after: None, policy, notes: vec![Note::Explained(format!(
-                        "the ApplicationSet is removed from git; its finalizer and policy `{}` make the controller orphan this Application instead of deleting it",
-                        policy.as_str()
-                    ))] }, self.fleet);
+                let mut entry = change(
+                    Change {
+                        app: live,
+                        application_set: Some(&key.1),
+                        action: Action::Unchanged,
+                        before: Some(live),
+                        after: None,
+                        policy,
+                        notes: vec![Note::OrphanedWithApplicationSet(policy)],
+                    },
+                    self.fleet,
+                );
                 entry.policy = Some(policy);
                 self.outcome.applications.push(entry);
             }
@@ -78,12 +86,11 @@ impl Planner<'_> {
                 live,
                 Some(&key.1),
                 Some(policy),
-                vec![Note::Explained(format!(
-                    "the ApplicationSet `{}` is removed from git and Application `{}` prunes it: {} deletes every Application it owns (its `applicationsSync` policy does not prevent this)",
-                    key.1,
-                    manager.name,
-                    if reverse { "the ApplicationSet controller" } else { "garbage collection" }
-                ))],
+                vec![Note::PrunedWithApplicationSet {
+                    application_set: key.1.clone(),
+                    manager: manager.name.clone(),
+                    reverse,
+                }],
             );
             if reverse {
                 if let Some(entry) = self.outcome.applications.last_mut() {

@@ -442,7 +442,7 @@ fn finalizer_controller_one_deletion_away() {
         "Deleting namespace `widget-system` by hand",
         "Deployment `widget-system/widget-operator`",
         "finalizer `example.com/cleanup` (inferred from RBAC)",
-        "Widget `team-a/orders` can no longer be deleted",
+        "1 object carrying it is left and can no longer be deleted (Widget `team-a/orders`), nor can namespace `team-a` that holds it",
     ] {
         assert!(message.contains(needle), "{needle} in: {message}");
     }
@@ -474,4 +474,43 @@ fn finalizer_controller_declared_with_controllers() {
         .contains("`gadgets.example.com/finalizer` (declared in --controllers)"));
     let (_, undeclared) = audit_json(&snapshot_dir);
     assert_eq!(undeclared["findings"], Value::Array(Vec::new()));
+}
+
+/// Issue 15, "rank by how many clusters and namespaces would stick": the "one deletion
+/// away" findings rank as one list, by clusters, then by the namespaces the simulated jam
+/// leaves Terminating. The controller exposure of `lab-a` and `lab-b` (operator and Widget
+/// deleted together, R-FIN-1) comes before the APIService exposure of `lab-c` (R-DISC-4),
+/// each sticking one namespace per cluster; by code alone it came after.
+#[test]
+fn one_deletion_away_findings_rank_by_clusters_then_namespaces() {
+    let dir = "tests/scenarios/audit-exposures-ranked/snapshot";
+    let (code, report) = audit_json(dir);
+    assert_eq!(code, 0);
+    let ranked: Vec<(&str, &str, Vec<&str>)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap(),
+                f["code"].as_str().unwrap(),
+                clusters(f),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("high", "controller-backend-exposed", vec!["lab-a", "lab-b"]),
+            ("high", "apiservice-backend-exposed", vec!["lab-c"]),
+        ]
+    );
+    let controller = report["findings"][0]["message"].as_str().unwrap();
+    for needle in [
+        "1 object carrying it is deleted in the same cascade and stays in deletion (Widget `widget-system/defaults`)",
+        "1 namespace then stays Terminating (`widget-system`)",
+    ] {
+        assert!(controller.contains(needle), "{needle} in: {controller}");
+    }
+    snapshot("exposures-ranked", dir);
 }

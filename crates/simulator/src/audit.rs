@@ -109,11 +109,59 @@ enum Deletion<'a> {
     NamespaceByHand(String),
 }
 
-/// What one simulated deletion does to one APIService.
+/// What one simulated deletion does to one APIService or webhook.
 struct Jam {
     /// The namespaces that stay Terminating afterwards, sorted.
     stuck_namespaces: Vec<String>,
+    /// How many other objects the deletion leaves stuck or refused.
+    stuck_objects: usize,
 }
+
+impl Jam {
+    /// What the simulated cascade left stuck on `settled`.
+    fn of(settled: &ClusterOutcome) -> Jam {
+        let mut stuck_namespaces: Vec<String> = settled
+            .namespaces
+            .iter()
+            .filter(|ns| ns.outcome == Fate::Stuck)
+            .map(|ns| ns.name.clone())
+            .collect();
+        stuck_namespaces.sort();
+        let stuck_objects = settled
+            .objects
+            .iter()
+            .filter(|o| matches!(o.outcome, Fate::Stuck | Fate::Refused))
+            .filter(|o| !(o.kind == "Namespace" && o.namespace.is_none()))
+            .count();
+        Jam {
+            stuck_namespaces,
+            stuck_objects,
+        }
+    }
+
+    fn reach(&self) -> Reach {
+        Reach {
+            stuck_namespaces: self.stuck_namespaces.len(),
+            stuck_objects: self.stuck_objects,
+        }
+    }
+}
+
+/// How far the jam of one "one deletion away" finding reaches on each of its clusters, as
+/// the simulated cascade left it: with the number of clusters, what [`rank`] orders these
+/// findings by. Clusters share a finding only when its message is the same, and the
+/// message names the namespaces that stay Terminating, so one value holds for all of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Reach {
+    /// Namespaces that stay Terminating after the deletion.
+    stuck_namespaces: usize,
+    /// Other objects that stay in deletion (or, for a controller, can no longer be deleted).
+    stuck_objects: usize,
+}
+
+/// The reach of each "one deletion away" finding, by its code and message (what a fleet
+/// finding keeps of the cluster findings it merges).
+type Reaches = BTreeMap<(FindingCode, String), Reach>;
 
 /// The fleet's standing risks. Reads every cluster of `fleet`; the result has no
 /// Applications or cluster outcomes of its own, only findings.
@@ -130,7 +178,12 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     // Applications jams, as simulated.
     let mut jams: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     let mut standing: Vec<ClusterOutcome> = Vec::new();
+    let mut reaches = Reaches::new();
     for ((cluster, _), audited) in clusters.iter().zip(audited) {
+        for (key, reach) in audited.reaches {
+            let known = reaches.entry(key).or_default();
+            *known = (*known).max(reach);
+        }
         if !audited.standing.namespaces.is_empty() || !audited.standing.objects.is_empty() {
             standing.push(audited.standing);
         }
@@ -159,20 +212,46 @@ pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     outcome
         .findings
         .extend(safety::safety_features(fleet, &argocd_namespace, &apps));
-    rank(&mut outcome.findings);
+    rank(&mut outcome.findings, &reaches);
     outcome.clusters_read = fleet.clusters.keys().cloned().collect();
     outcome.clusters_not_read = fleet.unread.keys().cloned().collect();
     outcome
 }
 
-/// Most severe first; within a severity and code, the findings that concern most
-/// clusters first, then by cluster and message.
-fn rank(findings: &mut [Finding]) {
+/// The findings that say which one deletion would jam a cluster: ranked together, by
+/// how far the jam reaches, wherever the first of them is ranked by code.
+const ONE_DELETION_AWAY: [FindingCode; 3] = [
+    FindingCode::ApiserviceBackendExposed,
+    FindingCode::WebhookBackendExposed,
+    FindingCode::ControllerBackendExposed,
+];
+
+/// One rule: most severe first; within a severity, by code — the "one deletion away"
+/// codes ([`ONE_DELETION_AWAY`]) as one, in the place of the first — then the findings
+/// that concern most clusters first; among "one deletion away" findings of as many
+/// clusters, the one whose simulated jam leaves most namespaces Terminating, then most
+/// objects stuck (`reaches`); then by code, cluster and message.
+fn rank(findings: &mut [Finding], reaches: &Reaches) {
+    let group = |code: FindingCode| {
+        if ONE_DELETION_AWAY.contains(&code) {
+            ONE_DELETION_AWAY[0]
+        } else {
+            code
+        }
+    };
+    let reach = |finding: &Finding| {
+        reaches
+            .get(&(finding.code, finding.message.clone()))
+            .copied()
+            .unwrap_or_default()
+    };
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| group(a.code).cmp(&group(b.code)))
             .then_with(|| b.clusters.len().cmp(&a.clusters.len()))
+            .then_with(|| reach(b).cmp(&reach(a)))
+            .then_with(|| a.code.cmp(&b.code))
             .then_with(|| a.cluster.cmp(&b.cluster))
             .then_with(|| a.message.cmp(&b.message))
             .then_with(|| a.clusters.cmp(&b.clusters))
@@ -187,6 +266,17 @@ struct ClusterAudit {
     standing: ClusterOutcome,
     /// (ApplicationSet namespace and name, APIService) for each simulated jam.
     jams: Vec<((String, String), String)>,
+    /// The reach of each "one deletion away" finding.
+    reaches: Reaches,
+}
+
+impl ClusterAudit {
+    /// A "one deletion away" finding and how far its jam reaches.
+    fn exposure(&mut self, finding: ClusterFinding, reach: Reach) {
+        self.reaches
+            .insert((finding.code, finding.message.clone()), reach);
+        self.findings.push(finding);
+    }
 }
 
 /// Already broken, and one deletion from a jam, on one cluster.
@@ -236,7 +326,7 @@ fn audit_cluster(
                         .push(((app.namespace.clone(), set.clone()), api.name.clone()));
                 }
             }
-            audited.findings.push(exposed(&api, &deletion, &found));
+            audited.exposure(exposed(&api, &deletion, &found), found.reach());
         }
     }
     for (webhook, unreachable) in webhooks.iter().zip(&unreachable) {
@@ -254,19 +344,19 @@ fn audit_cluster(
             |outcome| webhook_jam(outcome, cluster, webhook),
         );
         for (deletion, found) in away {
-            audited
-                .findings
-                .push(webhook_exposed(webhook, &deletion, &found));
+            audited.exposure(webhook_exposed(webhook, &deletion, &found), found.reach());
         }
     }
-    audited.findings.extend(controllers::controllers_exposed(
+    for (finding, reach) in controllers::controllers_exposed(
         fleet,
         config,
         apps,
         cluster,
         &finalizer_controllers,
         &mut simulated,
-    ));
+    ) {
+        audited.exposure(finding, reach);
+    }
     audited
 }
 
@@ -571,14 +661,7 @@ fn webhook_jam(outcome: &Outcome, cluster: &str, webhook: &WebhookBackend) -> Op
     if !deleted(&webhook.service) || deleted(&webhook.owner) {
         return None;
     }
-    let mut stuck_namespaces: Vec<String> = settled
-        .namespaces
-        .iter()
-        .filter(|ns| ns.outcome == Fate::Stuck)
-        .map(|ns| ns.name.clone())
-        .collect();
-    stuck_namespaces.sort();
-    Some(Jam { stuck_namespaces })
+    Some(Jam::of(settled))
 }
 
 /// Already broken: unavailable APIServices (with the Terminating namespaces they hold)
@@ -838,14 +921,7 @@ fn jam(outcome: &Outcome, cluster: &str, api: &str) -> Option<Jam> {
     if deleted {
         return None;
     }
-    let mut stuck_namespaces: Vec<String> = settled
-        .namespaces
-        .iter()
-        .filter(|ns| ns.outcome == Fate::Stuck)
-        .map(|ns| ns.name.clone())
-        .collect();
-    stuck_namespaces.sort();
-    Some(Jam { stuck_namespaces })
+    Some(Jam::of(settled))
 }
 
 /// The finding of one deletion that jams `api`.
@@ -1395,11 +1471,132 @@ mod tests {
                 "c",
             ),
         ];
-        rank(&mut findings);
+        rank(&mut findings, &Reaches::new());
         let order: Vec<(&str, usize)> = findings
             .iter()
             .map(|f| (f.message.as_str(), f.clusters.len()))
             .collect();
         assert_eq!(order, [("c", 1), ("z", 3), ("b", 2), ("a", 1), ("x", 1)]);
+    }
+
+    /// Issue 15, "rank by how many clusters and namespaces would stick": the "one
+    /// deletion away" findings rank as one, whatever backend they are about — first by
+    /// clusters, then by the namespaces the simulated jam leaves Terminating, then by the
+    /// objects it leaves stuck — and only then by code and message.
+    #[test]
+    fn one_deletion_away_findings_rank_by_clusters_then_stuck_namespaces() {
+        let finding = |severity, code, clusters: &[&str], message: &str| Finding {
+            severity,
+            code,
+            cluster: (clusters.len() == 1).then(|| clusters[0].to_string()),
+            clusters: clusters.iter().map(|c| c.to_string()).collect(),
+            consequences: Vec::new(),
+            message: message.to_string(),
+            remediation: Vec::new(),
+            chain: Vec::new(),
+            cycle: false,
+            root_cause: None,
+        };
+        let high = Severity::High;
+        let mut findings = vec![
+            finding(
+                high,
+                FindingCode::ApiserviceBackendExposed,
+                &["a"],
+                "api, 1 namespace",
+            ),
+            finding(
+                high,
+                FindingCode::WebhookBackendExposed,
+                &["a"],
+                "webhook, 3 namespaces",
+            ),
+            finding(
+                high,
+                FindingCode::ControllerBackendExposed,
+                &["a", "b"],
+                "controller, 2 clusters",
+            ),
+            finding(
+                high,
+                FindingCode::ApiserviceBackendExposed,
+                &["b"],
+                "api, 1 namespace, 4 objects",
+            ),
+            finding(
+                high,
+                FindingCode::ObjectStuckNow,
+                &["a", "b", "c"],
+                "already stuck",
+            ),
+            finding(
+                high,
+                FindingCode::WebhookUnavailableNow,
+                &["a", "b", "c"],
+                "already broken",
+            ),
+            finding(
+                Severity::Warning,
+                FindingCode::ControllerBackendExposed,
+                &["a", "b", "c"],
+                "warning",
+            ),
+            finding(
+                Severity::Warning,
+                FindingCode::RenameExposure,
+                &["a", "b", "c", "d"],
+                "rename",
+            ),
+        ];
+        let reach = |stuck_namespaces, stuck_objects| Reach {
+            stuck_namespaces,
+            stuck_objects,
+        };
+        let reaches: Reaches = [
+            (
+                (FindingCode::ApiserviceBackendExposed, "api, 1 namespace"),
+                reach(1, 0),
+            ),
+            (
+                (FindingCode::WebhookBackendExposed, "webhook, 3 namespaces"),
+                reach(3, 0),
+            ),
+            (
+                (
+                    FindingCode::ControllerBackendExposed,
+                    "controller, 2 clusters",
+                ),
+                reach(1, 1),
+            ),
+            (
+                (
+                    FindingCode::ApiserviceBackendExposed,
+                    "api, 1 namespace, 4 objects",
+                ),
+                reach(1, 4),
+            ),
+            (
+                (FindingCode::ControllerBackendExposed, "warning"),
+                reach(0, 1),
+            ),
+        ]
+        .into_iter()
+        .map(|((code, message), reach)| ((code, message.to_string()), reach))
+        .collect();
+        rank(&mut findings, &reaches);
+        let order: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "already stuck",
+                "controller, 2 clusters",
+                "webhook, 3 namespaces",
+                "api, 1 namespace, 4 objects",
+                "api, 1 namespace",
+                "already broken",
+                "warning",
+                "rename",
+            ]
+        );
     }
 }

@@ -418,9 +418,49 @@ fn rud_incident_safety_features_inventory() {
         "`preserveResourcesOnDeletion` on none",
         "`Delete=confirm` or `Prune=confirm` on none",
         "no unlimited `syncPolicy.retry` (`limit: -1`) on 3 (`kube-contour`, `kube-log`, `kube-metrics-ns`)",
+        // The negative of `safety_features_count_the_sync_options_of_single_objects`: no
+        // managed object carries a sync option.
+        "`Delete=confirm` or `Prune=confirm` (deleting the object waits for approval) on none, `Delete=false` (deleting the Application leaves the object) on none, `Prune=false` (a sync does not prune the object, but deleting the Application still deletes it) on none",
     ] {
         assert!(message.contains(needle), "{needle} in: {message}");
     }
+}
+
+/// Sync options on single objects (their `argocd.argoproj.io/sync-options` annotation,
+/// a comma-separated list, entries trimmed: gitops-engine `GetAnnotationCSVs`) count in
+/// the inventory, on the objects the Applications manage: `Prune=confirm` on namespace
+/// `kube-contour` (`controller/state.go` `isObjRequiresDeletionConfirmation` reads the
+/// object's option before the Application's), `Delete=false` on namespace `kube-log`
+/// (`controller/appcontroller.go` `shouldBeDeleted`) and `Prune=false` on its ConfigMap
+/// (gitops-engine `pruneObject`; it does not keep the object from the Application's
+/// deletion). `Delete=confirm` on the unmanaged `payments` objects and `Delete=true` on
+/// `kube-metrics` are not counted.
+#[test]
+fn safety_features_count_the_sync_options_of_single_objects() {
+    let dir = "tests/scenarios/audit-object-sync-options/snapshot";
+    let (_, report) = audit_json(dir);
+    let inventory = findings(&report, "safety-features");
+    assert_eq!(inventory.len(), 1);
+    assert_eq!(clusters(inventory[0]), ALL_THREE);
+    let message = inventory[0]["message"].as_str().unwrap();
+    for needle in [
+        "`Delete=confirm` or `Prune=confirm` on none;",
+        "on the objects their Applications manage (annotation `argocd.argoproj.io/sync-options`)",
+        "`Delete=confirm` or `Prune=confirm` (deleting the object waits for approval) on 3 objects (`kube-contour` 3, namespace `kube-contour`)",
+        "`Delete=false` (deleting the Application leaves the object) on 3 objects (`kube-log` 3, namespace `kube-log`)",
+        "`Prune=false` (a sync does not prune the object, but deleting the Application still deletes it) on 3 objects (`kube-log` 3)",
+    ] {
+        assert!(message.contains(needle), "{needle} in: {message}");
+    }
+    assert!(
+        !message.contains("payments"),
+        "unmanaged objects: {message}"
+    );
+    assert!(
+        !message.contains("kube-metrics`"),
+        "`Delete=true`: {message}"
+    );
+    snapshot("object-sync-options", dir);
 }
 
 /// One deletion from a jam for a finalizer-removing controller (R-FIN-1, k8s rulebook §6):

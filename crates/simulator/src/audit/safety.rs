@@ -18,14 +18,29 @@
 //!   Without it `autoSync` gives the sync Argo CD's default `Retry{Limit: 5}` (or the
 //!   limit set), and once that operation has failed `alreadyAttemptedSync` keeps the
 //!   revision from being synced again, so the Application stays failed.
+//!
+//! The same options on single objects count too: the annotation
+//! `argocd.argoproj.io/sync-options` (a comma-separated list, entries trimmed:
+//! gitops-engine `pkg/sync/resource/annotations.go` `GetAnnotationCSVs`) on the live
+//! objects the Applications manage (tracked as the plan finds them, [`LiveApp::managed`]):
+//! - `Delete=confirm` or `Prune=confirm`: the object's own first `Delete=` / `Prune=`
+//!   entry (`GetAnnotationOptionValue`) wins over the Application's, and either set to
+//!   `confirm` makes the deletion wait for approval (`controller/state.go`
+//!   `isObjRequiresDeletionConfirmation`);
+//! - `Delete=false`: deleting the Application leaves the object
+//!   (`controller/appcontroller.go` `shouldBeDeleted`, `HasAnnotationOption` with
+//!   `SyncOptionDisableDeletion`);
+//! - `Prune=false`: a sync does not prune the object (gitops-engine
+//!   `pkg/sync/sync_context.go` `pruneObject`, "ignored (no prune)"), but deleting the
+//!   Application still deletes it: `shouldBeDeleted` does not read it.
 
 use std::collections::BTreeSet;
 
 use preflight_cluster_snapshot::Fleet;
-use preflight_model::argocd::{sync_options, ARGOCD_GROUP};
+use preflight_model::argocd::{sync_options, ARGOCD_GROUP, SYNC_OPTIONS_ANNOTATION};
 use preflight_model::Object;
 
-use super::{deleting_policy, quoted, LiveApp};
+use super::{count_of, deleting_policy, quoted, LiveApp};
 use crate::outcome::{Finding, FindingCode, Severity};
 
 /// What one ApplicationSet where the guards matter uses.
@@ -36,9 +51,97 @@ struct Guards<'s> {
     reverse_deletion: bool,
     /// The template retries failed syncs without limit (`syncPolicy.retry.limit` < 0).
     retry: bool,
+    /// What the objects its Applications manage carry in their own sync options.
+    objects: ObjectGuards,
 }
 
-fn guards_of(set: &Object) -> Guards<'_> {
+/// The per-object sync options of one object, as Argo CD reads its annotation.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ObjectOptions {
+    /// `Delete=confirm` or `Prune=confirm`: its deletion waits for approval.
+    confirm: bool,
+    /// `Delete=false`: deleting the Application leaves it.
+    keep_on_delete: bool,
+    /// `Prune=false`: a sync does not prune it.
+    no_prune: bool,
+}
+
+impl ObjectOptions {
+    /// Reads the value of `argocd.argoproj.io/sync-options`.
+    fn of(annotation: &str) -> ObjectOptions {
+        // `GetAnnotationOptionValue`: the first entry that starts with `<option>=`.
+        let value = |option: &str| {
+            sync_options(annotation).find_map(|entry| entry.strip_prefix(option)?.strip_prefix('='))
+        };
+        // `HasAnnotationOption`: any entry equal to the option.
+        let has = |entry: &str| sync_options(annotation).any(|e| e == entry);
+        ObjectOptions {
+            confirm: value("Delete") == Some("confirm") || value("Prune") == Some("confirm"),
+            keep_on_delete: has("Delete=false"),
+            no_prune: has("Prune=false"),
+        }
+    }
+}
+
+/// The objects (per cluster) that carry each per-object guard, with the names of the
+/// namespaces among them.
+#[derive(Default)]
+struct ObjectGuards {
+    confirm: Counted,
+    keep_on_delete: Counted,
+    no_prune: Counted,
+}
+
+#[derive(Default)]
+struct Counted {
+    objects: usize,
+    namespaces: BTreeSet<String>,
+}
+
+impl Counted {
+    fn add(&mut self, object: &Object) {
+        self.objects += 1;
+        if object.group().is_empty() && object.kind() == "Namespace" {
+            self.namespaces.insert(object.name().to_string());
+        }
+    }
+}
+
+/// The per-object guards on what `apps` manage, each object once per cluster.
+fn object_guards(fleet: &Fleet, apps: &[&LiveApp]) -> ObjectGuards {
+    let mut guards = ObjectGuards::default();
+    let mut seen = BTreeSet::new();
+    for app in apps {
+        let Some(cluster) = app.cluster.as_deref() else {
+            continue;
+        };
+        let Some(snapshot) = fleet.cluster(cluster) else {
+            continue;
+        };
+        for key in &app.managed {
+            if !seen.insert((cluster, key)) {
+                continue;
+            }
+            let Some(object) = snapshot.get(key) else {
+                continue;
+            };
+            let options =
+                ObjectOptions::of(object.annotation(SYNC_OPTIONS_ANNOTATION).unwrap_or(""));
+            if options.confirm {
+                guards.confirm.add(object);
+            }
+            if options.keep_on_delete {
+                guards.keep_on_delete.add(object);
+            }
+            if options.no_prune {
+                guards.no_prune.add(object);
+            }
+        }
+    }
+    guards
+}
+
+fn guards_of<'s>(set: &'s Object, objects: ObjectGuards) -> Guards<'s> {
     let template_sync = |field: &str| {
         set.value_at(&["spec", "template", "spec", "syncPolicy", field])
             .cloned()
@@ -59,6 +162,7 @@ fn guards_of(set: &Object) -> Guards<'_> {
         reverse_deletion: set.str_at(&["spec", "strategy", "deletionOrder"]) == Some("Reverse"),
         // Read as the plan reads an Application's retry policy (issue 13).
         retry: !crate::causes::SyncRetry::of(template_sync("retry").as_ref()).gives_up(),
+        objects,
     }
 }
 
@@ -92,7 +196,7 @@ pub(super) fn safety_features(
             continue;
         }
         clusters.extend(reaching.iter().filter_map(|app| app.cluster.clone()));
-        where_it_matters.push(guards_of(set));
+        where_it_matters.push(guards_of(set, object_guards(fleet, &reaching)));
     }
     if where_it_matters.is_empty() {
         return None;
@@ -126,6 +230,40 @@ pub(super) fn safety_features(
             quoted(without_retry.iter().copied())
         )
     };
+    let on_objects = |counted: fn(&ObjectGuards) -> &Counted| -> String {
+        let users: Vec<String> = where_it_matters
+            .iter()
+            .filter(|g| counted(&g.objects).objects > 0)
+            .map(|g| format!("`{}` {}", g.name, counted(&g.objects).objects))
+            .collect();
+        if users.is_empty() {
+            return "none".to_string();
+        }
+        let total: usize = where_it_matters
+            .iter()
+            .map(|g| counted(&g.objects).objects)
+            .sum();
+        let namespaces: BTreeSet<&str> = where_it_matters
+            .iter()
+            .flat_map(|g| counted(&g.objects).namespaces.iter().map(String::as_str))
+            .collect();
+        let namespaces = match namespaces.len() {
+            0 => String::new(),
+            1 => format!(", namespace {}", quoted(namespaces.into_iter())),
+            _ => format!(", namespaces {}", quoted(namespaces.into_iter())),
+        };
+        format!(
+            "{} ({}{namespaces})",
+            count_of(total, "object", "objects"),
+            users.join(", ")
+        )
+    };
+    let per_object = format!(
+        "on the objects their Applications manage (annotation `{SYNC_OPTIONS_ANNOTATION}`), `Delete=confirm` or `Prune=confirm` (deleting the object waits for approval) on {}, `Delete=false` (deleting the Application leaves the object) on {}, `Prune=false` (a sync does not prune the object, but deleting the Application still deletes it) on {}",
+        on_objects(|o| &o.confirm),
+        on_objects(|o| &o.keep_on_delete),
+        on_objects(|o| &o.no_prune),
+    );
     let clusters: Vec<String> = clusters.into_iter().collect();
     Some(Finding {
         severity: Severity::Info,
@@ -137,7 +275,7 @@ pub(super) fn safety_features(
         clusters,
         consequences: Vec::new(),
         message: format!(
-            "Safety features of the {total} ApplicationSet{} whose Applications delete namespaces with them: `preserveResourcesOnDeletion` on {}; `Delete=confirm` or `Prune=confirm` on {}; `strategy.deletionOrder: Reverse` on {}; {retry}",
+            "Safety features of the {total} ApplicationSet{} whose Applications delete namespaces with them: `preserveResourcesOnDeletion` on {}; `Delete=confirm` or `Prune=confirm` on {}; `strategy.deletionOrder: Reverse` on {}; {per_object}; {retry}",
             if total == 1 { "" } else { "s" },
             in_use(|g| g.preserve),
             in_use(|g| g.confirm),
@@ -152,4 +290,43 @@ pub(super) fn safety_features(
         cycle: false,
         root_cause: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Argo CD reads the annotation as a comma-separated list with entries trimmed
+    /// (gitops-engine `GetAnnotationCSVs`); `isObjRequiresDeletionConfirmation` takes the
+    /// first `Delete=` / `Prune=` entry (`GetAnnotationOptionValue`), `shouldBeDeleted`
+    /// and `pruneObject` any entry equal to `Delete=false` / `Prune=false`
+    /// (`HasAnnotationOption`).
+    #[test]
+    fn per_object_sync_options_as_argo_cd_reads_the_annotation() {
+        let options = |text: &str| ObjectOptions::of(text);
+        let none = ObjectOptions::default();
+        assert_eq!(
+            options("Delete=confirm"),
+            ObjectOptions {
+                confirm: true,
+                ..ObjectOptions::default()
+            }
+        );
+        assert!(options(" ServerSideApply=true , Prune=confirm ").confirm);
+        assert_eq!(
+            options("Prune=false,Delete=false"),
+            ObjectOptions {
+                confirm: false,
+                keep_on_delete: true,
+                no_prune: true,
+            }
+        );
+        // Negatives: other values, other options, the first entry wins.
+        assert_eq!(options(""), none);
+        assert_eq!(options("Delete=true"), none);
+        assert_eq!(options("Delete=confirmed,Prune=true"), none);
+        assert_eq!(options("NoDelete=confirm,PruneLast=true"), none);
+        assert!(!options("Delete=true,Delete=confirm").confirm);
+        assert!(options("Delete=true,Delete=false").keep_on_delete);
+    }
 }

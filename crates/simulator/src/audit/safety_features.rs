@@ -1,7 +1,8 @@
-//! The safety-features inventory of `audit` (issue 15): for the ApplicationSets where a
-//! deletion would reach namespaces — their policy deletes Applications, and their live
-//! Applications carry the resources finalizer and manage namespaces — which of Argo CD's
-//! guards are in use. One `info` finding for the fleet, never one per object.
+//! `safety-features`: the inventory of Argo CD's deletion guards (issue 15). For the
+//! ApplicationSets where a deletion would reach namespaces — their policy deletes
+//! Applications, and their live Applications carry the resources finalizer and manage
+//! namespaces — which of Argo CD's guards are in use. One `info` finding for the fleet,
+//! never one per object.
 //!
 //! What each guard does, in Argo CD's terms (appset rulebook §9.8–§10;
 //! `controller/state.go` `isObjRequiresDeletionConfirmation`,
@@ -40,7 +41,7 @@ use preflight_cluster_snapshot::Fleet;
 use preflight_model::argocd::{sync_options, ARGOCD_GROUP, SYNC_OPTIONS_ANNOTATION};
 use preflight_model::Object;
 
-use super::{count_of, deleting_policy, quoted, LiveApp};
+use super::{count_of, deleting_policy, quoted, FleetFacts, LiveApp};
 use crate::outcome::{Finding, FindingCode, Severity};
 
 /// What one ApplicationSet where the guards matter uses.
@@ -167,11 +168,13 @@ fn guards_of<'s>(set: &'s Object, objects: ObjectGuards) -> Guards<'s> {
 }
 
 /// The inventory, or nothing when no ApplicationSet's deletions reach namespaces.
-pub(super) fn safety_features(
-    fleet: &Fleet,
-    argocd_namespace: &str,
-    apps: &[LiveApp],
-) -> Option<Finding> {
+pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
+    inventory(facts.fleet, facts.argocd_namespace, facts.apps)
+        .into_iter()
+        .collect()
+}
+
+fn inventory(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp]) -> Option<Finding> {
     let argocd = fleet.argocd()?;
     let mut where_it_matters: Vec<Guards> = Vec::new();
     let mut clusters: BTreeSet<String> = BTreeSet::new();

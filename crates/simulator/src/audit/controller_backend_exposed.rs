@@ -1,22 +1,20 @@
-//! One deletion from a jam, for finalizer-removing controllers (issue 15): for every
-//! workload that removes a third-party finalizer from objects of the cluster, each
-//! Application that manages the workload or its namespace is deleted in a [`what_if`]
-//! (or, when none does, the namespace by hand). When the cascade deletes the controller,
+//! `controller-backend-exposed`, one deletion from a jam for finalizer-removing
+//! controllers (issue 15): for every workload that removes a third-party finalizer from
+//! objects of the cluster, each Application that manages the workload or its namespace is
+//! deleted in a `what_if` (or, when none does, the namespace by hand). When the cascade deletes the controller,
 //! the objects carrying its finalizer either go in the same cascade and stay in deletion
 //! (their namespaces Terminating), or stay behind and can no longer be deleted (R-FIN-1,
 //! k8s rulebook §6 and §14.2). Nothing is inferred that the cascade did not simulate.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use preflight_cluster_snapshot::Fleet;
 use preflight_model::ObjectKey;
 
-use super::{count_of, one_deletion_away, quoted, Deletion, LiveApp, Reach, NAMES_SHOWN};
+use super::{count_of, quoted, ClusterFacts, Deletion, Exposure, Reach, NAMES_SHOWN};
 use crate::cascade::FinalizerController;
 use crate::causes::describe;
 use crate::findings::{ClusterFinding, Step};
 use crate::outcome::{Fate, FindingCode, Outcome, Severity};
-use crate::plan::PlanConfig;
 
 /// What deleting one thing does to one finalizer's controller and its objects.
 struct ControllerJam {
@@ -204,36 +202,24 @@ fn controller_exposed(
     }
 }
 
-/// The controller exposures of one cluster, each with how far its jam reaches;
-/// `simulated` caches the what-if of each Application across the audit's checks.
-pub(super) fn controllers_exposed(
-    fleet: &Fleet,
-    config: &PlanConfig,
-    apps: &[LiveApp],
-    cluster: &str,
-    controllers: &[FinalizerController],
-    simulated: &mut BTreeMap<ObjectKey, Outcome>,
-) -> Vec<(ClusterFinding, Reach)> {
-    let mut findings = Vec::new();
-    for controller in controllers {
+/// The controller exposures of one cluster, each with how far its jam reaches.
+pub(super) fn find(facts: &ClusterFacts) -> Vec<Exposure> {
+    let cluster = facts.cluster;
+    let mut exposures = Vec::new();
+    for controller in &facts.finalizer_controllers {
         let namespace = controller.workload.namespace.clone().unwrap_or_default();
-        let away = one_deletion_away(
-            fleet,
-            config,
-            apps,
-            cluster,
+        let away = facts.one_deletion_away(
             (
                 &controller.workload,
                 &ObjectKey::namespace_object(&namespace),
             ),
-            simulated,
             |outcome| controller_jam(outcome, cluster, controller),
         );
-        findings.extend(
-            away.into_iter().map(|(deletion, jam)| {
-                (controller_exposed(controller, &deletion, &jam), jam.reach())
-            }),
-        );
+        exposures.extend(away.into_iter().map(|(deletion, jam)| Exposure {
+            finding: controller_exposed(controller, &deletion, &jam),
+            reach: jam.reach(),
+            jam: None,
+        }));
     }
-    findings
+    exposures
 }

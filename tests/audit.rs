@@ -463,6 +463,22 @@ fn safety_features_count_the_sync_options_of_single_objects() {
     snapshot("object-sync-options", dir);
 }
 
+/// A namespace whose own sync options say `Delete=false` stays when its Application is
+/// deleted (`controller/appcontroller.go` `shouldBeDeleted`), so a rename does not take
+/// it: `kube-log`, whose only namespace carries it, is not rename-exposed, while
+/// `kube-contour` (`Prune=confirm`: the deletion waits for approval, then goes) still is.
+#[test]
+fn rename_exposure_leaves_out_namespaces_marked_delete_false() {
+    let (_, report) = audit_json("tests/scenarios/audit-object-sync-options/snapshot");
+    let exposed: Vec<&str> = findings(&report, "rename-exposure")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(exposed.len(), 2, "{exposed:#?}");
+    assert!(exposed[0].starts_with("ApplicationSet `kube-contour` "));
+    assert!(exposed[1].starts_with("ApplicationSet `kube-metrics-ns` "));
+}
+
 /// One deletion from a jam for a finalizer-removing controller (R-FIN-1, k8s rulebook §6):
 /// the operator that removes `example.com/cleanup` (found from RBAC) lives in a namespace
 /// nothing manages; deleting that namespace by hand, simulated with the cascade, deletes

@@ -592,7 +592,8 @@ gitops-engine `GetAnnotationCSVs`): deleting it waits for approval
 `Delete=false`: deleting its Application leaves it (`controller/appcontroller.go`
 `shouldBeDeleted`). ConfigMap `kube-log/fluent-bit` carries `Prune=false`: a sync does not
 prune it (gitops-engine `pruneObject`), but deleting the Application still deletes it.
-Negatives: namespace `payments` and Deployment `payments/payments-api` carry
+A rename therefore no longer takes namespace `kube-log`, so `kube-log` is not
+rename-exposed. Negatives: namespace `payments` and Deployment `payments/payments-api` carry
 `Delete=confirm` but no Application manages them, and Namespace `kube-metrics` carries
 `Delete=true`, which guards nothing; none of them is counted.
 """,

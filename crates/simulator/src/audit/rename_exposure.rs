@@ -1,12 +1,14 @@
 //! `rename-exposure`: ApplicationSets whose policy deletes Applications, whose live
-//! Applications carry the resources finalizer and manage namespaces, or a backend the
-//! simulation found jamming (`FleetFacts::jams`): a template rename deletes them with
-//! those objects, as in the talk (appset rulebook §11.1, R-ARGO-1). The remediation lists
-//! the safe alternatives.
+//! Applications carry the resources finalizer and manage namespaces (not those whose own
+//! sync options say `Delete=false`: they stay), or a backend the simulation found jamming
+//! (`FleetFacts::jams`): a template rename deletes them with those objects, as in the talk
+//! (appset rulebook §11.1, R-ARGO-1). The remediation lists the safe alternatives.
 
-use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
+use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION};
+use preflight_model::ObjectKey;
 use std::collections::BTreeSet;
 
+use super::safety_features::ObjectOptions;
 use super::{count_of, deleting_policy, quoted, FleetFacts, SYNC_OPTIONS_DELETE_FALSE};
 use crate::outcome::{Finding, FindingCode, Severity};
 
@@ -44,10 +46,19 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
             let Some(cluster) = app.cluster.as_deref() else {
                 continue;
             };
+            // A namespace that carries `Delete=false` stays when its Application is
+            // deleted (`controller/appcontroller.go` `shouldBeDeleted`).
+            let snapshot = fleet.cluster(cluster);
+            let kept = |key: &ObjectKey| {
+                snapshot
+                    .and_then(|snapshot| snapshot.get(key))
+                    .and_then(|object| object.annotation(SYNC_OPTIONS_ANNOTATION))
+                    .is_some_and(|options| ObjectOptions::of(options).keep_on_delete)
+            };
             let managed_namespaces: Vec<&str> = app
                 .managed
                 .iter()
-                .filter(|k| k.group.is_empty() && k.kind == "Namespace")
+                .filter(|k| k.group.is_empty() && k.kind == "Namespace" && !kept(k))
                 .map(|k| k.name.as_str())
                 .collect();
             namespaces.extend(managed_namespaces.iter().map(|n| n.to_string()));

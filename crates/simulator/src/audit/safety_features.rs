@@ -58,18 +58,18 @@ struct Guards<'s> {
 
 /// The per-object sync options of one object, as Argo CD reads its annotation.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct ObjectOptions {
+pub(super) struct ObjectOptions {
     /// `Delete=confirm` or `Prune=confirm`: its deletion waits for approval.
     confirm: bool,
     /// `Delete=false`: deleting the Application leaves it.
-    keep_on_delete: bool,
+    pub(super) keep_on_delete: bool,
     /// `Prune=false`: a sync does not prune it.
     no_prune: bool,
 }
 
 impl ObjectOptions {
     /// Reads the value of `argocd.argoproj.io/sync-options`.
-    fn of(annotation: &str) -> ObjectOptions {
+    pub(super) fn of(annotation: &str) -> ObjectOptions {
         // `GetAnnotationOptionValue`: the first entry that starts with `<option>=`.
         let value = |option: &str| {
             sync_options(annotation).find_map(|entry| entry.strip_prefix(option)?.strip_prefix('='))

@@ -418,9 +418,65 @@ fn rud_incident_safety_features_inventory() {
         "`preserveResourcesOnDeletion` on none",
         "`Delete=confirm` or `Prune=confirm` on none",
         "no unlimited `syncPolicy.retry` (`limit: -1`) on 3 (`kube-contour`, `kube-log`, `kube-metrics-ns`)",
+        // The negative of `safety_features_count_the_sync_options_of_single_objects`: no
+        // managed object carries a sync option.
+        "`Delete=confirm` or `Prune=confirm` (deleting the object waits for approval) on none, `Delete=false` (deleting the Application leaves the object) on none, `Prune=false` (a sync does not prune the object, but deleting the Application still deletes it) on none",
     ] {
         assert!(message.contains(needle), "{needle} in: {message}");
     }
+}
+
+/// Sync options on single objects (their `argocd.argoproj.io/sync-options` annotation,
+/// a comma-separated list, entries trimmed: gitops-engine `GetAnnotationCSVs`) count in
+/// the inventory, on the objects the Applications manage: `Prune=confirm` on namespace
+/// `kube-contour` (`controller/state.go` `isObjRequiresDeletionConfirmation` reads the
+/// object's option before the Application's), `Delete=false` on namespace `kube-log`
+/// (`controller/appcontroller.go` `shouldBeDeleted`) and `Prune=false` on its ConfigMap
+/// (gitops-engine `pruneObject`; it does not keep the object from the Application's
+/// deletion). `Delete=confirm` on the unmanaged `payments` objects and `Delete=true` on
+/// `kube-metrics` are not counted.
+#[test]
+fn safety_features_count_the_sync_options_of_single_objects() {
+    let dir = "tests/scenarios/audit-object-sync-options/snapshot";
+    let (_, report) = audit_json(dir);
+    let inventory = findings(&report, "safety-features");
+    assert_eq!(inventory.len(), 1);
+    assert_eq!(clusters(inventory[0]), ALL_THREE);
+    let message = inventory[0]["message"].as_str().unwrap();
+    for needle in [
+        "`Delete=confirm` or `Prune=confirm` on none;",
+        "on the objects their Applications manage (annotation `argocd.argoproj.io/sync-options`)",
+        "`Delete=confirm` or `Prune=confirm` (deleting the object waits for approval) on 3 objects (`kube-contour` 3, namespace `kube-contour`)",
+        "`Delete=false` (deleting the Application leaves the object) on 3 objects (`kube-log` 3, namespace `kube-log`)",
+        "`Prune=false` (a sync does not prune the object, but deleting the Application still deletes it) on 3 objects (`kube-log` 3)",
+    ] {
+        assert!(message.contains(needle), "{needle} in: {message}");
+    }
+    assert!(
+        !message.contains("payments"),
+        "unmanaged objects: {message}"
+    );
+    assert!(
+        !message.contains("kube-metrics`"),
+        "`Delete=true`: {message}"
+    );
+    snapshot("object-sync-options", dir);
+}
+
+/// A namespace whose own sync options say `Delete=false` stays when its Application is
+/// deleted (`controller/appcontroller.go` `shouldBeDeleted`), so a rename does not take
+/// it: `kube-log`, whose only namespace carries it, is not rename-exposed, while
+/// `kube-contour` (`Prune=confirm`: the deletion waits for approval, then goes) still is.
+#[test]
+fn rename_exposure_leaves_out_namespaces_marked_delete_false() {
+    let (_, report) = audit_json("tests/scenarios/audit-object-sync-options/snapshot");
+    let exposed: Vec<&str> = findings(&report, "rename-exposure")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(exposed.len(), 2, "{exposed:#?}");
+    assert!(exposed[0].starts_with("ApplicationSet `kube-contour` "));
+    assert!(exposed[1].starts_with("ApplicationSet `kube-metrics-ns` "));
 }
 
 /// One deletion from a jam for a finalizer-removing controller (R-FIN-1, k8s rulebook §6):
@@ -442,7 +498,7 @@ fn finalizer_controller_one_deletion_away() {
         "Deleting namespace `widget-system` by hand",
         "Deployment `widget-system/widget-operator`",
         "finalizer `example.com/cleanup` (inferred from RBAC)",
-        "Widget `team-a/orders` can no longer be deleted",
+        "1 object carrying it is left and can no longer be deleted (Widget `team-a/orders`), nor can namespace `team-a` that holds it",
     ] {
         assert!(message.contains(needle), "{needle} in: {message}");
     }
@@ -474,4 +530,43 @@ fn finalizer_controller_declared_with_controllers() {
         .contains("`gadgets.example.com/finalizer` (declared in --controllers)"));
     let (_, undeclared) = audit_json(&snapshot_dir);
     assert_eq!(undeclared["findings"], Value::Array(Vec::new()));
+}
+
+/// Issue 15, "rank by how many clusters and namespaces would stick": the "one deletion
+/// away" findings rank as one list, by clusters, then by the namespaces the simulated jam
+/// leaves Terminating. The controller exposure of `lab-a` and `lab-b` (operator and Widget
+/// deleted together, R-FIN-1) comes before the APIService exposure of `lab-c` (R-DISC-4),
+/// each sticking one namespace per cluster; by code alone it came after.
+#[test]
+fn one_deletion_away_findings_rank_by_clusters_then_namespaces() {
+    let dir = "tests/scenarios/audit-exposures-ranked/snapshot";
+    let (code, report) = audit_json(dir);
+    assert_eq!(code, 0);
+    let ranked: Vec<(&str, &str, Vec<&str>)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap(),
+                f["code"].as_str().unwrap(),
+                clusters(f),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("high", "controller-backend-exposed", vec!["lab-a", "lab-b"]),
+            ("high", "apiservice-backend-exposed", vec!["lab-c"]),
+        ]
+    );
+    let controller = report["findings"][0]["message"].as_str().unwrap();
+    for needle in [
+        "1 object carrying it is deleted in the same cascade and stays in deletion (Widget `widget-system/defaults`)",
+        "1 namespace then stays Terminating (`widget-system`)",
+    ] {
+        assert!(controller.contains(needle), "{needle} in: {controller}");
+    }
+    snapshot("exposures-ranked", dir);
 }

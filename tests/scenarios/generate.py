@@ -338,12 +338,15 @@ def capture_record(cluster, unavailable):
 
 def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer=True,
              drop_from_head=(), live_revision_drift=None, head_override=None,
-             manager=None, drop_from_both=(), captured_unavailable=None, clusters=None):
+             manager=None, drop_from_both=(), captured_unavailable=None, clusters=None,
+             sync_options=None):
     """`manager`: None, "prune" or "no-prune": a live Application that tracks the live
     ApplicationSets (annotation tracking) and syncs automatically, with or without prune.
     `drop_from_both`: ApplicationSets that are live but in neither revision.
     `captured_unavailable`: cluster -> group/versions a `capture.json` in its folder
-    records as stale."""
+    records as stale.
+    `sync_options`: (kind, namespace, name) -> the value of the object's
+    `argocd.argoproj.io/sync-options` annotation, on every cluster."""
     base_kwargs = base_kwargs or {}
     head_kwargs = head_kwargs or {}
     clusters = clusters or CLUSTERS
@@ -386,7 +389,13 @@ def scenario(name, readme, *, base_kwargs=None, head_kwargs=None, live_finalizer
     write_documents(os.path.join(root, "snapshot", "in-cluster", "argocd", "applicationsets.yaml"), live_sets)
     write_yaml_list(os.path.join(root, "snapshot", "in-cluster", "argocd", "applications.json"), apps)
     for cluster, _ in clusters:
-        write_documents(os.path.join(root, "snapshot", cluster, "objects.yaml"), cluster_objects(cluster))
+        objects = cluster_objects(cluster)
+        for obj in objects:
+            m = obj["metadata"]
+            value = (sync_options or {}).get((obj["kind"], m.get("namespace"), m["name"]))
+            if value is not None:
+                m.setdefault("annotations", {})["argocd.argoproj.io/sync-options"] = value
+        write_documents(os.path.join(root, "snapshot", cluster, "objects.yaml"), objects)
     for cluster, unavailable in (captured_unavailable or {}).items():
         with open(os.path.join(root, "snapshot", cluster, "capture.json"), "w") as f:
             json.dump(capture_record(cluster, unavailable), f, indent=2, sort_keys=True)
@@ -568,6 +577,34 @@ finishes deleting and nothing is reported about the replacements.
 """,
         head_override={"kube-log": {"old_names": False, "retry": {"limit": -1}}},
         captured_unavailable={"e1-k8s-lab-a": ["metrics.k8s.io/v1beta1"]},
+    )
+
+    scenario(
+        "audit-object-sync-options",
+        """
+# audit-object-sync-options
+
+`audit` input: rud-incident with Argo CD's sync options set on single objects, in their
+`argocd.argoproj.io/sync-options` annotation (issue 15, the `safety-features` inventory).
+Namespace `kube-contour` carries ` ServerSideApply=true, Prune=confirm` (entries trimmed,
+gitops-engine `GetAnnotationCSVs`): deleting it waits for approval
+(`controller/state.go` `isObjRequiresDeletionConfirmation`). Namespace `kube-log` carries
+`Delete=false`: deleting its Application leaves it (`controller/appcontroller.go`
+`shouldBeDeleted`). ConfigMap `kube-log/fluent-bit` carries `Prune=false`: a sync does not
+prune it (gitops-engine `pruneObject`), but deleting the Application still deletes it.
+A rename therefore no longer takes namespace `kube-log`, so `kube-log` is not
+rename-exposed. Negatives: namespace `payments` and Deployment `payments/payments-api` carry
+`Delete=confirm` but no Application manages them, and Namespace `kube-metrics` carries
+`Delete=true`, which guards nothing; none of them is counted.
+""",
+        sync_options={
+            ("Namespace", None, "kube-contour"): " ServerSideApply=true, Prune=confirm",
+            ("Namespace", None, "kube-log"): "Delete=false",
+            ("ConfigMap", "kube-log", "fluent-bit"): "Prune=false",
+            ("Namespace", None, "payments"): "Delete=confirm",
+            ("Deployment", "payments", "payments-api"): "Delete=confirm",
+            ("Namespace", None, "kube-metrics"): "Delete=true",
+        },
     )
 
 

@@ -1,22 +1,20 @@
-//! One deletion from a jam, for finalizer-removing controllers (issue 15): for every
-//! workload that removes a third-party finalizer from objects of the cluster, each
-//! Application that manages the workload or its namespace is deleted in a [`what_if`]
-//! (or, when none does, the namespace by hand). When the cascade deletes the controller,
+//! `controller-backend-exposed`, one deletion from a jam for finalizer-removing
+//! controllers (issue 15): for every workload that removes a third-party finalizer from
+//! objects of the cluster, each Application that manages the workload or its namespace is
+//! deleted in a `what_if` (or, when none does, the namespace by hand). When the cascade deletes the controller,
 //! the objects carrying its finalizer either go in the same cascade and stay in deletion
 //! (their namespaces Terminating), or stay behind and can no longer be deleted (R-FIN-1,
 //! k8s rulebook §6 and §14.2). Nothing is inferred that the cascade did not simulate.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
-use preflight_cluster_snapshot::Fleet;
 use preflight_model::ObjectKey;
 
-use super::{one_deletion_away, quoted, Deletion, LiveApp, NAMES_SHOWN};
+use super::{count_of, quoted, ClusterFacts, Deletion, Exposure, Reach, NAMES_SHOWN};
 use crate::cascade::FinalizerController;
 use crate::causes::describe;
 use crate::findings::{ClusterFinding, Step};
 use crate::outcome::{Fate, FindingCode, Outcome, Severity};
-use crate::plan::PlanConfig;
 
 /// What deleting one thing does to one finalizer's controller and its objects.
 struct ControllerJam {
@@ -26,6 +24,28 @@ struct ControllerJam {
     left: Vec<ObjectKey>,
     /// Namespaces that stay Terminating afterwards, sorted.
     stuck_namespaces: Vec<String>,
+}
+
+impl ControllerJam {
+    /// The namespaces holding the objects left behind, sorted: each would stay
+    /// Terminating if deleted, its content waiting for the finalizer (R-FIN-1).
+    fn namespaces_holding_left(&self) -> Vec<&str> {
+        let held: BTreeSet<&str> = self
+            .left
+            .iter()
+            .filter_map(|key| key.namespace.as_deref())
+            .collect();
+        held.into_iter().collect()
+    }
+
+    /// As the audit ranks it: the namespaces the cascade leaves Terminating, then the
+    /// objects carrying the finalizer that stay in deletion or can no longer be deleted.
+    fn reach(&self) -> Reach {
+        Reach {
+            stuck_namespaces: self.stuck_namespaces.len(),
+            stuck_objects: self.stuck.len() + self.left.len(),
+        }
+    }
 }
 
 fn fate_of(outcome: &Outcome, cluster: &str, key: &ObjectKey) -> Option<Fate> {
@@ -104,25 +124,50 @@ fn controller_exposed(
     let mut consequences = Vec::new();
     if !jam.stuck.is_empty() {
         consequences.push(format!(
-            "{} {} deleted in the same cascade and {} in deletion",
-            listed(&jam.stuck),
+            "{} carrying it {} deleted in the same cascade and {} in deletion ({})",
+            count_of(jam.stuck.len(), "object", "objects"),
             if jam.stuck.len() == 1 { "is" } else { "are" },
             if jam.stuck.len() == 1 {
                 "stays"
             } else {
                 "stay"
             },
+            listed(&jam.stuck),
         ));
     }
     if !jam.stuck_namespaces.is_empty() {
         consequences.push(format!(
-            "namespaces then stuck Terminating: {}",
+            "{} then {} Terminating ({})",
+            count_of(jam.stuck_namespaces.len(), "namespace", "namespaces"),
+            if jam.stuck_namespaces.len() == 1 {
+                "stays"
+            } else {
+                "stay"
+            },
             quoted(jam.stuck_namespaces.iter().map(String::as_str))
         ));
     }
     if !jam.left.is_empty() {
+        let holding = jam.namespaces_holding_left();
+        let holding = if holding.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", nor can {} {} that {} {}",
+                if holding.len() == 1 {
+                    "namespace"
+                } else {
+                    "namespaces"
+                },
+                quoted(holding.iter().copied()),
+                if holding.len() == 1 { "holds" } else { "hold" },
+                if jam.left.len() == 1 { "it" } else { "them" }
+            )
+        };
         consequences.push(format!(
-            "{} can no longer be deleted (a deletion would wait for the finalizer forever)",
+            "{} carrying it {} left and can no longer be deleted ({}){holding}: a deletion would wait for the finalizer forever",
+            count_of(jam.left.len(), "object", "objects"),
+            if jam.left.len() == 1 { "is" } else { "are" },
             listed(&jam.left)
         ));
     }
@@ -157,35 +202,24 @@ fn controller_exposed(
     }
 }
 
-/// The controller exposures of one cluster; `simulated` caches the what-if of each
-/// Application across the audit's checks.
-pub(super) fn controllers_exposed(
-    fleet: &Fleet,
-    config: &PlanConfig,
-    apps: &[LiveApp],
-    cluster: &str,
-    controllers: &[FinalizerController],
-    simulated: &mut BTreeMap<ObjectKey, Outcome>,
-) -> Vec<ClusterFinding> {
-    let mut findings = Vec::new();
-    for controller in controllers {
+/// The controller exposures of one cluster, each with how far its jam reaches.
+pub(super) fn find(facts: &ClusterFacts) -> Vec<Exposure> {
+    let cluster = facts.cluster;
+    let mut exposures = Vec::new();
+    for controller in &facts.finalizer_controllers {
         let namespace = controller.workload.namespace.clone().unwrap_or_default();
-        let away = one_deletion_away(
-            fleet,
-            config,
-            apps,
-            cluster,
+        let away = facts.one_deletion_away(
             (
                 &controller.workload,
                 &ObjectKey::namespace_object(&namespace),
             ),
-            simulated,
             |outcome| controller_jam(outcome, cluster, controller),
         );
-        findings.extend(
-            away.into_iter()
-                .map(|(deletion, jam)| controller_exposed(controller, &deletion, &jam)),
-        );
+        exposures.extend(away.into_iter().map(|(deletion, jam)| Exposure {
+            finding: controller_exposed(controller, &deletion, &jam),
+            reach: jam.reach(),
+            jam: None,
+        }));
     }
-    findings
+    exposures
 }

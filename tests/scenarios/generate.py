@@ -595,7 +595,9 @@ prune it (gitops-engine `pruneObject`), but deleting the Application still delet
 A rename therefore no longer takes namespace `kube-log`, so `kube-log` is not
 rename-exposed. Negatives: namespace `payments` and Deployment `payments/payments-api` carry
 `Delete=confirm` but no Application manages them, and Namespace `kube-metrics` carries
-`Delete=true`, which guards nothing; none of them is counted.
+`Delete=true,Delete=false`, which guards nothing: Argo CD 3.4 and later take the first
+`Delete=` entry (`GetAnnotationOptionValue`), so it is deleted and stays rename-exposed;
+none of them is counted.
 """,
         sync_options={
             ("Namespace", None, "kube-contour"): " ServerSideApply=true, Prune=confirm",
@@ -603,7 +605,7 @@ rename-exposed. Negatives: namespace `payments` and Deployment `payments/payment
             ("ConfigMap", "kube-log", "fluent-bit"): "Prune=false",
             ("Namespace", None, "payments"): "Delete=confirm",
             ("Deployment", "payments", "payments-api"): "Delete=confirm",
-            ("Namespace", None, "kube-metrics"): "Delete=true",
+            ("Namespace", None, "kube-metrics"): "Delete=true,Delete=false",
         },
     )
 

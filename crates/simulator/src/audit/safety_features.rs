@@ -74,12 +74,13 @@ impl ObjectOptions {
         let value = |option: &str| {
             sync_options(annotation).find_map(|entry| entry.strip_prefix(option)?.strip_prefix('='))
         };
-        // `HasAnnotationOption`: any entry equal to the option.
-        let has = |entry: &str| sync_options(annotation).any(|e| e == entry);
+        // Argo CD 3.4 and later read `Delete=false` and `Prune=false` the same way
+        // (`shouldBeDeleted` in controller/appcontroller.go, `isPruningDisabled` in
+        // gitops-engine's sync_context.go); before, any entry equal to them counted.
         ObjectOptions {
             confirm: value("Delete") == Some("confirm") || value("Prune") == Some("confirm"),
-            keep_on_delete: has("Delete=false"),
-            no_prune: has("Prune=false"),
+            keep_on_delete: value("Delete") == Some("false"),
+            no_prune: value("Prune") == Some("false"),
         }
     }
 }
@@ -301,9 +302,9 @@ mod tests {
 
     /// Argo CD reads the annotation as a comma-separated list with entries trimmed
     /// (gitops-engine `GetAnnotationCSVs`); `isObjRequiresDeletionConfirmation` takes the
-    /// first `Delete=` / `Prune=` entry (`GetAnnotationOptionValue`), `shouldBeDeleted`
-    /// and `pruneObject` any entry equal to `Delete=false` / `Prune=false`
-    /// (`HasAnnotationOption`).
+    /// first `Delete=` / `Prune=` entry (`GetAnnotationOptionValue`), and so do
+    /// `shouldBeDeleted` (controller/appcontroller.go) and `isPruningDisabled`
+    /// (gitops-engine sync_context.go) for `Delete=false` / `Prune=false` in v3.5.1.
     #[test]
     fn per_object_sync_options_as_argo_cd_reads_the_annotation() {
         let options = |text: &str| ObjectOptions::of(text);
@@ -330,6 +331,8 @@ mod tests {
         assert_eq!(options("Delete=confirmed,Prune=true"), none);
         assert_eq!(options("NoDelete=confirm,PruneLast=true"), none);
         assert!(!options("Delete=true,Delete=confirm").confirm);
-        assert!(options("Delete=true,Delete=false").keep_on_delete);
+        assert!(!options("Delete=true,Delete=false").keep_on_delete);
+        assert!(options("Delete=false,Delete=true").keep_on_delete);
+        assert!(!options("Prune=true,Prune=false").no_prune);
     }
 }

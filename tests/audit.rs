@@ -414,7 +414,7 @@ fn rud_incident_safety_features_inventory() {
     assert_eq!(clusters(inventory[0]), ALL_THREE);
     let message = inventory[0]["message"].as_str().unwrap();
     for needle in [
-        "the 3 ApplicationSets whose Applications delete namespaces",
+        "the 3 ApplicationSets whose Applications manage namespaces and delete what they manage",
         "`preserveResourcesOnDeletion` on none",
         "`Delete=confirm` or `Prune=confirm` on none",
         "no unlimited `syncPolicy.retry` (`limit: -1`) on 3 (`kube-contour`, `kube-log`, `kube-metrics-ns`)",

@@ -4,13 +4,11 @@
 //! (`FleetFacts::jams`): a template rename deletes them with those objects, as in the talk
 //! (appset rulebook §11.1, R-ARGO-1). The remediation lists the safe alternatives.
 
-use preflight_model::argocd::{
-    sync_options, ARGOCD_GROUP, RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION,
-};
+use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::ObjectKey;
 use std::collections::BTreeSet;
 
-use super::safety_features::ObjectOptions;
+use super::safety_features::kept_on_delete;
 use super::{count_of, deleting_policy, quoted, FleetFacts, SYNC_OPTIONS_DELETE_FALSE};
 use crate::outcome::{Finding, FindingCode, Severity};
 
@@ -48,23 +46,7 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
             let Some(cluster) = app.cluster.as_deref() else {
                 continue;
             };
-            // A namespace whose sync options say `Delete=false` stays when its
-            // Application is deleted; without a `Delete=` entry of its own, the
-            // Application's `syncPolicy.syncOptions` decide (`shouldBeDeleted` in
-            // controller/appcontroller.go, Argo CD 3.4 and later).
-            let snapshot = fleet.cluster(cluster);
-            let app_options = app
-                .object
-                .string_list(&["spec", "syncPolicy", "syncOptions"])
-                .join(",");
-            let kept = |key: &ObjectKey| {
-                let own = snapshot
-                    .and_then(|snapshot| snapshot.get(key))
-                    .and_then(|object| object.annotation(SYNC_OPTIONS_ANNOTATION))
-                    .unwrap_or("");
-                let has_own = sync_options(own).any(|entry| entry.starts_with("Delete="));
-                ObjectOptions::of(if has_own { own } else { &app_options }).keep_on_delete
-            };
+            let kept = |key: &ObjectKey| kept_on_delete(fleet, app, key);
             let managed_namespaces: Vec<&str> = app
                 .managed
                 .iter()

@@ -39,7 +39,7 @@ use std::collections::BTreeSet;
 
 use preflight_cluster_snapshot::Fleet;
 use preflight_model::argocd::{sync_options, ARGOCD_GROUP, SYNC_OPTIONS_ANNOTATION};
-use preflight_model::Object;
+use preflight_model::{Object, ObjectKey};
 
 use super::{count_of, deleting_policy, quoted, FleetFacts, LiveApp};
 use crate::outcome::{Finding, FindingCode, Severity};
@@ -83,6 +83,28 @@ impl ObjectOptions {
             no_prune: value("Prune") == Some("false"),
         }
     }
+}
+
+/// Whether deleting `app` leaves its object `key` in place because the object's sync
+/// options, or without a `Delete=` entry of their own the Application's
+/// `syncPolicy.syncOptions`, say `Delete=false` (`shouldBeDeleted` in
+/// controller/appcontroller.go, Argo CD 3.4 and later).
+pub(super) fn kept_on_delete(fleet: &Fleet, app: &LiveApp, key: &ObjectKey) -> bool {
+    let own = app
+        .cluster
+        .as_deref()
+        .and_then(|cluster| fleet.cluster(cluster))
+        .and_then(|snapshot| snapshot.get(key))
+        .and_then(|object| object.annotation(SYNC_OPTIONS_ANNOTATION))
+        .unwrap_or("");
+    if sync_options(own).any(|entry| entry.starts_with("Delete=")) {
+        return ObjectOptions::of(own).keep_on_delete;
+    }
+    let application = app
+        .object
+        .string_list(&["spec", "syncPolicy", "syncOptions"])
+        .join(",");
+    ObjectOptions::of(&application).keep_on_delete
 }
 
 /// The objects (per cluster) that carry each per-object guard, with the names of the
@@ -279,7 +301,7 @@ fn inventory(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp]) -> Option<
         clusters,
         consequences: Vec::new(),
         message: format!(
-            "Safety features of the {total} ApplicationSet{} whose Applications delete namespaces with them: `preserveResourcesOnDeletion` on {}; `Delete=confirm` or `Prune=confirm` on {}; `strategy.deletionOrder: Reverse` on {}; {per_object}; {retry}",
+            "Safety features of the {total} ApplicationSet{} whose Applications manage namespaces and delete what they manage with them: `preserveResourcesOnDeletion` on {}; `Delete=confirm` or `Prune=confirm` on {}; `strategy.deletionOrder: Reverse` on {}; {per_object}; {retry}",
             if total == 1 { "" } else { "s" },
             in_use(|g| g.preserve),
             in_use(|g| g.confirm),

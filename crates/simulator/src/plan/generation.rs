@@ -13,7 +13,9 @@ use preflight_cluster_snapshot::SourcedObject;
 use preflight_model::argocd::ARGOCD_GROUP;
 use preflight_model::{ApplicationsSyncPolicy, CascadeMode, Object, ValidationError};
 
-use super::writes::{mutate_live, preserved_fields, same_application, write_ignoring};
+use super::writes::{
+    mutate_live, preserved_fields, same_application, with_live_status, write_ignoring,
+};
 use super::{change, is_argo_kind, namespace_of, with_namespace, Change, Planner, SetKey, Side};
 use crate::causes::WriteFailure;
 use crate::ignore::IgnoreRules;
@@ -264,9 +266,11 @@ impl<'a> Planner<'a> {
                         if same_application(&live, &after) {
                             Action::Unchanged
                         } else {
+                            after = with_live_status(after, &live);
                             Action::Update
                         }
                     } else {
+                        after = with_live_status(after, &live);
                         match write_ignoring(&live, &after, &ignore, &name) {
                             None => {
                                 after = live.clone().into_owned();

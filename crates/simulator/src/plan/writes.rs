@@ -26,7 +26,20 @@ pub(super) fn mutate_live(
     generated: &Object,
     preserved: &(Vec<String>, Vec<String>),
 ) -> Object {
-    let mut after = live.clone();
+    // The live object but its spec, which the generated one replaces, and its status,
+    // which the controller does not write (the caller adds it back where it shows,
+    // `with_live_status`): copying a fleet's worth of live Applications only to find
+    // most of them unchanged was most of planning's work.
+    let mut after = match live.raw() {
+        Value::Object(fields) if !live.is_slim() => Object::from_value(Value::Object(
+            fields
+                .iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "spec" | "status"))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+        )),
+        _ => live.clone(),
+    };
     let generated_annotations = generated.annotations();
     let live_annotations = live.annotations();
     let mut annotations: BTreeMap<String, String> = generated_annotations;
@@ -77,6 +90,17 @@ pub(super) fn mutate_live(
         .as_object_mut()
         .expect("objects are maps")
         .insert("spec".to_string(), spec);
+    after
+}
+
+/// `after`, as [`mutate_live`] made it from `live`, with the live status: what the
+/// Application is once written (the status is not the controller's to write).
+pub(super) fn with_live_status(mut after: Object, live: &Object) -> Object {
+    if let (Some(status), Some(fields)) =
+        (live.value_at(&["status"]), after.raw_mut().as_object_mut())
+    {
+        fields.insert("status".to_string(), status.clone());
+    }
     after
 }
 

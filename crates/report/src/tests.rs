@@ -4,9 +4,9 @@
 
 use preflight_model::ApplicationsSyncPolicy;
 use preflight_outcome::{
-    Action, ApiServiceOutcome, ApplicationChange, ClusterOutcome, Destination, Drift,
-    EvaluationError, Fate, Finding, FindingCode, NamespaceCondition, NamespaceOutcome, Note,
-    ObjectOutcome, ObjectReason, Outcome, Severity,
+    Action, ApiServiceOutcome, ApplicationChange, AvailabilityReason, ClusterOutcome, Destination,
+    Drift, DriftCause, EvaluationError, Fate, Finding, FindingCode, NamespaceCondition,
+    NamespaceOutcome, Note, ObjectOutcome, ObjectReason, Outcome, Severity,
 };
 use serde_json::{json, Value};
 
@@ -189,8 +189,10 @@ fn metrics_api_service() -> ApiServiceOutcome {
         group_version: "metrics.k8s.io/v1beta1".to_string(),
         service: "kube-metrics/metrics-server".to_string(),
         available: false,
-        reason: "ServiceNotFound".to_string(),
-        message: "service/metrics-server in \"kube-metrics\" is not present".to_string(),
+        condition: AvailabilityReason::Condition {
+            reason: "ServiceNotFound".to_string(),
+            message: "service/metrics-server in \"kube-metrics\" is not present".to_string(),
+        },
     }
 }
 
@@ -404,9 +406,9 @@ fn incident() -> Outcome {
         drift: vec![Drift {
             application_set: "logging".to_string(),
             namespace: "argocd".to_string(),
-            message:
-                "live `spec.template.spec.source.targetRevision` is `v2.1.0`, base has `v2.0.0`"
-                    .to_string(),
+            cause: DriftCause::SpecDiffers {
+                fields: vec!["spec.template".to_string()],
+            },
         }],
         application_sets: Vec::new(),
         clusters_read: vec![
@@ -947,7 +949,10 @@ fn progressive_sync_and_application_set_facts_are_rendered_in_every_format() {
             namespace: "argocd".to_string(),
             name: "web".to_string(),
             fate: preflight_outcome::ApplicationSetFate::Refused {
-                errors: vec!["spec.template.spec.project: Required value".to_string()],
+                errors: vec![preflight_model::FieldError::new(
+                    "spec.template.spec.project",
+                    "Required value",
+                )],
                 live: true,
             },
         });

@@ -172,8 +172,6 @@ pub enum Note {
     DeletedWithWhatIf,
     /// `what-if`: garbage collection deletes it with its ApplicationSet, deleted by hand.
     CollectedWithApplicationSet(String),
-    /// Free text no stage reads (the report's own tests use it).
-    Explained(String),
 }
 
 impl fmt::Display for Note {
@@ -244,7 +242,6 @@ impl fmt::Display for Note {
                 f,
                 "garbage collection deletes it with its ApplicationSet `{set}`"
             ),
-            Note::Explained(text) => f.write_str(text),
         }
     }
 }

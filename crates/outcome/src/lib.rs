@@ -19,7 +19,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use preflight_model::argocd::RESOURCES_FINALIZER;
-use preflight_model::ApplicationsSyncPolicy;
+use preflight_model::{ApplicationsSyncPolicy, FieldError};
 
 use crate::causes::{
     stuck_sentence, ApplicationHold, DeleteCause, Refusal, StuckCause, WriteFailure,
@@ -172,8 +172,6 @@ pub enum Note {
     DeletedWithWhatIf,
     /// `what-if`: garbage collection deletes it with its ApplicationSet, deleted by hand.
     CollectedWithApplicationSet(String),
-    /// Free text no stage reads (the report's own tests use it).
-    Explained(String),
 }
 
 impl fmt::Display for Note {
@@ -244,7 +242,6 @@ impl fmt::Display for Note {
                 f,
                 "garbage collection deletes it with its ApplicationSet `{set}`"
             ),
-            Note::Explained(text) => f.write_str(text),
         }
     }
 }
@@ -475,8 +472,54 @@ pub struct ApiServiceOutcome {
     pub service: String,
     /// Whether it is available after the change.
     pub available: bool,
-    pub reason: String,
-    pub message: String,
+    /// Why, serialized as the condition's `reason` and `message`.
+    #[serde(flatten)]
+    pub condition: AvailabilityReason,
+}
+
+/// Why an APIService is available or not, as its `Available` condition says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AvailabilityReason {
+    /// The condition as Kubernetes writes it: the availability controller's reason and
+    /// message (R-APISVC-1), or the APIService's own status in the snapshot.
+    Condition { reason: String, message: String },
+    /// Discovery of its group/version was recorded failing when the cluster was captured
+    /// (`capture.json`) and nothing in the snapshot explains it (issue 11, R-DISC-5): the
+    /// error `capture` recorded, in client-go's words.
+    UnavailableAtCapture { discovery_error: String },
+}
+
+impl AvailabilityReason {
+    /// The condition's `reason`.
+    pub fn reason(&self) -> &str {
+        match self {
+            AvailabilityReason::Condition { reason, .. } => reason,
+            AvailabilityReason::UnavailableAtCapture { .. } => "UnavailableAtCapture",
+        }
+    }
+}
+
+/// The condition's `message`.
+impl fmt::Display for AvailabilityReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AvailabilityReason::Condition { message, .. } => f.write_str(message),
+            AvailabilityReason::UnavailableAtCapture { discovery_error } => write!(
+                f,
+                "its discovery failed when the cluster was captured: {discovery_error}"
+            ),
+        }
+    }
+}
+
+impl Serialize for AvailabilityReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut condition = serializer.serialize_struct("AvailabilityReason", 2)?;
+        condition.serialize_field("reason", self.reason())?;
+        condition.serialize_field("message", &self.to_string())?;
+        condition.end()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
@@ -707,8 +750,52 @@ pub struct EvaluationError {
 pub struct Drift {
     pub application_set: String,
     pub namespace: String,
-    /// Human-readable description of the difference.
-    pub message: String,
+    /// How it differs; serialized as its sentence under the name `message`.
+    #[serde(rename = "message")]
+    pub cause: DriftCause,
+}
+
+/// How a live ApplicationSet differs from the base revision.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DriftCause {
+    /// Live and in head, but not in the base revision.
+    NotInBase,
+    /// The live spec differs from the base revision's in these fields, as paths from the
+    /// ApplicationSet (`spec.generators`), sorted.
+    SpecDiffers { fields: Vec<String> },
+}
+
+impl fmt::Display for DriftCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DriftCause::NotInBase => {
+                f.write_str("the live ApplicationSet is not in the base revision")
+            }
+            DriftCause::SpecDiffers { fields } => write!(
+                f,
+                "the live spec differs from the base revision in {}; merging applies that difference too",
+                fields
+                    .iter()
+                    .map(|field| format!("`{field}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+impl Serialize for DriftCause {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// The API server's field errors, serialized as it words each one.
+fn field_errors_as_text<S: Serializer>(
+    errors: &[FieldError],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(errors.iter().map(ToString::to_string))
 }
 
 /// What the merge does to one ApplicationSet object (not to its Applications).
@@ -767,8 +854,9 @@ pub enum ApplicationSetFate {
     /// The API server refuses head's manifest (it breaks the CRD schema): it is never
     /// applied, and the live ApplicationSet, if any, stays as it is.
     Refused {
-        /// The API server's field errors.
-        errors: Vec<String>,
+        /// The API server's field errors (path and problem), in its order.
+        #[serde(serialize_with = "field_errors_as_text")]
+        errors: Vec<FieldError>,
         /// Whether a live ApplicationSet keeps running in its place.
         live: bool,
     },
@@ -904,5 +992,92 @@ mod tests {
         let mut sorted = sentences.clone();
         sorted.sort();
         assert_eq!(sentences, sorted);
+    }
+
+    /// Drift says which fields differ; the JSON report keeps the sentence under
+    /// `message`.
+    #[test]
+    fn drift_words_its_fields() {
+        assert_eq!(
+            DriftCause::NotInBase.to_string(),
+            "the live ApplicationSet is not in the base revision"
+        );
+        let drift = Drift {
+            application_set: "web".to_string(),
+            namespace: "argocd".to_string(),
+            cause: DriftCause::SpecDiffers {
+                fields: vec!["spec.generators".to_string(), "spec.template".to_string()],
+            },
+        };
+        let sentence = "the live spec differs from the base revision in `spec.generators`, `spec.template`; merging applies that difference too";
+        assert_eq!(drift.cause.to_string(), sentence);
+        assert_eq!(
+            serde_json::to_value(&drift).unwrap(),
+            serde_json::json!({"applicationSet": "web", "namespace": "argocd", "message": sentence})
+        );
+    }
+
+    /// A refused ApplicationSet carries the API server's field errors; each is worded
+    /// `path: problem` and serialized that way.
+    #[test]
+    fn a_refused_application_set_words_its_field_errors() {
+        let fate = ApplicationSetFate::Refused {
+            errors: vec![
+                FieldError::new("spec.template.spec.project", "Required value"),
+                FieldError::new(
+                    "spec.syncPolicy.applicationsSync",
+                    "Unsupported value: \"upsert\"",
+                ),
+            ],
+            live: false,
+        };
+        assert_eq!(
+            serde_json::to_value(&fate).unwrap(),
+            serde_json::json!({
+                "kind": "refused",
+                "errors": [
+                    "spec.template.spec.project: Required value",
+                    "spec.syncPolicy.applicationsSync: Unsupported value: \"upsert\"",
+                ],
+                "live": false,
+            })
+        );
+    }
+
+    /// An APIService's condition: Kubernetes' own reason and message as they are, and
+    /// the discovery error `capture` recorded worded as ours.
+    #[test]
+    fn availability_reasons_word_the_condition() {
+        let written = AvailabilityReason::Condition {
+            reason: "ServiceNotFound".to_string(),
+            message: "service/metrics-server in \"kube-metrics\" is not present".to_string(),
+        };
+        assert_eq!(written.reason(), "ServiceNotFound");
+        assert_eq!(
+            written.to_string(),
+            "service/metrics-server in \"kube-metrics\" is not present"
+        );
+        let captured = AvailabilityReason::UnavailableAtCapture {
+            discovery_error: "stale GroupVersion discovery: metrics.k8s.io/v1beta1".to_string(),
+        };
+        assert_eq!(captured.reason(), "UnavailableAtCapture");
+        assert_eq!(
+            captured.to_string(),
+            "its discovery failed when the cluster was captured: stale GroupVersion discovery: metrics.k8s.io/v1beta1"
+        );
+        let outcome = ApiServiceOutcome {
+            name: "v1beta1.metrics.k8s.io".to_string(),
+            group_version: "metrics.k8s.io/v1beta1".to_string(),
+            service: "kube-metrics/metrics-server".to_string(),
+            available: false,
+            condition: captured,
+        };
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(json["reason"], "UnavailableAtCapture");
+        assert_eq!(
+            json["message"],
+            "its discovery failed when the cluster was captured: stale GroupVersion discovery: metrics.k8s.io/v1beta1"
+        );
+        assert!(json.get("condition").is_none());
     }
 }

@@ -16,7 +16,11 @@ pub(crate) fn describe(change: &ApplicationSetChange) -> String {
         ),
         ApplicationSetFate::Refused { errors, live } => format!(
             "the API server refuses head's manifest ({}), so it is never applied: {}",
-            errors.join("; "),
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
             if *live {
                 "the live ApplicationSet stays as it is, and the plan shows what the controller does with it"
             } else {

@@ -422,7 +422,7 @@ struct ApiServiceJson<'a> {
     /// `True` or `False`, as the APIService's `Available` condition says it.
     available: &'static str,
     reason: &'a str,
-    message: &'a str,
+    message: String,
 }
 
 impl<'a> ApiServiceJson<'a> {
@@ -436,8 +436,8 @@ impl<'a> ApiServiceJson<'a> {
             } else {
                 "False"
             },
-            reason: &api_service.reason,
-            message: &api_service.message,
+            reason: api_service.condition.reason(),
+            message: api_service.condition.to_string(),
         }
     }
 }
@@ -496,7 +496,7 @@ impl<'a> ErrorJson<'a> {
 struct DriftJson<'a> {
     application_set: &'a str,
     namespace: &'a str,
-    message: &'a str,
+    message: String,
 }
 
 impl<'a> DriftJson<'a> {
@@ -504,7 +504,7 @@ impl<'a> DriftJson<'a> {
         DriftJson {
             application_set: &drift.application_set,
             namespace: &drift.namespace,
-            message: &drift.message,
+            message: drift.cause.to_string(),
         }
     }
 }
@@ -521,8 +521,8 @@ struct ApplicationSetJson<'a> {
     /// Why it is not pruned: `not-live`, `no-manager`, `manager-missing`, `manual-sync`,
     /// `prune-disabled`, `prune-false`, `prune-confirm`.
     reason: Option<&'static str>,
-    /// For `refused`: the API server's field errors.
-    errors: &'a [String],
+    /// For `refused`: the API server's field errors, as it words them.
+    errors: Vec<String>,
     /// For `unknown-fields-pruned`: the fields the API server drops (absent otherwise).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     unknown_fields: &'a [String],
@@ -549,8 +549,10 @@ impl<'a> ApplicationSetJson<'a> {
             }
         };
         let errors = match &change.fate {
-            ApplicationSetFate::Refused { errors, .. } => errors.as_slice(),
-            _ => &[],
+            ApplicationSetFate::Refused { errors, .. } => {
+                errors.iter().map(ToString::to_string).collect()
+            }
+            _ => Vec::new(),
         };
         let unknown_fields = match &change.fate {
             ApplicationSetFate::UnknownFieldsPruned { fields } => fields.as_slice(),

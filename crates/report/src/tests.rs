@@ -2,11 +2,12 @@
 //! Applications replaced with cascade, `kube-metrics` deleted, every deleted namespace
 //! stuck on discovery), and one where nothing goes wrong.
 
-use preflight_model::ApplicationsSyncPolicy;
+use preflight_model::{ApplicationsSyncPolicy, ObjectKey};
+use preflight_outcome::causes::{DeleteCause, FinalizerBlocker, NamespaceBlocker, StuckCause};
 use preflight_outcome::{
-    Action, ApiServiceOutcome, ApplicationChange, ClusterOutcome, Destination, Drift,
-    EvaluationError, Fate, Finding, FindingCode, NamespaceCondition, NamespaceOutcome, Note,
-    ObjectOutcome, ObjectReason, Outcome, Severity,
+    Action, ApiServiceOutcome, ApplicationChange, AvailabilityReason, ClusterOutcome, Destination,
+    Drift, DriftCause, EvaluationError, Fate, Finding, FindingCode, NamespaceCondition,
+    NamespaceOutcome, Note, ObjectOutcome, ObjectReason, Outcome, Severity,
 };
 use serde_json::{json, Value};
 
@@ -156,7 +157,7 @@ fn stuck_namespace(name: &str, deleted_by: &str) -> NamespaceOutcome {
         name: name.to_string(),
         outcome: Fate::Stuck,
         conditions: discovery_failure(),
-        reason: free_text(&format!("Application `{deleted_by}` deleted with cascade")),
+        reason: cascade(deleted_by),
     }
 }
 
@@ -166,7 +167,7 @@ fn object(
     namespace: Option<&str>,
     name: &str,
     outcome: Fate,
-    reason: &str,
+    reason: ObjectReason,
 ) -> ObjectOutcome {
     ObjectOutcome {
         api_version: api_version.to_string(),
@@ -174,13 +175,20 @@ fn object(
         namespace: namespace.map(str::to_string),
         name: name.to_string(),
         outcome,
-        reason: free_text(reason),
+        reason,
     }
 }
 
-/// A reason worded by hand: the renderers show whatever `Display` gives.
-fn free_text(text: &str) -> ObjectReason {
-    ObjectReason::Note(Note::Explained(text.to_string()))
+/// Deleted by Argo CD as a resource of `application`.
+fn cascade(application: &str) -> ObjectReason {
+    ObjectReason::Deleted(DeleteCause::Application(application.to_string()))
+}
+
+/// A namespace that stays because discovery of `metrics.k8s.io/v1beta1` fails.
+fn discovery_fails() -> ObjectReason {
+    ObjectReason::Stuck(vec![StuckCause::Namespace(NamespaceBlocker::Discovery(
+        vec!["metrics.k8s.io/v1beta1".to_string()],
+    ))])
 }
 
 fn metrics_api_service() -> ApiServiceOutcome {
@@ -189,8 +197,10 @@ fn metrics_api_service() -> ApiServiceOutcome {
         group_version: "metrics.k8s.io/v1beta1".to_string(),
         service: "kube-metrics/metrics-server".to_string(),
         available: false,
-        reason: "ServiceNotFound".to_string(),
-        message: "service/metrics-server in \"kube-metrics\" is not present".to_string(),
+        condition: AvailabilityReason::Condition {
+            reason: "ServiceNotFound".to_string(),
+            message: "service/metrics-server in \"kube-metrics\" is not present".to_string(),
+        },
     }
 }
 
@@ -245,8 +255,8 @@ fn incident() -> Outcome {
     updated.cascade = true;
     updated.before = Some(live(manifest(&updated.name, LAB_B, "logging", "v2.0.0")));
     updated.after = Some(manifest(&updated.name, LAB_B, "logging", "v2.1.0"));
-    updated.notes = vec![Note::Explained(
-        "targetRevision `v2.1.0` | comes from live drift".to_string(),
+    updated.notes = vec![Note::Frozen(
+        "template: logging:1:34: executing \"logging\" at <.revision | semver>: error calling semver".to_string(),
     )];
     applications.push(updated);
     let mut plain = application("argocd-self", None, Action::Unchanged);
@@ -271,7 +281,7 @@ fn incident() -> Outcome {
                     None,
                     "kube-metrics",
                     Fate::Stuck,
-                    "API discovery fails for metrics.k8s.io/v1beta1",
+                    discovery_fails(),
                 ),
                 object(
                     "v1",
@@ -279,7 +289,7 @@ fn incident() -> Outcome {
                     None,
                     "logging",
                     Fate::Stuck,
-                    "API discovery fails for metrics.k8s.io/v1beta1",
+                    discovery_fails(),
                 ),
                 object(
                     "apps/v1",
@@ -287,7 +297,7 @@ fn incident() -> Outcome {
                     Some("kube-metrics"),
                     "metrics-server",
                     Fate::Deleted,
-                    &format!("Application `{metrics_a}` deleted with cascade"),
+                    cascade(&metrics_a),
                 ),
                 object(
                     "v1",
@@ -295,7 +305,7 @@ fn incident() -> Outcome {
                     Some("kube-metrics"),
                     "metrics-server",
                     Fate::Deleted,
-                    &format!("Application `{metrics_a}` deleted with cascade"),
+                    cascade(&metrics_a),
                 ),
                 object(
                     "apps/v1",
@@ -303,7 +313,7 @@ fn incident() -> Outcome {
                     Some("logging"),
                     "fluent-bit",
                     Fate::Deleted,
-                    &format!("Application `{logging_a}` deleted with cascade"),
+                    cascade(&logging_a),
                 ),
                 object(
                     "example.com/v1",
@@ -311,7 +321,18 @@ fn incident() -> Outcome {
                     Some("logging"),
                     "fluent|bit",
                     Fate::Stuck,
-                    "finalizer `example.com/cleanup` waits for its controller, deleted in the same cascade",
+                    ObjectReason::Stuck(vec![StuckCause::Finalizer {
+                        finalizer: "example.com/cleanup".to_string(),
+                        blocker: FinalizerBlocker::ControllerDeleted {
+                            workloads: vec![ObjectKey::new(
+                                "apps",
+                                "Deployment",
+                                Some("logging"),
+                                "pipeline-controller",
+                            )],
+                            how: "inferred from RBAC",
+                        },
+                    }]),
                 ),
             ],
             namespaces: vec![
@@ -330,7 +351,7 @@ fn incident() -> Outcome {
                     None,
                     "kube-metrics",
                     Fate::Stuck,
-                    "API discovery fails for metrics.k8s.io/v1beta1",
+                    discovery_fails(),
                 ),
                 object(
                     "apps/v1",
@@ -338,7 +359,7 @@ fn incident() -> Outcome {
                     Some("kube-metrics"),
                     "metrics-server",
                     Fate::Deleted,
-                    &format!("Application `{metrics_b}` deleted with cascade"),
+                    cascade(&metrics_b),
                 ),
                 object(
                     "v1",
@@ -346,7 +367,7 @@ fn incident() -> Outcome {
                     Some("kube-metrics"),
                     "metrics-server",
                     Fate::Deleted,
-                    &format!("Application `{metrics_b}` deleted with cascade"),
+                    cascade(&metrics_b),
                 ),
             ],
             namespaces: vec![stuck_namespace("kube-metrics", &metrics_b)],
@@ -404,9 +425,9 @@ fn incident() -> Outcome {
         drift: vec![Drift {
             application_set: "logging".to_string(),
             namespace: "argocd".to_string(),
-            message:
-                "live `spec.template.spec.source.targetRevision` is `v2.1.0`, base has `v2.0.0`"
-                    .to_string(),
+            cause: DriftCause::SpecDiffers {
+                fields: vec!["spec.template".to_string()],
+            },
         }],
         application_sets: Vec::new(),
         clusters_read: vec![
@@ -532,7 +553,7 @@ fn markdown_starts_with_the_marker_then_the_verdict() {
     assert!(markdown.contains("<details><summary>ApplicationSet metrics-server:"));
     // A `|` in user text must not end a table cell.
     assert!(markdown.contains("`fluent\\|bit`"));
-    assert!(markdown.contains("targetRevision `v2.1.0` \\| comes from live drift"));
+    assert!(markdown.contains(".revision \\| semver"), "{markdown}");
 }
 
 #[test]
@@ -647,7 +668,7 @@ fn a_long_comment_keeps_its_verdict() {
             Some("logging"),
             &format!("config-{index:03}"),
             Fate::Deleted,
-            "Application `logging-e1-k8s-lab-a` deleted with cascade",
+            cascade("logging-e1-k8s-lab-a"),
         ));
     }
     let full = render_markdown(&outcome);
@@ -781,7 +802,7 @@ fn hostile() -> Outcome {
     after["metadata"]["labels"]["team"] = json!("```\n</details> @everyone");
     updated.before = Some(before);
     updated.after = Some(after);
-    updated.notes = vec![Note::Explained(
+    updated.notes = vec![Note::NotPredicted(
         "see www.evil.example and #1, !2, ~bug, ping @oncall".to_string(),
     )];
     outcome.applications.push(updated);
@@ -947,7 +968,10 @@ fn progressive_sync_and_application_set_facts_are_rendered_in_every_format() {
             namespace: "argocd".to_string(),
             name: "web".to_string(),
             fate: preflight_outcome::ApplicationSetFate::Refused {
-                errors: vec!["spec.template.spec.project: Required value".to_string()],
+                errors: vec![preflight_model::FieldError::new(
+                    "spec.template.spec.project",
+                    "Required value",
+                )],
                 live: true,
             },
         });

@@ -294,8 +294,8 @@ fn stuck_lines(cluster: &ClusterOutcome, with_reasons: bool) -> Vec<String> {
         lines.push(format!(
             "  apiservice {}  Available=False ({}): {}",
             api_service.name,
-            api_service.reason,
-            one_line(&api_service.message)
+            api_service.condition.reason(),
+            one_line(&api_service.condition.to_string())
         ));
     }
     for namespace in cluster
@@ -468,7 +468,7 @@ fn errors_and_drift(out: &mut String, outcome: &Outcome) {
                     "  - ApplicationSet {}/{}: {}",
                     drift.namespace,
                     drift.application_set,
-                    one_line(&drift.message)
+                    one_line(&drift.cause.to_string())
                 ),
             );
         }

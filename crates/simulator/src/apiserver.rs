@@ -8,7 +8,7 @@
 
 use preflight_cluster_snapshot::SourcedObject;
 use preflight_generators::schema::{self, CrdKind};
-use preflight_model::Object;
+use preflight_model::{FieldError, Object};
 
 use crate::causes::{ApplicationRefusal, NameProblem, DNS1123_SUBDOMAIN_MAX_LENGTH};
 use crate::outcome::{ApplicationSetChange, ApplicationSetFate};
@@ -51,12 +51,8 @@ fn is_dns1123_subdomain(name: &str) -> bool {
 /// The schema errors the API server answers when an ApplicationSet is applied; empty when
 /// it accepts it. The whole of `spec` is checked against Argo CD's CRD schema
 /// (`preflight_generators::schema`): types, required fields, enums, patterns.
-pub fn application_set_schema_errors(appset: &Object) -> Vec<String> {
-    schema::check(CrdKind::ApplicationSet, appset.raw())
-        .errors
-        .iter()
-        .map(ToString::to_string)
-        .collect()
+pub fn application_set_schema_errors(appset: &Object) -> Vec<FieldError> {
+    schema::check(CrdKind::ApplicationSet, appset.raw()).errors
 }
 
 /// The fields of an ApplicationSet the API server drops as unknown when Argo CD applies
@@ -149,6 +145,14 @@ mod tests {
         assert_eq!(application_name_error(&"a".repeat(253)), None);
     }
 
+    /// The field errors as the API server words them.
+    fn schema_texts(appset: &Object) -> Vec<String> {
+        application_set_schema_errors(appset)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     fn appset(spec: Value) -> Object {
         Object::from_value(json!({
             "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
@@ -160,12 +164,12 @@ mod tests {
     #[test]
     fn application_set_schema_required_fields_and_policy_enum() {
         let template = json!({"metadata": {}, "spec": {"project": "", "destination": {}}});
-        assert!(application_set_schema_errors(&appset(
+        assert!(schema_texts(&appset(
             json!({"generators": [], "template": template.clone()})
         ))
         .is_empty());
         assert_eq!(
-            application_set_schema_errors(&appset(json!({
+            schema_texts(&appset(json!({
                 "generators": [],
                 "template": {"metadata": {}, "spec": {"project": null}},
                 "syncPolicy": {"applicationsSync": "upsert"},
@@ -177,7 +181,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            application_set_schema_errors(&appset(json!({"template": template}))),
+            schema_texts(&appset(json!({"template": template}))),
             ["spec.generators: Required value"]
         );
     }
@@ -191,14 +195,14 @@ mod tests {
         let template = json!({"metadata": {}, "spec": {"project": "default", "destination": {},
             "revisionHistoryLimit": "3"}});
         assert_eq!(
-            application_set_schema_errors(&appset(json!({"generators": [], "template": template}))),
+            schema_texts(&appset(json!({"generators": [], "template": template}))),
             ["spec.template.spec.revisionHistoryLimit: Invalid value: \"string\": spec.template.spec.revisionHistoryLimit in body must be of type integer: \"string\""]
         );
         let typo = appset(
             json!({"generators": [], "syncPolicy": {"preserveResourceOnDeletion": true},
             "template": {"metadata": {}, "spec": {"project": "default", "destination": {}}}}),
         );
-        assert!(application_set_schema_errors(&typo).is_empty());
+        assert!(schema_texts(&typo).is_empty());
         let (unknown, pruned) = application_set_pruned(&typo);
         assert_eq!(unknown, ["spec.syncPolicy.preserveResourceOnDeletion"]);
         assert_eq!(pruned.value_at(&["spec", "syncPolicy"]), Some(&json!({})));

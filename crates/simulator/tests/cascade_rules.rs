@@ -173,8 +173,8 @@ fn check(fixture: &str, expected: &str) {
             outcome.group_version,
             outcome.service,
             if outcome.available { "True" } else { "False" },
-            outcome.reason,
-            outcome.message
+            outcome.condition.reason(),
+            outcome.condition
         );
         if !api_service.was_available {
             line.push_str(", unavailable before");

@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use preflight_cluster_snapshot::{Fleet, SourcedObject};
-use preflight_model::Object;
-use preflight_simulator::{plan, PlanConfig};
+use preflight_model::{FieldError, Object};
+use preflight_simulator::{plan, ApplicationSetFate, PlanConfig};
 
 const ARGOCD_CLUSTER: &str = "in-cluster";
 
@@ -44,6 +44,20 @@ data: {name: bGFiLWE=, server: aHR0cHM6Ly9sYWItYS5leGFtcGxl}
 fn check(fixture: &str, expected: &str) {
     let outcome = outcome_of(fixture);
     check_outcome(&outcome, expected);
+}
+
+/// The field errors of ApplicationSet `argocd/<name>`'s refused manifest.
+#[track_caller]
+fn refused_errors<'a>(outcome: &'a preflight_simulator::Outcome, name: &str) -> &'a [FieldError] {
+    let set = outcome
+        .application_sets
+        .iter()
+        .find(|set| set.namespace == "argocd" && set.name == name)
+        .unwrap_or_else(|| panic!("ApplicationSet {name} has a fate"));
+    match &set.fate {
+        ApplicationSetFate::Refused { errors, .. } => errors,
+        fate => panic!("ApplicationSet {name} is not refused: {fate:?}"),
+    }
 }
 
 /// The plan of a fixture.
@@ -162,8 +176,8 @@ fn check_outcome(outcome: &preflight_simulator::Outcome, expected: &str) {
                 } else {
                     "False"
                 },
-                api_service.reason,
-                api_service.message
+                api_service.condition.reason(),
+                api_service.condition
             ));
         }
     }
@@ -178,14 +192,19 @@ fn check_outcome(outcome: &preflight_simulator::Outcome, expected: &str) {
     for drift in &outcome.drift {
         actual.push(format!(
             "drift {}/{}: {}",
-            drift.namespace, drift.application_set, drift.message
+            drift.namespace, drift.application_set, drift.cause
         ));
     }
     for set in &outcome.application_sets {
-        actual.push(format!(
-            "appset {}/{}: {:?}",
-            set.namespace, set.name, set.fate
-        ));
+        // A refusal's field errors are data: the tests assert on them with
+        // `refused_errors`, not on this line.
+        let fate = match &set.fate {
+            ApplicationSetFate::Refused { errors, live } => {
+                format!("Refused {{ {} field errors, live: {live} }}", errors.len())
+            }
+            fate => format!("{fate:?}"),
+        };
+        actual.push(format!("appset {}/{}: {fate}", set.namespace, set.name));
     }
     // A finding tells its consequences too: every code the outcome tells about counts.
     let codes: BTreeSet<&str> = outcome
@@ -1455,35 +1474,51 @@ fn s9_3_application_name_the_api_server_refuses_skips_the_delete_step() {
 fn s9_2_application_set_breaking_its_schema_is_refused_and_live_stays() {
     let live = web(&[("a", "a"), ("b", "b")], "");
     let head = web(&[("a", "a")], "  syncPolicy: {applicationsSync: upsert}\n");
-    check(
-        &fixture(&[
-            "//- base/web.yaml",
-            &live,
-            "//- head/web.yaml",
-            &head,
-            "//- in-cluster/sets.yaml",
-            &live,
-            "//- in-cluster/apps.yaml",
-            &live_app("a", "a", RESOURCES, "web"),
-            &live_app("b", "b", RESOURCES, "web"),
-        ]),
+    let outcome = outcome_of(&fixture(&[
+        "//- base/web.yaml",
+        &live,
+        "//- head/web.yaml",
+        &head,
+        "//- in-cluster/sets.yaml",
+        &live,
+        "//- in-cluster/apps.yaml",
+        &live_app("a", "a", RESOURCES, "web"),
+        &live_app("b", "b", RESOURCES, "web"),
+    ]));
+    check_outcome(
+        &outcome,
         r#"
             unchanged argocd/a set=web policy=sync -> lab-a
             unchanged argocd/b set=web policy=sync -> lab-a
-            appset argocd/web: Refused { errors: ["spec.syncPolicy.applicationsSync: Unsupported value: \"upsert\": supported values: \"create-only\", \"create-update\", \"create-delete\", \"sync\""], live: true }
+            appset argocd/web: Refused { 1 field errors, live: true }
         "#,
     );
+    assert_eq!(
+        refused_errors(&outcome, "web"),
+        [FieldError::new(
+            "spec.syncPolicy.applicationsSync",
+            "Unsupported value: \"upsert\": supported values: \"create-only\", \"create-update\", \"create-delete\", \"sync\"",
+        )]
+    );
     // A new ApplicationSet without a project is not created at all.
-    check(
-        &fixture(&[
-            "//- base/other.yaml",
-            "",
-            "//- head/web.yaml",
-            &web(&[("a", "a")], "").replace("      project: default\n", ""),
-        ]),
+    let outcome = outcome_of(&fixture(&[
+        "//- base/other.yaml",
+        "",
+        "//- head/web.yaml",
+        &web(&[("a", "a")], "").replace("      project: default\n", ""),
+    ]));
+    check_outcome(
+        &outcome,
         r#"
-            appset argocd/web: Refused { errors: ["spec.template.spec.project: Required value"], live: false }
+            appset argocd/web: Refused { 1 field errors, live: false }
         "#,
+    );
+    assert_eq!(
+        refused_errors(&outcome, "web"),
+        [FieldError::new(
+            "spec.template.spec.project",
+            "Required value"
+        )]
     );
 }
 
@@ -1497,23 +1532,37 @@ fn s9_2_application_set_with_a_field_of_the_wrong_type_is_refused_and_live_stays
         "      project: default\n",
         "      project: default\n      revisionHistoryLimit: '3'\n      syncPolicy: {automated: {prune: 'yes'}}\n",
     );
-    check(
-        &fixture(&[
-            "//- base/web.yaml",
-            &live,
-            "//- head/web.yaml",
-            &head,
-            "//- in-cluster/sets.yaml",
-            &live,
-            "//- in-cluster/apps.yaml",
-            &live_app("a", "a", RESOURCES, "web"),
-            &live_app("b", "b", RESOURCES, "web"),
-        ]),
+    let outcome = outcome_of(&fixture(&[
+        "//- base/web.yaml",
+        &live,
+        "//- head/web.yaml",
+        &head,
+        "//- in-cluster/sets.yaml",
+        &live,
+        "//- in-cluster/apps.yaml",
+        &live_app("a", "a", RESOURCES, "web"),
+        &live_app("b", "b", RESOURCES, "web"),
+    ]));
+    check_outcome(
+        &outcome,
         r#"
             unchanged argocd/a set=web policy=sync -> lab-a
             unchanged argocd/b set=web policy=sync -> lab-a
-            appset argocd/web: Refused { errors: ["spec.template.spec.revisionHistoryLimit: Invalid value: \"string\": spec.template.spec.revisionHistoryLimit in body must be of type integer: \"string\"", "spec.template.spec.syncPolicy.automated.prune: Invalid value: \"string\": spec.template.spec.syncPolicy.automated.prune in body must be of type boolean: \"string\""], live: true }
+            appset argocd/web: Refused { 2 field errors, live: true }
         "#,
+    );
+    assert_eq!(
+        refused_errors(&outcome, "web"),
+        [
+            FieldError::new(
+                "spec.template.spec.revisionHistoryLimit",
+                "Invalid value: \"string\": spec.template.spec.revisionHistoryLimit in body must be of type integer: \"string\"",
+            ),
+            FieldError::new(
+                "spec.template.spec.syncPolicy.automated.prune",
+                "Invalid value: \"string\": spec.template.spec.syncPolicy.automated.prune in body must be of type boolean: \"string\"",
+            ),
+        ]
     );
 }
 

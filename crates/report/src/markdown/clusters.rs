@@ -141,8 +141,8 @@ pub(super) fn write_cluster_body(out: &mut String, cluster: &ClusterOutcome, wit
                 } else {
                     "False"
                 },
-                cell(&api_service.reason),
-                cell(&api_service.message)
+                cell(api_service.condition.reason()),
+                cell(&api_service.condition.to_string())
             );
         }
         out.push('\n');

@@ -58,7 +58,7 @@ pub(super) fn write_errors_and_drift(out: &mut String, outcome: &Outcome) {
                 out,
                 "- ApplicationSet {}: {}",
                 code(&format!("{}/{}", drift.namespace, drift.application_set)),
-                text(&drift.message)
+                text(&drift.cause.to_string())
             );
         }
         out.push('\n');

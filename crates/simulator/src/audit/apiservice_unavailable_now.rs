@@ -61,7 +61,10 @@ pub(super) fn find(facts: &ClusterFacts) -> Vec<ClusterFinding> {
                 FindingCode::ApiserviceUnavailableNow,
                 format!(
                     "APIService `{}` ({}) is unavailable now ({}: {}): API discovery fails, so no namespace on the cluster can finish deleting (R-DISC-4){held}",
-                    outcome.name, outcome.group_version, outcome.reason, outcome.message
+                    outcome.name,
+                    outcome.group_version,
+                    outcome.condition.reason(),
+                    outcome.condition
                 ),
             )
         });

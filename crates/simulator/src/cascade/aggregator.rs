@@ -12,6 +12,7 @@ use preflight_model::ObjectKey;
 use super::endpoints::Endpoints;
 use super::{Cluster, State};
 use crate::causes::DiscoveryFailure;
+use crate::outcome::AvailabilityReason;
 
 impl Cluster<'_> {
     pub(super) fn api_services(&self) -> Vec<usize> {
@@ -81,10 +82,11 @@ impl Cluster<'_> {
             .recorded_unavailable
             .get(&self.group_version(api_service))
         {
-            Some(reason) => Availability {
+            Some(discovery_error) => Availability {
                 available: false,
-                reason: "UnavailableAtCapture".to_string(),
-                message: format!("its discovery failed when the cluster was captured: {reason}"),
+                condition: AvailabilityReason::UnavailableAtCapture {
+                    discovery_error: discovery_error.clone(),
+                },
                 lost_backend: None,
             },
             None => self.unavailable_at_capture(api_service).unwrap_or(derived),
@@ -120,8 +122,10 @@ impl Cluster<'_> {
             .unwrap_or(443);
         let unavailable = |reason: &str, message: String, lost: Option<usize>| Availability {
             available: false,
-            reason: reason.to_string(),
-            message,
+            condition: AvailabilityReason::Condition {
+                reason: reason.to_string(),
+                message,
+            },
             lost_backend: lost,
         };
         let service_key = ObjectKey::new("", "Service", Some(&namespace), &name);
@@ -184,8 +188,7 @@ impl Cluster<'_> {
             ),
             Endpoints::Ready => Availability {
                 available: true,
-                reason: "Passed".to_string(),
-                message: "all checks passed".to_string(),
+                condition: passed(),
                 lost_backend: None,
             },
         }
@@ -206,23 +209,24 @@ impl Cluster<'_> {
             Some(condition) if condition.get("status").and_then(|s| s.as_str()) != Some("True") => {
                 Availability {
                     available: false,
-                    reason: condition
-                        .get("reason")
-                        .and_then(|r| r.as_str())
-                        .unwrap_or("")
-                        .to_string(),
-                    message: condition
-                        .get("message")
-                        .and_then(|r| r.as_str())
-                        .unwrap_or("")
-                        .to_string(),
+                    condition: AvailabilityReason::Condition {
+                        reason: condition
+                            .get("reason")
+                            .and_then(|r| r.as_str())
+                            .unwrap_or("")
+                            .to_string(),
+                        message: condition
+                            .get("message")
+                            .and_then(|r| r.as_str())
+                            .unwrap_or("")
+                            .to_string(),
+                    },
                     lost_backend: None,
                 }
             }
             _ => Availability {
                 available: true,
-                reason: "Passed".to_string(),
-                message: "all checks passed".to_string(),
+                condition: passed(),
                 lost_backend: None,
             },
         }
@@ -231,7 +235,14 @@ impl Cluster<'_> {
 
 pub(super) struct Availability {
     pub(super) available: bool,
-    pub(super) reason: String,
-    pub(super) message: String,
+    pub(super) condition: AvailabilityReason,
     pub(super) lost_backend: Option<usize>,
+}
+
+/// The condition of an available APIService, as the availability controller writes it.
+fn passed() -> AvailabilityReason {
+    AvailabilityReason::Condition {
+        reason: "Passed".to_string(),
+        message: "all checks passed".to_string(),
+    }
 }

@@ -37,7 +37,8 @@ impl Discovery {
             let name = &api_service.outcome.name;
             let mut chain = vec![format!(
                 "APIService `{name}` is unavailable: {} ({})",
-                api_service.outcome.reason, api_service.outcome.message
+                api_service.outcome.condition.reason(),
+                api_service.outcome.condition
             )];
             if let Some(replacement) = &api_service.recreated_by {
                 let refused: Vec<String> = facts
@@ -59,7 +60,10 @@ impl Discovery {
                 chain.extend(trace(lost, &facts.objects, facts.applications));
             }
             let gv = &api_service.outcome.group_version;
-            let (reason, message) = (&api_service.outcome.reason, &api_service.outcome.message);
+            let (reason, message) = (
+                api_service.outcome.condition.reason(),
+                &api_service.outcome.condition,
+            );
             discovery.phrases.push(match (api_service.was_available, &api_service.lost_backend) {
                 // Broken at capture time: the change does not cause it (issue 13).
                 (false, _) => format!(

@@ -17,7 +17,7 @@ pub(super) fn find(facts: &ApplicationFacts<'_>) -> Vec<Finding> {
                 FindingCode::ApplicationsetDrift,
                 format!(
                     "ApplicationSet `{}/{}`: {}",
-                    drift.namespace, drift.application_set, drift.message
+                    drift.namespace, drift.application_set, drift.cause
                 ),
             );
             finding.cluster = Some(argocd_cluster.clone());

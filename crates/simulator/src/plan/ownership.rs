@@ -12,7 +12,7 @@ use preflight_model::argocd::ARGOCD_GROUP;
 use preflight_model::Object;
 
 use super::{namespace_of, with_namespace, Planner, SetKey, Side};
-use crate::outcome::{Drift, EvaluationError};
+use crate::outcome::{Drift, DriftCause, EvaluationError};
 
 impl<'a> Planner<'a> {
     /// Live Applications come from the snapshot; without any there, base stands in.
@@ -63,10 +63,10 @@ impl<'a> Planner<'a> {
         head_sets: &BTreeMap<SetKey, &SourcedObject>,
     ) {
         for (key, live) in live_sets {
-            let message = match base_sets.get(key) {
+            let cause = match base_sets.get(key) {
                 // In neither revision: reported as untouched, not as drift.
                 None if !head_sets.contains_key(key) => continue,
-                None => "the live ApplicationSet is not in the base revision".to_string(),
+                None => DriftCause::NotInBase,
                 Some(base) => {
                     let live_spec = live.value_at(&["spec"]).cloned().unwrap_or(Value::Null);
                     let base_spec = base
@@ -77,17 +77,18 @@ impl<'a> Planner<'a> {
                     if live_spec == base_spec {
                         continue;
                     }
-                    let fields = differing_fields(&live_spec, &base_spec);
-                    format!(
-                        "the live spec differs from the base revision in {}; merging applies that difference too",
-                        fields.iter().map(|f| format!("`spec.{f}`")).collect::<Vec<_>>().join(", ")
-                    )
+                    DriftCause::SpecDiffers {
+                        fields: differing_fields(&live_spec, &base_spec)
+                            .into_iter()
+                            .map(|field| format!("spec.{field}"))
+                            .collect(),
+                    }
                 }
             };
             self.outcome.drift.push(Drift {
                 application_set: key.1.clone(),
                 namespace: key.0.clone(),
-                message,
+                cause,
             });
         }
     }

@@ -174,22 +174,22 @@ echo "argocd-preflight fleet benchmark (scale $scale, median of $runs run$([ "$r
 echo "machine:  $(nproc) CPUs, ${cpu:-unknown CPU}, $memory memory"
 echo "binary:   $binary"
 echo "kubectl:  $(summary "$kubectl") (managedFields, last-applied)"
-echo "capture:  $(summary "$capture") (no managedFields, no last-applied)"
+echo "capture:  $(summary "$capture") (compact; no managedFields, last-applied or Events)"
 echo
 printf '%-64s %9s %15s\n' "command" "wall (s)" "peak RSS (MiB)"
 row() { printf '%-64s %9s %15s\n' "$1" "${wall[$2]}" "${rss[$2]}"; }
 row "plan, kubectl-style JSON" plan_kubectl
-row "plan, capture-sized" plan_capture
+row "plan, capture form" plan_capture
 row "what-if --cluster $cluster --delete namespace/kube-metrics" what_if
 row "generate $appset ($appset_apps Applications)" generate
 row "generate clusters x list ($large_apps Applications)" generate_large
 if [ "$skip_parse" = yes ]; then
     row "debug skip-parse, kubectl-style JSON" skip_kubectl
-    row "debug skip-parse, capture-sized" skip_capture
+    row "debug skip-parse, capture form" skip_capture
     echo
     ratio() { python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"; }
     echo "plan / skip-parse, kubectl-style JSON: $(ratio "${wall[plan_kubectl]}" "${wall[skip_kubectl]}")"
-    echo "plan / skip-parse, capture-sized:      $(ratio "${wall[plan_capture]}" "${wall[skip_capture]}")"
+    echo "plan / skip-parse, capture form:       $(ratio "${wall[plan_capture]}" "${wall[skip_capture]}")"
 else
     echo
     echo "skip-parse: not available in this binary"

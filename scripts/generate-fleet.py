@@ -1884,7 +1884,7 @@ def main(argv=None):
                         "one); below 0.1 each cluster also has fewer tenants (0.02: one "
                         "cluster of 21 namespaces) [default 1]")
     parser.add_argument("--no-managed-fields", action="store_true",
-                        help="the capture-sized form: no metadata.managedFields and no "
+                        help="with --no-events --compact, the form capture writes: no metadata.managedFields and no "
                         "kubectl.kubernetes.io/last-applied-configuration annotation")
     parser.add_argument("--no-events", action="store_true",
                         help="leave Events out, as `argocd-preflight capture` does (they are "

@@ -196,8 +196,8 @@ fn the_large_benchmark_application_set_generates_its_size() {
     assert!(names.contains(&"e1-k8s-lab-000-app-00000"), "{names:?}");
 }
 
-/// The benchmark's capture-sized form (what `capture` writes: no managedFields, no
-/// last-applied-configuration, no Events) predicts exactly what the kubectl-style form
+/// The benchmark's capture form (what `capture` writes: compact JSON, no managedFields,
+/// no last-applied-configuration, no Events) predicts exactly what the kubectl-style form
 /// does: the loader drops those fields and kinds anyway, so the two benchmark rows
 /// measure the same work on different inputs.
 #[test]
@@ -226,7 +226,7 @@ fn the_capture_form_plans_as_the_kubectl_form() {
     }
     assert!(
         !written.keys().any(|path| path.ends_with("events.json")),
-        "no events file in the capture-sized form"
+        "no events file in the capture form"
     );
     let fleet: Value = serde_json::from_slice(&written[Path::new("fleet.json")]).unwrap();
     assert!(fleet["kinds"].get("Event").is_none(), "{}", fleet["kinds"]);

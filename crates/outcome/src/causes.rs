@@ -196,8 +196,29 @@ pub enum FinalizerBlocker {
     /// they were found.
     ControllerDeleted {
         workloads: Vec<ObjectKey>,
-        how: &'static str,
+        how: ControllerEvidence,
     },
+}
+
+/// How the workloads that remove a finalizer were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ControllerEvidence {
+    /// Declared with `--controllers`.
+    Declared,
+    /// A controller of a finalizer the tool knows (§14.2).
+    WellKnown,
+    /// The only workloads whose service account may update the finalizer's objects.
+    Rbac,
+}
+
+impl fmt::Display for ControllerEvidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ControllerEvidence::Declared => "declared in --controllers",
+            ControllerEvidence::WellKnown => "well-known controller",
+            ControllerEvidence::Rbac => "inferred from RBAC",
+        })
+    }
 }
 
 /// Why a terminating namespace is not finalized.

@@ -3,7 +3,9 @@
 //! stuck on discovery), and one where nothing goes wrong.
 
 use preflight_model::{ApplicationsSyncPolicy, ObjectKey};
-use preflight_outcome::causes::{DeleteCause, FinalizerBlocker, NamespaceBlocker, StuckCause};
+use preflight_outcome::causes::{
+    ControllerEvidence, DeleteCause, FinalizerBlocker, NamespaceBlocker, StuckCause,
+};
 use preflight_outcome::{
     Action, ApiServiceOutcome, ApplicationChange, AvailabilityReason, ClusterOutcome, Destination,
     Drift, DriftCause, EvaluationError, Fate, Finding, FindingCode, NamespaceCondition,
@@ -328,7 +330,7 @@ fn incident() -> Outcome {
                                 Some("logging"),
                                 "pipeline-controller",
                             )],
-                            how: "inferred from RBAC",
+                            how: ControllerEvidence::Rbac,
                         },
                     }]),
                 ),

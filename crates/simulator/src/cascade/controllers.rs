@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use preflight_model::{split_api_version, ObjectKey};
 
 use super::{resource_name, Cluster, State};
-use crate::causes::FinalizerBlocker;
+use crate::causes::{ControllerEvidence, FinalizerBlocker};
 
 /// A third-party controller declared by the user: the workload that runs it and the
 /// finalizers it removes (`*` at the end of a name matches any suffix).
@@ -78,7 +78,7 @@ pub(super) type Grants = BTreeMap<(String, String), Vec<Grant>>;
 /// Where the controller of a finalizer was found.
 pub(super) enum Remover {
     /// Workloads of the snapshot that run it, and how they were found.
-    Workloads(Vec<usize>, &'static str),
+    Workloads(Vec<usize>, ControllerEvidence),
     /// Declared `external: true` (or Argo CD's), and its workload is not in this
     /// snapshot: it runs elsewhere, and nothing in the cascade can stop it.
     Outside,
@@ -140,7 +140,7 @@ pub struct FinalizerController {
     pub workload: ObjectKey,
     pub finalizer: String,
     /// How it was found: declared, well known, or inferred from RBAC.
-    pub how: &'static str,
+    pub how: ControllerEvidence,
     /// The objects carrying the finalizer, sorted.
     pub objects: Vec<ObjectKey>,
 }
@@ -150,7 +150,8 @@ impl Cluster<'_> {
     /// not yet in deletion, per (workload, finalizer), sorted. Kubernetes' own finalizers
     /// and Argo CD's (removed by the Argo CD this tool simulates) are left out.
     pub(super) fn finalizer_controllers(&self) -> Vec<FinalizerController> {
-        let mut found: BTreeMap<(usize, String), (&'static str, Vec<ObjectKey>)> = BTreeMap::new();
+        let mut found: BTreeMap<(usize, String), (ControllerEvidence, Vec<ObjectKey>)> =
+            BTreeMap::new();
         for i in 0..self.len() {
             if self.state[i] != State::Present {
                 continue;
@@ -209,7 +210,7 @@ impl Cluster<'_> {
                 .filter_map(|d| self.position(&d.workload))
                 .collect();
             return if !found.is_empty() {
-                Remover::Workloads(found, "declared in --controllers")
+                Remover::Workloads(found, ControllerEvidence::Declared)
             } else if declared.iter().any(|d| d.external) {
                 Remover::Outside
             } else {
@@ -231,7 +232,7 @@ impl Cluster<'_> {
                 })
                 .collect();
             return match (found.is_empty(), finalizer.contains("argocd.argoproj.io")) {
-                (false, _) => Remover::Workloads(found, "well-known controller"),
+                (false, _) => Remover::Workloads(found, ControllerEvidence::WellKnown),
                 (true, true) => Remover::Outside,
                 (true, false) => Remover::Missing(workloads),
             };
@@ -240,7 +241,7 @@ impl Cluster<'_> {
         if inferred.is_empty() {
             Remover::Unknown
         } else {
-            Remover::Workloads(inferred, "inferred from RBAC")
+            Remover::Workloads(inferred, ControllerEvidence::Rbac)
         }
     }
 

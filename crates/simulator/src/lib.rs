@@ -14,7 +14,6 @@ pub mod controller;
 pub mod deadlock;
 pub mod findings;
 pub mod ignore;
-pub mod mass_deletion;
 mod parallel;
 pub mod plan;
 pub mod progressive;
@@ -27,6 +26,7 @@ pub use preflight_outcome::causes;
 
 pub use audit::audit;
 pub use cascade::{DeclaredController, KubeVersion, Propagation};
+pub use findings::mass_deletion;
 pub use mass_deletion::{DeletedApplication, DeletionLimit, MassDeletion};
 pub use outcome::*;
 pub use plan::{

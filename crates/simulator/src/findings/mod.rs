@@ -14,6 +14,8 @@
 //!   [`fleet_findings`] merges the clusters that say the same into one finding.
 //! - [`missing_cluster`]: a destination the snapshot does not hold, found by the plan
 //!   where it looks for the cluster's folder.
+//! - [`mass_deletion`]: the `plan --max-deletions` gate, run after the other rules with
+//!   the limit the command was given (the only rule that takes an option).
 //!
 //! [`FindingCode`]: crate::outcome::FindingCode
 //! [`Note`]: crate::outcome::Note
@@ -36,6 +38,7 @@ mod deadlock;
 mod deletion_suppressed;
 mod leaked_object;
 mod leaked_volume;
+pub mod mass_deletion;
 mod preserve_added_too_late;
 mod replacement_blocked;
 mod stuck_namespace;

@@ -718,6 +718,31 @@ fn cluster_finding(severity: Severity, code: FindingCode, message: String) -> Cl
     }
 }
 
+/// A finding about the fleet's ApplicationSets on `clusters` (sorted), with no commands
+/// or chain yet.
+fn fleet_finding(
+    severity: Severity,
+    code: FindingCode,
+    clusters: Vec<String>,
+    message: String,
+) -> Finding {
+    Finding {
+        severity,
+        code,
+        cluster: match clusters.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        },
+        clusters,
+        consequences: Vec::new(),
+        message,
+        remediation: Vec::new(),
+        chain: Vec::new(),
+        cycle: false,
+        root_cause: None,
+    }
+}
+
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars

@@ -136,20 +136,6 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
                 }
             };
             Finding {
-                severity: Severity::Warning,
-                code: FindingCode::MassDeletionExposure,
-                cluster: match clusters.as_slice() {
-                    [one] => Some(one.clone()),
-                    _ => None,
-                },
-                clusters,
-                consequences: Vec::new(),
-                message: format!(
-                    "{subject} from {}, whose output can shrink without a change in git, and the policy `{policy}` deletes the Applications they stop generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now{per_set})",
-                    why.join(" and "),
-                    count_of(applications, "Application", "Applications"),
-                    count_of(objects, "object", "objects"),
-                ),
                 remediation: vec![
                     format!(
                         "# safe alternatives for {} {}:",
@@ -160,9 +146,17 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
                     "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
                     "# - `argocd.argoproj.io/sync-options: Delete=confirm` on the objects that must never go unattended".to_string(),
                 ],
-                chain: Vec::new(),
-                cycle: false,
-                root_cause: None,
+                ..super::fleet_finding(
+                    Severity::Warning,
+                    FindingCode::MassDeletionExposure,
+                    clusters,
+                    format!(
+                    "{subject} from {}, whose output can shrink without a change in git, and the policy `{policy}` deletes the Applications they stop generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now{per_set})",
+                    why.join(" and "),
+                    count_of(applications, "Application", "Applications"),
+                    count_of(objects, "object", "objects"),
+                ),
+                )
             }
         })
         .collect()

@@ -92,21 +92,6 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
         };
         let clusters: Vec<String> = clusters.into_iter().collect();
         findings.push(Finding {
-            severity: Severity::Warning,
-            code: FindingCode::RenameExposure,
-            cluster: match clusters.as_slice() {
-                [one] => Some(one.clone()),
-                _ => None,
-            },
-            clusters,
-            consequences: Vec::new(),
-            message: format!(
-                "ApplicationSet `{}` deletes the Applications it no longer generates (policy `{}`), and {} carry `{RESOURCES_FINALIZER}`{preserve_note} and manage {}: a template change that renames them deletes the old Applications and these objects with them, before the new ones can recreate them",
-                set.name(),
-                policy.as_str(),
-                count_of(cascading, "of its Applications", "of its Applications"),
-                what.join(" and ")
-            ),
             remediation: vec![
                 format!("# safe alternatives for ApplicationSet `{}`, each applied before any rename:", set.name()),
                 "# - `spec.syncPolicy.preserveResourcesOnDeletion: true`, synced until the live Applications no longer carry the resources finalizer".to_string(),
@@ -114,9 +99,18 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
                 format!("# - `{SYNC_OPTIONS_DELETE_FALSE}` on the namespaces and backend objects in git"),
                 "# - manage the namespaces outside these Applications (`syncOptions: [CreateNamespace=true]`, whose namespaces Argo CD never deletes)".to_string(),
             ],
-            chain: Vec::new(),
-            cycle: false,
-            root_cause: None,
+            ..super::fleet_finding(
+                Severity::Warning,
+                FindingCode::RenameExposure,
+                clusters,
+                format!(
+                "ApplicationSet `{}` deletes the Applications it no longer generates (policy `{}`), and {} carry `{RESOURCES_FINALIZER}`{preserve_note} and manage {}: a template change that renames them deletes the old Applications and these objects with them, before the new ones can recreate them",
+                set.name(),
+                policy.as_str(),
+                count_of(cascading, "of its Applications", "of its Applications"),
+                what.join(" and ")
+            ),
+            )
         });
     }
     findings

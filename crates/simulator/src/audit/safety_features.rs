@@ -292,29 +292,23 @@ fn inventory(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp]) -> Option<
     );
     let clusters: Vec<String> = clusters.into_iter().collect();
     Some(Finding {
-        severity: Severity::Info,
-        code: FindingCode::SafetyFeatures,
-        cluster: match clusters.as_slice() {
-            [one] => Some(one.clone()),
-            _ => None,
-        },
-        clusters,
-        consequences: Vec::new(),
-        message: format!(
+        remediation: vec![
+            "# in the ApplicationSet: `spec.syncPolicy.preserveResourcesOnDeletion: true` keeps the resources of the Applications it deletes".to_string(),
+            "# in its template: `syncPolicy.syncOptions: [Delete=confirm]` makes every deletion wait for `argocd.argoproj.io/deletion-approved`".to_string(),
+            "# in its template: `syncPolicy.retry: {limit: -1, backoff: {duration: 30s, factor: 2, maxDuration: 5m}}` retries a sync that fails while a namespace is still Terminating until it succeeds".to_string(),
+        ],
+        ..super::fleet_finding(
+            Severity::Info,
+            FindingCode::SafetyFeatures,
+            clusters,
+            format!(
             "Safety features of the {total} ApplicationSet{} whose Applications manage namespaces and delete what they manage with them: `preserveResourcesOnDeletion` on {}; `Delete=confirm` or `Prune=confirm` on {}; `strategy.deletionOrder: Reverse` on {}; {per_object}; {retry}",
             if total == 1 { "" } else { "s" },
             in_use(|g| g.preserve),
             in_use(|g| g.confirm),
             in_use(|g| g.reverse_deletion),
         ),
-        remediation: vec![
-            "# in the ApplicationSet: `spec.syncPolicy.preserveResourcesOnDeletion: true` keeps the resources of the Applications it deletes".to_string(),
-            "# in its template: `syncPolicy.syncOptions: [Delete=confirm]` makes every deletion wait for `argocd.argoproj.io/deletion-approved`".to_string(),
-            "# in its template: `syncPolicy.retry: {limit: -1, backoff: {duration: 30s, factor: 2, maxDuration: 5m}}` retries a sync that fails while a namespace is still Terminating until it succeeds".to_string(),
-        ],
-        chain: Vec::new(),
-        cycle: false,
-        root_cause: None,
+        )
     })
 }
 

@@ -347,7 +347,7 @@ impl<'a> Planner<'a> {
         live: Option<&Object>,
         policy: ApplicationsSyncPolicy,
         note: Note,
-    ) {
+    ) -> &mut crate::outcome::ApplicationChange {
         self.outcome.applications.push(change(
             Change {
                 app,
@@ -360,6 +360,10 @@ impl<'a> Planner<'a> {
             },
             self.fleet,
         ));
+        self.outcome
+            .applications
+            .last_mut()
+            .expect("an entry was just pushed")
     }
 
     /// A generation error freezes the ApplicationSet: nothing is created, updated or
@@ -378,20 +382,15 @@ impl<'a> Planner<'a> {
             freezes: true,
         });
         for live in owned {
-            let mut entry = change(
-                Change {
-                    app: live,
-                    application_set: Some(&key.1),
-                    action: Action::Unchanged,
-                    before: Some(live),
-                    after: None,
-                    policy: ApplicationsSyncPolicy::default(),
-                    notes: vec![Note::Frozen(message.clone())],
-                },
-                self.fleet,
+            // Left as it is, under no policy the plan could read.
+            let entry = self.unwritten(
+                live,
+                &key.1,
+                Some(live),
+                ApplicationsSyncPolicy::default(),
+                Note::Frozen(message.clone()),
             );
             entry.policy = None;
-            self.outcome.applications.push(entry);
         }
     }
 
@@ -411,20 +410,15 @@ impl<'a> Planner<'a> {
             freezes: false,
         });
         for live in owned {
-            let mut entry = change(
-                Change {
-                    app: live,
-                    application_set: Some(&key.1),
-                    action: Action::Unchanged,
-                    before: Some(live),
-                    after: None,
-                    policy: ApplicationsSyncPolicy::default(),
-                    notes: vec![Note::NotPredicted(message.clone())],
-                },
-                self.fleet,
+            // Left as it is, under no policy the plan could read.
+            let entry = self.unwritten(
+                live,
+                &key.1,
+                Some(live),
+                ApplicationsSyncPolicy::default(),
+                Note::NotPredicted(message.clone()),
             );
             entry.policy = None;
-            self.outcome.applications.push(entry);
         }
     }
 }

@@ -9,9 +9,9 @@ use preflight_model::argocd::{RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION};
 use preflight_model::{argocd, Object, TrackingId, TrackingMethod};
 
 use super::deletion::sync_option;
-use super::{change, Change, Planner, SetKey};
+use super::{Planner, SetKey};
 use crate::outcome::{
-    Action, ApplicationSetChange, ApplicationSetFate, Manager, NotPruned, Note, ProgressiveSync,
+    ApplicationSetChange, ApplicationSetFate, Manager, NotPruned, Note, ProgressiveSync,
 };
 use crate::progressive;
 
@@ -56,20 +56,8 @@ impl Planner<'_> {
             .unwrap_or_default();
         if !previous.finalizers().is_empty() && !policy.allows_delete() {
             for live in &owned {
-                let mut entry = change(
-                    Change {
-                        app: live,
-                        application_set: Some(&key.1),
-                        action: Action::Unchanged,
-                        before: Some(live),
-                        after: None,
-                        policy,
-                        notes: vec![Note::OrphanedWithApplicationSet(policy)],
-                    },
-                    self.fleet,
-                );
-                entry.policy = Some(policy);
-                self.outcome.applications.push(entry);
+                let note = Note::OrphanedWithApplicationSet(policy);
+                self.unwritten(live, &key.1, Some(live), policy, note);
             }
             return;
         }

@@ -705,17 +705,7 @@ fn deleting_policy(fleet: &Fleet, set: &Object) -> Option<ApplicationsSyncPolicy
 }
 
 fn cluster_finding(severity: Severity, code: FindingCode, message: String) -> ClusterFinding {
-    ClusterFinding {
-        severity,
-        code,
-        consequences: Vec::new(),
-        message,
-        remediation: Vec::new(),
-        chain: Vec::new(),
-        cycle: false,
-        root_cause: None,
-        sync: Vec::new(),
-    }
+    ClusterFinding::new(severity, code, message)
 }
 
 /// A finding about the fleet's ApplicationSets on `clusters` (sorted), with no commands
@@ -727,19 +717,12 @@ fn fleet_finding(
     message: String,
 ) -> Finding {
     Finding {
-        severity,
-        code,
         cluster: match clusters.as_slice() {
             [one] => Some(one.clone()),
             _ => None,
         },
         clusters,
-        consequences: Vec::new(),
-        message,
-        remediation: Vec::new(),
-        chain: Vec::new(),
-        cycle: false,
-        root_cause: None,
+        ..crate::findings::plan_finding(severity, code, message)
     }
 }
 

@@ -41,7 +41,7 @@ pub struct ClusterFinding {
 }
 
 impl ClusterFinding {
-    pub(super) fn new(severity: Severity, code: FindingCode, message: String) -> ClusterFinding {
+    pub(crate) fn new(severity: Severity, code: FindingCode, message: String) -> ClusterFinding {
         ClusterFinding {
             severity,
             code,

@@ -84,7 +84,7 @@ fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 
 /// A finding about Applications and ApplicationSets, with no cluster, commands or chain
 /// yet.
-fn plan_finding(severity: Severity, code: FindingCode, message: String) -> Finding {
+pub(crate) fn plan_finding(severity: Severity, code: FindingCode, message: String) -> Finding {
     Finding {
         severity,
         code,

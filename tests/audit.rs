@@ -466,7 +466,8 @@ fn safety_features_count_the_sync_options_of_single_objects() {
 /// A namespace whose own sync options say `Delete=false` stays when its Application is
 /// deleted (`controller/appcontroller.go` `shouldBeDeleted`), so a rename does not take
 /// it: `kube-log`, whose only namespace carries it, is not rename-exposed, while
-/// `kube-contour` (`Prune=confirm`: the deletion waits for approval, then goes) still is.
+/// `kube-contour` (`Prune=confirm`: the deletion waits for approval, then goes) still is,
+/// and says its deletions wait for approval (`isObjRequiresDeletionConfirmation`).
 #[test]
 fn rename_exposure_leaves_out_namespaces_marked_delete_false() {
     let (_, report) = audit_json("tests/scenarios/audit-object-sync-options/snapshot");
@@ -477,6 +478,13 @@ fn rename_exposure_leaves_out_namespaces_marked_delete_false() {
     assert_eq!(exposed.len(), 2, "{exposed:#?}");
     assert!(exposed[0].starts_with("ApplicationSet `kube-contour` "));
     assert!(exposed[1].starts_with("ApplicationSet `kube-metrics-ns` "));
+    // The confirmation holds kube-contour's deletions for a person: said, not hidden.
+    assert!(
+        exposed[0].ends_with("all of them ask for deletion approval (`Delete=confirm` or `Prune=confirm` on an object they manage), so their deletion waits until someone annotates them `argocd.argoproj.io/deletion-approved`, and then goes ahead"),
+        "{}",
+        exposed[0]
+    );
+    assert!(!exposed[1].contains("approval"), "{}", exposed[1]);
 }
 
 /// One deletion from a jam for a finalizer-removing controller (R-FIN-1, k8s rulebook §6):

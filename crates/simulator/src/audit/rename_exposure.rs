@@ -8,7 +8,7 @@ use preflight_model::argocd::{ARGOCD_GROUP, RESOURCES_FINALIZER};
 use preflight_model::ObjectKey;
 use std::collections::BTreeSet;
 
-use super::safety_features::kept_on_delete;
+use super::safety_features::{awaits_approval, kept_on_delete};
 use super::{count_of, deleting_policy, quoted, FleetFacts, SYNC_OPTIONS_DELETE_FALSE};
 use crate::outcome::{Finding, FindingCode, Severity};
 
@@ -38,6 +38,7 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
             .cloned()
             .unwrap_or_default();
         let mut cascading = 0;
+        let mut approval = 0;
         for app in apps.iter().filter(|app| {
             app.namespace == set_namespace
                 && app.application_set.as_deref() == Some(set.name())
@@ -57,6 +58,9 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
             if !managed_namespaces.is_empty() || !api_services.is_empty() {
                 clusters.insert(cluster.to_string());
                 cascading += 1;
+                if awaits_approval(fleet, app) {
+                    approval += 1;
+                }
             }
         }
         if cascading == 0 {
@@ -90,6 +94,18 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
         } else {
             ""
         };
+        // The guard that holds such a deletion for a person, not one that avoids it.
+        let approval_note = match approval {
+            0 => String::new(),
+            n => format!(
+                "; {} {} for deletion approval (`Delete=confirm` or `Prune=confirm` on an object {} manage), so {} deletion waits until someone annotates {} `argocd.argoproj.io/deletion-approved`, and then goes ahead",
+                if n == cascading { "all of them".to_string() } else { count_of(n, "of them", "of them") },
+                if n == 1 && n != cascading { "asks" } else { "ask" },
+                if n == 1 && n != cascading { "it" } else { "they" },
+                if n == 1 && n != cascading { "its" } else { "their" },
+                if n == 1 && n != cascading { "it" } else { "them" },
+            ),
+        };
         let clusters: Vec<String> = clusters.into_iter().collect();
         findings.push(Finding {
             remediation: vec![
@@ -104,7 +120,7 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
                 FindingCode::RenameExposure,
                 clusters,
                 format!(
-                "ApplicationSet `{}` deletes the Applications it no longer generates (policy `{}`), and {} carry `{RESOURCES_FINALIZER}`{preserve_note} and manage {}: a template change that renames them deletes the old Applications and these objects with them, before the new ones can recreate them",
+                "ApplicationSet `{}` deletes the Applications it no longer generates (policy `{}`), and {} carry `{RESOURCES_FINALIZER}`{preserve_note} and manage {}: a template change that renames them deletes the old Applications and these objects with them, before the new ones can recreate them{approval_note}",
                 set.name(),
                 policy.as_str(),
                 count_of(cascading, "of its Applications", "of its Applications"),

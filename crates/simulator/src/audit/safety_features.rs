@@ -107,6 +107,44 @@ pub(super) fn kept_on_delete(fleet: &Fleet, app: &LiveApp, key: &ObjectKey) -> b
     ObjectOptions::of(&application).keep_on_delete
 }
 
+/// Whether deleting `app` waits for approval: an object it manages asks for it with
+/// `Delete=confirm` or `Prune=confirm` (its own first entry of each, else the
+/// Application's `syncPolicy.syncOptions`), and the Application is not annotated
+/// `argocd.argoproj.io/deletion-approved` (`isObjRequiresDeletionConfirmation` in
+/// controller/state.go; the plan holds such a deletion the same way).
+pub(super) fn awaits_approval(fleet: &Fleet, app: &LiveApp) -> bool {
+    if app
+        .object
+        .annotation("argocd.argoproj.io/deletion-approved")
+        .is_some()
+    {
+        return false;
+    }
+    let Some(snapshot) = app.cluster.as_deref().and_then(|c| fleet.cluster(c)) else {
+        return false;
+    };
+    let application = app
+        .object
+        .string_list(&["spec", "syncPolicy", "syncOptions"])
+        .join(",");
+    let value = |text: &str, option: &str| -> Option<String> {
+        sync_options(text)
+            .find_map(|entry| Some(entry.strip_prefix(option)?.strip_prefix('=')?.to_string()))
+    };
+    app.managed.iter().any(|key| {
+        let own = snapshot
+            .get(key)
+            .and_then(|object| object.annotation(SYNC_OPTIONS_ANNOTATION))
+            .unwrap_or("");
+        ["Delete", "Prune"].iter().any(|option| {
+            value(own, option)
+                .or_else(|| value(&application, option))
+                .as_deref()
+                == Some("confirm")
+        })
+    })
+}
+
 /// The objects (per cluster) that carry each per-object guard, with the names of the
 /// namespaces among them.
 #[derive(Default)]

@@ -135,6 +135,12 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
                     )
                 }
             };
+            let message = format!(
+                "{subject} from {}, whose output can shrink without a change in git, and the policy `{policy}` deletes the Applications they stop generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now{per_set})",
+                why.join(" and "),
+                count_of(applications, "Application", "Applications"),
+                count_of(objects, "object", "objects"),
+            );
             Finding {
                 remediation: vec![
                     format!(
@@ -150,12 +156,7 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
                     Severity::Warning,
                     FindingCode::MassDeletionExposure,
                     clusters,
-                    format!(
-                    "{subject} from {}, whose output can shrink without a change in git, and the policy `{policy}` deletes the Applications they stop generating: {} carry `{RESOURCES_FINALIZER}` and would take their resources with them ({} tracked now{per_set})",
-                    why.join(" and "),
-                    count_of(applications, "Application", "Applications"),
-                    count_of(objects, "object", "objects"),
-                ),
+                    message,
                 )
             }
         })

@@ -107,6 +107,13 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
             ),
         };
         let clusters: Vec<String> = clusters.into_iter().collect();
+        let message = format!(
+            "ApplicationSet `{}` deletes the Applications it no longer generates (policy `{}`), and {} carry `{RESOURCES_FINALIZER}`{preserve_note} and manage {}: a template change that renames them deletes the old Applications and these objects with them, before the new ones can recreate them{approval_note}",
+            set.name(),
+            policy.as_str(),
+            count_of(cascading, "of its Applications", "of its Applications"),
+            what.join(" and ")
+        );
         findings.push(Finding {
             remediation: vec![
                 format!("# safe alternatives for ApplicationSet `{}`, each applied before any rename:", set.name()),
@@ -119,13 +126,7 @@ pub(super) fn find(facts: &FleetFacts) -> Vec<Finding> {
                 Severity::Warning,
                 FindingCode::RenameExposure,
                 clusters,
-                format!(
-                "ApplicationSet `{}` deletes the Applications it no longer generates (policy `{}`), and {} carry `{RESOURCES_FINALIZER}`{preserve_note} and manage {}: a template change that renames them deletes the old Applications and these objects with them, before the new ones can recreate them{approval_note}",
-                set.name(),
-                policy.as_str(),
-                count_of(cascading, "of its Applications", "of its Applications"),
-                what.join(" and ")
-            ),
+                message,
             )
         });
     }

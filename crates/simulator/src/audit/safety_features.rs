@@ -329,6 +329,13 @@ fn inventory(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp]) -> Option<
         on_objects(|o| &o.no_prune),
     );
     let clusters: Vec<String> = clusters.into_iter().collect();
+    let message = format!(
+        "Safety features of the {total} ApplicationSet{} whose Applications manage namespaces and delete what they manage with them: `preserveResourcesOnDeletion` on {}; `Delete=confirm` or `Prune=confirm` on {}; `strategy.deletionOrder: Reverse` on {}; {per_object}; {retry}",
+        if total == 1 { "" } else { "s" },
+        in_use(|g| g.preserve),
+        in_use(|g| g.confirm),
+        in_use(|g| g.reverse_deletion),
+    );
     Some(Finding {
         remediation: vec![
             "# in the ApplicationSet: `spec.syncPolicy.preserveResourcesOnDeletion: true` keeps the resources of the Applications it deletes".to_string(),
@@ -339,13 +346,7 @@ fn inventory(fleet: &Fleet, argocd_namespace: &str, apps: &[LiveApp]) -> Option<
             Severity::Info,
             FindingCode::SafetyFeatures,
             clusters,
-            format!(
-            "Safety features of the {total} ApplicationSet{} whose Applications manage namespaces and delete what they manage with them: `preserveResourcesOnDeletion` on {}; `Delete=confirm` or `Prune=confirm` on {}; `strategy.deletionOrder: Reverse` on {}; {per_object}; {retry}",
-            if total == 1 { "" } else { "s" },
-            in_use(|g| g.preserve),
-            in_use(|g| g.confirm),
-            in_use(|g| g.reverse_deletion),
-        ),
+            message,
         )
     })
 }

@@ -14,7 +14,8 @@
 # Each figure is the median of 3 runs (1 run at scale >= 5), measured with
 # /usr/bin/time -f '%e %M': `plan` on both forms, `what-if` deleting namespace
 # kube-metrics on one cluster, `generate` of one ApplicationSet of the fleet and of one
-# that generates about 15,000 (scripts/bench-big-appset.py), and the bare
+# that generates about 15,000 (scripts/bench-big-appset.py), `audit` of the capture
+# form, and the bare
 # skip-parse baseline `BINARY debug skip-parse --snapshot DIR` (every file parsed into
 # serde's IgnoredAny on the same threads), with the ratio plan / skip-parse.
 set -euo pipefail
@@ -149,6 +150,13 @@ python3 "$repo/scripts/bench-big-appset.py" "$kubectl/fleet.json" "$large_appset
 large_apps="$("$binary" generate "$large_appset" --snapshot "$kubectl/snapshot" -o json |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
 measure generate_large "0" "$binary" generate "$large_appset" --snapshot "$kubectl/snapshot" -o json
+# `audit` reads every cluster and simulates each exposure's deletion: the nightly job.
+audit=yes
+if "$binary" audit --help >/dev/null 2>&1; then
+    measure audit_capture "0 1" "$binary" audit --snapshot "$capture/snapshot" --format json
+else
+    audit=no
+fi
 
 skip_parse=yes
 if ! "$binary" debug skip-parse --snapshot "$capture/snapshot" >/dev/null 2>&1; then
@@ -183,6 +191,9 @@ row "plan, capture form" plan_capture
 row "what-if --cluster $cluster --delete namespace/kube-metrics" what_if
 row "generate $appset ($appset_apps Applications)" generate
 row "generate clusters x list ($large_apps Applications)" generate_large
+if [ "$audit" = yes ]; then
+    row "audit, capture form" audit_capture
+fi
 if [ "$skip_parse" = yes ]; then
     row "debug skip-parse, kubectl-style JSON" skip_kubectl
     row "debug skip-parse, capture form" skip_capture

@@ -11,7 +11,7 @@
 //! - **One deletion from a jam**: for every aggregated APIService with `spec.service`
 //!   that is available now, fail-closed webhook and finalizer-removing controller, each
 //!   Application that manages its backend or the backend's namespace is deleted in a
-//!   [`what_if`] (or, when none does, the namespace is deleted by hand); when the backend
+//!   [`what_if`](crate::plan::what_if) (or, when none does, the namespace is deleted by hand); when the backend
 //!   is gone and what calls it stays, the deletion is reported with what then stays
 //!   stuck, and these findings rank by their `Reach`.
 //! - **Rename exposure**, **mass-deletion exposure** and the **safety features** in use,
@@ -47,7 +47,9 @@ use crate::controller::ControllerSettings;
 use crate::findings::{fleet_findings, ClusterFinding};
 use crate::outcome::*;
 use crate::parallel::run_parallel;
-use crate::plan::{managed_keys, resolve_destination, what_if, PlanConfig};
+use crate::plan::{
+    managed_keys, resolve_destination, what_if_sharing, LiveApplications, PlanConfig,
+};
 
 const APISERVICE_GROUP: &str = "apiregistration.k8s.io";
 /// How many names a message lists before it counts the rest (a tenant ApplicationSet
@@ -168,10 +170,11 @@ type Reaches = BTreeMap<(FindingCode, String), Reach>;
 pub fn audit(fleet: &Fleet, config: &PlanConfig) -> Outcome {
     let argocd_namespace = fleet.argocd_namespace().unwrap_or("argocd").to_string();
     let apps = live_applications(fleet, &argocd_namespace);
+    let live = crate::plan::live_applications(fleet, config);
     let clusters: Vec<(&String, &ClusterSnapshot)> = fleet.clusters.iter().collect();
     let audited = run_parallel(clusters.len(), config.workers, |index| {
         let (cluster, snapshot) = clusters[index];
-        audit_cluster(fleet, config, &apps, cluster, snapshot)
+        audit_cluster(fleet, config, &apps, &live, cluster, snapshot)
     });
     let mut per_cluster: Vec<(String, ClusterFinding)> = Vec::new();
     // Per ApplicationSet (namespace, name): the APIServices that deleting one of its
@@ -291,6 +294,8 @@ struct ClusterFacts<'a> {
     fleet: &'a Fleet,
     config: &'a PlanConfig,
     apps: &'a [LiveApp<'a>],
+    /// The live Applications as a what-if reads them, read once for every what-if.
+    live: &'a LiveApplications<'a>,
     cluster: &'a str,
     snapshot: &'a ClusterSnapshot,
     /// The cluster settled with no deletion: what is already broken.
@@ -320,6 +325,7 @@ fn audit_cluster<'a>(
     fleet: &'a Fleet,
     config: &'a PlanConfig,
     apps: &'a [LiveApp<'a>],
+    live: &'a LiveApplications<'a>,
     cluster: &'a str,
     snapshot: &'a ClusterSnapshot,
 ) -> ClusterAudit {
@@ -330,6 +336,7 @@ fn audit_cluster<'a>(
         fleet,
         config,
         apps,
+        live,
         cluster,
         snapshot,
         now,
@@ -375,7 +382,7 @@ impl<'a> ClusterFacts<'a> {
         (backend, namespace): (&ObjectKey, &ObjectKey),
         judge: impl Fn(&Outcome) -> Option<J>,
     ) -> Vec<(Deletion<'a>, J)> {
-        let (fleet, config, cluster) = (self.fleet, self.config, self.cluster);
+        let (fleet, config, cluster, live) = (self.fleet, self.config, self.cluster, self.live);
         let managers: Vec<&'a LiveApp<'a>> = self
             .apps
             .iter()
@@ -383,11 +390,12 @@ impl<'a> ClusterFacts<'a> {
             .filter(|app| app.managed.contains(backend) || app.managed.contains(namespace))
             .collect();
         if managers.is_empty() {
-            let outcome = what_if(
+            let outcome = what_if_sharing(
                 fleet,
                 cluster,
                 &[(namespace.clone(), Propagation::Background)],
                 config,
+                Some(live),
             );
             return judge(&outcome)
                 .map(|found| (Deletion::NamespaceByHand(namespace.name.clone()), found))
@@ -399,11 +407,12 @@ impl<'a> ClusterFacts<'a> {
             .into_iter()
             .filter_map(|app| {
                 let outcome = simulated.entry(app.key()).or_insert_with(|| {
-                    what_if(
+                    what_if_sharing(
                         fleet,
                         &fleet.argocd_cluster,
                         &[(app.key(), Propagation::Background)],
                         config,
+                        Some(live),
                     )
                 });
                 judge(outcome).map(|found| (Deletion::Application(app), found))

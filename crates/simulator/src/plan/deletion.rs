@@ -92,10 +92,16 @@ impl<'a> Planner<'a> {
         let Some(snapshot) = self.fleet.clusters.get(cluster) else {
             return;
         };
+        let requests = self.manual.get(cluster).cloned().unwrap_or_default();
+        if requests.is_empty() {
+            // Nothing deleted by hand there (an Application deleted by name is planned
+            // directly): no need to set up the Argo CD cluster's simulation, which for a
+            // fleet's Applications is the costly part of an `audit` what-if.
+            return;
+        }
         let mut simulation = Simulation::of_snapshot(snapshot, self.kube_version_of(cluster))
             .with_controllers(&self.config.controllers)
             .with_unavailable_group_versions(self.recorded_unavailable(cluster));
-        let requests = self.manual.get(cluster).cloned().unwrap_or_default();
         // Each Application goes with the deletion after which the cluster lets it go,
         // so that its cascade runs in that deletion's place (issue 13).
         for (step, request) in &requests {

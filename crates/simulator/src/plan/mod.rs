@@ -206,7 +206,33 @@ pub fn what_if(
     deletions: &[(ObjectKey, Propagation)],
     config: &PlanConfig,
 ) -> Outcome {
-    let mut planner = what_if_planner(fleet, cluster, deletions, config);
+    what_if_sharing(fleet, cluster, deletions, config, None)
+}
+
+/// Live Applications by (namespace, name), as a plan or what-if reads them.
+pub(crate) type LiveApplications<'a> = BTreeMap<SetKey, Cow<'a, Object>>;
+
+/// The live Applications of the snapshot, read once for many [`what_if_sharing`] calls
+/// (`audit` runs one what-if per exposure; each reading a fleet's Applications again
+/// was most of its time at scale).
+pub(crate) fn live_applications<'a>(
+    fleet: &'a Fleet,
+    config: &'a PlanConfig,
+) -> LiveApplications<'a> {
+    let mut planner = Planner::new(fleet, config);
+    planner.load_live_applications(&BTreeMap::new());
+    planner.live.into_owned()
+}
+
+/// [`what_if`], with the live Applications read already when `live` is given.
+pub(crate) fn what_if_sharing<'a>(
+    fleet: &'a Fleet,
+    cluster: &str,
+    deletions: &[(ObjectKey, Propagation)],
+    config: &'a PlanConfig,
+    live: Option<&'a LiveApplications<'a>>,
+) -> Outcome {
+    let mut planner = what_if_planner(fleet, cluster, deletions, config, live);
     planner.run_cascades();
     findings::application_findings(fleet, &planner.argocd_namespace, &mut planner.outcome);
     Outcome {
@@ -223,7 +249,7 @@ pub fn what_if_clusters(
     deletions: &[(ObjectKey, Propagation)],
     config: &PlanConfig,
 ) -> BTreeSet<String> {
-    what_if_planner(fleet, cluster, deletions, config).cascade_clusters()
+    what_if_planner(fleet, cluster, deletions, config, None).cascade_clusters()
 }
 
 /// A what-if up to the cascades: the deletions sent, the Applications they delete found.
@@ -232,9 +258,13 @@ fn what_if_planner<'a>(
     cluster: &str,
     deletions: &[(ObjectKey, Propagation)],
     config: &'a PlanConfig,
+    live: Option<&'a LiveApplications<'a>>,
 ) -> Planner<'a> {
     let mut planner = Planner::new(fleet, config);
-    planner.load_live_applications(&BTreeMap::new());
+    match live {
+        Some(live) => planner.live = Cow::Borrowed(live),
+        None => planner.load_live_applications(&BTreeMap::new()),
+    }
     let on_argocd = cluster == fleet.argocd_cluster;
     for (step, (key, propagation)) in deletions.iter().enumerate() {
         planner.step = step;
@@ -287,7 +317,7 @@ struct Planner<'a> {
     generation: Option<&'a GenerationInputs>,
     outcome: Outcome,
     /// Live Applications by (namespace, name): from the snapshot, or generated from base.
-    live: BTreeMap<SetKey, Cow<'a, Object>>,
+    live: Cow<'a, LiveApplications<'a>>,
     /// The keys of `live` by the ApplicationSet that controls them (namespace, name),
     /// made on first use: asked for every ApplicationSet, a scan of every live
     /// Application each time was quadratic in the fleet.
@@ -343,7 +373,7 @@ impl<'a> Planner<'a> {
             argocd_objects,
             generation: None,
             outcome,
-            live: BTreeMap::new(),
+            live: Cow::Owned(BTreeMap::new()),
             owned: std::sync::OnceLock::new(),
             cascading: Vec::new(),
             sync_failures: Vec::new(),

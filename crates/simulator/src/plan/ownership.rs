@@ -28,7 +28,7 @@ impl<'a> Planner<'a> {
                     namespace_of(app, &self.argocd_namespace),
                     app.name().to_string(),
                 );
-                self.live.insert(key, Cow::Borrowed(app));
+                self.live.to_mut().insert(key, Cow::Borrowed(app));
             }
             return;
         }
@@ -41,7 +41,7 @@ impl<'a> Planner<'a> {
                 Ok(generated) => {
                     for app in generated.applications {
                         let app_key = (namespace_of(&app, &self.argocd_namespace), app.name().to_string());
-                        self.live.entry(app_key).or_insert(Cow::Owned(app));
+                        self.live.to_mut().entry(app_key).or_insert(Cow::Owned(app));
                     }
                 }
                 Err(error) => self.outcome.errors.push(EvaluationError {
@@ -96,7 +96,7 @@ impl<'a> Planner<'a> {
     pub(super) fn owned_by(&self, key: &SetKey) -> Vec<Cow<'a, Object>> {
         let owned = self.owned.get_or_init(|| {
             let mut owned: BTreeMap<SetKey, Vec<SetKey>> = BTreeMap::new();
-            for (app_key, app) in &self.live {
+            for (app_key, app) in self.live.iter() {
                 let Some(owner) = app.controller_reference() else {
                     continue;
                 };

@@ -31,6 +31,9 @@ pub const TRACKING_ID_ANNOTATION: &str = "argocd.argoproj.io/tracking-id";
 /// Default label of label tracking (`application.instanceLabelKey`).
 pub const DEFAULT_INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 pub const SYNC_OPTIONS_ANNOTATION: &str = "argocd.argoproj.io/sync-options";
+/// Set on an Application to approve the deletions its `Delete=confirm` or `Prune=confirm`
+/// objects wait for.
+pub const DELETION_APPROVED_ANNOTATION: &str = "argocd.argoproj.io/deletion-approved";
 pub const SYNC_WAVE_ANNOTATION: &str = "argocd.argoproj.io/sync-wave";
 pub const HELM_RESOURCE_POLICY_ANNOTATION: &str = "helm.sh/resource-policy";
 
@@ -215,9 +218,59 @@ pub fn sync_options(text: &str) -> impl Iterator<Item = &str> {
     text.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The value of sync option `name` (`Delete`, `Prune`) an object's own
+/// `argocd.argoproj.io/sync-options` annotation sets: its first entry `name=…`, entries
+/// trimmed (gitops-engine `GetAnnotationCSVs` and `GetAnnotationOptionValue`).
+pub fn annotation_sync_option<'a>(annotation: &'a str, name: &str) -> Option<&'a str> {
+    sync_options(annotation).find_map(|entry| entry.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The value of sync option `name` Argo CD applies to one object of an Application: the
+/// object's own annotation ([`annotation_sync_option`]), else the first entry of the
+/// Application's `spec.syncPolicy.syncOptions` that starts with `name=`, taken as
+/// written (`SyncOptions.GetOptionValue`). `shouldBeDeleted` (`Delete=false`),
+/// `isObjRequiresDeletionConfirmation` (`confirm`) and `isPruningDisabled` read it so
+/// from Argo CD 3.4.
+pub fn object_sync_option<'a>(
+    annotation: &'a str,
+    application: &'a [String],
+    name: &str,
+) -> Option<&'a str> {
+    annotation_sync_option(annotation, name).or_else(|| {
+        application
+            .iter()
+            .find_map(|entry| entry.strip_prefix(name)?.strip_prefix('='))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// gitops-engine `GetAnnotationOptionValue` trims the annotation's comma-separated
+    /// entries and takes the first match; `SyncOptions.GetOptionValue` (types.go) takes
+    /// the Application's entries as written, one option each.
+    #[test]
+    fn sync_option_values_as_argo_cd_reads_them() {
+        assert_eq!(
+            annotation_sync_option(" A=1 , Delete=false", "Delete"),
+            Some("false")
+        );
+        assert_eq!(
+            annotation_sync_option("Delete=true,Delete=false", "Delete"),
+            Some("true")
+        );
+        assert_eq!(annotation_sync_option("NoDelete=confirm", "Delete"), None);
+        let app = vec!["Prune=confirm".to_string(), " Delete=false".to_string()];
+        assert_eq!(object_sync_option("", &app, "Prune"), Some("confirm"));
+        // An entry with a leading space is not `Delete=` to Argo CD.
+        assert_eq!(object_sync_option("", &app, "Delete"), None);
+        // The object's own entry wins over the Application's.
+        assert_eq!(
+            object_sync_option("Prune=false", &app, "Prune"),
+            Some("false")
+        );
+    }
 
     #[test]
     fn cascade_mode_from_finalizers() {

@@ -38,7 +38,10 @@
 use std::collections::BTreeSet;
 
 use preflight_cluster_snapshot::Fleet;
-use preflight_model::argocd::{sync_options, ARGOCD_GROUP, SYNC_OPTIONS_ANNOTATION};
+use preflight_model::argocd::{
+    annotation_sync_option, object_sync_option, sync_options, ARGOCD_GROUP,
+    DELETION_APPROVED_ANNOTATION, SYNC_OPTIONS_ANNOTATION,
+};
 use preflight_model::{Object, ObjectKey};
 
 use super::{count_of, deleting_policy, quoted, FleetFacts, LiveApp};
@@ -70,13 +73,11 @@ pub(super) struct ObjectOptions {
 impl ObjectOptions {
     /// Reads the value of `argocd.argoproj.io/sync-options`.
     pub(super) fn of(annotation: &str) -> ObjectOptions {
-        // `GetAnnotationOptionValue`: the first entry that starts with `<option>=`.
-        let value = |option: &str| {
-            sync_options(annotation).find_map(|entry| entry.strip_prefix(option)?.strip_prefix('='))
-        };
-        // Argo CD 3.4 and later read `Delete=false` and `Prune=false` the same way
-        // (`shouldBeDeleted` in controller/appcontroller.go, `isPruningDisabled` in
-        // gitops-engine's sync_context.go); before, any entry equal to them counted.
+        // The object's own first `Delete=` / `Prune=` entry, as Argo CD 3.4 and later read
+        // `Delete=false` and `Prune=false` too (`shouldBeDeleted` in
+        // controller/appcontroller.go, `isPruningDisabled` in gitops-engine's
+        // sync_context.go); before, any entry equal to them counted.
+        let value = |option: &str| annotation_sync_option(annotation, option);
         ObjectOptions {
             confirm: value("Delete") == Some("confirm") || value("Prune") == Some("confirm"),
             keep_on_delete: value("Delete") == Some("false"),
@@ -85,63 +86,46 @@ impl ObjectOptions {
     }
 }
 
-/// Whether deleting `app` leaves its object `key` in place because the object's sync
-/// options, or without a `Delete=` entry of their own the Application's
-/// `syncPolicy.syncOptions`, say `Delete=false` (`shouldBeDeleted` in
-/// controller/appcontroller.go, Argo CD 3.4 and later).
-pub(super) fn kept_on_delete(fleet: &Fleet, app: &LiveApp, key: &ObjectKey) -> bool {
-    let own = app
-        .cluster
+/// The sync-options annotation of `app`'s object `key` on its destination ("" without).
+fn own_options<'f>(fleet: &'f Fleet, app: &LiveApp, key: &ObjectKey) -> &'f str {
+    app.cluster
         .as_deref()
         .and_then(|cluster| fleet.cluster(cluster))
         .and_then(|snapshot| snapshot.get(key))
         .and_then(|object| object.annotation(SYNC_OPTIONS_ANNOTATION))
-        .unwrap_or("");
-    if sync_options(own).any(|entry| entry.starts_with("Delete=")) {
-        return ObjectOptions::of(own).keep_on_delete;
-    }
+        .unwrap_or("")
+}
+
+/// Whether deleting `app` leaves its object `key` in place: `Delete=false` as Argo CD
+/// reads it for that object (`object_sync_option`), as the plan does.
+pub(super) fn kept_on_delete(fleet: &Fleet, app: &LiveApp, key: &ObjectKey) -> bool {
     let application = app
         .object
-        .string_list(&["spec", "syncPolicy", "syncOptions"])
-        .join(",");
-    ObjectOptions::of(&application).keep_on_delete
+        .string_list(&["spec", "syncPolicy", "syncOptions"]);
+    object_sync_option(own_options(fleet, app, key), &application, "Delete") == Some("false")
 }
 
 /// Whether deleting `app` waits for approval: an object it manages asks for it with
-/// `Delete=confirm` or `Prune=confirm` (its own first entry of each, else the
-/// Application's `syncPolicy.syncOptions`), and the Application is not annotated
-/// `argocd.argoproj.io/deletion-approved` (`isObjRequiresDeletionConfirmation` in
-/// controller/state.go; the plan holds such a deletion the same way).
+/// `Delete=confirm` or `Prune=confirm` as Argo CD reads them (`object_sync_option`), and
+/// the Application is not annotated `argocd.argoproj.io/deletion-approved`
+/// (`isObjRequiresDeletionConfirmation` in controller/state.go; the plan holds such a
+/// deletion the same way).
 pub(super) fn awaits_approval(fleet: &Fleet, app: &LiveApp) -> bool {
     if app
         .object
-        .annotation("argocd.argoproj.io/deletion-approved")
+        .annotation(DELETION_APPROVED_ANNOTATION)
         .is_some()
     {
         return false;
     }
-    let Some(snapshot) = app.cluster.as_deref().and_then(|c| fleet.cluster(c)) else {
-        return false;
-    };
     let application = app
         .object
-        .string_list(&["spec", "syncPolicy", "syncOptions"])
-        .join(",");
-    let value = |text: &str, option: &str| -> Option<String> {
-        sync_options(text)
-            .find_map(|entry| Some(entry.strip_prefix(option)?.strip_prefix('=')?.to_string()))
-    };
+        .string_list(&["spec", "syncPolicy", "syncOptions"]);
     app.managed.iter().any(|key| {
-        let own = snapshot
-            .get(key)
-            .and_then(|object| object.annotation(SYNC_OPTIONS_ANNOTATION))
-            .unwrap_or("");
-        ["Delete", "Prune"].iter().any(|option| {
-            value(own, option)
-                .or_else(|| value(&application, option))
-                .as_deref()
-                == Some("confirm")
-        })
+        let own = own_options(fleet, app, key);
+        ["Delete", "Prune"]
+            .iter()
+            .any(|option| object_sync_option(own, &application, option) == Some("confirm"))
     })
 }
 

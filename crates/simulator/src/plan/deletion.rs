@@ -76,7 +76,7 @@ impl<'a> Planner<'a> {
                 sync_options: live.string_list(&["spec", "syncPolicy", "syncOptions"]),
                 status_resources: status_resources(live),
                 deletion_approved: live
-                    .annotation("argocd.argoproj.io/deletion-approved")
+                    .annotation(argocd::DELETION_APPROVED_ANNOTATION)
                     .is_some(),
                 step: self.step,
             });
@@ -194,17 +194,6 @@ pub(super) fn status_resources(app: &Object) -> Vec<ObjectKey> {
         .unwrap_or_default()
 }
 
-/// The value of option `name` (`Delete`, `Prune`) in a sync-options list, if set.
-pub(super) fn sync_option<'s>(
-    options: impl Iterator<Item = &'s str>,
-    name: &str,
-) -> Option<String> {
-    options
-        .filter_map(|o| o.split_once('='))
-        .find(|(key, _)| key.trim() == name)
-        .map(|(_, value)| value.trim().to_string())
-}
-
 /// The Application's objects on its destination: tracked by annotation or label (per
 /// `argocd-cm`), plus those its `status.resources` lists that no other Application tracks.
 pub(super) fn application_objects<'s>(
@@ -243,15 +232,12 @@ pub(super) fn confirmation_needed(
     if app.deletion_approved {
         return None;
     }
-    let app_options = app.sync_option_entries();
     application_objects(snapshot, app, argocd_namespace)
         .into_iter()
         .find(|object| {
             let resource = object.annotation(SYNC_OPTIONS_ANNOTATION).unwrap_or("");
             let confirm = |name: &str| {
-                sync_option(argocd::sync_options(resource), name)
-                    .or_else(|| sync_option(app_options.iter().map(String::as_str), name))
-                    .is_some_and(|v| v == "confirm")
+                argocd::object_sync_option(resource, &app.sync_options, name) == Some("confirm")
             };
             confirm("Delete") || confirm("Prune")
         })
@@ -265,7 +251,6 @@ pub(super) fn deletable_objects(
     app: &CascadingApp,
     argocd_namespace: &str,
 ) -> Vec<Vec<(ObjectKey, Propagation)>> {
-    let app_options = app.sync_option_entries();
     let mut waves: BTreeMap<i64, Vec<(ObjectKey, Propagation)>> = BTreeMap::new();
     for object in application_objects(snapshot, app, argocd_namespace) {
         if object.group() == "apiextensions.k8s.io" && object.kind() == "CustomResourceDefinition" {
@@ -277,11 +262,10 @@ pub(super) fn deletable_objects(
         if object.annotation(HELM_RESOURCE_POLICY_ANNOTATION) == Some("keep") {
             continue;
         }
-        // A resource-level Delete option wins; without one the Application's applies.
+        // A resource-level Delete option wins; without one the Application's applies
+        // (`shouldBeDeleted`, Argo CD 3.4 and later).
         let resource = object.annotation(SYNC_OPTIONS_ANNOTATION).unwrap_or("");
-        let delete = sync_option(argocd::sync_options(resource), "Delete")
-            .or_else(|| sync_option(app_options.iter().map(String::as_str), "Delete"));
-        if delete.as_deref() == Some("false") {
+        if argocd::object_sync_option(resource, &app.sync_options, "Delete") == Some("false") {
             continue;
         }
         let wave = object

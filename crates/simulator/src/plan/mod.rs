@@ -23,7 +23,7 @@ use preflight_cluster_snapshot::{Fleet, SourcedObject};
 use preflight_generators::{
     GenerationContext, GenerationInputs, GeneratorResponses, NoRepositories, RepoFiles,
 };
-use preflight_model::argocd::{self, ARGOCD_GROUP};
+use preflight_model::argocd::ARGOCD_GROUP;
 use preflight_model::{ApplicationsSyncPolicy, Object, ObjectKey};
 
 use crate::apiserver;
@@ -86,16 +86,6 @@ struct CascadingApp {
     deletion_approved: bool,
     /// The `what-if` deletion (by position) that deletes it; 0 for a plan.
     step: usize,
-}
-
-impl CascadingApp {
-    /// `spec.syncPolicy.syncOptions`, one entry per option (`Delete=false`).
-    fn sync_option_entries(&self) -> Vec<String> {
-        self.sync_options
-            .iter()
-            .flat_map(|o| argocd::sync_options(o).map(str::to_string))
-            .collect()
-    }
 }
 
 /// Plans the merge of `head` over what `fleet` shows live (or over `base` when the

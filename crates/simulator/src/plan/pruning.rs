@@ -8,7 +8,6 @@ use serde_json::Value;
 use preflight_model::argocd::{RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION};
 use preflight_model::{argocd, Object, TrackingId, TrackingMethod};
 
-use super::deletion::sync_option;
 use super::{Planner, SetKey};
 use crate::outcome::{
     ApplicationSetChange, ApplicationSetFate, Manager, NotPruned, Note, ProgressiveSync,
@@ -144,15 +143,9 @@ impl Planner<'_> {
         if automated.get("prune").and_then(Value::as_bool) != Some(true) {
             return Err((Some(manager), NotPruned::PruneDisabled));
         }
-        let app_options: Vec<String> = app
-            .string_list(&["spec", "syncPolicy", "syncOptions"])
-            .iter()
-            .flat_map(|o| argocd::sync_options(o).map(str::to_string))
-            .collect();
+        let app_options = app.string_list(&["spec", "syncPolicy", "syncOptions"]);
         let resource = live_set.annotation(SYNC_OPTIONS_ANNOTATION).unwrap_or("");
-        let prune = sync_option(argocd::sync_options(resource), "Prune")
-            .or_else(|| sync_option(app_options.iter().map(String::as_str), "Prune"));
-        match prune.as_deref() {
+        match argocd::object_sync_option(resource, &app_options, "Prune") {
             Some("false") => Err((Some(manager), NotPruned::PruneFalseOption)),
             Some("confirm") => Err((Some(manager), NotPruned::PruneNeedsConfirmation)),
             _ => Ok(manager),

@@ -83,18 +83,7 @@ impl Cluster<'_> {
             if !self.is_pod(p) {
                 continue;
             }
-            let mounts = self
-                .object(p)
-                .value_at(&["spec", "volumes"])
-                .and_then(|v| v.as_array())
-                .is_some_and(|volumes| {
-                    volumes.iter().any(|v| {
-                        v.pointer("/persistentVolumeClaim/claimName")
-                            .and_then(|c| c.as_str())
-                            == Some(claim.name.as_str())
-                    })
-                });
-            if !mounts {
+            if !self.mounts_claim(p, &claim.name) {
                 continue;
             }
             let mut top = p;
@@ -119,6 +108,20 @@ impl Cluster<'_> {
         users
     }
 
+    /// Whether pod `pod` mounts the claim named `claim` (of its namespace).
+    fn mounts_claim(&self, pod: usize, claim: &str) -> bool {
+        self.object(pod)
+            .value_at(&["spec", "volumes"])
+            .and_then(|v| v.as_array())
+            .is_some_and(|volumes| {
+                volumes.iter().any(|v| {
+                    v.pointer("/persistentVolumeClaim/claimName")
+                        .and_then(|c| c.as_str())
+                        == Some(claim)
+                })
+            })
+    }
+
     pub(super) fn pods_using_claim(&self, claim: usize) -> Vec<ObjectKey> {
         let Some(ns) = self.key(claim).namespace.as_deref() else {
             return Vec::new();
@@ -140,18 +143,7 @@ impl Cluster<'_> {
             {
                 continue;
             }
-            let uses = self
-                .object(p)
-                .value_at(&["spec", "volumes"])
-                .and_then(|v| v.as_array())
-                .is_some_and(|volumes| {
-                    volumes.iter().any(|v| {
-                        v.pointer("/persistentVolumeClaim/claimName")
-                            .and_then(|c| c.as_str())
-                            == Some(name.as_str())
-                    })
-                });
-            if uses {
+            if self.mounts_claim(p, name) {
                 users.push(self.key(p).clone());
             }
         }

@@ -381,16 +381,15 @@ impl<'a> Planner<'a> {
             message: message.clone(),
             freezes: true,
         });
+        self.leave_as_is(key, owned, || Note::Frozen(message.clone()));
+    }
+
+    /// Each of `owned` left as it is, under no policy the plan could read.
+    fn leave_as_is(&mut self, key: &SetKey, owned: &[Cow<'a, Object>], note: impl Fn() -> Note) {
         for live in owned {
-            // Left as it is, under no policy the plan could read.
-            let entry = self.unwritten(
-                live,
-                &key.1,
-                Some(live),
-                ApplicationsSyncPolicy::default(),
-                Note::Frozen(message.clone()),
-            );
-            entry.policy = None;
+            let policy = ApplicationsSyncPolicy::default();
+            self.unwritten(live, &key.1, Some(live), policy, note())
+                .policy = None;
         }
     }
 
@@ -409,16 +408,6 @@ impl<'a> Planner<'a> {
             message: format!("the plan cannot evaluate this ApplicationSet: {message}"),
             freezes: false,
         });
-        for live in owned {
-            // Left as it is, under no policy the plan could read.
-            let entry = self.unwritten(
-                live,
-                &key.1,
-                Some(live),
-                ApplicationsSyncPolicy::default(),
-                Note::NotPredicted(message.clone()),
-            );
-            entry.policy = None;
-        }
+        self.leave_as_is(key, owned, || Note::NotPredicted(message.clone()));
     }
 }

@@ -432,6 +432,9 @@ pub(crate) fn plan(
         ..simulation.config()?
     };
     let mut fleet = load_fleet(snapshot, &simulation.argocd_cluster, argocd_and([]))?;
+    // Planning the Applications keeps one core busy; the others read destination
+    // clusters meanwhile, before the plan says which it needs.
+    let ahead = fleet.read_ahead();
     let (base, head, base_name, head_name) = match revisions {
         PlanRevisions::Paths { base, head } => (
             load_manifests(base)?,
@@ -519,7 +522,7 @@ pub(crate) fn plan(
     // clusters their deletions reach.
     let planned =
         preflight_simulator::plan_applications(&fleet, &base, &head, &config, &generation);
-    fleet.load_clusters(planned.clusters().iter().map(String::as_str))?;
+    fleet.load_clusters_read_ahead(planned.clusters().iter().map(String::as_str), ahead)?;
     let outcome = preflight_simulator::plan_cascades(&fleet, &config, planned);
     keep_until_exit(fleet);
     Ok(outcome)

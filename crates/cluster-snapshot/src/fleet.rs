@@ -8,6 +8,7 @@ use std::sync::{LazyLock, Mutex};
 use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
 use preflight_model::{ArgoSettings, ClusterInfo, Object};
 
+use crate::ahead::ReadAhead;
 use crate::capture_record::{read_capture_record, CaptureRecord};
 use crate::cluster::ClusterSnapshot;
 use crate::error::LoadError;
@@ -128,6 +129,108 @@ struct FolderContents {
     capture_records: BTreeMap<String, CaptureRecord>,
 }
 
+/// Where reading a cluster folder failed. Errors are reported as if every folder were
+/// listed first, then every file loaded, then every cluster indexed: the first error of
+/// the earliest stage, then of the first cluster by name, whichever thread read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Stage {
+    Listing,
+    Loading,
+    Indexing,
+}
+
+/// An error of one cluster folder and the stage it came from.
+pub(crate) type StagedError = (Stage, Box<LoadError>);
+
+/// What one cluster folder holds.
+pub(crate) struct FolderRead<T> {
+    /// Its objects, or its snapshot once indexed.
+    pub objects: T,
+    pub server_version: Option<String>,
+    pub capture_record: Option<CaptureRecord>,
+}
+
+/// A cluster folder's manifest files, server version and capture record.
+pub(crate) fn list_folder(folder: &Path) -> Result<FolderRead<Vec<PathBuf>>, LoadError> {
+    let mut files = manifest_files(folder, FileLimit::SNAPSHOT)?;
+    let capture_record = match files.iter().find(|file| is_capture_record(folder, file)) {
+        Some(file) => Some(read_capture_record(file)?),
+        None => None,
+    };
+    let version_file = files
+        .iter()
+        .find(|file| is_version_file(folder, file))
+        .cloned();
+    files.retain(|file| !is_version_file(folder, file) && !is_capture_record(folder, file));
+    let server_version = match version_file {
+        Some(file) => Some(read_server_version(&file)?),
+        None => None,
+    };
+    Ok(FolderRead {
+        objects: files,
+        server_version,
+        capture_record,
+    })
+}
+
+/// Reads the cluster folders, every file of every folder in one batch on up to `workers`
+/// threads; each folder's contents or its first error. Nothing is loaded when a folder
+/// cannot be listed, since that error comes first.
+fn read_each(
+    folders: &BTreeMap<String, PathBuf>,
+    argocd_cluster: &str,
+    without_applications: bool,
+    workers: usize,
+) -> BTreeMap<String, Result<FolderRead<Vec<SourcedObject>>, StagedError>> {
+    let mut listings = BTreeMap::new();
+    let mut failed = false;
+    for (name, folder) in folders {
+        let listing = list_folder(folder).map_err(|error| (Stage::Listing, Box::new(error)));
+        failed |= listing.is_err();
+        listings.insert(name.clone(), listing);
+    }
+    let mut files = Vec::new();
+    if !failed {
+        for (name, listing) in &listings {
+            let Ok(listing) = listing else { continue };
+            files.extend(listing.objects.iter().map(|path| SnapshotFile {
+                path: path.as_path().into(),
+                argocd_cluster: name == argocd_cluster,
+                without_applications,
+            }));
+        }
+    }
+    let mut loaded = load_snapshot_files(&files, workers).into_iter();
+    listings
+        .into_iter()
+        .map(|(name, listing)| {
+            let read = listing.and_then(|listing| {
+                let results: Vec<_> = loaded.by_ref().take(listing.objects.len()).collect();
+                let mut objects = Vec::new();
+                // The first failing file of the folder is its error.
+                for result in results {
+                    objects.extend(result.map_err(|error| (Stage::Loading, Box::new(error)))?);
+                }
+                Ok(FolderRead {
+                    objects,
+                    server_version: listing.server_version,
+                    capture_record: listing.capture_record,
+                })
+            });
+            (name, read)
+        })
+        .collect()
+}
+
+/// The error to report of the errors of several folders, by cluster name (see
+/// [`Stage`]).
+fn first_error(errors: Vec<(String, StagedError)>) -> Option<LoadError> {
+    errors
+        .into_iter()
+        .min_by(|(a, (a_stage, _)), (b, (b_stage, _))| (a_stage, a).cmp(&(b_stage, b)))
+        .map(|(_, (_, error))| *error)
+}
+
 /// Reads the cluster folders, every file of every folder in one batch so that they load
 /// in parallel.
 fn read_folders(
@@ -135,53 +238,36 @@ fn read_folders(
     argocd_cluster: &str,
     without_applications: bool,
 ) -> Result<FolderContents, LoadError> {
-    let mut files = Vec::new();
-    let mut file_counts = Vec::new();
-    let mut server_versions = BTreeMap::new();
-    let mut capture_records = BTreeMap::new();
-    for (name, folder) in folders {
-        let mut cluster_files = manifest_files(folder, FileLimit::SNAPSHOT)?;
-        let version_files: Vec<PathBuf> = cluster_files
-            .iter()
-            .filter(|file| is_version_file(folder, file))
-            .cloned()
-            .collect();
-        if let Some(file) = cluster_files
-            .iter()
-            .find(|file| is_capture_record(folder, file))
-        {
-            capture_records.insert(name.clone(), read_capture_record(file)?);
+    let mut contents = FolderContents {
+        objects: BTreeMap::new(),
+        server_versions: BTreeMap::new(),
+        capture_records: BTreeMap::new(),
+    };
+    let mut errors = Vec::new();
+    let each = read_each(
+        folders,
+        argocd_cluster,
+        without_applications,
+        worker_count(),
+    );
+    for (name, read) in each {
+        match read {
+            Ok(read) => {
+                if let Some(version) = read.server_version {
+                    contents.server_versions.insert(name.clone(), version);
+                }
+                if let Some(record) = read.capture_record {
+                    contents.capture_records.insert(name.clone(), record);
+                }
+                contents.objects.insert(name, read.objects);
+            }
+            Err(error) => errors.push((name, error)),
         }
-        cluster_files
-            .retain(|file| !is_version_file(folder, file) && !is_capture_record(folder, file));
-        if let Some(file) = version_files.first() {
-            server_versions.insert(name.clone(), read_server_version(file)?);
-        }
-        file_counts.push(cluster_files.len());
-        files.extend(cluster_files);
     }
-    let files: Vec<SnapshotFile> = folders
-        .keys()
-        .zip(&file_counts)
-        .flat_map(|(name, count)| std::iter::repeat_n(name == argocd_cluster, *count))
-        .zip(files)
-        .map(|(argocd_cluster, path)| SnapshotFile {
-            path: path.into(),
-            argocd_cluster,
-            without_applications,
-        })
-        .collect();
-    let mut loaded = load_snapshot_files(&files)?.into_iter();
-    let mut clusters = BTreeMap::new();
-    for (name, count) in folders.keys().zip(file_counts) {
-        let objects: Vec<SourcedObject> = loaded.by_ref().take(count).flatten().collect();
-        clusters.insert(name.clone(), objects);
+    match first_error(errors) {
+        Some(error) => Err(error),
+        None => Ok(contents),
     }
-    Ok(FolderContents {
-        objects: clusters,
-        server_versions,
-        capture_records,
-    })
 }
 
 /// The bare cost of reading the snapshot at `path`: its manifest files parsed into
@@ -270,6 +356,17 @@ fn index_clusters(
     clusters: BTreeMap<String, Vec<SourcedObject>>,
     settings: &ArgoSettings,
 ) -> Result<BTreeMap<String, ClusterSnapshot>, LoadError> {
+    index_each(clusters, settings)
+        .into_iter()
+        .map(|(name, snapshot)| snapshot.map(|snapshot| (name, snapshot)))
+        .collect()
+}
+
+/// Each cluster's snapshot or its error, indexed on all threads, by cluster name.
+fn index_each(
+    clusters: BTreeMap<String, Vec<SourcedObject>>,
+    settings: &ArgoSettings,
+) -> Vec<(String, Result<ClusterSnapshot, LoadError>)> {
     type Unindexed = Mutex<Option<(String, Vec<SourcedObject>)>>;
     let clusters: Vec<Unindexed> = clusters
         .into_iter()
@@ -281,10 +378,9 @@ fn index_clusters(
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .expect("each cluster is indexed once");
-        ClusterSnapshot::new(name.clone(), objects, settings).map(|snapshot| (name, snapshot))
+        let snapshot = ClusterSnapshot::new(name.clone(), objects, settings);
+        (name, snapshot)
     })
-    .into_iter()
-    .collect()
 }
 
 impl Fleet {
@@ -317,18 +413,112 @@ impl Fleet {
         &mut self,
         names: impl IntoIterator<Item = &'n str>,
     ) -> Result<(), LoadError> {
-        let folders: BTreeMap<String, PathBuf> = names
+        self.load_clusters_after(names, None)
+    }
+
+    /// Starts reading the folders not read yet, one at a time in name order, on one
+    /// background thread, while the caller works out which of them it needs: `plan`
+    /// plans the Applications on one core first, and the other cores would wait. Hand
+    /// it to [`Fleet::load_clusters_read_ahead`] with the names; what it read of folders
+    /// not named there is dropped, errors included. It reads nothing more once handed
+    /// over or dropped, so it holds at most what one thread reads in that time.
+    pub fn read_ahead(&self) -> ReadAhead {
+        ReadAhead::start(
+            self.unread.clone(),
+            self.argocd_cluster.clone(),
+            self.settings.clone(),
+        )
+    }
+
+    /// [`Fleet::load_clusters`], taking the folders `ahead` has read or is reading;
+    /// the same objects and the same first error as without it.
+    pub fn load_clusters_read_ahead<'n>(
+        &mut self,
+        names: impl IntoIterator<Item = &'n str>,
+        ahead: ReadAhead,
+    ) -> Result<(), LoadError> {
+        self.load_clusters_after(names, Some(ahead))
+    }
+
+    fn load_clusters_after<'n>(
+        &mut self,
+        names: impl IntoIterator<Item = &'n str>,
+        ahead: Option<ReadAhead>,
+    ) -> Result<(), LoadError> {
+        let wanted: BTreeSet<String> = names
             .into_iter()
-            .filter_map(|name| self.unread.remove_entry(name))
+            .filter(|name| self.unread.contains_key(*name))
+            .map(str::to_string)
             .collect();
-        if folders.is_empty() {
-            return Ok(());
+        let (mut ahead, taken) = match ahead {
+            Some(mut ahead) => {
+                let taken = ahead.want(&wanted);
+                (Some(ahead), taken)
+            }
+            None => (None, BTreeSet::new()),
+        };
+        let folders: BTreeMap<String, PathBuf> = wanted
+            .iter()
+            .filter_map(|name| self.unread.remove_entry(name))
+            .filter(|(name, _)| !taken.contains(name))
+            .collect();
+        // The folders the read-ahead did not start, on every core meanwhile.
+        let mut errors = Vec::new();
+        let mut read = BTreeMap::new();
+        for (name, result) in read_each(&folders, &self.argocd_cluster, false, worker_count()) {
+            match result {
+                Ok(folder) => {
+                    read.insert(name, folder);
+                }
+                Err(error) => errors.push((name, error)),
+            }
         }
-        let contents = read_folders(&folders, &self.argocd_cluster, false)?;
-        self.clusters
-            .extend(index_clusters(contents.objects, &self.settings)?);
-        self.server_versions.extend(contents.server_versions);
-        self.capture_records.extend(contents.capture_records);
+        let mut indexed = BTreeMap::new();
+        if errors.is_empty() {
+            let objects = read
+                .iter_mut()
+                .map(|(name, folder)| (name.clone(), std::mem::take(&mut folder.objects)))
+                .collect();
+            for (name, snapshot) in index_each(objects, &self.settings) {
+                match snapshot {
+                    Ok(snapshot) => {
+                        indexed.insert(name, snapshot);
+                    }
+                    Err(error) => errors.push((name, (Stage::Indexing, Box::new(error)))),
+                }
+            }
+        }
+        let mut more = Vec::new();
+        for (name, folder) in read {
+            if let Some(snapshot) = indexed.remove(&name) {
+                more.push((name, snapshot, folder.server_version, folder.capture_record));
+            }
+        }
+        if let Some(ahead) = ahead.as_mut() {
+            for (name, result) in ahead.finish(&taken) {
+                match result {
+                    Ok(folder) => more.push((
+                        name,
+                        folder.objects,
+                        folder.server_version,
+                        folder.capture_record,
+                    )),
+                    Err(error) => errors.push((name, error)),
+                }
+            }
+        }
+        if let Some(error) = first_error(errors) {
+            return Err(error);
+        }
+        for (name, snapshot, version, record) in more {
+            if let Some(version) = version {
+                self.server_versions.insert(name.clone(), version);
+            }
+            if let Some(record) = record {
+                self.capture_records.insert(name.clone(), record);
+            }
+            self.clusters.insert(name, snapshot);
+        }
         Ok(())
     }
 

@@ -22,6 +22,7 @@
 //! [`ArgoSettings`]: preflight_model::ArgoSettings
 //! [`ObjectKey`]: preflight_model::ObjectKey
 
+mod ahead;
 mod capture_record;
 mod cluster;
 mod error;
@@ -38,6 +39,7 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
+pub use ahead::ReadAhead;
 pub use capture_record::CaptureRecord;
 pub use cluster::ClusterSnapshot;
 pub use error::{ClusterSecretProblem, LoadError, ObjectProblem, Source};

@@ -67,19 +67,33 @@ impl SnapshotFile {
     }
 }
 
-/// The slim objects of each file, in the order of `files`.
+/// The slim objects of each file, or the first error in it, in the order of `files`,
+/// parsed on up to `workers` threads.
 pub(crate) fn load_snapshot_files(
     files: &[SnapshotFile],
-) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
-    load_files(files, SPLIT_BYTES)
+    workers: usize,
+) -> Vec<Result<Vec<SourcedObject>, LoadError>> {
+    load_each(files, SPLIT_BYTES, workers)
 }
 
-/// [`load_snapshot_files`], splitting JSON files larger than `split_bytes`.
+/// The slim objects of each file, or the error of the first failing file, splitting
+/// JSON files larger than `split_bytes`.
+#[cfg(test)]
 fn load_files(
     files: &[SnapshotFile],
     split_bytes: usize,
 ) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
-    let workers = worker_count();
+    load_each(files, split_bytes, worker_count())
+        .into_iter()
+        .collect()
+}
+
+/// [`load_snapshot_files`], splitting JSON files larger than `split_bytes`.
+fn load_each(
+    files: &[SnapshotFile],
+    split_bytes: usize,
+    workers: usize,
+) -> Vec<Result<Vec<SourcedObject>, LoadError>> {
     let buffers = Buffers::default();
     let mut loaded = Vec::with_capacity(files.len());
     let mut start = 0;
@@ -100,10 +114,10 @@ fn load_files(
             workers,
             split_bytes,
             &buffers,
-        )?);
+        ));
         start = end;
     }
-    Ok(loaded)
+    loaded
 }
 
 /// Read buffers handed from one window to the next: the kernel zeroes every fresh page
@@ -171,7 +185,7 @@ fn load_window(
     workers: usize,
     split_bytes: usize,
     buffers: &Buffers,
-) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
+) -> Vec<Result<Vec<SourcedObject>, LoadError>> {
     // Largest first, so that no thread is left with a large file at the end.
     let mut order: Vec<(u64, usize)> = files
         .iter()
@@ -224,11 +238,18 @@ fn load_window(
     let mut loaded = Vec::with_capacity(files.len());
     for (index, file) in prepared.into_iter().enumerate() {
         match file {
-            Prepared::Done(result) => loaded.push(result?),
+            Prepared::Done(result) => loaded.push(result),
             Prepared::Scanned { bytes, .. } => {
-                let mut objects = Vec::new();
+                // The first failing task is the first error in the file.
+                let mut objects = Ok(Vec::new());
                 while task < tasks.len() && tasks[task].0 == index {
-                    objects.extend(parsed.next().expect("one result per task")?);
+                    let result = parsed.next().expect("one result per task");
+                    if let Ok(done) = &mut objects {
+                        match result {
+                            Ok(more) => done.extend(more),
+                            Err(error) => objects = Err(error),
+                        }
+                    }
                     task += 1;
                 }
                 loaded.push(objects);
@@ -236,7 +257,7 @@ fn load_window(
             }
         }
     }
-    Ok(loaded)
+    loaded
 }
 
 /// Runs `job` for `0..count` on up to `workers` threads; results in index order.

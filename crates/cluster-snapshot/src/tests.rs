@@ -1244,3 +1244,104 @@ fn issue_14_only_regular_files_of_bounded_size_are_read() {
         )
     );
 }
+
+/// A snapshot with an Argo CD cluster and four others, some broken in ways found at
+/// each stage of reading: a folder that cannot be listed (its version file is not a
+/// version), a file that does not parse, a cluster with one object twice.
+const READ_AHEAD_FLEET: &str = "//- mgmt/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm, namespace: argocd}\ndata: {application.resourceTrackingMethod: label}\n\
+     //- a/web.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: apps, labels: {app.kubernetes.io/instance: web}}\n\
+     //- a/version.json\n{\"serverVersion\": {\"gitVersion\": \"v1.29.4\"}}\n\
+     //- b/db.json\n{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"db\", \"namespace\": \"data\"}}]}\n\
+     //- c/ok.yaml\napiVersion: v1\nkind: Namespace\nmetadata: {name: c-ok}\n\
+     //- c/zz-broken.yaml\nkind: [\n\
+     //- d/version.json\n{\"serverVersion\": {}}\n\
+     //- e/twice.yaml\napiVersion: v1\nkind: Namespace\nmetadata: {name: twice}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: twice}\n\
+     //- f/ns.yaml\napiVersion: v1\nkind: Namespace\nmetadata: {name: f}\n";
+
+/// What `load_clusters` made of `fleet`: each cluster's objects, versions, unread folders.
+fn read_state(fleet: &Fleet) -> String {
+    let clusters: Vec<String> = fleet
+        .clusters
+        .iter()
+        .map(|(name, snapshot)| format!("{name}: {}", names(snapshot.objects()).join(",")))
+        .collect();
+    format!(
+        "{clusters:?} versions {:?} unread {:?}",
+        fleet.server_versions,
+        fleet.unread.keys().collect::<Vec<_>>()
+    )
+}
+
+#[test]
+fn reading_ahead_changes_nothing_but_when_folders_are_read() {
+    let dir = fixture(READ_AHEAD_FLEET);
+    let options = LoadOptions {
+        argocd_cluster: Some("mgmt".to_string()),
+        clusters: ClusterSelection::ArgoCdAnd(BTreeSet::new()),
+        ..LoadOptions::default()
+    };
+    let wanted_sets: [&[&str]; 8] = [
+        &[],
+        &["a"],
+        &["a", "b", "f", "nowhere"],
+        &["b", "c"],
+        &["c", "d"],
+        &["a", "d", "e"],
+        &["e", "f"],
+        &["a", "b", "c", "d", "e", "f"],
+    ];
+    for wanted in wanted_sets {
+        let mut later = load_snapshot(dir.path(), &options).unwrap();
+        let expected = match later.load_clusters(wanted.iter().copied()) {
+            Ok(()) => read_state(&later),
+            Err(error) => message(&dir, error),
+        };
+        // Handed over at once (the thread read little or nothing), and after the
+        // thread read every folder (the broken ones included).
+        for wait in [false, true] {
+            let mut fleet = load_snapshot(dir.path(), &options).unwrap();
+            let ahead = fleet.read_ahead();
+            if wait {
+                ahead.wait_for(6);
+            }
+            let got = match fleet.load_clusters_read_ahead(wanted.iter().copied(), ahead) {
+                Ok(()) => read_state(&fleet),
+                Err(error) => message(&dir, error),
+            };
+            assert_eq!(got, expected, "wanted {wanted:?}, waited {wait}");
+        }
+    }
+    // The errors are those of the folders asked for, the earliest stage first: a
+    // folder that cannot be listed before a file that does not parse before an object
+    // twice, whichever cluster's name comes first.
+    let error = |wanted: &[&str]| {
+        let mut fleet = load_snapshot(dir.path(), &options).unwrap();
+        let ahead = fleet.read_ahead();
+        ahead.wait_for(6);
+        message(
+            &dir,
+            fleet
+                .load_clusters_read_ahead(wanted.iter().copied(), ahead)
+                .unwrap_err(),
+        )
+    };
+    assert!(error(&["c", "d", "e"]).contains("d/version.json"));
+    assert!(error(&["c", "e"]).contains("zz-broken.yaml"));
+    assert!(error(&["a", "e"]).contains("twice"));
+}
+
+#[test]
+fn a_read_ahead_left_unused_stops() {
+    let dir = fixture(READ_AHEAD_FLEET);
+    let options = LoadOptions {
+        argocd_cluster: Some("mgmt".to_string()),
+        clusters: ClusterSelection::ArgoCdAnd(BTreeSet::new()),
+        ..LoadOptions::default()
+    };
+    let mut fleet = load_snapshot(dir.path(), &options).unwrap();
+    drop(fleet.read_ahead());
+    // Nothing was taken from the fleet; a later read reads as usual.
+    assert_eq!(fleet.unread.len(), 6);
+    fleet.load_clusters(["f"]).unwrap();
+    assert_eq!(names(fleet.clusters["f"].objects()), ["f"]);
+}

@@ -369,7 +369,8 @@ fn check_metadata(value: &Value) -> Result<(), ObjectProblem> {
     };
 
     for (field, found) in metadata {
-        let path = format!("metadata.{field}");
+        // Built only for an error: most objects have none, and every field has a path.
+        let path = || format!("metadata.{field}");
         if found.is_null() {
             continue;
         }
@@ -377,26 +378,26 @@ fn check_metadata(value: &Value) -> Result<(), ObjectProblem> {
             "name" | "generateName" | "namespace" | "selfLink" | "uid" | "resourceVersion"
                 if !found.is_string() =>
             {
-                return Err(wrong_type(path, "a string", found));
+                return Err(wrong_type(path(), "a string", found));
             }
             "generation" | "deletionGracePeriodSeconds" => {
                 let Some(number) = found.as_i64() else {
-                    return Err(wrong_type(path, "a whole number", found));
+                    return Err(wrong_type(path(), "a whole number", found));
                 };
                 if field == "generation" && number < 0 {
                     return Err(invalid(
-                        path,
+                        path(),
                         format!("must be greater than or equal to 0, found `{number}`"),
                     ));
                 }
             }
             "creationTimestamp" | "deletionTimestamp" => {
                 let Some(text) = found.as_str() else {
-                    return Err(wrong_type(path, "an RFC 3339 time", found));
+                    return Err(wrong_type(path(), "an RFC 3339 time", found));
                 };
                 if !is_rfc3339(text) {
                     return Err(invalid(
-                        path,
+                        path(),
                         format!(
                             "must be an RFC 3339 time such as `2024-05-01T12:00:00Z`, found `{text}`"
                         ),
@@ -405,34 +406,38 @@ fn check_metadata(value: &Value) -> Result<(), ObjectProblem> {
             }
             "labels" | "annotations" => {
                 let Some(map) = found.as_object() else {
-                    return Err(wrong_type(path, "a mapping of strings", found));
+                    return Err(wrong_type(path(), "a mapping of strings", found));
                 };
                 for (key, entry) in map {
                     if !(entry.is_string() || entry.is_null()) {
-                        return Err(wrong_type(format!("{path}.{key}"), "a string", entry));
+                        return Err(wrong_type(format!("{}.{key}", path()), "a string", entry));
                     }
                 }
             }
             "finalizers" => {
                 let Some(list) = found.as_array() else {
-                    return Err(wrong_type(path, "a list of strings", found));
+                    return Err(wrong_type(path(), "a list of strings", found));
                 };
                 for (index, entry) in list.iter().enumerate() {
                     if !entry.is_string() {
-                        return Err(wrong_type(format!("{path}[{index}]"), "a string", entry));
+                        return Err(wrong_type(
+                            format!("{}[{index}]", path()),
+                            "a string",
+                            entry,
+                        ));
                     }
                 }
                 let has = |name: &str| list.iter().any(|entry| entry.as_str() == Some(name));
                 if has("orphan") && has("foregroundDeletion") {
                     return Err(invalid(
-                        path,
+                        path(),
                         "must not hold both `orphan` and `foregroundDeletion`".to_string(),
                     ));
                 }
             }
             "ownerReferences" => check_owner_references(found, &path, &invalid, &wrong_type)?,
             "managedFields" if !found.is_array() => {
-                return Err(wrong_type(path, "a list", found));
+                return Err(wrong_type(path(), "a list", found));
             }
             _ => {}
         }
@@ -442,34 +447,34 @@ fn check_metadata(value: &Value) -> Result<(), ObjectProblem> {
 
 fn check_owner_references(
     found: &Value,
-    path: &str,
+    path: &dyn Fn() -> String,
     invalid: &dyn Fn(String, String) -> ObjectProblem,
     wrong_type: &dyn Fn(String, &str, &Value) -> ObjectProblem,
 ) -> Result<(), ObjectProblem> {
     let Some(list) = found.as_array() else {
-        return Err(wrong_type(path.to_string(), "a list of mappings", found));
+        return Err(wrong_type(path(), "a list of mappings", found));
     };
     let mut controller: Option<String> = None;
     for (index, entry) in list.iter().enumerate() {
-        let entry_path = format!("{path}[{index}]");
+        let entry_path = || format!("{}[{index}]", path());
         let Some(reference) = entry.as_object() else {
-            return Err(wrong_type(entry_path, "a mapping", entry));
+            return Err(wrong_type(entry_path(), "a mapping", entry));
         };
         for field in ["apiVersion", "kind", "name", "uid"] {
-            let field_path = format!("{entry_path}.{field}");
+            let field_path = || format!("{}.{field}", entry_path());
             match reference.get(field) {
                 Some(Value::String(text)) if !text.is_empty() => {}
                 None | Some(Value::Null) | Some(Value::String(_)) => {
-                    return Err(invalid(field_path, "must not be empty".to_string()))
+                    return Err(invalid(field_path(), "must not be empty".to_string()))
                 }
-                Some(other) => return Err(wrong_type(field_path, "a string", other)),
+                Some(other) => return Err(wrong_type(field_path(), "a string", other)),
             }
         }
         // `schema.FromAPIVersionAndKind`: `apps/` or `/v1` has no version.
         let api_version = reference["apiVersion"].as_str().unwrap_or_default();
         if api_version.ends_with('/') || api_version.split('/').count() > 2 {
             return Err(invalid(
-                format!("{entry_path}.apiVersion"),
+                format!("{}.apiVersion", entry_path()),
                 format!("must be `VERSION` or `GROUP/VERSION`, found `{api_version}`"),
             ));
         }
@@ -478,7 +483,7 @@ fn check_owner_references(
                 None | Some(Value::Null) | Some(Value::Bool(_)) => {}
                 Some(other) => {
                     return Err(wrong_type(
-                        format!("{entry_path}.{field}"),
+                        format!("{}.{field}", entry_path()),
                         "a boolean",
                         other,
                     ))
@@ -493,7 +498,7 @@ fn check_owner_references(
             );
             if let Some(first) = &controller {
                 return Err(invalid(
-                    path.to_string(),
+                    path(),
                     format!("has more than one controller reference: `{first}` and `{this}`"),
                 ));
             }

@@ -29,6 +29,7 @@ mod error;
 mod fleet;
 mod load;
 mod manifests;
+mod meta;
 mod parse;
 mod scan;
 mod secrets;

@@ -27,7 +27,7 @@ use crate::manifests::{check_object, SourcedObject};
 use crate::parse::parse_located;
 use crate::scan::{plain_string, scan, ScannedDocument};
 use crate::slim::{keep_for, kept_paths, prune_document, Keep, Key};
-use crate::stream::{self, Item};
+use crate::stream::{self, Finished, Item};
 
 /// The text read at once: a window closes when its files reach this many bytes.
 const WINDOW_BYTES: u64 = 64 << 20;
@@ -433,8 +433,8 @@ fn parse_unit(
     .and_then(|fields| stream::finish(file, fields, unit.list_defaults.as_ref()));
     match fast {
         Some(None) => return Ok(None),
-        Some(Some((value, body))) => {
-            if let Ok(object) = slim_object(file, value, body, unit.document, unit.item) {
+        Some(Some(finished)) => {
+            if let Ok(object) = finished_object(file, finished, unit.document, unit.item) {
                 return Ok(object);
             }
         }
@@ -537,6 +537,25 @@ pub(crate) fn slim_object(
         document,
         item,
     }))
+}
+
+/// The object of a document the one-pass parser finished: [`slim_object`] of JSON, or
+/// the slim object of metadata already read typed and judged (see [`crate::meta`]).
+pub(crate) fn finished_object(
+    file: &SnapshotFile,
+    finished: Finished,
+    document: usize,
+    item: Option<usize>,
+) -> Result<Option<SourcedObject>, LoadError> {
+    match finished {
+        Finished::Json(value, body) => slim_object(file, value, body, document, item),
+        Finished::Typed(parts, body, kept) => Ok(Some(SourcedObject {
+            object: Object::from_slim_parts(parts, body, kept),
+            file: file.path.clone(),
+            document,
+            item,
+        })),
+    }
 }
 
 /// [`slim_object`] of a document parsed whole: pruned with the table first.

@@ -510,7 +510,7 @@ fn check_owner_references(
 
 /// Go's `time.Parse(time.RFC3339, text)`, which `metav1.Time` uses:
 /// `2006-01-02T15:04:05Z07:00`, with optional fractional seconds.
-fn is_rfc3339(text: &str) -> bool {
+pub(crate) fn is_rfc3339(text: &str) -> bool {
     let bytes = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
         bytes

@@ -20,9 +20,12 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::load::{slim_object, SnapshotFile};
+use preflight_model::{KeptPaths, SlimParts};
+
+use crate::load::{finished_object, SnapshotFile};
 use crate::manifests::SourcedObject;
-use crate::slim::{copy_raw, write_value, Keep, Key, Slim, Write};
+use crate::meta::MetaSeed;
+use crate::slim::{copy_raw, kept_paths, write_value, Keep, Key, Slim, Write};
 
 /// The slim objects of the JSON `text` of `file`, or `None` when the file needs the
 /// whole-file parser.
@@ -62,6 +65,9 @@ pub(crate) struct Fields<'de> {
     pending: Vec<(String, &'de RawValue)>,
     /// A top-level `items` array, parsed as objects (`None` for a `null` element).
     items: Option<Vec<Option<Fields<'de>>>>,
+    /// The metadata of a slim document, read typed when it came after `apiVersion` and
+    /// `kind` (see [`crate::meta`]).
+    meta: Option<SlimParts>,
 }
 
 impl Fields<'_> {
@@ -78,8 +84,8 @@ fn collect(
     objects: &mut Vec<SourcedObject>,
 ) -> Option<()> {
     let Some(items) = fields.items.take() else {
-        if let Some((value, body)) = finish(file, fields, None)? {
-            objects.extend(slim_object(file, value, body, document, None).ok()?);
+        if let Some(finished) = finish(file, fields, None)? {
+            objects.extend(finished_object(file, finished, document, None).ok()?);
         }
         return Some(());
     };
@@ -99,8 +105,8 @@ fn collect(
         let Some(item) = item else {
             continue;
         };
-        if let Some((value, body)) = finish(file, item, defaults.as_ref())? {
-            objects.extend(slim_object(file, value, body, document, Some(index + 1)).ok()?);
+        if let Some(finished) = finish(file, item, defaults.as_ref())? {
+            objects.extend(finished_object(file, finished, document, Some(index + 1)).ok()?);
         }
     }
     Some(())
@@ -129,9 +135,15 @@ fn is_named(fields: &Fields<'_>) -> Option<bool> {
     )
 }
 
-/// What [`finish`] makes of a document: its identity and metadata (all of a whole
-/// document), and for a slim document the text of its other fields.
-pub(crate) type Finished = (Value, Option<String>);
+/// What [`finish`] makes of a document.
+pub(crate) enum Finished {
+    /// Its identity and metadata as JSON (all of a whole document), and for a slim
+    /// document the text of its other fields.
+    Json(Value, Option<String>),
+    /// A slim document whose metadata was read typed (identity included), the text of
+    /// its other fields, and what its kind keeps.
+    Typed(SlimParts, String, KeptPaths),
+}
 
 /// The slim document of `fields`: pending fields parsed now that the kind is known.
 /// `Some(None)` for a kind the loader does not load; `None` when the document needs the
@@ -155,6 +167,10 @@ pub(crate) fn finish(
     };
     if keep.skips_document() {
         return Some(None);
+    }
+    // Metadata read typed, and again before the kind: for the whole-file parser.
+    if fields.meta.is_some() && fields.pending.iter().any(|(key, _)| key == "metadata") {
+        return None;
     }
     let slim = keep.is_slim();
     let mut map = fields.kept;
@@ -193,8 +209,6 @@ pub(crate) fn finish(
             map.insert(key, value);
         }
     }
-    map.insert("apiVersion".to_string(), fields.api_version?);
-    map.insert("kind".to_string(), fields.kind?);
     let body = if slim {
         if !fields.body.is_empty() {
             if body.len() > 1 {
@@ -207,7 +221,23 @@ pub(crate) fn finish(
     } else {
         None
     };
-    Some(Some((Value::Object(map), body)))
+    if let Some(mut parts) = fields.meta {
+        let (Some(Value::String(api_version)), Some(Value::String(kind))) =
+            (fields.api_version, fields.kind)
+        else {
+            return None;
+        };
+        parts.api_version = api_version.into_boxed_str();
+        parts.kind = kind.into_boxed_str();
+        return Some(Some(Finished::Typed(
+            parts,
+            body.unwrap_or_default(),
+            kept_paths(keep)?,
+        )));
+    }
+    map.insert("apiVersion".to_string(), fields.api_version?);
+    map.insert("kind".to_string(), fields.kind?);
+    Some(Some(Finished::Json(Value::Object(map), body)))
 }
 
 /// The fields every document keeps as they are: identity and metadata.
@@ -323,6 +353,17 @@ fn read_mapping<'de, A: MapAccess<'de>>(
             }
             _ => {}
         }
+        // Typed metadata for the items of a list (a top-level document may be a list,
+        // whose own metadata has no name).
+        if let Some(keep) = fields.keep.filter(|_| !top_level) {
+            if key == "metadata" && matches!(keep.child(key, true), Some(Keep::Metadata)) {
+                if fields.meta.is_some() || fields.kept.contains_key(key) {
+                    return Err(de::Error::custom("duplicate metadata"));
+                }
+                fields.meta = Some(access.next_value_seed(MetaSeed)?);
+                continue;
+            }
+        }
         match fields.keep {
             Some(keep) => match keep.child(key, true) {
                 Some(child) if keep.is_slim() && !is_identity(key) => {
@@ -409,6 +450,120 @@ mod tests {
         // The Argo CD cluster keeps ConfigMap data, even when it comes before the kind.
         let objects = same_as_whole(text, true);
         assert_eq!(objects[0].object.str_at(&["data", "k"]), Some("v"));
+    }
+
+    /// One Pod with `metadata` in a List, parsed in one pass (`None`: left to the
+    /// whole-file parser) and by the whole-file parser.
+    #[allow(clippy::type_complexity)]
+    fn both_ways(
+        metadata: &str,
+    ) -> (
+        Option<Vec<SourcedObject>>,
+        Result<Vec<SourcedObject>, String>,
+    ) {
+        let text = format!(
+            r#"{{"apiVersion": "v1", "items": [{{"apiVersion": "v1", "kind": "Pod", "metadata": {metadata}, "spec": {{"nodeName": "a"}}}}], "kind": "List", "metadata": {{}}}}"#
+        );
+        let file = file(false);
+        let whole = parse_located(&file.path, &text)
+            .map_err(|e| e.to_string())
+            .and_then(|parsed| {
+                parsed
+                    .into_iter()
+                    .filter_map(|parsed| {
+                        whole_object(&file, parsed.value, parsed.document, parsed.item)
+                            .map_err(|e| e.to_string())
+                            .transpose()
+                    })
+                    .collect()
+            });
+        (parse_file(&file, &text), whole)
+    }
+
+    #[test]
+    fn typed_metadata_gives_what_the_json_path_gives() {
+        // Taken typed, and the same object as the JSON path makes.
+        for metadata in [
+            r#"{"name": "p", "namespace": "n", "uid": "u1", "creationTimestamp": "2024-05-01T12:00:00Z",
+                "labels": {"b": "2", "a": "1"},
+                "annotations": {"argocd.argoproj.io/sync-wave": "1", "other": {"x": 1}, "helm.sh/resource-policy": "keep",
+                                "kubectl.kubernetes.io/last-applied-configuration": "{}"},
+                "finalizers": ["f1", "f2"],
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "u0",
+                                     "controller": true, "blockOwnerDeletion": true, "extra": 5}],
+                "managedFields": [{"manager": "m"}], "resourceVersion": "12", "generation": 3,
+                "deletionTimestamp": "2024-05-01T12:00:00.5+02:00", "deletionGracePeriodSeconds": 30,
+                "generateName": "p-"}"#,
+            r#"{"name": "p", "namespace": "", "uid": ""}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a", "uid": "1"},
+                {"apiVersion": "v1", "kind": "B", "name": "b", "uid": "2", "controller": false}]}"#,
+            r#"{"name": "p", "generation": "dropped unread", "annotations": {"other": 5}}"#,
+            r#"{"name": "p\u0041", "labels": {"k\"ey": "v\nalue"}, "deletionGracePeriodSeconds": -1}"#,
+        ] {
+            let (fast, whole) = both_ways(metadata);
+            let (fast, whole) = (fast.expect(metadata), whole.expect(metadata));
+            assert_eq!(fast.len(), 1);
+            assert_eq!(
+                fast[0].object.to_value(),
+                whole[0].object.to_value(),
+                "{metadata}"
+            );
+            assert_eq!(
+                fast[0].object.owner_references(),
+                whole[0].object.owner_references()
+            );
+        }
+        // Accepted by the JSON path but not read typed: left to it, or the same object.
+        for metadata in [
+            r#"{"name": "p", "labels": null, "namespace": null}"#,
+            r#"{"name": "p", "labels": {"a": null}}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a", "uid": "1", "controller": null}]}"#,
+            r#"{"name": "p", "name": "q"}"#,
+            r#"{"name": "p", "labels": {"a": "1", "a": "2"}}"#,
+            r#"{"name": "p", "annotations": {"argocd.argoproj.io/x": "1", "argocd.argoproj.io/x": "2"}}"#,
+        ] {
+            let (fast, whole) = both_ways(metadata);
+            let whole = whole.expect(metadata);
+            if let Some(fast) = fast {
+                assert_eq!(
+                    fast[0].object.to_value(),
+                    whole[0].object.to_value(),
+                    "{metadata}"
+                );
+            }
+        }
+        // Refused by the JSON path: never taken typed, so that it reports the error.
+        for metadata in [
+            r#"{"namespace": "n"}"#,
+            r#"{"name": 5}"#,
+            r#"{"name": "p", "uid": 5}"#,
+            r#"{"name": "p", "generateName": 5}"#,
+            r#"{"name": "p", "creationTimestamp": "yesterday"}"#,
+            r#"{"name": "p", "deletionTimestamp": 5}"#,
+            r#"{"name": "p", "deletionGracePeriodSeconds": 1.5}"#,
+            r#"{"name": "p", "deletionGracePeriodSeconds": 18446744073709551615}"#,
+            r#"{"name": "p", "labels": {"a": 1}}"#,
+            r#"{"name": "p", "labels": []}"#,
+            r#"{"name": "p", "annotations": {"argocd.argoproj.io/sync-wave": 1}}"#,
+            r#"{"name": "p", "finalizers": ["orphan", "foregroundDeletion"]}"#,
+            r#"{"name": "p", "finalizers": "x"}"#,
+            r#"{"name": "p", "finalizers": [1]}"#,
+            r#"{"name": "p", "ownerReferences": {}}"#,
+            r#"{"name": "p", "ownerReferences": [5]}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "apps/", "kind": "A", "name": "a", "uid": "1"}]}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "a/b/v1", "kind": "A", "name": "a", "uid": "1"}]}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a", "uid": ""}]}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a"}]}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a", "uid": "1", "controller": "yes"}]}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a", "uid": "1", "controller": true},
+                {"apiVersion": "v1", "kind": "B", "name": "b", "uid": "2", "controller": true}]}"#,
+            "[]",
+            "null",
+        ] {
+            let (fast, whole) = both_ways(metadata);
+            assert!(whole.is_err(), "{metadata}");
+            assert!(fast.is_none(), "{metadata}");
+        }
     }
 
     #[test]

@@ -18,6 +18,6 @@ pub use argocd::{
 pub use messages::plain_parser_message;
 pub use object::{
     split_api_version, value_at, GroupKind, KeptPaths, Object, ObjectKey, OwnerReference,
-    PathFilter,
+    PathFilter, SlimParts,
 };
 pub use validation::{DestinationError, FieldError, ValidationError};

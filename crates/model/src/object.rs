@@ -162,6 +162,24 @@ impl Body {
     }
 }
 
+/// The typed identity and metadata of a slim object, as a loader hands them to
+/// [`Object::from_slim_parts`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlimParts {
+    pub api_version: Box<str>,
+    pub kind: Box<str>,
+    pub name: Box<str>,
+    pub namespace: Option<Box<str>>,
+    pub uid: Option<Box<str>>,
+    /// Sorted by key, each key once.
+    pub labels: Vec<(Box<str>, Box<str>)>,
+    /// The annotations kept, sorted by key, each key once.
+    pub annotations: Vec<(Box<str>, Box<str>)>,
+    pub finalizers: Vec<Box<str>>,
+    pub owner_references: Vec<OwnerReference>,
+    pub deletion_timestamp: Option<Box<str>>,
+}
+
 /// The typed identity and metadata of a slim object, and which paths of its JSON the
 /// loader kept.
 #[derive(Debug, Clone)]
@@ -234,7 +252,7 @@ impl Object {
             Some(Value::Object(metadata)) => metadata,
             _ => Map::new(),
         };
-        let string_pairs = |value: Option<Value>| -> Box<[(Box<str>, Box<str>)]> {
+        let string_pairs = |value: Option<Value>| -> Vec<(Box<str>, Box<str>)> {
             match value {
                 Some(Value::Object(map)) => map
                     .into_iter()
@@ -245,7 +263,7 @@ impl Object {
                         _ => None,
                     })
                     .collect(),
-                _ => Box::default(),
+                _ => Vec::new(),
             }
         };
         let finalizers = match metadata.remove("finalizers") {
@@ -256,25 +274,23 @@ impl Object {
                     _ => None,
                 })
                 .collect(),
-            _ => Box::default(),
+            _ => Vec::new(),
         };
         let owner_references = match metadata.get("ownerReferences") {
             Some(Value::Array(list)) => list.iter().filter_map(owner_reference).collect(),
-            _ => Box::default(),
+            _ => Vec::new(),
         };
-        let slim = SlimMeta {
+        let parts = SlimParts {
             api_version,
             kind,
             name: text(metadata.remove("name")).unwrap_or_default(),
-            namespace: text(metadata.remove("namespace")).filter(|ns| !ns.is_empty()),
-            uid: text(metadata.remove("uid")).filter(|uid| !uid.is_empty()),
+            namespace: text(metadata.remove("namespace")),
+            uid: text(metadata.remove("uid")),
             labels: string_pairs(metadata.remove("labels")),
             annotations: string_pairs(metadata.remove("annotations")),
             finalizers,
             owner_references,
             deletion_timestamp: text(metadata.remove("deletionTimestamp")),
-            kept,
-            body: Body::default(),
         };
         let text = match body {
             Some(text) if fields.is_empty() => text,
@@ -288,15 +304,33 @@ impl Object {
             None if fields.is_empty() => String::new(),
             None => Value::Object(fields).to_string(),
         };
-        let text = if text == "{}" { String::new() } else { text };
+        Object::from_slim_parts(parts, text, kept)
+    }
+
+    /// A slim object from its typed metadata and the compact JSON text of its other
+    /// fields (a mapping; empty or `{}` for none), as the loader parses the usual
+    /// document: without building its metadata as JSON first. An empty namespace or uid
+    /// is none.
+    pub fn from_slim_parts(parts: SlimParts, body: String, kept: KeptPaths) -> Object {
+        let body = if body == "{}" { String::new() } else { body };
         Object {
             raw: Value::Null,
             slim: Some(Box::new(SlimMeta {
+                api_version: parts.api_version,
+                kind: parts.kind,
+                name: parts.name,
+                namespace: parts.namespace.filter(|ns| !ns.is_empty()),
+                uid: parts.uid.filter(|uid| !uid.is_empty()),
+                labels: parts.labels.into_boxed_slice(),
+                annotations: parts.annotations.into_boxed_slice(),
+                finalizers: parts.finalizers.into_boxed_slice(),
+                owner_references: parts.owner_references.into_boxed_slice(),
+                deletion_timestamp: parts.deletion_timestamp,
+                kept,
                 body: Body {
-                    text: text.into_boxed_str(),
+                    text: body.into_boxed_str(),
                     parsed: OnceLock::new(),
                 },
-                ..slim
             })),
         }
     }

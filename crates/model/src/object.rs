@@ -548,6 +548,15 @@ impl Object {
         }
     }
 
+    /// [`Object::owner_references`], borrowed from a slim object instead of copied: for
+    /// the loops that read every object's references again at each step.
+    pub fn owner_references_ref(&self) -> std::borrow::Cow<'_, [OwnerReference]> {
+        match &self.slim {
+            Some(slim) => std::borrow::Cow::Borrowed(&slim.owner_references),
+            None => std::borrow::Cow::Owned(self.owner_references()),
+        }
+    }
+
     /// The uids `metadata.ownerReferences` names, without building the references.
     pub fn owner_uids(&self) -> impl Iterator<Item = &str> + '_ {
         let (slim, whole) = match &self.slim {

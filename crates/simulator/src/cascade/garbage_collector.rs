@@ -16,7 +16,7 @@ impl Cluster<'_> {
             if self.state[i] != State::Present {
                 continue;
             }
-            let refs = self.object(i).owner_references();
+            let refs = self.object(i).owner_references_ref();
             if refs.is_empty() {
                 continue;
             }
@@ -25,7 +25,7 @@ impl Cluster<'_> {
             let mut foreground_owner = None;
             let mut orphaned_by = 0;
             let mut first_owner = None;
-            for owner in &refs {
+            for owner in refs.iter() {
                 let Some(o) = self.position_of_uid(owner.uid.as_str()) else {
                     continue;
                 };
@@ -118,7 +118,7 @@ impl Cluster<'_> {
             .filter(|&d| self.owner_reference_valid(d, owner))
             .filter(|&d| {
                 self.object(d)
-                    .owner_references()
+                    .owner_references_ref()
                     .iter()
                     .any(|r| r.uid == uid && r.block_owner_deletion)
             })

@@ -712,7 +712,13 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.output {
         Output::Json => {
-            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+            // Moved into the list: `json!` would serialize (copy) every item, then drop
+            // the originals.
+            let list = serde_json::Value::Object(serde_json::Map::from_iter([
+                ("apiVersion".to_string(), serde_json::Value::from("v1")),
+                ("kind".to_string(), serde_json::Value::from("List")),
+                ("items".to_string(), serde_json::Value::Array(items)),
+            ]));
             let written = serde_json::to_writer_pretty(&mut stdout, &list);
             // As `plan` leaves its fleet: freeing 15,000 Applications one map at a time
             // costs more than writing them, and the process is about to exit.

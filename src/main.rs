@@ -16,6 +16,7 @@ mod capture;
 mod ci;
 mod comment;
 mod git;
+mod output;
 mod repos;
 mod whatif;
 
@@ -712,24 +713,11 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.output {
         Output::Json => {
-            // Moved into the list: `json!` would serialize (copy) every item, then drop
-            // the originals.
-            let list = serde_json::Value::Object(serde_json::Map::from_iter([
-                ("apiVersion".to_string(), serde_json::Value::from("v1")),
-                ("kind".to_string(), serde_json::Value::from("List")),
-                ("items".to_string(), serde_json::Value::Array(items)),
-            ]));
-            let written = serde_json::to_writer_pretty(&mut stdout, &list);
+            let written = stdout.write_all(&output::pretty_list(&items, workers()));
             // As `plan` leaves its fleet: freeing 15,000 Applications one map at a time
             // costs more than writing them, and the process is about to exit.
-            std::mem::forget(list);
-            written
-                .map_err(|error| match error.io_error_kind() {
-                    // Keep the I/O error itself, so that a closed pipe is recognised.
-                    Some(kind) => anyhow::Error::from(std::io::Error::from(kind)),
-                    None => anyhow::Error::from(error),
-                })
-                .context("cannot write to standard output")?;
+            std::mem::forget(items);
+            written.context("cannot write to standard output")?;
             stdout
                 .write_all(b"\n")
                 .context("cannot write to standard output")?;

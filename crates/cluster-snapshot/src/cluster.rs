@@ -152,21 +152,26 @@ impl ClusterSnapshot {
                 }
             }
             if let Some(namespace) = &key.namespace {
-                snapshot
-                    .by_namespace
-                    .entry(namespace.clone())
-                    .or_default()
-                    .push(index);
+                // Most objects share their namespace with the one before: no new key.
+                match snapshot.by_namespace.get_mut(namespace) {
+                    Some(positions) => positions.push(index),
+                    None => {
+                        snapshot.by_namespace.insert(namespace.clone(), vec![index]);
+                    }
+                }
             }
             if let Some(instance) = tracking_instance(&object, &key, settings) {
                 let application = instance
                     .split_once('_')
                     .map_or(instance.as_str(), |(_, application)| application);
-                snapshot
-                    .by_application
-                    .entry(application.to_string())
-                    .or_default()
-                    .push(index);
+                match snapshot.by_application.get_mut(application) {
+                    Some(positions) => positions.push(index),
+                    None => {
+                        snapshot
+                            .by_application
+                            .insert(application.to_string(), vec![index]);
+                    }
+                }
                 snapshot
                     .by_instance
                     .entry(instance)

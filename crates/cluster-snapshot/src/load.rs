@@ -2,9 +2,10 @@
 //!
 //! Every file is read and parsed on its own thread, largest first. A JSON file up to
 //! [`SPLIT_BYTES`] is parsed in one pass straight into its slim form ([`crate::stream`]);
-//! a larger one is scanned ([`crate::scan`]) and its items are then cut into chunks of
-//! about [`CHUNK_BYTES`] and parsed on all threads, so one large `List` file keeps every
-//! core busy. The split files' bytes are held between the two passes, so they are taken
+//! a larger one is scanned on two threads ([`crate::scan::scan_parallel`], the same
+//! result as the serial scan) and its items are then cut into chunks of about
+//! [`CHUNK_BYTES`] and parsed on all threads, so one large `List` file keeps every core
+//! busy. The split files' bytes are held between the two passes, so they are taken
 //! in windows of bounded size. YAML files, and JSON neither fast path understands, are
 //! parsed whole and pruned with the same table ([`crate::slim`]). The result, errors
 //! included, does not depend on the path or the scheduling: objects come back in file
@@ -25,7 +26,7 @@ use serde_json::Value;
 use crate::error::{LoadError, Source};
 use crate::manifests::{check_object, SourcedObject};
 use crate::parse::parse_located;
-use crate::scan::{plain_string, scan, ScannedDocument};
+use crate::scan::{plain_string, scan, scan_parallel, ScannedDocument};
 use crate::slim::{keep_for, kept_paths, prune_document, Keep, Key};
 use crate::stream::{self, Finished, Item};
 
@@ -83,9 +84,18 @@ fn load_files(
     files: &[SnapshotFile],
     split_bytes: usize,
 ) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
-    load_each(files, split_bytes, worker_count())
-        .into_iter()
-        .collect()
+    load_files_on(files, split_bytes, worker_count())
+}
+
+/// [`load_files`] on `workers` threads (a split file is scanned on two when there are
+/// two or more).
+#[cfg(test)]
+fn load_files_on(
+    files: &[SnapshotFile],
+    split_bytes: usize,
+    workers: usize,
+) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
+    load_each(files, split_bytes, workers).into_iter().collect()
 }
 
 /// [`load_snapshot_files`], splitting JSON files larger than `split_bytes`.
@@ -195,7 +205,7 @@ fn load_window(
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut prepared: Vec<Option<Prepared>> = (0..files.len()).map(|_| None).collect();
     for ((_, index), result) in order.iter().zip(run_parallel(files.len(), workers, |at| {
-        prepare(&files[order[at].1], split_bytes, buffers)
+        prepare(&files[order[at].1], split_bytes, buffers, workers)
     })) {
         prepared[*index] = Some(result);
     }
@@ -292,7 +302,10 @@ pub(crate) fn run_parallel<T: Send>(
         .collect()
 }
 
-fn prepare(file: &SnapshotFile, split_bytes: usize, buffers: &Buffers) -> Prepared {
+fn prepare(file: &SnapshotFile, split_bytes: usize, buffers: &Buffers, workers: usize) -> Prepared {
+    // A file that is split is large: scanned on two threads.
+    let size = fs::metadata(&file.path).map_or(0, |m| m.len());
+    let two_threads = workers > 1 && size > split_bytes as u64;
     let bytes = match read_file(&file.path, buffers) {
         Ok(bytes) => bytes,
         Err(source) => {
@@ -311,7 +324,11 @@ fn prepare(file: &SnapshotFile, split_bytes: usize, buffers: &Buffers) -> Prepar
                     buffers.give(bytes);
                     return Prepared::Done(Ok(objects));
                 }
-            } else if let Some(documents) = scan(text) {
+            } else if let Some(documents) = if two_threads {
+                scan_parallel(text)
+            } else {
+                scan(text)
+            } {
                 if let Some(mut units) = units_of(body, &documents) {
                     let shift =
                         |span: &mut Range<usize>| *span = span.start + offset..span.end + offset;
@@ -850,6 +867,58 @@ mod tests {
                 assert_eq!(one_pass, split);
             }
             assert!(one_pass.contains(name), "{one_pass}");
+        }
+    }
+
+    /// A `List` large enough that the two scans of a split file overlap.
+    fn large_list(count: usize) -> String {
+        let items: Vec<Value> = (0..count)
+            .map(|index| {
+                serde_json::json!({
+                    "apiVersion": "v1",
+                    "kind": if index % 3 == 0 { "Event" } else { "Pod" },
+                    "metadata": {
+                        "name": format!("p{index}"),
+                        "namespace": "n",
+                        "ownerReferences": [
+                            {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "r", "uid": "u"},
+                            {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "s", "uid": "v"},
+                        ],
+                        "managedFields": [{"apiVersion": "v1", "manager": "m"}],
+                    },
+                    "spec": {"nodeName": "node-1", "containers": [{"name": "c"}, {"name": "d"}]},
+                })
+            })
+            .collect();
+        let list =
+            serde_json::json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {}});
+        serde_json::to_string_pretty(&list).unwrap()
+    }
+
+    #[test]
+    fn split_files_load_on_two_threads_as_on_one() {
+        let large = large_list(3000);
+        // Broken before the middle, after it, and after the document.
+        let early = large.replacen("\"p10\"", "\"p10\",", 1);
+        let late = large.replacen("\"p2990\"", "\"p2990\" 1", 1);
+        let trailing = format!("{large}\n]");
+        let mut cases = vec![("large.json", large.as_str())];
+        cases.extend(FILES.iter().copied());
+        for (name, text) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let files = write(dir.path(), &[(name, text)], true);
+            let serial = summary(&load_files_on(&files, 0, 1).unwrap());
+            let parallel = summary(&load_files_on(&files, 0, 2).unwrap());
+            assert_eq!(serial, parallel, "{name}");
+            assert_eq!(serial, summary(&load_files(&files, usize::MAX).unwrap()));
+        }
+        for text in [&early, &late, &trailing] {
+            let dir = tempfile::tempdir().unwrap();
+            let files = write(dir.path(), &[("large.json", text)], false);
+            let serial = load_files_on(&files, 0, 1).unwrap_err().to_string();
+            let parallel = load_files_on(&files, 0, 2).unwrap_err().to_string();
+            assert_eq!(serial, parallel);
+            assert!(serial.contains("large.json"), "{serial}");
         }
     }
 }

@@ -2,10 +2,11 @@
 //!
 //! Every file is read and parsed on its own thread, largest first. A JSON file up to
 //! [`SPLIT_BYTES`] is parsed in one pass straight into its slim form ([`crate::stream`]);
-//! a larger one is scanned on two threads ([`crate::scan::scan_parallel`], the same
-//! result as the serial scan) and its items are then cut into chunks of about
-//! [`CHUNK_BYTES`] and parsed on all threads, so one large `List` file keeps every core
-//! busy. The split files' bytes are held between the two passes, so they are taken
+//! a larger one is read in two halves on two threads (into a new buffer, on unix),
+//! scanned on two threads ([`crate::scan::scan_parallel`], the same result as the
+//! serial scan), and its items are then cut into chunks of about [`CHUNK_BYTES`] and
+//! parsed on all threads, so one large `List` file keeps every core busy. The split
+//! files' bytes are held between the two passes, so they are taken
 //! in windows of bounded size. YAML files, and JSON neither fast path understands, are
 //! parsed whole and pruned with the same table ([`crate::slim`]). The result, errors
 //! included, does not depend on the path or the scheduling: objects come back in file
@@ -87,8 +88,8 @@ fn load_files(
     load_files_on(files, split_bytes, worker_count())
 }
 
-/// [`load_files`] on `workers` threads (a split file is scanned on two when there are
-/// two or more).
+/// [`load_files`] on `workers` threads (a split file is read and scanned on two when
+/// there are two or more).
 #[cfg(test)]
 fn load_files_on(
     files: &[SnapshotFile],
@@ -154,6 +155,22 @@ impl Buffers {
         buffer
     }
 
+    /// Whether no free buffer has room for `size` bytes; then the largest is dropped,
+    /// as [`Buffers::take`] would have grown it, to make room for a new one. A free
+    /// buffer that fits is best read into in order: its pages are the process's
+    /// already, and a buffer for positioned reads would first have to be written.
+    #[cfg(unix)]
+    fn make_room(&self, size: usize) -> bool {
+        let mut free = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if free.iter().any(|buffer| buffer.capacity() >= size) {
+            return false;
+        }
+        if let Some(largest) = (0..free.len()).max_by_key(|&i| free[i].capacity()) {
+            free.swap_remove(largest);
+        }
+        true
+    }
+
     fn give(&self, buffer: Vec<u8>) {
         self.0
             .lock()
@@ -162,13 +179,47 @@ impl Buffers {
     }
 }
 
-/// The bytes of `path`, read into a buffer from `buffers`.
-fn read_file(path: &Path, buffers: &Buffers) -> std::io::Result<Vec<u8>> {
+/// The bytes of `path`, read into a buffer from `buffers`; in two halves on two threads
+/// when `in_halves` and no free buffer fits (on unix), so that two cores copy from the
+/// page cache and take the fresh pages' faults.
+fn read_file(path: &Path, buffers: &Buffers, in_halves: bool) -> std::io::Result<Vec<u8>> {
     let mut file = fs::File::open(path)?;
     let size = file.metadata().map_or(0, |m| m.len() as usize);
+    #[cfg(unix)]
+    if in_halves && buffers.make_room(size + 1) {
+        // Zeroed by the allocator as fresh pages, not written here.
+        let mut buffer = vec![0; size];
+        if read_halves(&file, &mut buffer, size) {
+            return Ok(buffer);
+        }
+        // Positioned reads leave the file's cursor at the start: it is read again in
+        // order, which reports an error as a serial read does.
+    }
+    #[cfg(not(unix))]
+    let _ = in_halves;
     let mut buffer = buffers.take(size + 1);
     std::io::Read::read_to_end(&mut file, &mut buffer)?;
     Ok(buffer)
+}
+
+/// Reads the `size` bytes of `file` into `buffer` (`size` long), each half on its own
+/// thread with positioned reads. `false` on an error, or when the file is no longer
+/// `size` bytes long (it changed while being read).
+#[cfg(unix)]
+fn read_halves(file: &fs::File, buffer: &mut [u8], size: usize) -> bool {
+    use std::os::unix::fs::FileExt;
+    let half = size / 2;
+    let Some((first, second)) = buffer.get_mut(..size).map(|b| b.split_at_mut(half)) else {
+        return false;
+    };
+    let read = thread::scope(|scope| {
+        let other = scope.spawn(|| file.read_exact_at(second, half as u64));
+        let first = file.read_exact_at(first, 0);
+        first.is_ok() && other.join().is_ok_and(|second| second.is_ok())
+    });
+    // Nothing past the end: a file that grew is read again in order.
+    let mut past_end = [0u8; 1];
+    read && matches!(file.read_at(&mut past_end, size as u64), Ok(0))
 }
 
 pub(crate) fn worker_count() -> usize {
@@ -303,10 +354,10 @@ pub(crate) fn run_parallel<T: Send>(
 }
 
 fn prepare(file: &SnapshotFile, split_bytes: usize, buffers: &Buffers, workers: usize) -> Prepared {
-    // A file that is split is large: scanned on two threads.
+    // A file that is split is large: read and scanned on two threads.
     let size = fs::metadata(&file.path).map_or(0, |m| m.len());
     let two_threads = workers > 1 && size > split_bytes as u64;
-    let bytes = match read_file(&file.path, buffers) {
+    let bytes = match read_file(&file.path, buffers, two_threads) {
         Ok(bytes) => bytes,
         Err(source) => {
             return Prepared::Done(Err(LoadError::ReadFile {
@@ -920,5 +971,40 @@ mod tests {
             assert_eq!(serial, parallel);
             assert!(serial.contains("large.json"), "{serial}");
         }
+    }
+
+    #[test]
+    fn a_file_read_in_halves_is_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let buffers = Buffers::default();
+        for size in [0usize, 1, 2, 3, 1000, 65537] {
+            let path = dir.path().join(format!("f{size}.json"));
+            let bytes: Vec<u8> = (0..size).map(|at| (at % 251) as u8).collect();
+            fs::write(&path, &bytes).unwrap();
+            // In halves into a new buffer (none free fits), then in order into it.
+            for in_halves in [true, true, false] {
+                let read = read_file(&path, &buffers, in_halves).unwrap();
+                assert_eq!(read, bytes);
+                buffers.give(read);
+            }
+            assert_eq!(
+                buffers.0.lock().unwrap().len(),
+                1,
+                "the smaller one dropped"
+            );
+            // A file whose size is no longer the one it had: read again in order.
+            #[cfg(unix)]
+            for wrong in [size + 1, size.saturating_sub(1)]
+                .into_iter()
+                .filter(|&w| w != size)
+            {
+                let file = fs::File::open(&path).unwrap();
+                assert!(!read_halves(&file, &mut vec![0; wrong], wrong));
+            }
+        }
+        let missing = dir.path().join("missing.json");
+        let serial = read_file(&missing, &buffers, false).unwrap_err();
+        let halves = read_file(&missing, &buffers, true).unwrap_err();
+        assert_eq!(serial.kind(), halves.kind());
     }
 }

@@ -86,15 +86,13 @@ struct Stopped {
 fn scan_head(text: &str, offer: Option<&Arc<AtomicUsize>>) -> Option<Head> {
     let base = text.as_ptr() as usize;
     let span = |raw: &RawValue| span_in(base, raw);
-    if let Some(offer) = offer {
-        MEETING.with(|meeting| {
-            *meeting.borrow_mut() = Some(Meeting {
-                base,
-                offer: Arc::clone(offer),
-                stop: None,
-            })
-        });
-    }
+    MEETING.with(|meeting| {
+        *meeting.borrow_mut() = offer.map(|offer| Meeting {
+            base,
+            offer: Arc::clone(offer),
+            stop: None,
+        })
+    });
     // Taken on every way out, so that no state is left behind for a later scan.
     let take_stop = || {
         MEETING

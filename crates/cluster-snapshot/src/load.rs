@@ -213,7 +213,12 @@ fn read_halves(file: &fs::File, buffer: &mut [u8], size: usize) -> bool {
         return false;
     };
     let read = thread::scope(|scope| {
-        let other = scope.spawn(|| file.read_exact_at(second, half as u64));
+        let other =
+            thread::Builder::new().spawn_scoped(scope, || file.read_exact_at(second, half as u64));
+        // No thread to be had: read in order by the caller.
+        let Ok(other) = other else {
+            return false;
+        };
         let first = file.read_exact_at(first, 0);
         first.is_ok() && other.join().is_ok_and(|second| second.is_ok())
     });

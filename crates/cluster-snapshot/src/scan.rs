@@ -388,7 +388,12 @@ fn scan_guessed(text: &str, guess: usize, order: Order) -> (Option<Vec<ScannedDo
     let offer = Arc::new(AtomicUsize::new(NO_OFFER));
     let (head, tail) = match order {
         Order::Threads => thread::scope(|scope| {
-            let helper = scope.spawn(|| scan_from_guess(text, guess, &offer));
+            let helper =
+                thread::Builder::new().spawn_scoped(scope, || scan_from_guess(text, guess, &offer));
+            let Ok(helper) = helper else {
+                // No thread to be had: the serial scan alone.
+                return (scan_head(text, None), None);
+            };
             let head = scan_head(text, Some(&offer));
             if !matches!(head, Some(Head::Stopped(_))) {
                 offer.store(FINISHED, Ordering::Release);

@@ -21,7 +21,7 @@ use preflight_model::ArgoSettings;
 
 use crate::cluster::ClusterSnapshot;
 use crate::fleet::{list_folder, FolderRead, Stage, StagedError};
-use crate::load::{load_snapshot_files, worker_count, SnapshotFile};
+use crate::load::{load_snapshot_files, worker_count, Buffers, SnapshotFile};
 
 /// One folder read ahead: its snapshot, indexed, or its first error.
 type Read = Result<FolderRead<ClusterSnapshot>, StagedError>;
@@ -112,6 +112,9 @@ impl Drop for ReadAhead {
 }
 
 fn read_folders(shared: &Mutex<Shared>, argocd_cluster: &str, settings: &ArgoSettings) {
+    // One set of read buffers for every file this thread reads: fresh pages cost as
+    // much as the reading.
+    let buffers = Buffers::default();
     loop {
         let (name, folder) = {
             let mut shared = lock(shared);
@@ -124,7 +127,7 @@ fn read_folders(shared: &Mutex<Shared>, argocd_cluster: &str, settings: &ArgoSet
             shared.started.insert(name.clone());
             (name, folder)
         };
-        let read = read_folder(shared, &name, &folder, argocd_cluster, settings);
+        let read = read_folder(shared, &name, &folder, argocd_cluster, settings, &buffers);
         let mut shared = lock(shared);
         match read {
             Some(read) => {
@@ -145,6 +148,7 @@ fn read_folder(
     folder: &Path,
     argocd_cluster: &str,
     settings: &ArgoSettings,
+    buffers: &Buffers,
 ) -> Option<Read> {
     let listing = match list_folder(folder) {
         Ok(listing) => listing,
@@ -164,7 +168,7 @@ fn read_folder(
             argocd_cluster: name == argocd_cluster,
             without_applications: false,
         };
-        for result in load_snapshot_files(std::slice::from_ref(&file), 1) {
+        for result in load_snapshot_files(std::slice::from_ref(&file), 1, buffers) {
             match result {
                 Ok(more) => objects.extend(more),
                 Err(error) => return Some(Err((Stage::Loading, Box::new(error)))),

@@ -12,7 +12,7 @@ use crate::ahead::ReadAhead;
 use crate::capture_record::{read_capture_record, CaptureRecord};
 use crate::cluster::ClusterSnapshot;
 use crate::error::LoadError;
-use crate::load::{load_snapshot_files, run_parallel, worker_count, SnapshotFile};
+use crate::load::{load_snapshot_files, run_parallel, worker_count, Buffers, SnapshotFile};
 use crate::manifests::{is_hidden, is_manifest_file, manifest_files, FileLimit, SourcedObject};
 use crate::secrets::{cluster_info, is_cluster_secret};
 use crate::settings::{is_argocd_cm, read_settings};
@@ -200,7 +200,7 @@ fn read_each(
             }));
         }
     }
-    let mut loaded = load_snapshot_files(&files, workers).into_iter();
+    let mut loaded = load_snapshot_files(&files, workers, &Buffers::default()).into_iter();
     listings
         .into_iter()
         .map(|(name, listing)| {

@@ -70,12 +70,13 @@ impl SnapshotFile {
 }
 
 /// The slim objects of each file, or the first error in it, in the order of `files`,
-/// parsed on up to `workers` threads.
+/// parsed on up to `workers` threads, read into buffers from `buffers`.
 pub(crate) fn load_snapshot_files(
     files: &[SnapshotFile],
     workers: usize,
+    buffers: &Buffers,
 ) -> Vec<Result<Vec<SourcedObject>, LoadError>> {
-    load_each(files, SPLIT_BYTES, workers)
+    load_each(files, SPLIT_BYTES, workers, buffers)
 }
 
 /// The slim objects of each file, or the error of the first failing file, splitting
@@ -96,7 +97,9 @@ fn load_files_on(
     split_bytes: usize,
     workers: usize,
 ) -> Result<Vec<Vec<SourcedObject>>, LoadError> {
-    load_each(files, split_bytes, workers).into_iter().collect()
+    load_each(files, split_bytes, workers, &Buffers::default())
+        .into_iter()
+        .collect()
 }
 
 /// [`load_snapshot_files`], splitting JSON files larger than `split_bytes`.
@@ -104,8 +107,8 @@ fn load_each(
     files: &[SnapshotFile],
     split_bytes: usize,
     workers: usize,
+    buffers: &Buffers,
 ) -> Vec<Result<Vec<SourcedObject>, LoadError>> {
-    let buffers = Buffers::default();
     let mut loaded = Vec::with_capacity(files.len());
     let mut start = 0;
     while start < files.len() {
@@ -124,7 +127,7 @@ fn load_each(
             &files[start..end],
             workers,
             split_bytes,
-            &buffers,
+            buffers,
         ));
         start = end;
     }
@@ -135,7 +138,7 @@ fn load_each(
 /// a process touches, so reading a fleet into new buffers costs as much again as reading
 /// it into the same ones.
 #[derive(Default)]
-struct Buffers(Mutex<Vec<Vec<u8>>>);
+pub(crate) struct Buffers(Mutex<Vec<Vec<u8>>>);
 
 impl Buffers {
     /// An empty buffer with room for `size` bytes: the smallest free one that fits, else

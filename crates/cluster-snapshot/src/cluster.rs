@@ -41,16 +41,37 @@ fn key_order(keys: &[Option<ObjectKey>]) -> Vec<u32> {
         let key = key.as_ref().expect("every key is set");
         (key.group.as_str(), key.kind.as_str())
     }
+    // Objects come in runs of one kind (a file per kind group): a key of the kind before
+    // it is not hashed again.
     let mut ranks: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut previous = None;
     for key in keys {
-        ranks.entry(kind_of(key)).or_insert(0);
+        let kind = kind_of(key);
+        if previous != Some(kind) {
+            ranks.entry(kind).or_insert(0);
+            previous = Some(kind);
+        }
     }
     let mut kinds: Vec<(&str, &str)> = ranks.keys().copied().collect();
     kinds.sort_unstable();
     for (rank, kind) in kinds.iter().enumerate() {
         ranks.insert(*kind, rank as u32);
     }
-    let rank_of: Vec<u32> = keys.iter().map(|key| ranks[&kind_of(key)]).collect();
+    let mut previous = None;
+    let rank_of: Vec<u32> = keys
+        .iter()
+        .map(|key| {
+            let kind = kind_of(key);
+            match previous {
+                Some((before, rank)) if before == kind => rank,
+                _ => {
+                    let rank = ranks[&kind];
+                    previous = Some((kind, rank));
+                    rank
+                }
+            }
+        })
+        .collect();
     let mut starts = vec![0usize; kinds.len() + 1];
     for rank in &rank_of {
         starts[*rank as usize + 1] += 1;

@@ -96,8 +96,14 @@ impl<'de> Visitor<'de> for MetaSeed {
                 "annotations" => {
                     parts.annotations = access.next_value_seed(Pairs(&Keep::ToolAnnotations))?;
                 }
-                "finalizers" => parts.finalizers = access.next_value::<Texts>()?.0,
-                _ => parts.owner_references = access.next_value::<References>()?.0,
+                "finalizers" => {
+                    let finalizers = access.next_value::<Vec<Text>>()?;
+                    parts.finalizers = finalizers.into_iter().map(|text| text.0).collect();
+                }
+                _ => {
+                    let references = access.next_value::<Vec<Reference>>()?;
+                    parts.owner_references = references.into_iter().map(|r| r.0).collect();
+                }
             }
         }
         parts.name = name.ok_or_else(unusual)?;
@@ -164,29 +170,6 @@ impl<'de> serde::Deserialize<'de> for WholeNumber {
     }
 }
 
-/// A list of strings.
-struct Texts(Vec<Box<str>>);
-
-impl<'de> serde::Deserialize<'de> for Texts {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Texts, D::Error> {
-        struct TextsVisitor;
-        impl<'de> Visitor<'de> for TextsVisitor {
-            type Value = Texts;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of strings")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Texts, A::Error> {
-                let mut texts = Vec::new();
-                while let Some(text) = access.next_element::<Text>()? {
-                    texts.push(text.0);
-                }
-                Ok(Texts(texts))
-            }
-        }
-        deserializer.deserialize_seq(TextsVisitor)
-    }
-}
-
 /// A mapping of strings to strings, sorted by key; the keys `keep` drops are skipped
 /// unread, as the general path prunes them before judging.
 struct Pairs(&'static Keep);
@@ -230,29 +213,7 @@ impl<'de> Visitor<'de> for Pairs {
     }
 }
 
-/// `metadata.ownerReferences`, each naming its owner.
-struct References(Vec<OwnerReference>);
-
-impl<'de> serde::Deserialize<'de> for References {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<References, D::Error> {
-        struct ReferencesVisitor;
-        impl<'de> Visitor<'de> for ReferencesVisitor {
-            type Value = References;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of owner references")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<References, A::Error> {
-                let mut references = Vec::new();
-                while let Some(reference) = access.next_element::<Reference>()? {
-                    references.push(reference.0);
-                }
-                Ok(References(references))
-            }
-        }
-        deserializer.deserialize_seq(ReferencesVisitor)
-    }
-}
-
+/// One entry of `metadata.ownerReferences`, naming its owner.
 struct Reference(OwnerReference);
 
 impl<'de> serde::Deserialize<'de> for Reference {

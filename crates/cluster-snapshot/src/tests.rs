@@ -1272,14 +1272,19 @@ fn read_state(fleet: &Fleet) -> String {
     )
 }
 
-#[test]
-fn reading_ahead_changes_nothing_but_when_folders_are_read() {
-    let dir = fixture(READ_AHEAD_FLEET);
-    let options = LoadOptions {
+/// The Argo CD cluster `mgmt` read, every other folder left unread.
+fn mgmt_alone() -> LoadOptions {
+    LoadOptions {
         argocd_cluster: Some("mgmt".to_string()),
         clusters: ClusterSelection::ArgoCdAnd(BTreeSet::new()),
         ..LoadOptions::default()
-    };
+    }
+}
+
+#[test]
+fn reading_ahead_changes_nothing_but_when_folders_are_read() {
+    let dir = fixture(READ_AHEAD_FLEET);
+    let options = mgmt_alone();
     let wanted_sets: [&[&str]; 8] = [
         &[],
         &["a"],
@@ -1333,11 +1338,7 @@ fn reading_ahead_changes_nothing_but_when_folders_are_read() {
 #[test]
 fn a_read_ahead_left_unused_stops() {
     let dir = fixture(READ_AHEAD_FLEET);
-    let options = LoadOptions {
-        argocd_cluster: Some("mgmt".to_string()),
-        clusters: ClusterSelection::ArgoCdAnd(BTreeSet::new()),
-        ..LoadOptions::default()
-    };
+    let options = mgmt_alone();
     let mut fleet = load_snapshot(dir.path(), &options).unwrap();
     drop(fleet.read_ahead());
     // Nothing was taken from the fleet; a later read reads as usual.

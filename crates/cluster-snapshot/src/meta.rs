@@ -16,7 +16,7 @@
 use std::fmt;
 
 use preflight_model::{OwnerReference, SlimParts};
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::manifests::is_rfc3339;
 use crate::slim::{Keep, Key};

@@ -9,15 +9,23 @@ pub(crate) fn pretty_list(items: &[Value], workers: usize) -> Vec<u8> {
     let workers = workers.clamp(1, items.len().max(1));
     let chunk = items.len().div_ceil(workers).max(1);
     let parts: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        // A chunk whose thread the system refuses is written here instead.
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|items| scope.spawn(move || indented_items(items)))
+            .map(|items| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || indented_items(items))
+                    .map_err(|_| items)
+            })
             .collect();
         handles
             .into_iter()
-            .map(|handle| match handle.join() {
-                Ok(part) => part,
-                Err(panic) => std::panic::resume_unwind(panic),
+            .map(|handle| match handle {
+                Ok(handle) => match handle.join() {
+                    Ok(part) => part,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(items) => indented_items(items),
             })
             .collect()
     });

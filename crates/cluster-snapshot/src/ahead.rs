@@ -69,12 +69,17 @@ impl ReadAhead {
             queue: folders.into_iter().rev().collect(),
             ..Shared::default()
         }));
+        // A thread the system refuses is one fewer reading ahead: the caller reads what
+        // no thread started.
         let threads = (0..count)
-            .map(|_| {
+            .filter_map(|_| {
                 let shared = Arc::clone(&shared);
                 let argocd_cluster = argocd_cluster.clone();
                 let settings = settings.clone();
-                thread::spawn(move || read_folders(&shared, &argocd_cluster, &settings))
+                thread::Builder::new()
+                    .name("read-ahead".to_string())
+                    .spawn(move || read_folders(&shared, &argocd_cluster, &settings))
+                    .ok()
             })
             .collect();
         ReadAhead { shared, threads }

@@ -538,22 +538,16 @@ impl Object {
         }
     }
 
-    pub fn owner_references(&self) -> Vec<OwnerReference> {
-        match &self.slim {
-            Some(slim) => slim.owner_references.to_vec(),
-            None => match value_at(&self.raw, &["metadata", "ownerReferences"]) {
-                Some(Value::Array(list)) => list.iter().filter_map(owner_reference).collect(),
-                _ => Vec::new(),
-            },
-        }
-    }
-
-    /// [`Object::owner_references`], borrowed from a slim object instead of copied: for
-    /// the loops that read every object's references again at each step.
-    pub fn owner_references_ref(&self) -> std::borrow::Cow<'_, [OwnerReference]> {
+    /// `metadata.ownerReferences`: borrowed from a slim object, built from a whole one.
+    pub fn owner_references(&self) -> std::borrow::Cow<'_, [OwnerReference]> {
         match &self.slim {
             Some(slim) => std::borrow::Cow::Borrowed(&slim.owner_references),
-            None => std::borrow::Cow::Owned(self.owner_references()),
+            None => std::borrow::Cow::Owned(
+                match value_at(&self.raw, &["metadata", "ownerReferences"]) {
+                    Some(Value::Array(list)) => list.iter().filter_map(owner_reference).collect(),
+                    _ => Vec::new(),
+                },
+            ),
         }
     }
 

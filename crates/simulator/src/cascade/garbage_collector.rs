@@ -16,7 +16,7 @@ impl Cluster<'_> {
             if self.state[i] != State::Present {
                 continue;
             }
-            let refs = self.object(i).owner_references_ref();
+            let refs = self.object(i).owner_references();
             if refs.is_empty() {
                 continue;
             }
@@ -118,7 +118,7 @@ impl Cluster<'_> {
             .filter(|&d| self.owner_reference_valid(d, owner))
             .filter(|&d| {
                 self.object(d)
-                    .owner_references_ref()
+                    .owner_references()
                     .iter()
                     .any(|r| r.uid == uid && r.block_owner_deletion)
             })

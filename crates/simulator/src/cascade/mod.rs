@@ -689,7 +689,7 @@ impl<'a> Cluster<'a> {
             if self.state[i] != State::Present || self.key(i).namespace.is_some() {
                 continue;
             }
-            for owner in self.object(i).owner_references_ref().iter() {
+            for owner in self.object(i).owner_references().iter() {
                 let Some(o) = self.position_of_uid(owner.uid.as_str()) else {
                     continue;
                 };

@@ -427,8 +427,7 @@ fn check_metadata(value: &Value) -> Result<(), ObjectProblem> {
                         ));
                     }
                 }
-                let has = |name: &str| list.iter().any(|entry| entry.as_str() == Some(name));
-                if has("orphan") && has("foregroundDeletion") {
+                if orphan_and_foreground(list.iter().filter_map(Value::as_str)) {
                     return Err(invalid(
                         path(),
                         "must not hold both `orphan` and `foregroundDeletion`".to_string(),
@@ -470,9 +469,8 @@ fn check_owner_references(
                 Some(other) => return Err(wrong_type(field_path(), "a string", other)),
             }
         }
-        // `schema.FromAPIVersionAndKind`: `apps/` or `/v1` has no version.
         let api_version = reference["apiVersion"].as_str().unwrap_or_default();
-        if api_version.ends_with('/') || api_version.split('/').count() > 2 {
+        if !has_version(api_version) {
             return Err(invalid(
                 format!("{}.apiVersion", entry_path()),
                 format!("must be `VERSION` or `GROUP/VERSION`, found `{api_version}`"),
@@ -506,6 +504,24 @@ fn check_owner_references(
         }
     }
     Ok(())
+}
+
+/// Whether finalizers hold both `orphan` and `foregroundDeletion`, which the API server
+/// refuses (`ValidateObjectMetaAccessor`).
+pub(crate) fn orphan_and_foreground<'a>(finalizers: impl Iterator<Item = &'a str>) -> bool {
+    let (mut orphan, mut foreground) = (false, false);
+    for finalizer in finalizers {
+        orphan |= finalizer == "orphan";
+        foreground |= finalizer == "foregroundDeletion";
+    }
+    orphan && foreground
+}
+
+/// Whether an owner reference's `apiVersion` names a version, as
+/// `schema.FromAPIVersionAndKind` reads it: `v1`, `apps/v1` and `/v1` do; `apps/` and
+/// `a/b/v1` (not a group/version at all) do not.
+pub(crate) fn has_version(api_version: &str) -> bool {
+    !(api_version.ends_with('/') || api_version.split('/').count() > 2)
 }
 
 /// Go's `time.Parse(time.RFC3339, text)`, which `metav1.Time` uses:

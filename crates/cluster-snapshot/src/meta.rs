@@ -18,7 +18,7 @@ use std::fmt;
 use preflight_model::{OwnerReference, SlimParts};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use crate::manifests::is_rfc3339;
+use crate::manifests::{has_version, is_rfc3339, orphan_and_foreground};
 use crate::slim::{Keep, Key};
 
 /// Reads a slim document's `metadata` into [`SlimParts`] (its `apiVersion` and `kind`
@@ -107,8 +107,7 @@ impl<'de> Visitor<'de> for MetaSeed {
             }
         }
         parts.name = name.ok_or_else(unusual)?;
-        let has = |finalizer: &str| parts.finalizers.iter().any(|f| &**f == finalizer);
-        if has("orphan") && has("foregroundDeletion") {
+        if orphan_and_foreground(parts.finalizers.iter().map(|f| &**f)) {
             return Err(unusual());
         }
         if parts
@@ -270,8 +269,7 @@ impl<'de> Visitor<'de> for ReferenceVisitor {
         else {
             return Err(unusual());
         };
-        // `schema.FromAPIVersionAndKind`: `apps/` or `a/b/v1` has no version.
-        if api_version.ends_with('/') || api_version.split('/').count() > 2 {
+        if !has_version(&api_version) {
             return Err(unusual());
         }
         Ok(Reference(OwnerReference {

@@ -471,6 +471,22 @@ fn r_argo_4_background_finalizer_cascades_with_background_propagation() {
     );
 }
 
+/// ApplicationSet `web` live as `live` (at base too, with its Applications `a` and `b`),
+/// changed to `head`.
+fn live_web_to(live: &str, head: &str) -> String {
+    fixture(&[
+        "//- base/web.yaml",
+        live,
+        "//- head/web.yaml",
+        head,
+        "//- in-cluster/sets.yaml",
+        live,
+        "//- in-cluster/apps.yaml",
+        &live_app("a", "a", RESOURCES, "web"),
+        &live_app("b", "b", RESOURCES, "web"),
+    ])
+}
+
 /// The ApplicationSet `web` with policy `policy`: base generates `a` and `b`, head
 /// generates `a` from another path and `c`; everything is live.
 fn policy_case(policy: &str) -> String {
@@ -1474,17 +1490,7 @@ fn s9_3_application_name_the_api_server_refuses_skips_the_delete_step() {
 fn s9_2_application_set_breaking_its_schema_is_refused_and_live_stays() {
     let live = web(&[("a", "a"), ("b", "b")], "");
     let head = web(&[("a", "a")], "  syncPolicy: {applicationsSync: upsert}\n");
-    let outcome = outcome_of(&fixture(&[
-        "//- base/web.yaml",
-        &live,
-        "//- head/web.yaml",
-        &head,
-        "//- in-cluster/sets.yaml",
-        &live,
-        "//- in-cluster/apps.yaml",
-        &live_app("a", "a", RESOURCES, "web"),
-        &live_app("b", "b", RESOURCES, "web"),
-    ]));
+    let outcome = outcome_of(&live_web_to(&live, &head));
     check_outcome(
         &outcome,
         r#"
@@ -1532,17 +1538,7 @@ fn s9_2_application_set_with_a_field_of_the_wrong_type_is_refused_and_live_stays
         "      project: default\n",
         "      project: default\n      revisionHistoryLimit: '3'\n      syncPolicy: {automated: {prune: 'yes'}}\n",
     );
-    let outcome = outcome_of(&fixture(&[
-        "//- base/web.yaml",
-        &live,
-        "//- head/web.yaml",
-        &head,
-        "//- in-cluster/sets.yaml",
-        &live,
-        "//- in-cluster/apps.yaml",
-        &live_app("a", "a", RESOURCES, "web"),
-        &live_app("b", "b", RESOURCES, "web"),
-    ]));
+    let outcome = outcome_of(&live_web_to(&live, &head));
     check_outcome(
         &outcome,
         r#"

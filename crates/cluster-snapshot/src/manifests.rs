@@ -476,6 +476,13 @@ fn check_owner_references(
                 format!("must be `VERSION` or `GROUP/VERSION`, found `{api_version}`"),
             ));
         }
+        let kind = reference["kind"].as_str().unwrap_or_default();
+        if is_banned_owner(api_version, kind) {
+            return Err(invalid(
+                entry_path(),
+                "names a core `v1` Event as its owner, which the API server refuses".to_string(),
+            ));
+        }
         for field in ["controller", "blockOwnerDeletion"] {
             match reference.get(field) {
                 None | Some(Value::Null) | Some(Value::Bool(_)) => {}
@@ -522,6 +529,14 @@ pub(crate) fn orphan_and_foreground<'a>(finalizers: impl Iterator<Item = &'a str
 /// `a/b/v1` (not a group/version at all) do not.
 pub(crate) fn has_version(api_version: &str) -> bool {
     !(api_version.ends_with('/') || api_version.split('/').count() > 2)
+}
+
+/// Whether an owner reference names a kind the API server refuses as an owner
+/// (`BannedOwners` in apimachinery's `validateOwnerReference`): only the core group's
+/// `v1` `Event`, whose apiVersion `schema.FromAPIVersionAndKind` reads from `v1` or
+/// `/v1`. `events.k8s.io/v1` Events are another group and may own objects.
+pub(crate) fn is_banned_owner(api_version: &str, kind: &str) -> bool {
+    kind == "Event" && matches!(api_version, "v1" | "/v1")
 }
 
 /// Go's `time.Parse(time.RFC3339, text)`, which `metav1.Time` uses:

@@ -18,7 +18,7 @@ use std::fmt;
 use preflight_model::{OwnerReference, SlimParts};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use crate::manifests::{has_version, is_rfc3339, orphan_and_foreground};
+use crate::manifests::{has_version, is_banned_owner, is_rfc3339, orphan_and_foreground};
 use crate::slim::{Keep, Key};
 
 /// Reads a slim document's `metadata` into [`SlimParts`] (its `apiVersion` and `kind`
@@ -269,7 +269,7 @@ impl<'de> Visitor<'de> for ReferenceVisitor {
         else {
             return Err(unusual());
         };
-        if !has_version(&api_version) {
+        if !has_version(&api_version) || is_banned_owner(&api_version, &kind) {
             return Err(unusual());
         }
         Ok(Reference(OwnerReference {

@@ -497,6 +497,9 @@ mod tests {
             r#"{"name": "p", "namespace": "", "uid": ""}"#,
             r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a", "uid": "1"},
                 {"apiVersion": "v1", "kind": "B", "name": "b", "uid": "2", "controller": false}]}"#,
+            // Only the core group's Event is refused as an owner.
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "events.k8s.io/v1", "kind": "Event", "name": "e", "uid": "1"},
+                {"apiVersion": "v1", "kind": "event", "name": "f", "uid": "2"}]}"#,
             r#"{"name": "p", "generation": "dropped unread", "annotations": {"other": 5}}"#,
             r#"{"name": "p\u0041", "labels": {"k\"ey": "v\nalue"}, "deletionGracePeriodSeconds": -1}"#,
         ] {
@@ -552,6 +555,8 @@ mod tests {
             r#"{"name": "p", "ownerReferences": [5]}"#,
             r#"{"name": "p", "ownerReferences": [{"apiVersion": "apps/", "kind": "A", "name": "a", "uid": "1"}]}"#,
             r#"{"name": "p", "ownerReferences": [{"apiVersion": "a/b/v1", "kind": "A", "name": "a", "uid": "1"}]}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "Event", "name": "e", "uid": "1"}]}"#,
+            r#"{"name": "p", "ownerReferences": [{"apiVersion": "/v1", "kind": "Event", "name": "e", "uid": "1"}]}"#,
             r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a", "uid": ""}]}"#,
             r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a"}]}"#,
             r#"{"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "A", "name": "a", "uid": "1", "controller": "yes"}]}"#,

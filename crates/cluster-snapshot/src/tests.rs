@@ -1095,6 +1095,7 @@ fn issue_14_mistyped_metadata_is_refused_as_the_api_server_refuses_it() {
         ("ownerReferences: [{apiVersion: v1, kind: A, name: a}]", "field `metadata.ownerReferences[0].uid` must not be empty"),
         ("ownerReferences: [{apiVersion: v1, kind: A, name: a, uid: 7}]", "field `metadata.ownerReferences[0].uid` must be a string, found a number"),
         ("ownerReferences: [{apiVersion: 'apps/', kind: A, name: a, uid: u}]", "field `metadata.ownerReferences[0].apiVersion` must be `VERSION` or `GROUP/VERSION`, found `apps/`"),
+        ("ownerReferences: [{apiVersion: v1, kind: Event, name: e, uid: u}]", "field `metadata.ownerReferences[0]` names a core `v1` Event as its owner, which the API server refuses"),
         ("ownerReferences: [{apiVersion: v1, kind: A, name: a, uid: u, controller: 'yes'}]", "field `metadata.ownerReferences[0].controller` must be a boolean, found a string"),
         ("ownerReferences: [{apiVersion: v1, kind: A, name: a, uid: u, controller: true}, {apiVersion: v1, kind: B, name: b, uid: v, controller: true}]", "field `metadata.ownerReferences` has more than one controller reference: `A/a` and `B/b`"),
     ];

@@ -27,6 +27,7 @@ mod capture_record;
 mod cluster;
 mod error;
 mod fleet;
+mod halves;
 mod load;
 mod manifests;
 mod meta;

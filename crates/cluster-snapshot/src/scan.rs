@@ -171,13 +171,13 @@ struct Stop {
 }
 
 /// The helper's offer: no start offered (yet).
-const NO_OFFER: usize = 0;
+pub(crate) const NO_OFFER: usize = 0;
 /// The serial scan met the offered start and stopped there.
-const CLAIMED: usize = usize::MAX;
+pub(crate) const CLAIMED: usize = usize::MAX;
 /// The serial scan went past the offered start without meeting it.
-const PASSED: usize = usize::MAX - 1;
+pub(crate) const PASSED: usize = usize::MAX - 1;
 /// The serial scan is over: the helper stops.
-const FINISHED: usize = usize::MAX - 2;
+pub(crate) const FINISHED: usize = usize::MAX - 2;
 
 /// Whether the element `item` of a top-level `items` array starts where the helper
 /// offered to start (and the offer is now claimed). An offer behind it is marked passed.
@@ -487,7 +487,7 @@ fn scan_from_guess(text: &str, guess: usize, offer: &AtomicUsize) -> Option<Tail
 /// `List`: a `{` after a `}`, a `,` and whitespace, that opens a mapping with
 /// `apiVersion`, `kind` and `metadata`. Only a guess: nested arrays of such mappings,
 /// or text inside strings, may look the same.
-fn find_candidate(text: &str, from: usize, offer: &AtomicUsize) -> Option<usize> {
+pub(crate) fn find_candidate(text: &str, from: usize, offer: &AtomicUsize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut at = from;
     loop {
@@ -522,7 +522,7 @@ fn is_json_whitespace(byte: u8) -> bool {
 }
 
 /// The first index at or after `at` that is not JSON whitespace.
-fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
     while bytes.get(at).copied().is_some_and(is_json_whitespace) {
         at += 1;
     }

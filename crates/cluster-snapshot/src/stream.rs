@@ -64,7 +64,7 @@ pub(crate) struct Fields<'de> {
     /// The fields that came before `keep` was known.
     pending: Vec<(String, &'de RawValue)>,
     /// A top-level `items` array, parsed as objects (`None` for a `null` element).
-    items: Option<Vec<Option<Fields<'de>>>>,
+    pub(crate) items: Option<Vec<Option<Fields<'de>>>>,
     /// The metadata of a slim document, read typed when it came after `apiVersion` and
     /// `kind` (see [`crate::meta`]).
     meta: Option<SlimParts>,
@@ -89,27 +89,47 @@ fn collect(
         }
         return Some(());
     };
-    // A `List`, or a typed list (`PodList`) without a name; anything else with `items`
-    // (a custom resource whose kind ends in `List`) is for the whole-file parser.
+    let defaults = list_defaults(&fields)?;
+    objects.extend(finish_items(file, document, items, 0, defaults.as_ref())?);
+    Some(())
+}
+
+/// What the items of a document with `items` take from it: `None` when it is not a list
+/// this parser reads (only a `List`, or a typed list such as `PodList` without a name;
+/// a custom resource whose kind ends in `List` is for the whole-file parser), else the
+/// `apiVersion` and kind a typed list's items leave out, as the API server writes them.
+pub(crate) fn list_defaults(fields: &Fields<'_>) -> Option<Option<(Option<Value>, String)>> {
     let kind = fields.kind_str()?;
-    if !kind.ends_with("List") || (kind != "List" && is_named(&fields)?) {
+    if !kind.ends_with("List") || (kind != "List" && is_named(fields)?) {
         return None;
     }
-    // The API server leaves `apiVersion` and `kind` out of the items of a typed list.
-    let defaults = kind
-        .strip_suffix("List")
-        .filter(|kind| !kind.is_empty())
-        .map(|kind| (fields.api_version.clone(), kind.to_string()));
-    objects.reserve(items.len());
+    Some(
+        kind.strip_suffix("List")
+            .filter(|kind| !kind.is_empty())
+            .map(|kind| (fields.api_version.clone(), kind.to_string())),
+    )
+}
+
+/// The objects of a list's items, the first of them at 0-based position `offset` of its
+/// `items`; `None` when one needs the whole-file parser.
+pub(crate) fn finish_items(
+    file: &SnapshotFile,
+    document: usize,
+    items: Vec<Option<Fields<'_>>>,
+    offset: usize,
+    defaults: Option<&(Option<Value>, String)>,
+) -> Option<Vec<SourcedObject>> {
+    let mut objects = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         let Some(item) = item else {
             continue;
         };
-        if let Some(finished) = finish(file, item, defaults.as_ref())? {
-            objects.extend(finished_object(file, finished, document, Some(index + 1)).ok()?);
+        if let Some(finished) = finish(file, item, defaults)? {
+            objects
+                .extend(finished_object(file, finished, document, Some(offset + index + 1)).ok()?);
         }
     }
-    Some(())
+    Some(objects)
 }
 
 /// Whether a document's `metadata.name` is a non-empty string; `None` when the metadata

@@ -265,8 +265,23 @@ fn load_window(
         .collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut prepared: Vec<Option<Prepared>> = (0..files.len()).map(|_| None).collect();
-    for ((_, index), result) in order.iter().zip(run_parallel(files.len(), workers, |at| {
-        prepare(&files[order[at].1], split_bytes, buffers, workers)
+    // A file read and parsed in halves keeps two threads busy: on two cores it goes
+    // first, alone, so that a third thread does not hold one of its halves back and
+    // leave the other core idle at the end.
+    let alone = if workers == 2 {
+        order
+            .iter()
+            .take_while(|(size, _)| *size > split_bytes as u64)
+            .count()
+    } else {
+        0
+    };
+    for (_, index) in &order[..alone] {
+        prepared[*index] = Some(prepare(&files[*index], split_bytes, buffers, workers));
+    }
+    let rest = &order[alone..];
+    for ((_, index), result) in rest.iter().zip(run_parallel(rest.len(), workers, |at| {
+        prepare(&files[rest[at].1], split_bytes, buffers, workers)
     })) {
         prepared[*index] = Some(result);
     }

@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use crate::load::{run_parallel, SnapshotFile};
 use crate::manifests::SourcedObject;
-use crate::scan::{find_candidate, skip_whitespace, CLAIMED, FINISHED, NO_OFFER, PASSED};
+use crate::scan::{self, skip_whitespace, FINISHED, NO_OFFER};
 use crate::stream::{self, Fields, Item};
 
 /// The slim objects of `text`, a file holding one `List` mapping, parsed with a helper
@@ -65,7 +65,7 @@ fn parse_guessed(
             let helper = guess.and_then(|guess| {
                 thread::Builder::new()
                     .spawn_scoped(scope, move || {
-                        with_file(file, || from_guess(text, guess.max(first), offer))
+                        with_file(file, || helper(text, guess.max(first), offer))
                     })
                     .ok()
             });
@@ -78,8 +78,8 @@ fn parse_guessed(
         }),
         #[cfg(test)]
         Order::HelperFirst => {
-            let tail = guess
-                .and_then(|guess| with_file(file, || from_guess(text, guess.max(first), &offer)));
+            let tail =
+                guess.and_then(|guess| with_file(file, || helper(text, guess.max(first), &offer)));
             (with_file(file, || elements(text, first, &offer)), tail)
         }
     };
@@ -216,15 +216,8 @@ fn elements<'t>(text: &'t str, mut at: usize, offer: &AtomicUsize) -> Option<Ele
         return Some(Elements::Closed { items, close: at });
     }
     loop {
-        let offered = offer.load(Ordering::Acquire);
-        if offered != NO_OFFER && offered < FINISHED && offered <= at {
-            let verdict = if offered == at { CLAIMED } else { PASSED };
-            let changed = offer
-                .compare_exchange(offered, verdict, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok();
-            if changed && verdict == CLAIMED {
-                return Some(Elements::Met { items, at });
-            }
+        if scan::claims_offer(offer, at) {
+            return Some(Elements::Met { items, at });
         }
         let (Element(item), next) = one::<Element>(text, at)?;
         items.push(item);
@@ -245,57 +238,19 @@ struct Tail<'t> {
 }
 
 /// The helper: from the first plausible item start after `guess`, the items to the end
-/// of their array. A start that turns out wrong (its parse fails, or the calling thread
-/// passes it) is withdrawn and the next one tried. `None` when no start holds, the
-/// calling thread finished, or the parse failed after its start was claimed.
-fn from_guess<'t>(text: &'t str, guess: usize, offer: &AtomicUsize) -> Option<Tail<'t>> {
-    let bytes = text.as_bytes();
-    let mut from = guess;
-    loop {
-        let start = find_candidate(text, from, offer)?;
-        let current = offer.load(Ordering::Acquire);
-        if !matches!(current, NO_OFFER | PASSED)
-            || offer
-                .compare_exchange(current, start, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-        {
-            return None;
-        }
-        let mut items = Vec::new();
-        let mut at = start;
-        let failed_at = loop {
-            let current = offer.load(Ordering::Relaxed);
-            if current != start && current != CLAIMED {
-                break at;
-            }
-            let Some((Element(item), next)) = one::<Element>(text, at) else {
-                break at;
-            };
-            items.push(item);
-            at = skip_whitespace(bytes, next);
-            match bytes.get(at) {
-                Some(b',') => at = skip_whitespace(bytes, at + 1),
-                Some(b']') => {
-                    return Some(Tail {
-                        start,
-                        items,
-                        close: at,
-                    })
-                }
-                _ => break at,
-            }
-        };
-        // Withdrawn unless claimed (then the failure is the text's) or finished.
-        let current = offer.load(Ordering::Acquire);
-        if !(current == start || current == PASSED)
-            || offer
-                .compare_exchange(current, NO_OFFER, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-        {
-            return None;
-        }
-        from = failed_at.max(start + 1);
-    }
+/// of their array (see [`crate::scan::from_guess`]).
+fn helper<'t>(text: &'t str, guess: usize, offer: &AtomicUsize) -> Option<Tail<'t>> {
+    scan::from_guess(text, guess, offer, |start| {
+        let (items, close) = scan::offered_elements(text, start, offer, |at| {
+            let (Element(item), next) = one::<Element>(text, at).ok_or(at)?;
+            Ok((item, next))
+        })?;
+        Ok(Tail {
+            start,
+            items,
+            close,
+        })
+    })
 }
 
 thread_local! {
@@ -334,19 +289,12 @@ impl<'de> Deserialize<'de> for Element<'de> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
-
     use serde_json::{json, Value};
 
     use super::*;
 
     fn file(argocd_cluster: bool) -> SnapshotFile {
-        SnapshotFile {
-            path: Arc::from(Path::new("list.json")),
-            argocd_cluster,
-            without_applications: false,
-        }
+        SnapshotFile::for_tests("list.json", argocd_cluster)
     }
 
     type Summary = Vec<(usize, Option<usize>, Value)>;
@@ -416,7 +364,7 @@ mod tests {
                 // Whether the helper's start at this guess is a true item start.
                 let offer = AtomicUsize::new(NO_OFFER);
                 let first = skip_whitespace(text.as_bytes(), items_open(&text).unwrap() + 1);
-                let tail = with_file(&file, || from_guess(&text, guess.max(first), &offer));
+                let tail = with_file(&file, || helper(&text, guess.max(first), &offer));
                 if let (Some(tail), Some(Elements::Met { at, .. })) =
                     (tail, with_file(&file, || elements(&text, first, &offer)))
                 {

@@ -52,6 +52,16 @@ pub(crate) struct SnapshotFile {
 }
 
 impl SnapshotFile {
+    /// A file at `path` that loads everything (tests).
+    #[cfg(test)]
+    pub(crate) fn for_tests(path: &str, argocd_cluster: bool) -> SnapshotFile {
+        SnapshotFile {
+            path: Arc::from(Path::new(path)),
+            argocd_cluster,
+            without_applications: false,
+        }
+    }
+
     /// What is kept of a document of this file (see [`keep_for`]).
     pub(crate) fn keep(&self, api_version: &str, kind: &str) -> &'static Keep {
         let keep = keep_for(api_version, kind, self.argocd_cluster);

@@ -186,16 +186,7 @@ fn meets_offer(item: &RawValue) -> Option<usize> {
         let meeting = meeting.borrow();
         let meeting = meeting.as_ref()?;
         let start = item.get().as_ptr() as usize - meeting.base;
-        let offered = meeting.offer.load(Ordering::Acquire);
-        if offered == NO_OFFER || offered >= FINISHED || offered > start {
-            return None;
-        }
-        let verdict = if offered == start { CLAIMED } else { PASSED };
-        let changed = meeting
-            .offer
-            .compare_exchange(offered, verdict, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok();
-        (changed && verdict == CLAIMED).then_some(start)
+        claims_offer(&meeting.offer, start).then_some(start)
     })
 }
 
@@ -449,15 +440,28 @@ fn scan_guessed(text: &str, guess: usize, order: Order) -> (Option<Vec<ScannedDo
 }
 
 /// The helper's part: from the first plausible item start after `guess`, the items to
-/// the end of their array and the rest of the document. A start that turns out wrong
-/// (its scan fails, or the serial scan passes it) is withdrawn and the next one tried.
-/// `None` when no start holds, the serial scan finished, or the scan failed after its
-/// start was claimed.
+/// the end of their array and the rest of the document.
 fn scan_from_guess(text: &str, guess: usize, offer: &AtomicUsize) -> Option<Tail> {
+    from_guess(text, guess, offer, |candidate| {
+        scan_tail(text, candidate, offer)
+    })
+}
+
+/// A helper's search for its start: from the first plausible item start at or after
+/// `guess` (offered only while the serial part runs and nothing else is on offer),
+/// `attempt` runs. A start whose attempt fails (`Err` with the byte it stopped at), or
+/// that the serial part passes, is withdrawn and the next one tried. `None` when no
+/// start holds, the serial part finished, or the attempt failed after its start was
+/// claimed (then the failure is the text's).
+pub(crate) fn from_guess<T>(
+    text: &str,
+    guess: usize,
+    offer: &AtomicUsize,
+    mut attempt: impl FnMut(usize) -> Result<T, usize>,
+) -> Option<T> {
     let mut from = guess;
     loop {
         let candidate = find_candidate(text, from, offer)?;
-        // Offered only while the serial scan runs and nothing else is on offer.
         let current = offer.load(Ordering::Acquire);
         if !matches!(current, NO_OFFER | PASSED)
             || offer
@@ -466,11 +470,11 @@ fn scan_from_guess(text: &str, guess: usize, offer: &AtomicUsize) -> Option<Tail
         {
             return None;
         }
-        let failed_at = match scan_tail(text, candidate, offer) {
-            Ok(tail) => return Some(tail),
+        let failed_at = match attempt(candidate) {
+            Ok(found) => return Some(found),
             Err(at) => at,
         };
-        // Withdrawn unless claimed (then the failure is the text's) or finished.
+        // Withdrawn unless claimed or finished.
         let current = offer.load(Ordering::Acquire);
         if !(current == candidate || current == PASSED)
             || offer
@@ -481,6 +485,50 @@ fn scan_from_guess(text: &str, guess: usize, offer: &AtomicUsize) -> Option<Tail
         }
         from = failed_at.max(candidate + 1);
     }
+}
+
+/// The elements of an array from `start` (offered by a helper) to its `]`, each parsed
+/// by `parse` (the element and the byte after it) while the offer is `start` or claimed;
+/// the `]`'s position with them. `Err` with the byte where the text does not follow or
+/// the offer was withdrawn.
+pub(crate) fn offered_elements<T>(
+    text: &str,
+    start: usize,
+    offer: &AtomicUsize,
+    mut parse: impl FnMut(usize) -> Result<(T, usize), usize>,
+) -> Result<(Vec<T>, usize), usize> {
+    let bytes = text.as_bytes();
+    let mut items = Vec::new();
+    let mut at = start;
+    loop {
+        let current = offer.load(Ordering::Relaxed);
+        if current != start && current != CLAIMED {
+            return Err(at);
+        }
+        let (item, end) = parse(at)?;
+        at = skip_whitespace(bytes, end);
+        items.push(item);
+        match bytes.get(at) {
+            // The next element (a `]` right after a `,` fails to parse as one).
+            Some(b',') => at = skip_whitespace(bytes, at + 1),
+            Some(b']') => return Ok((items, at)),
+            _ => return Err(at),
+        }
+    }
+}
+
+/// Whether the serial part, at the item start `at`, meets the helper's offer, which it
+/// then claims; an offer it has passed is marked so.
+pub(crate) fn claims_offer(offer: &AtomicUsize, at: usize) -> bool {
+    let offered = offer.load(Ordering::Acquire);
+    if offered == NO_OFFER || offered >= FINISHED || offered > at {
+        return false;
+    }
+    let verdict = if offered == at { CLAIMED } else { PASSED };
+    let changed = offer
+        .compare_exchange(offered, verdict, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok();
+    changed && verdict == CLAIMED
 }
 
 /// The first byte at or after `from` that looks like the start of an item of a
@@ -580,26 +628,12 @@ fn scan_tail(text: &str, start: usize, offer: &AtomicUsize) -> Result<Tail, usiz
         let raw = <&RawValue>::deserialize(&mut deserializer).map_err(|_| at)?;
         Ok(span_in(base, raw))
     };
-    let mut items = Vec::new();
-    let mut at = start;
-    loop {
-        let current = offer.load(Ordering::Relaxed);
-        if current != start && current != CLAIMED {
-            return Err(at);
-        }
+    let (items, close) = offered_elements(text, start, offer, |at| {
         let item = value_at(at)?;
-        at = skip_whitespace(bytes, item.end);
-        items.push(item);
-        match bytes.get(at) {
-            // The next element (a `]` right after a `,` fails to parse as one).
-            Some(b',') => at = skip_whitespace(bytes, at + 1),
-            Some(b']') => {
-                at += 1;
-                break;
-            }
-            _ => return Err(at),
-        }
-    }
+        let end = item.end;
+        Ok((item, end))
+    })?;
+    let mut at = close + 1;
     let mut fields = Fields::default();
     loop {
         at = skip_whitespace(bytes, at);

@@ -416,19 +416,12 @@ fn read_mapping<'de, A: MapAccess<'de>>(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
-
     use super::*;
     use crate::load::whole_object;
     use crate::parse::parse_located;
 
     fn file(argocd_cluster: bool) -> SnapshotFile {
-        SnapshotFile {
-            path: Arc::from(Path::new("cluster/objects.json")),
-            argocd_cluster,
-            without_applications: false,
-        }
+        SnapshotFile::for_tests("cluster/objects.json", argocd_cluster)
     }
 
     /// The one-pass parse gives what the whole-file parse and the table give.

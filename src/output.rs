@@ -1,4 +1,5 @@
-//! Writing what `generate` produced: thousands of Applications as one JSON `List`.
+//! Writing what `generate` produced: thousands of Applications as one JSON `List`, and
+//! the chunked threads it is written (and checked) on.
 
 use serde_json::Value;
 
@@ -6,29 +7,7 @@ use serde_json::Value;
 /// `serde_json::to_writer_pretty` writes it, byte for byte, with the items serialized on
 /// up to `workers` threads: 15,000 Applications are tens of megabytes of text.
 pub(crate) fn pretty_list(items: &[Value], workers: usize) -> Vec<u8> {
-    let workers = workers.clamp(1, items.len().max(1));
-    let chunk = items.len().div_ceil(workers).max(1);
-    let parts: Vec<Vec<u8>> = std::thread::scope(|scope| {
-        // A chunk whose thread the system refuses is written here instead.
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|items| {
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, move || indented_items(items))
-                    .map_err(|_| items)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| match handle {
-                Ok(handle) => match handle.join() {
-                    Ok(part) => part,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                Err(items) => indented_items(items),
-            })
-            .collect()
-    });
+    let parts = in_chunks(items, workers, indented_items);
     let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 64);
     out.extend_from_slice(b"{\n  \"apiVersion\": \"v1\",\n  \"items\": [");
     for (index, part) in parts.iter().enumerate() {
@@ -42,6 +21,39 @@ pub(crate) fn pretty_list(items: &[Value], workers: usize) -> Vec<u8> {
     }
     out.extend_from_slice(b"],\n  \"kind\": \"List\"\n}");
     out
+}
+
+/// `job` on consecutive chunks of `items`, one chunk per thread on up to `workers`
+/// threads; the results in the order of the chunks. A chunk whose thread the system
+/// refuses is done on the calling thread.
+pub(crate) fn in_chunks<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    job: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
+    let workers = workers.clamp(1, items.len().max(1));
+    let chunk = items.len().div_ceil(workers).max(1);
+    let job = &job;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|items| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || job(items))
+                    .map_err(|_| items)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| match handle {
+                Ok(handle) => match handle.join() {
+                    Ok(part) => part,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(items) => job(items),
+            })
+            .collect()
+    })
 }
 
 /// Each item pretty-printed at the depth of a list's items (four spaces), separated by

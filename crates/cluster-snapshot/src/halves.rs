@@ -238,13 +238,15 @@ struct Tail<'t> {
 }
 
 /// The helper: from the first plausible item start after `guess`, the items to the end
-/// of their array (see [`crate::scan::from_guess`]).
+/// of their array, which must end the document (see [`crate::scan::from_guess`]).
 fn helper<'t>(text: &'t str, guess: usize, offer: &AtomicUsize) -> Option<Tail<'t>> {
     scan::from_guess(text, guess, offer, |start| {
         let (items, close) = scan::offered_elements(text, start, offer, |at| {
             let (Element(item), next) = one::<Element>(text, at).ok_or(at)?;
             Ok((item, next))
         })?;
+        // The `]` of a nested array ends no document: the start was not an item's.
+        scan::document_rest(text, close)?;
         Ok(Tail {
             start,
             items,
@@ -379,6 +381,34 @@ mod tests {
                 expected
             );
         }
+    }
+
+    #[test]
+    fn a_start_inside_a_nested_list_is_given_up_for_a_true_one() {
+        let file = file(false);
+        let text = list(12, "List");
+        // The second object of a Bundle's `spec.objects`: it looks like an item.
+        let y = text.find("\"y\"").unwrap();
+        let api_version = text[..y].rfind("\"apiVersion\"").unwrap();
+        let guess = text[..api_version].rfind('{').unwrap();
+        assert_eq!(
+            scan::find_candidate(&text, guess, &AtomicUsize::new(NO_OFFER)),
+            Some(guess)
+        );
+        let offer = AtomicUsize::new(NO_OFFER);
+        let first = skip_whitespace(text.as_bytes(), items_open(&text).unwrap() + 1);
+        let tail = with_file(&file, || helper(&text, guess, &offer)).unwrap();
+        assert!(tail.start > guess, "the nested start is not taken");
+        let Some(Elements::Met { at, items }) = with_file(&file, || elements(&text, first, &offer))
+        else {
+            panic!("the calling thread meets the helper's second start");
+        };
+        assert_eq!(at, tail.start);
+        assert_eq!(items.len() + tail.items.len(), 12);
+        assert_eq!(
+            summary(parse_guessed(&file, &text, Some(guess), Order::HelperFirst).unwrap()),
+            one_pass(&file, &text)
+        );
     }
 
     #[test]

@@ -620,19 +620,34 @@ struct Tail {
 /// scan would if `start` is a true element start. `Err` with the byte it stopped at
 /// when the text does not follow (or the offer is no longer `start` or claimed).
 fn scan_tail(text: &str, start: usize, offer: &AtomicUsize) -> Result<Tail, usize> {
-    let bytes = text.as_bytes();
-    let base = text.as_ptr() as usize;
-    let value_at = |at: usize| -> Result<Range<usize>, usize> {
-        let rest = text.get(at..).ok_or(at)?;
-        let mut deserializer = serde_json::Deserializer::from_str(rest);
-        let raw = <&RawValue>::deserialize(&mut deserializer).map_err(|_| at)?;
-        Ok(span_in(base, raw))
-    };
     let (items, close) = offered_elements(text, start, offer, |at| {
-        let item = value_at(at)?;
+        let item = value_at(text, at)?;
         let end = item.end;
         Ok((item, end))
     })?;
+    let (fields, end) = document_rest(text, close)?;
+    Ok(Tail {
+        start,
+        items,
+        fields,
+        end,
+    })
+}
+
+/// The span of the JSON value at `at` of `text`; `Err(at)` when there is none.
+fn value_at(text: &str, at: usize) -> Result<Range<usize>, usize> {
+    let rest = text.get(at..).ok_or(at)?;
+    let mut deserializer = serde_json::Deserializer::from_str(rest);
+    let raw = <&RawValue>::deserialize(&mut deserializer).map_err(|_| at)?;
+    Ok(span_in(text.as_ptr() as usize, raw))
+}
+
+/// From the `]` at `close` of a top-level `items` array: the rest of its mapping, whose
+/// fields are returned, then only whitespace to the end of the text; the end of the
+/// mapping. `Err` with the byte where the text does not follow, or holds a second
+/// `items` or another document (for the serial parts).
+pub(crate) fn document_rest(text: &str, close: usize) -> Result<(Fields, usize), usize> {
+    let bytes = text.as_bytes();
     let mut at = close + 1;
     let mut fields = Fields::default();
     loop {
@@ -648,34 +663,29 @@ fn scan_tail(text: &str, start: usize, offer: &AtomicUsize) -> Result<Tail, usiz
         if bytes.get(at) != Some(&b'"') {
             return Err(at);
         }
-        let key_span = value_at(at)?;
+        let key_span = value_at(text, at)?;
         let key: Key<'_> = serde_json::from_str(&text[key_span.clone()]).map_err(|_| at)?;
         at = skip_whitespace(bytes, key_span.end);
         if bytes.get(at) != Some(&b':') {
             return Err(at);
         }
-        let value = value_at(at + 1)?;
+        let value = value_at(text, at + 1)?;
         at = value.end;
         match key.as_str() {
             "apiVersion" => fields.api_version = Some(value),
             "kind" => fields.kind = Some(value),
             "metadata" => fields.metadata = Some(value),
-            // A second `items` would replace the first: for the serial scan.
+            // A second `items` would replace the first.
             "items" => return Err(at),
             _ => {}
         }
     }
-    // Another document after this one: for the serial scan.
+    // Another document after this one.
     let rest = skip_whitespace(bytes, at);
     if rest != bytes.len() {
         return Err(rest);
     }
-    Ok(Tail {
-        start,
-        items,
-        fields,
-        end: at,
-    })
+    Ok((fields, at))
 }
 
 #[cfg(test)]

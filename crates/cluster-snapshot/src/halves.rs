@@ -21,6 +21,7 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::thread;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny};
@@ -112,7 +113,7 @@ fn parse_guessed(
     shell.push_str(&text[..=open]);
     shell.push_str(suffix);
     let mut deserializer = serde_json::Deserializer::from_str(&shell);
-    let mut fields = Item {
+    let fields = Item {
         file,
         top_level: true,
     }
@@ -123,15 +124,11 @@ fn parse_guessed(
         return None;
     }
     let defaults = stream::list_defaults(&fields)?;
-    fields.items = None;
-    // Finished (checked, made objects) on both threads, in order.
+    // Finished (checked, made objects) on both threads, in order; each half is taken
+    // by the thread that finishes it.
     let half = items.len().div_ceil(2);
     let second = items.split_off(half);
-    let parts = [items, second];
-    let parts: Vec<std::sync::Mutex<Option<Vec<Option<Fields<'_>>>>>> = parts
-        .into_iter()
-        .map(|part| std::sync::Mutex::new(Some(part)))
-        .collect();
+    let parts = [Mutex::new(Some(items)), Mutex::new(Some(second))];
     let finished = run_parallel(2, if guess.is_some() { 2 } else { 1 }, |at| {
         let part = parts[at]
             .lock()

@@ -356,7 +356,8 @@ fn load_window(
     loaded
 }
 
-/// Runs `job` for `0..count` on up to `workers` threads; results in index order.
+/// Runs `job` for `0..count` on up to `workers` threads, the calling thread one of them
+/// (a thread the system refuses leaves its share to the others); results in index order.
 pub(crate) fn run_parallel<T: Send>(
     count: usize,
     workers: usize,
@@ -368,17 +369,20 @@ pub(crate) fn run_parallel<T: Send>(
     }
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<T>>> = Mutex::new((0..count).map(|_| None).collect());
-    thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= count {
-                    break;
-                }
-                let result = job(index);
-                results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
-            });
+    let work = || loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= count {
+            break;
         }
+        let result = job(index);
+        results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
+    };
+    thread::scope(|scope| {
+        for _ in 1..workers {
+            // Refused: the calling thread and the others take its share.
+            let _ = thread::Builder::new().spawn_scoped(scope, work);
+        }
+        work();
     });
     results
         .into_inner()

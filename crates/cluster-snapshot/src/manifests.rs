@@ -107,35 +107,37 @@ pub(crate) fn load_files(files: &[PathBuf]) -> Result<Vec<Vec<SourcedObject>>, L
     let failed = AtomicBool::new(false);
     let mut results: Vec<Option<Result<Vec<SourcedObject>, LoadError>>> =
         files.iter().map(|_| None).collect();
-    thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    // After a failure no new file is claimed; every file before the
-                    // failing one was claimed earlier and still completes.
-                    while !failed.load(Ordering::Relaxed) {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(index) else {
-                            break;
-                        };
-                        let result = load_file(file);
-                        if result.is_err() {
-                            failed.store(true, Ordering::Relaxed);
-                        }
-                        done.push((index, result));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for handle in handles {
-            let done = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for (index, result) in done {
-                results[index] = Some(result);
+    let work = || {
+        let mut done = Vec::new();
+        // After a failure no new file is claimed; every file before the failing one was
+        // claimed earlier and still completes.
+        while !failed.load(Ordering::Relaxed) {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(file) = files.get(index) else {
+                break;
+            };
+            let result = load_file(file);
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
             }
+            done.push((index, result));
+        }
+        done
+    };
+    thread::scope(|scope| {
+        // The calling thread is one of the workers; a thread the system refuses leaves
+        // its share to the others.
+        let handles: Vec<_> = (1..workers)
+            .filter_map(|_| thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        let mine = work();
+        let others = handles.into_iter().flat_map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        for (index, result) in mine.into_iter().chain(others) {
+            results[index] = Some(result);
         }
     });
     // Unclaimed files (`None`) only follow a failed one, whose error comes first.

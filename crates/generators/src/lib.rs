@@ -389,23 +389,29 @@ fn build_all(
             .collect();
     }
     let chunk = sets.len().div_ceil(workers);
+    let build = |part: &[ParamSet]| -> Vec<Result<(Object, bool), GenerateError>> {
+        part.iter()
+            .map(|params| build_application(owner, output, prepared, renderer, params))
+            .collect()
+    };
+    let build = &build;
     let parts: Vec<Vec<Result<(Object, bool), GenerateError>>> = std::thread::scope(|scope| {
+        // A chunk whose thread the system refuses is built here instead.
         let handles: Vec<_> = sets
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|params| build_application(owner, output, prepared, renderer, params))
-                        .collect()
-                })
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || build(part))
+                    .map_err(|_| part)
             })
             .collect();
         handles
             .into_iter()
-            .map(|handle| {
-                handle
+            .map(|handle| match handle {
+                Ok(handle) => handle
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(part) => build(part),
             })
             .collect()
     });

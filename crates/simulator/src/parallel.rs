@@ -14,25 +14,31 @@ pub(crate) fn run_parallel<T: Send>(
         return (0..count).map(job).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if index >= count {
+                return done;
+            }
+            done.push((index, job(index)));
+        }
+    };
     let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if index >= count {
-                            return done;
-                        }
-                        done.push((index, job(index)));
-                    }
-                })
-            })
+        // The calling thread is one of the workers; a thread the system refuses leaves
+        // its share to the others.
+        let handles: Vec<_> = (1..workers)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("a simulation thread panicked"))
-            .collect()
+        let mut results = work();
+        for handle in handles {
+            results.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
     });
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()

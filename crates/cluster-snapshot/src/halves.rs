@@ -276,12 +276,14 @@ impl<'de> Deserialize<'de> for Element<'de> {
             let file = slot
                 .as_ref()
                 .ok_or_else(|| de::Error::custom("no file to parse items of"))?;
+            // A document the loader does not load is not held until the list is
+            // finished (a `null` item gives no object either).
             Item {
                 file,
                 top_level: false,
             }
             .deserialize(deserializer)
-            .map(Element)
+            .map(|item| Element(item.filter(|fields| !fields.is_skipped())))
         })
     }
 }

@@ -74,6 +74,12 @@ impl Fields<'_> {
     fn kind_str(&self) -> Option<&str> {
         self.kind.as_ref().and_then(Value::as_str)
     }
+
+    /// Whether the document is of a kind the loader does not load, known from its own
+    /// `apiVersion` and `kind`: [`finish`] makes nothing of it.
+    pub(crate) fn is_skipped(&self) -> bool {
+        self.keep.is_some_and(Keep::skips_document)
+    }
 }
 
 /// Turns one top-level document into objects: the items of a list, or the document.

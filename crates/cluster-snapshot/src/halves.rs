@@ -138,7 +138,7 @@ fn parse_guessed(
         stream::finish_items(
             file,
             1,
-            part,
+            part.into_iter().map(|item| item.map(|fields| *fields)),
             if at == 0 { 0 } else { half },
             defaults.as_ref(),
         )
@@ -193,12 +193,12 @@ fn one<'t, T: Deserialize<'t>>(text: &'t str, at: usize) -> Option<(T, usize)> {
 enum Elements<'t> {
     /// At the `]` at `close`.
     Closed {
-        items: Vec<Option<Fields<'t>>>,
+        items: Vec<Option<Box<Fields<'t>>>>,
         close: usize,
     },
     /// At the helper's start `at`, claimed.
     Met {
-        items: Vec<Option<Fields<'t>>>,
+        items: Vec<Option<Box<Fields<'t>>>>,
         at: usize,
     },
 }
@@ -230,7 +230,7 @@ fn elements<'t>(text: &'t str, mut at: usize, offer: &AtomicUsize) -> Option<Ele
 /// The helper's items: from its start to the `]` of their array.
 struct Tail<'t> {
     start: usize,
-    items: Vec<Option<Fields<'t>>>,
+    items: Vec<Option<Box<Fields<'t>>>>,
     close: usize,
 }
 
@@ -266,8 +266,9 @@ fn with_file<T>(file: &SnapshotFile, job: impl FnOnce() -> T) -> T {
     result
 }
 
-/// One item of the array, parsed as the one-pass parser parses it.
-struct Element<'t>(Option<Fields<'t>>);
+/// One item of the array, parsed as the one-pass parser parses it; boxed, as a list of
+/// thousands is held until it is finished.
+struct Element<'t>(Option<Box<Fields<'t>>>);
 
 impl<'de> Deserialize<'de> for Element<'de> {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -283,7 +284,7 @@ impl<'de> Deserialize<'de> for Element<'de> {
                 top_level: false,
             }
             .deserialize(deserializer)
-            .map(|item| Element(item.filter(|fields| !fields.is_skipped())))
+            .map(|item| Element(item.filter(|fields| !fields.is_skipped()).map(Box::new)))
         })
     }
 }

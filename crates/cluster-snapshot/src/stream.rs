@@ -96,7 +96,13 @@ fn collect(
         return Some(());
     };
     let defaults = list_defaults(&fields)?;
-    objects.extend(finish_items(file, document, items, 0, defaults.as_ref())?);
+    objects.extend(finish_items(
+        file,
+        document,
+        items.into_iter(),
+        0,
+        defaults.as_ref(),
+    )?);
     Some(())
 }
 
@@ -118,15 +124,15 @@ pub(crate) fn list_defaults(fields: &Fields<'_>) -> Option<Option<(Option<Value>
 
 /// The objects of a list's items, the first of them at 0-based position `offset` of its
 /// `items`; `None` when one needs the whole-file parser.
-pub(crate) fn finish_items(
+pub(crate) fn finish_items<'de>(
     file: &SnapshotFile,
     document: usize,
-    items: Vec<Option<Fields<'_>>>,
+    items: impl ExactSizeIterator<Item = Option<Fields<'de>>>,
     offset: usize,
     defaults: Option<&(Option<Value>, String)>,
 ) -> Option<Vec<SourcedObject>> {
     let mut objects = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
+    for (index, item) in items.enumerate() {
         let Some(item) = item else {
             continue;
         };

@@ -2,16 +2,17 @@
 //!
 //! Every file is read and parsed on its own thread, largest first. A JSON file up to
 //! [`SPLIT_BYTES`] is parsed in one pass straight into its slim form ([`crate::stream`]);
-//! a larger one is read in two halves on two threads (into a new buffer, on unix). One
-//! `List` mapping, as kubectl writes it, is then parsed in one pass on two threads
-//! ([`crate::halves`]); any other shape is scanned on two threads
-//! ([`crate::scan::scan_parallel`], the same result as the serial scan), and its items
-//! are then cut into chunks of about [`CHUNK_BYTES`] and parsed on all threads, so one
-//! large file keeps every core busy. The scanned files' bytes are held between the two
-//! passes, so they are taken in windows of bounded size. YAML files, and JSON neither fast path understands, are
-//! parsed whole and pruned with the same table ([`crate::slim`]). The result, errors
-//! included, does not depend on the path or the scheduling: objects come back in file
-//! and document order, and the error reported is the one of the first failing file.
+//! a larger one is read in two halves on two threads (into a new buffer, on unix), and
+//! on two cores it goes first, alone. One `List` mapping, as kubectl writes it, is then
+//! parsed in one pass on two threads ([`crate::halves`]); any other shape is scanned on
+//! two threads ([`crate::scan::scan_parallel`], the same result as the serial scan), and
+//! its items are then cut into chunks of about [`CHUNK_BYTES`] and parsed on all
+//! threads, so one large file keeps every core busy. The scanned files' bytes are held
+//! between the two passes, so they are taken in windows of bounded size. YAML files, and
+//! JSON neither fast path understands, are parsed whole and pruned with the same table
+//! ([`crate::slim`]). The result, errors included, does not depend on the path or the
+//! scheduling: objects come back in file and document order, and the error reported is
+//! the one of the first failing file.
 
 use std::fs;
 use std::num::NonZeroUsize;

@@ -170,13 +170,14 @@ struct Stop {
     fields: Option<Fields>,
 }
 
-/// The helper's offer: no start offered (yet).
+/// The helper's offer (of the scan here, of the one-pass parse in [`crate::halves`]): no
+/// start offered (yet).
 pub(crate) const NO_OFFER: usize = 0;
-/// The serial scan met the offered start and stopped there.
-pub(crate) const CLAIMED: usize = usize::MAX;
-/// The serial scan went past the offered start without meeting it.
-pub(crate) const PASSED: usize = usize::MAX - 1;
-/// The serial scan is over: the helper stops.
+/// The serial part met the offered start and stopped there.
+const CLAIMED: usize = usize::MAX;
+/// The serial part went past the offered start without meeting it.
+const PASSED: usize = usize::MAX - 1;
+/// The serial part is over: the helper stops.
 pub(crate) const FINISHED: usize = usize::MAX - 2;
 
 /// Whether the element `item` of a top-level `items` array starts where the helper

@@ -13,9 +13,9 @@
 #
 # Each figure is the median of 3 runs (1 run at scale >= 5), measured with
 # /usr/bin/time -f '%e %M': `plan` on both forms, `what-if` deleting namespace
-# kube-metrics on one cluster, `generate` of one ApplicationSet of the fleet and of one
-# that generates about 15,000 (scripts/bench-big-appset.py), `audit` of the capture
-# form, and the bare
+# kube-metrics on one cluster (both forms), `generate` of one ApplicationSet of the
+# fleet and of one that generates about 15,000 (scripts/bench-big-appset.py; both
+# forms), `audit` of the capture form, and the bare
 # skip-parse baseline `BINARY debug skip-parse --snapshot DIR` (every file parsed into
 # serde's IgnoredAny on the same threads), with the ratio plan / skip-parse.
 set -euo pipefail
@@ -26,7 +26,8 @@ keep=""
 binary=""
 
 usage() {
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    # The header comment, however long it grows.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 }
 
 while [ $# -gt 0 ]; do
@@ -143,6 +144,8 @@ measure plan_capture "0 1" "$binary" plan --snapshot "$capture/snapshot" \
     --base "$capture/base" --head "$capture/head" "${plan_args[@]}"
 measure what_if "0 1" "$binary" what-if --snapshot "$kubectl/snapshot" --cluster "$cluster" \
     --delete namespace/kube-metrics
+measure what_if_capture "0 1" "$binary" what-if --snapshot "$capture/snapshot" \
+    --cluster "$cluster" --delete namespace/kube-metrics
 measure generate "0" "$binary" generate "$appset_file" --snapshot "$kubectl/snapshot" -o json
 # About 15,000 Applications from one ApplicationSet: every cluster crossed with a list.
 large_appset="$work/large-appset.yaml"
@@ -150,6 +153,8 @@ python3 "$repo/scripts/bench-big-appset.py" "$kubectl/fleet.json" "$large_appset
 large_apps="$("$binary" generate "$large_appset" --snapshot "$kubectl/snapshot" -o json |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
 measure generate_large "0" "$binary" generate "$large_appset" --snapshot "$kubectl/snapshot" -o json
+measure generate_large_capture "0" "$binary" generate "$large_appset" \
+    --snapshot "$capture/snapshot" -o json
 # `audit` reads every cluster and simulates each exposure's deletion: the nightly job.
 audit=yes
 if "$binary" audit --help >/dev/null 2>&1; then
@@ -189,8 +194,10 @@ row() { printf '%-64s %9s %15s\n' "$1" "${wall[$2]}" "${rss[$2]}"; }
 row "plan, kubectl-style JSON" plan_kubectl
 row "plan, capture form" plan_capture
 row "what-if --cluster $cluster --delete namespace/kube-metrics" what_if
+row "what-if, the same, capture form" what_if_capture
 row "generate $appset ($appset_apps Applications)" generate
 row "generate clusters x list ($large_apps Applications)" generate_large
+row "generate clusters x list, capture form" generate_large_capture
 if [ "$audit" = yes ]; then
     row "audit, capture form" audit_capture
 fi

@@ -885,6 +885,46 @@ spec:
     assert!(!result.stderr.contains("`ok`"), "{}", result.stderr);
 }
 
+/// Every refused Application is reported once, in order: the controller's refusals
+/// (a duplicate name) first, then the API server's, in the order the Applications were
+/// generated, however the checks are spread over threads.
+#[test]
+fn generate_reports_every_refusal_once_in_order() {
+    let file =
+        std::env::temp_dir().join(format!("preflight-bad-names-{}.yaml", std::process::id()));
+    std::fs::write(
+        &file,
+        "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: Bad_A}, {app: ok}, {app: Dup_X}, {app: Bad_B}, {app: Dup_X}, {app: fine}, {app: Bad_C}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example/web.git', path: web}
+      destination: {server: 'https://kubernetes.default.svc', namespace: web}
+",
+    )
+    .unwrap();
+    let result = run(&["generate", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let refused: Vec<&str> = result
+        .stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("error: ApplicationSet `web`: Application `"))
+        .filter_map(|rest| rest.split('`').next())
+        .collect();
+    assert_eq!(
+        refused,
+        ["Dup_X", "Bad_A", "Bad_B", "Bad_C"],
+        "{}",
+        result.stderr
+    );
+}
+
 /// `generate` shows progressive sync as the controller writes it: automated sync
 /// disabled when the snapshot's `argocd-cmd-params-cm` enables progressive syncs
 /// (`applicationset/progressivesync/progressive_sync.go`, `disableAutomatedSync`), and

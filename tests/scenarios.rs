@@ -855,25 +855,7 @@ spec:
 /// DNS subdomain (apimachinery `IsDNS1123Subdomain`, as for every custom resource).
 #[test]
 fn generate_reports_names_the_api_server_refuses() {
-    let file = std::env::temp_dir().join(format!("preflight-bad-name-{}.yaml", std::process::id()));
-    std::fs::write(
-        &file,
-        "apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata: {name: web, namespace: argocd}
-spec:
-  generators: [{list: {elements: [{app: ok}, {app: Not_OK}]}}]
-  template:
-    metadata: {name: '{{app}}'}
-    spec:
-      project: default
-      source: {repoURL: 'https://git.example/web.git', path: web}
-      destination: {server: 'https://kubernetes.default.svc', namespace: web}
-",
-    )
-    .unwrap();
-    let result = run(&["generate", file.to_str().unwrap()]);
-    std::fs::remove_file(&file).unwrap();
+    let result = generate_list("bad-name", &["ok", "Not_OK"]);
     assert_eq!(result.code, 1, "{}", result.stderr);
     assert!(
         result.stderr.contains(
@@ -885,31 +867,42 @@ spec:
     assert!(!result.stderr.contains("`ok`"), "{}", result.stderr);
 }
 
+/// `generate` of the ApplicationSet `web`: a list generator of `apps`, each the name of
+/// an Application on the in-cluster destination.
+fn generate_list(label: &str, apps: &[&str]) -> Run {
+    let file = std::env::temp_dir().join(format!("preflight-{label}-{}.yaml", std::process::id()));
+    let elements: Vec<String> = apps.iter().map(|app| format!("{{app: {app}}}")).collect();
+    std::fs::write(
+        &file,
+        format!(
+            "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {{name: web, namespace: argocd}}
+spec:
+  generators: [{{list: {{elements: [{}]}}}}]
+  template:
+    metadata: {{name: '{{{{app}}}}'}}
+    spec:
+      project: default
+      source: {{repoURL: 'https://git.example/web.git', path: web}}
+      destination: {{server: 'https://kubernetes.default.svc', namespace: web}}
+",
+            elements.join(", ")
+        ),
+    )
+    .unwrap();
+    let result = run(&["generate", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    result
+}
+
 /// Every refused Application is reported once, in order: the controller's refusals
 /// (a duplicate name) first, then the API server's, in the order the Applications were
 /// generated, however the checks are spread over threads.
 #[test]
 fn generate_reports_every_refusal_once_in_order() {
-    let file =
-        std::env::temp_dir().join(format!("preflight-bad-names-{}.yaml", std::process::id()));
-    std::fs::write(
-        &file,
-        "apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata: {name: web, namespace: argocd}
-spec:
-  generators: [{list: {elements: [{app: Bad_A}, {app: ok}, {app: Dup_X}, {app: Bad_B}, {app: Dup_X}, {app: fine}, {app: Bad_C}]}}]
-  template:
-    metadata: {name: '{{app}}'}
-    spec:
-      project: default
-      source: {repoURL: 'https://git.example/web.git', path: web}
-      destination: {server: 'https://kubernetes.default.svc', namespace: web}
-",
-    )
-    .unwrap();
-    let result = run(&["generate", file.to_str().unwrap()]);
-    std::fs::remove_file(&file).unwrap();
+    let apps = ["Bad_A", "ok", "Dup_X", "Bad_B", "Dup_X", "fine", "Bad_C"];
+    let result = generate_list("bad-names", &apps);
     assert_eq!(result.code, 1, "{}", result.stderr);
     let refused: Vec<&str> = result
         .stderr

@@ -21,16 +21,15 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::thread;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny};
 use serde::Deserialize;
 
-use crate::load::{run_parallel, SnapshotFile};
+use crate::load::{finished_object, SnapshotFile};
 use crate::manifests::SourcedObject;
 use crate::scan::{self, skip_whitespace, FINISHED, NO_OFFER};
-use crate::stream::{self, Fields, Item};
+use crate::stream::{self, Finished, Item};
 
 /// The slim objects of `text`, a file holding one `List` mapping, parsed with a helper
 /// thread when `helper`; `None` when the file needs another path.
@@ -66,11 +65,11 @@ fn parse_guessed(
             let helper = guess.and_then(|guess| {
                 thread::Builder::new()
                     .spawn_scoped(scope, move || {
-                        with_file(file, || helper(text, guess.max(first), offer))
+                        with_file(file, || helper(file, text, guess.max(first), offer))
                     })
                     .ok()
             });
-            let head = with_file(file, || elements(text, first, offer));
+            let head = with_file(file, || elements(file, text, first, 0, offer));
             if !matches!(head, Some(Elements::Met { .. })) {
                 offer.store(FINISHED, Ordering::Release);
             }
@@ -79,32 +78,47 @@ fn parse_guessed(
         }),
         #[cfg(test)]
         Order::HelperFirst => {
-            let tail =
-                guess.and_then(|guess| with_file(file, || helper(text, guess.max(first), &offer)));
-            (with_file(file, || elements(text, first, &offer)), tail)
+            let tail = guess
+                .and_then(|guess| with_file(file, || helper(file, text, guess.max(first), &offer)));
+            (
+                with_file(file, || elements(file, text, first, 0, &offer)),
+                tail,
+            )
         }
     };
-    let (mut items, close) = match head? {
-        Elements::Closed { items, close } => (items, close),
-        Elements::Met { mut items, at } => match tail.filter(|tail| tail.start == at) {
+    let (mut objects, close) = match head? {
+        Elements::Closed { objects, close } => (objects, close),
+        Elements::Met {
+            mut objects,
+            count,
+            at,
+        } => match tail.filter(|tail| tail.start == at) {
             Some(tail) => {
-                items.extend(tail.items);
-                (items, tail.close)
+                // The helper numbered its items from its start.
+                objects.extend(tail.objects.into_iter().map(|mut object| {
+                    object.item = object.item.map(|item| item + count);
+                    object
+                }));
+                (objects, tail.close)
             }
             // The helper failed from a true item start: the rest is parsed here.
             None => {
                 let alone = AtomicUsize::new(FINISHED);
-                match with_file(file, || elements(text, at, &alone))? {
-                    Elements::Closed { items: rest, close } => {
-                        items.extend(rest);
-                        (items, close)
+                match with_file(file, || elements(file, text, at, count, &alone))? {
+                    Elements::Closed {
+                        objects: rest,
+                        close,
+                    } => {
+                        objects.extend(rest);
+                        (objects, close)
                     }
                     Elements::Met { .. } => return None,
                 }
             }
         },
     };
-    // The document without its items: the one-pass parser's reading of it.
+    // The document without its items: the one-pass parser's reading of it, which says
+    // whether it is a list at all.
     let suffix = &text[close..];
     if suffix.contains("\"items\"") {
         return None;
@@ -123,30 +137,8 @@ fn parse_guessed(
     if !fields.items.as_ref().is_some_and(Vec::is_empty) {
         return None;
     }
-    let defaults = stream::list_defaults(&fields)?;
-    // Finished (checked, made objects) on both threads, in order; each half is taken
-    // by the thread that finishes it.
-    let half = items.len().div_ceil(2);
-    let second = items.split_off(half);
-    let parts = [Mutex::new(Some(items)), Mutex::new(Some(second))];
-    let finished = run_parallel(2, if guess.is_some() { 2 } else { 1 }, |at| {
-        let part = parts[at]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .unwrap_or_default();
-        stream::finish_items(
-            file,
-            1,
-            part.into_iter().map(|item| item.map(|fields| *fields)),
-            if at == 0 { 0 } else { half },
-            defaults.as_ref(),
-        )
-    });
-    let mut objects = Vec::new();
-    for part in finished {
-        objects.extend(part?);
-    }
+    stream::list_defaults(&fields)?;
+    objects.shrink_to_fit();
     Some(objects)
 }
 
@@ -189,64 +181,77 @@ fn one<'t, T: Deserialize<'t>>(text: &'t str, at: usize) -> Option<(T, usize)> {
     Some((value, at + stream.byte_offset()))
 }
 
-/// How the calling thread's parse of the items ended.
-enum Elements<'t> {
+/// How the calling thread's parse of the items ended: the objects of the items so far
+/// and how many items there were (`null`s and kinds not loaded included).
+enum Elements {
     /// At the `]` at `close`.
     Closed {
-        items: Vec<Option<Box<Fields<'t>>>>,
+        objects: Vec<SourcedObject>,
         close: usize,
     },
     /// At the helper's start `at`, claimed.
     Met {
-        items: Vec<Option<Box<Fields<'t>>>>,
+        objects: Vec<SourcedObject>,
+        count: usize,
         at: usize,
     },
 }
 
 /// The items from `at` (an item start, or the `]` of an empty array) to the `]`, or to
-/// the helper's offer when the parse arrives at exactly that byte. `None` on anything
-/// but items separated by commas.
-fn elements<'t>(text: &'t str, mut at: usize, offer: &AtomicUsize) -> Option<Elements<'t>> {
+/// the helper's offer when the parse arrives at exactly that byte, numbered after
+/// `before` items. `None` on anything but items separated by commas.
+fn elements(
+    file: &SnapshotFile,
+    text: &str,
+    mut at: usize,
+    before: usize,
+    offer: &AtomicUsize,
+) -> Option<Elements> {
     let bytes = text.as_bytes();
-    let mut items = Vec::new();
+    let mut objects = Vec::new();
+    let mut count = before;
     if bytes.get(at) == Some(&b']') {
-        return Some(Elements::Closed { items, close: at });
+        return Some(Elements::Closed { objects, close: at });
     }
     loop {
         if scan::claims_offer(offer, at) {
-            return Some(Elements::Met { items, at });
+            return Some(Elements::Met { objects, count, at });
         }
-        let (Element(item), next) = one::<Element>(text, at)?;
-        items.push(item);
+        let (element, next) = one::<Element>(text, at)?;
+        count += 1;
+        objects.extend(element.object(file, count).ok()?);
         at = skip_whitespace(bytes, next);
         match bytes.get(at) {
             Some(b',') => at = skip_whitespace(bytes, at + 1),
-            Some(b']') => return Some(Elements::Closed { items, close: at }),
+            Some(b']') => return Some(Elements::Closed { objects, close: at }),
             _ => return None,
         }
     }
 }
 
-/// The helper's items: from its start to the `]` of their array.
-struct Tail<'t> {
+/// The helper's part: the objects of the items from its start to the `]` of their
+/// array, numbered from its start.
+struct Tail {
     start: usize,
-    items: Vec<Option<Box<Fields<'t>>>>,
+    objects: Vec<SourcedObject>,
     close: usize,
 }
 
 /// The helper: from the first plausible item start after `guess`, the items to the end
 /// of their array, which must end the document (see [`crate::scan::from_guess`]).
-fn helper<'t>(text: &'t str, guess: usize, offer: &AtomicUsize) -> Option<Tail<'t>> {
+fn helper(file: &SnapshotFile, text: &str, guess: usize, offer: &AtomicUsize) -> Option<Tail> {
     scan::from_guess(text, guess, offer, |start| {
-        let (items, close) = scan::offered_elements(text, start, offer, |at| {
-            let (Element(item), next) = one::<Element>(text, at).ok_or(at)?;
-            Ok((item, next))
+        let mut count = 0;
+        let (objects, close) = scan::offered_elements(text, start, offer, |at| {
+            let (element, next) = one::<Element>(text, at).ok_or(at)?;
+            count += 1;
+            Ok((element.object(file, count).map_err(|()| at)?, next))
         })?;
         // The `]` of a nested array ends no document: the start was not an item's.
         scan::document_rest(text, close)?;
         Ok(Tail {
             start,
-            items,
+            objects: objects.into_iter().flatten().collect(),
             close,
         })
     })
@@ -266,25 +271,45 @@ fn with_file<T>(file: &SnapshotFile, job: impl FnOnce() -> T) -> T {
     result
 }
 
-/// One item of the array, parsed as the one-pass parser parses it; boxed, as a list of
-/// thousands is held until it is finished.
-struct Element<'t>(Option<Box<Fields<'t>>>);
+/// One item of the array, parsed as the one-pass parser parses it and finished at once
+/// (`None` for a `null` item or a kind the loader does not load). An item without its
+/// own `apiVersion` and `kind` (as a typed list may leave them out) cannot be finished
+/// before the list's own `kind`, which comes after the items: it is refused, and the
+/// file goes to the other path.
+struct Element(Option<Finished>);
 
-impl<'de> Deserialize<'de> for Element<'de> {
+impl Element {
+    /// The object of the item numbered `item` of the list; `Err` when it needs the
+    /// whole-file parser.
+    fn object(self, file: &SnapshotFile, item: usize) -> Result<Option<SourcedObject>, ()> {
+        match self.0 {
+            Some(finished) => finished_object(file, finished, 1, Some(item)).map_err(|_| ()),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Element {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         FILE.with(|slot| {
             let slot = slot.borrow();
             let file = slot
                 .as_ref()
                 .ok_or_else(|| de::Error::custom("no file to parse items of"))?;
-            // A document the loader does not load is not held until the list is
-            // finished (a `null` item gives no object either).
-            Item {
+            let item = Item {
                 file,
                 top_level: false,
             }
-            .deserialize(deserializer)
-            .map(|item| Element(item.filter(|fields| !fields.is_skipped()).map(Box::new)))
+            .deserialize(deserializer)?;
+            let Some(fields) = item else {
+                return Ok(Element(None));
+            };
+            if !fields.knows_kind() {
+                return Err(de::Error::custom("an item that takes the list's kind"));
+            }
+            stream::finish(file, fields, None)
+                .map(Element)
+                .ok_or_else(|| de::Error::custom("an item for the whole-file parser"))
         })
     }
 }
@@ -366,10 +391,11 @@ mod tests {
                 // Whether the helper's start at this guess is a true item start.
                 let offer = AtomicUsize::new(NO_OFFER);
                 let first = skip_whitespace(text.as_bytes(), items_open(&text).unwrap() + 1);
-                let tail = with_file(&file, || helper(&text, guess.max(first), &offer));
-                if let (Some(tail), Some(Elements::Met { at, .. })) =
-                    (tail, with_file(&file, || elements(&text, first, &offer)))
-                {
+                let tail = with_file(&file, || helper(&file, &text, guess.max(first), &offer));
+                if let (Some(tail), Some(Elements::Met { at, .. })) = (
+                    tail,
+                    with_file(&file, || elements(&file, &text, first, 0, &offer)),
+                ) {
                     assert_eq!(tail.start, at);
                     met += 1;
                 }
@@ -397,14 +423,15 @@ mod tests {
         );
         let offer = AtomicUsize::new(NO_OFFER);
         let first = skip_whitespace(text.as_bytes(), items_open(&text).unwrap() + 1);
-        let tail = with_file(&file, || helper(&text, guess, &offer)).unwrap();
+        let tail = with_file(&file, || helper(&file, &text, guess, &offer)).unwrap();
         assert!(tail.start > guess, "the nested start is not taken");
-        let Some(Elements::Met { at, items }) = with_file(&file, || elements(&text, first, &offer))
+        let Some(Elements::Met { at, count, .. }) =
+            with_file(&file, || elements(&file, &text, first, 0, &offer))
         else {
             panic!("the calling thread meets the helper's second start");
         };
         assert_eq!(at, tail.start);
-        assert_eq!(items.len() + tail.items.len(), 12);
+        assert!(0 < count && count < 12, "met after {count} items");
         assert_eq!(
             summary(parse_guessed(&file, &text, Some(guess), Order::HelperFirst).unwrap()),
             one_pass(&file, &text)
@@ -426,16 +453,25 @@ mod tests {
     }
 
     #[test]
-    fn typed_list_items_take_the_list_kind() {
-        let text = r#"{"apiVersion": "v1", "items": [
+    fn typed_list_items_are_left_unless_they_name_their_kind() {
+        let file = file(false);
+        // Items that leave out their kind take the list's, which comes after them.
+        let bare = r#"{"apiVersion": "v1", "items": [
             {"metadata": {"name": "p", "namespace": "n"}, "spec": {"nodeName": "a"}},
             {"metadata": {"name": "q", "namespace": "n"}, "spec": {"nodeName": "b"}}
         ], "kind": "PodList", "metadata": {}}"#;
-        let file = file(false);
-        let expected = one_pass(&file, text);
+        for guess in [None, Some(0), Some(bare.len() / 2)] {
+            assert!(parse_guessed(&file, bare, guess, Order::Threads).is_none());
+        }
+        // Items that name it are read here, as the one-pass parser reads them.
+        let named = bare.replace(
+            r#"{"metadata""#,
+            r#"{"apiVersion": "v1", "kind": "Pod", "metadata""#,
+        );
+        let expected = one_pass(&file, &named);
         assert_eq!(expected[1].2["kind"], "Pod");
-        for guess in 0..text.len() {
-            let parsed = parse_guessed(&file, text, Some(guess), Order::HelperFirst).unwrap();
+        for guess in 0..named.len() {
+            let parsed = parse_guessed(&file, &named, Some(guess), Order::HelperFirst).unwrap();
             assert_eq!(summary(parsed), expected);
         }
     }

@@ -75,10 +75,10 @@ impl Fields<'_> {
         self.kind.as_ref().and_then(Value::as_str)
     }
 
-    /// Whether the document is of a kind the loader does not load, known from its own
-    /// `apiVersion` and `kind`: [`finish`] makes nothing of it.
-    pub(crate) fn is_skipped(&self) -> bool {
-        self.keep.is_some_and(Keep::skips_document)
+    /// Whether the document's own `apiVersion` and `kind` say what is kept of it, so
+    /// that [`finish`] needs no list defaults.
+    pub(crate) fn knows_kind(&self) -> bool {
+        self.keep.is_some()
     }
 }
 
@@ -124,7 +124,7 @@ pub(crate) fn list_defaults(fields: &Fields<'_>) -> Option<Option<(Option<Value>
 
 /// The objects of a list's items, the first of them at 0-based position `offset` of its
 /// `items`; `None` when one needs the whole-file parser.
-pub(crate) fn finish_items<'de>(
+fn finish_items<'de>(
     file: &SnapshotFile,
     document: usize,
     items: impl ExactSizeIterator<Item = Option<Fields<'de>>>,

@@ -12,12 +12,15 @@
 //! never meet, or the helper fails after they met, the calling thread parses on alone.
 //! Every byte is read once, where the scan-then-parse path reads it twice.
 //!
-//! The document around the items (`apiVersion`, `kind`, `metadata`) is parsed as the
-//! one-pass parser parses it, from the text with the items left out, and decides, as
-//! there, whether the document is a list and what its items' `apiVersion` and `kind`
-//! default to. Anything else — several documents, keys before `items` other than
-//! `apiVersion`, a second `items`, a syntax error — gives `None`, and the caller takes
-//! the scan-then-parse path, which reports errors precisely.
+//! Each item is finished (checked, made an object) as soon as it is parsed, so only
+//! objects are held; an item must name its own `apiVersion` and `kind`, as kubectl and
+//! `capture` write them (a typed list's items may take them from the list, whose `kind`
+//! comes after the items). The document around the items (`apiVersion`, `kind`,
+//! `metadata`) is parsed as the one-pass parser parses it, from the text with the items
+//! left out, and decides, as there, whether the document is a list. Anything else —
+//! several documents, keys before `items` other than `apiVersion`, a second `items`,
+//! an item without its kind, a syntax error — gives `None`, and the caller takes the
+//! scan-then-parse path, which reports errors precisely.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -122,10 +122,9 @@ fn parse_guessed(
     };
     // The document without its items: the one-pass parser's reading of it, which says
     // whether it is a list at all.
+    // After the items only the rest of the mapping, without a second `items`.
+    scan::document_rest(text, close).ok()?;
     let suffix = &text[close..];
-    if suffix.contains("\"items\"") {
-        return None;
-    }
     let mut shell = String::with_capacity(open + 1 + suffix.len());
     shell.push_str(&text[..=open]);
     shell.push_str(suffix);
@@ -513,6 +512,11 @@ mod tests {
                 );
             }
         }
+        // A list whose own metadata mentions `"items"` is one `items` all the same.
+        let mentions = format!(
+            r#"{{"apiVersion": "v1", "items": [{item}], "kind": "List", "metadata": {{"annotations": {{"note": "\"items\": []"}}}}}}"#
+        );
+        assert_eq!(parse(&file, &mentions, true).map(|o| o.len()), Some(1));
         // An empty list is a list.
         let empty = r#"{"apiVersion": "v1", "items": [ ], "kind": "List", "metadata": {}}"#;
         assert_eq!(parse(&file, empty, true).map(|o| o.len()), Some(0));

@@ -96,13 +96,15 @@ fn collect(
         return Some(());
     };
     let defaults = list_defaults(&fields)?;
-    objects.extend(finish_items(
-        file,
-        document,
-        items.into_iter(),
-        0,
-        defaults.as_ref(),
-    )?);
+    objects.reserve(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let Some(item) = item else {
+            continue;
+        };
+        if let Some(finished) = finish(file, item, defaults.as_ref())? {
+            objects.extend(finished_object(file, finished, document, Some(index + 1)).ok()?);
+        }
+    }
     Some(())
 }
 
@@ -120,28 +122,6 @@ pub(crate) fn list_defaults(fields: &Fields<'_>) -> Option<Option<(Option<Value>
             .filter(|kind| !kind.is_empty())
             .map(|kind| (fields.api_version.clone(), kind.to_string())),
     )
-}
-
-/// The objects of a list's items, the first of them at 0-based position `offset` of its
-/// `items`; `None` when one needs the whole-file parser.
-fn finish_items<'de>(
-    file: &SnapshotFile,
-    document: usize,
-    items: impl ExactSizeIterator<Item = Option<Fields<'de>>>,
-    offset: usize,
-    defaults: Option<&(Option<Value>, String)>,
-) -> Option<Vec<SourcedObject>> {
-    let mut objects = Vec::with_capacity(items.len());
-    for (index, item) in items.enumerate() {
-        let Some(item) = item else {
-            continue;
-        };
-        if let Some(finished) = finish(file, item, defaults)? {
-            objects
-                .extend(finished_object(file, finished, document, Some(offset + index + 1)).ok()?);
-        }
-    }
-    Some(objects)
 }
 
 /// Whether a document's `metadata.name` is a non-empty string; `None` when the metadata

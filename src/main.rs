@@ -375,9 +375,16 @@ fn run_what_if(args: &WhatIfArgs) -> Result<ExitCode> {
             whatif::resolve(cluster, reference, args.namespace.as_deref()).map(|k| (k, propagation))
         })
         .collect::<Result<Vec<_>>>()?;
-    let more = preflight_simulator::what_if_clusters(&fleet, &args.cluster, &deletions, &config);
-    fleet.load_clusters(more.iter().map(String::as_str))?;
-    let outcome = preflight_simulator::what_if(&fleet, &args.cluster, &deletions, &config);
+    // Planned once when the deletions reach no cluster beyond those read; else again
+    // after reading the destinations of the Applications they delete.
+    let outcome =
+        match preflight_simulator::what_if_read(&fleet, &args.cluster, &deletions, &config) {
+            Ok(outcome) => outcome,
+            Err(unread) => {
+                fleet.load_clusters(unread.iter().map(String::as_str))?;
+                preflight_simulator::what_if(&fleet, &args.cluster, &deletions, &config)
+            }
+        };
     keep_until_exit(fleet);
     print_report(&outcome, args.format)?;
     Ok(exit_code(&outcome, args.fail_on))

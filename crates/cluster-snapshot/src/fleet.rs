@@ -522,6 +522,11 @@ impl Fleet {
         Ok(())
     }
 
+    /// Whether the snapshot has a folder `name` that is not read yet.
+    pub fn is_unread(&self, name: &str) -> bool {
+        self.unread.contains_key(name)
+    }
+
     /// Every cluster folder of the snapshot, read or not, sorted.
     pub fn cluster_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self

@@ -30,6 +30,6 @@ pub use findings::mass_deletion;
 pub use mass_deletion::{DeletedApplication, DeletionLimit, MassDeletion};
 pub use outcome::*;
 pub use plan::{
-    plan, plan_applications, plan_cascades, plan_clusters, plan_with_inputs, what_if,
-    what_if_clusters, PlanConfig, PlannedApplications,
+    plan, plan_applications, plan_cascades, plan_clusters, plan_with_inputs, what_if, what_if_read,
+    PlanConfig, PlannedApplications,
 };

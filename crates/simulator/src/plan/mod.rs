@@ -222,24 +222,41 @@ pub(crate) fn what_if_sharing<'a>(
     config: &'a PlanConfig,
     live: Option<&'a LiveApplications<'a>>,
 ) -> Outcome {
-    let mut planner = what_if_planner(fleet, cluster, deletions, config, live);
+    run_what_if(
+        fleet,
+        what_if_planner(fleet, cluster, deletions, config, live),
+    )
+}
+
+/// [`what_if`] when `fleet` has read every cluster the deletions reach; else those it
+/// has not read (`Err`), to read before calling [`what_if`]. Most what-ifs reach no
+/// other cluster, and then the Applications are planned once.
+pub fn what_if_read(
+    fleet: &Fleet,
+    cluster: &str,
+    deletions: &[(ObjectKey, Propagation)],
+    config: &PlanConfig,
+) -> Result<Outcome, BTreeSet<String>> {
+    let planner = what_if_planner(fleet, cluster, deletions, config, None);
+    let unread: BTreeSet<String> = planner
+        .cascade_clusters()
+        .into_iter()
+        .filter(|name| fleet.is_unread(name))
+        .collect();
+    if !unread.is_empty() {
+        return Err(unread);
+    }
+    Ok(run_what_if(fleet, planner))
+}
+
+/// The cascades and findings of a what-if planned up to them.
+fn run_what_if(fleet: &Fleet, mut planner: Planner<'_>) -> Outcome {
     planner.run_cascades();
     findings::application_findings(fleet, &planner.argocd_namespace, &mut planner.outcome);
     Outcome {
         what_if: true,
         ..planner.finish()
     }
-}
-
-/// The clusters whose snapshots [`what_if`] reads beyond `cluster` and the Argo CD
-/// cluster: the destinations of the Applications the deletions delete.
-pub fn what_if_clusters(
-    fleet: &Fleet,
-    cluster: &str,
-    deletions: &[(ObjectKey, Propagation)],
-    config: &PlanConfig,
-) -> BTreeSet<String> {
-    what_if_planner(fleet, cluster, deletions, config, None).cascade_clusters()
 }
 
 /// A what-if up to the cascades: the deletions sent, the Applications they delete found.

@@ -31,6 +31,7 @@ use serde::Deserialize;
 
 use crate::load::{finished_object, SnapshotFile};
 use crate::manifests::SourcedObject;
+use crate::reader::Reader;
 use crate::scan::{self, skip_whitespace, FINISHED, NO_OFFER};
 use crate::stream::{self, Finished, Item};
 
@@ -176,8 +177,13 @@ fn items_open(text: &str) -> Option<usize> {
     None
 }
 
-/// One JSON value at `at` and the byte after it.
+/// One JSON value at `at` and the byte after it: read by the fast reader, or by
+/// serde_json when the reader refuses it.
 fn one<'t, T: Deserialize<'t>>(text: &'t str, at: usize) -> Option<(T, usize)> {
+    let mut reader = Reader::from(text, at);
+    if let Ok(value) = T::deserialize(&mut reader) {
+        return Some((value, reader.offset()));
+    }
     let mut stream = serde_json::Deserializer::from_str(text.get(at..)?).into_iter::<T>();
     let value = stream.next()?.ok()?;
     Some((value, at + stream.byte_offset()))

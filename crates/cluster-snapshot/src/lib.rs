@@ -32,6 +32,7 @@ mod load;
 mod manifests;
 mod meta;
 mod parse;
+mod reader;
 mod scan;
 mod secrets;
 mod settings;

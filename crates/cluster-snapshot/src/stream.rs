@@ -25,28 +25,54 @@ use preflight_model::{KeptPaths, SlimParts};
 use crate::load::{finished_object, SnapshotFile};
 use crate::manifests::SourcedObject;
 use crate::meta::MetaSeed;
+use crate::reader::{Reader, Refused};
 use crate::slim::{copy_raw, kept_paths, write_value, Keep, Key, Slim, Write};
 
 /// The slim objects of the JSON `text` of `file`, or `None` when the file needs the
-/// whole-file parser.
+/// whole-file parser. The fast reader reads the text; serde_json reads it again when the
+/// reader refuses it.
 pub(crate) fn parse_file(file: &SnapshotFile, text: &str) -> Option<Vec<SourcedObject>> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
+    match documents(file, &mut Reader::new(text), Reader::end) {
+        Ok(objects) => objects,
+        Err(Refused) => documents(
+            file,
+            &mut serde_json::Deserializer::from_str(text),
+            |deserializer| deserializer.end().is_ok(),
+        )
+        .ok()
+        .flatten(),
+    }
+}
+
+/// The slim objects of the documents `deserializer` reads until `end` says the text is
+/// over. `Err` when the deserializer fails, `Ok(None)` when a document needs the
+/// whole-file parser.
+fn documents<'de, D>(
+    file: &SnapshotFile,
+    deserializer: &mut D,
+    end: impl Fn(&mut D) -> bool,
+) -> Result<Option<Vec<SourcedObject>>, Refused>
+where
+    for<'a> &'a mut D: de::Deserializer<'de>,
+{
     let mut objects = Vec::new();
     let mut document = 0;
-    while deserializer.end().is_err() {
+    while !end(deserializer) {
         document += 1;
         let parsed = Item {
             file,
             top_level: true,
         }
-        .deserialize(&mut deserializer)
-        .ok()?;
+        .deserialize(&mut *deserializer)
+        .map_err(|_| Refused)?;
         let Some(fields) = parsed else {
             continue;
         };
-        collect(file, document, fields, &mut objects)?;
+        if collect(file, document, fields, &mut objects).is_none() {
+            return Ok(None);
+        }
     }
-    Some(objects)
+    Ok(Some(objects))
 }
 
 /// What one mapping of the file held, as far as it was parsed.
@@ -416,11 +442,22 @@ mod tests {
         SnapshotFile::for_tests("cluster/objects.json", argocd_cluster)
     }
 
-    /// The one-pass parse gives what the whole-file parse and the table give.
+    /// The one-pass parse gives what the whole-file parse and the table give, read by the
+    /// fast reader and by serde_json alike.
     #[track_caller]
     fn same_as_whole(text: &str, argocd_cluster: bool) -> Vec<SourcedObject> {
         let file = file(argocd_cluster);
-        let fast = parse_file(&file, text).expect("parsed in one pass");
+        let fast = documents(&file, &mut Reader::new(text), Reader::end)
+            .expect("the fast reader reads it")
+            .expect("parsed in one pass");
+        let by_serde_json = documents(
+            &file,
+            &mut serde_json::Deserializer::from_str(text),
+            |deserializer| deserializer.end().is_ok(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(fast, by_serde_json);
         let whole: Vec<SourcedObject> = parse_located(&file.path, text)
             .unwrap()
             .into_iter()

@@ -17,7 +17,9 @@
 # fleet and of one that generates about 15,000 (scripts/bench-big-appset.py; both
 # forms), `audit` of the capture form, and the bare
 # skip-parse baseline `BINARY debug skip-parse --snapshot DIR` (every file parsed into
-# serde's IgnoredAny on the same threads), with the ratio plan / skip-parse.
+# serde's IgnoredAny by serde_json on the same threads), with the ratio plan / skip-parse;
+# and, for binaries that have it, the same skip-parse by the loader's own JSON reader
+# (`--fast-reader`), with the ratio plan / that skip-parse.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -170,6 +172,15 @@ else
     measure skip_kubectl "0" "$binary" debug skip-parse --snapshot "$kubectl/snapshot"
     measure skip_capture "0" "$binary" debug skip-parse --snapshot "$capture/snapshot"
 fi
+fast_reader=no
+if [ "$skip_parse" = yes ] &&
+    "$binary" debug skip-parse --fast-reader --snapshot "$capture/snapshot" >/dev/null 2>&1; then
+    fast_reader=yes
+    measure skip_reader_kubectl "0" "$binary" debug skip-parse --fast-reader \
+        --snapshot "$kubectl/snapshot"
+    measure skip_reader_capture "0" "$binary" debug skip-parse --fast-reader \
+        --snapshot "$capture/snapshot"
+fi
 
 # What was measured on what.
 summary() {
@@ -204,10 +215,18 @@ fi
 if [ "$skip_parse" = yes ]; then
     row "debug skip-parse, kubectl-style JSON" skip_kubectl
     row "debug skip-parse, capture form" skip_capture
+    if [ "$fast_reader" = yes ]; then
+        row "debug skip-parse --fast-reader, kubectl-style JSON" skip_reader_kubectl
+        row "debug skip-parse --fast-reader, capture form" skip_reader_capture
+    fi
     echo
     ratio() { python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"; }
     echo "plan / skip-parse, kubectl-style JSON: $(ratio "${wall[plan_kubectl]}" "${wall[skip_kubectl]}")"
     echo "plan / skip-parse, capture form:       $(ratio "${wall[plan_capture]}" "${wall[skip_capture]}")"
+    if [ "$fast_reader" = yes ]; then
+        echo "plan / skip-parse --fast-reader, kubectl-style JSON: $(ratio "${wall[plan_kubectl]}" "${wall[skip_reader_kubectl]}")"
+        echo "plan / skip-parse --fast-reader, capture form:       $(ratio "${wall[plan_capture]}" "${wall[skip_reader_capture]}")"
+    fi
 else
     echo
     echo "skip-parse: not available in this binary"

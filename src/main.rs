@@ -69,6 +69,9 @@ enum DebugCommand {
     SkipParse {
         #[arg(long, value_name = "DIR")]
         snapshot: PathBuf,
+        /// Parse JSON with the loader's own reader instead of serde_json.
+        #[arg(long)]
+        fast_reader: bool,
     },
     /// Load a snapshot as `plan` does and print what was kept, with the time it took.
     Load {
@@ -267,8 +270,11 @@ pub(crate) fn error_message(error: &anyhow::Error) -> String {
 fn run_debug(command: &DebugCommand) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     match command {
-        DebugCommand::SkipParse { snapshot } => {
-            let documents = preflight_cluster_snapshot::skip_parse(snapshot)?;
+        DebugCommand::SkipParse {
+            snapshot,
+            fast_reader,
+        } => {
+            let documents = preflight_cluster_snapshot::skip_parse(snapshot, *fast_reader)?;
             println!(
                 "skip-parse: {documents} documents in {:.3} s",
                 started.elapsed().as_secs_f64()

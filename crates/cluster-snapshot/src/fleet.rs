@@ -271,14 +271,15 @@ fn read_folders(
 }
 
 /// The bare cost of reading the snapshot at `path`: its manifest files parsed into
-/// nothing, one file per thread (see the README's benchmark). Returns the number of
+/// nothing, one file per thread (see the README's benchmark), by serde_json or, when
+/// `fast_reader`, by the reader the loader reads JSON with. Returns the number of
 /// documents read.
-pub fn skip_parse(path: &Path) -> Result<usize, LoadError> {
+pub fn skip_parse(path: &Path, fast_reader: bool) -> Result<usize, LoadError> {
     let mut files = Vec::new();
     for folder in cluster_folders(path)?.values() {
         files.extend(manifest_files(folder, FileLimit::SNAPSHOT)?);
     }
-    crate::load::skip_parse_files(&files)
+    crate::load::skip_parse_files(&files, fast_reader)
 }
 
 /// `version.json` / `version.yaml` directly in a cluster folder holds the server version.

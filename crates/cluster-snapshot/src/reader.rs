@@ -89,25 +89,10 @@ impl<'de> Reader<'de> {
         self.text.as_bytes()
     }
 
-    /// Skips JSON whitespace. A byte that is not whitespace is seen at once; after one
-    /// that is, the spaces that follow (the indentation after a newline) are counted a
-    /// word at a time.
+    /// Skips JSON whitespace.
     #[inline]
     fn skip_whitespace(&mut self) {
-        let bytes = self.bytes();
-        let mut at = self.at;
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(at) {
-            at += 1;
-            while let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
-                // Little-endian: the first byte of the text is the lowest of the word.
-                let spaces = (u64::from_le_bytes(*word) ^ SPACES).trailing_zeros() / 8;
-                at += spaces as usize;
-                if spaces < 8 {
-                    break;
-                }
-            }
-        }
-        self.at = at;
+        self.at = skip_whitespace(self.bytes(), self.at);
     }
 
     /// The next byte that is not whitespace, not consumed.
@@ -248,27 +233,10 @@ impl<'de> Reader<'de> {
         Ok(value)
     }
 
-    /// The end of the run of string bytes from `from` that need no attention: the first
-    /// quote, backslash or control character, or the end of the text.
+    /// See [`plain_run`].
     #[inline]
     fn plain_run(&self, from: usize) -> usize {
-        let bytes = self.bytes();
-        let mut at = from;
-        while let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
-            // Little-endian: the lowest flagged byte is the first in the text.
-            let flagged = needs_attention(u64::from_le_bytes(*word));
-            if flagged != 0 {
-                return at + (flagged.trailing_zeros() / 8) as usize;
-            }
-            at += 8;
-        }
-        while let Some(&byte) = bytes.get(at) {
-            if byte == b'"' || byte == b'\\' || byte < 0x20 {
-                break;
-            }
-            at += 1;
-        }
-        at
+        plain_run(self.bytes(), from)
     }
 
     /// Skips a string whose opening quote is at the current byte, checking its escapes
@@ -429,6 +397,47 @@ impl<'de> Reader<'de> {
         }
         Ok(())
     }
+}
+
+/// The first byte from `at` that is not JSON whitespace. A byte that is not whitespace
+/// is seen at once; after one that is, the spaces that follow (the indentation after a
+/// newline) are counted a word at a time.
+#[inline]
+pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(at) {
+        at += 1;
+        while let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+            // Little-endian: the first byte of the text is the lowest of the word.
+            let spaces = (u64::from_le_bytes(*word) ^ SPACES).trailing_zeros() / 8;
+            at += spaces as usize;
+            if spaces < 8 {
+                break;
+            }
+        }
+    }
+    at
+}
+
+/// The end of the run of string bytes from `from` that need no attention: the first
+/// quote, backslash or control character, or the end of the text. A word at a time.
+#[inline]
+pub(crate) fn plain_run(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+        // Little-endian: the lowest flagged byte is the first in the text.
+        let flagged = needs_attention(u64::from_le_bytes(*word));
+        if flagged != 0 {
+            return at + (flagged.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&byte) = bytes.get(at) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// The high bit of each byte of `word` that is a quote, a backslash or a control

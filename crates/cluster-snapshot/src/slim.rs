@@ -50,6 +50,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
+use crate::reader::{plain_run, skip_whitespace};
+
 /// kubectl's copy of the applied object, values and all.
 pub(crate) const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -488,19 +490,27 @@ const MAX_COPIED_DEPTH: usize = 32;
 /// escape or it nests deeper than [`MAX_COPIED_DEPTH`].
 pub(crate) fn copy_raw(raw: &str, out: &mut Vec<u8>) -> bool {
     let bytes = raw.as_bytes();
-    if bytes.contains(&b'\\') {
-        return false;
-    }
     let start = out.len();
     out.reserve(bytes.len());
-    // Without escapes, every quote opens or closes a string.
-    let mut in_string = false;
     let mut depth = 0usize;
-    for &byte in bytes {
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
         match byte {
-            b'"' => in_string = !in_string,
-            _ if in_string => {}
-            b' ' | b'\n' | b'\r' | b'\t' => continue,
+            b'"' => {
+                // A string without escapes ends at the next quote.
+                let end = plain_run(bytes, at + 1);
+                if bytes.get(end) != Some(&b'"') {
+                    out.truncate(start);
+                    return false;
+                }
+                out.extend_from_slice(&bytes[at..=end]);
+                at = end + 1;
+                continue;
+            }
+            b' ' | b'\n' | b'\r' | b'\t' => {
+                at = skip_whitespace(bytes, at);
+                continue;
+            }
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_COPIED_DEPTH {
@@ -512,6 +522,7 @@ pub(crate) fn copy_raw(raw: &str, out: &mut Vec<u8>) -> bool {
             _ => {}
         }
         out.push(byte);
+        at += 1;
     }
     true
 }
@@ -635,6 +646,14 @@ mod tests {
             Some("x{\"a b\":[1,2.5e3],\"c\":\" {x} \"}")
         );
         assert_eq!(copy("true").as_deref(), Some("xtrue"));
+        // Spaces inside strings are kept, runs of them and long strings included.
+        assert_eq!(
+            copy("[\n                \"a         long string, with spaces\" ,  -1 ]")
+                .as_deref(),
+            Some("x[\"a         long string, with spaces\",-1]")
+        );
+        // An escape late in a long string.
+        assert_eq!(copy(r#"["a long string before its \"escape\""]"#), None);
         // An escape, or nesting past the limit: nothing copied, the writer decides.
         assert_eq!(copy(r#"{"a": "\ud800"}"#), None);
         let deep = format!(

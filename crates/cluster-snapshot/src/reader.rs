@@ -28,8 +28,8 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 /// refuses a little earlier, which only sends such a document to serde_json.
 const MAX_DEPTH: u32 = 120;
 
-/// Eight spaces, as one word.
-const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+/// Sixteen spaces, as one word.
+const SPACES: u128 = u128::from_ne_bytes([b' '; 16]);
 
 /// The text could not be read here: parse it with serde_json.
 #[derive(Debug)]
@@ -406,11 +406,11 @@ impl<'de> Reader<'de> {
 pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(at) {
         at += 1;
-        while let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+        while let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<16>()) {
             // Little-endian: the first byte of the text is the lowest of the word.
-            let spaces = (u64::from_le_bytes(*word) ^ SPACES).trailing_zeros() / 8;
+            let spaces = (u128::from_le_bytes(*word) ^ SPACES).trailing_zeros() / 8;
             at += spaces as usize;
-            if spaces < 8 {
+            if spaces < 16 {
                 break;
             }
         }

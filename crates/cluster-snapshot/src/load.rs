@@ -10,8 +10,9 @@
 //! threads, so one large file keeps every core busy. The scanned files' bytes are held
 //! between the two passes, so they are taken in windows of bounded size. YAML files, and
 //! JSON neither fast path understands, are parsed whole and pruned with the same table
-//! ([`crate::slim`]). The result, errors included, does not depend on the path or the
-//! scheduling: objects come back in file and document order, and the error reported is
+//! ([`crate::slim`]). Both fast paths read JSON with [`crate::reader`] first and with
+//! serde_json when it refuses the text. The result, errors included, does not depend on
+//! the path or the scheduling: objects come back in file and document order, and the error reported is
 //! the one of the first failing file.
 
 use std::fs;

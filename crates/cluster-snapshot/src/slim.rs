@@ -648,8 +648,7 @@ mod tests {
         assert_eq!(copy("true").as_deref(), Some("xtrue"));
         // Spaces inside strings are kept, runs of them and long strings included.
         assert_eq!(
-            copy("[\n                \"a         long string, with spaces\" ,  -1 ]")
-                .as_deref(),
+            copy("[\n                \"a         long string, with spaces\" ,  -1 ]").as_deref(),
             Some("x[\"a         long string, with spaces\",-1]")
         );
         // An escape late in a long string.

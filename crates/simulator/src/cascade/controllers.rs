@@ -6,7 +6,7 @@
 //! update or patch the object's resource). A controller is alive while its workload
 //! exists without a deletion timestamp and its namespace is not terminating (§14.2).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use preflight_model::{split_api_version, ObjectKey};
 
@@ -299,11 +299,21 @@ impl Cluster<'_> {
     /// grant `wanted` accepts.
     fn workloads_granted(&self, wanted: impl Fn(&Grant) -> bool) -> Vec<usize> {
         let grants = self.grants.get_or_init(|| self.grants());
+        // The namespaces where some service account holds such a grant: a workload
+        // elsewhere is not looked at (reading its service account parses its spec).
+        let namespaces: BTreeSet<&str> = grants
+            .iter()
+            .filter(|(_, grants)| grants.iter().any(&wanted))
+            .map(|((namespace, _), _)| namespace.as_str())
+            .collect();
         let mut found = Vec::new();
         for &w in &self.workloads {
             let Some(ns) = &self.key(w).namespace else {
                 continue;
             };
+            if !namespaces.contains(ns.as_str()) {
+                continue;
+            }
             let account = self
                 .object(w)
                 .str_at(&["spec", "template", "spec", "serviceAccountName"])

@@ -180,7 +180,7 @@ fn items_open(text: &str) -> Option<usize> {
 /// One JSON value at `at` and the byte after it: read by the fast reader, or by
 /// serde_json when the reader refuses it.
 fn one<'t, T: Deserialize<'t>>(text: &'t str, at: usize) -> Option<(T, usize)> {
-    let mut reader = Reader::from(text, at);
+    let mut reader = Reader::starting_at(text, at);
     if let Ok(value) = T::deserialize(&mut reader) {
         return Some((value, reader.offset()));
     }

@@ -2,16 +2,17 @@
 //!
 //! kubectl writes JSON indented: two thirds of the bytes of a kubectl-style snapshot are
 //! the spaces at the start of its lines, and serde_json reads whitespace a byte at a time.
-//! This reader skips a run of spaces eight bytes at a time and, for the documents it
-//! reads, makes the same visitor calls as `serde_json::Deserializer::from_str`: a string
-//! without escapes is borrowed from the text, an escaped one is decoded and lent; an
-//! integer is a `u64`, or an `i64` when negative; any other number is read by serde_json
-//! itself, so that it comes out bit for bit as serde_json makes it; serde_json's raw
-//! values (`&RawValue`) are lent by serde_json's own protocol for them.
+//! This reader skips a run of spaces sixteen bytes at a time and scans strings eight
+//! bytes at a time. For the documents it reads it makes the same visitor calls as
+//! `serde_json::Deserializer::from_str`: a string without escapes is borrowed from the
+//! text, an escaped one is decoded and lent; an integer is a `u64`, or an `i64` when
+//! negative; any other number is read by serde_json itself, so that it comes out bit for
+//! bit as serde_json makes it; serde_json's raw values (`&RawValue`) are lent by
+//! serde_json's own protocol for them.
 //!
 //! It is never more lenient than serde_json, and it refuses what it does not handle
-//! (escaped surrogates that do not pair, a nesting deeper than serde_json's limit, enums,
-//! bytes). Its error says nothing: every caller, on [`Refused`], parses the same text
+//! (escaped surrogates that do not pair, nesting deeper than 120 levels where serde_json
+//! allows 127, enums, bytes). Its error says nothing: every caller, on [`Refused`], parses the same text
 //! again with serde_json, which either reads it — the same objects — or names the error
 //! precisely, with its line and column.
 
@@ -61,11 +62,11 @@ pub(crate) struct Reader<'de> {
 impl<'de> Reader<'de> {
     /// A reader of `text` from its start.
     pub(crate) fn new(text: &'de str) -> Reader<'de> {
-        Reader::from(text, 0)
+        Reader::starting_at(text, 0)
     }
 
     /// A reader of `text` from byte `at`.
-    pub(crate) fn from(text: &'de str, at: usize) -> Reader<'de> {
+    pub(crate) fn starting_at(text: &'de str, at: usize) -> Reader<'de> {
         Reader {
             text,
             at,

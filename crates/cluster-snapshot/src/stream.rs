@@ -473,6 +473,29 @@ mod tests {
         fast
     }
 
+    /// What the fast reader refuses is read by serde_json: the same objects, not an
+    /// error and not the slower whole-file parser.
+    #[test]
+    fn a_text_the_reader_refuses_is_read_by_serde_json() {
+        // Nested deeper than the reader goes, within serde_json's limit.
+        let deep = format!("{}{}", "[".repeat(124), "]".repeat(124));
+        let text = format!(
+            r#"{{"apiVersion": "v1", "kind": "Pod", "metadata": {{"name": "p", "namespace": "n"}},
+                "spec": {{"nodeName": "node-1", "unread": {deep}}}}}"#
+        );
+        let file = file(false);
+        assert!(matches!(
+            documents(&file, &mut Reader::new(&text), Reader::end),
+            Err(Refused)
+        ));
+        let objects = parse_file(&file, &text).expect("read by serde_json");
+        assert_eq!(objects.len(), 1);
+        assert_eq!(
+            objects[0].object.str_at(&["spec", "nodeName"]),
+            Some("node-1")
+        );
+    }
+
     #[test]
     fn lists_and_documents_in_any_key_order() {
         let text = r#"{"apiVersion": "v1", "items": [

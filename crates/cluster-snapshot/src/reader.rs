@@ -132,6 +132,27 @@ impl<'de> Reader<'de> {
         }
     }
 
+    /// Before the next entry or element of a mapping or array that `close` ends:
+    /// `false` at `close` (not consumed), `true` when one follows (the comma before it
+    /// consumed). A comma before `close`, or a missing comma, is refused.
+    fn next_in(&mut self, close: u8, first: &mut bool) -> Result<bool, Refused> {
+        match self.peek() {
+            Some(byte) if byte == close => Ok(false),
+            Some(b',') if !*first => {
+                self.at += 1;
+                if self.peek() == Some(close) {
+                    return Err(Refused);
+                }
+                Ok(true)
+            }
+            Some(_) if *first => {
+                *first = false;
+                Ok(true)
+            }
+            _ => Err(Refused),
+        }
+    }
+
     fn enter(&mut self) -> Result<(), Refused> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -345,46 +366,26 @@ impl<'de> Reader<'de> {
             Some(b'{') => {
                 self.enter()?;
                 self.at += 1;
-                if self.peek() == Some(b'}') {
-                    self.at += 1;
-                } else {
-                    loop {
-                        if self.peek() != Some(b'"') {
-                            return Err(Refused);
-                        }
-                        self.skip_string()?;
-                        self.expect(b':')?;
-                        self.skip_value()?;
-                        match self.peek() {
-                            Some(b',') => self.at += 1,
-                            Some(b'}') => {
-                                self.at += 1;
-                                break;
-                            }
-                            _ => return Err(Refused),
-                        }
+                let mut first = true;
+                while self.next_in(b'}', &mut first)? {
+                    if self.peek() != Some(b'"') {
+                        return Err(Refused);
                     }
+                    self.skip_string()?;
+                    self.expect(b':')?;
+                    self.skip_value()?;
                 }
+                self.at += 1;
                 self.depth -= 1;
             }
             Some(b'[') => {
                 self.enter()?;
                 self.at += 1;
-                if self.peek() == Some(b']') {
-                    self.at += 1;
-                } else {
-                    loop {
-                        self.skip_value()?;
-                        match self.peek() {
-                            Some(b',') => self.at += 1,
-                            Some(b']') => {
-                                self.at += 1;
-                                break;
-                            }
-                            _ => return Err(Refused),
-                        }
-                    }
+                let mut first = true;
+                while self.next_in(b']', &mut first)? {
+                    self.skip_value()?;
                 }
+                self.at += 1;
                 self.depth -= 1;
             }
             Some(b'"') => self.skip_string()?,
@@ -631,18 +632,12 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
         seed: K,
     ) -> Result<Option<K::Value>, Refused> {
         let reader = &mut *self.reader;
-        match reader.peek() {
-            Some(b'}') => return Ok(None),
-            Some(b',') if !self.first => {
-                reader.at += 1;
-                if reader.peek() != Some(b'"') {
-                    return Err(Refused);
-                }
-            }
-            Some(b'"') if self.first => {}
-            _ => return Err(Refused),
+        if !reader.next_in(b'}', &mut self.first)? {
+            return Ok(None);
         }
-        self.first = false;
+        if reader.peek() != Some(b'"') {
+            return Err(Refused);
+        }
         match reader.string()? {
             Some(key) => seed
                 .deserialize(BorrowedStrDeserializer::<Refused>::new(key))
@@ -673,18 +668,9 @@ impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
         seed: T,
     ) -> Result<Option<T::Value>, Refused> {
         let reader = &mut *self.reader;
-        match reader.peek() {
-            Some(b']') => return Ok(None),
-            Some(b',') if !self.first => {
-                reader.at += 1;
-                if reader.peek() == Some(b']') {
-                    return Err(Refused);
-                }
-            }
-            Some(_) if self.first => {}
-            _ => return Err(Refused),
+        if !reader.next_in(b']', &mut self.first)? {
+            return Ok(None);
         }
-        self.first = false;
         seed.deserialize(&mut *reader).map(Some)
     }
 }

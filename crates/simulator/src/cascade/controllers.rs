@@ -6,7 +6,8 @@
 //! update or patch the object's resource). A controller is alive while its workload
 //! exists without a deletion timestamp and its namespace is not terminating (§14.2).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use preflight_model::{split_api_version, ObjectKey};
 
@@ -93,6 +94,12 @@ pub(super) enum Remover {
 /// One RBAC grant: the verbs on resources of API groups, cluster-wide or in a namespace.
 pub(super) struct Grant {
     namespace: Option<String>,
+    /// One rule of the bound role, shared by every grant through that role.
+    rule: Rc<Rule>,
+}
+
+/// One rule of a Role or ClusterRole.
+struct Rule {
     groups: Vec<String>,
     resources: Vec<String>,
     verbs: Vec<String>,
@@ -123,10 +130,11 @@ impl Grant {
             (Some(granted), Some(ns)) => granted == ns,
             (Some(_), None) => false,
         };
+        let rule = &*self.rule;
         scope
-            && self.groups.iter().any(|g| g == group)
-            && self.resources.iter().any(|r| r == resource)
-            && self
+            && rule.groups.iter().any(|g| g == group)
+            && rule.resources.iter().any(|r| r == resource)
+            && rule
                 .verbs
                 .iter()
                 .any(|v| v == "*" || verbs.contains(&v.as_str()))
@@ -351,7 +359,7 @@ impl Cluster<'_> {
     /// RBAC grants per service account (namespace, name), read from the bindings and
     /// roles of the snapshot (the cluster caches them in `grants`).
     fn grants(&self) -> Grants {
-        let rules_of = |object: usize| -> Vec<(Vec<String>, Vec<String>, Vec<String>)> {
+        let read_rules = |object: usize| -> Vec<Rc<Rule>> {
             self.object(object)
                 .value_at(&["rules"])
                 .and_then(|r| r.as_array())
@@ -369,12 +377,18 @@ impl Cluster<'_> {
                                     })
                                     .unwrap_or_default()
                             };
-                            (list("apiGroups"), list("resources"), list("verbs"))
+                            Rc::new(Rule {
+                                groups: list("apiGroups"),
+                                resources: list("resources"),
+                                verbs: list("verbs"),
+                            })
                         })
                         .collect()
                 })
                 .unwrap_or_default()
         };
+        // A role bound many times (a ClusterRole bound in every namespace) is read once.
+        let mut rules: HashMap<usize, Vec<Rc<Rule>>> = HashMap::new();
         let role = |kind: &str, namespace: Option<&str>, name: &str| {
             self.position(&ObjectKey::new(
                 "rbac.authorization.k8s.io",
@@ -422,15 +436,16 @@ impl Cluster<'_> {
                     .and_then(|n| n.as_str())
                     .or(key.namespace.as_deref())
                     .unwrap_or("");
-                for (groups, resources, verbs) in rules_of(role_object) {
+                let role_rules = rules
+                    .entry(role_object)
+                    .or_insert_with(|| read_rules(role_object));
+                for rule in role_rules.iter() {
                     grants
                         .entry((namespace.to_string(), name.to_string()))
                         .or_default()
                         .push(Grant {
                             namespace: scope.clone(),
-                            groups: groups.clone(),
-                            resources,
-                            verbs,
+                            rule: Rc::clone(rule),
                         });
                 }
             }

@@ -473,6 +473,63 @@ mod tests {
         fast
     }
 
+    /// Every object of every scenario snapshot of the repository, written as kubectl
+    /// writes a list (four-space indent) and as `capture` does (compact): the fast reader
+    /// reads each file, to the same objects serde_json gives.
+    #[test]
+    fn the_reader_reads_every_scenario_snapshot_as_serde_json_does() {
+        let scenarios =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
+        let mut folders = Vec::new();
+        for scenario in std::fs::read_dir(&scenarios).unwrap() {
+            let snapshot = scenario.unwrap().path().join("snapshot");
+            if snapshot.is_dir() {
+                for cluster in std::fs::read_dir(&snapshot).unwrap() {
+                    folders.push(cluster.unwrap().path());
+                }
+            }
+        }
+        folders.sort();
+        let mut objects = 0;
+        for folder in folders {
+            let files =
+                crate::manifests::manifest_files(&folder, crate::FileLimit::SNAPSHOT).unwrap();
+            for path in files {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let Ok(parsed) = parse_located(&path, &text) else {
+                    // A scenario of a broken file: its error is the loader's tests' matter.
+                    continue;
+                };
+                let items: Vec<Value> = parsed.into_iter().map(|d| d.value).collect();
+                let list = serde_json::json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {}});
+                let mut pretty = Vec::new();
+                let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+                let mut serializer = serde_json::Serializer::with_formatter(&mut pretty, formatter);
+                serde::Serialize::serialize(&list, &mut serializer).unwrap();
+                let pretty = String::from_utf8(pretty).unwrap();
+                let compact = serde_json::to_string(&list).unwrap();
+                for argocd_cluster in [false, true] {
+                    let file = SnapshotFile::for_tests("cluster/objects.json", argocd_cluster);
+                    for text in [&pretty, &compact] {
+                        let by_reader = documents(&file, &mut Reader::new(text), Reader::end)
+                            .unwrap_or_else(|_| {
+                                panic!("{}: refused by the reader", path.display())
+                            });
+                        let by_serde_json = documents(
+                            &file,
+                            &mut serde_json::Deserializer::from_str(text),
+                            |deserializer| deserializer.end().is_ok(),
+                        )
+                        .unwrap();
+                        assert_eq!(by_reader, by_serde_json, "{}", path.display());
+                        objects += by_reader.map_or(0, |objects| objects.len());
+                    }
+                }
+            }
+        }
+        assert!(objects > 1000, "{objects} objects compared");
+    }
+
     /// What the fast reader refuses is read by serde_json: the same objects, not an
     /// error and not the slower whole-file parser.
     #[test]

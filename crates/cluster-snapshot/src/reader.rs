@@ -25,7 +25,7 @@ use serde_json::Number;
 /// The name serde_json gives the newtype through which a `RawValue` asks for its text.
 const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
-/// How deep arrays and mappings may nest. serde_json refuses 128 levels; this reader
+/// How deep arrays and mappings may nest. serde_json allows 127 levels; this reader
 /// refuses a little earlier, which only sends such a document to serde_json.
 const MAX_DEPTH: u32 = 120;
 
@@ -818,6 +818,12 @@ mod tests {
         assert!(read::<serde::de::IgnoredAny>(&deep).is_none());
         let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
         same(&fine);
+        // serde_json's own limit, which the docs above quote: 127 levels, not 128.
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(serde_json::from_str::<Value>(&nested(127)).is_ok());
+        assert!(serde_json::from_str::<Value>(&nested(128)).is_err());
+        assert!(read::<Value>(&nested(MAX_DEPTH as usize)).is_some());
+        assert!(read::<Value>(&nested(MAX_DEPTH as usize + 1)).is_none());
     }
 
     /// A visitor that takes any value, asked for one type: serde_json refuses the other

@@ -31,8 +31,8 @@ use serde::Deserialize;
 
 use crate::load::{finished_object, SnapshotFile};
 use crate::manifests::SourcedObject;
-use crate::reader::Reader;
-use crate::scan::{self, skip_whitespace, FINISHED, NO_OFFER};
+use crate::reader::{skip_whitespace, Reader};
+use crate::scan::{self, FINISHED, NO_OFFER};
 use crate::stream::{self, Finished, Item};
 
 /// The slim objects of `text`, a file holding one `List` mapping, parsed with a helper

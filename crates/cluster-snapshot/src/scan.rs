@@ -32,6 +32,7 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::reader::skip_whitespace;
 use crate::slim::Key;
 
 /// One top-level JSON value of a file that is a mapping (or `null`).
@@ -568,14 +569,6 @@ fn json_whitespace_suffix(bytes: &[u8]) -> usize {
 
 fn is_json_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\n' | b'\t' | b'\r')
-}
-
-/// The first index at or after `at` that is not JSON whitespace.
-pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
-    while bytes.get(at).copied().is_some_and(is_json_whitespace) {
-        at += 1;
-    }
-    at
 }
 
 /// Whether `text` starts with a mapping that has `apiVersion`, `kind` and `metadata`.

@@ -6,7 +6,7 @@
 //! update or patch the object's resource). A controller is alive while its workload
 //! exists without a deletion timestamp and its namespace is not terminating (§14.2).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use preflight_model::{split_api_version, ObjectKey};
@@ -307,19 +307,28 @@ impl Cluster<'_> {
     /// grant `wanted` accepts.
     fn workloads_granted(&self, wanted: impl Fn(&Grant) -> bool) -> Vec<usize> {
         let grants = self.grants.get_or_init(|| self.grants());
-        // The namespaces where some service account holds such a grant: a workload
-        // elsewhere is not looked at (reading its service account parses its spec).
-        let namespaces: BTreeSet<&str> = grants
-            .iter()
-            .filter(|(_, grants)| grants.iter().any(&wanted))
-            .map(|((namespace, _), _)| namespace.as_str())
-            .collect();
+        // Only a workload in a namespace where some service account holds such a grant
+        // can qualify: the others' service accounts are not read (that parses their
+        // spec). Workloads come in key order (kind, then namespace): consecutive ones of a
+        // namespace reuse its judgement.
+        let mut namespace_granted: Option<(&str, bool)> = None;
         let mut found = Vec::new();
         for &w in &self.workloads {
             let Some(ns) = &self.key(w).namespace else {
                 continue;
             };
-            if !namespaces.contains(ns.as_str()) {
+            let granted = match namespace_granted {
+                Some((last, granted)) if last == ns => granted,
+                _ => {
+                    let granted = grants
+                        .range((ns.clone(), String::new())..)
+                        .take_while(|((namespace, _), _)| namespace == ns)
+                        .any(|(_, grants)| grants.iter().any(&wanted));
+                    namespace_granted = Some((ns, granted));
+                    granted
+                }
+            };
+            if !granted {
                 continue;
             }
             let account = self

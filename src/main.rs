@@ -706,7 +706,7 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     let already: std::collections::BTreeSet<&str> =
         invalid.iter().map(|(name, _)| name.as_str()).collect();
     let refused: Vec<Vec<(String, String)>> =
-        output::in_chunks(&generated.applications, workers(), |apps| {
+        preflight_model::parallel::in_chunks(&generated.applications, workers(), |apps| {
             apps.iter()
                 .filter(|app| !already.contains(app.name()))
                 .filter_map(|app| {
@@ -733,7 +733,7 @@ fn run_generate(args: &GenerateArgs) -> Result<ExitCode> {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.output {
         Output::Json => {
-            let written = stdout.write_all(&output::pretty_list(&items, workers()));
+            let written = output::write_pretty_list(&mut stdout, &items, workers());
             // As `plan` leaves its fleet: freeing 15,000 Applications one map at a time
             // costs more than writing them, and the process is about to exit.
             std::mem::forget(items);

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 
 use preflight_model::argocd::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
+use preflight_model::parallel::run_parallel;
 use preflight_model::{ArgoSettings, ClusterInfo, Object};
 
 use crate::ahead::ReadAhead;
 use crate::capture_record::{read_capture_record, CaptureRecord};
 use crate::cluster::ClusterSnapshot;
 use crate::error::LoadError;
-use crate::load::{load_snapshot_files, run_parallel, worker_count, Buffers, SnapshotFile};
+use crate::load::{load_snapshot_files, worker_count, Buffers, SnapshotFile};
 use crate::manifests::{is_hidden, is_manifest_file, manifest_files, FileLimit, SourcedObject};
 use crate::secrets::{cluster_info, is_cluster_secret};
 use crate::settings::{is_argocd_cm, read_settings};

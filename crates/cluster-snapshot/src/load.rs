@@ -19,10 +19,10 @@ use std::fs;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use preflight_model::parallel::run_parallel;
 use preflight_model::Object;
 use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
@@ -358,42 +358,6 @@ fn load_window(
         }
     }
     loaded
-}
-
-/// Runs `job` for `0..count` on up to `workers` threads, the calling thread one of them
-/// (a thread the system refuses leaves its share to the others); results in index order.
-pub(crate) fn run_parallel<T: Send>(
-    count: usize,
-    workers: usize,
-    job: impl Fn(usize) -> T + Sync,
-) -> Vec<T> {
-    let workers = workers.min(count);
-    if workers <= 1 {
-        return (0..count).map(job).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..count).map(|_| None).collect());
-    let work = || loop {
-        let index = next.fetch_add(1, Ordering::Relaxed);
-        if index >= count {
-            break;
-        }
-        let result = job(index);
-        results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
-    };
-    thread::scope(|scope| {
-        for _ in 1..workers {
-            // Refused: the calling thread and the others take its share.
-            let _ = thread::Builder::new().spawn_scoped(scope, work);
-        }
-        work();
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|result| result.expect("every index ran"))
-        .collect()
 }
 
 fn prepare(file: &SnapshotFile, split_bytes: usize, buffers: &Buffers, workers: usize) -> Prepared {

@@ -363,8 +363,6 @@ impl PreparedTemplate {
     }
 }
 
-/// Renders one Application from a merged template and a parameter set (rulebook 6.2,
-/// 2.5, 6.3), then forces its namespace and adds the owner reference.
 /// The Applications of every parameter set of `output`, in order. Rendering one set does
 /// not depend on the others, so large outputs are split across `workers` threads; the
 /// result, errors included, is the one a single thread gives: parts are joined in order
@@ -382,42 +380,21 @@ fn build_all(
     // Fasttemplate substitution is too cheap per Application to pay for threads (measured:
     // slower on 2 cores); Go templates are not.
     let heavy = matches!(renderer, Renderer::Go(_));
-    if workers < 2 || sets.len() < PARALLEL_FROM || !heavy {
-        return sets
-            .iter()
-            .map(|params| build_application(owner, output, prepared, renderer, params))
-            .collect();
-    }
-    let chunk = sets.len().div_ceil(workers);
-    let build = |part: &[ParamSet]| -> Vec<Result<(Object, bool), GenerateError>> {
+    let workers = if heavy && sets.len() >= PARALLEL_FROM {
+        workers
+    } else {
+        1
+    };
+    let parts = preflight_model::parallel::in_chunks(sets, workers, |part| {
         part.iter()
             .map(|params| build_application(owner, output, prepared, renderer, params))
-            .collect()
-    };
-    let build = &build;
-    let parts: Vec<Vec<Result<(Object, bool), GenerateError>>> = std::thread::scope(|scope| {
-        // A chunk whose thread the system refuses is built here instead.
-        let handles: Vec<_> = sets
-            .chunks(chunk)
-            .map(|part| {
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, move || build(part))
-                    .map_err(|_| part)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| match handle {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(part) => build(part),
-            })
-            .collect()
+            .collect::<Vec<_>>()
     });
     parts.into_iter().flatten().collect()
 }
 
+/// Renders one Application from a merged template and a parameter set (rulebook 6.2,
+/// 2.5, 6.3), then forces its namespace and adds the owner reference.
 fn build_application(
     owner: &Owner,
     output: &Transformed,

@@ -1,15 +1,17 @@
 //! Types shared by every argocd-preflight crate: Kubernetes objects and their keys
 //! ([`Object`], [`ObjectKey`], [`OwnerReference`]) and Argo CD's vocabulary
 //! ([`ClusterInfo`], [`TrackingId`], [`CascadeMode`], [`ApplicationsSyncPolicy`],
-//! [`ArgoSettings`]); and [`plain_parser_message`], which rewords the YAML parser's
-//! messages that name its own configuration, for the crates that parse YAML.
+//! [`ArgoSettings`]); [`plain_parser_message`], which rewords the YAML parser's
+//! messages that name its own configuration, for the crates that parse YAML; and
+//! [`parallel`], the threads every crate spreads its work on.
 //!
 //! This crate is pure: it does no I/O, reads no clock or environment, and depends on
-//! nothing but serde. Every other crate may depend on it; it depends on none of them.
+//! nothing but serde. Its threads change how fast a result comes, never the result. Every other crate may depend on it; it depends on none of them.
 
 pub mod argocd;
 mod messages;
 pub mod object;
+pub mod parallel;
 pub mod validation;
 
 pub use argocd::{

@@ -46,10 +46,10 @@ use crate::causes::Unreachable;
 use crate::controller::ControllerSettings;
 use crate::findings::{fleet_findings, ClusterFinding};
 use crate::outcome::*;
-use crate::parallel::run_parallel;
 use crate::plan::{
     managed_keys, resolve_destination, what_if_sharing, LiveApplications, PlanConfig,
 };
+use preflight_model::parallel::run_parallel;
 
 const APISERVICE_GROUP: &str = "apiregistration.k8s.io";
 /// How many names a message lists before it counts the rest (a tenant ApplicationSet

@@ -14,7 +14,6 @@ pub mod controller;
 pub mod deadlock;
 pub mod findings;
 pub mod ignore;
-mod parallel;
 pub mod plan;
 pub mod progressive;
 

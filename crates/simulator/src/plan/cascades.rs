@@ -37,10 +37,11 @@ impl<'a> Planner<'a> {
         // Each cluster settles on its own, on all threads; the results are taken in
         // cluster order, so the report does not depend on the number of threads.
         let by_cluster: Vec<(&String, &Vec<&CascadingApp>)> = by_cluster.iter().collect();
-        let runs = crate::parallel::run_parallel(by_cluster.len(), self.config.workers, |at| {
-            let (cluster_name, apps) = by_cluster[at];
-            self.cascade_cluster(cluster_name, apps)
-        });
+        let runs =
+            preflight_model::parallel::run_parallel(by_cluster.len(), self.config.workers, |at| {
+                let (cluster_name, apps) = by_cluster[at];
+                self.cascade_cluster(cluster_name, apps)
+            });
         for ((cluster_name, apps), run) in by_cluster.iter().zip(runs) {
             let Some(run) = run else {
                 self.outcome.findings.push(findings::missing_cluster(

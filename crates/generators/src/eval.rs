@@ -470,49 +470,79 @@ impl<'c> Evaluator<'c> {
         // interpolation, once without, since an empty set of the first child skips it).
         let second_is_fixed = !crate::render::contains_template(&children[1]);
         let mut fixed: [Option<Vec<ParamSet>>; 2] = [None, None];
-
+        // The second child's sets for each set of the first: a fixed list, or its own.
+        let mut computed: Vec<Vec<ParamSet>> = Vec::new();
+        let mut runs: Vec<(&ParamSet, Seconds)> = Vec::with_capacity(first.len());
         let mut combined = Vec::new();
+        let mut count: usize = 0;
         for a in &first {
-            let computed;
-            let seconds: &Vec<ParamSet> = if second_is_fixed {
-                match &mut fixed[usize::from(a.is_empty())] {
-                    Some(seconds) => seconds,
-                    slot @ None => slot.insert(self.child_params(
+            let source = if second_is_fixed {
+                let slot = usize::from(a.is_empty());
+                if fixed[slot].is_none() {
+                    fixed[slot] = Some(self.child_params(
                         &children[1],
                         &second_path,
                         Some((a, &first_hints)),
                         child_level,
-                    )?),
+                    )?);
                 }
+                Seconds::Fixed(slot)
             } else {
-                computed = self.child_params(
+                computed.push(self.child_params(
                     &children[1],
                     &second_path,
                     Some((a, &first_hints)),
                     child_level,
-                )?;
-                &computed
+                )?);
+                Seconds::Computed(computed.len() - 1)
             };
+            let seconds = source.of(&fixed, &computed);
             // The product is checked before its elements are built: two lists of 2,000
             // make four million parameter sets, which are refused here at once.
-            self.check_count(combined.len().saturating_add(seconds.len()), path)?;
+            self.check_count(count.saturating_add(seconds.len()), path)?;
             if second_is_fixed {
                 self.check_count(first.len().saturating_mul(seconds.len()), path)?;
             }
-            for b in seconds {
-                combined.push(match self.mode() {
-                    Mode::Fast => combine_strings(a, b, path)?,
-                    Mode::Go => {
-                        let mut merged = b.clone();
-                        for (key, value) in a {
-                            deep_merge_into(&mut merged, key, value);
-                        }
-                        merged
+            count += seconds.len();
+            match self.mode() {
+                // Combining strings can fail: in order, so the first failure is Argo
+                // CD's, before any later child is evaluated.
+                Mode::Fast => {
+                    for b in seconds {
+                        combined.push(combine_strings(a, b, path)?);
                     }
-                });
+                }
+                Mode::Go => runs.push((a, source)),
             }
         }
-        Ok(combined)
+        if runs.is_empty() {
+            return Ok(combined);
+        }
+        // A Go-template merge cannot fail, and each is independent of the others: a
+        // product of thousands (every cluster times every application) is merged on all
+        // cores, in the order Argo CD builds it.
+        let pairs: Vec<(&ParamSet, &ParamSet)> = runs
+            .iter()
+            .flat_map(|(a, source)| source.of(&fixed, &computed).iter().map(move |b| (*a, b)))
+            .collect();
+        let workers = if pairs.len() >= PARALLEL_MERGES_FROM {
+            self.ctx.workers
+        } else {
+            1
+        };
+        let parts = preflight_model::parallel::in_chunks(&pairs, workers, |pairs| {
+            pairs
+                .iter()
+                .map(|(a, b)| {
+                    let mut merged = (*b).clone();
+                    for (key, value) in *a {
+                        deep_merge_into(&mut merged, key, value);
+                    }
+                    merged
+                })
+                .collect::<Vec<_>>()
+        });
+        Ok(parts.into_iter().flatten().collect())
     }
 
     /// The merge generator (rulebook 4.6). Argo CD returns the merged sets in Go map
@@ -654,6 +684,31 @@ fn entry_hints(entry: &Value, level: Level, mode: Mode) -> TypeHints {
         }
     }
     hints
+}
+
+/// Below this many merged parameter sets, threads cost more than they save.
+const PARALLEL_MERGES_FROM: usize = 256;
+
+/// Where the second child's parameter sets for one set of the first are kept.
+#[derive(Clone, Copy)]
+enum Seconds {
+    /// The same for every set of the first (by whether that set is empty).
+    Fixed(usize),
+    /// Evaluated with this set of the first interpolated.
+    Computed(usize),
+}
+
+impl Seconds {
+    fn of<'s>(
+        self,
+        fixed: &'s [Option<Vec<ParamSet>>; 2],
+        computed: &'s [Vec<ParamSet>],
+    ) -> &'s [ParamSet] {
+        match self {
+            Seconds::Fixed(slot) => fixed[slot].as_deref().unwrap_or_default(),
+            Seconds::Computed(index) => &computed[index],
+        }
+    }
 }
 
 /// fasttemplate's matrix combination (`CombineStringMaps`): both sets printed with `%v`

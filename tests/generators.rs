@@ -446,6 +446,57 @@ fn matrix() {
     );
 }
 
+/// A product large enough to be merged and rendered on several threads gives, on any
+/// number of them, the Applications one thread gives, in the same order: nested maps
+/// deep-merged with the first child winning, the second child interpolated per set.
+#[test]
+fn large_matrix_is_the_same_on_any_number_of_threads() {
+    let elements: Vec<String> = (0..150)
+        .map(|i| {
+            format!(
+                "{{app: app-{i:03}, meta: {{tier: t{}, keep: e{i}}}}}",
+                i % 7
+            )
+        })
+        .collect();
+    let source = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: set, namespace: argocd}}\nspec:\n  goTemplate: true\n  generators:\n  - matrix:\n      generators:\n      - list: {{elements: [{{env: prod, meta: {{tier: gold, region: eu}}}}, {{env: staging, meta: {{tier: bronze}}}}]}}\n      - list: {{elements: [{}]}}\n  template:\n    metadata: {{name: '{{{{.env}}}}-{{{{.app}}}}'}}\n    spec: {{project: '{{{{.meta.tier}}}}-{{{{.meta.keep}}}}-{{{{.meta.region | default \"none\"}}}}', destination: {{server: https://kubernetes.default.svc, namespace: x}}}}\n",
+        elements.join(", ")
+    );
+    let appset = Object::from_value(yaml(&source));
+    let env = Env::new();
+    let objects: Vec<&Object> = env.objects.iter().collect();
+    let on = |workers: usize| -> Vec<Value> {
+        let ctx = GenerationContext {
+            clusters: &env.clusters,
+            settings: &env.settings,
+            argocd_objects: &objects,
+            argocd_namespace: Some("argocd"),
+            repos: &env.repos as &dyn RepoFiles,
+            responses: &env.responses,
+            workers,
+            max_applications: preflight_generators::DEFAULT_MAX_APPLICATIONS,
+        };
+        generate(&appset, &ctx)
+            .expect("the matrix generates")
+            .applications
+            .into_iter()
+            .map(Object::into_raw)
+            .collect()
+    };
+    let one = on(1);
+    assert_eq!(one.len(), 300);
+    // Argo CD's order: every element for the first cluster set, then the second.
+    assert_eq!(one[0]["metadata"]["name"], "prod-app-000");
+    assert_eq!(one[150]["metadata"]["name"], "staging-app-000");
+    // The first child's `meta` wins key by key; keys only the second has are kept.
+    assert_eq!(one[1]["spec"]["project"], "gold-e1-eu");
+    assert_eq!(one[152]["spec"]["project"], "bronze-e2-none");
+    for workers in [2, 3] {
+        assert!(on(workers) == one, "{workers} threads");
+    }
+}
+
 #[test]
 fn matrix_errors() {
     check_error(
